@@ -1,0 +1,34 @@
+# The two commands: `make demo` runs the baseline; `make test` runs the test suite.
+# Each creates .venv from scratch on a fresh machine (needs a Python >= 3.12 somewhere:
+# see scripts/find-python) and installs the package with its test extras.
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+
+.PHONY: demo test test-fast bench clean venv
+
+$(STAMP): pyproject.toml
+	@PY=$$(scripts/find-python) || exit 1; \
+	  echo "using $$PY"; \
+	  rm -rf $(VENV) && $$PY -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/gridsim run scenarios/baseline.yaml --out runs/baseline
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) -q -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_year.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .hypothesis

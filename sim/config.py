@@ -1,0 +1,459 @@
+"""Scenario schema: a YAML scenario file validated into one immutable config tree.
+
+Unknown keys are rejected (with a "did you mean" hint), ranges are checked, and every
+error names the file and the dotted field path. Defaults make a minimal file runnable.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import catalog
+
+NonNeg = Annotated[float, Field(ge=0)]
+Prob = Annotated[float, Field(ge=0, le=1)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class Strict(BaseModel):
+    """Base for every schema node: no unknown keys, frozen after validation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HandlingDist(Strict):
+    """Handling-time distribution family; the mean comes from the category and level."""
+
+    family: Literal["exponential", "lognormal", "fixed"] = "lognormal"
+    cv: NonNeg = 0.8  # coefficient of variation for lognormal
+
+
+class Category(Strict):
+    """An incident category: base rate, severity mix, who has authority, how it surfaces."""
+
+    label_zh: str = ""
+    rate: NonNeg = Field(0.1, description="incidents per household per year at multiplier 1")
+    severity_mix: tuple[Prob, Prob, Prob] = (0.7, 0.25, 0.05)
+    handling_hours: Annotated[float, Field(gt=0)] = 1.0
+    authority: tuple[str, str, str] = ("grid", "community", "street")
+    report_propensity: Prob = 0.5
+    report_delay_hours: NonNeg = 24.0
+    discoverability: NonNeg = Field(0.02, description="patrol discovery hazard per patrol hour")
+    worsen_per_day: NonNeg = 0.0
+    visit: bool = False
+    property_absorbable: bool = False  # a property manager may take it before the grid does
+
+    @field_validator("severity_mix")
+    @classmethod
+    def _sums_to_one(cls, v):
+        if abs(sum(v) - 1.0) > 1e-6:
+            raise ValueError(f"must sum to 1 (got {sum(v):g})")
+        return v
+
+
+class CommunityType(Strict):
+    """Profile of a community type (老旧小区, 商品房, 高档封闭, …)."""
+
+    label_zh: str = ""
+    rural: bool = False
+    rate_multiplier: dict[str, NonNeg] = {}
+    access_difficulty: Prob = 0.2
+    elderly_share: Prob = 0.2
+    floating_share: Prob = 0.2
+    property_management: bool = False
+    property_absorbs: Prob = 0.0
+    property_response_hours: NonNeg = 4.0
+
+
+class Shift(Strict):
+    """A weekly working pattern; ``always`` for 24/7 services (police, validation)."""
+
+    always: bool = False
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
+    start_hour: Annotated[float, Field(ge=0, le=24)] = 8.5
+    end_hour: Annotated[float, Field(ge=0, le=24)] = 17.5
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.always and self.end_hour <= self.start_hour:
+            raise ValueError("end_hour must be after start_hour")
+        return self
+
+
+class Level(Strict):
+    """One rung of the escalation ladder and how it works (team queue, meeting, referral)."""
+
+    name: str
+    label_zh: str = ""
+    scope: Literal["grid", "community", "street", "district"] = "grid"
+    discipline: Literal["team", "meeting", "referral"] = "team"
+    role: str = "grid_worker"
+    servers: Annotated[int, Field(ge=1)] = 1
+    p_solve: Prob = 0.9
+    handling_multiplier: Annotated[float, Field(gt=0)] = 1.0
+    time_limit_hours: Annotated[float, Field(gt=0)] | None = None
+    response_hours: NonNeg = 0.0
+    whistle_response_hours: NonNeg | None = None
+    meeting_weekday: Annotated[int, Field(ge=0, le=6)] = 1  # Tuesday (seed 000)
+    meeting_hour: Annotated[float, Field(ge=0, lt=24)] = 14.0
+    triage_fraction: Prob = 0.25  # share of handling time spent before passing a case up
+    shift: Shift | None = None  # defaults to the full-time grid workers' shift
+
+
+class Staffing(Strict):
+    """Grid-level headcount per grid and working patterns (issue 3 widens this)."""
+
+    full_time: Count = 1
+    part_time: Count = 0
+    political_legal: Count = 0
+    informants: Count = 0
+    full_time_shift: Shift = Shift()
+    part_time_shift: Shift = Shift(weekdays=[1, 3, 5], start_hour=9.0, end_hour=13.0)
+    patrol_hours_per_day: NonNeg = 2.0
+    accept_delay_hours: NonNeg = 0.25
+    informant_discovery_factor: NonNeg = 0.5  # one informant = this many patrol hours/day
+    visit_retry_hours: Annotated[float, Field(gt=0)] = 48.0
+    max_visit_attempts: Annotated[int, Field(ge=1)] = 3
+
+    @model_validator(mode="after")
+    def _someone_handles(self):
+        if self.full_time + self.part_time + self.political_legal < 1:
+            raise ValueError("full_time + part_time + political_legal must be at least 1 per grid")
+        return self
+
+
+class Police(Strict):
+    """Beat police (片警) and grid–police fusion (网格+警格)."""
+
+    fusion: bool = True
+    grids_per_beat: Annotated[int, Field(ge=1)] = 4
+    officers_per_beat: Annotated[int, Field(ge=1)] = 1
+    categories: list[str] = ["security"]
+    joint_visit_access_factor: Prob = 0.3  # access difficulty multiplier on joint visits
+    handling_multiplier: Annotated[float, Field(gt=0)] = 1.0
+    authority_level: str = "community"  # police act as deputy leaders (seed 000)
+
+
+class Escalation(Strict):
+    """How cases move up the ladder; ``policy`` names a class in ``sim.escalation``."""
+
+    policy: Literal["stepwise", "skip_major", "direct_dispatch"] = "skip_major"
+    whistle: bool = True  # 街道吹哨、部门报到
+    max_reopens: Count = 2
+
+
+class Residents(Strict):
+    """Household behaviour: awareness of and trust in the grid worker, feedback."""
+
+    awareness_mean: Prob = 0.6
+    trust_mean: Prob = 0.6
+    spread: Prob = 0.15
+    base_willingness: Prob = 0.5
+    hotline_dispatch_hours: NonNeg = 4.0  # 12345 → command centre → order (派单)
+    satisfaction_base: Prob = 0.95
+    satisfaction_loss_per_day: NonNeg = 0.02
+    satisfaction_loss_per_escalation: NonNeg = 0.03
+    satisfaction_floor: Prob = 0.2
+    reopen_if_unsatisfied: Prob = 0.3
+    feedback_delay_hours: NonNeg = 24.0
+    trust_gain: Prob = 0.05
+    trust_loss: Prob = 0.15
+    awareness_gain_on_contact: Prob = 0.2
+
+
+class Arrivals(Strict):
+    """Poisson arrivals with optional time-of-day and monthly profiles (relative weights)."""
+
+    hourly_profile: list[NonNeg] | None = None  # 24 weights
+    monthly_profile: list[NonNeg] | None = None  # 12 weights
+    rate_scale: NonNeg = 1.0
+
+    @field_validator("hourly_profile")
+    @classmethod
+    def _h24(cls, v):
+        if v is not None and (len(v) != 24 or sum(v) <= 0):
+            raise ValueError("needs 24 non-negative weights, not all zero")
+        return v
+
+    @field_validator("monthly_profile")
+    @classmethod
+    def _m12(cls, v):
+        if v is not None and (len(v) != 12 or sum(v) <= 0):
+            raise ValueError("needs 12 non-negative weights, not all zero")
+        return v
+
+
+class Risk(Strict):
+    """Green / yellow / red grading of grids (001), re-graded from recent incidents."""
+
+    window_days: Annotated[int, Field(ge=1)] = 30
+    regrade_every_days: Annotated[int, Field(ge=1)] = 7
+    yellow_per_100_households: NonNeg = 15.0
+    red_per_100_households: NonNeg = 25.0
+    patrol_multiplier: tuple[NonNeg, NonNeg, NonNeg] = (1.0, 1.5, 2.0)
+
+
+class CommunitySpec(Strict):
+    """An explicitly listed community."""
+
+    name: str | None = None
+    type: str
+    street: Count = 0
+    grids: Annotated[int, Field(ge=1)] = 1
+    households_per_grid: Annotated[int, Field(ge=1)] | None = None
+
+
+class World(Strict):
+    """District layout: compact counts, or an explicit list of communities."""
+
+    streets: Annotated[int, Field(ge=1)] = 1
+    layout_seed: Count = 0  # fixes household counts; independent of the run seed
+    communities_per_street: Annotated[int, Field(ge=1)] = 6
+    grids_per_community: Annotated[int, Field(ge=1)] = 8
+    dedicated_grids_per_street: Count = 0
+    households_urban: Annotated[int, Field(ge=1)] = 200
+    households_rural: Annotated[int, Field(ge=1)] = 50
+    household_spread: Annotated[float, Field(ge=0, lt=1)] = 0.15
+    community_mix: dict[str, NonNeg] = {"old_estate": 1, "commodity": 1}
+    communities: list[CommunitySpec] | None = None
+
+
+def _default_categories() -> dict[str, Category]:
+    return {k: Category(**v) for k, v in catalog.CATEGORIES.items()}
+
+
+def _default_types() -> dict[str, CommunityType]:
+    return {k: CommunityType(**v) for k, v in catalog.COMMUNITY_TYPES.items()}
+
+
+def _default_levels() -> list[Level]:
+    return [Level(**v) for v in catalog.LEVELS]
+
+
+class Scenario(Strict):
+    """A whole scenario: the world, who works it, how cases flow, for how long."""
+
+    name: str = "scenario"
+    description: str = ""
+    seed: int = Field(0, ge=0)
+    days: Annotated[int, Field(ge=1, le=36500)] = 365
+    world: World = World()
+    community_types: dict[str, CommunityType] = Field(default_factory=_default_types)
+    categories: dict[str, Category] = Field(default_factory=_default_categories)
+    levels: list[Level] = Field(default_factory=_default_levels)
+    handling: HandlingDist = HandlingDist()
+    staffing: Staffing = Staffing()
+    police: Police = Police()
+    escalation: Escalation = Escalation()
+    residents: Residents = Residents()
+    arrivals: Arrivals = Arrivals()
+    risk: Risk = Risk()
+
+    @model_validator(mode="after")
+    def _cross_refs(self):
+        level_names = [lv.name for lv in self.levels]
+        if len(set(level_names)) != len(level_names):
+            raise ValueError(f"levels: names must be unique, got {level_names}")
+        if not self.levels or self.levels[0].scope != "grid" or self.levels[0].discipline != "team":
+            raise ValueError("levels: the first level must be a grid-scope team (the grid workers)")
+        for name, cat in self.categories.items():
+            for lv in cat.authority:
+                if lv not in level_names:
+                    raise ValueError(f"categories.{name}.authority: unknown level {lv!r}"
+                                     f"{_hint(lv, level_names)}")
+        types = self.community_types
+        for name, w in ({} if self.world.communities else self.world.community_mix).items():
+            if name not in types:
+                raise ValueError(f"world.community_mix.{name}: unknown community type{_hint(name, types)}")
+        if not self.world.communities and sum(self.world.community_mix.values()) <= 0:
+            raise ValueError("world.community_mix: weights must not all be zero")
+        for i, c in enumerate(self.world.communities or []):
+            if c.type not in types:
+                raise ValueError(f"world.communities.{i}.type: unknown community type {c.type!r}"
+                                 f"{_hint(c.type, types)}")
+            if c.street >= self.world.streets:
+                raise ValueError(f"world.communities.{i}.street: {c.street} but only "
+                                 f"{self.world.streets} street(s)")
+        for tname, t in types.items():
+            for cat in t.rate_multiplier:
+                if cat not in self.categories:
+                    raise ValueError(f"community_types.{tname}.rate_multiplier.{cat}: unknown category"
+                                     f"{_hint(cat, self.categories)}")
+        if self.police.authority_level not in level_names:
+            raise ValueError(f"police.authority_level: unknown level {self.police.authority_level!r}"
+                             f"{_hint(self.police.authority_level, level_names)}")
+        for cat in self.police.categories:
+            if cat not in self.categories:
+                raise ValueError(f"police.categories: unknown category {cat!r}{_hint(cat, self.categories)}")
+        return self
+
+
+def _hint(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# ------------------------------------------------------------------ loading and merging
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; the message is one line naming file and field."""
+
+
+_MERGE_MAPS = {"community_types": _default_types, "categories": _default_categories}
+
+
+def _merge_catalog(raw: dict) -> dict:
+    """Overlay per-entry overrides on the built-in catalogue (a partial entry keeps defaults).
+
+    A ``replace: true`` key inside ``community_types`` / ``categories`` drops the built-ins.
+    """
+    out = dict(raw)
+    for key, factory in _MERGE_MAPS.items():
+        given = raw.get(key)
+        if given is None:
+            continue
+        if not isinstance(given, dict):
+            continue  # let pydantic report the type error
+        given = dict(given)
+        replace = given.pop("replace", False)
+        base = {} if replace else {k: v.model_dump() for k, v in factory().items()}
+        for name, fields in given.items():
+            if isinstance(fields, dict) and name in base:
+                merged = dict(base[name])
+                merged.update(fields)
+                base[name] = merged
+            else:
+                base[name] = fields
+        out[key] = base
+    return out
+
+
+def _format_error(source: str, err: ValidationError) -> str:
+    e = err.errors()[0]
+    loc = [str(p) for p in e["loc"]]
+    path = ".".join(loc) or "(top level)"
+    if e["type"] == "extra_forbidden":
+        parent_model = _model_at(Scenario, loc[:-1])
+        hint = _hint(loc[-1], parent_model.model_fields) if parent_model else ""
+        return f"{source}: {path}: unknown key{hint}"
+    msg = e["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+        if e["type"] == "value_error" and not loc:
+            return f"{source}: {msg}"
+    return f"{source}: {path}: {msg}"
+
+
+def _model_at(model, loc: list[str]):
+    """Walk the schema along a dotted path to the model class whose field list applies."""
+    import typing
+
+    cur = model
+    for part in loc:
+        if part.isdigit():
+            continue
+        field = getattr(cur, "model_fields", {}).get(part)
+        if field is None:
+            return None
+        ann = field.annotation
+        for _ in range(3):
+            args = typing.get_args(ann)
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                break
+            cand = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            if cand:
+                ann = cand[0]
+                break
+            ann = args[-1] if args else ann
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            cur = ann
+        else:
+            return None
+    return cur
+
+
+def parse_value(text: str) -> Any:
+    """Parse a ``--set`` value the way YAML would (numbers, booleans, lists)."""
+    return yaml.safe_load(text)
+
+
+def apply_overrides(raw: dict, overrides: list[str], source: str = "--set") -> dict:
+    """Apply ``dotted.key=value`` overrides to a raw scenario mapping."""
+    raw = _deepcopy(raw)
+    for item in overrides:
+        if "=" not in item:
+            raise ScenarioError(f"{source}: {item!r}: expected dotted.key=value")
+        key, value = item.split("=", 1)
+        parts = key.strip().split(".")
+        node = raw
+        for p in parts[:-1]:
+            if isinstance(node, list) and p.isdigit():
+                node = node[int(p)]
+                continue
+            node = node.setdefault(p, {})
+            if not isinstance(node, (dict, list)):
+                raise ScenarioError(f"{source}: {key}: {p} is not a section")
+        last = parts[-1]
+        if isinstance(node, list) and last.isdigit():
+            node[int(last)] = parse_value(value)
+        else:
+            node[last] = parse_value(value)
+    return raw
+
+
+def _deepcopy(x):
+    import copy
+
+    return copy.deepcopy(x)
+
+
+def scenario_from_dict(raw: Any, source: str = "<scenario>") -> Scenario:
+    """Validate a raw mapping into a Scenario, raising ScenarioError with a one-line message."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{source}: expected a mapping of scenario fields at the top level")
+    try:
+        return Scenario.model_validate(_merge_catalog(raw))
+    except ValidationError as err:
+        raise ScenarioError(_format_error(source, err)) from None
+
+
+def read_raw(path: str | Path) -> dict:
+    """Read a scenario YAML file into a raw mapping, with one-line errors."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{p}: no such file") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{p}: cannot read ({exc.__class__.__name__})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ScenarioError(f"{p}: not valid YAML{where}") from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{p}: expected a mapping of scenario fields at the top level")
+    return raw
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Load, override and validate a scenario file."""
+    raw = read_raw(path)
+    if overrides:
+        raw = apply_overrides(raw, overrides, source=f"{path} (--set)")
+    return scenario_from_dict(raw, source=str(path))
+
+
+def json_schema() -> dict:
+    """The JSON Schema of scenario files (``gridsim schema``)."""
+    return Scenario.model_json_schema()

@@ -1,0 +1,71 @@
+"""Escalation policies: which rung a case enters at and where it goes when passed up.
+
+Chosen by name in the scenario (``escalation.policy``). Each answers two questions from
+the case's category, severity and channel and the rank of the desk that holds it:
+
+* ``stepwise`` — every case starts in the grid and climbs one rung at a time
+  (the grid "sounds the whistle", the community "hears it", the street "takes it up"; 001).
+* ``skip_major`` — as stepwise, but a major case goes straight to the rung that has
+  authority over it (越级上报 for serious matters).
+* ``direct_dispatch`` — the command centre dispatches (派单) hotline cases straight to
+  the rung with authority, and any escalation jumps there too (Jiamusi-style, 002).
+"""
+
+from __future__ import annotations
+
+MAJOR = 2
+
+
+class EscalationPolicy:
+    """Base policy: ``authority[category][severity]`` is the lowest rung with authority."""
+
+    name = "base"
+
+    def __init__(self, authority: list[list[int]], n_levels: int):
+        self.authority = authority
+        self.top = n_levels - 1
+
+    def entry_level(self, category: int, severity: int, channel: int) -> int:
+        return 0
+
+    def next_level(self, category: int, severity: int, rank: int) -> int:
+        return min(rank + 1, self.top)
+
+
+class Stepwise(EscalationPolicy):
+    """One rung at a time."""
+
+    name = "stepwise"
+
+
+class SkipMajor(EscalationPolicy):
+    """Major cases skip to the rung with authority; others climb one rung at a time."""
+
+    name = "skip_major"
+
+    def entry_level(self, category, severity, channel):
+        return self.authority[category][severity] if severity == MAJOR else 0
+
+    def next_level(self, category, severity, rank):
+        auth = self.authority[category][severity]
+        if severity == MAJOR and auth > rank:
+            return auth
+        return min(rank + 1, self.top)
+
+
+class DirectDispatch(EscalationPolicy):
+    """Hotline cases go straight to the rung with authority; escalations jump there too."""
+
+    name = "direct_dispatch"
+    HOTLINE = 1
+
+    def entry_level(self, category, severity, channel):
+        return self.authority[category][severity] if channel == self.HOTLINE else 0
+
+    def next_level(self, category, severity, rank):
+        return min(max(self.authority[category][severity], rank + 1), self.top)
+
+
+POLICIES: dict[str, type[EscalationPolicy]] = {
+    cls.name: cls for cls in (Stepwise, SkipMajor, DirectDispatch)
+}

@@ -1,0 +1,233 @@
+"""Desks: where a case waits and is worked at one rung of the ladder for one unit.
+
+Three disciplines, chosen per level in the scenario (``levels[].discipline``):
+
+* :class:`Team` — a few workers with rosters serve a priority queue (major cases first,
+  then first come, first served). Off-duty workers take only urgent cases (on call);
+  a case that waits past the level's time limit escalates automatically.
+* :class:`Meeting` — the weekly group meeting (seed 000) takes up all escalated cases in
+  one batch, decides each, and members carry the decisions out.
+* :class:`Referral` — departments summoned by the street, or a property manager: no
+  queue, a response time and then the handling time.
+
+A desk decides *when* work happens; :class:`sim.workflow.Workflow` decides *what* the
+work is and what happens after it.
+"""
+
+from __future__ import annotations
+
+import math
+from heapq import heappop, heappush
+from itertools import count
+
+from .incidents import State
+
+_WAITING = int(State.WAITING)
+_MAJOR = 2
+
+
+class Desk:
+    """Common parts: identity, ladder level and rank (for authority), statistics."""
+
+    discipline = "desk"
+
+    def __init__(self, clock, ident: int, level: int, rank: int, unit: int, name: str,
+                 multiplier: float = 1.0):
+        self.wf = None  # the Workflow, bound once the model has built it
+        self.clock = clock
+        self.id = ident
+        self.level = level  # index of the ladder level this desk belongs to
+        self.rank = rank  # level whose authority this desk carries (police: community)
+        self.unit = unit
+        self.name = name
+        self.multiplier = multiplier  # handling-time multiplier of this desk
+        self.n_waiting = 0
+
+    @property
+    def workers(self) -> list:
+        return []
+
+
+class Team(Desk):
+    """A team of rostered workers serving a priority queue."""
+
+    discipline = "team"
+
+    def __init__(self, clock, ident, level, rank, unit, name, members, time_limit=None, multiplier=1.0):
+        super().__init__(clock, ident, level, rank, unit, name, multiplier)
+        self.members = list(members)
+        self.idle = list(members)
+        self.queue: list = []  # (-severity, t_join, seq, incident)
+        self.time_limit = time_limit
+        self.wake_at = math.inf
+        self._seq = count()
+        self._always = all(w.roster.always for w in members)
+
+    @property
+    def workers(self) -> list:
+        return self.members
+
+    def admit(self, i: int, now: float) -> None:
+        """A case arrives: start it if someone is free and on duty, otherwise queue it."""
+        wf = self.wf
+        sev = wf.log.severity[i]
+        idle = self.idle
+        if idle:
+            if self._always:
+                self._start(idle.pop(), i, now)
+                return
+            for k, w in enumerate(idle):
+                if sev == _MAJOR or w.roster.is_on(now):
+                    del idle[k]
+                    self._start(w, i, now)
+                    return
+        wf.wait(i, now, self)
+        heappush(self.queue, (-sev, now, next(self._seq), i))
+        self.n_waiting += 1
+        if self.time_limit is not None:
+            self.clock.at(now + self.time_limit, self._timeout, i)
+        if idle:
+            self._wake_when_on(now)
+
+    def _start(self, w, i: int, now: float) -> None:
+        w.current = i
+        w.busy_since = now
+        self.clock.at(now + self.wf.begin(i, now, self, w), self._finish, w)
+
+    def _finish(self, w) -> None:
+        now = self.clock.now
+        i = w.current
+        w.current = -1
+        w.busy_hours += now - w.busy_since
+        w.cases_handled += 1
+        self._next(w, now)
+        self.wf.end(i, now, self, w)
+
+    def _pop_valid(self):
+        """Drop queue entries whose case already left (escalated on time limit)."""
+        q = self.queue
+        log = self.wf.log
+        while q:
+            _, tj, _, i = q[0]
+            if log.state[i] == _WAITING and log.desk[i] == self.id and log.t_join[i] == tj:
+                return q[0]
+            heappop(q)
+        return None
+
+    def _next(self, w, now: float) -> None:
+        """A worker became free: take the next case if on duty (or it is urgent)."""
+        head = self._pop_valid()
+        if head is not None and (head[0] == -_MAJOR or w.roster.is_on(now)):
+            heappop(self.queue)
+            self.n_waiting -= 1
+            self._start(w, head[3], now)
+            return
+        self.idle.append(w)
+        if head is not None:
+            self._wake_when_on(now)
+
+    def _wake_when_on(self, now: float) -> None:
+        t = min(w.roster.next_on(now) for w in self.idle)
+        if t <= now or t == math.inf:
+            return
+        if self.wake_at <= now or t < self.wake_at:
+            self.wake_at = t
+            self.clock.at(t, self._wake, None)
+
+    def _wake(self, _) -> None:
+        """Start of a shift: idle workers now on duty take queued cases."""
+        now = self.clock.now
+        if now != self.wake_at:
+            return  # superseded by an earlier wake
+        self.wake_at = math.inf
+        for w in [w for w in self.idle if w.roster.is_on(now)]:
+            head = self._pop_valid()
+            if head is None:
+                return
+            heappop(self.queue)
+            self.n_waiting -= 1
+            self.idle.remove(w)
+            self._start(w, head[3], now)
+        if self._pop_valid() is not None and self.idle:
+            self._wake_when_on(now)
+
+    def _timeout(self, i: int) -> None:
+        """Time limit reached: a case still waiting here escalates (its queue entry goes stale)."""
+        log = self.wf.log
+        now = self.clock.now
+        if log.state[i] == _WAITING and log.desk[i] == self.id and log.t_join[i] + self.time_limit == now:
+            self.n_waiting -= 1
+            self.wf.timeout(i, now, self)
+
+
+class Meeting(Desk):
+    """Weekly work-group meeting (组长召集): escalated cases are decided in one batch."""
+
+    discipline = "meeting"
+
+    def __init__(self, clock, ident, level, rank, unit, name, chair, weekday: int, hour: float,
+                 multiplier=1.0):
+        super().__init__(clock, ident, level, rank, unit, name, multiplier)
+        self.chair = chair
+        self.at_week_hour = weekday * 24.0 + hour
+        self.pending: list[tuple[int, float]] = []
+        self.next_meeting = -math.inf
+
+    @property
+    def workers(self) -> list:
+        return [self.chair]
+
+    def admit(self, i: int, now: float) -> None:
+        self.wf.wait(i, now, self)
+        self.pending.append((i, now))
+        self.n_waiting += 1
+        if self.next_meeting < now:
+            base = now - (now % 168.0)
+            t = base + self.at_week_hour
+            if t < now:
+                t += 168.0
+            self.next_meeting = t
+            self.clock.at(t, self._meet, None)
+
+    def _meet(self, _) -> None:
+        now = self.clock.now
+        log = self.wf.log
+        batch, self.pending = self.pending, []
+        for i, tj in batch:
+            if log.state[i] == _WAITING and log.desk[i] == self.id and log.t_join[i] == tj:
+                self.n_waiting -= 1
+                self.clock.at(now + self.wf.begin(i, now, self, self.chair), self._done, i)
+
+    def _done(self, i: int) -> None:
+        self.chair.cases_handled += 1
+        self.wf.end(i, self.clock.now, self, self.chair)
+
+
+class Referral(Desk):
+    """No queue: a response time, then the handling time (departments, property managers)."""
+
+    discipline = "referral"
+
+    def __init__(self, clock, ident, level, rank, unit, name, agent, response_hours: float,
+                 multiplier=1.0):
+        super().__init__(clock, ident, level, rank, unit, name, multiplier)
+        self.agent = agent
+        self.response_hours = response_hours
+
+    @property
+    def workers(self) -> list:
+        return [self.agent]
+
+    def admit(self, i: int, now: float) -> None:
+        self.wf.wait(i, now, self)
+        self.n_waiting += 1
+        self.clock.at(now + self.response_hours, self._start, i)
+
+    def _start(self, i: int) -> None:
+        now = self.clock.now
+        self.n_waiting -= 1
+        self.clock.at(now + self.wf.begin(i, now, self, self.agent), self._done, i)
+
+    def _done(self, i: int) -> None:
+        self.agent.cases_handled += 1
+        self.wf.end(i, self.clock.now, self, self.agent)

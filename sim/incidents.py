@@ -1,0 +1,117 @@
+"""Incidents: the workflow states and the columnar log that records every case.
+
+An incident is a row in :class:`IncidentLog` — typed ``array.array`` columns grown a day
+at a time — rather than an object, so a city-year of cases fits in memory and turns
+into a table without copying field by field. Every transition is also appended to a
+long-format transition log (incident, time, state, level, actor) for tracing.
+"""
+
+from __future__ import annotations
+
+from array import array
+from enum import IntEnum
+
+import numpy as np
+import pandas as pd
+
+
+class State(IntEnum):
+    """Workflow states (a case moves forward; ``REOPENED`` sends it back to WAITING)."""
+
+    LATENT = 0  # occurred, nobody official knows yet
+    SURFACED = 1  # reported, dispatched (派单) or discovered on patrol
+    ACCEPTED = 2  # first responder took it on (首问负责)
+    WAITING = 3  # in a desk's queue
+    HANDLING = 4  # someone is working on it
+    ESCALATED = 5  # passed up a level (momentary; followed by WAITING)
+    RESOLVED = 6  # handled; awaiting the resident's feedback
+    FEEDBACK = 7  # resident gave feedback (logged only)
+    CLOSED = 8  # signed off (办结销号)
+    REOPENED = 9  # resident unsatisfied, case reopened
+    WORSENED = 10  # severity rose while latent (logged only)
+    VISIT_FAILED = 11  # door not opened; visit to repeat (logged only)
+
+
+STATE_NAMES = {s.value: s.name.lower() for s in State}
+
+CHANNELS = ("report", "hotline", "patrol")
+"""How a case surfaces: a resident calls the worker, the 12345 hotline dispatches, a patrol finds it."""
+
+_INT_COLS = ("category", "severity", "severity_initial", "grid", "household", "channel", "state",
+             "level", "escalations", "handler", "resolver", "reopens", "visits_failed", "satisfied", "desk", "outcome",
+             "absorbed")
+_FLOAT_COLS = ("t_occurred", "t_surfaced", "t_accepted", "t_handling", "t_escalated", "t_resolved",
+               "t_feedback", "t_closed", "t_reopened", "t_worsened", "t_join")
+_DEFAULT_INT = {"state": 0, "level": 0, "escalations": 0, "reopens": 0, "visits_failed": 0,
+                "satisfied": -1, "handler": -1, "resolver": -1, "desk": -1, "outcome": -1, "absorbed": 0}
+
+
+class IncidentLog:
+    """Columnar store of all incidents; column ``c`` of incident ``i`` is ``log.c[i]``."""
+
+    def __init__(self, n_levels: int):
+        self.n = 0
+        self.n_levels = n_levels
+        for c in _INT_COLS:
+            setattr(self, c, array("q"))
+        for c in _FLOAT_COLS:
+            setattr(self, c, array("d"))
+        # per-incident random draws, drawn in batches at occurrence (common random numbers)
+        self.work = array("d")  # unit-mean handling-time multiplier, per (incident, level)
+        self.u_solve = array("d")  # per (incident, level)
+        self.u_feedback = array("d")
+        self.u_reopen = array("d")
+        self.u_visit = array("d")
+        # transition log
+        self.tr_incident = array("q")
+        self.tr_time = array("d")
+        self.tr_state = array("b")
+        self.tr_level = array("b")
+        self.tr_actor = array("q")
+
+    def extend(self, **cols: np.ndarray) -> range:
+        """Append a day's new incidents; unspecified columns get their defaults."""
+        k = len(cols["category"])
+        for c in _INT_COLS:
+            a = getattr(self, c)
+            if c in cols:
+                a.frombytes(np.ascontiguousarray(cols[c], dtype=np.int64).tobytes())
+            else:
+                a.frombytes(np.full(k, _DEFAULT_INT.get(c, -1), dtype=np.int64).tobytes())
+        for c in _FLOAT_COLS:
+            a = getattr(self, c)
+            if c in cols:
+                a.frombytes(np.ascontiguousarray(cols[c], dtype=np.float64).tobytes())
+            else:
+                a.frombytes(np.full(k, np.nan).tobytes())
+        for c in ("work", "u_solve", "u_feedback", "u_reopen", "u_visit"):
+            getattr(self, c).frombytes(np.ascontiguousarray(cols[c], dtype=np.float64).tobytes())
+        start = self.n
+        self.n += k
+        return range(start, self.n)
+
+    def mark(self, i: int, t: float, state: int, level: int, actor: int = -1) -> None:
+        """Append one transition to the transition log."""
+        self.tr_incident.append(i)
+        self.tr_time.append(t)
+        self.tr_state.append(state)
+        self.tr_level.append(level)
+        self.tr_actor.append(actor)
+
+    def column(self, name: str) -> np.ndarray:
+        """A zero-copy numpy view of a column."""
+        a = getattr(self, name)
+        return np.frombuffer(a, dtype=np.int64 if a.typecode == "q" else np.float64) if len(a) else (
+            np.empty(0, dtype=np.int64 if a.typecode == "q" else np.float64))
+
+    def transitions(self) -> pd.DataFrame:
+        """Long-format transition log, in the order transitions happened."""
+        return pd.DataFrame({
+            "incident": np.frombuffer(self.tr_incident, dtype=np.int64) if len(self.tr_incident) else np.empty(0, np.int64),
+            "time": np.frombuffer(self.tr_time, dtype=np.float64) if len(self.tr_time) else np.empty(0),
+            "state": pd.Categorical.from_codes(
+                np.frombuffer(self.tr_state, dtype=np.int8).astype(np.int64) if len(self.tr_state) else np.empty(0, np.int64),
+                categories=[STATE_NAMES[i] for i in range(len(STATE_NAMES))]),
+            "level": np.frombuffer(self.tr_level, dtype=np.int8).astype(np.int64) if len(self.tr_level) else np.empty(0, np.int64),
+            "actor": np.frombuffer(self.tr_actor, dtype=np.int64) if len(self.tr_actor) else np.empty(0, np.int64),
+        })

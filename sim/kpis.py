@@ -1,0 +1,87 @@
+"""Key performance indicators of a run, computed from the tidy incident table.
+
+Because they are computed from ``incidents.parquet`` alone (plus worker hours), anyone can
+recompute them from a run directory and get the same numbers.
+
+Definitions (hours; "known" = surfaced by the end of the run):
+* ``closure_rate`` — closed / known cases (the reports' 办结率).
+* ``response_hours`` — surfaced → accepted (首问负责); ``wait_hours_mean`` — surfaced →
+  first handling; ``resolution_hours`` — surfaced → closed (closed cases).
+* ``resolved_at_level`` — share of closed cases by the ladder level that resolved them.
+* ``escalation_rate`` — share of accepted cases escalated at least once.
+* ``latent_share`` — share of all incidents never surfaced.
+* ``satisfaction`` — share of resident feedbacks that were satisfied (last feedback per case).
+* ``worker_utilization`` — grid workers' busy hours / duty hours.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+
+def _q(x: np.ndarray, q: float) -> float:
+    return float(np.quantile(x, q)) if len(x) else math.nan
+
+
+def _r(x: float, nd: int = 6) -> float | None:
+    """Round for stable JSON; NaN becomes null."""
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), nd)
+
+
+def summarize(inc: pd.DataFrame, level_names: list[str], busy_hours: float = math.nan,
+              duty_hours: float = math.nan) -> dict:
+    """The summary.json dictionary."""
+    n = len(inc)
+    state = inc["state"].astype(str).to_numpy()
+    closed = state == "closed"
+    known = inc["t_surfaced"].notna().to_numpy()
+    accepted = inc["t_accepted"].notna().to_numpy()
+    handled = inc["t_handling"].notna().to_numpy()
+    ts = inc["t_surfaced"].to_numpy()
+    resp = inc["t_accepted"].to_numpy()[accepted] - ts[accepted]
+    wait = inc["t_handling"].to_numpy()[handled] - ts[handled]
+    res = inc["t_closed"].to_numpy()[closed] - ts[closed]
+    levels = inc["final_level"].astype(str).to_numpy()[closed]
+    roles = inc["handler_role"].astype(str).to_numpy()[closed]
+    sat = inc["satisfied"].dropna()
+    n_closed = int(closed.sum())
+    return {
+        "incidents_created": n,
+        "incidents_closed": n_closed,
+        "incidents_open": n - n_closed,
+        "incidents_known": int(known.sum()),
+        "closure_rate": _r(n_closed / known.sum()) if known.any() else None,
+        "response_hours_p50": _r(_q(resp, 0.5)),
+        "response_hours_p90": _r(_q(resp, 0.9)),
+        "wait_hours_mean": _r(float(wait.mean()) if len(wait) else math.nan),
+        "resolution_hours_p50": _r(_q(res, 0.5)),
+        "resolution_hours_p90": _r(_q(res, 0.9)),
+        "resolved_at_level": {lv: _r(float((levels == lv).mean())) if n_closed else None for lv in level_names},
+        "resolved_by_role": {r: _r(float((roles == r).mean())) for r in sorted(set(roles.tolist()))},
+        "escalation_rate": _r(float((inc["escalations"].to_numpy()[accepted] > 0).mean())) if accepted.any() else None,
+        "reopen_rate": _r(float(inc["reopened"].to_numpy()[accepted].mean())) if accepted.any() else None,
+        "latent_share": _r(float((~known).mean())) if n else None,
+        "satisfaction": _r(float(sat.astype(bool).mean())) if len(sat) else None,
+        "worker_utilization": _r(busy_hours / duty_hours) if duty_hours and duty_hours > 0 else None,
+    }
+
+
+def print_table(summary: dict, file=None) -> None:
+    """A human-readable KPI table."""
+    rows = []
+    for k, v in summary.items():
+        if isinstance(v, dict):
+            v = ", ".join(f"{a} {b:.1%}" for a, b in v.items() if b is not None) or "—"
+        elif isinstance(v, float):
+            v = f"{v:.1%}" if k.endswith(("_rate", "_share", "satisfaction", "utilization")) else f"{v:,.2f}"
+        elif isinstance(v, int):
+            v = f"{v:,}"
+        elif v is None:
+            v = "—"
+        rows.append((k, str(v)))
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"  {k:<{width}}  {v}", file=file)

@@ -1,0 +1,276 @@
+"""GridModel: a Mesa model of one district's grid governance, event-driven inside each day.
+
+``step()`` advances one simulated day: the day's incidents occur (one batch), their
+surfacing is planned, and the event calendar runs every acceptance, hand-over, finish
+and feedback up to midnight. Mesa's ``DataCollector`` then records the day. Nothing is
+stepped that has nothing to do: agents act only when an event reaches them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+from mesa.discrete_space import Network
+
+from . import __version__
+from .arrivals import ArrivalProcess
+from .clock import Clock
+from .config import Scenario, Shift
+from .escalation import POLICIES
+from .handling import Meeting, Referral, Team
+from .incidents import IncidentLog, State
+from .residents import Household, ResidentState
+from .risk import RiskGrader
+from .routing import FirstResponder, PoliceFusion
+from .shifts import Roster
+from .streams import spawn_streams
+from .surfacing import Surfacing
+from .workflow import Workflow
+from .workforce import BeatPolice, Department, GridWorker, Leader
+from .world import build_world
+
+_ALWAYS = Shift(always=True)
+
+DAILY_FIELDS = ("day", "occurred", "surfaced", "resolved", "closed", "escalated", "reopened",
+                "backlog", "latent", "satisfied_share", "satisfaction", "worker_utilization",
+                "green", "yellow", "red")
+
+
+class GridModel(mesa.Model):
+    """One district under one scenario and seed.
+
+    Attributes most users need: ``world`` (layout arrays and graph), ``space`` (the
+    graph as a Mesa ``Network``), ``log`` (every incident, columnar), ``datacollector``
+    (daily aggregates), ``grid_workers`` (Mesa agents).
+    """
+
+    def __init__(self, config: Scenario, seed: int | None = None, household_agents: bool = True):
+        seed = config.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self.config = config
+        self.seed = seed
+        self.version = __version__
+        self.day = 0
+        self.streams = spawn_streams(seed)
+        self.clock = Clock()
+        self.world = build_world(config)
+        self.space = Network(self.world.graph, layout=None, random=self.random)
+        L = len(config.levels)
+        self.log = IncidentLog(L)
+
+        self.residents = ResidentState(self.world.grid_households, config.residents, self.streams["residents"])
+        if household_agents:
+            for h, g in enumerate(self.residents.grid.tolist()):
+                Household(self, h, g)
+
+        self._build_workforce_and_desks()
+        policy_cls = POLICIES[config.escalation.policy]
+        level_index = {lv.name: k for k, lv in enumerate(config.levels)}
+        authority = [[level_index[a] for a in c.authority] for c in config.categories.values()]
+        self.escalation = policy_cls(authority, L)
+        routing_cls = PoliceFusion if config.police.fusion else FirstResponder
+        self.routing = routing_cls(self.desks[0], self.property_desks, self.world.grid_community.tolist(),
+                                   self.police_desks, self.world.grid_beat.tolist(),
+                                   [list(config.categories).index(c) for c in config.police.categories])
+        self.workflow = Workflow(self)
+        for desk in self.desks_by_id:
+            desk.wf = self.workflow
+        self.arrivals = ArrivalProcess(config, self.world, self.residents.first, self.streams["arrivals"])
+        self.surfacing = Surfacing(config, self)
+        self.risk = RiskGrader(config.risk, self.world)
+        self._patrol = None
+        self._draw_handling = self._handling_sampler()
+        self._prev = dict.fromkeys(("surfaced", "resolved", "closed", "escalated", "reopened",
+                                    "feedback", "satisfied", "busy"), 0.0)
+        self._today: dict = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={k: (lambda m, k=k: m._today[k]) for k in DAILY_FIELDS})
+
+    # ------------------------------------------------------------------ construction
+
+    def _roster(self, shift) -> Roster:
+        return Roster(shift if shift is not None else self.config.staffing.full_time_shift)
+
+    def _build_workforce_and_desks(self) -> None:
+        sc, w = self.config, self.world
+        st = sc.staffing
+        ft, pt = Roster(st.full_time_shift), Roster(st.part_time_shift)
+        self.patrol_roster = ft if st.full_time + st.political_legal else pt
+        self.responder_roster = self.patrol_roster
+        self.desks: list[list] = []
+        self.desks_by_id: list = []
+        self.grid_workers: list[GridWorker] = []
+        self.informants: list[GridWorker] = []
+        units = {"grid": w.n_grids, "community": w.n_communities, "street": w.n_streets, "district": 1}
+        unit_of = {"grid": w.grid_community * 0 + np.arange(w.n_grids), "community": w.grid_community,
+                   "street": w.grid_street, "district": np.zeros(w.n_grids, dtype=np.int64)}
+        node_of = {"grid": lambda u: u, "community": w.community_node, "street": w.street_node,
+                   "district": lambda u: w.district_node}
+        self.level_unit = [unit_of[lv.scope].tolist() for lv in sc.levels]
+        n_levels = len(sc.levels)
+        for k, lv in enumerate(sc.levels):
+            row = []
+            for u in range(units[lv.scope]):
+                cell = self.space[node_of[lv.scope](u)]
+                name = f"{lv.name}:{u}"
+                ident = len(self.desks_by_id)
+                limit = lv.time_limit_hours if k < n_levels - 1 else None
+                if k == 0:
+                    members = [GridWorker(self, cell, ft, "grid_worker", u) for _ in range(st.full_time)]
+                    members += [GridWorker(self, cell, pt, "part_time", u) for _ in range(st.part_time)]
+                    members += [GridWorker(self, cell, ft, "political_legal", u) for _ in range(st.political_legal)]
+                    self.grid_workers += members
+                    self.informants += [GridWorker(self, cell, ft, "informant", u) for _ in range(st.informants)]
+                    desk = Team(self.clock, ident, k, k, u, name, members, limit)
+                elif lv.discipline == "team":
+                    roster = self._roster(lv.shift)
+                    members = [Leader(self, cell, roster, lv.role) for _ in range(lv.servers)]
+                    desk = Team(self.clock, ident, k, k, u, name, members, limit)
+                elif lv.discipline == "meeting":
+                    chair = Leader(self, cell, self._roster(lv.shift), lv.role)
+                    desk = Meeting(self.clock, ident, k, k, u, name, chair, lv.meeting_weekday, lv.meeting_hour)
+                else:
+                    agent = Department(self, cell, Roster(_ALWAYS), lv.role)
+                    resp = lv.response_hours
+                    if sc.escalation.whistle and lv.whistle_response_hours is not None:
+                        resp = lv.whistle_response_hours  # 街道吹哨、部门报到
+                    desk = Referral(self.clock, ident, k, k, u, name, agent, resp)
+                row.append(desk)
+                self.desks_by_id.append(desk)
+            self.desks.append(row)
+        # beat police desks (level 0, with the authority of the rung police sit on)
+        pol = sc.police
+        rank = [lv.name for lv in sc.levels].index(pol.authority_level)
+        always = Roster(_ALWAYS)
+        self.police_desks = []
+        self.police: list[BeatPolice] = []
+        for b in range(w.n_beats):
+            cell = self.space[int(np.flatnonzero(w.grid_beat == b)[0])]
+            officers = [BeatPolice(self, cell, always, b) for _ in range(pol.officers_per_beat)]
+            self.police += officers
+            desk = Team(self.clock, len(self.desks_by_id), 0, rank, b, f"police:{b}", officers, None,
+                        pol.handling_multiplier)
+            self.police_desks.append(desk)
+            self.desks_by_id.append(desk)
+        # property managers absorb their share of property matters (level 0, full authority)
+        types = list(sc.community_types.values())
+        self.property_desks = []
+        for c in range(w.n_communities):
+            t = types[w.community_type[c]]
+            if not t.property_management or t.property_absorbs <= 0:
+                self.property_desks.append(None)
+                continue
+            agent = Department(self, self.space[w.community_node(c)], always, "property_manager")
+            desk = Referral(self.clock, len(self.desks_by_id), 0, n_levels - 1, c, f"property:{c}", agent,
+                            t.property_response_hours)
+            self.property_desks.append(desk)
+            self.desks_by_id.append(desk)
+
+    def _handling_sampler(self):
+        """Per-incident, per-level unit-mean handling multipliers from the ``handling`` stream."""
+        h = self.config.handling
+        L = len(self.config.levels)
+        rng = self.streams["handling"]
+        if h.family == "exponential":
+            return lambda n: rng.standard_exponential((n, L)).ravel()
+        if h.family == "lognormal":
+            s2 = math.log1p(h.cv ** 2)
+            s = math.sqrt(s2)
+            return lambda n: np.exp(s * rng.standard_normal((n, L)) - s2 / 2).ravel()
+        return lambda n: (rng.standard_exponential((n, L)) * 0 + 1.0).ravel()
+
+    # ------------------------------------------------------------------ dynamics
+
+    def patrol_intensity(self) -> np.ndarray:
+        """Patrol discovery effort per grid, per calendar hour (cached until risk changes)."""
+        if self._patrol is None:
+            st = self.config.staffing
+            patrollers = st.full_time + st.part_time + st.political_legal
+            effort = patrollers * st.patrol_hours_per_day + st.informants * st.informant_discovery_factor
+            mult = np.asarray(self.config.risk.patrol_multiplier)[self.risk.level]
+            self._patrol = effort * mult / 24.0
+        return self._patrol
+
+    def step(self) -> None:
+        """Advance one day."""
+        d = self.day
+        new = self.arrivals.day(d)
+        n = len(new["category"])
+        if n:
+            plan = self.surfacing.plan(new, self.streams["behaviour"])
+            fb = self.streams["feedback"]
+            t_acc = plan.pop("t_accepted_plan")
+            new["severity_initial"] = new["severity"]
+            new.update(plan)
+            ids = self.log.extend(
+                **new, work=self._draw_handling(n), u_solve=self.streams["handling"].random(n * len(self.config.levels)),
+                u_feedback=fb.random(n), u_reopen=fb.random(n), u_visit=fb.random(n))
+            log = self.log
+            log.tr_incident.extend(ids)
+            log.tr_time.frombytes(new["t_occurred"].tobytes())
+            log.tr_state.frombytes(bytes(n))  # LATENT == 0
+            log.tr_level.frombytes(bytes(n))
+            log.tr_actor.frombytes(np.full(n, -1, dtype=np.int64).tobytes())
+            at, accept = self.clock.at, self.workflow.accept
+            for i, t in zip(ids, t_acc.tolist()):
+                if t != math.inf:
+                    at(t, accept, i)
+        self.clock.run_until(24.0 * (d + 1))
+        self.day = d + 1
+        if self.risk.due(self.day):
+            self.risk.regrade(self.log, 24.0 * self.day)
+            self._patrol = None
+        self._snapshot(n)
+        self.datacollector.collect(self)
+        if self.day >= self.config.days:
+            self.running = False
+
+    def run(self, days: int | None = None) -> GridModel:
+        """Run ``days`` days (default: the scenario's)."""
+        for _ in range(self.config.days if days is None else days):
+            self.step()
+        return self
+
+    # ------------------------------------------------------------------ observation
+
+    def busy_hours(self) -> float:
+        """Grid workers' busy hours so far, counting work in hand up to now."""
+        now = self.clock.now
+        return sum(w.busy_hours + (now - w.busy_since if w.current >= 0 else 0.0) for w in self.grid_workers)
+
+    def duty_hours(self, t0: float, t1: float) -> float:
+        return sum(w.roster.on_hours(t0, t1) for w in self.grid_workers)
+
+    def _snapshot(self, occurred: int) -> None:
+        wf, prev = self.workflow, self._prev
+        busy = self.busy_hours()
+        duty = self.duty_hours(24.0 * (self.day - 1), 24.0 * self.day)
+        fb, sat = wf.n_feedback - prev["feedback"], wf.n_satisfied - prev["satisfied"]
+        counts = np.bincount(self.risk.level, minlength=3)
+        self._today = {
+            "day": self.day, "occurred": occurred,
+            "surfaced": wf.n_accepted - prev["surfaced"], "resolved": wf.n_resolved - prev["resolved"],
+            "closed": wf.n_closed - prev["closed"], "escalated": wf.n_escalated - prev["escalated"],
+            "reopened": wf.n_reopened - prev["reopened"],
+            "backlog": wf.n_accepted - wf.n_closed, "latent": self.log.n - wf.n_accepted,
+            "satisfied_share": sat / fb if fb else float("nan"),
+            "satisfaction": self.residents.mean_satisfaction(),
+            "worker_utilization": (busy - prev["busy"]) / duty if duty else float("nan"),
+            "green": int(counts[0]), "yellow": int(counts[1]), "red": int(counts[2]),
+        }
+        prev.update(surfaced=wf.n_accepted, resolved=wf.n_resolved, closed=wf.n_closed,
+                    escalated=wf.n_escalated, reopened=wf.n_reopened, feedback=wf.n_feedback,
+                    satisfied=wf.n_satisfied, busy=busy)
+
+    @property
+    def now(self) -> float:
+        """Model time in hours since Monday 00:00 of day 0."""
+        return self.clock.now
+
+    def state_counts(self) -> dict[str, int]:
+        st = np.frombuffer(self.log.state, dtype=np.int64) if self.log.n else np.empty(0, np.int64)
+        c = np.bincount(st, minlength=len(State))
+        return {s.name.lower(): int(c[s]) for s in State}
+

@@ -1,0 +1,69 @@
+"""Residents (居民/户): household state held in columns, seen through Mesa agents.
+
+A household's awareness of its grid worker, trust, and satisfaction live in flat arrays
+(so a million households cost megabytes, and daily aggregates are one numpy call); each
+:class:`Household` is a Mesa agent that reads and writes its own row. Households are never
+stepped: they change only when an incident of theirs is handled or fed back.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+import mesa
+import numpy as np
+
+from .config import Residents as ResidentsSpec
+
+
+def _beta_like(rng: np.random.Generator, mean: float, spread: float, n: int) -> np.ndarray:
+    """Values in [0, 1] around ``mean`` (a clipped normal; spread 0 gives the mean)."""
+    if spread <= 0:
+        return np.full(n, mean)
+    return np.clip(rng.normal(mean, spread, n), 0.0, 1.0)
+
+
+class ResidentState:
+    """Columns of household state; index = household id (0..H-1), grouped by grid."""
+
+    def __init__(self, grid_households: np.ndarray, spec: ResidentsSpec, rng: np.random.Generator):
+        n = int(grid_households.sum())
+        self.n = n
+        self.grid = np.repeat(np.arange(len(grid_households)), grid_households)
+        self.first = np.concatenate([[0], np.cumsum(grid_households)[:-1]]).astype(np.int64)
+        self._awareness = array("d", _beta_like(rng, spec.awareness_mean, spec.spread, n).tobytes())
+        self._trust = array("d", _beta_like(rng, spec.trust_mean, spec.spread, n).tobytes())
+        self._satisfaction = array("d", np.full(n, spec.satisfaction_base).tobytes())
+        self.feedbacks = array("q", bytes(8 * n))
+        # numpy views over the same memory, for vectorised reads
+        self.awareness = np.frombuffer(self._awareness)
+        self.trust = np.frombuffer(self._trust)
+        self.satisfaction = np.frombuffer(self._satisfaction)
+
+    def mean_satisfaction(self) -> float:
+        """Mean satisfaction over households that have given feedback at least once."""
+        fb = np.frombuffer(self.feedbacks, dtype=np.int64)
+        mask = fb > 0
+        return float(self.satisfaction[mask].mean()) if mask.any() else float("nan")
+
+
+class Household(mesa.Agent):
+    """A household (户): raises needs and complaints, judges how they were handled."""
+
+    def __init__(self, model, index: int, grid: int):
+        super().__init__(model)
+        self.index = index
+        self.grid = grid
+
+    @property
+    def awareness(self) -> float:
+        """Probability this household knows its grid worker (else it calls the hotline)."""
+        return self.model.residents._awareness[self.index]
+
+    @property
+    def trust(self) -> float:
+        return self.model.residents._trust[self.index]
+
+    @property
+    def satisfaction(self) -> float:
+        return self.model.residents._satisfaction[self.index]

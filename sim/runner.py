@@ -1,0 +1,75 @@
+"""Run a scenario and write its run directory (summary, tables, resolved scenario).
+
+Files are written to temporary names and moved into place one by one, so an
+interrupted or failed write never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from . import __version__
+from .config import Scenario
+from .kpis import summarize
+from .model import GridModel
+from .tables import daily_table, incidents_table, transitions_table, workers_table
+
+
+def run_scenario(config: Scenario, seed: int | None = None, days: int | None = None) -> GridModel:
+    """Build and run a model for ``days`` (default: the scenario's)."""
+    if days is not None:
+        config = config.model_copy(update={"days": days})
+    model = GridModel(config, seed=seed)
+    model.run()
+    return model
+
+
+def summary_of(model: GridModel, incidents=None) -> dict:
+    inc = incidents_table(model) if incidents is None else incidents
+    now = model.clock.now
+    out = {"scenario": model.config.name, "seed": model.seed, "days": model.day, "version": __version__}
+    out.update(summarize(inc, [lv.name for lv in model.config.levels], model.busy_hours(),
+                         model.duty_hours(0.0, now)))
+    return out
+
+
+def resolved_scenario(model: GridModel) -> dict:
+    data = model.config.model_dump(mode="json")
+    data["seed"] = model.seed
+    data["days"] = model.day
+    return {"gridsim_version": __version__, **data}
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_run(model: GridModel, out: str | Path, transitions: bool = True) -> dict:
+    """Write summary.json, incidents/daily/workers(/transitions).parquet and scenario.yaml."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    inc = incidents_table(model)
+    summary = summary_of(model, inc)
+    text = json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    _atomic_write(out / "incidents.parquet", lambda p: inc.to_parquet(p, index=False))
+    _atomic_write(out / "daily.parquet", lambda p: daily_table(model).to_parquet(p, index=False))
+    _atomic_write(out / "workers.parquet", lambda p: workers_table(model).to_parquet(p, index=False))
+    if transitions:
+        _atomic_write(out / "transitions.parquet", lambda p: transitions_table(model).to_parquet(p, index=False))
+    _atomic_write(out / "scenario.yaml", lambda p: Path(p).write_text(
+        yaml.safe_dump(resolved_scenario(model), sort_keys=False, allow_unicode=True), encoding="utf-8"))
+    _atomic_write(out / "summary.json", lambda p: Path(p).write_text(text, encoding="utf-8"))
+    return summary

@@ -1,0 +1,82 @@
+"""Working time: weekly shift patterns, in model hours (t = 0 is Monday 00:00)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .config import Shift
+
+WEEK = 168.0
+
+
+class Roster:
+    """A weekly on-duty pattern; answers "on duty now?" and "when next on duty?"."""
+
+    __slots__ = ("always", "intervals", "_starts", "_ends", "hours_per_week")
+
+    def __init__(self, shift: Shift):
+        self.always = shift.always
+        if self.always:
+            self.intervals = [(0.0, WEEK)]
+        else:
+            self.intervals = sorted(
+                (d * 24.0 + shift.start_hour, d * 24.0 + shift.end_hour) for d in sorted(set(shift.weekdays))
+            )
+        self._starts = np.array([a for a, _ in self.intervals])
+        self._ends = np.array([b for _, b in self.intervals])
+        self.hours_per_week = float(sum(b - a for a, b in self.intervals))
+
+    def is_on(self, t: float) -> bool:
+        if self.always:
+            return True
+        w = t % WEEK
+        for a, b in self.intervals:
+            if a <= w < b:
+                return True
+        return False
+
+    def next_on(self, t: float) -> float:
+        """The earliest time ≥ t at which this roster is on duty (inf if never)."""
+        if self.always:
+            return t
+        if not self.intervals:
+            return math.inf
+        base = t - (t % WEEK)
+        w = t - base
+        for a, b in self.intervals:
+            if w < b:
+                return t if w >= a else base + a
+        return base + WEEK + self.intervals[0][0]
+
+    def next_on_array(self, t: np.ndarray) -> np.ndarray:
+        """Vectorised :meth:`next_on`."""
+        if self.always or not len(t):
+            return t.copy()
+        if not self.intervals:
+            return np.full_like(t, np.inf)
+        base = t - np.mod(t, WEEK)
+        w = t - base
+        k = np.searchsorted(self._ends, w, side="right")  # first interval ending after w
+        wrap = k >= len(self._ends)
+        kk = np.where(wrap, 0, k)
+        start = self._starts[kk] + np.where(wrap, WEEK, 0.0)
+        return np.where(~wrap & (w >= self._starts[kk]), t, base + start)
+
+    def on_hours(self, t0: float, t1: float) -> float:
+        """Hours on duty in [t0, t1)."""
+        if t1 <= t0:
+            return 0.0
+        if self.always:
+            return t1 - t0
+        weeks0 = math.floor(t0 / WEEK)
+        weeks1 = math.floor(t1 / WEEK)
+        total = 0.0
+        for wk in (weeks0,) if weeks0 == weeks1 else (weeks0, weeks1):
+            base = wk * WEEK
+            for a, b in self.intervals:
+                total += max(0.0, min(t1, base + b) - max(t0, base + a))
+        if weeks1 - weeks0 > 1:
+            total += (weeks1 - weeks0 - 1) * self.hours_per_week
+        return total

@@ -1,0 +1,69 @@
+"""The people who handle cases: grid workers, beat police, leaders, departments.
+
+Each is a Mesa ``CellAgent`` placed on the grid network where it works. Agents are not
+stepped; desks (``sim.handling``) hand them cases and record what they did.
+"""
+
+from __future__ import annotations
+
+from mesa.discrete_space import CellAgent
+
+from .shifts import Roster
+
+ROLES = ("grid_worker", "part_time", "political_legal", "informant", "police", "grid_leader",
+         "community_secretary", "command_centre", "district_centre", "department", "property_manager")
+ROLE_CODE = {r: i for i, r in enumerate(ROLES)}
+
+
+class Worker(CellAgent):
+    """Anyone who handles cases; tracks what they are doing and how long they were busy."""
+
+    role = "worker"
+
+    def __init__(self, model, cell, roster: Roster, role: str | None = None):
+        super().__init__(model)
+        self.cell = cell
+        self.roster = roster
+        if role is not None:
+            self.role = role
+        self.role_code = ROLE_CODE.get(self.role, -1)
+        self.current = -1  # incident in hand, -1 when free
+        self.busy_since = 0.0
+        self.busy_hours = 0.0
+        self.cases_handled = 0
+
+    @property
+    def busy(self) -> bool:
+        return self.current >= 0
+
+
+class GridWorker(Worker):
+    """网格员: full-time, part-time (limited hours), political-legal, or informant (reports only)."""
+
+    role = "grid_worker"
+
+    def __init__(self, model, cell, roster, kind: str, grid: int):
+        super().__init__(model, cell, roster, role=kind)
+        self.grid = grid
+
+
+class BeatPolice(Worker):
+    """片警: a beat spans several grids; on duty around the clock."""
+
+    role = "police"
+
+    def __init__(self, model, cell, roster, beat: int):
+        super().__init__(model, cell, roster)
+        self.beat = beat
+
+
+class Leader(Worker):
+    """网格长 / 社区书记 / 街道指挥中心: staff of the upper rungs of the ladder."""
+
+    role = "community_secretary"
+
+
+class Department(Worker):
+    """职能部门 summoned by the street ("吹哨报到") or a property manager: a referral service."""
+
+    role = "department"
