@@ -7,6 +7,7 @@ Mesa's own ``schedule_event``. The sequence number makes ties deterministic (FIF
 
 from __future__ import annotations
 
+from collections import deque
 from heapq import heappop, heappush
 from itertools import count
 
@@ -42,3 +43,40 @@ class Clock:
 
     def __len__(self) -> int:
         return len(self._heap)
+
+
+class DelayLine:
+    """Items that all wait the same fixed delay (feedback, time limits, response times).
+
+    Because the delay is constant, items fall due in the order they were pushed, so the
+    line needs one calendar event at a time (for its head) instead of one per item.
+    """
+
+    __slots__ = ("clock", "delay", "callback", "_items", "_armed")
+
+    def __init__(self, clock: Clock, delay: float, callback):
+        self.clock = clock
+        self.delay = delay
+        self.callback = callback
+        self._items: deque = deque()
+        self._armed = False
+
+    def push(self, arg) -> None:
+        """``callback(arg)`` will run ``delay`` hours from now."""
+        due = self.clock.now + self.delay
+        self._items.append((due, arg))
+        if not self._armed:
+            self._armed = True
+            self.clock.at(due, self._fire, None)
+
+    def _fire(self, _) -> None:
+        items, now, callback = self._items, self.clock.now, self.callback
+        while items and items[0][0] <= now:
+            callback(items.popleft()[1])
+        if items:
+            self.clock.at(items[0][0], self._fire, None)
+        else:
+            self._armed = False
+
+    def __len__(self) -> int:
+        return len(self._items)

@@ -20,6 +20,7 @@ import math
 from heapq import heappop, heappush
 from itertools import count
 
+from .clock import DelayLine
 from .incidents import State
 
 _WAITING = int(State.WAITING)
@@ -59,9 +60,12 @@ class Team(Desk):
         self.idle = list(members)
         self.queue: list = []  # (-severity, t_join, seq, incident)
         self.time_limit = time_limit
+        self.deadlines = None if time_limit is None else DelayLine(clock, time_limit, self._timeout)
         self.wake_at = math.inf
         self._seq = count()
         self._always = all(w.roster.always for w in members)
+        rosters = {id(w.roster) for w in members}
+        self._roster = members[0].roster if len(rosters) == 1 else None  # one shared roster?
 
     @property
     def workers(self) -> list:
@@ -84,8 +88,8 @@ class Team(Desk):
         wf.wait(i, now, self)
         heappush(self.queue, (-sev, now, next(self._seq), i))
         self.n_waiting += 1
-        if self.time_limit is not None:
-            self.clock.at(now + self.time_limit, self._timeout, i)
+        if self.deadlines is not None:
+            self.deadlines.push(i)
         if idle:
             self._wake_when_on(now)
 
@@ -127,7 +131,8 @@ class Team(Desk):
             self._wake_when_on(now)
 
     def _wake_when_on(self, now: float) -> None:
-        t = min(w.roster.next_on(now) for w in self.idle)
+        t = self._roster.next_on(now) if self._roster is not None else min(
+            w.roster.next_on(now) for w in self.idle)
         if t <= now or t == math.inf:
             return
         if self.wake_at <= now or t < self.wake_at:
@@ -213,6 +218,7 @@ class Referral(Desk):
         super().__init__(clock, ident, level, rank, unit, name, multiplier)
         self.agent = agent
         self.response_hours = response_hours
+        self.responses = DelayLine(clock, response_hours, self._start)
 
     @property
     def workers(self) -> list:
@@ -221,7 +227,7 @@ class Referral(Desk):
     def admit(self, i: int, now: float) -> None:
         self.wf.wait(i, now, self)
         self.n_waiting += 1
-        self.clock.at(now + self.response_hours, self._start, i)
+        self.responses.push(i)
 
     def _start(self, i: int) -> None:
         now = self.clock.now

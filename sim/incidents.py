@@ -25,7 +25,7 @@ class State(IntEnum):
     HANDLING = 4  # someone is working on it
     ESCALATED = 5  # passed up a level (momentary; followed by WAITING)
     RESOLVED = 6  # handled; awaiting the resident's feedback
-    FEEDBACK = 7  # resident gave feedback (logged only)
+    FEEDBACK = 7  # resident gave feedback (implied by the CLOSED / REOPENED row)
     CLOSED = 8  # signed off (办结销号)
     REOPENED = 9  # resident unsatisfied, case reopened
     WORSENED = 10  # severity rose while latent (logged only)
@@ -62,7 +62,10 @@ class IncidentLog:
         self.u_feedback = array("d")
         self.u_reopen = array("d")
         self.u_visit = array("d")
-        # transition log
+        # transition log: hot paths append tuples (incident, time, state, level, actor) via
+        # ``mark``; :meth:`flush` packs them into typed columns once a day
+        self._pending: list[tuple] = []
+        self.mark = self._pending.append
         self.tr_incident = array("q")
         self.tr_time = array("d")
         self.tr_state = array("b")
@@ -90,13 +93,27 @@ class IncidentLog:
         self.n += k
         return range(start, self.n)
 
-    def mark(self, i: int, t: float, state: int, level: int, actor: int = -1) -> None:
-        """Append one transition to the transition log."""
-        self.tr_incident.append(i)
-        self.tr_time.append(t)
-        self.tr_state.append(state)
-        self.tr_level.append(level)
-        self.tr_actor.append(actor)
+    def flush(self) -> None:
+        """Pack pending transitions into the typed transition columns."""
+        if not self._pending:
+            return
+        i, t, st, lv, a = zip(*self._pending)
+        self._pending.clear()
+        self.tr_incident.extend(i)
+        self.tr_time.extend(t)
+        self.tr_state.extend(st)
+        self.tr_level.extend(lv)
+        self.tr_actor.extend(a)
+
+    def add_latent(self, ids: range, t: np.ndarray) -> None:
+        """Log the LATENT transition of a batch of new incidents in one go."""
+        self.flush()
+        n = len(ids)
+        self.tr_incident.extend(ids)
+        self.tr_time.frombytes(np.ascontiguousarray(t, dtype=np.float64).tobytes())
+        self.tr_state.frombytes(bytes(n))  # LATENT == 0
+        self.tr_level.frombytes(bytes(n))
+        self.tr_actor.frombytes(np.full(n, -1, dtype=np.int64).tobytes())
 
     def column(self, name: str) -> np.ndarray:
         """A zero-copy numpy view of a column."""
@@ -105,7 +122,8 @@ class IncidentLog:
             np.empty(0, dtype=np.int64 if a.typecode == "q" else np.float64))
 
     def transitions(self) -> pd.DataFrame:
-        """Long-format transition log, in the order transitions happened."""
+        """Long-format transition log, in the order transitions were recorded."""
+        self.flush()
         return pd.DataFrame({
             "incident": np.frombuffer(self.tr_incident, dtype=np.int64) if len(self.tr_incident) else np.empty(0, np.int64),
             "time": np.frombuffer(self.tr_time, dtype=np.float64) if len(self.tr_time) else np.empty(0),

@@ -9,6 +9,7 @@ stepped that has nothing to do: agents act only when an event reaches them.
 from __future__ import annotations
 
 import math
+from array import array
 
 import mesa
 import numpy as np
@@ -66,14 +67,25 @@ class GridModel(mesa.Model):
                 Household(self, h, g)
 
         self._build_workforce_and_desks()
+        counts: dict = {}
+        for w in self.grid_workers:
+            counts[w.roster] = counts.get(w.roster, 0) + 1
+        self._rosters_in_use = list(counts.items())
         policy_cls = POLICIES[config.escalation.policy]
         level_index = {lv.name: k for k, lv in enumerate(config.levels)}
         authority = [[level_index[a] for a in c.authority] for c in config.categories.values()]
         self.escalation = policy_cls(authority, L)
         routing_cls = PoliceFusion if config.police.fusion else FirstResponder
-        self.routing = routing_cls(self.desks[0], self.property_desks, self.world.grid_community.tolist(),
-                                   self.police_desks, self.world.grid_beat.tolist(),
-                                   [list(config.categories).index(c) for c in config.police.categories])
+        ids = lambda desks: np.array([-1 if d is None else d.id for d in desks], dtype=np.int64)  # noqa: E731
+        self.routing = routing_cls(ids(self.desks[0]), ids(self.property_desks), self.world.grid_community,
+                                   ids(self.police_desks), self.world.grid_beat,
+                                   np.array([c in config.police.categories for c in config.categories]))
+        # desk id of level k for grid g, and the entry level for (category, severity, channel)
+        self.level_grid_desk = np.array([ids(row)[self.level_unit[k]] for k, row in enumerate(self.desks)])
+        n_cat = len(config.categories)
+        self.entry_table = np.array([[[self.escalation.entry_level(c, s, ch) for ch in range(3)]
+                                      for s in range(3)] for c in range(n_cat)], dtype=np.int64)
+        self.entry_desk = array("q")
         self.workflow = Workflow(self)
         for desk in self.desks_by_id:
             desk.wf = self.workflow
@@ -207,17 +219,14 @@ class GridModel(mesa.Model):
             ids = self.log.extend(
                 **new, work=self._draw_handling(n), u_solve=self.streams["handling"].random(n * len(self.config.levels)),
                 u_feedback=fb.random(n), u_reopen=fb.random(n), u_visit=fb.random(n))
-            log = self.log
-            log.tr_incident.extend(ids)
-            log.tr_time.frombytes(new["t_occurred"].tobytes())
-            log.tr_state.frombytes(bytes(n))  # LATENT == 0
-            log.tr_level.frombytes(bytes(n))
-            log.tr_actor.frombytes(np.full(n, -1, dtype=np.int64).tobytes())
+            self.log.add_latent(ids, new["t_occurred"])
+            self.entry_desk.frombytes(self._entry_desks(new).tobytes())
             at, accept = self.clock.at, self.workflow.accept
             for i, t in zip(ids, t_acc.tolist()):
                 if t != math.inf:
                     at(t, accept, i)
         self.clock.run_until(24.0 * (d + 1))
+        self.log.flush()
         self.day = d + 1
         if self.risk.due(self.day):
             self.risk.regrade(self.log, 24.0 * self.day)
@@ -226,6 +235,13 @@ class GridModel(mesa.Model):
         self.datacollector.collect(self)
         if self.day >= self.config.days:
             self.running = False
+
+    def _entry_desks(self, new: dict) -> np.ndarray:
+        """First desk of each new incident: the routing policy at level 0, else the level's desk."""
+        cat, grid = new["category"], new["grid"]
+        level = self.entry_table[cat, new["severity"], new["channel"]]
+        first = self.routing.desk_ids(cat, grid, new["absorbed"])
+        return np.where(level == 0, first, self.level_grid_desk[level, grid]).astype(np.int64)
 
     def run(self, days: int | None = None) -> GridModel:
         """Run ``days`` days (default: the scenario's)."""
@@ -241,7 +257,8 @@ class GridModel(mesa.Model):
         return sum(w.busy_hours + (now - w.busy_since if w.current >= 0 else 0.0) for w in self.grid_workers)
 
     def duty_hours(self, t0: float, t1: float) -> float:
-        return sum(w.roster.on_hours(t0, t1) for w in self.grid_workers)
+        """Grid workers' rostered hours in [t0, t1)."""
+        return sum(n * r.on_hours(t0, t1) for r, n in self._rosters_in_use)
 
     def _snapshot(self, occurred: int) -> None:
         wf, prev = self.workflow, self._prev

@@ -35,16 +35,30 @@ class ResidentState:
         self._trust = array("d", _beta_like(rng, spec.trust_mean, spec.spread, n).tobytes())
         self._satisfaction = array("d", np.full(n, spec.satisfaction_base).tobytes())
         self.feedbacks = array("q", bytes(8 * n))
+        self.weight = spec.satisfaction_weight
+        self._sat_sum = 0.0  # running sum / count over households with any feedback
+        self._sat_n = 0
         # numpy views over the same memory, for vectorised reads
         self.awareness = np.frombuffer(self._awareness)
         self.trust = np.frombuffer(self._trust)
         self.satisfaction = np.frombuffer(self._satisfaction)
 
+    def record_feedback(self, h: int, satisfied: bool) -> None:
+        """Move household ``h``'s satisfaction toward this outcome (exponential memory)."""
+        s = self._satisfaction
+        old = s[h]
+        new = old + self.weight * ((1.0 if satisfied else 0.0) - old)
+        s[h] = new
+        if self.feedbacks[h]:
+            self._sat_sum += new - old
+        else:
+            self._sat_n += 1
+            self._sat_sum += new
+        self.feedbacks[h] += 1
+
     def mean_satisfaction(self) -> float:
         """Mean satisfaction over households that have given feedback at least once."""
-        fb = np.frombuffer(self.feedbacks, dtype=np.int64)
-        mask = fb > 0
-        return float(self.satisfaction[mask].mean()) if mask.any() else float("nan")
+        return self._sat_sum / self._sat_n if self._sat_n else float("nan")
 
 
 class Household(mesa.Agent):

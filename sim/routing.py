@@ -8,6 +8,8 @@ A share of property matters is absorbed by the estate's property manager where o
 
 from __future__ import annotations
 
+import numpy as np
+
 
 class FirstResponder:
     """Grid workers take everything (fusion off); property managers absorb their share."""
@@ -15,21 +17,19 @@ class FirstResponder:
     name = "grid_only"
     joint_visits = False
 
-    def __init__(self, grid_desks, property_desks, grid_community, police_desks=None,
-                 grid_beat=None, police_categories=()):
-        self.grid_desks = grid_desks
-        self.property_desks = property_desks  # per community; None where no management
+    def __init__(self, grid_desks: np.ndarray, property_desks: np.ndarray, grid_community: np.ndarray,
+                 police_desks: np.ndarray, grid_beat: np.ndarray, police_categories: np.ndarray):
+        self.grid_desks = grid_desks  # desk id per grid
+        self.property_desks = property_desks  # desk id per community, -1 where no management
         self.grid_community = grid_community
-        self.police_desks = police_desks
+        self.police_desks = police_desks  # desk id per beat
         self.grid_beat = grid_beat
-        self.police_categories = frozenset(police_categories)
+        self.police_categories = police_categories  # bool per category
 
-    def desk(self, category: int, grid: int, absorbed: bool):
-        if absorbed:
-            d = self.property_desks[self.grid_community[grid]]
-            if d is not None:
-                return d
-        return self.grid_desks[grid]
+    def desk_ids(self, category: np.ndarray, grid: np.ndarray, absorbed: np.ndarray) -> np.ndarray:
+        """The first desk (id) of each incident of a batch."""
+        prop = self.property_desks[self.grid_community[grid]]
+        return np.where((absorbed != 0) & (prop >= 0), prop, self.grid_desks[grid])
 
 
 class PoliceFusion(FirstResponder):
@@ -38,7 +38,6 @@ class PoliceFusion(FirstResponder):
     name = "police_fusion"
     joint_visits = True
 
-    def desk(self, category, grid, absorbed):
-        if category in self.police_categories:
-            return self.police_desks[self.grid_beat[grid]]
-        return super().desk(category, grid, absorbed)
+    def desk_ids(self, category, grid, absorbed):
+        ids = super().desk_ids(category, grid, absorbed)
+        return np.where(self.police_categories[category], self.police_desks[self.grid_beat[grid]], ids)

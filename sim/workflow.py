@@ -11,6 +11,7 @@ timestamp for every transition.
 
 from __future__ import annotations
 
+from .clock import DelayLine
 from .incidents import State
 
 LATENT, SURFACED, ACCEPTED, WAITING, HANDLING, ESCALATED, RESOLVED, FEEDBACK, CLOSED, REOPENED, \
@@ -30,7 +31,7 @@ class Workflow:
         self.log = model.log
         self.rework = model.streams["rework"]
         self.policy = model.escalation
-        self.routing = model.routing
+        self.joint_visits = model.routing.joint_visits
         self.desks = model.desks  # desks[level][unit]
         self.desks_by_id = model.desks_by_id
         self.level_unit = model.level_unit  # level_unit[level][grid] -> unit index
@@ -46,12 +47,12 @@ class Workflow:
         self.triage = [lv.triage_fraction for lv in sc.levels]
         types = list(sc.community_types.values())
         self.grid_access = [types[t].access_difficulty for t in model.world.grid_type.tolist()]
-        self.joint_factor = sc.police.joint_visit_access_factor if self.routing.joint_visits else 1.0
+        self.joint_factor = sc.police.joint_visit_access_factor if self.joint_visits else 1.0
         st = sc.staffing
-        self.visit_retry_hours = st.visit_retry_hours
         self.max_visits = st.max_visit_attempts
+        self.revisits = DelayLine(self.clock, st.visit_retry_hours, self._revisit)
         r = sc.residents
-        self.fb_delay = r.feedback_delay_hours
+        self.feedbacks_due = DelayLine(self.clock, r.feedback_delay_hours, self.feedback)
         self.sat_base, self.sat_day, self.sat_esc, self.sat_floor = (
             r.satisfaction_base, r.satisfaction_loss_per_day, r.satisfaction_loss_per_escalation,
             r.satisfaction_floor)
@@ -59,8 +60,10 @@ class Workflow:
         self.max_reopens = sc.escalation.max_reopens
         self.trust_gain, self.trust_loss, self.aware_gain = r.trust_gain, r.trust_loss, r.awareness_gain_on_contact
         res = model.residents
+        self.residents = res
         self.trust, self.awareness, self.satisfaction, self.feedbacks = (
             res._trust, res._awareness, res._satisfaction, res.feedbacks)
+        self.entry_desk = model.entry_desk  # per incident, planned when it occurs
         # running counters (the daily collector reads and differences them)
         self.n_accepted = self.n_resolved = self.n_closed = self.n_escalated = 0
         self.n_reopened = self.n_feedback = self.n_satisfied = 0
@@ -73,13 +76,10 @@ class Workflow:
         log = self.log
         log.state[i] = ACCEPTED
         log.t_accepted[i] = now
-        log.mark(i, log.t_surfaced[i], SURFACED, 0)
-        log.mark(i, now, ACCEPTED, 0)
+        log.mark((i, log.t_surfaced[i], SURFACED, 0, -1))
+        log.mark((i, now, ACCEPTED, 0, -1))
         self.n_accepted += 1
-        cat = log.category[i]
-        g = log.grid[i]
-        lvl = self.policy.entry_level(cat, log.severity[i], log.channel[i])
-        desk = self.routing.desk(cat, g, log.absorbed[i]) if lvl == 0 else self.desks[lvl][self.level_unit[lvl][g]]
+        desk = self.desks_by_id[self.entry_desk[i]]
         log.level[i] = desk.level
         desk.admit(i, now)
 
@@ -91,7 +91,7 @@ class Workflow:
         log.state[i] = WAITING
         log.desk[i] = desk.id
         log.t_join[i] = now
-        log.mark(i, now, WAITING, desk.level)
+        log.mark((i, now, WAITING, desk.level, -1))
 
     def begin(self, i: int, now: float, desk, worker) -> float:
         """Someone starts on a case: decide the outcome and return how long the work takes."""
@@ -100,7 +100,7 @@ class Workflow:
         log.desk[i] = desk.id
         if log.t_handling[i] != log.t_handling[i]:  # NaN: first time anyone works on it
             log.t_handling[i] = now
-        log.mark(i, now, HANDLING, desk.level, worker.unique_id)
+        log.mark((i, now, HANDLING, desk.level, worker.unique_id))
         cat = log.category[i]
         lvl = desk.level
         k = i * self.L + lvl
@@ -126,13 +126,13 @@ class Workflow:
             self.escalate(i, now, desk)
         else:
             log.visits_failed[i] += 1
-            log.mark(i, now, VISIT_FAILED, desk.level, worker.unique_id)
+            log.mark((i, now, VISIT_FAILED, desk.level, worker.unique_id))
             if log.visits_failed[i] >= self.max_visits:
                 self.escalate(i, now, desk)  # joint visit higher up (e.g. with the police)
             else:
                 log.state[i] = WAITING
                 log.t_join[i] = float("nan")
-                self.clock.at(now + self.visit_retry_hours, self._revisit, i)
+                self.revisits.push(i)
 
     def _revisit(self, i: int) -> None:
         self.desks_by_id[self.log.desk[i]].admit(i, self.clock.now)
@@ -155,7 +155,7 @@ class Workflow:
         log.escalations[i] += 1
         log.t_escalated[i] = now
         log.level[i] = nxt
-        log.mark(i, now, ESCALATED, nxt)
+        log.mark((i, now, ESCALATED, nxt, -1))
         self.n_escalated += 1
         self.desks[nxt][self.level_unit[nxt][log.grid[i]]].admit(i, now)
 
@@ -167,12 +167,12 @@ class Workflow:
         log.handler[i] = worker.role_code
         log.level[i] = desk.level
         log.desk[i] = desk.id
-        log.mark(i, now, RESOLVED, desk.level, worker.unique_id)
+        log.mark((i, now, RESOLVED, desk.level, worker.unique_id))
         self.n_resolved += 1
         if worker.role_code in GRID_ROLES:  # the resident met their grid worker
             h = log.household[i]
             self.awareness[h] += self.aware_gain * (1.0 - self.awareness[h])
-        self.clock.at(now + self.fb_delay, self.feedback, i)
+        self.feedbacks_due.push(i)
 
     def feedback(self, i: int) -> None:
         """Event: the resident judges the outcome; the case is signed off or reopened."""
@@ -187,26 +187,24 @@ class Workflow:
         satisfied = (log.u_feedback[i] if first else self.rework.random()) < p
         log.satisfied[i] = int(satisfied)
         log.t_feedback[i] = now
-        log.mark(i, now, FEEDBACK, log.level[i])
         self.n_feedback += 1
-        self.feedbacks[h] += 1
         if satisfied:
             self.n_satisfied += 1
             self.trust[h] += self.trust_gain * (1.0 - self.trust[h])
-            self.satisfaction[h] += 0.3 * (1.0 - self.satisfaction[h])
         else:
             self.trust[h] -= self.trust_loss * self.trust[h]
-            self.satisfaction[h] -= 0.3 * self.satisfaction[h]
-            if log.reopens[i] < self.max_reopens and (
-                    log.u_reopen[i] if first else self.rework.random()) < self.p_reopen:
+        self.residents.record_feedback(h, satisfied)
+        if not satisfied and log.reopens[i] < self.max_reopens:
+            u = log.u_reopen[i] if first else self.rework.random()
+            if u < self.p_reopen:
                 log.reopens[i] += 1
                 log.t_reopened[i] = now
                 log.state[i] = REOPENED
-                log.mark(i, now, REOPENED, log.level[i])
+                log.mark((i, now, REOPENED, log.level[i], -1))
                 self.n_reopened += 1
                 self.desks_by_id[log.desk[i]].admit(i, now)
                 return
         log.state[i] = CLOSED
         log.t_closed[i] = now
-        log.mark(i, now, CLOSED, log.level[i])
+        log.mark((i, now, CLOSED, log.level[i], -1))
         self.n_closed += 1
