@@ -159,6 +159,7 @@ class Residents(Strict):
     satisfaction_loss_per_day: NonNeg = 0.02
     satisfaction_loss_per_escalation: NonNeg = 0.03
     satisfaction_floor: Prob = 0.2
+    satisfaction_weight: Prob = 0.3  # how far one outcome moves a household's satisfaction
     reopen_if_unsatisfied: Prob = 0.3
     feedback_delay_hours: NonNeg = 24.0
     trust_gain: Prob = 0.05
@@ -377,9 +378,33 @@ def _model_at(model, loc: list[str]):
     return cur
 
 
-def parse_value(text: str) -> Any:
+def parse_value(text: str, key: str = "", source: str = "--set") -> Any:
     """Parse a ``--set`` value the way YAML would (numbers, booleans, lists)."""
-    return yaml.safe_load(text)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ScenarioError(f"{source}: {key}: cannot parse value {text!r}") from None
+
+
+def _child(node: Any, part: str, key: str, source: str, create: bool) -> Any:
+    """Step one dotted part into a mapping or (by integer index) a list."""
+    if isinstance(node, list):
+        if not part.lstrip("-").isdigit():
+            named = [x for x in node if isinstance(x, dict) and x.get("name") == part]
+            if named:  # lists of named items (levels, ...) may be addressed by name
+                return named[0]
+            names = [x["name"] for x in node if isinstance(x, dict) and "name" in x]
+            hint = f" (names: {', '.join(map(str, names))})" if names else ""
+            raise ScenarioError(f"{source}: {key}: {part!r} is neither an index nor a name in the list{hint}")
+        idx = int(part)
+        if not -len(node) <= idx < len(node):
+            raise ScenarioError(f"{source}: {key}: index {idx} is out of range (list has {len(node)} items)")
+        return node[idx]
+    if isinstance(node, dict):
+        if create:
+            return node.setdefault(part, {})
+        return node.get(part)
+    raise ScenarioError(f"{source}: {key}: {part!r} is inside a value, not a section")
 
 
 def apply_overrides(raw: dict, overrides: list[str], source: str = "--set") -> dict:
@@ -389,20 +414,24 @@ def apply_overrides(raw: dict, overrides: list[str], source: str = "--set") -> d
         if "=" not in item:
             raise ScenarioError(f"{source}: {item!r}: expected dotted.key=value")
         key, value = item.split("=", 1)
-        parts = key.strip().split(".")
+        key = key.strip()
+        parts = key.split(".")
+        if not all(parts):
+            raise ScenarioError(f"{source}: {key!r}: empty part in dotted key")
         node = raw
         for p in parts[:-1]:
-            if isinstance(node, list) and p.isdigit():
-                node = node[int(p)]
-                continue
-            node = node.setdefault(p, {})
-            if not isinstance(node, (dict, list)):
-                raise ScenarioError(f"{source}: {key}: {p} is not a section")
+            node = _child(node, p, key, source, create=True)
+            if node is None or not isinstance(node, (dict, list)):
+                raise ScenarioError(f"{source}: {key}: {p!r} is a value, not a section")
         last = parts[-1]
-        if isinstance(node, list) and last.isdigit():
-            node[int(last)] = parse_value(value)
+        parsed = parse_value(value, key, source)
+        if isinstance(node, list):
+            if not last.lstrip("-").isdigit():
+                raise ScenarioError(f"{source}: {key}: cannot replace a list item by name; set one of its fields")
+            _child(node, last, key, source, create=False)  # validates the index
+            node[int(last)] = parsed
         else:
-            node[last] = parse_value(value)
+            node[last] = parsed
     return raw
 
 

@@ -42,7 +42,7 @@ def resolved_scenario(model: GridModel) -> dict:
     data = model.config.model_dump(mode="json")
     data["seed"] = model.seed
     data["days"] = model.day
-    return {"gridsim_version": __version__, **data}
+    return data
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -69,7 +69,10 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True) -> di
     _atomic_write(out / "workers.parquet", lambda p: workers_table(model).to_parquet(p, index=False))
     if transitions:
         _atomic_write(out / "transitions.parquet", lambda p: transitions_table(model).to_parquet(p, index=False))
+    header = (f"# Resolved scenario written by gridsim {__version__}: every default filled in.\n"
+              f"# `gridsim run` on this file reproduces the run exactly.\n")
     _atomic_write(out / "scenario.yaml", lambda p: Path(p).write_text(
-        yaml.safe_dump(resolved_scenario(model), sort_keys=False, allow_unicode=True), encoding="utf-8"))
+        header + yaml.safe_dump(resolved_scenario(model), sort_keys=False, allow_unicode=True),
+        encoding="utf-8"))
     _atomic_write(out / "summary.json", lambda p: Path(p).write_text(text, encoding="utf-8"))
     return summary
