@@ -60,7 +60,7 @@ class Team(Desk):
         self.idle = list(members)
         self.queue: list = []  # (-severity, t_join, seq, incident)
         self.time_limit = time_limit
-        self.deadlines = None if time_limit is None else DelayLine(clock, time_limit, self._timeout)
+        self.deadlines = None if time_limit is None else DelayLine(clock, time_limit, self._timeout, self._still_waiting)
         self.wake_at = math.inf
         self._seq = count()
         self._always = all(w.roster.always for w in members)
@@ -155,6 +155,11 @@ class Team(Desk):
             self._start(w, head[3], now)
         if self._pop_valid() is not None and self.idle:
             self._wake_when_on(now)
+
+    def _still_waiting(self, i: int, due: float) -> bool:
+        """Is case ``i`` still in this queue from the join its deadline ``due`` belongs to?"""
+        log = self.wf.log
+        return log.state[i] == _WAITING and log.desk[i] == self.id and log.t_join[i] + self.time_limit == due
 
     def _timeout(self, i: int) -> None:
         """Time limit reached: a case still waiting here escalates (its queue entry goes stale)."""

@@ -62,10 +62,10 @@ class IncidentLog:
         self.u_feedback = array("d")
         self.u_reopen = array("d")
         self.u_visit = array("d")
-        # transition log: hot paths append tuples (incident, time, state, level, actor) via
-        # ``mark``; :meth:`flush` packs them into typed columns once a day
-        self._pending: list[tuple] = []
-        self.mark = self._pending.append
+        # transition log: hot paths call ``mark((incident, time, state, level, actor))``,
+        # which extends one flat list; :meth:`flush` packs it into typed columns once a day
+        self._pending: list = []
+        self.mark = self._pending.extend
         self.tr_incident = array("q")
         self.tr_time = array("d")
         self.tr_state = array("b")
@@ -97,13 +97,13 @@ class IncidentLog:
         """Pack pending transitions into the typed transition columns."""
         if not self._pending:
             return
-        i, t, st, lv, a = zip(*self._pending)
+        rows = np.array(self._pending, dtype=np.float64).reshape(-1, 5)  # exact below 2**53
         self._pending.clear()
-        self.tr_incident.extend(i)
-        self.tr_time.extend(t)
-        self.tr_state.extend(st)
-        self.tr_level.extend(lv)
-        self.tr_actor.extend(a)
+        self.tr_incident.frombytes(rows[:, 0].astype(np.int64).tobytes())
+        self.tr_time.frombytes(rows[:, 1].tobytes())
+        self.tr_state.frombytes(rows[:, 2].astype(np.int8).tobytes())
+        self.tr_level.frombytes(rows[:, 3].astype(np.int8).tobytes())
+        self.tr_actor.frombytes(rows[:, 4].astype(np.int64).tobytes())
 
     def add_latent(self, ids: range, t: np.ndarray) -> None:
         """Log the LATENT transition of a batch of new incidents in one go."""

@@ -17,7 +17,7 @@ from mesa.discrete_space import Network
 
 from . import __version__
 from .arrivals import ArrivalProcess
-from .clock import Clock
+from .clock import Clock, Timetable
 from .config import Scenario, Shift
 from .escalation import POLICIES
 from .handling import Meeting, Referral, Team
@@ -89,6 +89,7 @@ class GridModel(mesa.Model):
         self.workflow = Workflow(self)
         for desk in self.desks_by_id:
             desk.wf = self.workflow
+        self.surfacings = Timetable(self.clock, self.workflow.accept)  # planned acceptances, by day
         self.arrivals = ArrivalProcess(config, self.world, self.residents.first, self.streams["arrivals"])
         self.surfacing = Surfacing(config, self)
         self.risk = RiskGrader(config.risk, self.world)
@@ -221,10 +222,8 @@ class GridModel(mesa.Model):
                 u_feedback=fb.random(n), u_reopen=fb.random(n), u_visit=fb.random(n))
             self.log.add_latent(ids, new["t_occurred"])
             self.entry_desk.frombytes(self._entry_desks(new).tobytes())
-            at, accept = self.clock.at, self.workflow.accept
-            for i, t in zip(ids, t_acc.tolist()):
-                if t != math.inf:
-                    at(t, accept, i)
+            self.surfacings.plan(t_acc, np.arange(ids.start, ids.stop, dtype=np.int64))
+        self.surfacings.open(d)
         self.clock.run_until(24.0 * (d + 1))
         self.log.flush()
         self.day = d + 1
