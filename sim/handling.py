@@ -80,11 +80,16 @@ class Team(Desk):
             if self._always:
                 self._start(idle.pop(), i, now)
                 return
-            for k, w in enumerate(idle):
-                if sev == _MAJOR or w.roster.is_on(now):
-                    del idle[k]
-                    self._start(w, i, now)
+            if self._roster is not None:  # one shared roster: one duty check for all
+                if sev == _MAJOR or self._roster.is_on(now):
+                    self._start(idle.pop(0), i, now)
                     return
+            else:
+                for k, w in enumerate(idle):
+                    if sev == _MAJOR or w.roster.is_on(now):
+                        del idle[k]
+                        self._start(w, i, now)
+                        return
         wf.wait(i, now, self)
         heappush(self.queue, (-sev, now, next(self._seq), i))
         self.n_waiting += 1
