@@ -156,7 +156,7 @@ class Timetable:
             return
         order = np.argsort(times, kind="stable")
         times, args = times[order], args[order]
-        period = (times // self.period).astype(np.int64)
+        period = np.minimum(times // self.period, 2.0**62).astype(np.int64)  # far future: one far bucket
         cuts = np.flatnonzero(np.diff(period)) + 1
         for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(times)].tolist()):
             self._buckets[int(period[lo])].append((times[lo:hi], args[lo:hi]))

@@ -56,13 +56,15 @@ class Roster:
             return t.copy()
         if not self.intervals:
             return np.full_like(t, np.inf)
-        base = t - np.mod(t, WEEK)
-        w = t - base
+        finite = np.isfinite(t)  # never (inf) stays never
+        tf = np.where(finite, t, 0.0)
+        base = tf - np.mod(tf, WEEK)
+        w = tf - base
         k = np.searchsorted(self._ends, w, side="right")  # first interval ending after w
         wrap = k >= len(self._ends)
         kk = np.where(wrap, 0, k)
         start = self._starts[kk] + np.where(wrap, WEEK, 0.0)
-        return np.where(~wrap & (w >= self._starts[kk]), t, base + start)
+        return np.where(finite, np.where(~wrap & (w >= self._starts[kk]), tf, base + start), t)
 
     def on_hours(self, t0: float, t1: float) -> float:
         """Hours on duty in [t0, t1)."""
