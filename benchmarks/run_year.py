@@ -2,7 +2,8 @@
 
 Prints, per scenario, the median of N runs (each in a fresh process so peak memory is
 its own): wall seconds (build + run, no file output), incidents simulated per second
-(median and best run: shared machines are noisy), events per second and peak RSS. Usage: python benchmarks/run_year.py [--repeat 3]
+(median and best run: shared machines are noisy), events per second and peak RSS.
+Usage: python benchmarks/run_year.py [--repeat 3] [--no-transitions] [SCENARIO ...]
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sim.config import load_scenario
 from sim.model import GridModel
 cfg = load_scenario(sys.argv[1])
 t0 = time.perf_counter()
-m = GridModel(cfg)
+m = GridModel(cfg, transitions=sys.argv[2] == "1")
 t1 = time.perf_counter()
 m.run()
 t2 = time.perf_counter()
@@ -34,8 +35,9 @@ print(json.dumps({"grids": m.world.n_grids, "households": m.world.n_households, 
 """
 
 
-def measure(path: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True)
+def measure(path: Path, transitions: bool) -> dict:
+    out = subprocess.run([sys.executable, "-c", CHILD, str(path), "1" if transitions else "0"],
+                         capture_output=True, text=True)
     if out.returncode:
         sys.exit(f"benchmark of {path} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -44,12 +46,13 @@ def measure(path: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-transitions", action="store_true", help="time runs without the transition log")
     ap.add_argument("scenarios", nargs="*", type=Path, default=SCENARIOS)
     args = ap.parse_args()
     print(f"{'scenario':<14}{'grids':>7}{'households':>12}{'incidents':>11}{'build s':>9}{'run s':>8}"
           f"{'wall s':>8}{'incid/s':>10}{'best/s':>9}{'events/s':>11}{'peak MB':>9}")
     for path in args.scenarios:
-        runs = [measure(path) for _ in range(args.repeat)]
+        runs = [measure(path, not args.no_transitions) for _ in range(args.repeat)]
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         print(f"{path.stem:<14}{med['grids']:>7.0f}{med['households']:>12,.0f}{med['incidents']:>11,.0f}"
               f"{med['build_s']:>9.2f}{med['run_s']:>8.2f}{med['wall_s']:>8.2f}"

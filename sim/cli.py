@@ -29,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario field, e.g. --set staffing.full_time=2 (repeatable)")
     r.add_argument("--out", default=None, help="run directory (default: runs/<scenario name>)")
-    r.add_argument("--no-transitions", action="store_true", help="skip transitions.parquet")
+    r.add_argument("--no-transitions", action="store_true", help="do not record the transition log (faster; no transitions.parquet)")
     r.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     v = sub.add_parser("validate", help="check a scenario file (exit 0 if valid, 2 if not)")
@@ -55,7 +55,7 @@ def _cmd_run(args) -> int:
     from .runner import run_scenario, write_run
 
     t0 = time.perf_counter()
-    model = run_scenario(config)
+    model = run_scenario(config, transitions=not args.no_transitions)
     wall = time.perf_counter() - t0
     summary = write_run(model, out, transitions=not args.no_transitions)
     if not args.quiet:

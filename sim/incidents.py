@@ -9,6 +9,7 @@ long-format transition log (incident, time, state, level, actor) for tracing.
 from __future__ import annotations
 
 from array import array
+from collections import deque
 from enum import IntEnum
 
 import numpy as np
@@ -49,8 +50,9 @@ _DEFAULT_INT = {"state": 0, "level": 0, "escalations": 0, "reopens": 0, "visits_
 class IncidentLog:
     """Columnar store of all incidents; column ``c`` of incident ``i`` is ``log.c[i]``."""
 
-    def __init__(self, n_levels: int):
+    def __init__(self, n_levels: int, transitions: bool = True):
         self.n = 0
+        self.recording = transitions
         self.n_levels = n_levels
         for c in _INT_COLS:
             setattr(self, c, array("q"))
@@ -65,7 +67,8 @@ class IncidentLog:
         # transition log: hot paths call ``mark((incident, time, state, level, actor))``,
         # which extends one flat list; :meth:`flush` packs it into typed columns once a day
         self._pending: list = []
-        self.mark = self._pending.extend
+        # not recording (sweeps): a C-level sink that discards, so marks cost next to nothing
+        self.mark = self._pending.extend if transitions else deque(maxlen=0).extend
         self.tr_incident = array("q")
         self.tr_time = array("d")
         self.tr_state = array("b")
@@ -107,6 +110,8 @@ class IncidentLog:
 
     def add_latent(self, ids: range, t: np.ndarray) -> None:
         """Log the LATENT transition of a batch of new incidents in one go."""
+        if not self.recording:
+            return
         self.flush()
         n = len(ids)
         self.tr_incident.extend(ids)
@@ -123,6 +128,8 @@ class IncidentLog:
 
     def transitions(self) -> pd.DataFrame:
         """Long-format transition log, in the order transitions were recorded."""
+        if not self.recording:
+            raise RuntimeError("this model was built with transitions=False: no transition log")
         self.flush()
         return pd.DataFrame({
             "incident": np.frombuffer(self.tr_incident, dtype=np.int64) if len(self.tr_incident) else np.empty(0, np.int64),

@@ -47,7 +47,8 @@ class GridModel(mesa.Model):
     (daily aggregates), ``grid_workers`` (Mesa agents).
     """
 
-    def __init__(self, config: Scenario, seed: int | None = None, household_agents: bool = True):
+    def __init__(self, config: Scenario, seed: int | None = None, household_agents: bool = True,
+                 transitions: bool = True):
         seed = config.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.config = config
@@ -59,7 +60,7 @@ class GridModel(mesa.Model):
         self.world = build_world(config)
         self.space = Network(self.world.graph, layout=None, random=self.random)
         L = len(config.levels)
-        self.log = IncidentLog(L)
+        self.log = IncidentLog(L, transitions)
 
         self.residents = ResidentState(self.world.grid_households, config.residents, self.streams["residents"])
         if household_agents:

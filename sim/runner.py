@@ -20,11 +20,13 @@ from .model import GridModel
 from .tables import daily_table, incidents_table, transitions_table, workers_table
 
 
-def run_scenario(config: Scenario, seed: int | None = None, days: int | None = None) -> GridModel:
-    """Build and run a model for ``days`` (default: the scenario's)."""
+def run_scenario(config: Scenario, seed: int | None = None, days: int | None = None,
+                 transitions: bool = True) -> GridModel:
+    """Build and run a model for ``days`` (default: the scenario's); ``transitions=False``
+    skips the per-transition log (about an eighth faster; the incident table is unchanged)."""
     if days is not None:
         config = config.model_copy(update={"days": days})
-    model = GridModel(config, seed=seed)
+    model = GridModel(config, seed=seed, transitions=transitions)
     model.run()
     return model
 
@@ -67,7 +69,7 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True) -> di
     _atomic_write(out / "incidents.parquet", lambda p: inc.to_parquet(p, index=False))
     _atomic_write(out / "daily.parquet", lambda p: daily_table(model).to_parquet(p, index=False))
     _atomic_write(out / "workers.parquet", lambda p: workers_table(model).to_parquet(p, index=False))
-    if transitions:
+    if transitions and model.log.recording:
         _atomic_write(out / "transitions.parquet", lambda p: transitions_table(model).to_parquet(p, index=False))
     header = (f"# Resolved scenario written by gridsim {__version__}: every default filled in.\n"
               f"# `gridsim run` on this file reproduces the run exactly.\n")

@@ -128,6 +128,15 @@ def test_no_transitions_flag_skips_the_file(tmp_path):
     assert (out / "summary.json").is_file()
 
 
+def test_not_recording_transitions_changes_no_result(tmp_path):
+    """Skipping the transition log is only faster: summary and incidents are identical."""
+    full, lean = tmp_path / "full", tmp_path / "lean"
+    assert _run(full, days=10) == 0 and _run(lean, "--no-transitions", days=10) == 0
+    assert (full / "summary.json").read_bytes() == (lean / "summary.json").read_bytes()
+    pd.testing.assert_frame_equal(pd.read_parquet(full / "incidents.parquet"),
+                                  pd.read_parquet(lean / "incidents.parquet"))
+
+
 # ---------------------------------------------------------------------------- determinism
 
 
