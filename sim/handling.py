@@ -101,7 +101,8 @@ class Team(Desk):
     def _start(self, w, i: int, now: float) -> None:
         w.current = i
         w.busy_since = now
-        self.clock.at(now + self.wf.begin(i, now, self, w), self._finish, w)
+        clock = self.clock  # hot path: work takes t ≥ 0, so the calendar's check is skipped
+        heappush(clock._heap, (now + self.wf.begin(i, now, self, w), next(clock._seq), self._finish, w))
 
     def _finish(self, w) -> None:
         now = self.clock.now
@@ -115,6 +116,8 @@ class Team(Desk):
     def _pop_valid(self):
         """Drop queue entries whose case already left (escalated on time limit)."""
         q = self.queue
+        if not q:
+            return None
         log = self.wf.log
         while q:
             _, tj, _, i = q[0]

@@ -76,8 +76,7 @@ class Workflow:
         log = self.log
         log.state[i] = ACCEPTED
         log.t_accepted[i] = now
-        log.mark((i, log.t_surfaced[i], SURFACED, 0, -1))
-        log.mark((i, now, ACCEPTED, 0, -1))
+        log.mark((i, log.t_surfaced[i], SURFACED, 0, -1, i, now, ACCEPTED, 0, -1))  # two rows
         self.n_accepted += 1
         desk = self.desks_by_id[self.entry_desk[i]]
         log.level[i] = desk.level
