@@ -57,12 +57,12 @@ class Surfacing:
         t_rep = np.where(willing, t0 + e_rep * self.delay[cat], np.inf)
 
         hazard = self.discover[cat] * m.patrol_intensity()[grid]
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):  # tiny hazard: never (inf)
             t_pat = np.where(hazard > 0, t0 + e_pat / hazard, np.inf)
         t_pat = m.patrol_roster.next_on_array(t_pat)
 
         wrate = self.worsen[cat]
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):  # tiny hazard: never (inf)
             t_wor = np.where((wrate > 0) & (sev < 2), t0 + e_wor / wrate, np.inf)
         worse = t_wor < np.minimum(t_rep, t_pat)
         sev[worse] += 1
