@@ -100,7 +100,7 @@ def build_world(sc: Scenario) -> World:
         kinds = _apportion(dict(spec.community_mix), n_total)
         for s in range(spec.streets):
             for j in range(spec.communities_per_street):
-                t = kinds[s + j * spec.streets]  # round-robin across streets
+                t = kinds[s * spec.communities_per_street + j]  # each street a slice of the mix
                 comms.append((s, t, spec.grids_per_community, None, f"S{s + 1}-C{j + 1}"))
     if spec.dedicated_grids_per_street and DEDICATED in type_index:
         for s in range(spec.streets):
