@@ -174,8 +174,8 @@ class Team(Desk):
         log = self.wf.log
         now = self.clock.now
         if log.state[i] == _WAITING and log.desk[i] == self.id and log.t_join[i] + self.time_limit == now:
-            self.n_waiting -= 1
-            self.wf.timeout(i, now, self)
+            if self.wf.timeout(i, now, self):
+                self.n_waiting -= 1
 
 
 class Meeting(Desk):
@@ -189,7 +189,8 @@ class Meeting(Desk):
         self.chair = chair
         self.at_week_hour = weekday * 24.0 + hour
         self.pending: list[tuple[int, float]] = []
-        self.next_meeting = -math.inf
+        self.next_meeting = -math.inf  # the meeting on the calendar (-inf: none)
+        self.last_meeting = -math.inf
 
     @property
     def workers(self) -> list:
@@ -199,16 +200,17 @@ class Meeting(Desk):
         self.wf.wait(i, now, self)
         self.pending.append((i, now))
         self.n_waiting += 1
-        if self.next_meeting < now:
+        if self.next_meeting < now or self.next_meeting == self.last_meeting:  # none ahead
             base = now - (now % 168.0)
             t = base + self.at_week_hour
-            if t < now:
+            if t < now or t <= self.last_meeting:  # this week's has been held already
                 t += 168.0
             self.next_meeting = t
             self.clock.at(t, self._meet, None)
 
     def _meet(self, _) -> None:
         now = self.clock.now
+        self.last_meeting = now
         log = self.wf.log
         batch, self.pending = self.pending, []
         for i, tj in batch:

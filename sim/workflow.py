@@ -122,12 +122,12 @@ class Workflow:
         if o == RESOLVE:
             self.resolve(i, now, desk, worker)
         elif o == ESCALATE:
-            self.escalate(i, now, desk)
+            self.escalate(i, now, desk, worker)
         else:
             log.visits_failed[i] += 1
             log.mark((i, now, VISIT_FAILED, desk.level, worker.unique_id))
             if log.visits_failed[i] >= self.max_visits:
-                self.escalate(i, now, desk)  # joint visit higher up (e.g. with the police)
+                self.escalate(i, now, desk, worker)  # joint visit higher up (e.g. with the police)
             else:
                 log.state[i] = WAITING
                 log.t_join[i] = float("nan")
@@ -136,19 +136,23 @@ class Workflow:
     def _revisit(self, i: int) -> None:
         self.desks_by_id[self.log.desk[i]].admit(i, self.clock.now)
 
-    def timeout(self, i: int, now: float, desk) -> None:
-        """A case waited past the desk's time limit: it escalates automatically."""
+    def timeout(self, i: int, now: float, desk) -> bool:
+        """A case waited past the desk's time limit: it escalates automatically, if there is
+        anywhere higher to go (at the top it keeps waiting). Returns whether it moved."""
+        if self.policy.next_level(self.log.category[i], self.log.severity[i], desk.rank) <= desk.rank:
+            return False
         self.escalate(i, now, desk)
+        return True
 
     # ---------------------------------------------------------------- moving on
 
-    def escalate(self, i: int, now: float, desk) -> None:
+    def escalate(self, i: int, now: float, desk, worker=None) -> None:
         """Pass a case up the ladder as the escalation policy says."""
         log = self.log
         cat = log.category[i]
         nxt = self.policy.next_level(cat, log.severity[i], desk.rank)
-        if nxt <= desk.rank:  # nowhere higher: the top rung's decision is final
-            self.resolve(i, now, desk, desk.workers[0])
+        if nxt <= desk.rank:  # nowhere higher: the decision of whoever worked it is final
+            self.resolve(i, now, desk, worker if worker is not None else desk.workers[0])
             return
         log.state[i] = ESCALATED
         log.escalations[i] += 1
