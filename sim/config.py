@@ -350,30 +350,32 @@ def _format_error(source: str, err: ValidationError) -> str:
     return f"{source}: {path}: {msg}"
 
 
-def _model_at(model, loc: list[str]):
-    """Walk the schema along a dotted path to the model class whose field list applies."""
+def _inner_model(ann) -> tuple[type[BaseModel] | None, bool]:
+    """The pydantic model inside an annotation (through Optional, list, dict values), and
+    whether it is reached through a dict (whose key then appears in error locations)."""
     import typing
 
-    cur = model
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann, False
+    for arg in typing.get_args(ann):
+        found, in_dict = _inner_model(arg)
+        if found is not None:
+            return found, in_dict or typing.get_origin(ann) is dict
+    return None, False
+
+
+def _model_at(model, loc: list[str]):
+    """Walk the schema along an error location to the model class whose field list applies."""
+    cur, skip_key = model, False
     for part in loc:
-        if part.isdigit():
+        if skip_key or part.isdigit():  # a dict key (catalogue entry name) or a list index
+            skip_key = False
             continue
         field = getattr(cur, "model_fields", {}).get(part)
         if field is None:
             return None
-        ann = field.annotation
-        for _ in range(3):
-            args = typing.get_args(ann)
-            if isinstance(ann, type) and issubclass(ann, BaseModel):
-                break
-            cand = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-            if cand:
-                ann = cand[0]
-                break
-            ann = args[-1] if args else ann
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            cur = ann
-        else:
+        cur, skip_key = _inner_model(field.annotation)
+        if cur is None:
             return None
     return cur
 
@@ -407,9 +409,17 @@ def _child(node: Any, part: str, key: str, source: str, create: bool) -> Any:
     raise ScenarioError(f"{source}: {key}: {part!r} is inside a value, not a section")
 
 
+def _default_lists() -> dict:
+    """Top-level fields whose defaults are lists (``levels``), as raw data: an override
+    into a list the file leaves out (``levels.grid.p_solve``) starts from the default list."""
+    dumped = Scenario().model_dump(mode="json")
+    return {k: v for k, v in dumped.items() if isinstance(v, list)}
+
+
 def apply_overrides(raw: dict, overrides: list[str], source: str = "--set") -> dict:
     """Apply ``dotted.key=value`` overrides to a raw scenario mapping."""
     raw = _deepcopy(raw)
+    defaults = None
     for item in overrides:
         if "=" not in item:
             raise ScenarioError(f"{source}: {item!r}: expected dotted.key=value")
@@ -418,8 +428,15 @@ def apply_overrides(raw: dict, overrides: list[str], source: str = "--set") -> d
         parts = key.split(".")
         if not all(parts):
             raise ScenarioError(f"{source}: {key!r}: empty part in dotted key")
+        if parts[0] not in raw and len(parts) > 1:
+            defaults = _default_lists() if defaults is None else defaults
+            if parts[0] in defaults:
+                raw[parts[0]] = _deepcopy(defaults[parts[0]])
         node = raw
-        for p in parts[:-1]:
+        for n, p in enumerate(parts[:-1]):
+            if isinstance(node, dict) and p not in node and parts[n + 1].lstrip("-").isdigit():
+                raise ScenarioError(f"{source}: {key}: there is no list at {'.'.join(parts[:n + 1])} "
+                                    f"to index; give the whole list in the file")
             node = _child(node, p, key, source, create=True)
             if node is None or not isinstance(node, (dict, list)):
                 raise ScenarioError(f"{source}: {key}: {p!r} is a value, not a section")

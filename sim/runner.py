@@ -44,6 +44,8 @@ def resolved_scenario(model: GridModel) -> dict:
     data = model.config.model_dump(mode="json")
     data["seed"] = model.seed
     data["days"] = model.day
+    for key in ("community_types", "categories"):  # complete as written: no catalogue merge
+        data[key] = {"replace": True, **data[key]}
     return data
 
 
