@@ -26,10 +26,10 @@ class State(IntEnum):
     HANDLING = 4  # someone is working on it
     ESCALATED = 5  # passed up a level (momentary; followed by WAITING)
     RESOLVED = 6  # handled; awaiting the resident's feedback
-    FEEDBACK = 7  # resident gave feedback (implied by the CLOSED / REOPENED row)
+    FEEDBACK = 7  # resident gave feedback (t_feedback; the CLOSED / REOPENED row follows it)
     CLOSED = 8  # signed off (办结销号)
     REOPENED = 9  # resident unsatisfied, case reopened
-    WORSENED = 10  # severity rose while latent (logged only)
+    WORSENED = 10  # severity rose while latent (unseen: only the t_worsened column records it)
     VISIT_FAILED = 11  # door not opened; visit to repeat (logged only)
 
 
