@@ -128,13 +128,18 @@ def test_no_transitions_flag_skips_the_file(tmp_path):
     assert (out / "summary.json").is_file()
 
 
+def _assert_same_run(a: Path, b: Path, tables=("incidents",)) -> None:
+    """Two run directories hold a byte-identical summary and equal tables."""
+    assert (a / "summary.json").read_bytes() == (b / "summary.json").read_bytes()
+    for t in tables:
+        pd.testing.assert_frame_equal(pd.read_parquet(a / f"{t}.parquet"), pd.read_parquet(b / f"{t}.parquet"))
+
+
 def test_not_recording_transitions_changes_no_result(tmp_path):
     """Skipping the transition log is only faster: summary and incidents are identical."""
     full, lean = tmp_path / "full", tmp_path / "lean"
     assert _run(full, days=10) == 0 and _run(lean, "--no-transitions", days=10) == 0
-    assert (full / "summary.json").read_bytes() == (lean / "summary.json").read_bytes()
-    pd.testing.assert_frame_equal(pd.read_parquet(full / "incidents.parquet"),
-                                  pd.read_parquet(lean / "incidents.parquet"))
+    _assert_same_run(full, lean)
 
 
 # ---------------------------------------------------------------------------- determinism
@@ -144,11 +149,7 @@ def test_same_seed_is_byte_identical(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     assert _run(a, "--seed", "7") == 0
     assert _run(b, "--seed", "7") == 0
-    assert (a / "summary.json").read_bytes() == (b / "summary.json").read_bytes()
-    pd.testing.assert_frame_equal(pd.read_parquet(a / "incidents.parquet"),
-                                  pd.read_parquet(b / "incidents.parquet"))
-    pd.testing.assert_frame_equal(pd.read_parquet(a / "transitions.parquet"),
-                                  pd.read_parquet(b / "transitions.parquet"))
+    _assert_same_run(a, b, ("incidents", "transitions", "daily", "workers"))
 
 
 def test_different_seed_differs(tmp_path):
