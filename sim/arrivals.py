@@ -44,10 +44,13 @@ class ArrivalProcess:
     def expected_per_day(self) -> float:
         return float(self.daily_rate.sum())
 
-    def day(self, d: int) -> dict[str, np.ndarray]:
-        """New incidents occurring in [24 d, 24 d + 24), sorted by time."""
+    def day(self, d: int, category_multiplier: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """New incidents occurring in [24 d, 24 d + 24), sorted by time (a campaign may
+        multiply some categories' rates)."""
         rng = self.rng
         rate = self.daily_rate
+        if category_multiplier is not None:
+            rate = rate * category_multiplier[None, :]
         if self.monthly is not None:
             rate = rate * self.monthly[int(d / DAYS_PER_MONTH) % 12]
         counts = rng.poisson(rate).ravel()

@@ -62,7 +62,8 @@ def _cmd_run(args) -> int:
         print(f"gridsim {__version__} · {config.name} · seed {model.seed} · {model.day} days · "
               f"{model.world.n_grids} grids · {model.world.n_households:,} households · {wall:.2f} s")
         print_table({k: v for k, v in summary.items() if k not in ("scenario", "seed", "days", "version")})
-        print(f"wrote {out}/summary.json, incidents.parquet, daily.parquet, workers.parquet, scenario.yaml")
+        print(f"wrote {out}/summary.json, incidents.parquet, daily.parquet, workers.parquet, scores.parquet, "
+              "grids.parquet, scenario.yaml")
     return 0
 
 

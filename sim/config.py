@@ -105,26 +105,188 @@ class Level(Strict):
     shift: Shift | None = None  # defaults to the full-time grid workers' shift
 
 
+KINDS = ("grid_worker", "part_time", "political_legal", "volunteer", "reserve")
+"""Kinds of grid-level staff who take cases (informants only report)."""
+
+
+class Headcount(Strict):
+    """Headcount of one grid, overriding the general staffing numbers field by field."""
+
+    full_time: Count | None = None
+    part_time: Count | None = None
+    political_legal: Count | None = None
+    volunteers: Count | None = None
+    informants: Count | None = None
+
+
 class Staffing(Strict):
-    """Grid-level headcount per grid and working patterns (issue 3 widens this)."""
+    """Staffing plan (人员配置): headcount per grid, by community type or by grid, pooled
+    teams (多格并组), volunteers, a street reserve pool, shifts, and costs per kind."""
 
     full_time: Count = 1
     part_time: Count = 0
     political_legal: Count = 0
     informants: Count = 0
+    volunteers: Count = 0  # party-member volunteers who take orders (党员认领, seed 002)
+    by_type: dict[str, Headcount] = {}  # community type -> headcount of each of its grids
+    by_grid: dict[str, Headcount] = {}  # grid name -> headcount (wins over by_type)
+    pool_grids: Annotated[int, Field(ge=1)] = 1  # grids of a community pooled into one team
+    reserve_per_street: Count = 0  # floating reserve pool (used by turnover.refill: reserve)
     full_time_shift: Shift = Shift()
     part_time_shift: Shift = Shift(weekdays=[1, 3, 5], start_hour=9.0, end_hour=13.0)
-    patrol_hours_per_day: NonNeg = 2.0
+    volunteer_shift: Shift = Shift(weekdays=[5], start_hour=9.0, end_hour=12.0)
+    on_call: bool = True  # major cases are taken off shift
     accept_delay_hours: NonNeg = 0.25
     informant_discovery_factor: NonNeg = 0.5  # one informant = this many patrol hours/day
     visit_retry_hours: Annotated[float, Field(gt=0)] = 48.0
     max_visit_attempts: Annotated[int, Field(ge=1)] = 3
+    costs: dict[Literal[KINDS + ("informant",)], NonNeg] = {  # person-years per head
+        "grid_worker": 1.0, "part_time": 0.5, "political_legal": 1.0, "volunteer": 0.0,
+        "reserve": 1.0, "informant": 0.1}
 
     @model_validator(mode="after")
     def _someone_handles(self):
-        if self.full_time + self.part_time + self.political_legal < 1:
-            raise ValueError("full_time + part_time + political_legal must be at least 1 per grid")
+        if self.full_time + self.part_time + self.political_legal + self.volunteers < 1 and not (
+                self.by_type or self.by_grid):
+            raise ValueError("full_time + part_time + political_legal + volunteers must be at least 1 per grid")
         return self
+
+
+class Overhead(Strict):
+    """Time that is not available for cases (seed 004): extra departmental duties, daily
+    logins to many platforms, meetings. ``integrated_platform`` is the one-platform policy."""
+
+    extra_duties: NonNeg = 3.5  # 3–4 extra departmental duties per worker (004)
+    hours_per_duty_per_week: NonNeg = 1.5  # assumption
+    platforms: NonNeg = 7.5  # 7–8 platforms logged into daily (004)
+    minutes_per_platform: NonNeg = 8.0  # login, check, fill in; assumption
+    meeting_hours_per_week: NonNeg = 2.0  # assumption
+    integrated_platform: bool = False  # one integrated platform replaces the many
+    integrated_minutes: NonNeg = 10.0  # daily minutes on the one platform; assumption
+    integrated_duty_share: Prob = 0.5  # share of duty hours left once reporting is merged; assumption
+    kinds: list[Literal[KINDS]] = ["grid_worker", "political_legal"]
+
+    def hours_per_day(self, workdays_per_week: float) -> float:
+        """Overhead hours on one working day."""
+        duties = self.extra_duties * self.hours_per_duty_per_week
+        if self.integrated_platform:
+            duties *= self.integrated_duty_share
+            logins = self.integrated_minutes / 60.0
+        else:
+            logins = self.platforms * self.minutes_per_platform / 60.0
+        return logins + (duties + self.meeting_hours_per_week) / max(workdays_per_week, 1.0)
+
+
+class Campaign(Strict):
+    """A scheduled surge (epidemic screening, flood patrols, census, waste sorting; 000, 002):
+    pulls worker hours for a period and raises some incident categories."""
+
+    name: str
+    label_zh: str = ""
+    start_day: Count
+    days: Annotated[int, Field(ge=1)]
+    hours_per_day: NonNeg = 2.0  # per worker, on working days
+    rate_multiplier: dict[str, NonNeg] = {}
+    patrol_multiplier: NonNeg = 1.0  # flood-season patrols find more
+
+
+class Turnover(Strict):
+    """Absence (sick leave, maternity) and exits (resignation, retirement), and refilling."""
+
+    sick_per_year: NonNeg = 1.5  # spells per worker-year; assumption
+    sick_days_mean: NonNeg = 3.0
+    maternity_per_year: NonNeg = 0.03
+    maternity_days: Count = 158
+    resign_per_year: NonNeg = 0.08  # base hazard; assumption
+    resign_overload: NonNeg = 3.0  # log-hazard per unit overtime share of shift hours
+    resign_unfairness: NonNeg = 2.0  # log-hazard per unit (true-value − score) percentile gap
+    retire_per_year: NonNeg = 0.02
+    recruit_days_mean: NonNeg = 90.0  # recruitment lead time (随缺随补 fails when long, 004)
+    refill: Literal["wait", "borrow", "reserve"] = "wait"
+    cover: Literal["neighbour", "community"] = "neighbour"
+    kinds: list[Literal[KINDS]] = ["grid_worker", "part_time", "political_legal"]
+
+
+METRICS = ("closed_cases", "disputes_closed", "discoveries", "visits", "records",
+           "closure_rate", "timeliness", "satisfaction", "attendance", "log_filling")
+"""What a score can count (考核指标); counts are per month, rates are shares."""
+
+Metric = Literal[METRICS]
+Positive = Annotated[float, Field(gt=0)]
+
+
+class ScoreRule(Strict):
+    """Weights and targets for one community type (``per_type`` scoring)."""
+
+    weights: dict[Metric, NonNeg] = {}
+    targets: dict[Metric, Positive] = {}
+
+
+class TrueValue(Strict):
+    """What a worker's work is really worth (for ``score_validity``; never seen by scorers)."""
+
+    severity_weights: tuple[NonNeg, NonNeg, NonNeg] = (1.0, 2.0, 4.0)
+    unsatisfied_value: Prob = 0.3  # a closed case the resident was unhappy with
+
+
+class Scoring(Strict):
+    """Scoring scheme (考核): a policy class in ``sim.scoring`` chosen by name."""
+
+    scheme: Literal["uniform", "per_type", "outcome_adjusted"] = "uniform"
+    period: Literal["month", "quarter"] = "month"
+    weights: dict[Metric, NonNeg] = {
+        "closed_cases": 0.2, "disputes_closed": 0.2, "visits": 0.2, "records": 0.1,
+        "timeliness": 0.1, "satisfaction": 0.1, "attendance": 0.05, "log_filling": 0.05}
+    targets: dict[Metric, Positive] = {
+        "closed_cases": 20.0, "disputes_closed": 5.0, "discoveries": 8.0, "visits": 40.0,
+        "records": 60.0, "closure_rate": 0.95, "timeliness": 0.9, "satisfaction": 0.9,
+        "attendance": 1.0, "log_filling": 1.0}
+    by_type: dict[str, ScoreRule] = {}
+    cap: Annotated[float, Field(ge=1)] = 1.2  # credit stops at this multiple of the target
+    timely_hours: Positive = 72.0  # surfaced → closed within this counts as timely
+    log_minutes_per_day: NonNeg = 15.0  # entry time that counts as a filled work log
+    kinds: list[Literal[KINDS]] = ["grid_worker", "political_legal"]
+    true_value: TrueValue = TrueValue()
+
+
+ACTIVITIES = ("patrol", "visits", "entry")
+"""Discretionary activities a worker divides free duty hours between."""
+
+Activity = Literal[ACTIVITIES]
+
+
+class Effort(Strict):
+    """Multitask effort response (Holmström–Milgrom): discretionary hours and handling
+    depth follow marginal score per hour, tempered by intrinsic motivation (docs/behaviour.md)."""
+
+    discretionary_hours_per_day: NonNeg = 3.0
+    initial: dict[Activity, NonNeg] = {"patrol": 0.6, "visits": 0.25, "entry": 0.15}
+    responsiveness: NonNeg = 2.0  # κ: how sharply shares follow the incentive (0 = not at all)
+    intrinsic: Prob = 0.5  # μ: weight on the true value of work versus the score
+    adaptation: Prob = 0.5  # η: share of the gap to the preferred allocation closed per period
+    # outputs per hour: patrol discoveries (a prior, until a worker has seen their own), visit
+    # attempts (successful ones count, see community_types.access_difficulty), records entered
+    productivity: dict[Activity, NonNeg] = {"patrol": 0.2, "visits": 2.0, "entry": 8.0}
+    value_per_hour: dict[Activity, NonNeg] = {"patrol": 1.0, "visits": 0.6, "entry": 0.1}  # believed
+    min_depth: Annotated[float, Field(gt=0, le=1)] = 0.6  # handling time at full rush
+    rush_satisfaction_loss: Prob = 0.25  # satisfaction probability lost at full rush
+    visit_awareness_gain: Prob = 0.15
+    visit_trust_gain: Prob = 0.03
+
+    @field_validator("initial")
+    @classmethod
+    def _positive(cls, v):
+        if sum(v.values()) <= 0:
+            raise ValueError("needs at least one positive share")
+        return v
+
+
+class Register(Strict):
+    """The platform's household register lags reality (004): floating households leave
+    without deregistering; records collected verify entries and remove the stale ones."""
+
+    initial_excess: NonNeg = 0.05  # stale entries at the start, per actual household
+    stale_per_year: NonNeg = 0.3  # stale entries added per floating household per year
 
 
 class Police(Strict):
@@ -254,6 +416,12 @@ class Scenario(Strict):
     residents: Residents = Residents()
     arrivals: Arrivals = Arrivals()
     risk: Risk = Risk()
+    overhead: Overhead = Overhead()
+    campaigns: list[Campaign] = []
+    turnover: Turnover = Turnover()
+    scoring: Scoring = Scoring()
+    effort: Effort = Effort()
+    household_register: Register = Register()
 
     @model_validator(mode="after")
     def _cross_refs(self):
@@ -291,6 +459,15 @@ class Scenario(Strict):
         for cat in self.police.categories:
             if cat not in self.categories:
                 raise ValueError(f"police.categories: unknown category {cat!r}{_hint(cat, self.categories)}")
+        for key, rule in (("staffing.by_type", self.staffing.by_type), ("scoring.by_type", self.scoring.by_type)):
+            for tname in rule:
+                if tname not in types:
+                    raise ValueError(f"{key}.{tname}: unknown community type{_hint(tname, types)}")
+        for k, c in enumerate(self.campaigns):
+            for cat in c.rate_multiplier:
+                if cat not in self.categories:
+                    raise ValueError(f"campaigns.{k}.rate_multiplier.{cat}: unknown category"
+                                     f"{_hint(cat, self.categories)}")
         return self
 
 

@@ -25,6 +25,7 @@ from .incidents import State
 
 _WAITING = int(State.WAITING)
 _MAJOR = 2
+BLOCK = -2  # ``worker.current`` while doing non-case work (overhead, campaign)
 
 
 class Desk:
@@ -54,7 +55,8 @@ class Team(Desk):
 
     discipline = "team"
 
-    def __init__(self, clock, ident, level, rank, unit, name, members, time_limit=None, multiplier=1.0):
+    def __init__(self, clock, ident, level, rank, unit, name, members, time_limit=None, multiplier=1.0,
+                 on_call: bool = True):
         super().__init__(clock, ident, level, rank, unit, name, multiplier)
         self.members = list(members)
         self.idle = list(members)
@@ -63,7 +65,16 @@ class Team(Desk):
         self.deadlines = None if time_limit is None else DelayLine(clock, time_limit, self._timeout, self._still_waiting)
         self.wake_at = math.inf
         self._seq = count()
-        self._always = all(w.roster.always for w in members)
+        self._urgent = _MAJOR if on_call else -1  # severity taken off shift (on call)
+        self.cover: Team | None = None  # takes this team's cases while nobody is present
+        self.membership: list[tuple[float, int, bool]] = []  # (time, agent, joined): who worked here when
+        for w in members:
+            w.desk = self
+        self._rosters_changed()
+
+    def _rosters_changed(self) -> None:
+        members = self.members
+        self._always = bool(members) and all(w.roster.always for w in members)
         rosters = {id(w.roster) for w in members}
         self._roster = members[0].roster if len(rosters) == 1 else None  # one shared roster?
 
@@ -81,15 +92,18 @@ class Team(Desk):
                 self._start(idle.pop(), i, now)
                 return
             if self._roster is not None:  # one shared roster: one duty check for all
-                if sev == _MAJOR or self._roster.is_on(now):
+                if sev == self._urgent or self._roster.is_on(now):
                     self._start(idle.pop(0), i, now)
                     return
             else:
                 for k, w in enumerate(idle):
-                    if sev == _MAJOR or w.roster.is_on(now):
+                    if sev == self._urgent or w.roster.is_on(now):
                         del idle[k]
                         self._start(w, i, now)
                         return
+        elif not self.members and self.cover is not None:  # vacant: the covering team takes it
+            self.cover.admit(i, now)
+            return
         wf.wait(i, now, self)
         heappush(self.queue, (-sev, now, next(self._seq), i))
         self.n_waiting += 1
@@ -110,7 +124,10 @@ class Team(Desk):
         w.current = -1
         w.busy_hours += now - w.busy_since
         w.cases_handled += 1
-        self._next(w, now)
+        if w.owed:
+            self._start_block(w, now)
+        elif not w.leaving:
+            w.desk._next(w, now)  # the team they work for now (a stand-in may have moved)
         self.wf.end(i, now, self, w)
 
     def _pop_valid(self):
@@ -129,7 +146,7 @@ class Team(Desk):
     def _next(self, w, now: float) -> None:
         """A worker became free: take the next case if on duty (or it is urgent)."""
         head = self._pop_valid()
-        if head is not None and (head[0] == -_MAJOR or w.roster.is_on(now)):
+        if head is not None and (head[0] == -self._urgent or w.roster.is_on(now)):
             heappop(self.queue)
             self.n_waiting -= 1
             self._start(w, head[3], now)
@@ -163,6 +180,63 @@ class Team(Desk):
             self._start(w, head[3], now)
         if self._pop_valid() is not None and self.idle:
             self._wake_when_on(now)
+
+    # -------------------------------------------------------------- people come and go
+
+    def join(self, w, now: float) -> None:
+        """Someone starts working in this team (hired, back from leave, stand-in)."""
+        w.leaving = False
+        w.desk = self
+        self.membership.append((now, w.unique_id, True))
+        self.members.append(w)
+        self._rosters_changed()
+        if w.current == -1:
+            self._next(w, now)
+
+    def leave(self, w, now: float) -> None:
+        """Someone stops working here; work in hand is finished first. A team left empty
+        hands its queue to the covering team."""
+        self.members.remove(w)
+        self.membership.append((now, w.unique_id, False))
+        self._rosters_changed()
+        if w in self.idle:
+            self.idle.remove(w)
+        else:
+            w.leaving = True
+        if not self.members:
+            self.hand_over(now)
+
+    def hand_over(self, now: float) -> None:
+        """Pass every waiting case to the covering team (vacancy)."""
+        if self.cover is None:
+            return
+        while (head := self._pop_valid()) is not None:
+            heappop(self.queue)
+            self.n_waiting -= 1
+            self.cover.admit(head[3], now)
+
+    def block(self, w, hours: float, now: float) -> None:
+        """Non-case work (overhead, campaign) of ``hours``: now if free, else after the case."""
+        w.owed += hours
+        if w.current == -1 and w in self.idle:
+            self.idle.remove(w)
+            self._start_block(w, now)
+
+    def _start_block(self, w, now: float) -> None:
+        w.current = BLOCK
+        w.block_since = now
+        self.clock.at(now + w.owed, self._block_end, w)
+        w.owed = 0.0
+
+    def _block_end(self, w) -> None:
+        now = self.clock.now
+        w.block_hours += now - w.block_since
+        w.blocks.append((w.block_since, now))
+        w.current = -1
+        if w.owed:
+            self._start_block(w, now)
+        elif not w.leaving:
+            w.desk._next(w, now)
 
     def _still_waiting(self, i: int, due: float) -> bool:
         """Is case ``i`` still in this queue from the join its deadline ``due`` belongs to?"""

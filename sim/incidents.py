@@ -42,7 +42,8 @@ _INT_COLS = ("category", "severity", "severity_initial", "grid", "household", "c
              "level", "escalations", "handler", "resolver", "reopens", "visits_failed", "satisfied", "desk", "outcome",
              "absorbed")
 _FLOAT_COLS = ("t_occurred", "t_surfaced", "t_accepted", "t_handling", "t_escalated", "t_resolved",
-               "t_feedback", "t_closed", "t_reopened", "t_worsened", "t_join")
+               "t_feedback", "t_closed", "t_reopened", "t_worsened", "t_join",
+               "depth")  # handling depth of whoever resolved it (1 thorough, < 1 rushed)
 _DEFAULT_INT = {"state": 0, "level": 0, "escalations": 0, "reopens": 0, "visits_failed": 0,
                 "satisfied": -1, "handler": -1, "resolver": -1, "desk": -1, "outcome": -1, "absorbed": 0}
 

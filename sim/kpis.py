@@ -11,7 +11,18 @@ Definitions (hours; "known" = surfaced by the end of the run):
 * ``escalation_rate`` — share of accepted cases escalated at least once.
 * ``latent_share`` — share of all incidents never surfaced.
 * ``satisfaction`` — share of resident feedbacks that were satisfied (last feedback per case).
-* ``worker_utilization`` — grid workers' busy hours / duty hours.
+* ``worker_utilization`` — grid-level case workers' case hours / shift hours worked.
+
+Workforce (from ``workers.parquet`` and ``scores.parquet``; see ``sim.workday``, ``sim.scoring``):
+* ``worker_overtime_hours_mean`` — overtime hours per grid-level case worker over the run.
+* ``vacancy_days`` — post-days with nobody in the post (exit to recruit, no stand-in).
+* ``attrition_count`` — exits (resignations + retirements); ``exits`` by reason.
+* ``score_validity`` — mean over periods of the rank correlation of score and true value.
+* ``score_gap_by_type`` — score difference of each community type from the first, at equal
+  true value.
+* ``cost_person_years`` — employed person-years × the cost weight of each kind.
+* ``effort_by_type`` — share of discretionary hours on patrol / visits / entry, and mean
+  handling depth, of scored workers per community type.
 """
 
 from __future__ import annotations
@@ -69,11 +80,49 @@ def summarize(inc: pd.DataFrame, level_names: list[str], busy_hours: float = mat
     }
 
 
+def workforce_kpis(workers: pd.DataFrame, scores: pd.DataFrame, days: int, costs: dict,
+                   scored_kinds: list[str]) -> dict:
+    """The workforce part of summary.json, from the workers and scores tables."""
+    from .scoring import gap_by_type, validity
+
+    staff = workers[workers["post"].notna()] if "post" in workers else workers.iloc[0:0]
+    inf = workers[workers["role"] == "informant"]
+    end = np.where(staff["exit_day"] >= 0, staff["exit_day"], days)
+    person_days = (end - staff["hired_day"]).clip(lower=0)
+    cost = float((person_days * staff["role"].map(costs).fillna(1.0)).sum() + len(inf) * days * costs.get("informant", 0.0))
+    scored = staff[staff["role"].isin(scored_kinds)]
+    disc = scored[["patrol_hours", "visits_hours", "entry_hours"]]
+    by_type = {}
+    for ty, g in scored.groupby("community_type", observed=True):
+        tot = g[["patrol_hours", "visits_hours", "entry_hours"]].sum()
+        total = tot.sum()
+        by_type[str(ty)] = {a: _r(tot[f"{a}_hours"] / total) if total > 0 else None for a in ("patrol", "visits", "entry")}
+        by_type[str(ty)]["depth"] = _r(float(g["depth"].mean()))
+    reasons = staff["exit_reason"].astype(str)
+    return {
+        "worker_overtime_hours_mean": _r(float(staff["overtime_hours"].mean())) if len(staff) else None,
+        "vacancy_days": _r(float(staff["post_vacant_days"].groupby(staff["post"]).first().sum())) if len(staff) else 0.0,
+        "absence_days": _r(float(staff["absent_days"].sum())),
+        "attrition_count": int((staff["exit_day"] >= 0).sum()),
+        "exits": {r: int((reasons == r).sum()) for r in ("resigned", "retired")},
+        "score_validity": _r(validity(scores)) if len(scores) else None,
+        "score_gap_by_type": {k: _r(v) for k, v in gap_by_type(scores).items()} if len(scores) else {},
+        "cost_person_years": _r(cost / 365.0),
+        "discretionary_hours": _r(float(disc.to_numpy().sum())),
+        "effort_by_type": by_type,
+    }
+
+
 def print_table(summary: dict, file=None) -> None:
     """A human-readable KPI table."""
     rows = []
     for k, v in summary.items():
-        if isinstance(v, dict):
+        if isinstance(v, dict) and any(isinstance(b, dict) for b in v.values()):
+            v = "; ".join(f"{a}: " + ", ".join(f"{c} {d:.2f}" for c, d in b.items() if d is not None)
+                          for a, b in v.items()) or "—"
+        elif isinstance(v, dict) and k in ("exits", "score_gap_by_type"):
+            v = ", ".join(f"{a} {b:,.2f}" if isinstance(b, float) else f"{a} {b}" for a, b in v.items()) or "—"
+        elif isinstance(v, dict):
             v = ", ".join(f"{a} {b:.1%}" for a, b in v.items() if b is not None) or "—"
         elif isinstance(v, float):
             v = f"{v:.1%}" if k.endswith(("_rate", "_share", "satisfaction", "utilization")) else f"{v:,.2f}"

@@ -17,17 +17,24 @@ from mesa.discrete_space import Network
 
 from . import __version__
 from .arrivals import ArrivalProcess
+from .campaigns import Campaigns
 from .clock import Clock, Timetable
-from .config import Scenario, Shift
+from .config import ACTIVITIES, Scenario, Shift
+from .effort import Effort
 from .escalation import POLICIES
 from .handling import Meeting, Referral, Team
 from .incidents import IncidentLog, State
+from .register import Register
 from .residents import Household, ResidentState
 from .risk import RiskGrader
 from .routing import FirstResponder, PoliceFusion
+from .scoring import Scorer
 from .shifts import Roster
+from .staffing import KINDS, Staff, plan_staffing
 from .streams import spawn_streams
 from .surfacing import Surfacing
+from .turnover import Turnover
+from .workday import WorkDay
 from .workflow import Workflow
 from .workforce import BeatPolice, Department, GridWorker, Leader
 from .world import build_world
@@ -36,7 +43,8 @@ _ALWAYS = Shift(always=True)
 
 DAILY_FIELDS = ("day", "occurred", "surfaced", "resolved", "closed", "escalated", "reopened",
                 "backlog", "latent", "satisfied_share", "satisfaction", "worker_utilization",
-                "green", "yellow", "red")
+                "green", "yellow", "red", "at_work", "absent", "vacant_posts", "overtime_hours",
+                "overhead_hours", "patrol_hours", "registered_excess")
 
 
 class GridModel(mesa.Model):
@@ -44,7 +52,8 @@ class GridModel(mesa.Model):
 
     Attributes most users need: ``world`` (layout arrays and graph), ``space`` (the
     graph as a Mesa ``Network``), ``log`` (every incident, columnar), ``datacollector``
-    (daily aggregates), ``grid_workers`` (Mesa agents).
+    (daily aggregates), ``grid_workers`` (Mesa agents), ``staff`` (everyone ever employed
+    at the grid level, with hour accounts), ``scorer`` (scoring periods).
     """
 
     def __init__(self, config: Scenario, seed: int | None = None, household_agents: bool = True,
@@ -67,18 +76,17 @@ class GridModel(mesa.Model):
             for h, g in enumerate(self.residents.grid.tolist()):
                 Household(self, h, g)
 
+        self.campaigns = Campaigns(config)
+        self.register = Register(config, self.world)
+        self.effort = Effort(config, self)
         self._build_workforce_and_desks()
-        counts: dict = {}
-        for w in self.grid_workers:
-            counts[w.roster] = counts.get(w.roster, 0) + 1
-        self._rosters_in_use = list(counts.items())
         policy_cls = POLICIES[config.escalation.policy]
         level_index = {lv.name: k for k, lv in enumerate(config.levels)}
         authority = [[level_index[a] for a in c.authority] for c in config.categories.values()]
         self.escalation = policy_cls(authority, L)
         routing_cls = PoliceFusion if config.police.fusion else FirstResponder
         ids = lambda desks: np.array([-1 if d is None else d.id for d in desks], dtype=np.int64)  # noqa: E731
-        self.routing = routing_cls(ids(self.desks[0]), ids(self.property_desks), self.world.grid_community,
+        self.routing = routing_cls(ids(self.desks[0])[self.level_unit[0]], ids(self.property_desks), self.world.grid_community,
                                    ids(self.police_desks), self.world.grid_beat,
                                    np.array([c in config.police.categories for c in config.categories]))
         # desk id of level k for grid g, and the entry level for (category, severity, channel)
@@ -94,10 +102,15 @@ class GridModel(mesa.Model):
         self.arrivals = ArrivalProcess(config, self.world, self.residents.first, self.streams["arrivals"])
         self.surfacing = Surfacing(config, self)
         self.risk = RiskGrader(config.risk, self.world)
+        self.turnover = Turnover(config, self)
+        self._hire_initial()
+        self.workday = WorkDay(config, self)
+        self.scorer = Scorer(config, self)
+        self._patrol_days: list[np.ndarray] = []
         self._patrol = None
         self._draw_handling = self._handling_sampler()
         self._prev = dict.fromkeys(("surfaced", "resolved", "closed", "escalated", "reopened",
-                                    "feedback", "satisfied", "busy"), 0.0)
+                                    "feedback", "satisfied"), 0.0)
         self._today: dict = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={k: (lambda m, k=k: m._today[k]) for k in DAILY_FIELDS})
@@ -110,18 +123,25 @@ class GridModel(mesa.Model):
     def _build_workforce_and_desks(self) -> None:
         sc, w = self.config, self.world
         st = sc.staffing
-        ft, pt = Roster(st.full_time_shift), Roster(st.part_time_shift)
-        self.patrol_roster = ft if st.full_time + st.political_legal else pt
+        self.plan = plan_staffing(sc, w)
+        self.staff = Staff(len(ACTIVITIES), capacity=self.plan.n_posts + int(self.plan.reserve.sum()) + 16)
+        self.kind_roster = {"grid_worker": Roster(st.full_time_shift), "part_time": Roster(st.part_time_shift),
+                            "political_legal": Roster(st.full_time_shift), "volunteer": Roster(st.volunteer_shift),
+                            "reserve": Roster(st.full_time_shift)}
+        self.full_time_roster = self.kind_roster["grid_worker"]
+        working = {KINDS[k] for k in set(self.plan.post_kind.tolist())}
+        self.patrol_roster = self.full_time_roster if working & {"grid_worker", "political_legal"} else (
+            self.kind_roster["part_time"] if "part_time" in working else self.kind_roster["volunteer"])
         self.responder_roster = self.patrol_roster
         self.desks: list[list] = []
         self.desks_by_id: list = []
-        self.grid_workers: list[GridWorker] = []
         self.informants: list[GridWorker] = []
-        units = {"grid": w.n_grids, "community": w.n_communities, "street": w.n_streets, "district": 1}
-        unit_of = {"grid": w.grid_community * 0 + np.arange(w.n_grids), "community": w.grid_community,
+        units = {"grid": len(self.plan.team_grids), "community": w.n_communities, "street": w.n_streets,
+                 "district": 1}
+        unit_of = {"grid": self.plan.team_of_grid, "community": w.grid_community,
                    "street": w.grid_street, "district": np.zeros(w.n_grids, dtype=np.int64)}
-        node_of = {"grid": lambda u: u, "community": w.community_node, "street": w.street_node,
-                   "district": lambda u: w.district_node}
+        node_of = {"grid": lambda u: self.plan.team_grids[u][0], "community": w.community_node,
+                   "street": w.street_node, "district": lambda u: w.district_node}
         self.level_unit = [unit_of[lv.scope].tolist() for lv in sc.levels]
         n_levels = len(sc.levels)
         for k, lv in enumerate(sc.levels):
@@ -131,13 +151,8 @@ class GridModel(mesa.Model):
                 name = f"{lv.name}:{u}"
                 ident = len(self.desks_by_id)
                 limit = lv.time_limit_hours if k < n_levels - 1 else None
-                if k == 0:
-                    members = [GridWorker(self, cell, ft, "grid_worker", u) for _ in range(st.full_time)]
-                    members += [GridWorker(self, cell, pt, "part_time", u) for _ in range(st.part_time)]
-                    members += [GridWorker(self, cell, ft, "political_legal", u) for _ in range(st.political_legal)]
-                    self.grid_workers += members
-                    self.informants += [GridWorker(self, cell, ft, "informant", u) for _ in range(st.informants)]
-                    desk = Team(self.clock, ident, k, k, u, name, members, limit)
+                if k == 0:  # grid teams: members are hired below, once the desks exist
+                    desk = Team(self.clock, ident, k, k, u, name, [], limit, on_call=st.on_call)
                 elif lv.discipline == "team":
                     roster = self._roster(lv.shift)
                     members = [Leader(self, cell, roster, lv.role) for _ in range(lv.servers)]
@@ -154,6 +169,9 @@ class GridModel(mesa.Model):
                 row.append(desk)
                 self.desks_by_id.append(desk)
             self.desks.append(row)
+        for g in range(w.n_grids):
+            self.informants += [GridWorker(self, self.space[g], self.full_time_roster, "informant", g)
+                                for _ in range(int(self.plan.informants[g]))]
         # beat police desks (level 0, with the authority of the rung police sit on)
         pol = sc.police
         rank = [lv.name for lv in sc.levels].index(pol.authority_level)
@@ -182,6 +200,38 @@ class GridModel(mesa.Model):
             self.property_desks.append(desk)
             self.desks_by_id.append(desk)
 
+    def _hire_initial(self) -> None:
+        """Fill every post, and the streets' reserve pools, on day 0."""
+        for p in range(self.plan.n_posts):
+            self.turnover.fill(p, self.hire(p, 0))
+        for street, n in enumerate(self.plan.reserve.tolist()):
+            for _ in range(n):  # the pool waits at the street until sent to a vacant post
+                a = GridWorker(self, self.space[self.world.street_node(street)], self.kind_roster["reserve"],
+                               "reserve", -1)
+                self.staff.add(a, KINDS.index("reserve"), -1, -1, 0, self.effort.initial)
+                self.turnover.add_reserve(street, a.slot)
+
+    def hire(self, post: int, day: int) -> int:
+        """A new person takes ``post`` and joins its team; returns their staff slot."""
+        kind = KINDS[int(self.plan.post_kind[post])]
+        grid, team = int(self.plan.post_grid[post]), int(self.plan.post_team[post])
+        a = GridWorker(self, self.space[grid], self.kind_roster[kind], kind, grid)
+        slot = self.staff.add(a, KINDS.index(kind), post, team, day, self.effort.initial)
+        self.desks[0][team].join(a, 24.0 * day)
+        return slot
+
+    def staff_grid(self, slots: np.ndarray) -> np.ndarray:
+        """Home grid of each staff slot (a stand-in: the first grid of the team they serve)."""
+        st, plan = self.staff, self.plan
+        post = st.post[slots]
+        first = np.array([g[0] for g in plan.team_grids])
+        return np.where(post >= 0, plan.post_grid[np.maximum(post, 0)], first[np.maximum(st.team[slots], 0)])
+
+    @property
+    def grid_workers(self) -> list[GridWorker]:
+        """Everyone ever employed to take cases at the grid level (those who left included)."""
+        return self.staff.agents
+
     def _handling_sampler(self):
         """Per-incident, per-level unit-mean handling multipliers from the ``handling`` stream."""
         h = self.config.handling
@@ -198,19 +248,62 @@ class GridModel(mesa.Model):
     # ------------------------------------------------------------------ dynamics
 
     def patrol_intensity(self) -> np.ndarray:
-        """Patrol discovery effort per grid, per calendar hour (cached until risk changes)."""
+        """Patrol discovery effort per grid, per calendar hour: the grid's patrol hours over
+        the last week (a day's average) plus informants, times the risk grade's multiplier."""
         if self._patrol is None:
             st = self.config.staffing
-            patrollers = st.full_time + st.part_time + st.political_legal
-            effort = patrollers * st.patrol_hours_per_day + st.informants * st.informant_discovery_factor
+            if self._patrol_days:
+                hours = np.mean(self._patrol_days, axis=0)
+            else:  # day 0: what the workers plan
+                hours = self._planned_patrol()
+            effort = hours + self.plan.informants * st.informant_discovery_factor
             mult = np.asarray(self.config.risk.patrol_multiplier)[self.risk.level]
-            self._patrol = effort * mult / 24.0
+            self._patrol = effort * mult * self.campaigns.patrol_multiplier(self.day) / 24.0
         return self._patrol
+
+    def _planned_patrol(self) -> np.ndarray:
+        st, r = self.staff, self.full_time_roster
+        s = self.turnover.working()
+        days_on = len(r.intervals) if not r.always else 7
+        per_slot = self.workday.discretionary * st.shares[s, ACTIVITIES.index("patrol")] * days_on / 7.0
+        return self._spread_patrol(s, per_slot)
+
+    def _spread_patrol(self, slots: np.ndarray, hours: np.ndarray) -> np.ndarray:
+        """Per-grid patrol hours from per-person hours: a team patrols its grids evenly
+        (and, under ``turnover.refill: borrow``, the vacant grids it covers)."""
+        plan = self.plan
+        n_teams = len(plan.team_grids)
+        team = np.bincount(self.staff.team[slots], hours, minlength=n_teams)
+        area = np.array([len(g) for g in plan.team_grids], dtype=np.float64)
+        extra = self.turnover.patrol_area()
+        for t, grids in extra:
+            area[t] += len(grids)
+        grid = team[plan.team_of_grid] / area[plan.team_of_grid]
+        for t, grids in extra:
+            grid[grids] = team[t] / area[t]
+        return grid
+
+    def _team_need(self, mult) -> np.ndarray:
+        """Expected incidents today per team from the actual households (covering teams
+        carry the need of the vacant teams they cover)."""
+        rate = self.arrivals.daily_rate if mult is None else self.arrivals.daily_rate * mult[None, :]
+        n_teams = len(self.plan.team_grids)
+        need = np.bincount(self.plan.team_of_grid, rate.sum(axis=1), minlength=n_teams)
+        cover = self.turnover.cover_of
+        moved = np.flatnonzero(cover >= 0)
+        if len(moved):
+            need = need + np.bincount(cover[moved], need[moved], minlength=n_teams)
+            need[moved] = 0.0
+        return need
 
     def step(self) -> None:
         """Advance one day."""
         d = self.day
-        new = self.arrivals.day(d)
+        self.turnover.start_of_day(d)
+        working = self.turnover.working()
+        self.workday.begin_day(d, working, self.campaigns.hours(d))
+        mult = self.campaigns.rate_multiplier(d)
+        new = self.arrivals.day(d, mult)
         n = len(new["category"])
         if n:
             plan = self.surfacing.plan(new, self.streams["behaviour"])
@@ -227,14 +320,29 @@ class GridModel(mesa.Model):
         self.surfacings.open(d)
         self.clock.run_until(24.0 * (d + 1))
         self.log.flush()
+        self._close_day(d, working, mult)
         self.day = d + 1
         if self.risk.due(self.day):
-            self.risk.regrade(self.log, 24.0 * self.day)
-            self._patrol = None
+            self.risk.regrade(self.log, 24.0 * self.day, self.register.registered)
+        self._patrol = None
+        if self.scorer.due(self.day):
+            self.scorer.close_period(self.day)
         self._snapshot(n)
         self.datacollector.collect(self)
         if self.day >= self.config.days:
             self.running = False
+
+    def _close_day(self, d: int, working: np.ndarray, mult) -> None:
+        """Close the day's hour accounts; patrol, visits and records take effect."""
+        st = self.staff
+        n = st.n
+        accounted = np.flatnonzero(((st.left[:n] < 0) | (st.left[:n] >= d - 1)) & (st.team[:n] >= 0))
+        out = self.workday.end_day(d, accounted, working, self._team_need(mult), self.world.n_grids)
+        self._patrol_days.append(self._spread_patrol(accounted, out["patrol"]))
+        del self._patrol_days[:-7]
+        self.workday.meet_households(self.residents, out["visited"], self.residents.first,
+                                     self.world.grid_households)
+        self.register.day(out["records"])
 
     def _entry_desks(self, new: dict) -> np.ndarray:
         """First desk of each new incident: the routing policy at level 0, else the level's desk."""
@@ -252,20 +360,21 @@ class GridModel(mesa.Model):
     # ------------------------------------------------------------------ observation
 
     def busy_hours(self) -> float:
-        """Grid workers' busy hours so far, counting work in hand up to now."""
+        """Grid-level case workers' busy hours so far, counting work in hand up to now."""
         now = self.clock.now
         return sum(w.busy_hours + (now - w.busy_since if w.current >= 0 else 0.0) for w in self.grid_workers)
 
-    def duty_hours(self, t0: float, t1: float) -> float:
-        """Grid workers' rostered hours in [t0, t1)."""
-        return sum(n * r.on_hours(t0, t1) for r, n in self._rosters_in_use)
+    def duty_hours(self) -> float:
+        """Grid-level case workers' shift hours worked so far (absences excluded)."""
+        return float(self.staff.total["shift"][: self.staff.n].sum())
 
     def _snapshot(self, occurred: int) -> None:
         wf, prev = self.workflow, self._prev
-        busy = self.busy_hours()
-        duty = self.duty_hours(24.0 * (self.day - 1), 24.0 * self.day)
+        today = self.workday.today
         fb, sat = wf.n_feedback - prev["feedback"], wf.n_satisfied - prev["satisfied"]
         counts = np.bincount(self.risk.level, minlength=3)
+        st, tv = self.staff, self.turnover
+        employed = st.left[: st.n] < 0
         self._today = {
             "day": self.day, "occurred": occurred,
             "surfaced": wf.n_accepted - prev["surfaced"], "resolved": wf.n_resolved - prev["resolved"],
@@ -274,12 +383,18 @@ class GridModel(mesa.Model):
             "backlog": wf.n_accepted - wf.n_closed, "latent": self.log.n - wf.n_accepted,
             "satisfied_share": sat / fb if fb else float("nan"),
             "satisfaction": self.residents.mean_satisfaction(),
-            "worker_utilization": (busy - prev["busy"]) / duty if duty else float("nan"),
+            "worker_utilization": today["cases"] / today["shift"] if today.get("shift") else float("nan"),
             "green": int(counts[0]), "yellow": int(counts[1]), "red": int(counts[2]),
+            "at_work": int(tv.at_work[: st.n].sum()),
+            "absent": int((employed & (st.absent_until[: st.n] > self.day - 1)).sum()),
+            "vacant_posts": int(((tv.holder < 0) & (tv.standin < 0)).sum()),
+            "overtime_hours": today.get("overtime", 0.0), "overhead_hours": today.get("overhead", 0.0),
+            "patrol_hours": today.get("patrol", 0.0),
+            "registered_excess": float(self.register.stale.sum() / self.register.actual.sum()),
         }
         prev.update(surfaced=wf.n_accepted, resolved=wf.n_resolved, closed=wf.n_closed,
                     escalated=wf.n_escalated, reopened=wf.n_reopened, feedback=wf.n_feedback,
-                    satisfied=wf.n_satisfied, busy=busy)
+                    satisfied=wf.n_satisfied)
 
     @property
     def now(self) -> float:

@@ -27,13 +27,15 @@ class RiskGrader:
     def due(self, day: int) -> bool:
         return day % self.spec.regrade_every_days == 0
 
-    def regrade(self, log, now: float) -> None:
-        """Re-grade from incidents surfaced in the window ending now."""
+    def regrade(self, log, now: float, households: np.ndarray | None = None) -> None:
+        """Re-grade from incidents surfaced in the window ending now, per 100 households of
+        the register if given (which may drift from the actual count, see ``sim.register``)."""
         t = log.column("t_surfaced")
         acc = log.column("t_accepted")
         start = now - 24.0 * self.spec.window_days
         seen = (t >= start) & (t < now) & ~np.isnan(acc)
-        rate = np.bincount(log.column("grid")[seen], minlength=len(self.households)) * 100.0 / self.households
+        hh = self.households if households is None else households
+        rate = np.bincount(log.column("grid")[seen], minlength=len(self.households)) * 100.0 / hh
         level = np.where(rate >= self.spec.red_per_100_households, RED,
                          np.where(rate >= self.spec.yellow_per_100_households, YELLOW, GREEN))
         self.level = level.astype(np.int64)

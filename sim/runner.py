@@ -15,9 +15,9 @@ import yaml
 
 from . import __version__
 from .config import Scenario
-from .kpis import summarize
+from .kpis import summarize, workforce_kpis
 from .model import GridModel
-from .tables import daily_table, incidents_table, transitions_table, workers_table
+from .tables import daily_table, grids_table, incidents_table, scores_table, transitions_table, workers_table
 
 
 def run_scenario(config: Scenario, seed: int | None = None, days: int | None = None,
@@ -31,12 +31,14 @@ def run_scenario(config: Scenario, seed: int | None = None, days: int | None = N
     return model
 
 
-def summary_of(model: GridModel, incidents=None) -> dict:
+def summary_of(model: GridModel, incidents=None, workers=None, scores=None) -> dict:
     inc = incidents_table(model) if incidents is None else incidents
-    now = model.clock.now
-    out = {"scenario": model.config.name, "seed": model.seed, "days": model.day, "version": __version__}
-    out.update(summarize(inc, [lv.name for lv in model.config.levels], model.busy_hours(),
-                         model.duty_hours(0.0, now)))
+    workers = workers_table(model) if workers is None else workers
+    scores = scores_table(model) if scores is None else scores
+    sc = model.config
+    out = {"scenario": sc.name, "seed": model.seed, "days": model.day, "version": __version__}
+    out.update(summarize(inc, [lv.name for lv in sc.levels], model.busy_hours(), model.duty_hours()))
+    out.update(workforce_kpis(workers, scores, model.day, dict(sc.staffing.costs), list(sc.scoring.kinds)))
     return out
 
 
@@ -62,15 +64,18 @@ def _atomic_write(path: Path, write) -> None:
 
 
 def write_run(model: GridModel, out: str | Path, transitions: bool = True) -> dict:
-    """Write summary.json, incidents/daily/workers(/transitions).parquet and scenario.yaml."""
+    """Write summary.json, incidents/daily/workers/scores/grids(/transitions).parquet and
+    scenario.yaml."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    inc = incidents_table(model)
-    summary = summary_of(model, inc)
+    inc, workers, scores = incidents_table(model), workers_table(model), scores_table(model)
+    summary = summary_of(model, inc, workers, scores)
     text = json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     _atomic_write(out / "incidents.parquet", lambda p: inc.to_parquet(p, index=False))
     _atomic_write(out / "daily.parquet", lambda p: daily_table(model).to_parquet(p, index=False))
-    _atomic_write(out / "workers.parquet", lambda p: workers_table(model).to_parquet(p, index=False))
+    _atomic_write(out / "workers.parquet", lambda p: workers.to_parquet(p, index=False))
+    _atomic_write(out / "scores.parquet", lambda p: scores.to_parquet(p, index=False))
+    _atomic_write(out / "grids.parquet", lambda p: grids_table(model).to_parquet(p, index=False))
     if transitions and model.log.recording:
         _atomic_write(out / "transitions.parquet", lambda p: transitions_table(model).to_parquet(p, index=False))
     header = (f"# Resolved scenario written by gridsim {__version__}: every default filled in.\n"

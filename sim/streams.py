@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-STREAMS = ("arrivals", "behaviour", "handling", "feedback", "rework", "residents")
+STREAMS = ("arrivals", "behaviour", "handling", "feedback", "rework", "residents", "workforce", "activity")
+"""Appending a name keeps every earlier stream unchanged (children are spawned by index)."""
 
 
 def spawn_streams(seed: int) -> dict[str, np.random.Generator]:

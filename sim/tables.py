@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from .incidents import CHANNELS, STATE_NAMES, State
+from .staffing import HOURS, TALLIES
+from .turnover import EXIT_REASONS
 from .workforce import ROLES
 
 TIME_COLUMNS = ("t_occurred", "t_surfaced", "t_accepted", "t_handling", "t_escalated", "t_resolved",
@@ -44,6 +46,7 @@ def incidents_table(model) -> pd.DataFrame:
         "severity_initial": _cat(col("severity_initial"), ("minor", "general", "major")),
         "grid": grid,
         "grid_name": _cat(grid, w.grid_names),
+        "team": model.plan.team_of_grid[grid],
         "community": w.grid_community[grid],
         "street": w.grid_street[grid],
         "community_type": _cat(w.grid_type[grid], w.type_names),
@@ -55,6 +58,7 @@ def incidents_table(model) -> pd.DataFrame:
         "escalations": col("escalations"),
         "handler_role": _cat(col("handler"), ROLES),
         "resolver": col("resolver"),
+        "resolver_depth": col("depth"),
         "satisfied": pd.array(np.where(satisfied < 0, None, satisfied == 1), dtype="boolean"),
         "reopened": col("reopens") > 0,
         "reopens": col("reopens"),
@@ -79,14 +83,60 @@ def daily_table(model) -> pd.DataFrame:
 
 
 def workers_table(model) -> pd.DataFrame:
-    """One row per case-handling agent: role, where, duty and busy hours, cases."""
+    """One row per person: role, team, hours by activity, overtime, absence, exits, outputs.
+
+    Grid-level staff (everyone ever employed, leavers included) carry the full hour
+    accounts of ``sim.workday``; leaders, police, departments and informants carry their
+    busy hours and cases only (the other columns are empty for them).
+    """
     now = model.clock.now
+    st, plan, tv = model.staff, model.plan, model.turnover
+    n = st.n
+    slots = np.arange(n)
+    agents = st.agents
+    busy = np.array([a.busy_hours + (now - a.busy_since if a.current >= 0 else 0.0) for a in agents])
+    post = st.post[:n]
+    staff = pd.DataFrame({
+        "agent": [a.unique_id for a in agents], "role": [a.role for a in agents],
+        "desk": [f"{model.config.levels[0].name}:{t}" if t >= 0 else "reserve pool" for t in st.team[:n]],
+        "level": 0, "busy_hours": busy, "duty_hours": st.total["shift"][:n],
+        "cases_handled": [a.cases_handled for a in agents],
+        "team": st.team[:n], "grid": model.staff_grid(slots), "post": post,
+        "community_type": pd.Categorical([model.world.type_names[t] for t in model.world.grid_type[model.staff_grid(slots)]],
+                                         categories=list(model.world.type_names)),
+        "hired_day": st.hired[:n], "exit_day": st.left[:n],
+        "exit_reason": _cat(st.reason[:n], EXIT_REASONS),
+        **{f"{h}_hours": st.total[h][:n] for h in HOURS},
+        **{k: st.total[k][:n] for k in TALLIES if k != "need"},
+        "post_vacant_days": np.where(post >= 0, tv.vacant_days[np.maximum(post, 0)], np.nan),
+        "depth": st.depth[:n],
+        **{f"share_{a}": st.shares[:n, k] for k, a in enumerate(("patrol", "visits", "entry"))},
+    })
     rows = []
-    for desk in model.desks_by_id:
+    for desk in model.desks_by_id[len(model.desks[0]):]:
         for a in desk.workers:
-            busy = a.busy_hours + (now - a.busy_since if a.current >= 0 else 0.0)
-            duty = a.roster.on_hours(0.0, now)
-            rows.append((a.unique_id, a.role, desk.name, desk.level, busy, duty, a.cases_handled))
+            b = a.busy_hours + (now - a.busy_since if a.current >= 0 else 0.0)
+            rows.append((a.unique_id, a.role, desk.name, desk.level, b, a.roster.on_hours(0.0, now), a.cases_handled))
     for a in model.informants:
         rows.append((a.unique_id, a.role, f"grid:{a.grid}", 0, 0.0, a.roster.on_hours(0.0, now), 0))
-    return pd.DataFrame(rows, columns=["agent", "role", "desk", "level", "busy_hours", "duty_hours", "cases_handled"])
+    others = pd.DataFrame(rows, columns=["agent", "role", "desk", "level", "busy_hours", "duty_hours", "cases_handled"])
+    return pd.concat([staff, others], ignore_index=True)
+
+
+def scores_table(model) -> pd.DataFrame:
+    """One row per worker and scoring period: counted metrics, hours, score, rank, true value."""
+    return model.scorer.table()
+
+
+def grids_table(model) -> pd.DataFrame:
+    """One row per grid: type, team, actual and registered households, risk, vacancy days."""
+    w, plan, tv = model.world, model.plan, model.turnover
+    vac = np.bincount(plan.post_grid, tv.vacant_days, minlength=w.n_grids)
+    return pd.DataFrame({
+        "grid": np.arange(w.n_grids), "grid_name": list(w.grid_names),
+        "community": w.grid_community, "community_type": _cat(w.grid_type, w.type_names),
+        "team": plan.team_of_grid, "households_actual": w.grid_households,
+        "households_registered": model.register.registered,
+        "posts": np.bincount(plan.post_grid, minlength=w.n_grids), "informants": plan.informants,
+        "vacancy_days": vac, "risk_level": _cat(model.risk.level, ("green", "yellow", "red")),
+    })

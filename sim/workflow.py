@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from .clock import DelayLine
 from .incidents import State
+from .workforce import GRID_ROLES
 
 LATENT, SURFACED, ACCEPTED, WAITING, HANDLING, ESCALATED, RESOLVED, FEEDBACK, CLOSED, REOPENED, \
     WORSENED, VISIT_FAILED = (int(s) for s in State)
 
 RESOLVE, ESCALATE, REVISIT = 0, 1, 2
-GRID_ROLES = frozenset({0, 1, 2})  # grid_worker, part_time, political_legal role codes
 
 
 class Workflow:
@@ -57,6 +57,8 @@ class Workflow:
             r.satisfaction_base, r.satisfaction_loss_per_day, r.satisfaction_loss_per_escalation,
             r.satisfaction_floor)
         self.p_reopen = r.reopen_if_unsatisfied
+        ef = sc.effort  # satisfaction lost per unit of rushing (depth below 1), full at min_depth
+        self.rush_loss = ef.rush_satisfaction_loss / (1.0 - ef.min_depth) if ef.min_depth < 1 else 0.0
         self.max_reopens = sc.escalation.max_reopens
         self.trust_gain, self.trust_loss, self.aware_gain = r.trust_gain, r.trust_loss, r.awareness_gain_on_contact
         res = model.residents
@@ -103,7 +105,7 @@ class Workflow:
         cat = log.category[i]
         lvl = desk.level
         k = i * self.L + lvl
-        hours = self.cat_hours[cat] * self.level_mult[lvl] * desk.multiplier * log.work[k]
+        hours = self.cat_hours[cat] * self.level_mult[lvl] * desk.multiplier * log.work[k] * worker.depth
         if desk.rank < self.authority[cat][log.severity[i]]:
             log.outcome[i] = ESCALATE  # no authority: assess, then pass it up
             return hours * self.triage[lvl]
@@ -168,6 +170,7 @@ class Workflow:
         log.t_resolved[i] = now
         log.resolver[i] = worker.unique_id
         log.handler[i] = worker.role_code
+        log.depth[i] = worker.depth
         log.level[i] = desk.level
         log.desk[i] = desk.id
         log.mark((i, now, RESOLVED, desk.level, worker.unique_id))
@@ -183,7 +186,8 @@ class Workflow:
         log = self.log
         h = log.household[i]
         days = (log.t_resolved[i] - log.t_surfaced[i]) / 24.0
-        p = self.sat_base - self.sat_day * days - self.sat_esc * log.escalations[i]
+        p = (self.sat_base - self.sat_day * days - self.sat_esc * log.escalations[i]
+             - self.rush_loss * (1.0 - log.depth[i]))
         if p < self.sat_floor:
             p = self.sat_floor
         first = log.reopens[i] == 0

@@ -11,7 +11,11 @@ from mesa.discrete_space import CellAgent
 from .shifts import Roster
 
 ROLES = ("grid_worker", "part_time", "political_legal", "informant", "police", "grid_leader",
-         "community_secretary", "command_centre", "district_centre", "department", "property_manager")
+         "community_secretary", "command_centre", "district_centre", "department", "property_manager",
+         "volunteer", "reserve")
+GRID_ROLES = frozenset(ROLES.index(r) for r in ("grid_worker", "part_time", "political_legal", "volunteer",
+                                                "reserve"))
+"""Role codes of the grid's own case workers (the people residents meet)."""
 ROLE_CODE = {r: i for i, r in enumerate(ROLES)}
 
 
@@ -31,6 +35,14 @@ class Worker(CellAgent):
         self.busy_since = 0.0
         self.busy_hours = 0.0
         self.cases_handled = 0
+        self.desk = None  # the team they work in now
+        self.owed = 0.0  # non-case hours still to do today (taken after the case in hand)
+        self.leaving = False  # finishing the case in hand, then off (leave, exit, moved)
+        self.block_since = 0.0
+        self.block_hours = 0.0  # non-case work done so far
+        self.blocks: list[tuple[float, float]] = []  # (start, end) of each finished block
+        self.depth = 1.0  # handling depth: 1 thorough; below 1 rushing (sim.effort)
+        self.slot = -1  # row in the staff register (grid-level staff only)
 
     @property
     def busy(self) -> bool:
@@ -38,7 +50,8 @@ class Worker(CellAgent):
 
 
 class GridWorker(Worker):
-    """网格员: full-time, part-time (limited hours), political-legal, or informant (reports only)."""
+    """网格员: full-time, part-time (limited hours), political-legal, party-member volunteer,
+    reserve-pool stand-in, or informant (reports only)."""
 
     role = "grid_worker"
 

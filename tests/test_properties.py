@@ -83,7 +83,8 @@ def small_scenarios(draw) -> dict:
             "full_time": full, "part_time": part, "political_legal": pl,
             "informants": draw(st.integers(0, 2)),
             "full_time_shift": {"always": draw(st.booleans())},
-            "patrol_hours_per_day": draw(st.sampled_from([0.0, 1.0, 4.0])),
+            "pool_grids": draw(st.integers(1, 3)),
+            "volunteers": draw(st.integers(0, 1)),
             "accept_delay_hours": draw(st.sampled_from([0.0, 0.25, 2.0])),
             "visit_retry_hours": draw(st.sampled_from([1.0, 12.0, 48.0])),
             "max_visit_attempts": draw(st.integers(1, 3)),
@@ -96,7 +97,20 @@ def small_scenarios(draw) -> dict:
                       "feedback_delay_hours": draw(st.sampled_from([0.0, 6.0, 24.0]))},
         # small districts are quiet: scale the load up so queues and time limits matter
         "arrivals": {"rate_scale": draw(st.floats(1.0, 30.0))},
+        # the workforce moves too: overhead blocks, absences and exits (high rates, so that
+        # short runs see vacancies and cover), scoring and effort
+        "effort": {"discretionary_hours_per_day": draw(st.sampled_from([0.0, 1.0, 4.0]))},
+        "overhead": {"integrated_platform": draw(st.booleans()),
+                     "extra_duties": draw(st.sampled_from([0.0, 3.5, 20.0]))},
+        "turnover": {"sick_per_year": draw(st.sampled_from([0.0, 30.0])),
+                     "resign_per_year": draw(st.sampled_from([0.0, 40.0])),
+                     "recruit_days_mean": draw(st.sampled_from([1.0, 10.0])),
+                     "refill": draw(st.sampled_from(["wait", "borrow", "reserve"])),
+                     "cover": draw(st.sampled_from(["neighbour", "community"]))},
+        "scoring": {"scheme": draw(st.sampled_from(["uniform", "per_type", "outcome_adjusted"]))},
     }
+    if raw["turnover"]["refill"] == "reserve":
+        raw["staffing"]["reserve_per_street"] = draw(st.integers(0, 2))
     if draw(st.booleans()):
         raw["levels"] = _meeting_ladder(draw(st.integers(0, 6)), draw(st.sampled_from([9.0, 14.0, 20.5])))
     return raw
@@ -129,6 +143,7 @@ def _per_incident(tr: pd.DataFrame) -> pd.DataFrame:
     tr["prev_state"] = g["state"].shift(1)
     tr["prev_level"] = g["level_i"].shift(1)
     tr["prev_actor"] = g["actor"].shift(1)
+    tr["prev_time"] = g["time"].shift(1)
     return tr
 
 
@@ -142,13 +157,74 @@ def _handling_spans(r: Run) -> pd.DataFrame:
                          "ended_by": h["next_state"].to_numpy(), "level": h["level_i"].to_numpy()})
 
 
-def _desk_of(model) -> dict[int, object]:
-    """Agent id → the desk it works at."""
-    return {a.unique_id: d for d in model.desks_by_id for a in d.workers}
+def _member_intervals(d) -> dict[int, list[tuple[float, float]]]:
+    """Agent id → the [from, to) intervals in which it worked at desk ``d`` (grid teams log
+    every join and leave; other desks keep their workers throughout)."""
+    log = getattr(d, "membership", [])
+    logged = {uid for _, uid, _ in log}
+    out = {a.unique_id: [(0.0, math.inf)] for a in d.workers if a.unique_id not in logged}
+    since: dict[int, float] = {}
+    for t, uid, joined in log:
+        if joined:
+            since[uid] = t
+        else:
+            out.setdefault(uid, []).append((since.pop(uid), t))
+    for uid, t in since.items():
+        out.setdefault(uid, []).append((t, math.inf))
+    return out
 
 
-def _worker(desk, actor: int):
-    return next(a for a in desk.workers if a.unique_id == actor)
+class Desks:
+    """Who worked at which desk when (people move: leave, exits, stand-ins)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.spans: dict[int, list[tuple[float, float, object]]] = {}
+        for d in model.desks_by_id:
+            for uid, ivs in _member_intervals(d).items():
+                self.spans.setdefault(uid, []).extend((a, b, d) for a, b in ivs)
+        self.agents = {a.unique_id: a for d in model.desks_by_id for a in d.workers}
+        self.agents.update({a.unique_id: a for a in model.grid_workers})
+        self.covers: dict[int, set[int]] = {}
+        for _, vacant, cover in model.turnover.cover_log:
+            self.covers.setdefault(vacant, set()).add(cover)
+
+    def __contains__(self, actor) -> bool:
+        return int(actor) in self.spans
+
+    def __iter__(self):
+        return iter(self.spans)
+
+    def at(self, actor: int, t: float):
+        """The desk ``actor`` worked at at time ``t`` (the latest joined, at a change-over)."""
+        best = None
+        for a, b, d in self.spans[int(actor)]:
+            if a <= t + 1e-9 and (best is None or a >= best[0]) and t < b + 1e-9:
+                best = (a, d)
+        assert best is not None, (actor, t)
+        return best[1]
+
+    def all(self, actor: int) -> list:
+        return [d for _, _, d in self.spans[int(actor)]]
+
+    def serves(self, d, home) -> bool:
+        """Is ``d`` the home desk or one that covered it while it was vacant?"""
+        return d is home or d.id in self.covers.get(home.id, ())
+
+    def holding(self, home, t: float):
+        """The desk a case sent to ``home`` at time ``t`` actually waits at: a grid team with
+        nobody present hands its cases to the team (or desk) covering it at that time."""
+        if home.discipline != "team" or home.level != 0 or not hasattr(home, "membership") or not home.membership:
+            return home
+        present = any(a <= t < b for ivs in _member_intervals(home).values() for a, b in ivs)
+        if present:
+            return home
+        cover = [c for when, vacant, c in self.model.turnover.cover_log if vacant == home.id and when <= t]
+        return self.model.desks_by_id[cover[-1]] if cover and cover[-1] >= 0 else home
+
+    def available(self, d, actor: int, x: float, y: float) -> list[tuple[float, float]]:
+        """Parts of [x, y) in which ``actor`` was a member of ``d``."""
+        return [(max(a, x), min(b, y)) for a, b, dd in self.spans[int(actor)] if dd is d and min(b, y) > max(a, x)]
 
 
 def _policy(sc):
@@ -303,8 +379,8 @@ def check_one_case_at_a_time(r: Run) -> None:
     assert (spans["end"] >= spans["start"]).all()
     # team members (grid workers, police, leaders) work one case at a time; meeting chairs
     # and referral agents decide batches, so they are left out
-    desk = _desk_of(model)
-    team = {a for a, d in desk.items() if d.discipline == "team"}
+    desk = Desks(model)
+    team = {a for a in desk if any(d.discipline == "team" for d in desk.all(a))}
     assert set(spans["actor"]) <= set(desk), "every handler is a desk's worker"
     ts = spans[spans["actor"].isin(team)].sort_values(["actor", "start", "end"], kind="stable")
     for actor, s in ts.groupby("actor"):
@@ -324,12 +400,10 @@ def check_one_case_at_a_time(r: Run) -> None:
     state = inc["state"].astype(str).to_numpy()
     open_spans = spans[~spans["done"]].set_index("incident")["actor"]
     assert open_spans.index.is_unique
-    for d in model.desks_by_id:
-        if d.discipline == "team":
-            for w in d.workers:
-                if w.current >= 0:
-                    assert state[w.current] == "handling"
-                    assert open_spans.get(w.current) == w.unique_id
+    for w in [a for d in model.desks_by_id if d.discipline == "team" for a in d.workers] + model.grid_workers:
+        if w.current >= 0:
+            assert state[w.current] == "handling"
+            assert open_spans.get(w.current) == w.unique_id
     assert set(open_spans.index) == set(np.flatnonzero(state == "handling"))
 
 
@@ -338,7 +412,7 @@ def check_routing_and_policy(r: Run) -> None:
     model, tr = r.model, r.tr
     sc, w = model.config, model.world
     c = _cases(r)
-    desk = _desk_of(model)
+    desk = Desks(model)
     police_ids = {d.id for d in model.police_desks}
     property_ids = {d.id for d in model.property_desks if d is not None}
     absorbable = np.array([cat.property_absorbable for cat in sc.categories.values()])
@@ -346,7 +420,7 @@ def check_routing_and_policy(r: Run) -> None:
     # every handler belongs to the desk that serves the incident's grid, community, street, beat
     h = tr[tr["state"] == "handling"]
     for i, actor, lvl, when in zip(h["incident"], h["actor"], h["level_i"], h["time"]):
-        d = desk[actor]
+        d = desk.at(actor, when)
         g = c.grid[i]
         assert d.level == lvl
         if d.id in police_ids:
@@ -354,25 +428,25 @@ def check_routing_and_policy(r: Run) -> None:
         elif d.id in property_ids:
             assert absorbable[c.cat[i]] and c.absorbed[i] and w.grid_community[g] == d.unit
         else:
-            scope = sc.levels[lvl].scope
-            unit = {"grid": g, "community": w.grid_community[g], "street": w.grid_street[g], "district": 0}[scope]
-            assert d.unit == unit, (scope, d.name, i)
+            assert desk.serves(d, model.desks[lvl][model.level_unit[lvl][g]]), (d.name, i)
         # off duty, a team takes only major (urgent) cases
         if d.discipline == "team" and c.sev[i] != MAJOR:
-            assert _worker(d, actor).roster.is_on(when), (d.name, when)
+            assert desk.agents[int(actor)].roster.is_on(when), (d.name, when)
 
     # the first desk after acceptance is where the policy says a case enters
     policy = _policy(sc)
     first = tr[tr["prev_state"] == "accepted"]
     assert first["state"].isin(["waiting", "handling"]).all()
-    for i, lvl in zip(first["incident"], first["level_i"]):
-        assert lvl == policy.entry_level(c.cat[i], c.sev[i], c.chan[i]), i
+    for i, lvl, when in zip(first["incident"], first["level_i"], first["time"]):
+        entry = policy.entry_level(c.cat[i], c.sev[i], c.chan[i])
+        # a grid team with nobody present passes it on at once (turnover.cover: community)
+        assert lvl in {entry, desk.holding(_desk_holding(model, c, i, entry), when).level}, i
     # every escalation goes where the policy sends it from the rung that held the case
     esc = tr[tr["state"] == "escalated"]
-    for i, lvl, prev_state, prev_level, prev_actor in zip(esc["incident"], esc["level_i"], esc["prev_state"],
-                                                          esc["prev_level"], esc["prev_actor"]):
+    for i, lvl, prev_state, prev_level, prev_actor, prev_time in zip(
+            esc["incident"], esc["level_i"], esc["prev_state"], esc["prev_level"], esc["prev_actor"], esc["prev_time"]):
         assert prev_state in {"handling", "waiting", "visit_failed"}, prev_state
-        rank = desk[int(prev_actor)].rank if prev_actor >= 0 else int(prev_level)
+        rank = desk.at(prev_actor, prev_time).rank if prev_actor >= 0 else int(prev_level)
         assert lvl == policy.next_level(c.cat[i], c.sev[i], rank) > rank
     assert tr.loc[tr["prev_state"] == "escalated", "state"].isin(["waiting", "handling"]).all()
 
@@ -386,11 +460,15 @@ def check_queues(r: Run) -> None:
     now = model.clock.now
     top = len(sc.levels) - 1
     c = _cases(r)
-    desk = _desk_of(model)
+    desk = Desks(model)
     police_ids = {d.id for d in model.police_desks}
     property_ids = {d.id for d in model.property_desks if d is not None}
     types = list(sc.community_types.values())
-    spans = _handling_spans(r).sort_values(["actor", "start"], kind="stable")
+    spans = _handling_spans(r)[["actor", "start", "end"]]
+    blocks = pd.DataFrame([(a.unique_id, x, y) for a in model.grid_workers
+                           for x, y in a.blocks + ([(a.block_since, now)] if a.current == -2 else [])],
+                          columns=["actor", "start", "end"])  # overhead and campaign work
+    spans = pd.concat([spans, blocks], ignore_index=True).sort_values(["actor", "start"], kind="stable")
     busy = {a: (s["start"].to_numpy(), s["end"].to_numpy()) for a, s in spans.groupby("actor")}
 
     def idle_pieces(actor, a, b):
@@ -409,27 +487,31 @@ def check_queues(r: Run) -> None:
     waits = tr[tr["state"] == "waiting"]
     for i, lvl, a, nxt, b, nxt_actor in zip(waits["incident"], waits["level_i"], waits["time"],
                                             waits["next_state"], waits["next_time"], waits["next_actor"]):
-        d = _desk_holding(model, c, i, lvl)
+        d = desk.holding(_desk_holding(model, c, i, lvl), a)
         handled = nxt == "handling"
         if handled:
-            assert desk[int(nxt_actor)] is d, (i, d.name, nxt_actor)
+            assert desk.at(nxt_actor, b) is d, (i, d.name, nxt_actor)
         end = b if isinstance(nxt, str) else now
         if d.discipline == "team":
-            assert nxt in {"handling", "escalated"} or not isinstance(nxt, str), nxt
-            limit = sc.levels[lvl].time_limit_hours
-            if d.id in police_ids or lvl == top or limit is None:
+            handed_over = nxt == "waiting" and d.level == 0  # the team was left empty: to the cover
+            assert nxt in {"handling", "escalated"} or handed_over or not isinstance(nxt, str), nxt
+            limit = sc.levels[d.level].time_limit_hours
+            if d.id in police_ids or d.level == top or limit is None:
                 limit = math.inf
             assert end - a <= limit + EPS, (i, d.name, end - a, limit)
             if nxt == "escalated":  # WAITING → ESCALATED is the automatic time-limit escalation
                 assert math.isclose(end - a, limit, abs_tol=EPS), (i, end - a, limit)
-            # nobody who could take the case sits idle while it waits
-            for m in d.workers:
-                for x, y in idle_pieces(m.unique_id, a, end):
-                    if y - x <= EPS:
-                        continue
-                    assert c.sev[i] != MAJOR, f"major case {i} waited at {d.name} while {m.unique_id} was idle"
-                    on = m.roster.on_hours(x, y)
-                    assert on <= EPS, f"case {i} waited at {d.name} while {m.unique_id} idle on duty [{x}, {y})"
+            # nobody who could take the case sits idle while it waits (at work, not in a block)
+            for uid in _member_intervals(d):
+                m = desk.agents[uid]
+                for x0, y0 in desk.available(d, uid, a, end):
+                    for x, y in idle_pieces(uid, x0, y0):
+                        if y - x <= EPS:
+                            continue
+                        assert c.sev[i] != MAJOR or not d._urgent == MAJOR, \
+                            f"major case {i} waited at {d.name} while {uid} was idle"
+                        on = m.roster.on_hours(x, y)
+                        assert on <= EPS, f"case {i} waited at {d.name} while {uid} idle on duty [{x}, {y})"
         elif d.discipline == "meeting":
             assert nxt == "handling" or not isinstance(nxt, str), nxt
             lv = sc.levels[lvl]
@@ -471,7 +553,7 @@ def check_closed_have_resolver(r: Run) -> None:
     assert (inc.loc[inc["t_resolved"].isna(), "resolver"] == -1).all()
     # the resolver is a real agent whose role is the recorded handler role, and it is the
     # one who did the last piece of work on the case, at the rung that resolved it
-    agents = {a.unique_id: a for a in model.agents}
+    agents = {a.unique_id: a for a in model.agents} | {a.unique_id: a for a in model.grid_workers}  # leavers too
     res = tr[tr["state"] == "resolved"].groupby("incident").last()
     last_h = tr[tr["state"] == "handling"].groupby("incident")["actor"].last()
     for row in closed.itertuples():
@@ -697,7 +779,7 @@ def _quiet_meeting(seed: int) -> dict:
                 "report_propensity": 1.0, "report_delay_hours": 0.0, "discoverability": 0.0}},
             "levels": [{"name": "grid"}, {"name": "community", "scope": "community", "discipline": "meeting",
                                           "meeting_weekday": 0, "meeting_hour": 8.75, "p_solve": 1.0}],
-            "staffing": {"patrol_hours_per_day": 0.0},
+            "effort": {"discretionary_hours_per_day": 0.0},
             "police": {"fusion": False, "categories": [], "authority_level": "grid"},
             "escalation": {"policy": "direct_dispatch"},
             "residents": {"awareness_mean": 0.0, "spread": 0.0, "base_willingness": 1.0,

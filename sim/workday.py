@@ -1,0 +1,143 @@
+"""A grid worker's working day (工作日): overhead first, cases always, discretionary work
+in the time left, and an hour account that balances every day.
+
+At the start of each shift a worker does the day's *overhead* — extra departmental duties,
+logins to the many platforms, meetings (seed 004) — and any *campaign* work, as a block
+during which cases wait (a worker busy on a case does it afterwards). Cases are taken
+whenever the worker is free and on duty. The *discretionary* hours the worker planned
+(``effort.discretionary_hours_per_day``, split into patrol, door-to-door visits and
+information entry by the worker's current shares, see ``sim.effort``) are done in the duty
+time that cases and overhead leave free. At the end of the day, per worker:
+
+    shift + overtime = cases + overhead + campaign + patrol + visits + entry + idle
+
+where overtime is the part of cases + overhead + campaign beyond the shift. Patrol hours
+drive tomorrow's discovery hazard; visits meet households (awareness, trust); records
+verify the register.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import ACTIVITIES, Scenario
+from .staffing import KIND_CODE
+
+PATROL, VISITS, ENTRY = (ACTIVITIES.index(a) for a in ("patrol", "visits", "entry"))
+
+
+class WorkDay:
+    """Plans each day's non-case work and closes each day's hour accounts."""
+
+    def __init__(self, sc: Scenario, model):
+        self.model = model
+        self.staff = model.staff
+        self.clock = model.clock
+        self.rng = model.streams["activity"]
+        ov, ef = sc.overhead, sc.effort
+        self.overhead = ov
+        self.overhead_kind = np.zeros(len(KIND_CODE) + 1, dtype=bool)
+        self.overhead_kind[[KIND_CODE[k] for k in ov.kinds]] = True
+        self.discretionary = ef.discretionary_hours_per_day
+        self.full_day = model.full_time_roster.hours_per_week / max(len(model.full_time_roster.intervals), 1)
+        self.productivity = np.array([ef.productivity.get(a, 0.0) for a in ACTIVITIES])
+        types = list(sc.community_types.values())
+        self.success = 1.0 - np.array([t.access_difficulty for t in types])[model.world.grid_type]
+        self.log_hours = sc.scoring.log_minutes_per_day / 60.0
+        self.visit_awareness, self.visit_trust = ef.visit_awareness_gain, ef.visit_trust_gain
+        self.block_today = np.zeros(0)
+        self.campaign_share = 0.0
+        self.busy_mark = np.zeros(0)
+        self.block_mark = np.zeros(0)
+        self.today: dict[str, float] = {}
+
+    # ---------------------------------------------------------------- morning
+
+    def begin_day(self, d: int, working: np.ndarray, campaign_hours: float) -> None:
+        """Schedule each working person's overhead and campaign block at their shift start."""
+        st = self.staff
+        self._fit(st.cap)
+        t0, t1 = 24.0 * d, 24.0 * d + 24.0
+        per_day: dict = {}
+        ov = 0.0
+        for s in working.tolist():
+            a = st.agents[s]
+            r = a.roster
+            start = r.next_on(t0)
+            if start >= t1:
+                self.block_today[s] = 0.0
+                continue
+            if r not in per_day:
+                per_day[r] = self.overhead.hours_per_day(len(r.intervals) if not r.always else 7.0)
+            ov = per_day[r] if self.overhead_kind[st.kind[s]] else 0.0
+            hours = ov + campaign_hours
+            self.block_today[s] = hours
+            if hours > 0:
+                self.clock.at(start, self._block, a)
+        self.campaign_share = campaign_hours / (ov + campaign_hours) if campaign_hours else 0.0
+
+    def _block(self, a) -> None:
+        a.desk.block(a, float(self.block_today[a.slot]), self.clock.now)
+
+    def _fit(self, cap: int) -> None:
+        if len(self.busy_mark) < cap:
+            for name in ("block_today", "busy_mark", "block_mark"):
+                old = getattr(self, name)
+                new = np.zeros(cap)
+                new[: len(old)] = old
+                setattr(self, name, new)
+
+    # ---------------------------------------------------------------- evening
+
+    def end_day(self, d: int, accounted: np.ndarray, working: np.ndarray, team_need: np.ndarray,
+                n_grids: int) -> dict[str, np.ndarray]:
+        """Close the day's accounts of ``accounted`` people (``working`` ⊆ accounted were on
+        the job). Returns per-grid patrol hours, records and the households visited."""
+        st, now = self.staff, self.clock.now
+        t0 = now - 24.0
+        self._fit(st.cap)
+        s = accounted
+        agents = [st.agents[k] for k in s.tolist()]
+        busy = np.fromiter((a.busy_hours + (now - a.busy_since if a.current >= 0 else 0.0) for a in agents),
+                           dtype=np.float64, count=len(agents))
+        block = np.fromiter((a.block_hours + (now - a.block_since if a.current == -2 else 0.0) for a in agents),
+                            dtype=np.float64, count=len(agents))
+        cases, nonc = busy - self.busy_mark[s], block - self.block_mark[s]
+        self.busy_mark[s], self.block_mark[s] = busy, block
+        on = np.isin(s, working)
+        rostered = np.fromiter((a.roster.on_hours(t0, now) for a in agents), dtype=np.float64, count=len(agents))
+        shift = np.where(on, rostered, 0.0)
+        used = cases + nonc
+        free = np.maximum(shift - used, 0.0)
+        plan = self.discretionary * shift / self.full_day if self.full_day else 0.0 * shift
+        disc = np.minimum(plan, free)
+        act = disc[:, None] * st.shares[s]
+        acc = {"shift": shift, "cases": cases, "overhead": nonc * (1.0 - self.campaign_share),
+               "campaign": nonc * self.campaign_share, "patrol": act[:, PATROL], "visits": act[:, VISITS],
+               "entry": act[:, ENTRY], "idle": free - disc, "overtime": np.maximum(used - shift, 0.0)}
+        # outputs of discretionary hours
+        grid = self.model.staff_grid(s)
+        attempts = self.rng.poisson(act[:, VISITS] * self.productivity[VISITS])
+        visits = self.rng.binomial(attempts, self.success[grid])
+        records = self.rng.poisson(act[:, ENTRY] * self.productivity[ENTRY]).astype(np.float64)
+        n_team = np.bincount(st.team[s][on], minlength=len(team_need)).astype(np.float64)
+        tallies = {"visits_made": visits.astype(np.float64), "records": records,
+                   "present_days": (shift > 0).astype(np.float64), "duty_days": (rostered > 0).astype(np.float64),
+                   "log_days": ((act[:, ENTRY] >= self.log_hours - 1e-9) & (shift > 0)).astype(np.float64),
+                   "absent_days": (~on & (st.left[s] < 0)).astype(np.float64),
+                   "need": np.where(on, team_need[st.team[s]] / np.maximum(n_team[st.team[s]], 1.0), 0.0)}
+        for k, v in (acc | tallies).items():
+            st.total[k][s] += v
+            st.period[k][s] += v
+        self.today = {k: float(v.sum()) for k, v in acc.items()}
+        return {"patrol": act[:, PATROL], "records": np.bincount(grid, records, minlength=n_grids),
+                "visited": np.repeat(grid, visits)}
+
+    def meet_households(self, residents, visited_grids: np.ndarray, first: np.ndarray, households: np.ndarray) -> None:
+        """Each successful visit meets a random household of the grid: awareness and trust rise."""
+        if not len(visited_grids):
+            return
+        h = first[visited_grids] + (self.rng.random(len(visited_grids)) * households[visited_grids]).astype(np.int64)
+        aw, tr = residents.awareness, residents.trust  # numpy views of the columns
+        aw[h] += self.visit_awareness * (1.0 - aw[h])
+        tr[h] += self.visit_trust * (1.0 - tr[h])
