@@ -284,7 +284,13 @@ class Scorer:
     # ---------------------------------------------------------------- summaries
 
     def table(self) -> pd.DataFrame:
-        return pd.concat(self.rows, ignore_index=True) if self.rows else pd.DataFrame()
+        """Every closed period's rows (empty, with the columns, before the first closes)."""
+        if self.rows:
+            return pd.concat(self.rows, ignore_index=True)
+        cols = ["period", "day_start", "day_end", "agent", "slot", "kind", "team", "grid", "community_type",
+                "scored", *METRICS, *(f"{h}_hours" for h in HOURS), "need", "score", "rank", "true_value", "depth"]
+        return pd.DataFrame({c: pd.Series(dtype=bool if c == "scored" else object if c in ("kind", "community_type")
+                                          else np.float64) for c in cols})
 
 
 def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:

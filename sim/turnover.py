@@ -133,7 +133,7 @@ class Turnover:
         lead = np.maximum(1, np.ceil(-sp.recruit_days_mean * np.log1p(-uu[:, 4]))).astype(np.int64)
         changed = False
         for k in np.flatnonzero(retire | resign).tolist():
-            self._exit(int(posts[k]), RETIRED if retire[k] else RESIGNED, d, int(lead[k]), now)
+            self.exit(int(posts[k]), d, int(lead[k]), RETIRED if retire[k] else RESIGNED)
             changed = True
         for k in np.flatnonzero(maternity | sick).tolist():
             slot = int(s[k])
@@ -142,8 +142,11 @@ class Turnover:
             changed = True
         return changed
 
-    def _exit(self, post: int, reason: int, d: int, lead: int, now: float) -> None:
+    def exit(self, post: int, d: int, lead: int, reason: int = RESIGNED) -> None:
+        """The holder of ``post`` leaves on day ``d``; the recruit starts ``lead`` days later.
+        (Call :meth:`recover` afterwards to name covers, as the day's draws do.)"""
         st, m = self.staff, self.model
+        now = 24.0 * d
         slot = int(self.holder[post])
         st.left[slot], st.reason[slot] = d, reason
         self.exits[reason] += 1

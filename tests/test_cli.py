@@ -24,11 +24,13 @@ MMC = REPO / "scenarios" / "validation" / "mmc.yaml"
 DAYS = 20
 
 RUN_FILES = ("summary.json", "incidents.parquet", "daily.parquet", "workers.parquet",
-             "transitions.parquet", "scenario.yaml")
+             "scores.parquet", "grids.parquet", "transitions.parquet", "scenario.yaml")
 SUMMARY_KEYS = ("incidents_created", "incidents_closed", "incidents_open", "closure_rate",
                 "response_hours_p50", "response_hours_p90", "wait_hours_mean",
                 "resolution_hours_p50", "resolution_hours_p90", "resolved_at_level",
-                "escalation_rate", "latent_share", "satisfaction", "worker_utilization")
+                "escalation_rate", "latent_share", "satisfaction", "worker_utilization",
+                "worker_overtime_hours_mean", "vacancy_days", "attrition_count", "score_validity",
+                "score_gap_by_type", "cost_person_years")
 INCIDENT_COLUMNS = ("id", "category", "severity", "grid", "community", "street", "community_type",
                     "channel", *TIME_COLUMNS, "final_level", "escalations", "handler_role",
                     "satisfied", "reopened")
@@ -115,7 +117,13 @@ def test_other_tables_are_readable(baseline_run):
     daily = pd.read_parquet(out / "daily.parquet")
     assert daily["day"].tolist() == list(range(1, DAYS + 1))
     workers = pd.read_parquet(out / "workers.parquet")
-    assert {"agent", "role", "desk"} <= set(workers.columns) and len(workers) > 0
+    assert {"agent", "role", "desk", "cases_hours", "patrol_hours", "overhead_hours", "idle_hours",
+            "overtime_hours", "absent_days", "exit_day", "exit_reason"} <= set(workers.columns) and len(workers) > 0
+    scores = pd.read_parquet(out / "scores.parquet")
+    assert {"agent", "period", "community_type", "closed_cases", "visits", "records", "score", "rank",
+            "true_value"} <= set(scores.columns)
+    grids = pd.read_parquet(out / "grids.parquet")
+    assert (grids["households_registered"] >= grids["households_actual"]).all()
     tr = pd.read_parquet(out / "transitions.parquet")
     assert {"incident", "time", "state", "level", "actor"} <= set(tr.columns)
     assert tr["incident"].nunique() == len(pd.read_parquet(out / "incidents.parquet", columns=["id"]))
