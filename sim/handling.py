@@ -225,7 +225,8 @@ class Team(Desk):
     def _start_block(self, w, now: float) -> None:
         w.current = BLOCK
         w.block_since = now
-        self.clock.at(now + w.owed, self._block_end, w)
+        clock = self.clock  # hot path (once per worker-day): the duration is ≥ 0
+        heappush(clock._heap, (now + w.owed, next(clock._seq), self._block_end, w))
         w.owed = 0.0
 
     def _block_end(self, w) -> None:

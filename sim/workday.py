@@ -77,6 +77,13 @@ class WorkDay:
         self.campaign_share = campaign_hours / (ov + campaign_hours) if campaign_hours else 0.0
 
     def _block(self, a) -> None:
+        if a.current == -1 and not a.owed:  # free (the usual case at shift start): straight in
+            desk = a.desk
+            if a in desk.idle:
+                desk.idle.remove(a)
+                a.owed = self.block_today[a.slot]
+                desk._start_block(a, self.clock.now)
+                return
         a.desk.block(a, float(self.block_today[a.slot]), self.clock.now)
 
     def _fit(self, cap: int) -> None:
@@ -105,7 +112,11 @@ class WorkDay:
         cases, nonc = busy - self.busy_mark[s], block - self.block_mark[s]
         self.busy_mark[s], self.block_mark[s] = busy, block
         on = np.isin(s, working)
-        rostered = np.fromiter((a.roster.on_hours(t0, now) for a in agents), dtype=np.float64, count=len(agents))
+        day_hours = {}  # rostered hours today, once per roster (a few rosters, many people)
+        for a in agents:
+            if a.roster not in day_hours:
+                day_hours[a.roster] = a.roster.on_hours(t0, now)
+        rostered = np.fromiter((day_hours[a.roster] for a in agents), dtype=np.float64, count=len(agents))
         shift = np.where(on, rostered, 0.0)
         used = cases + nonc
         free = np.maximum(shift - used, 0.0)
