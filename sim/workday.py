@@ -59,6 +59,7 @@ class WorkDay:
         self._fit(st.cap)
         t0, t1 = 24.0 * d, 24.0 * d + 24.0
         per_day: dict = {}
+        starts: dict[float, list] = {}  # shift start -> who begins a block then (one event each)
         ov = 0.0
         for s in working.tolist():
             a = st.agents[s]
@@ -73,18 +74,22 @@ class WorkDay:
             hours = ov + campaign_hours
             self.block_today[s] = hours
             if hours > 0:
-                self.clock.at(start, self._block, a)
+                starts.setdefault(start, []).append(a)
+        for start, people in starts.items():
+            self.clock.at(start, self._blocks, people)
         self.campaign_share = campaign_hours / (ov + campaign_hours) if campaign_hours else 0.0
 
-    def _block(self, a) -> None:
-        if a.current == -1 and not a.owed:  # free (the usual case at shift start): straight in
+    def _blocks(self, people: list) -> None:
+        """Shift start: each person begins the day's block (after the case in hand, if any)."""
+        now = self.clock.now
+        for a in people:
             desk = a.desk
-            if a in desk.idle:
+            if a.current == -1 and not a.owed and a in desk.idle:  # free, the usual case: straight in
                 desk.idle.remove(a)
-                a.owed = self.block_today[a.slot]
-                desk._start_block(a, self.clock.now)
-                return
-        a.desk.block(a, float(self.block_today[a.slot]), self.clock.now)
+                a.owed = float(self.block_today[a.slot])
+                desk._start_block(a, now)
+            else:
+                desk.block(a, float(self.block_today[a.slot]), now)
 
     def _fit(self, cap: int) -> None:
         if len(self.busy_mark) < cap:
