@@ -49,8 +49,8 @@ class Effort:
         self.speed = np.array([METRICS.index(m) for m in SPEED])
         self.quality = np.array([METRICS.index(m) for m in QUALITY])
 
-    def preferred(self, shares: np.ndarray, hours: np.ndarray, x: np.ndarray, w: np.ndarray,
-                  t: np.ndarray, cap: float) -> np.ndarray:
+    def preferred(self, hours: np.ndarray, x: np.ndarray, w: np.ndarray, t: np.ndarray,
+                  cap: float) -> np.ndarray:
         """s* for each row: the allocation the worker would choose given last period."""
         ef = self.spec
         out_ = x[:, self.metric]
@@ -79,7 +79,7 @@ class Effort:
         st = self.model.staff
         eta = self.spec.adaptation
         hours = np.column_stack([st.period[a][slots] for a in ACTIVITIES])
-        star = self.preferred(st.shares[slots], hours, x, w, t, cap)
+        star = self.preferred(hours, x, w, t, cap)
         st.shares[slots] = (1.0 - eta) * st.shares[slots] + eta * star
         st.depth[slots] = (1.0 - eta) * st.depth[slots] + eta * self.preferred_depth(w)
         for k in slots.tolist():

@@ -192,7 +192,7 @@ class Scorer:
         df["rank"] = df["score"].rank(ascending=False, method="min")
         df["true_value"] = tv
         df["depth"] = st.depth[slots]
-        self._feed_back(df, slots, x, w, t, months)
+        self._feed_back(df, slots, x, w, t)
         self.rows.append(df)
         for acc in st.period.values():
             acc[:] = 0.0
@@ -267,7 +267,7 @@ class Scorer:
 
     # ---------------------------------------------------------------- consequences
 
-    def _feed_back(self, df, slots, x, w, t, months) -> None:
+    def _feed_back(self, df, slots, x, w, t) -> None:
         """What the period's scores do next: perceived unfairness and overload feed the
         resignation hazard; the effort model re-allocates discretionary hours."""
         st = self.model.staff
@@ -278,8 +278,8 @@ class Scorer:
             pct_tv = df.loc[sc, "true_value"].rank(pct=True).to_numpy()
             pct_s = df.loc[sc, "score"].rank(pct=True).to_numpy()
             st.unfairness[slots[sc]] = np.maximum(0.0, pct_tv - pct_s)
-        self.model.effort.update(slots[df["scored"].to_numpy()], x[df["scored"].to_numpy()],
-                                 w[df["scored"].to_numpy()], t[df["scored"].to_numpy()], self.spec.cap)
+        k = df["scored"].to_numpy()
+        self.model.effort.update(slots[k], x[k], w[k], t[k], self.spec.cap)
 
     # ---------------------------------------------------------------- summaries
 

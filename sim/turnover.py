@@ -47,7 +47,6 @@ class Turnover:
         self.at_work = np.zeros(0, dtype=bool)
         self.pool: list[list[int]] = [[] for _ in range(len(plan.reserve))]  # free reserve slots per street
         self.exits = np.zeros(len(EXIT_REASONS), dtype=np.int64)
-        self.covering = np.zeros(len(plan.team_grids), dtype=bool)  # team covers a vacant team
         self.cover_of = np.full(len(plan.team_grids), -1, dtype=np.int64)  # cover team per vacant team
         self.cover_log: list[tuple[float, int, int]] = []  # (time, vacant team's desk id, cover desk id)
         self._team_adj = self._team_adjacency(model.world)
@@ -177,12 +176,10 @@ class Turnover:
         teams = self.model.desks[0]
         present = np.array([bool(t.members) for t in teams])
         self.cover_of[:] = -1
-        self.covering[:] = False
         for t in np.flatnonzero(~present).tolist():
             cover = self._cover(t, present)
             if isinstance(cover, int):
                 self.cover_of[t] = cover
-                self.covering[cover] = True
                 teams[t].cover = teams[cover]
             else:
                 teams[t].cover = cover

@@ -252,9 +252,8 @@ def test_scheme_changes_validity_and_effort(two_type_runs):
 
 @settings(max_examples=60, deadline=None)
 @given(activity=st.sampled_from(ACTIVITIES), mu=st.floats(0.0, 0.9), kappa=st.floats(0.25, 4.0),
-       shares=st.lists(st.floats(0.05, 1.0), min_size=3, max_size=3),
        hours=st.lists(st.floats(0.0, 50.0), min_size=3, max_size=3))
-def test_all_weight_on_one_metric_moves_effort_toward_it(activity, mu, kappa, shares, hours):
+def test_all_weight_on_one_metric_moves_effort_toward_it(activity, mu, kappa, hours):
     """Putting every weight on the metric an activity produces raises that activity's
     preferred share above what a scheme counting none of the activities gives it."""
     sc = scenario_from_dict({"effort": {"intrinsic": mu, "responsiveness": kappa}})
@@ -265,11 +264,10 @@ def test_all_weight_on_one_metric_moves_effort_toward_it(activity, mu, kappa, sh
     w_off[0, METRICS.index("attendance")] = 1.0
     t = np.full((1, len(METRICS)), 1e6)  # far from the cap
     x = np.zeros((1, len(METRICS)))
-    s = np.array([shares]) / sum(shares)
     h = np.array([hours])
     k = ACTIVITIES.index(activity)
-    on = ef.preferred(s, h, x, w_on, t, 1.2)[0]
-    off = ef.preferred(s, h, x, w_off, t, 1.2)[0]
+    on = ef.preferred(h, x, w_on, t, 1.2)[0]
+    off = ef.preferred(h, x, w_off, t, 1.2)[0]
     assert on[k] > off[k] - 1e-12
     assert np.isclose(on.sum(), 1.0) and (on >= 0).all()
 
