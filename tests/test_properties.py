@@ -196,13 +196,19 @@ class Desks:
         return iter(self.spans)
 
     def at(self, actor: int, t: float):
-        """The desk ``actor`` worked at at time ``t`` (the latest joined, at a change-over)."""
+        """The desk ``actor`` worked at at time ``t`` (the latest joined, at a change-over; after
+        leaving, the desk left — someone who leaves finishes the case in hand there first)."""
         best = None
         for a, b, d in self.spans[int(actor)]:
-            if a <= t + 1e-9 and (best is None or a >= best[0]) and t < b + 1e-9:
-                best = (a, d)
+            if a <= t + 1e-9 and (best is None or a >= best[0]):
+                best = (a, d, t < b + 1e-9)
         assert best is not None, (actor, t)
         return best[1]
+
+    def member(self, actor: int, t: float) -> bool:
+        """Was ``actor`` a member of some desk at time ``t`` (nobody starts work after leaving)?
+        The end is inclusive: events due at midnight may run before that day's leave."""
+        return any(a <= t + 1e-9 and t <= b + 1e-9 for a, b, _ in self.spans[int(actor)])
 
     def all(self, actor: int) -> list:
         return [d for _, _, d in self.spans[int(actor)]]
@@ -420,6 +426,7 @@ def check_routing_and_policy(r: Run) -> None:
     # every handler belongs to the desk that serves the incident's grid, community, street, beat
     h = tr[tr["state"] == "handling"]
     for i, actor, lvl, when in zip(h["incident"], h["actor"], h["level_i"], h["time"]):
+        assert desk.member(actor, when), (actor, when)
         d = desk.at(actor, when)
         g = c.grid[i]
         assert d.level == lvl
