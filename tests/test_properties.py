@@ -50,7 +50,7 @@ MAJOR = 2
 # the case on to a desk within the same event, and "feedback" is never a resting state
 RESTING = {"latent", "surfaced", "waiting", "handling", "resolved", "closed"}
 HANDLING_ENDS = {"resolved", "escalated", "visit_failed"}
-PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=int(__import__("os").environ.get("GRIDSIM_EXAMPLES", 25)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # ----------------------------------------------------------------------------- strategy
@@ -223,10 +223,12 @@ class Desks:
         if home.discipline != "team" or home.level != 0 or not hasattr(home, "membership") or not home.membership:
             return home
         present = any(a <= t < b for ivs in _member_intervals(home).values() for a, b in ivs)
-        if present:
-            return home
-        cover = [c for when, vacant, c in self.model.turnover.cover_log if vacant == home.id and when <= t]
-        return self.model.desks_by_id[cover[-1]] if cover and cover[-1] >= 0 else home
+        return home if present else self.cover_at(home, t)
+
+    def cover_at(self, vacant, t: float):
+        """The desk named to cover ``vacant`` at time ``t`` (itself if none was)."""
+        cover = [c for when, v, c in self.model.turnover.cover_log if v == vacant.id and when <= t]
+        return self.model.desks_by_id[cover[-1]] if cover and cover[-1] >= 0 else vacant
 
     def available(self, d, actor: int, x: float, y: float) -> list[tuple[float, float]]:
         """Parts of [x, y) in which ``actor`` was a member of ``d``."""
@@ -492,12 +494,27 @@ def check_queues(r: Run) -> None:
             yield cur, b
 
     waits = tr[tr["state"] == "waiting"]
-    for i, lvl, a, nxt, b, nxt_actor in zip(waits["incident"], waits["level_i"], waits["time"],
-                                            waits["next_state"], waits["next_time"], waits["next_actor"]):
-        d = desk.holding(_desk_holding(model, c, i, lvl), a)
+    # who last worked on each case before each row (a revisit or a reopened case goes back there)
+    is_h = tr["state"] == "handling"
+    h_actor = tr["actor"].where(is_h).groupby(tr["incident"]).ffill()
+    h_time = tr["time"].where(is_h).groupby(tr["incident"]).ffill()
+    last: dict[int, object] = {}  # the desk each case last waited at
+    for i, lvl, a, nxt, b, nxt_actor, prev, ha, ht in zip(
+            waits["incident"], waits["level_i"], waits["time"], waits["next_state"], waits["next_time"],
+            waits["next_actor"], waits["prev_state"], h_actor[waits.index], h_time[waits.index]):
+        if prev == "waiting" and i in last:  # its team was left empty: handed to that team's cover
+            d = desk.cover_at(last[i], a)
+        elif prev in ("visit_failed", "reopened") and ha == ha:  # back to the desk that worked it
+            d = desk.holding(desk.at(ha, ht), a)
+        else:
+            d = desk.holding(_desk_holding(model, c, i, lvl), a)
+        last[i] = d
         handled = nxt == "handling"
         if handled:
-            assert desk.at(nxt_actor, b) is d, (i, d.name, nxt_actor)
+            by = desk.at(nxt_actor, b)
+            # at, or handed to the cover of a team just left empty and taken up there at once
+            assert by is d or (by is desk.cover_at(d, b) and any(
+                when == b and v == d.id for when, v, _ in model.turnover.cover_log)), (i, d.name, nxt_actor)
         end = b if isinstance(nxt, str) else now
         if d.discipline == "team":
             handed_over = nxt == "waiting" and d.level == 0  # the team was left empty: to the cover
