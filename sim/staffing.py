@@ -128,9 +128,15 @@ class Staff:
         for name, (fill, dtype) in self.COLUMNS.items():
             setattr(self, name, grown(getattr(self, name, None), fill, dtype))
         self.shares = grown(getattr(self, "shares", None), 0.0, np.float64, (self.n_activities,))
-        for acc in (self.total, self.period):
-            for h in HOURS + TALLIES:
-                acc[h] = grown(acc.get(h), 0.0, np.float64)
+        names = HOURS + TALLIES  # one matrix per account set (rows: names), one add a day
+        for name in ("totals", "periods"):
+            new = np.zeros((len(names), cap))
+            old = getattr(self, name, None)
+            if old is not None:
+                new[:, : self.cap] = old
+            setattr(self, name, new)
+        self.total = {h: self.totals[k] for k, h in enumerate(names)}
+        self.period = {h: self.periods[k] for k, h in enumerate(names)}
         self.cap = cap
 
     def add(self, agent, kind: int, post: int, team: int, day: int, shares: np.ndarray) -> int:

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import ACTIVITIES, Scenario
-from .staffing import KIND_CODE
+from .config import ACTIVITIES, KINDS, Scenario
+from .handling import BLOCK
+from .staffing import HOURS, KIND_CODE, TALLIES
 
 PATROL, VISITS, ENTRY = (ACTIVITIES.index(a) for a in ("patrol", "visits", "entry"))
 
@@ -45,8 +46,10 @@ class WorkDay:
         self.success = 1.0 - np.array([t.access_difficulty for t in types])[model.world.grid_type]
         self.log_hours = sc.scoring.log_minutes_per_day / 60.0
         self.visit_awareness, self.visit_trust = ef.visit_awareness_gain, ef.visit_trust_gain
+        self.rosters = [model.kind_roster[k] for k in KINDS]  # a worker's roster follows their kind
+        self.overhead_hours = np.array([ov.hours_per_day(7.0 if r.always else len(r.intervals)) for r in self.rosters])
         self.block_today = np.zeros(0)
-        self.campaign_share = 0.0
+        self.campaign_part = np.zeros(0)  # share of today's block that is campaign work
         self.busy_mark = np.zeros(0)
         self.block_mark = np.zeros(0)
         self.today: dict[str, float] = {}
@@ -54,46 +57,49 @@ class WorkDay:
     # ---------------------------------------------------------------- morning
 
     def begin_day(self, d: int, working: np.ndarray, campaign_hours: float) -> None:
-        """Schedule each working person's overhead and campaign block at their shift start."""
+        """Schedule each working person's overhead and campaign block at their shift start
+        (one calendar event per distinct start time; rosters follow the kind of worker)."""
         st = self.staff
         self._fit(st.cap)
-        t0, t1 = 24.0 * d, 24.0 * d + 24.0
-        per_day: dict = {}
-        starts: dict[float, list] = {}  # shift start -> who begins a block then (one event each)
-        ov = 0.0
-        for s in working.tolist():
-            a = st.agents[s]
-            r = a.roster
-            start = r.next_on(t0)
-            if start >= t1:
-                self.block_today[s] = 0.0
-                continue
-            if r not in per_day:
-                per_day[r] = self.overhead.hours_per_day(len(r.intervals) if not r.always else 7.0)
-            ov = per_day[r] if self.overhead_kind[st.kind[s]] else 0.0
-            hours = ov + campaign_hours
-            self.block_today[s] = hours
-            if hours > 0:
-                starts.setdefault(start, []).append(a)
-        for start, people in starts.items():
-            self.clock.at(start, self._blocks, people)
-        self.campaign_share = campaign_hours / (ov + campaign_hours) if campaign_hours else 0.0
+        t0 = 24.0 * d
+        kind = st.kind[working]
+        start = np.array([r.next_on(t0) for r in self.rosters])[kind]
+        hours = np.where(self.overhead_kind[kind], self.overhead_hours[kind], 0.0) + campaign_hours
+        hours[start >= t0 + 24.0] = 0.0  # not on duty today
+        self.block_today[working] = hours
+        self.campaign_part[working] = np.divide(campaign_hours, hours, out=np.zeros_like(hours), where=hours > 0)
+        due = hours > 0
+        who, when = working[due], start[due]
+        agents = st.agents
+        for t in np.unique(when).tolist():
+            at = when == t
+            self.clock.at(t, self._blocks, ([agents[k] for k in who[at].tolist()], hours[due][at].tolist()))
 
-    def _blocks(self, people: list) -> None:
-        """Shift start: each person begins the day's block (after the case in hand, if any)."""
+    def _blocks(self, arg: tuple) -> None:
+        """Shift start: each person begins the day's block (after the case in hand, if any).
+        Blocks of equal length that start together end together: one calendar event each."""
         now = self.clock.now
-        for a in people:
+        ends: dict[float, list] = {}
+        for a, h in zip(*arg):
             desk = a.desk
             if a.current == -1 and not a.owed and a in desk.idle:  # free, the usual case: straight in
                 desk.idle.remove(a)
-                a.owed = float(self.block_today[a.slot])
-                desk._start_block(a, now)
+                a.current = BLOCK
+                a.block_since = now
+                ends.setdefault(h, []).append(a)
             else:
-                desk.block(a, float(self.block_today[a.slot]), now)
+                desk.block(a, h, now)
+        for h, people in ends.items():
+            self.clock.at(now + h, self._block_ends, people)
+
+    @staticmethod
+    def _block_ends(people: list) -> None:
+        for a in people:
+            a.desk._block_end(a)
 
     def _fit(self, cap: int) -> None:
         if len(self.busy_mark) < cap:
-            for name in ("block_today", "busy_mark", "block_mark"):
+            for name in ("block_today", "campaign_part", "busy_mark", "block_mark"):
                 old = getattr(self, name)
                 new = np.zeros(cap)
                 new[: len(old)] = old
@@ -117,19 +123,15 @@ class WorkDay:
         cases, nonc = busy - self.busy_mark[s], block - self.block_mark[s]
         self.busy_mark[s], self.block_mark[s] = busy, block
         on = np.isin(s, working)
-        day_hours = {}  # rostered hours today, once per roster (a few rosters, many people)
-        for a in agents:
-            if a.roster not in day_hours:
-                day_hours[a.roster] = a.roster.on_hours(t0, now)
-        rostered = np.fromiter((day_hours[a.roster] for a in agents), dtype=np.float64, count=len(agents))
+        rostered = np.array([r.on_hours(t0, now) for r in self.rosters])[st.kind[s]]
         shift = np.where(on, rostered, 0.0)
         used = cases + nonc
         free = np.maximum(shift - used, 0.0)
         plan = self.discretionary * shift / self.full_day if self.full_day else 0.0 * shift
         disc = np.minimum(plan, free)
         act = disc[:, None] * st.shares[s]
-        acc = {"shift": shift, "cases": cases, "overhead": nonc * (1.0 - self.campaign_share),
-               "campaign": nonc * self.campaign_share, "patrol": act[:, PATROL], "visits": act[:, VISITS],
+        camp = nonc * self.campaign_part[s]
+        acc = {"shift": shift, "cases": cases, "overhead": nonc - camp, "campaign": camp, "patrol": act[:, PATROL], "visits": act[:, VISITS],
                "entry": act[:, ENTRY], "idle": free - disc, "overtime": np.maximum(used - shift, 0.0)}
         # outputs of discretionary hours
         grid = self.model.staff_grid(s)
@@ -142,9 +144,9 @@ class WorkDay:
                    "log_days": ((act[:, ENTRY] >= self.log_hours - 1e-9) & (shift > 0)).astype(np.float64),
                    "absent_days": (~on & (st.left[s] < 0)).astype(np.float64),
                    "need": np.where(on, team_need[st.team[s]] / np.maximum(n_team[st.team[s]], 1.0), 0.0)}
-        for k, v in (acc | tallies).items():
-            st.total[k][s] += v
-            st.period[k][s] += v
+        rows = np.stack([(acc | tallies)[k] for k in HOURS + TALLIES])
+        st.totals[:, s] += rows
+        st.periods[:, s] += rows
         self.today = {k: float(v.sum()) for k, v in acc.items()}
         return {"patrol": act[:, PATROL], "records": np.bincount(grid, records, minlength=n_grids),
                 "visited": np.repeat(grid, visits)}
