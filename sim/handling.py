@@ -4,7 +4,10 @@ Three disciplines, chosen per level in the scenario (``levels[].discipline``):
 
 * :class:`Team` — a few workers with rosters serve a priority queue (major cases first,
   then first come, first served). Off-duty workers take only urgent cases (on call);
-  a case that waits past the level's time limit escalates automatically.
+  a case that waits past the level's time limit escalates automatically. A worker doing
+  non-case work (a *block*: overhead, campaign) stays in the idle list but takes no case
+  until ``worker.free_at``; the team wakes then only if a case is waiting, so a block
+  costs no calendar event of its own.
 * :class:`Meeting` — the weekly group meeting (seed 000) takes up all escalated cases in
   one batch, decides each, and members carry the decisions out.
 * :class:`Referral` — departments summoned by the street, or a property manager: no
@@ -25,7 +28,6 @@ from .incidents import State
 
 _WAITING = int(State.WAITING)
 _MAJOR = 2
-BLOCK = -2  # ``worker.current`` while doing non-case work (overhead, campaign)
 
 
 class Desk:
@@ -64,6 +66,7 @@ class Team(Desk):
         self.time_limit = time_limit
         self.deadlines = None if time_limit is None else DelayLine(clock, time_limit, self._timeout, self._still_waiting)
         self.wake_at = math.inf
+        self.blocked_until = -math.inf  # no member is in a block from then on
         self._seq = count()
         self._urgent = _MAJOR if on_call else -1  # severity taken off shift (on call)
         self.cover: Team | None = None  # takes this team's cases while nobody is present
@@ -88,10 +91,17 @@ class Team(Desk):
         sev = wf.log.severity[i]
         idle = self.idle
         if idle:
-            if self._always:
+            if now < self.blocked_until:  # someone may be in a block: check each
+                for k in range(len(idle) - 1, -1, -1) if self._always else range(len(idle)):
+                    w = idle[k]
+                    if w.free_at <= now and (sev == self._urgent or w.roster.is_on(now)):
+                        del idle[k]
+                        self._start(w, i, now)
+                        return
+            elif self._always:
                 self._start(idle.pop(), i, now)
                 return
-            if self._roster is not None:  # one shared roster: one duty check for all
+            elif self._roster is not None:  # one shared roster: one duty check for all
                 if sev == self._urgent or self._roster.is_on(now):
                     self._start(idle.pop(0), i, now)
                     return
@@ -125,8 +135,8 @@ class Team(Desk):
         w.busy_hours += now - w.busy_since
         w.cases_handled += 1
         if w.owed:
-            self._start_block(w, now)
-        elif not w.leaving:
+            self.start_block(w, now)
+        if not w.leaving:
             w.desk._next(w, now)  # the team they work for now (a stand-in may have moved)
         self.wf.end(i, now, self, w)
 
@@ -146,7 +156,7 @@ class Team(Desk):
     def _next(self, w, now: float) -> None:
         """A worker became free: take the next case if on duty (or it is urgent)."""
         head = self._pop_valid()
-        if head is not None and (head[0] == -self._urgent or w.roster.is_on(now)):
+        if head is not None and w.free_at <= now and (head[0] == -self._urgent or w.roster.is_on(now)):
             heappop(self.queue)
             self.n_waiting -= 1
             self._start(w, head[3], now)
@@ -156,8 +166,17 @@ class Team(Desk):
             self._wake_when_on(now)
 
     def _wake_when_on(self, now: float) -> None:
-        t = self._roster.next_on(now) if self._roster is not None else min(
-            w.roster.next_on(now) for w in self.idle)
+        """Make sure a wake is due when the first idle member can next take a case."""
+        idle = self.idle
+        if len(idle) == 1:  # the usual team of one
+            w = idle[0]
+            t = w.roster.next_on(w.free_at if w.free_at > now else now)
+        elif now < self.blocked_until:
+            t = min(w.roster.next_on(max(now, w.free_at)) for w in idle)
+        elif self._roster is not None:
+            t = self._roster.next_on(now)
+        else:
+            t = min(w.roster.next_on(now) for w in idle)
         if t <= now or t == math.inf:
             return
         if self.wake_at <= now or t < self.wake_at:
@@ -170,7 +189,7 @@ class Team(Desk):
         if now != self.wake_at:
             return  # superseded by an earlier wake
         self.wake_at = math.inf
-        for w in [w for w in self.idle if w.roster.is_on(now)]:
+        for w in [w for w in self.idle if w.free_at <= now and w.roster.is_on(now)]:
             head = self._pop_valid()
             if head is None:
                 return
@@ -187,6 +206,7 @@ class Team(Desk):
         """Someone starts working in this team (hired, back from leave, stand-in)."""
         w.leaving = False
         w.desk = self
+        self.blocked_until = max(self.blocked_until, w.free_at)
         self.membership.append((now, w.unique_id, True))
         self.members.append(w)
         self._rosters_changed()
@@ -218,26 +238,20 @@ class Team(Desk):
     def block(self, w, hours: float, now: float) -> None:
         """Non-case work (overhead, campaign) of ``hours``: now if free, else after the case."""
         w.owed += hours
-        if w.current == -1 and w in self.idle:
-            self.idle.remove(w)
-            self._start_block(w, now)
+        if w.current == -1:
+            self.start_block(w, now)
 
-    def _start_block(self, w, now: float) -> None:
-        w.current = BLOCK
-        w.block_since = now
-        clock = self.clock  # hot path (once per worker-day): the duration is ≥ 0
-        heappush(clock._heap, (now + w.owed, next(clock._seq), self._block_end, w))
+    def start_block(self, w, now: float) -> None:
+        """Book the hours owed as one block from now (or from the end of a block under way)."""
+        t0 = now if w.free_at < now else w.free_at
+        t1 = t0 + w.owed
+        w.blocks.append((t0, t1))
+        w.block_hours += w.owed
         w.owed = 0.0
-
-    def _block_end(self, w) -> None:
-        now = self.clock.now
-        w.block_hours += now - w.block_since
-        w.blocks.append((w.block_since, now))
-        w.current = -1
-        if w.owed:
-            self._start_block(w, now)
-        elif not w.leaving:
-            w.desk._next(w, now)
+        w.free_at = t1
+        desk = w.desk
+        if t1 > desk.blocked_until:
+            desk.blocked_until = t1
 
     def _still_waiting(self, i: int, due: float) -> bool:
         """Is case ``i`` still in this queue from the join its deadline ``due`` belongs to?"""

@@ -224,8 +224,7 @@ class GridModel(mesa.Model):
         """Home grid of each staff slot (a stand-in: the first grid of the team they serve)."""
         st, plan = self.staff, self.plan
         post = st.post[slots]
-        first = np.array([g[0] for g in plan.team_grids])
-        return np.where(post >= 0, plan.post_grid[np.maximum(post, 0)], first[np.maximum(st.team[slots], 0)])
+        return np.where(post >= 0, plan.post_grid[np.maximum(post, 0)], plan.team_first[np.maximum(st.team[slots], 0)])
 
     @property
     def grid_workers(self) -> list[GridWorker]:
@@ -274,8 +273,10 @@ class GridModel(mesa.Model):
         plan = self.plan
         n_teams = len(plan.team_grids)
         team = np.bincount(self.staff.team[slots], hours, minlength=n_teams)
-        area = np.array([len(g) for g in plan.team_grids], dtype=np.float64)
+        area = plan.team_size
         extra = self.turnover.patrol_area()
+        if extra:
+            area = area.copy()
         for t, grids in extra:
             area[t] += len(grids)
         grid = team[plan.team_of_grid] / area[plan.team_of_grid]

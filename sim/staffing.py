@@ -11,6 +11,7 @@ accounting of a city's workers is array arithmetic.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -36,6 +37,16 @@ class Plan:
     @property
     def n_posts(self) -> int:
         return len(self.post_team)
+
+    @cached_property
+    def team_first(self) -> np.ndarray:
+        """First (lowest) grid of each team."""
+        return np.array([g[0] for g in self.team_grids], dtype=np.int64)
+
+    @cached_property
+    def team_size(self) -> np.ndarray:
+        """Number of grids each team covers."""
+        return np.array([len(g) for g in self.team_grids], dtype=np.float64)
 
 
 def headcount(sc: Scenario, world) -> dict[str, np.ndarray]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import numpy as np
 
 from .config import ACTIVITIES, KINDS, Scenario
-from .handling import BLOCK
 from .staffing import HOURS, KIND_CODE, TALLIES
 
 PATROL, VISITS, ENTRY = (ACTIVITIES.index(a) for a in ("patrol", "visits", "entry"))
@@ -76,26 +75,10 @@ class WorkDay:
             self.clock.at(t, self._blocks, ([agents[k] for k in who[at].tolist()], hours[due][at].tolist()))
 
     def _blocks(self, arg: tuple) -> None:
-        """Shift start: each person begins the day's block (after the case in hand, if any).
-        Blocks of equal length that start together end together: one calendar event each."""
+        """Shift start: each person begins the day's block (after the case in hand, if any)."""
         now = self.clock.now
-        ends: dict[float, list] = {}
         for a, h in zip(*arg):
-            desk = a.desk
-            if a.current == -1 and not a.owed and a in desk.idle:  # free, the usual case: straight in
-                desk.idle.remove(a)
-                a.current = BLOCK
-                a.block_since = now
-                ends.setdefault(h, []).append(a)
-            else:
-                desk.block(a, h, now)
-        for h, people in ends.items():
-            self.clock.at(now + h, self._block_ends, people)
-
-    @staticmethod
-    def _block_ends(people: list) -> None:
-        for a in people:
-            a.desk._block_end(a)
+            a.desk.block(a, h, now)
 
     def _fit(self, cap: int) -> None:
         if len(self.busy_mark) < cap:
@@ -118,11 +101,13 @@ class WorkDay:
         agents = [st.agents[k] for k in s.tolist()]
         busy = np.fromiter((a.busy_hours + (now - a.busy_since if a.current >= 0 else 0.0) for a in agents),
                            dtype=np.float64, count=len(agents))
-        block = np.fromiter((a.block_hours + (now - a.block_since if a.current == -2 else 0.0) for a in agents),
+        block = np.fromiter((a.block_hours - (a.free_at - now if a.free_at > now else 0.0) for a in agents),
                             dtype=np.float64, count=len(agents))
         cases, nonc = busy - self.busy_mark[s], block - self.block_mark[s]
         self.busy_mark[s], self.block_mark[s] = busy, block
-        on = np.isin(s, working)
+        on = np.zeros(st.n, dtype=bool)
+        on[working] = True
+        on = on[s]
         rostered = np.array([r.on_hours(t0, now) for r in self.rosters])[st.kind[s]]
         shift = np.where(on, rostered, 0.0)
         used = cases + nonc
@@ -131,12 +116,14 @@ class WorkDay:
         disc = np.minimum(plan, free)
         act = disc[:, None] * st.shares[s]
         camp = nonc * self.campaign_part[s]
-        acc = {"shift": shift, "cases": cases, "overhead": nonc - camp, "campaign": camp, "patrol": act[:, PATROL], "visits": act[:, VISITS],
-               "entry": act[:, ENTRY], "idle": free - disc, "overtime": np.maximum(used - shift, 0.0)}
+        acc = {"shift": shift, "cases": cases, "overhead": nonc - camp, "campaign": camp,
+               "patrol": act[:, PATROL], "visits": act[:, VISITS], "entry": act[:, ENTRY], "idle": free - disc, "overtime": np.maximum(used - shift, 0.0)}
         # outputs of discretionary hours
         grid = self.model.staff_grid(s)
         attempts = self.rng.poisson(act[:, VISITS] * self.productivity[VISITS])
-        visits = self.rng.binomial(attempts, self.success[grid])
+        visits = np.zeros_like(attempts)
+        tried = np.flatnonzero(attempts)
+        visits[tried] = self.rng.binomial(attempts[tried], self.success[grid[tried]])
         records = self.rng.poisson(act[:, ENTRY] * self.productivity[ENTRY]).astype(np.float64)
         n_team = np.bincount(st.team[s][on], minlength=len(team_need)).astype(np.float64)
         tallies = {"visits_made": visits.astype(np.float64), "records": records,
@@ -145,6 +132,8 @@ class WorkDay:
                    "absent_days": (~on & (st.left[s] < 0)).astype(np.float64),
                    "need": np.where(on, team_need[st.team[s]] / np.maximum(n_team[st.team[s]], 1.0), 0.0)}
         rows = np.stack([(acc | tallies)[k] for k in HOURS + TALLIES])
+        if len(s) and s[-1] - s[0] + 1 == len(s):  # the usual case: a run of slots
+            s = slice(int(s[0]), int(s[-1]) + 1)
         st.totals[:, s] += rows
         st.periods[:, s] += rows
         self.today = {k: float(v.sum()) for k, v in acc.items()}

@@ -38,9 +38,9 @@ class Worker(CellAgent):
         self.desk = None  # the team they work in now
         self.owed = 0.0  # non-case hours still to do today (taken after the case in hand)
         self.leaving = False  # finishing the case in hand, then off (leave, exit, moved)
-        self.block_since = 0.0
-        self.block_hours = 0.0  # non-case work done so far
-        self.blocks: list[tuple[float, float]] = []  # (start, end) of each finished block
+        self.free_at = 0.0  # end of the current block of non-case work: no cases before then
+        self.block_hours = 0.0  # non-case work booked so far (blocks are booked when they start)
+        self.blocks: list[tuple[float, float]] = []  # (start, end) of each block
         self.depth = 1.0  # handling depth: 1 thorough; below 1 rushing (sim.effort)
         self.slot = -1  # row in the staff register (grid-level staff only)
 

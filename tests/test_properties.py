@@ -475,7 +475,7 @@ def check_queues(r: Run) -> None:
     types = list(sc.community_types.values())
     spans = _handling_spans(r)[["actor", "start", "end"]]
     blocks = pd.DataFrame([(a.unique_id, x, y) for a in model.grid_workers
-                           for x, y in a.blocks + ([(a.block_since, now)] if a.current == -2 else [])],
+                           for x, y in a.blocks if x < now],
                           columns=["actor", "start", "end"])  # overhead and campaign work
     spans = pd.concat([spans, blocks], ignore_index=True).sort_values(["actor", "start"], kind="stable")
     busy = {a: (s["start"].to_numpy(), s["end"].to_numpy()) for a, s in spans.groupby("actor")}
