@@ -190,6 +190,25 @@ class Campaign(Strict):
     patrol_multiplier: NonNeg = 1.0  # flood-season patrols find more
 
 
+class Prior(Strict):
+    """A calibration prior for one uncertain scenario parameter (``uncertain:``): uniform
+    on [low, high], or on [log low, log high] with ``scale: log``."""
+
+    low: float
+    high: float
+    scale: Literal["linear", "log"] = "linear"
+    integer: bool = False  # round the draw (a headcount, a number of servers)
+    source: str = ""  # why this range: a seed and section, or "assumption: ..."
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.scale == "log" and self.low <= 0:
+            raise ValueError("a log-scale prior needs low > 0")
+        return self
+
+
 class Turnover(Strict):
     """Absence (sick leave, maternity) and exits (resignation, retirement), and refilling."""
 
@@ -422,6 +441,7 @@ class Scenario(Strict):
     scoring: Scoring = Scoring()
     effort: Effort = Effort()
     household_register: Register = Register()
+    uncertain: dict[str, Prior] = {}  # dotted parameter path -> prior (what `gridsim calibrate` fits)
 
     @model_validator(mode="after")
     def _cross_refs(self):
@@ -642,9 +662,17 @@ def scenario_from_dict(raw: Any, source: str = "<scenario>") -> Scenario:
     if not isinstance(raw, dict):
         raise ScenarioError(f"{source}: expected a mapping of scenario fields at the top level")
     try:
-        return Scenario.model_validate(_merge_catalog(raw))
+        sc = Scenario.model_validate(_merge_catalog(raw))
     except ValidationError as err:
         raise ScenarioError(_format_error(source, err)) from None
+    for key, prior in sc.uncertain.items():  # each uncertain path must name a settable number
+        probe = {k: v for k, v in raw.items() if k != "uncertain"}
+        try:
+            scenario_from_dict(apply_overrides(probe, [f"{key}={prior.low!r}"], source), source)
+        except ScenarioError as err:
+            raise ScenarioError(f"{source}: uncertain.{key}: not a settable parameter "
+                                f"({str(err).split(': ', 1)[-1]})") from None
+    return sc
 
 
 def read_raw(path: str | Path) -> dict:

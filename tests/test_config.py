@@ -264,3 +264,22 @@ def test_override_a_default_level_of_a_scenario_that_does_not_list_levels(item):
     assert sc.levels[0].p_solve == 0.8
     base = load_scenario(BASELINE)
     assert sc.levels[1:] == base.levels[1:]
+
+
+@pytest.mark.parametrize("uncertain, needle", [
+    ({"staffing.nope": {"low": 0, "high": 1}}, "uncertain.staffing.nope: not a settable parameter"),
+    ({"arrivals": {"low": 0, "high": 1}}, "uncertain.arrivals: not a settable parameter"),
+    ({"arrivals.rate_scale": {"low": 2, "high": 1}}, "must be below high"),
+    ({"arrivals.rate_scale": {"low": 0, "high": 1, "scale": "log"}}, "log-scale prior needs low > 0"),
+])
+def test_uncertain_parameters_must_be_settable_numbers_with_ordered_priors(uncertain, needle):
+    with pytest.raises(ScenarioError, match=needle.replace(".", r"\.")):
+        scenario_from_dict({"days": 3, "uncertain": uncertain}, source="x.yaml")
+
+
+def test_uncertain_paths_into_catalogue_lists_are_accepted():
+    sc = scenario_from_dict({"days": 3, "uncertain": {
+        "arrivals.rate_scale": {"low": 0.5, "high": 2, "scale": "log", "source": "assumption"},
+        "levels.0.p_solve": {"low": 0.5, "high": 0.95}}}, source="x.yaml")
+    assert set(sc.uncertain) == {"arrivals.rate_scale", "levels.0.p_solve"}
+    assert sc.uncertain["arrivals.rate_scale"].scale == "log"
