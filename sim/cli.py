@@ -1,4 +1,4 @@
-"""The ``gridsim`` command line: run, validate, schema.
+"""The ``gridsim`` command line: run, validate, schema, check, calibrate.
 
 Bad input ends with one line on stderr naming the file and the field, exit status 2,
 and no traceback; nothing is written before the input has been validated.
@@ -37,7 +37,82 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
+
+    c = sub.add_parser("check", help="compare a scenario's replications with its published targets (exit 1 on a miss)")
+    c.add_argument("scenario")
+    c.add_argument("--targets", default="calibration/targets.yaml", help="target file (default: %(default)s)")
+    c.add_argument("--reps", type=int, default=5, help="replications (seeds seed, seed+1, …; default %(default)s)")
+    c.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    k = sub.add_parser("calibrate", help="fit a scenario's uncertain parameters to its targets (ABC-SMC)")
+    k.add_argument("scenario")
+    k.add_argument("--targets", default="calibration/targets.yaml", help="target file (default: %(default)s)")
+    k.add_argument("--out", default=None, help="output directory (default: runs/calibrate/<scenario name>)")
+    k.add_argument("--population", type=int, default=40, help="particles per generation (default %(default)s)")
+    k.add_argument("--generations", type=int, default=5, help="generations in all, resumed ones included (default %(default)s)")
+    k.add_argument("--min-epsilon", type=float, default=0.5,
+                   help="stop when every fitted target is within this many tolerances (default %(default)s)")
+    k.add_argument("--days", type=int, default=None, help="days per simulation (default: the scenario's)")
+    k.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    k.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
+
+
+def _positive(value, flag: str) -> None:
+    if value is not None and value < 1:
+        raise ScenarioError(f"{flag}: must be at least 1, got {value}")
+
+
+def _cmd_check(args) -> int:
+    from .targets import check, check_quantities, for_scenario, load_targets, print_check, replicate
+
+    _positive(args.reps, "--reps")
+    _positive(args.workers, "--workers")
+    config = load_scenario(args.scenario, args.overrides)
+    targets = for_scenario(load_targets(args.targets), config.name, args.targets)
+    days = sorted({t.days for t in targets}, key=lambda d: -1 if d is None else d)
+    runs = replicate(args.scenario, args.reps, days, args.overrides, args.workers)
+    check_quantities(targets, next(iter(runs.values()))[0], args.targets)
+    rows = check(targets, runs)
+    print_check(rows, config.name, args.reps)
+    failed = [r["target"] for r in rows if not r["passed"]]
+    print(f"\n{len(rows) - len(failed)}/{len(rows)} targets pass" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+def _cmd_calibrate(args) -> int:
+    from .calibration import calibrate, calibrated_scenario, plot_posterior, posterior, problem, summarise
+    from .targets import check_quantities, for_scenario, load_targets, simulate
+
+    for flag in ("population", "generations", "days", "workers"):
+        _positive(getattr(args, flag), f"--{flag}")
+    config = load_scenario(args.scenario)
+    targets = for_scenario(load_targets(args.targets), config.name, args.targets)
+    pb = problem(args.scenario, targets, args.days)
+    out = Path(args.out) if args.out else Path("runs") / "calibrate" / config.name
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a directory")
+    check_quantities(pb.targets, simulate(pb.raw, pb.source, [], config.seed, 1), args.targets)
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"calibrating {config.name}: {len(pb.priors)} parameters ({', '.join(pb.priors)}) to "
+          f"{len(pb.targets)} targets ({', '.join(t.name for t in pb.targets)}); history in {out / 'abc.db'}")
+    history = calibrate(pb, out / "abc.db", args.population, args.generations, args.workers or os.cpu_count() or 1,
+                        args.min_epsilon, progress=not args.no_progress)
+    post = posterior(history, pb)
+    table = summarise(post, pb)
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0]
+    eps = float(pops["epsilon"].iloc[-1])
+    post.to_csv(out / "posterior.csv", index=False)
+    table.to_csv(out / "posterior_summary.csv", index=False)
+    plot_posterior(post, pb, out / "posterior.png")
+    cal = out / f"{config.name}.calibrated.yaml"
+    cal.write_text(calibrated_scenario(args.scenario, pb, table, eps, history.max_t), encoding="utf-8")
+    print(f"generations {history.max_t + 1} · epsilon {eps:.3g} · simulations {int(pops['samples'].sum())}")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"wrote {out}/posterior.csv, posterior_summary.csv, posterior.png, {cal.name}")
+    return 0
 
 
 def _cmd_run(args) -> int:
@@ -79,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "schema":
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0
+        if args.command == "check":
+            return _cmd_check(args)
+        if args.command == "calibrate":
+            return _cmd_calibrate(args)
     except ScenarioError as exc:
         print(f"gridsim: error: {exc}", file=sys.stderr)
         return 2
@@ -89,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gridsim: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("gridsim: interrupted", file=sys.stderr)
+        hint = "; completed generations are kept: run the same command to resume" if args.command == "calibrate" else ""
+        print(f"gridsim: interrupted{hint}", file=sys.stderr)
         return 130
     return 2
 
