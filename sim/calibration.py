@@ -170,6 +170,7 @@ def plot_posterior(post: pd.DataFrame, pb: Problem, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     names = list(pb.priors)
     n = len(names)
@@ -191,9 +192,11 @@ def plot_posterior(post: pd.DataFrame, pb: Problem, path: Path) -> None:
                 ax.set_ylim(pa.low, pa.high)
                 if pa.scale == "log":
                     ax.set_yscale("log")
+                    ax.yaxis.set_minor_formatter(NullFormatter())
             ax.set_xlim(pb_.low, pb_.high)
             if pb_.scale == "log":
                 ax.set_xscale("log")
+                ax.xaxis.set_minor_formatter(NullFormatter())
             if i == n - 1:
                 ax.set_xlabel(b, fontsize=8)
             if j == 0 and i != j:
