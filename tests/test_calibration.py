@@ -14,7 +14,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -139,7 +138,7 @@ def test_check_on_a_scenario_without_targets_is_an_error(files, capsys):
 def _generations(db: Path) -> list[int]:
     if not db.exists():
         return []
-    con = sqlite3.connect(db)
+    con = sqlite3.connect(db, timeout=30)
     try:
         return [r[0] for r in con.execute("select t from populations where t >= 0 order by t")]
     except sqlite3.Error:
@@ -173,10 +172,12 @@ def test_calibration_interrupted_keeps_generations_and_resumes(files, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     db = out / "abc.db"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None and not _generations(db):
-        time.sleep(0.2)
-    assert proc.poll() is None, f"finished before it could be interrupted: {proc.communicate()}"
+    log = []
+    for line in proc.stderr:  # pyabc logs "t: 1, eps: …" once generation 0 is stored
+        log.append(line)
+        if line.startswith("ABC INFO: t: 1,"):
+            break
+    assert proc.poll() is None, f"finished before it could be interrupted: {''.join(log)}"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
