@@ -63,6 +63,7 @@ def _key(path: str) -> str:
 
 
 def problem(path: str | Path, targets: list[Target], days: int | None = None) -> Problem:
+    """The fitting problem of a scenario file: its priors and its fitted (not held-out) targets."""
     raw = read_raw(path)
     config = scenario_from_dict(raw, str(path))
     if not config.uncertain:

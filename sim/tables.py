@@ -90,7 +90,7 @@ def workers_table(model) -> pd.DataFrame:
     busy hours and cases only (the other columns are empty for them).
     """
     now = model.clock.now
-    st, plan, tv = model.staff, model.plan, model.turnover
+    st, tv = model.staff, model.turnover
     n = st.n
     slots = np.arange(n)
     agents = st.agents

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
-import yaml
 from pydantic import Field, ValidationError, model_validator
 from scipy import stats
 
@@ -164,6 +163,3 @@ def print_check(rows: list[dict], scenario: str, reps: int) -> None:
             print(f"  {r['target']:<28}{r['quantity']:<26}{r['published']:>10.4g}{ci:>30}{r['tolerance']:>8.3g}  "
                   f"{'pass' if r['passed'] else 'FAIL'}")
 
-
-def dump_rows(rows: list[dict]) -> str:
-    return yaml.safe_dump(rows, sort_keys=False, allow_unicode=True)

@@ -35,7 +35,6 @@ class WorkDay:
         self.clock = model.clock
         self.rng = model.streams["activity"]
         ov, ef = sc.overhead, sc.effort
-        self.overhead = ov
         self.overhead_kind = np.zeros(len(KIND_CODE) + 1, dtype=bool)
         self.overhead_kind[[KIND_CODE[k] for k in ov.kinds]] = True
         self.discretionary = ef.discretionary_hours_per_day
@@ -47,7 +46,6 @@ class WorkDay:
         self.visit_awareness, self.visit_trust = ef.visit_awareness_gain, ef.visit_trust_gain
         self.rosters = [model.kind_roster[k] for k in KINDS]  # a worker's roster follows their kind
         self.overhead_hours = np.array([ov.hours_per_day(7.0 if r.always else len(r.intervals)) for r in self.rosters])
-        self.block_today = np.zeros(0)
         self.campaign_part = np.zeros(0)  # share of today's block that is campaign work
         self.busy_mark = np.zeros(0)
         self.block_mark = np.zeros(0)
@@ -65,14 +63,13 @@ class WorkDay:
         start = np.array([r.next_on(t0) for r in self.rosters])[kind]
         hours = np.where(self.overhead_kind[kind], self.overhead_hours[kind], 0.0) + campaign_hours
         hours[start >= t0 + 24.0] = 0.0  # not on duty today
-        self.block_today[working] = hours
         self.campaign_part[working] = np.divide(campaign_hours, hours, out=np.zeros_like(hours), where=hours > 0)
         due = hours > 0
-        who, when = working[due], start[due]
+        who, when, length = working[due], start[due], hours[due]
         agents = st.agents
         for t in np.unique(when).tolist():
             at = when == t
-            self.clock.at(t, self._blocks, ([agents[k] for k in who[at].tolist()], hours[due][at].tolist()))
+            self.clock.at(t, self._blocks, ([agents[k] for k in who[at].tolist()], length[at].tolist()))
 
     def _blocks(self, arg: tuple) -> None:
         """Shift start: each person begins the day's block (after the case in hand, if any)."""
@@ -82,7 +79,7 @@ class WorkDay:
 
     def _fit(self, cap: int) -> None:
         if len(self.busy_mark) < cap:
-            for name in ("block_today", "campaign_part", "busy_mark", "block_mark"):
+            for name in ("campaign_part", "busy_mark", "block_mark"):
                 old = getattr(self, name)
                 new = np.zeros(cap)
                 new[: len(old)] = old
@@ -117,7 +114,8 @@ class WorkDay:
         act = disc[:, None] * st.shares[s]
         camp = nonc * self.campaign_part[s]
         acc = {"shift": shift, "cases": cases, "overhead": nonc - camp, "campaign": camp,
-               "patrol": act[:, PATROL], "visits": act[:, VISITS], "entry": act[:, ENTRY], "idle": free - disc, "overtime": np.maximum(used - shift, 0.0)}
+               "patrol": act[:, PATROL], "visits": act[:, VISITS], "entry": act[:, ENTRY],
+               "idle": free - disc, "overtime": np.maximum(used - shift, 0.0)}
         # outputs of discretionary hours
         grid = self.model.staff_grid(s)
         attempts = self.rng.poisson(act[:, VISITS] * self.productivity[VISITS])
