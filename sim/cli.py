@@ -1,4 +1,4 @@
-"""The ``gridsim`` command line: run, validate, schema, check, calibrate.
+"""The ``gridsim`` command line: run, validate, schema, check, calibrate, sweep, report.
 
 Bad input ends with one line on stderr naming the file and the field, exit status 2,
 and no traceback; nothing is written before the input has been validated.
@@ -56,6 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--days", type=int, default=None, help="days per simulation (default: the scenario's)")
     k.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     k.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    w = sub.add_parser("sweep", help="run an experiment's policies × uncertainties × replications (resumable)")
+    w.add_argument("experiment", help="experiment YAML file (see experiments/)")
+    w.add_argument("--out", default=None, help="sweep directory (default: runs/<experiment name>)")
+    w.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    w.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on a Dask distributed cluster, e.g. tcp://host:8786, instead of local processes")
+    w.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    o = sub.add_parser("report", help="write the HTML report of a sweep directory")
+    o.add_argument("directory", help="a directory written by `gridsim sweep`")
+    o.add_argument("--out", default=None, help="report file (default: DIRECTORY/report.html)")
     return p
 
 
@@ -115,6 +127,38 @@ def _cmd_calibrate(args) -> int:
     return 0
 
 
+def _cmd_sweep(args) -> int:
+    from .experiment import load_experiment
+    from .sweep import sweep
+
+    _positive(args.workers, "--workers")
+    exp = load_experiment(args.experiment)
+    out = Path(args.out) if args.out else Path("runs") / exp.name
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a directory")
+    workers = args.workers or os.cpu_count() or 1
+    where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} local process{'es' * (workers > 1)}"
+    print(f"{exp.name}: {len(exp.policies)} policies × {len(exp.samples)} samples × "
+          f"{exp.replications.n}{'+' if exp.replications.width else ''} replications of {exp.days} days "
+          f"on {where}; writing {out}")
+    t0 = time.perf_counter()
+    manifest = sweep(exp, out, workers, args.scheduler, progress=not args.no_progress)
+    counts = manifest["status"].value_counts()
+    done, failed = int(counts.get("done", 0)), int(counts.get("error", 0))
+    print(f"{done} runs done, {failed} failed in {time.perf_counter() - t0:.1f} s"
+          + (f" (errors in {out}/errors/)" if failed else ""))
+    print(f"next: gridsim report {out}")
+    return 1 if failed else 0
+
+
+def _cmd_report(args) -> int:
+    from .report import write_report
+
+    path = write_report(args.directory, args.out)
+    print(f"report: {path}")
+    return 0
+
+
 def _cmd_run(args) -> int:
     overrides = list(args.overrides)
     if args.days is not None:
@@ -158,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_check(args)
         if args.command == "calibrate":
             return _cmd_calibrate(args)
+        if args.command == "sweep":
+            return _cmd_sweep(args)
+        if args.command == "report":
+            return _cmd_report(args)
     except ScenarioError as exc:
         print(f"gridsim: error: {exc}", file=sys.stderr)
         return 2
@@ -168,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gridsim: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        hint = "; completed generations are kept: run the same command to resume" if args.command == "calibrate" else ""
+        hint = {"calibrate": "; completed generations are kept: run the same command to resume",
+                "sweep": "; finished runs are kept: run the same command to resume"}.get(args.command, "")
         print(f"gridsim: interrupted{hint}", file=sys.stderr)
         return 130
     return 2
