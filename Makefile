@@ -1,4 +1,5 @@
-# The two commands: `make demo` runs the baseline; `make test` runs the test suite.
+# The two commands: `make demo` runs the first flagship experiment (scoring schemes in Jianye)
+# and writes its report; `make test` runs the test suite.
 # Each creates .venv from scratch on a fresh machine (needs a Python >= 3.12 somewhere:
 # see scripts/find-python) and installs the package with its test extras.
 VENV   := .venv
@@ -19,7 +20,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/gridsim run scenarios/baseline.yaml --out runs/baseline
+	$(BIN)/gridsim sweep experiments/scoring_jianye.yaml --out runs/scoring_jianye
+	$(BIN)/gridsim report runs/scoring_jianye
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) -q
@@ -29,6 +31,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_year.py
+	$(BIN)/python benchmarks/sweep_scaling.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis

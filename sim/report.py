@@ -60,10 +60,14 @@ TYPE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"
 
 
 def label(kpi: str) -> str:
+    if kpi.startswith("resolved_at_level."):
+        return f"share resolved at {kpi.split('.', 1)[1]} level"
     return KPI_INFO.get(kpi, (kpi, 0, ""))[0]
 
 
 def better(kpi: str) -> int:
+    if kpi == "resolved_at_level.grid":
+        return +1  # "small matters stay in the grid" (小事不出格)
     return KPI_INFO.get(kpi, (kpi, 0, ""))[1]
 
 
@@ -183,7 +187,7 @@ def funnel_plot(results: pd.DataFrame, policies: list[str]):
     ax.set_yticks(y, policies, fontsize=8)
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of resolved cases", fontsize=9)
-    ax.legend(ncol=len(cols), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(policies) < 3 else -0.2), frameon=False)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, title="level", title_fontsize=8)
     ax.set_title("Where cases were resolved: grid → community → street → department", fontsize=10)
     fig.tight_layout()
     return fig
