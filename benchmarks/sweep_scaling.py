@@ -4,7 +4,7 @@ Runs the same small experiment on the baseline scenario (two policies × R repli
 ``--days`` each) with 1, 2, … workers, each into a fresh directory, and prints runs per
 second and the speed-up over one worker (target: ≥ 1.8× on 2 cores). The result tables
 of every worker count are compared: they must be identical.
-Usage: python benchmarks/sweep_scaling.py [--workers 1,2] [--reps 6] [--days 180]
+Usage: python benchmarks/sweep_scaling.py [--workers 1,2] [--reps 20] [--days 365]
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--workers", default=f"1,{min(2, os.cpu_count() or 1)}", help="comma-separated worker counts")
-    ap.add_argument("--reps", type=int, default=6, help="replications per policy")
-    ap.add_argument("--days", type=int, default=180)
+    ap.add_argument("--reps", type=int, default=20, help="replications per policy")
+    ap.add_argument("--days", type=int, default=365)
     args = ap.parse_args()
 
     from sim.experiment import load_experiment

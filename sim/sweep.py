@@ -184,7 +184,9 @@ def _completed(exp: Experiment, specs: list[RunSpec], workers: int, scheduler: s
             yield s, execute(jobs[s.key])
         return
     # forkserver, not fork: this process holds Arrow's threads, and fork() under threads can deadlock
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim.sweep", "sim.model"])  # workers start with the model imported
+    pool = ProcessPoolExecutor(workers, mp_context=ctx)
     try:
         futures = {pool.submit(execute, jobs[s.key]): s for s in specs}
         for fut in as_completed(futures):
