@@ -1,4 +1,5 @@
-"""The ``gridsim`` command line: run, validate, schema, check, calibrate, sweep, report.
+"""The ``gridsim`` command line: run, validate, schema, check, calibrate, sweep, report, size,
+sensitivity.
 
 Bad input ends with one line on stderr naming the file and the field, exit status 2,
 and no traceback; nothing is written before the input has been validated.
@@ -64,6 +65,44 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run on a Dask distributed cluster, e.g. tcp://host:8786, instead of local processes")
     w.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    z = sub.add_parser("size", help="least grid workers per grid meeting service targets, with Erlang C / A beside")
+    z.add_argument("scenario")
+    z.add_argument("--target", dest="targets", action="append", required=True, metavar="KPI<=VALUE",
+                   help="service target on a summary number, e.g. resolution_hours_p90<=72 (repeatable)")
+    z.add_argument("--confidence", type=float, default=0.9,
+                   help="share of simulated years in which every target must hold (default %(default)s)")
+    z.add_argument("--reps", type=int, default=10, help="replications per candidate (default %(default)s)")
+    z.add_argument("--by", choices=["community_type"], default=None, help="size each community type apart")
+    z.add_argument("--mix", type=int, default=None, metavar="MAX_PART_TIME",
+                   help="also try 0..MAX part-time workers per grid; choose the cheapest mix at staffing.costs")
+    z.add_argument("--max", type=int, default=30, help="most full-time workers per grid to consider (default %(default)s)")
+    z.add_argument("--days", type=int, default=None)
+    z.add_argument("--seed", type=int, default=None)
+    z.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    z.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address")
+    z.add_argument("--out", default=None, help="directory (default: runs/size/<scenario name>)")
+    z.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    n = sub.add_parser("sensitivity", help="which uncertain inputs drive the KPIs (SALib: Morris, then Sobol)")
+    n.add_argument("scenario")
+    n.add_argument("--params", nargs="+", required=True, metavar="NAME[=LOW:HIGH[:log]]",
+                   help="parameters and ranges (a bare name takes its range from the scenario's uncertain: block)")
+    n.add_argument("--method", choices=["morris", "sobol"], default="morris",
+                   help="morris: screening; sobol: Morris first, then Sobol indices on the survivors")
+    n.add_argument("--kpi", dest="kpis", action="append", default=None,
+                   help="KPI to analyse (repeatable; default closure_rate, wait_hours_mean, satisfaction)")
+    n.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default %(default)s)")
+    n.add_argument("--n", type=int, default=64, help="Sobol base sample size, a power of two (default %(default)s)")
+    n.add_argument("--screen", type=float, default=0.1,
+                   help="Sobol keeps parameters with μ* ≥ this share of the largest (default %(default)s)")
+    n.add_argument("--reps", type=int, default=1, help="seeds averaged per point (default %(default)s)")
+    n.add_argument("--days", type=int, default=None)
+    n.add_argument("--seed", type=int, default=None)
+    n.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    n.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address")
+    n.add_argument("--out", default=None, help="directory (default: runs/sensitivity/<scenario name>)")
+    n.add_argument("--no-progress", action="store_true")
 
     o = sub.add_parser("report", help="write the HTML report of a sweep directory")
     o.add_argument("directory", help="a directory written by `gridsim sweep`")
@@ -151,6 +190,101 @@ def _cmd_sweep(args) -> int:
     return 1 if failed else 0
 
 
+def _cmd_size(args) -> int:
+    from .config import parse_value
+    from .sizing import ServiceTarget, Sizer, size, table, write
+
+    for flag in ("reps", "workers", "days", "max"):
+        _positive(getattr(args, flag), f"--{flag}")
+    if args.mix is not None and args.mix < 0:
+        raise ScenarioError(f"--mix: must be 0 or more, got {args.mix}")
+    targets = [ServiceTarget.parse(t) for t in args.targets]
+    overrides = {}
+    for item in args.overrides:
+        if "=" not in item:
+            raise ScenarioError(f"--set {item!r}: expected dotted.key=value")
+        k, v = item.split("=", 1)
+        overrides[k.strip()] = parse_value(v, k, "--set")
+    config = load_scenario(args.scenario, args.overrides)
+    out = Path(args.out) if args.out else Path("runs") / "size" / config.name
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a directory")
+    sizer = Sizer(args.scenario, targets, args.confidence, args.reps, out, args.days, args.seed,
+                  args.workers or os.cpu_count() or 1, args.scheduler, overrides)
+    print(f"sizing {config.name}: {', '.join(map(str, targets))} in ≥ {args.confidence:.0%} of {args.reps} "
+          f"simulated years of {sizer.days} days (seeds {sizer.seed}…{sizer.seed + args.reps - 1}, common to every candidate)")
+    t0 = time.perf_counter()
+    result = size(sizer, by_type=args.by == "community_type", mix=args.mix, high=args.max)
+    wall = time.perf_counter() - t0
+    print("\ncandidates (mean over replications):")
+    print(table(result, sizer, by_type=args.by == "community_type"))
+    print("\nanswer: " + ", ".join(f"{k} = {v}" for k, v in result.answer.items()))
+    for note in result.notes:
+        print(f"  note: {note}")
+    if len(result.erlang):
+        print("\nErlang beside it (rates measured in one run at the answer; servers always on duty):")
+        for row in result.erlang.to_dict("records"):
+            cells = [f"{k.split(':', 1)[0].replace('erlang_', 'Erlang ').replace('Erlang c', 'Erlang C').replace('Erlang a', 'Erlang A')}"
+                     f" {k.split(':', 1)[1]}: {'n/a' if v is None or v != v else int(v)}"
+                     for k, v in row.items() if k.startswith("erlang_")]
+            print(f"  {row['group']}: λ = {row['lambda_per_team_hour']:.3f} cases/h per team, handling "
+                  f"{row['handling_hours_mean']:.2f} h, θ = {row['theta_per_hour']:.3g}/h; simulated {row['simulated']}; "
+                  + "; ".join(cells))
+    files = write(result, sizer)
+    print(f"\n{result.simulations} simulations in {wall:.0f} s; wrote " + ", ".join(str(f) for f in files))
+    return 0
+
+
+def _cmd_sensitivity(args) -> int:
+    from . import sensitivity as sa
+
+    for flag in ("trajectories", "n", "reps", "days", "workers"):
+        _positive(getattr(args, flag), f"--{flag}")
+    config = load_scenario(args.scenario)
+    priors = sa.parse_params(args.params, args.scenario)
+    for key, prior in priors.items():  # each must name a settable number of this scenario
+        try:
+            load_scenario(args.scenario, [f"{key}={prior.low!r}"])
+        except ScenarioError as err:
+            raise ScenarioError(f"--params {key}: {str(err).split(': ', 2)[-1]}") from None
+    kpis = args.kpis or ["closure_rate", "wait_hours_mean", "satisfaction"]
+    sa.check_kpis(args.scenario, kpis)
+    out = Path(args.out) if args.out else Path("runs") / "sensitivity" / config.name
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a directory")
+    workers = args.workers or os.cpu_count() or 1
+    common = dict(days=args.days, seed=args.seed, reps=args.reps, workers=workers, scheduler=args.scheduler,
+                  progress=not args.no_progress)
+    t0 = time.perf_counter()
+    print(f"Morris screening of {len(priors)} parameters on {config.name}: {args.trajectories} trajectories × "
+          f"{len(priors) + 1} points = {args.trajectories * (len(priors) + 1) * args.reps} runs")
+    screen = sa.morris(args.scenario, priors, kpis, out / "morris", trajectories=args.trajectories, **common)
+    screen.to_csv(out / "morris.csv", index=False)
+    sa.plot(screen, "morris", out / "morris.png")
+    for k, g in screen.groupby("kpi", sort=False):
+        print(f"\n{k}: μ* [95% CI]   σ")
+        for r in g.sort_values("mu_star", ascending=False).itertuples():
+            print(f"  {r.parameter:<40}{r.mu_star:>10.4g} ± {r.mu_star_conf:<10.3g}{r.sigma:>10.4g}")
+    files = [out / "morris.csv", out / "morris.png"]
+    if args.method == "sobol":
+        keep = sa.survivors(screen, args.screen)
+        dropped = [p for p in priors if p not in keep]
+        print(f"\nSobol on the {len(keep)} survivors" + (f" (held at the scenario's values: {', '.join(dropped)})" if dropped else ""))
+        if len(keep) < 2:
+            print("fewer than two parameters survive screening: Sobol indices are not needed")
+        else:
+            table = sa.sobol(args.scenario, {k: priors[k] for k in keep}, kpis, out / "sobol", n=args.n, **common)
+            table.to_csv(out / "sobol.csv", index=False)
+            sa.plot(table, "sobol", out / "sobol.png")
+            for k, g in table.groupby("kpi", sort=False):
+                print(f"\n{k}: S1 [95% CI]   ST [95% CI]")
+                for r in g.sort_values("ST", ascending=False).itertuples():
+                    print(f"  {r.parameter:<40}{r.S1:>8.3f} ± {r.S1_conf:<8.3f}{r.ST:>8.3f} ± {r.ST_conf:.3f}")
+            files += [out / "sobol.csv", out / "sobol.png"]
+    print(f"\n{time.perf_counter() - t0:.0f} s; wrote " + ", ".join(map(str, files)))
+    return 0
+
+
 def _cmd_report(args) -> int:
     from .report import write_report
 
@@ -206,6 +340,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_sweep(args)
         if args.command == "report":
             return _cmd_report(args)
+        if args.command == "size":
+            return _cmd_size(args)
+        if args.command == "sensitivity":
+            return _cmd_sensitivity(args)
     except ScenarioError as exc:
         print(f"gridsim: error: {exc}", file=sys.stderr)
         return 2

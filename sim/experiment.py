@@ -234,6 +234,17 @@ def load_experiment(path: str | Path) -> Experiment:
     return exp
 
 
+def experiment_from(data: dict, path: str | Path) -> Experiment:
+    """Write an experiment mapping to ``path`` (the record of what ran) and load it,
+    validated like a file: how sizing and sensitivity drive the sweep runner."""
+    import yaml
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return load_experiment(path)
+
+
 def _with(raw: dict, values: dict[str, Any], src: str, where: str) -> dict:
     """``raw`` with the values set, validated; an error names the experiment field."""
     out = raw

@@ -77,7 +77,31 @@ def summarize(inc: pd.DataFrame, level_names: list[str], busy_hours: float = mat
         "latent_share": _r(float((~known).mean())) if n else None,
         "satisfaction": _r(float(sat.astype(bool).mean())) if len(sat) else None,
         "worker_utilization": _r(busy_hours / duty_hours) if duty_hours and duty_hours > 0 else None,
+        "by_community_type": by_community_type(inc, known, closed, handled),
     }
+
+
+def by_community_type(inc: pd.DataFrame, known, closed, handled) -> dict:
+    """Service KPIs per community type: planners size old estates and gated estates apart."""
+    if "community_type" not in inc or not len(inc):
+        return {}
+    types = inc["community_type"].astype(str).to_numpy()
+    ts = inc["t_surfaced"].to_numpy()
+    wait = inc["t_handling"].to_numpy() - ts
+    res = inc["t_closed"].to_numpy() - ts
+    sat = inc["satisfied"]
+    out = {}
+    for t in sorted(set(types.tolist())):
+        mine = types == t
+        k, c, h = mine & known, mine & closed, mine & handled
+        s = sat[mine].dropna()
+        out[t] = {"incidents": int(mine.sum()),
+                  "closure_rate": _r(c.sum() / k.sum()) if k.any() else None,
+                  "wait_hours_mean": _r(float(wait[h].mean())) if h.any() else None,
+                  "resolution_hours_p50": _r(_q(res[c], 0.5)),
+                  "resolution_hours_p90": _r(_q(res[c], 0.9)),
+                  "satisfaction": _r(float(s.astype(bool).mean())) if len(s) else None}
+    return out
 
 
 def workforce_kpis(workers: pd.DataFrame, scores: pd.DataFrame, days: int, costs: dict,

@@ -216,13 +216,14 @@ def probe_kpis(exp: Experiment) -> None:
 
 
 def sweep(exp: Experiment, out: str | Path, workers: int = 1, scheduler: str | None = None,
-          progress: bool = True, log=print) -> pd.DataFrame:
+          progress: bool = True, log=print, check_kpis: bool = True) -> pd.DataFrame:
     """Run every run of the design not yet in ``out``; adaptive replications add rounds
     until each compared difference is narrow enough. Returns the manifest."""
     from tqdm import tqdm
 
     store = Store(out)
-    probe_kpis(exp)
+    if check_kpis:
+        probe_kpis(exp)
     store.prepare(exp)
     plan = exp.replications
     reps, wall, failed = plan.n, {}, 0
