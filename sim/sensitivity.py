@@ -147,6 +147,7 @@ def plot(table: pd.DataFrame, method: str, path: Path) -> None:
     """Bars with 95 % intervals: μ* per parameter (Morris) or S1 and ST (Sobol), a panel
     per KPI."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -168,6 +169,8 @@ def plot(table: pd.DataFrame, method: str, path: Path) -> None:
             ax.axvline(0, color="black", lw=0.6)
             ax.set_xlabel("share of the KPI's variance", fontsize=8)
         ax.set_yticks(y, g["parameter"], fontsize=8)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 4), useMathText=True)
         ax.set_title(k, fontsize=10)
         ax.tick_params(axis="x", labelsize=8)
     axes[0][0].legend(fontsize=7, loc="lower right")
