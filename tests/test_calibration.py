@@ -168,7 +168,7 @@ def test_calibration_interrupted_keeps_generations_and_resumes(files, tmp_path):
                                                              tolerance=0.05)])
     out = tmp_path / "cal"
     cmd = [sys.executable, "-m", "sim.cli", "calibrate", str(s), "--targets", str(t), "--out", str(out),
-           "--population", "8", "--generations", "3", "--min-epsilon", "0", "--workers", "1", "--no-progress"]
+           "--population", "8", "--generations", "4", "--min-epsilon", "0", "--workers", "1", "--no-progress"]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     db = out / "abc.db"
@@ -178,19 +178,26 @@ def test_calibration_interrupted_keeps_generations_and_resumes(files, tmp_path):
         if line.startswith("ABC INFO: t: 1,"):
             break
     assert proc.poll() is None, f"finished before it could be interrupted: {''.join(log)}"
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    # Ctrl-C, repeated until it lands: a signal that arrives while pyabc's sampler is inside
+    # a blocking call can be lost on a loaded machine (seen once in CI-like conditions)
+    err = ""
+    while proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, err = proc.communicate(timeout=1)
+        except subprocess.TimeoutExpired:
+            continue
     assert proc.returncode == 130, err
     assert "run the same command to resume" in err and "Traceback" not in err
     done = _generations(db)
-    assert done and done[-1] < 2, done
+    assert done and done[-1] < 3, done
     first = _population(db, 0)
     assert len(first) == 8 * 2  # 8 particles x 2 parameters
 
     res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert res.returncode == 0, res.stderr
     assert "resuming" in res.stdout + res.stderr
-    assert _generations(db) == [0, 1, 2]
+    assert _generations(db) == [0, 1, 2, 3]
     pd.testing.assert_frame_equal(_population(db, 0), first)  # the completed generation was kept as it was
     post = pd.read_csv(out / "posterior.csv")
     assert list(post.columns) == ["arrivals.rate_scale", "residents.satisfaction_base", "weight"]
