@@ -64,6 +64,7 @@ class GridModel(mesa.Model):
         self.seed = seed
         self.version = __version__
         self.day = 0
+        self._open = None  # (working, rate multipliers, incidents) of a day opened and not yet closed
         self.streams = spawn_streams(seed)
         self.clock = Clock()
         self.world = build_world(config)
@@ -299,6 +300,24 @@ class GridModel(mesa.Model):
 
     def step(self) -> None:
         """Advance one day."""
+        self.open_day()
+        self.clock.run_until(24.0 * (self.day + 1))
+        self.close_day()
+
+    def advance(self, hours: float) -> None:
+        """Advance by ``hours`` (the trainer's hour-by-hour view): opens and closes days as
+        the clock crosses midnight; ``step()`` is ``advance(24)`` from a midnight."""
+        end = self.clock.now + hours
+        while self.running and self.clock.now < end - 1e-9:
+            if self._open is None:
+                self.open_day()
+            midnight = 24.0 * (self.day + 1)
+            self.clock.run_until(min(end, midnight))
+            if self.clock.now >= midnight - 1e-9:
+                self.close_day()
+
+    def open_day(self) -> None:
+        """Start of day: absences and exits, the day's plan of hours, today's incidents."""
         d = self.day
         self.turnover.start_of_day(d)
         working = self.turnover.working()
@@ -319,7 +338,12 @@ class GridModel(mesa.Model):
             self.entry_desk.frombytes(self._entry_desks(new).tobytes())
             self.surfacings.plan(t_acc, np.arange(ids.start, ids.stop, dtype=np.int64))
         self.surfacings.open(d)
-        self.clock.run_until(24.0 * (d + 1))
+        self._open = (working, mult, n)
+
+    def close_day(self) -> None:
+        """Midnight: the day's hour accounts, risk grades and scores; the daily record."""
+        working, mult, n = self._open
+        d = self.day
         self.log.flush()
         self._close_day(d, working, mult)
         self.day = d + 1
@@ -330,6 +354,7 @@ class GridModel(mesa.Model):
             self.scorer.close_period(self.day)
         self._snapshot(n)
         self.datacollector.collect(self)
+        self._open = None
         if self.day >= self.config.days:
             self.running = False
 
