@@ -1,5 +1,5 @@
 """The ``gridsim`` command line: run, validate, schema, check, calibrate, sweep, report, size,
-sensitivity.
+sensitivity, trace, viz.
 
 Bad input ends with one line on stderr naming the file and the field, exit status 2,
 and no traceback; nothing is written before the input has been validated.
@@ -103,6 +103,16 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address")
     n.add_argument("--out", default=None, help="directory (default: runs/sensitivity/<scenario name>)")
     n.add_argument("--no-progress", action="store_true")
+
+    tr = sub.add_parser("trace", help="tell one incident's story from a run directory (English or Chinese)")
+    tr.add_argument("run_dir", help="a directory written by `gridsim run` (with its transitions.parquet)")
+    tr.add_argument("--incident", type=int, required=True, help="incident id (the id column of incidents.parquet)")
+    tr.add_argument("--lang", choices=["en", "zh"], default="en")
+
+    vz = sub.add_parser("viz", help="the trainer's live view in the browser (Mesa SolaraViz)")
+    vz.add_argument("scenario")
+    vz.add_argument("--port", type=int, default=8765)
+    vz.add_argument("--host", default="127.0.0.1", help="address to serve on (default %(default)s: this machine only)")
 
     o = sub.add_parser("report", help="write the HTML report of a sweep directory")
     o.add_argument("directory", help="a directory written by `gridsim sweep`")
@@ -285,6 +295,26 @@ def _cmd_sensitivity(args) -> int:
     return 0
 
 
+def _cmd_trace(args) -> int:
+    from .trace import from_run, render
+
+    print(render(args.incident, from_run(args.run_dir, args.incident, args.lang), args.lang))
+    return 0
+
+
+def _cmd_viz(args) -> int:
+    import subprocess
+
+    load_scenario(args.scenario)  # a bad scenario is refused here, in one line
+    if not 0 < args.port < 65536:
+        raise ScenarioError(f"--port: {args.port} is not a port number")
+    env = {**os.environ, "GRIDSIM_VIZ_SCENARIO": str(Path(args.scenario).resolve())}
+    print(f"gridsim viz: serving {args.scenario} on http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    cmd = [sys.executable, "-m", "solara", "run", "sim.viz:page", "--host", args.host, "--port", str(args.port),
+           "--production", "--no-open", "--log-level", "warning"]
+    return subprocess.call(cmd, env=env)
+
+
 def _cmd_report(args) -> int:
     from .report import write_report
 
@@ -344,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_size(args)
         if args.command == "sensitivity":
             return _cmd_sensitivity(args)
+        if args.command == "trace":
+            return _cmd_trace(args)
+        if args.command == "viz":
+            return _cmd_viz(args)
     except ScenarioError as exc:
         print(f"gridsim: error: {exc}", file=sys.stderr)
         return 2

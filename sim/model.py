@@ -42,7 +42,8 @@ from .world import build_world
 _ALWAYS = Shift(always=True)
 
 DAILY_FIELDS = ("day", "occurred", "surfaced", "resolved", "closed", "escalated", "reopened",
-                "backlog", "latent", "satisfied_share", "satisfaction", "worker_utilization",
+                "backlog", "latent", "closure_rate", "response_hours", "satisfied_share", "satisfaction",
+                "worker_utilization",
                 "green", "yellow", "red", "at_work", "absent", "vacant_posts", "overtime_hours",
                 "overhead_hours", "patrol_hours", "registered_excess")
 
@@ -111,7 +112,7 @@ class GridModel(mesa.Model):
         self._patrol = None
         self._draw_handling = self._handling_sampler()
         self._prev = dict.fromkeys(("surfaced", "resolved", "closed", "escalated", "reopened",
-                                    "feedback", "satisfied"), 0.0)
+                                    "feedback", "satisfied", "wait_sum", "started"), 0.0)
         self._today: dict = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={k: (lambda m, k=k: m._today[k]) for k in DAILY_FIELDS})
@@ -407,6 +408,9 @@ class GridModel(mesa.Model):
             "closed": wf.n_closed - prev["closed"], "escalated": wf.n_escalated - prev["escalated"],
             "reopened": wf.n_reopened - prev["reopened"],
             "backlog": wf.n_accepted - wf.n_closed, "latent": self.log.n - wf.n_accepted,
+            "closure_rate": wf.n_closed / wf.n_accepted if wf.n_accepted else float("nan"),
+            "response_hours": ((wf.wait_sum - prev["wait_sum"]) / (wf.n_started - prev["started"])
+                               if wf.n_started > prev["started"] else float("nan")),
             "satisfied_share": sat / fb if fb else float("nan"),
             "satisfaction": self.residents.mean_satisfaction(),
             "worker_utilization": today["cases"] / today["shift"] if today.get("shift") else float("nan"),
@@ -420,7 +424,7 @@ class GridModel(mesa.Model):
         }
         prev.update(surfaced=wf.n_accepted, resolved=wf.n_resolved, closed=wf.n_closed,
                     escalated=wf.n_escalated, reopened=wf.n_reopened, feedback=wf.n_feedback,
-                    satisfied=wf.n_satisfied)
+                    satisfied=wf.n_satisfied, wait_sum=wf.wait_sum, started=wf.n_started)
 
     @property
     def now(self) -> float:

@@ -68,7 +68,8 @@ class Workflow:
         self.entry_desk = model.entry_desk  # per incident, planned when it occurs
         # running counters (the daily collector reads and differences them)
         self.n_accepted = self.n_resolved = self.n_closed = self.n_escalated = 0
-        self.n_reopened = self.n_feedback = self.n_satisfied = 0
+        self.n_reopened = self.n_feedback = self.n_satisfied = self.n_started = 0
+        self.wait_sum = 0.0  # hours from surfacing to first handling, summed over started cases
 
     # ---------------------------------------------------------------- entry
 
@@ -101,6 +102,8 @@ class Workflow:
         log.desk[i] = desk.id
         if log.t_handling[i] != log.t_handling[i]:  # NaN: first time anyone works on it
             log.t_handling[i] = now
+            self.wait_sum += now - log.t_surfaced[i]
+            self.n_started += 1
         log.mark((i, now, HANDLING, desk.level, worker.unique_id))
         cat = log.category[i]
         lvl = desk.level

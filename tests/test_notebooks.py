@@ -43,3 +43,18 @@ def test_headcount_sizing_notebook_runs():
     assert "answer: {'staffing.full_time':" in text and "Erlang C staffing for a 12 h mean wait" in text
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert images, "the sizing plot is displayed"
+
+
+@pytest.mark.slow
+def test_quickstart_notebook_runs():
+    nb = execute("quickstart.ipynb")
+    text = text_of(nb)
+    assert "closure_rate" in text and "事件" in text and "escalated to" in text
+    assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+
+
+@pytest.mark.slow
+def test_policy_comparison_notebook_runs():
+    nb = execute("policy_comparison.ipynb")
+    text = text_of(nb)
+    assert "report: runs/notebook_fusion/small/report.html" in text and "resolution_hours_p90" in text
