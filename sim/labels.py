@@ -38,7 +38,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "type.commodity": ("commodity housing", "商品房小区"),
     "type.gated": ("gated estate", "高档封闭小区"),
     "type.resettlement": ("resettlement estate", "安置小区"),
-    "type.rural": ("rural village", "农村村庄"),
+    "type.rural_village": ("rural village", "农村村庄"),
     "type.commercial": ("commercial street", "商业街区"),
     "type.dedicated": ("dedicated grid", "专属网格"),
     # story templates: {fields} are filled in by sim.trace
