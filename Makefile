@@ -30,7 +30,10 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) -q -m "not slow"
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_year.py
+	$(BIN)/python benchmarks/run_year.py --no-transitions
+	$(BIN)/python benchmarks/scaling.py
+	$(BIN)/python benchmarks/peers_full.py
+	$(BIN)/python benchmarks/peers.py
 	$(BIN)/python benchmarks/sweep_scaling.py
 
 clean:

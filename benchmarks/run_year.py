@@ -1,4 +1,4 @@
-"""Benchmark: one simulated year of the baseline and of a ~600-grid district.
+"""Benchmark: one simulated year of the baseline, a ~600-grid district, Xuanwu and Jiamusi.
 
 Prints, per scenario, the median of N runs (each in a fresh process so peak memory is
 its own): wall seconds (build + run, no file output), incidents simulated per second
@@ -17,7 +17,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SCENARIOS = [ROOT / "scenarios" / "baseline.yaml", HERE / "district600.yaml"]
+SCENARIOS = [ROOT / "scenarios" / "baseline.yaml", HERE / "district600.yaml", ROOT / "scenarios" / "xuanwu.yaml",
+             ROOT / "scenarios" / "jiamusi.yaml"]
 
 CHILD = r"""
 import json, resource, sys, time
