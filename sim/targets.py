@@ -10,7 +10,6 @@ per target, whether the simulated mean lies within tolerance of the published va
 
 from __future__ import annotations
 
-import math
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -18,7 +17,6 @@ from typing import Annotated
 
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
-from scipy import stats
 
 from .config import ScenarioError, Strict, _format_error, apply_overrides, read_raw, scenario_from_dict
 
@@ -129,13 +127,11 @@ def replicate(path: str | Path, reps: int, days: list[int | None], overrides: li
 
 
 def interval(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and its t-interval (a single replication: an interval of zero width)."""
-    x = np.asarray(x, dtype=float)
-    m = float(x.mean())
-    if len(x) < 2:
-        return m, m, m
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-    return m, m - half, m + half
+    """Mean and its t-interval over the replications that have the quantity (a single
+    replication: an interval of zero width)."""
+    from .comparison import t_interval
+
+    return t_interval(x, level)
 
 
 def check(targets: list[Target], runs: dict[int | None, list[dict]]) -> list[dict]:
