@@ -252,7 +252,8 @@ def sweep(exp: Experiment, out: str | Path, workers: int = 1, scheduler: str | N
             break
         summary = load_results(out)
         diffs = paired_differences(summary, list(plan.width), exp.reference, list(exp.policies))
-        wide = diffs[(diffs["hi"] - diffs["lo"]) > diffs["kpi"].map(plan.width)] if len(diffs) else diffs
+        span = diffs["hi"] - diffs["lo"]  # fewer than two pairs, or no data: not known to any width yet
+        wide = diffs[(span > diffs["kpi"].map(plan.width)) | span.isna() | (diffs["pairs"] < 2)] if len(diffs) else diffs
         if len(diffs) and wide.empty:
             log(f"{exp.name}: every compared difference is narrower than its width after {reps} replications")
             break
