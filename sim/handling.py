@@ -226,14 +226,22 @@ class Team(Desk):
         if not self.members:
             self.hand_over(now)
 
-    def hand_over(self, now: float) -> None:
-        """Pass every waiting case to the covering team (vacancy)."""
-        if self.cover is None:
+    def hand_over(self, now: float, route=None) -> None:
+        """Pass every waiting case on (vacancy): to the covering team, or where ``route(case)``
+        says — a case held here for another vacant team follows that team's own cover."""
+        if self.cover is None and route is None:
             return
+        keep = []
         while (head := self._pop_valid()) is not None:
             heappop(self.queue)
+            dest = self.cover if route is None else route(head[3])
+            if dest is None or dest is self:
+                keep.append(head)
+                continue
             self.n_waiting -= 1
-            self.cover.admit(head[3], now)
+            dest.admit(head[3], now)
+        for head in keep:
+            heappush(self.queue, head)
 
     def block(self, w, hours: float, now: float) -> None:
         """Non-case work (overhead, campaign) of ``hours``: now if free, else after the case."""

@@ -172,11 +172,14 @@ class Turnover:
     # ---------------------------------------------------------------- cover
 
     def recover(self, now: float) -> None:
-        """Name a covering team for every team with nobody present, and hand it their queue."""
+        """Name a covering team for every team with nobody present, then hand each vacant
+        team's queue on: every case to its own grid's team if someone is there, else to the
+        cover named for that team (not to whoever covered the team holding it)."""
         teams = self.model.desks[0]
         present = np.array([bool(t.members) for t in teams])
+        vacant = np.flatnonzero(~present).tolist()
         self.cover_of[:] = -1
-        for t in np.flatnonzero(~present).tolist():
+        for t in vacant:
             cover = self._cover(t, present)
             if isinstance(cover, int):
                 self.cover_of[t] = cover
@@ -184,9 +187,16 @@ class Turnover:
             else:
                 teams[t].cover = cover
             self.cover_log.append((now, teams[t].id, -1 if teams[t].cover is None else teams[t].cover.id))
-            teams[t].hand_over(now)
         for t in np.flatnonzero(present).tolist():
             teams[t].cover = None
+        home, grid = self.plan.team_of_grid, self.model.log.grid
+
+        def route(i: int):
+            team = teams[home[grid[i]]]
+            return team if team.members else team.cover
+
+        for t in vacant:
+            teams[t].hand_over(now, route)
 
     def _cover(self, team: int, present: np.ndarray):
         if self.spec.cover == "community":

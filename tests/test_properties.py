@@ -502,8 +502,8 @@ def check_queues(r: Run) -> None:
     for i, lvl, a, nxt, b, nxt_actor, prev, ha, ht in zip(
             waits["incident"], waits["level_i"], waits["time"], waits["next_state"], waits["next_time"],
             waits["next_actor"], waits["prev_state"], h_actor[waits.index], h_time[waits.index]):
-        if prev == "waiting" and i in last:  # its team was left empty: handed to that team's cover
-            d = desk.cover_at(last[i], a)
+        if prev == "waiting" and i in last:  # the team holding it was left empty: handed on to its
+            d = desk.holding(_desk_holding(model, c, i, lvl), a)  # own grid's team, or that team's cover
         elif prev in ("visit_failed", "reopened") and ha == ha:  # back to the desk that worked it
             d = desk.holding(desk.at(ha, ht), a)
         else:
