@@ -6,8 +6,9 @@ sampled by Latin hypercube); *replications* (fixed, or adaptive until every pair
 difference is known to a stated width); and the KPIs to report. It expands into a design:
 one :class:`RunSpec` per (policy, uncertainty sample, replication). Replication ``r`` of
 every policy and sample runs with seed ``seed + r`` — common random numbers — so policy
-differences are paired. A run's key hashes its fully overridden scenario, days and seed:
-the same run always has the same key, whatever else the experiment contains.
+differences are paired. A run's key hashes its fully overridden scenario, days, seed and the
+gridsim version: the same run always has the same key, whatever else the experiment
+contains, and a new version (bumped when behaviour changes) never reuses old results.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
+from . import __version__
 from .config import Prior, ScenarioError, Strict, _format_error, apply_overrides, read_raw, scenario_from_dict
 
 DEFAULT_KPIS = ["closure_rate", "resolution_hours_p90", "satisfaction", "wait_hours_mean",
@@ -145,7 +147,8 @@ class Experiment:
 
     def _key(self, overrides: tuple[str, ...], seed: int) -> str:
         raw = apply_overrides(self.raw, list(overrides), self.path)
-        blob = json.dumps({"scenario": raw, "days": self.days, "seed": seed}, sort_keys=True, default=str)
+        blob = json.dumps({"scenario": raw, "days": self.days, "seed": seed, "version": __version__},
+                          sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
