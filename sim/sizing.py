@@ -333,11 +333,12 @@ def plot(sizing: Sizing, sizer: Sizer, path: Path) -> None:
                     wq = [_safe_wq(lam, mu, 0.0 if label == "erlang_c" else th, int(c)) for c in cs]
                     ax.plot(cs, wq, ls=":" if label == "erlang_c" else "-.", color=colour, lw=1.2,
                             label=f"{name} mean wait")
-            ax.set_xlim(min(min(marks), x.min()) - 0.5, max(max(marks), x.max()) + 0.5)
+            lo_x, hi_x = int(min(min(marks), x.min())), int(max(max(marks), x.max()))
+            ax.set_xlim(lo_x - 0.5, hi_x + 0.5)
+            ax.set_xticks(range(lo_x, hi_x + 1))
             ax.set_ylim(bottom=0)
             ax.set_xlabel(f"full-time workers per grid{'' if group == 'all' else f' ({group})'}", fontsize=9)
             ax.set_title(f"{t.kpi}{'' if group == 'all' else f' — {group}'}", fontsize=10)
-            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
             ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.suptitle(f"Headcount sizing: targets met in ≥ {sizer.confidence:.0%} of simulated years", fontsize=11)
     fig.tight_layout()
