@@ -222,6 +222,36 @@ def scores_plot(scores: pd.DataFrame, results: pd.DataFrame, policies: list[str]
     return fig
 
 
+def uncertainty_plot(results: pd.DataFrame, kpis: list[str], reference: str, policies: list[str]):
+    """Where a policy helps: its paired difference from the reference (mean over the
+    replications of each Latin-hypercube sample) against each uncertain input."""
+    params = [c for c in results.columns if c.startswith("param.")]
+    others = [p for p in policies if p != reference]
+    if not params or not others or results["sample"].nunique() < 3:
+        return None
+    kpis = kpis[:3]
+    per = results.groupby(["policy", "sample"], sort=False)[kpis + params].mean()
+    ref = per.loc[reference]
+    fig, axes = plt.subplots(len(kpis), len(params), figsize=(4.0 * len(params), 2.8 * len(kpis)), squeeze=False)
+    for r, k in enumerate(kpis):
+        for c, prm in enumerate(params):
+            ax = axes[r][c]
+            for i, p in enumerate(others):
+                mine = per.loc[p]
+                ax.scatter(mine[prm], mine[k] - ref.loc[mine.index, k], s=18, color=TYPE_COLOURS[i % len(TYPE_COLOURS)],
+                           label=p)
+            ax.axhline(0, color="black", lw=0.8)
+            ax.set_xlabel(prm.split(".", 1)[1], fontsize=8)
+            if c == 0:
+                ax.set_ylabel(f"Δ {label(k)}", fontsize=8)
+            ax.tick_params(labelsize=7)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(f"Difference from {reference} at each sampled point of the uncertain inputs (mean over replications)",
+                 fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 # ------------------------------------------------------------------ the page
 
 
@@ -270,6 +300,7 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
                "distributions": distributions_plot(results, kpis, policies),
                "series": series_plot(daily, policies) if len(daily) else None,
                "funnel": funnel_plot(results, policies),
+               "uncertainty": uncertainty_plot(results, kpis, reference, policies),
                "scores": scores_plot(scores, results, policies)}
     images = {}
     for name, fig in figures.items():
@@ -325,6 +356,10 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
     captions = {"differences": "", "distributions": "<h2>Across replications</h2>",
                 "series": "<h2>Over the simulated period</h2>",
                 "funnel": "<h2>Where cases were resolved</h2>",
+                "uncertainty": "<h2>Under which assumptions does it help?</h2><p class=note>Each dot is one "
+                               "Latin-hypercube point of the uncertain inputs: the policy's difference from the "
+                               "reference there, against each input. A trend means the effect depends on that "
+                               "assumption (for a formal analysis: sim.ema with PRIM, or gridsim sensitivity).</p>",
                 "scores": "<h2>Is the score measuring the work?</h2><p class=note>A valid scheme ranks workers by "
                           "the true value of their work (severity-weighted cases closed per unit of true need, "
                           "docs/behaviour.md §5); a gap between the colours at equal true value is the unfairness "

@@ -291,3 +291,19 @@ def test_ema_workbench_adapter_runs_experiments_feature_scoring_and_prim(tmp_pat
     box = prim.Prim(inputs, outcomes["incidents_created"] > np.median(outcomes["incidents_created"])).find_box()
     lims = box.box_lims[-1]
     assert lims.loc[0, "arrivals__rate_scale"] > 0.4  # the high-load region is found on the rate
+
+
+def test_report_with_uncertainties_shows_where_the_policy_helps(tmp_path):
+    from sim.report import write_report
+
+    path = write_experiment(tmp_path, levers={"levels.grid.p_solve": [0.9, 0.5]}, replications=1, samples=4,
+                            uncertainties={"arrivals.rate_scale": {"low": 0.6, "high": 1.6}},
+                            kpis=["escalation_rate", "closure_rate"])
+    exp = load_experiment(path)
+    assert len(exp.samples) == 4
+    sweep(exp, tmp_path / "out", workers=1, progress=False, log=lambda *_: None)
+    page = write_report(tmp_path / "out").read_text(encoding="utf-8")
+    assert "Under which assumptions does it help?" in page
+    assert (tmp_path / "out" / "report_figures" / "uncertainty.png").stat().st_size > 5000
+    res = load_results(tmp_path / "out")
+    assert sorted(res["param.arrivals.rate_scale"].unique()) == sorted(p["arrivals.rate_scale"] for p in exp.samples)
