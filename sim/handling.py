@@ -168,7 +168,10 @@ class Team(Desk):
     def _wake_when_on(self, now: float) -> None:
         """Make sure a wake is due when the first idle member can next take a case."""
         idle = self.idle
-        if len(idle) == 1:  # the usual team of one
+        head = self.queue[0] if self.queue else None
+        if head is not None and head[0] == -self._urgent:  # a major case: on call, as soon as a block ends
+            t = min(w.free_at if w.free_at > now else now for w in idle)
+        elif len(idle) == 1:  # the usual team of one
             w = idle[0]
             t = w.roster.next_on(w.free_at if w.free_at > now else now)
         elif now < self.blocked_until:
@@ -184,15 +187,18 @@ class Team(Desk):
             self.clock.at(t, self._wake, None)
 
     def _wake(self, _) -> None:
-        """Start of a shift: idle workers now on duty take queued cases."""
+        """Start of a shift (or the end of a block with a major case waiting): idle workers
+        take queued cases — on duty, or on call for a major one."""
         now = self.clock.now
         if now != self.wake_at:
             return  # superseded by an earlier wake
         self.wake_at = math.inf
-        for w in [w for w in self.idle if w.free_at <= now and w.roster.is_on(now)]:
+        for w in [w for w in self.idle if w.free_at <= now]:
             head = self._pop_valid()
             if head is None:
                 return
+            if head[0] != -self._urgent and not w.roster.is_on(now):
+                continue  # off duty, and the next case is not urgent
             heappop(self.queue)
             self.n_waiting -= 1
             self.idle.remove(w)
