@@ -18,10 +18,15 @@ verify the register.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 import numpy as np
 
 from .config import ACTIVITIES, KINDS, Scenario
 from .staffing import HOURS, KIND_CODE, TALLIES
+
+_HOUR_FIELDS = ("busy_hours", "busy_since", "current", "block_hours", "free_at")
+_GETTERS = [attrgetter(f) for f in _HOUR_FIELDS]
 
 PATROL, VISITS, ENTRY = (ACTIVITIES.index(a) for a in ("patrol", "visits", "entry"))
 
@@ -95,11 +100,9 @@ class WorkDay:
         t0 = now - 24.0
         self._fit(st.cap)
         s = accounted
-        agents = [st.agents[k] for k in s.tolist()]
-        busy = np.fromiter((a.busy_hours + (now - a.busy_since if a.current >= 0 else 0.0) for a in agents),
-                           dtype=np.float64, count=len(agents))
-        block = np.fromiter((a.block_hours - (a.free_at - now if a.free_at > now else 0.0) for a in agents),
-                            dtype=np.float64, count=len(agents))
+        busy, since, current, block, free_at = _hour_columns(st.agents, s)
+        busy += np.where(current >= 0, now - since, 0.0)  # work in hand counts up to now
+        block -= np.maximum(free_at - now, 0.0)  # a block running past midnight counts up to now
         cases, nonc = busy - self.busy_mark[s], block - self.block_mark[s]
         self.busy_mark[s], self.block_mark[s] = busy, block
         on = np.zeros(st.n, dtype=bool)
@@ -146,3 +149,10 @@ class WorkDay:
         aw, tr = residents.awareness, residents.trust  # numpy views of the columns
         aw[h] += self.visit_awareness * (1.0 - aw[h])
         tr[h] += self.visit_trust * (1.0 - tr[h])
+
+
+def _hour_columns(agents: list, slots: np.ndarray) -> list[np.ndarray]:
+    """The workers' running hour fields as arrays (a C-level walk: this runs every midnight
+    over every grid worker of a city)."""
+    people = list(map(agents.__getitem__, slots.tolist()))
+    return [np.fromiter(map(g, people), dtype=np.float64, count=len(people)) for g in _GETTERS]
