@@ -177,21 +177,20 @@ class Scorer:
         w, t = self.scheme.rules(st.team[slots], months)
         s = np.where(scored, score(x, w, t, self.spec.cap), np.nan)
         tv = self.true_value(slots, t0, t1)
-        df = pd.DataFrame({"period": self.n_period, "day_start": d0, "day_end": d1,
-                           "agent": [st.agents[k].unique_id for k in slots.tolist()], "slot": slots,
-                           "kind": [st.agents[k].role for k in slots.tolist()],
-                           "team": st.team[slots], "grid": m.staff_grid(slots),
-                           "community_type": [m.world.type_names[k] for k in self.scheme.team_type[st.team[slots]]],
-                           "scored": scored})
-        for name in METRICS:
-            df[name] = x[:, M[name]]
-        for h in HOURS:
-            df[f"{h}_hours"] = st.period[h][slots]
-        df["need"] = st.period["need"][slots]
-        df["score"] = s
-        df["rank"] = df["score"].rank(ascending=False, method="min")
-        df["true_value"] = tv
-        df["depth"] = st.depth[slots]
+        people = [st.agents[k] for k in slots.tolist()]
+        k = len(slots)
+        cols = {"period": np.full(k, self.n_period), "day_start": np.full(k, d0), "day_end": np.full(k, d1),
+                "agent": np.array([a.unique_id for a in people], dtype=np.int64), "slot": slots,
+                "kind": [a.role for a in people],
+                "team": st.team[slots], "grid": m.staff_grid(slots),
+                "community_type": [m.world.type_names[k] for k in self.scheme.team_type[st.team[slots]]],
+                "scored": scored}
+        cols |= {name: x[:, M[name]] for name in METRICS}
+        cols |= {f"{h}_hours": st.period[h][slots] for h in HOURS}
+        cols |= {"need": st.period["need"][slots], "score": s,
+                 "rank": pd.Series(s).rank(ascending=False, method="min").to_numpy(),
+                 "true_value": tv, "depth": st.depth[slots]}
+        df = pd.DataFrame(cols)  # one construction: column by column costs a copy each
         self._feed_back(df, slots, x, w, t)
         self.rows.append(df)
         for acc in st.period.values():
