@@ -9,7 +9,6 @@ long-format transition log (incident, time, state, level, actor) for tracing.
 from __future__ import annotations
 
 from array import array
-from collections import deque
 from enum import IntEnum
 
 import numpy as np
@@ -65,11 +64,11 @@ class IncidentLog:
         self.u_feedback = array("d")
         self.u_reopen = array("d")
         self.u_visit = array("d")
-        # transition log: hot paths call ``mark((incident, time, state, level, actor))``,
-        # which extends one flat list; :meth:`flush` packs it into typed columns once a day
+        # transition log: hot paths call ``mark((incident, time, state, level, actor))``
+        # when ``recording`` (sweeps turn it off), which extends one flat list; :meth:`flush`
+        # packs it into typed columns once a day
         self._pending: list = []
-        # not recording (sweeps): a C-level sink that discards, so marks cost next to nothing
-        self.mark = self._pending.extend if transitions else deque(maxlen=0).extend
+        self.mark = self._pending.extend
         self.tr_incident = array("q")
         self.tr_time = array("d")
         self.tr_state = array("b")
@@ -79,20 +78,24 @@ class IncidentLog:
     def extend(self, **cols: np.ndarray) -> range:
         """Append a day's new incidents; unspecified columns get their defaults."""
         k = len(cols["category"])
+        blank: dict = {}  # a default column's bytes, made once per default value
+
+        def raw(values, dtype) -> memoryview:
+            return memoryview(np.ascontiguousarray(values, dtype=dtype)).cast("B")  # no copy
+
         for c in _INT_COLS:
-            a = getattr(self, c)
             if c in cols:
-                a.frombytes(np.ascontiguousarray(cols[c], dtype=np.int64).tobytes())
+                getattr(self, c).frombytes(raw(cols[c], np.int64))
             else:
-                a.frombytes(np.full(k, _DEFAULT_INT.get(c, -1), dtype=np.int64).tobytes())
+                v = _DEFAULT_INT.get(c, -1)
+                getattr(self, c).frombytes(blank.get(v) or blank.setdefault(v, np.full(k, v, np.int64).tobytes()))
         for c in _FLOAT_COLS:
-            a = getattr(self, c)
             if c in cols:
-                a.frombytes(np.ascontiguousarray(cols[c], dtype=np.float64).tobytes())
+                getattr(self, c).frombytes(raw(cols[c], np.float64))
             else:
-                a.frombytes(np.full(k, np.nan).tobytes())
+                getattr(self, c).frombytes(blank.get("nan") or blank.setdefault("nan", np.full(k, np.nan).tobytes()))
         for c in ("work", "u_solve", "u_feedback", "u_reopen", "u_visit"):
-            getattr(self, c).frombytes(np.ascontiguousarray(cols[c], dtype=np.float64).tobytes())
+            getattr(self, c).frombytes(raw(cols[c], np.float64))
         start = self.n
         self.n += k
         return range(start, self.n)

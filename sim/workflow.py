@@ -29,6 +29,7 @@ class Workflow:
         self.model = model
         self.clock = model.clock
         self.log = model.log
+        self.recording = model.log.recording  # transition rows wanted (off in sweeps: skip building them)
         self.rework = model.streams["rework"]
         self.policy = model.escalation
         self.joint_visits = model.routing.joint_visits
@@ -79,7 +80,8 @@ class Workflow:
         log = self.log
         log.state[i] = ACCEPTED
         log.t_accepted[i] = now
-        log.mark((i, log.t_surfaced[i], SURFACED, 0, -1, i, now, ACCEPTED, 0, -1))  # two rows
+        if self.recording:
+            log.mark((i, log.t_surfaced[i], SURFACED, 0, -1, i, now, ACCEPTED, 0, -1))  # two rows
         self.n_accepted += 1
         desk = self.desks_by_id[self.entry_desk[i]]
         log.level[i] = desk.level
@@ -93,7 +95,8 @@ class Workflow:
         log.state[i] = WAITING
         log.desk[i] = desk.id
         log.t_join[i] = now
-        log.mark((i, now, WAITING, desk.level, -1))
+        if self.recording:
+            log.mark((i, now, WAITING, desk.level, -1))
 
     def begin(self, i: int, now: float, desk, worker) -> float:
         """Someone starts on a case: decide the outcome and return how long the work takes."""
@@ -104,7 +107,8 @@ class Workflow:
             log.t_handling[i] = now
             self.wait_sum += now - log.t_surfaced[i]
             self.n_started += 1
-        log.mark((i, now, HANDLING, desk.level, worker.unique_id))
+        if self.recording:
+            log.mark((i, now, HANDLING, desk.level, worker.unique_id))
         cat = log.category[i]
         lvl = desk.level
         k = i * self.L + lvl
@@ -130,7 +134,8 @@ class Workflow:
             self.escalate(i, now, desk, worker)
         else:
             log.visits_failed[i] += 1
-            log.mark((i, now, VISIT_FAILED, desk.level, worker.unique_id))
+            if self.recording:
+                log.mark((i, now, VISIT_FAILED, desk.level, worker.unique_id))
             if log.visits_failed[i] >= self.max_visits:
                 self.escalate(i, now, desk, worker)  # joint visit higher up (e.g. with the police)
             else:
@@ -163,7 +168,8 @@ class Workflow:
         log.escalations[i] += 1
         log.t_escalated[i] = now
         log.level[i] = nxt
-        log.mark((i, now, ESCALATED, nxt, -1))
+        if self.recording:
+            log.mark((i, now, ESCALATED, nxt, -1))
         self.n_escalated += 1
         self.desks[nxt][self.level_unit[nxt][log.grid[i]]].admit(i, now)
 
@@ -176,7 +182,8 @@ class Workflow:
         log.depth[i] = worker.depth
         log.level[i] = desk.level
         log.desk[i] = desk.id
-        log.mark((i, now, RESOLVED, desk.level, worker.unique_id))
+        if self.recording:
+            log.mark((i, now, RESOLVED, desk.level, worker.unique_id))
         self.n_resolved += 1
         if worker.role_code in GRID_ROLES:  # the resident met their grid worker
             h = log.household[i]
@@ -210,11 +217,13 @@ class Workflow:
                 log.reopens[i] += 1
                 log.t_reopened[i] = now
                 log.state[i] = REOPENED
-                log.mark((i, now, REOPENED, log.level[i], -1))
+                if self.recording:
+                    log.mark((i, now, REOPENED, log.level[i], -1))
                 self.n_reopened += 1
                 self.desks_by_id[log.desk[i]].admit(i, now)
                 return
         log.state[i] = CLOSED
         log.t_closed[i] = now
-        log.mark((i, now, CLOSED, log.level[i], -1))
+        if self.recording:
+            log.mark((i, now, CLOSED, log.level[i], -1))
         self.n_closed += 1
