@@ -49,6 +49,7 @@ class Turnover:
         self.exits = np.zeros(len(EXIT_REASONS), dtype=np.int64)
         self.cover_of = np.full(len(plan.team_grids), -1, dtype=np.int64)  # cover team per vacant team
         self.cover_log: list[tuple[float, int, int]] = []  # (time, vacant team's desk id, cover desk id)
+        self._covered: list[int] = []  # teams given a cover at the last recover
         self._team_adj = self._team_adjacency(model.world)
 
     # ---------------------------------------------------------------- bookkeeping
@@ -187,8 +188,10 @@ class Turnover:
             else:
                 teams[t].cover = cover
             self.cover_log.append((now, teams[t].id, -1 if teams[t].cover is None else teams[t].cover.id))
-        for t in np.flatnonzero(present).tolist():
-            teams[t].cover = None
+        for t in self._covered:  # teams covered until now that have someone again
+            if present[t]:
+                teams[t].cover = None
+        self._covered = vacant
         home, grid = self.plan.team_of_grid, self.model.log.grid
 
         def route(i: int):
