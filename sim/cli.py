@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -388,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gridsim: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean exit short
         hint = {"calibrate": "; completed generations are kept: run the same command to resume",
                 "sweep": "; finished runs are kept: run the same command to resume"}.get(args.command, "")
         print(f"gridsim: interrupted{hint}", file=sys.stderr)
