@@ -25,7 +25,7 @@ from .escalation import POLICIES
 from .handling import Meeting, Referral, Team
 from .incidents import IncidentLog, State
 from .register import Register
-from .residents import Household, ResidentState
+from .residents import Households, ResidentState
 from .risk import RiskGrader
 from .routing import FirstResponder, PoliceFusion
 from .scoring import Scorer
@@ -54,10 +54,12 @@ class GridModel(mesa.Model):
     Attributes most users need: ``world`` (layout arrays and graph), ``space`` (the
     graph as a Mesa ``Network``), ``log`` (every incident, columnar), ``datacollector``
     (daily aggregates), ``grid_workers`` (Mesa agents), ``staff`` (everyone ever employed
-    at the grid level, with hour accounts), ``scorer`` (scoring periods).
+    at the grid level, with hour accounts), ``scorer`` (scoring periods), ``residents``
+    (household state, columnar) and ``households`` (the household agents, made when first
+    looked at; ``household_agents=True`` makes them all at build).
     """
 
-    def __init__(self, config: Scenario, seed: int | None = None, household_agents: bool = True,
+    def __init__(self, config: Scenario, seed: int | None = None, household_agents: bool = False,
                  transitions: bool = True):
         seed = config.seed if seed is None else int(seed)
         super().__init__(rng=seed)
@@ -74,9 +76,10 @@ class GridModel(mesa.Model):
         self.log = IncidentLog(L, transitions)
 
         self.residents = ResidentState(self.world.grid_households, config.residents, self.streams["residents"])
-        if household_agents:
-            for h, g in enumerate(self.residents.grid.tolist()):
-                Household(self, h, g)
+        self.households = Households(self, self.residents.grid)  # resident agents, made when looked at
+        if household_agents:  # all of them now (model.agents then holds every household)
+            for h in range(len(self.households)):
+                self.households[h]
 
         self.campaigns = Campaigns(config)
         self.register = Register(config, self.world)

@@ -2,13 +2,16 @@
 
 A household's awareness of its grid worker, trust, and satisfaction live in flat arrays
 (so a million households cost megabytes, and daily aggregates are one numpy call); each
-:class:`Household` is a Mesa agent that reads and writes its own row. Households are never
-stepped: they change only when an incident of theirs is handled or fed back.
+:class:`Household` is a Mesa agent that reads and writes its own row, made when first looked
+at (:class:`Households`). Households are never stepped: they change only when an incident of
+theirs is handled or fed back.
 """
 
 from __future__ import annotations
 
+import operator
 from array import array
+from collections.abc import Sequence
 
 import mesa
 import numpy as np
@@ -59,6 +62,41 @@ class ResidentState:
     def mean_satisfaction(self) -> float:
         """Mean satisfaction over households that have given feedback at least once."""
         return self._sat_sum / self._sat_n if self._sat_n else float("nan")
+
+
+class Households(Sequence):
+    """The resident agents, one per household, each made the first time it is looked at.
+
+    A city has a million households and a run never needs them as objects (their state is
+    the columns above), so making them all up front would cost seconds and hundreds of MB;
+    ``model.households[h]`` still gives household ``h`` as a Mesa agent, the same one every time.
+    """
+
+    def __init__(self, model, grid: np.ndarray):
+        self._model = model
+        self._grid = grid
+        self._made: dict[int, Household] = {}
+
+    def __len__(self) -> int:
+        return len(self._grid)
+
+    def __getitem__(self, h):
+        if isinstance(h, slice):
+            return [self[k] for k in range(*h.indices(len(self)))]
+        h = operator.index(h)
+        if h < 0:
+            h += len(self)
+        if not 0 <= h < len(self):
+            raise IndexError(f"household {h} out of range (0..{len(self) - 1})")
+        agent = self._made.get(h)
+        if agent is None:
+            agent = self._made[h] = Household(self._model, h, int(self._grid[h]))
+        return agent
+
+    @property
+    def made(self) -> int:
+        """How many household agents exist so far."""
+        return len(self._made)
 
 
 class Household(mesa.Agent):

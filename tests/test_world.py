@@ -288,7 +288,32 @@ def test_model_exposes_the_world_graph_as_a_topological_mesa_network():
                     "district": lambda u: w.district_node}[scope](d.unit)
             assert all(a.cell.coordinate == node for a in d.workers), (d.name, scope)
     # one household agent per household
-    assert model.residents.n == w.n_households
+    assert model.residents.n == w.n_households == len(model.households)
+
+
+def test_household_agents_are_made_when_looked_at_and_read_their_row():
+    sc = load_scenario(REPO / "scenarios" / "baseline.yaml")
+    lazy = GridModel(sc)
+    from sim.residents import Household
+    assert lazy.households.made == 0 and Household not in lazy.agents_by_type  # none made at build
+    lazy.run(30)
+    h = int(np.argmax(lazy.residents.feedbacks))  # a household that has given feedback
+    a = lazy.households[h]
+    assert isinstance(a, Household) and a is lazy.households[h] and a is lazy.households[h - len(lazy.households)]
+    assert (a.index, a.grid) == (h, int(lazy.residents.grid[h])) and a in lazy.agents
+    assert (a.trust, a.awareness, a.satisfaction) == (lazy.residents.trust[h], lazy.residents.awareness[h],
+                                                     lazy.residents.satisfaction[h])
+    assert a.satisfaction != sc.residents.satisfaction_base  # feedback moved it
+    assert lazy.households.made == 1
+    with pytest.raises(IndexError):
+        lazy.households[len(lazy.households)]
+    # made all at build: every household is a Mesa agent, and the run is the same
+    eager = GridModel(sc, household_agents=True)
+    assert eager.households.made == len(eager.households) == len(eager.agents_by_type[Household])
+    eager.run(30)
+    for col in ("state", "t_closed", "satisfied", "severity"):
+        assert np.array_equal(eager.log.column(col), lazy.log.column(col), equal_nan=True)
+    assert np.array_equal(eager.residents.satisfaction, lazy.residents.satisfaction)
 
 
 def test_model_world_does_not_depend_on_the_run_seed():
