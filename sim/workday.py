@@ -133,10 +133,16 @@ class WorkDay:
                    "absent_days": (~on & (st.left[s] < 0)).astype(np.float64),
                    "need": np.where(on, team_need[st.team[s]] / np.maximum(n_team[st.team[s]], 1.0), 0.0)}
         rows = np.stack([(acc | tallies)[k] for k in HOURS + TALLIES])
-        if len(s) and s[-1] - s[0] + 1 == len(s):  # the usual case: a run of slots
+        if len(s) and s[-1] - s[0] + 1 == len(s):  # a run of slots: add in place
             s = slice(int(s[0]), int(s[-1]) + 1)
-        st.totals[:, s] += rows
-        st.periods[:, s] += rows
+            st.totals[:, s] += rows
+            st.periods[:, s] += rows
+        elif len(s):  # scattered (people have left): one scatter into a full-width block, two plain adds
+            lo, hi = int(s[0]), int(s[-1]) + 1
+            block = np.zeros((len(rows), hi - lo))
+            block[:, s - lo] = rows
+            st.totals[:, lo:hi] += block
+            st.periods[:, lo:hi] += block
         self.today = {k: float(v.sum()) for k, v in acc.items()}
         return {"patrol": act[:, PATROL], "records": np.bincount(grid, records, minlength=n_grids),
                 "visited": np.repeat(grid, visits)}
