@@ -160,6 +160,7 @@ class Scorer:
         self.rows: list[pd.DataFrame] = []
         self.start = 0
         self.n_period = 0
+        self._live = 0  # every incident below this id was closed before the current period began
 
     def due(self, day: int) -> bool:
         return day in self.ends
@@ -197,31 +198,39 @@ class Scorer:
             acc[:] = 0.0
         self.start = d1
         self.n_period += 1
+        open_ = ~(self._col("t_closed") < t1)  # still open (NaN) or closed after this period
+        self._live += int(np.argmax(open_)) if open_.any() else len(open_)
         return df
+
+    def _col(self, name: str) -> np.ndarray:
+        """Column ``name`` of the incidents that can still count in this period (ids from
+        ``_live`` on): a period looks at the cases still in play, not at every case ever."""
+        return self.model.log.column(name)[self._live:]
 
     # ---------------------------------------------------------------- what the records show
 
     def metrics(self, slots: np.ndarray, t0: float, t1: float) -> np.ndarray:
-        m, st, log = self.model, self.model.staff, self.model.log
+        m, st = self.model, self.model.staff
         n = len(slots)
         x = np.full((n, len(METRICS)), np.nan)
         row = self._row_of(slots)
         closed = self._closed(t0, t1)
-        r = row[log.column("resolver")[closed]] if len(closed) else np.empty(0, np.int64)
+        col = self._col
+        r = row[col("resolver")[closed]] if len(closed) else np.empty(0, np.int64)
         mine = r >= 0
         c, r = closed[mine], r[mine]
         x[:, M["closed_cases"]] = np.bincount(r, minlength=n)
-        x[:, M["disputes_closed"]] = np.bincount(r, log.column("category")[c] == self.dispute, minlength=n)
-        sat = log.column("satisfied")[c]
+        x[:, M["disputes_closed"]] = np.bincount(r, col("category")[c] == self.dispute, minlength=n)
+        sat = col("satisfied")[c]
         fed = sat >= 0
         x[:, M["satisfaction"]] = _share(np.bincount(r[fed], sat[fed] == 1, minlength=n), np.bincount(r[fed], minlength=n))
-        timely = (log.column("t_closed")[c] - log.column("t_surfaced")[c]) <= self.spec.timely_hours
+        timely = (col("t_closed")[c] - col("t_surfaced")[c]) <= self.spec.timely_hours
         x[:, M["timeliness"]] = _share(np.bincount(r, timely, minlength=n), np.bincount(r, minlength=n))
         # team-level: patrol discoveries (shared by patrol hours) and closure rate
         n_teams = len(m.plan.team_grids)
-        team_of = m.plan.team_of_grid[log.column("grid")]
-        ts, ta, tc = log.column("t_surfaced"), log.column("t_accepted"), log.column("t_closed")
-        found = (log.column("channel") == 2) & (ts >= t0) & (ts < t1)
+        team_of = m.plan.team_of_grid[col("grid")]
+        ts, ta, tc = col("t_surfaced"), col("t_accepted"), col("t_closed")
+        found = (col("channel") == 2) & (ts >= t0) & (ts < t1)  # surfaced (and so open) in the period
         disc = np.bincount(team_of[found], minlength=n_teams)
         teams = st.team[slots]
         patrol = st.period["patrol"][slots]
@@ -240,25 +249,25 @@ class Scorer:
         return x
 
     def true_value(self, slots: np.ndarray, t0: float, t1: float) -> np.ndarray:
-        log, st = self.model.log, self.model.staff
+        st, col = self.model.staff, self._col
         row = self._row_of(slots)
         closed = self._closed(t0, t1)
-        r = row[log.column("resolver")[closed]] if len(closed) else np.empty(0, np.int64)
+        r = row[col("resolver")[closed]] if len(closed) else np.empty(0, np.int64)
         c, r = closed[r >= 0], r[r >= 0]
-        q = np.where(log.column("satisfied")[c] == 0, self.spec.true_value.unsatisfied_value, 1.0)
-        value = np.bincount(r, self.sev_weight[log.column("severity")[c]] * q, minlength=len(slots))
+        q = np.where(col("satisfied")[c] == 0, self.spec.true_value.unsatisfied_value, 1.0)
+        value = np.bincount(r, self.sev_weight[col("severity")[c]] * q, minlength=len(slots))
         need = st.period["need"][slots]
         return np.where(need > 0, value / np.where(need > 0, need, 1.0), np.nan)
 
     def _closed(self, t0: float, t1: float) -> np.ndarray:
-        tc = self.model.log.column("t_closed")
-        return np.flatnonzero((tc >= t0) & (tc < t1))
+        tc = self._col("t_closed")
+        return np.flatnonzero((tc >= t0) & (tc < t1))  # positions in the live columns
 
     def _row_of(self, slots: np.ndarray) -> np.ndarray:
         """Map agent unique_id -> row in ``slots`` (-1 for anyone else)."""
         st = self.model.staff
         uids = np.array([st.agents[k].unique_id for k in slots.tolist()], dtype=np.int64)
-        top = max(int(uids.max()) if len(uids) else 0, int(self.model.log.column("resolver").max(initial=0))) + 1
+        top = max(int(uids.max()) if len(uids) else 0, int(self._col("resolver").max(initial=0))) + 1
         row = np.full(top + 1, -1, dtype=np.int64)
         row[uids] = np.arange(len(slots))
         row[-1] = -1  # resolver -1 (nobody) indexes the last entry
