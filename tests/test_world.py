@@ -12,6 +12,7 @@ the graph to Mesa as a topological ``mesa.discrete_space.Network`` (no layout co
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import networkx as nx
@@ -314,6 +315,19 @@ def test_household_agents_are_made_when_looked_at_and_read_their_row():
     for col in ("state", "t_closed", "satisfied", "severity"):
         assert np.array_equal(eager.log.column(col), lazy.log.column(col), equal_nan=True)
     assert np.array_equal(eager.residents.satisfaction, lazy.residents.satisfaction)
+
+
+def test_fingerprint_tool_repeats_and_sees_that_eager_household_agents_only_renumber_workers():
+    spec = importlib.util.spec_from_file_location("fingerprint", REPO / "benchmarks" / "fingerprint.py")
+    fp = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fp)
+    sc = load_scenario(REPO / "scenarios" / "baseline.yaml")
+    lazy = GridModel(sc).run(40)
+    assert fp.fingerprint(lazy) == fp.fingerprint(GridModel(sc).run(40))
+    eager = GridModel(sc, household_agents=True).run(40)
+    assert fp.fingerprint(eager, ids=False) == fp.fingerprint(lazy, ids=False)
+    assert fp.fingerprint(eager) != fp.fingerprint(lazy)  # households took the first ids
+    assert fp.fingerprint(GridModel(sc, seed=sc.seed + 1).run(40), ids=False) != fp.fingerprint(lazy, ids=False)
 
 
 def test_model_world_does_not_depend_on_the_run_seed():
