@@ -132,7 +132,8 @@ class WorkDay:
                    "log_days": ((act[:, ENTRY] >= self.log_hours - 1e-9) & (shift > 0)).astype(np.float64),
                    "absent_days": (~on & (st.left[s] < 0)).astype(np.float64),
                    "need": np.where(on, team_need[st.team[s]] / np.maximum(n_team[st.team[s]], 1.0), 0.0)}
-        rows = np.stack([(acc | tallies)[k] for k in HOURS + TALLIES])
+        cols = acc | tallies
+        rows = np.stack([cols[k] for k in HOURS + TALLIES])
         if len(s) and s[-1] - s[0] + 1 == len(s):  # a run of slots: add in place
             s = slice(int(s[0]), int(s[-1]) + 1)
             st.totals[:, s] += rows
