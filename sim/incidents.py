@@ -83,17 +83,15 @@ class IncidentLog:
         def raw(values, dtype) -> memoryview:
             return memoryview(np.ascontiguousarray(values, dtype=dtype)).cast("B")  # no copy
 
+        def default(value, dtype) -> bytes:
+            if value not in blank:
+                blank[value] = np.full(k, value, dtype).tobytes()
+            return blank[value]
+
         for c in _INT_COLS:
-            if c in cols:
-                getattr(self, c).frombytes(raw(cols[c], np.int64))
-            else:
-                v = _DEFAULT_INT.get(c, -1)
-                getattr(self, c).frombytes(blank.get(v) or blank.setdefault(v, np.full(k, v, np.int64).tobytes()))
+            getattr(self, c).frombytes(raw(cols[c], np.int64) if c in cols else default(_DEFAULT_INT.get(c, -1), np.int64))
         for c in _FLOAT_COLS:
-            if c in cols:
-                getattr(self, c).frombytes(raw(cols[c], np.float64))
-            else:
-                getattr(self, c).frombytes(blank.get("nan") or blank.setdefault("nan", np.full(k, np.nan).tobytes()))
+            getattr(self, c).frombytes(raw(cols[c], np.float64) if c in cols else default("nan", np.float64))
         for c in ("work", "u_solve", "u_feedback", "u_reopen", "u_visit"):
             getattr(self, c).frombytes(raw(cols[c], np.float64))
         start = self.n

@@ -140,10 +140,10 @@ class WorkDay:
             st.periods[:, s] += rows
         elif len(s):  # scattered (people have left): one scatter into a full-width block, two plain adds
             lo, hi = int(s[0]), int(s[-1]) + 1
-            block = np.zeros((len(rows), hi - lo))
-            block[:, s - lo] = rows
-            st.totals[:, lo:hi] += block
-            st.periods[:, lo:hi] += block
+            wide = np.zeros((len(rows), hi - lo))
+            wide[:, s - lo] = rows
+            st.totals[:, lo:hi] += wide
+            st.periods[:, lo:hi] += wide
         self.today = {k: float(v.sum()) for k, v in acc.items()}
         return {"patrol": act[:, PATROL], "records": np.bincount(grid, records, minlength=n_grids),
                 "visited": np.repeat(grid, visits)}
