@@ -5,6 +5,7 @@
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BUILT  := $(VENV)/.kernels
 JOBS   ?= 2
 
 .PHONY: demo test test-fast bench clean venv
@@ -15,21 +16,26 @@ $(STAMP): pyproject.toml
 	  rm -rf $(VENV) && $$PY -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	@touch $(STAMP)
+	@touch $(STAMP) $(BUILT)  # that install built the kernels too
 
-venv: $(STAMP)
+# the compiled daily kernels: rebuilt in place when their source changes (no new venv)
+$(BUILT): $(STAMP) setup.py sim/_kernels.pyx
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(BUILT)
 
-demo: $(STAMP)
+venv: $(BUILT)
+
+demo: $(BUILT)
 	$(BIN)/gridsim sweep experiments/scoring_jianye.yaml --out runs/scoring_jianye
 	$(BIN)/gridsim report runs/scoring_jianye
 
-test: $(STAMP)
+test: $(BUILT)
 	$(BIN)/python -m pytest -n $(JOBS) -q
 
-test-fast: $(STAMP)
+test-fast: $(BUILT)
 	$(BIN)/python -m pytest -n $(JOBS) -q -m "not slow"
 
-bench: $(STAMP)
+bench: $(BUILT)
 	$(BIN)/python benchmarks/run_year.py --no-transitions
 	$(BIN)/python benchmarks/scaling.py
 	$(BIN)/python benchmarks/peers_full.py

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import compiled
 from .config import Scenario
 
 REPORT, HOTLINE, PATROL = 0, 1, 2
@@ -42,6 +43,7 @@ class Surfacing:
         self.dispatch = r.hotline_dispatch_hours
         self.accept_delay = sc.staffing.accept_delay_hours
         self.model = model
+        self._kernel = None
 
     def plan(self, new: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
         m = self.model
@@ -51,6 +53,8 @@ class Surfacing:
         # per-incident draws, always the same number in the same order
         u_rep, u_chan, u_abs = rng.random(n), rng.random(n), rng.random(n)
         e_rep, e_pat, e_wor = rng.standard_exponential(n), rng.standard_exponential(n), rng.standard_exponential(n)
+        if compiled.kernels is not None:
+            return self._plan_compiled(new, sev, (u_rep, u_chan, u_abs, e_rep, e_pat, e_wor))
 
         trust = m.residents.trust[h]
         willing = u_rep < self.propensity[cat] * (self.willingness + (1.0 - self.willingness) * trust)
@@ -84,3 +88,18 @@ class Surfacing:
                 "t_worsened": np.where(worse, t_wor, np.nan), "severity": sev,
                 "channel": channel.astype(np.int64), "absorbed": absorbed.astype(np.int64),
                 "t_accepted_plan": t_acc}
+
+    def _plan_compiled(self, new: dict[str, np.ndarray], sev: np.ndarray, draws: tuple) -> dict[str, np.ndarray]:
+        """The same plan in one compiled pass (``sim._kernels``; identical results)."""
+        m = self.model
+        if self._kernel is None:
+            self._kernel = compiled.kernels.SurfacingKernel(self, m.world.grid_type, m.patrol_roster,
+                                                            m.responder_roster)
+        n = len(sev)
+        out = {"t_surfaced": np.empty(n), "t_worsened": np.empty(n), "severity": sev,
+               "channel": np.empty(n, np.int64), "absorbed": np.empty(n, np.int64), "t_accepted_plan": np.empty(n)}
+        self._kernel.plan(new["category"], new["grid"], new["household"], new["t_occurred"], sev, *draws,
+                          m.residents.trust, m.residents.awareness, m.patrol_intensity(),
+                          out["t_surfaced"], out["t_worsened"], out["channel"], out["absorbed"],
+                          out["t_accepted_plan"])
+        return out

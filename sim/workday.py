@@ -22,6 +22,7 @@ from operator import attrgetter
 
 import numpy as np
 
+from . import compiled
 from .config import ACTIVITIES, KINDS, Scenario
 from .staffing import HOURS, KIND_CODE, TALLIES
 
@@ -29,6 +30,9 @@ _HOUR_FIELDS = ("busy_hours", "busy_since", "current", "block_hours", "free_at")
 _GETTERS = [attrgetter(f) for f in _HOUR_FIELDS]
 
 PATROL, VISITS, ENTRY = (ACTIVITIES.index(a) for a in ("patrol", "visits", "entry"))
+_ROW_PATROL, _ROW_VISITS, _ROW_ENTRY = (HOURS.index(a) for a in ("patrol", "visits", "entry"))
+# the compiled day close (sim/_kernels.pyx) numbers the account rows as these do
+assert HOURS[4:7] == ACTIVITIES and TALLIES[:2] == ("visits_made", "records") and len(HOURS) == 9
 
 
 class WorkDay:
@@ -54,6 +58,7 @@ class WorkDay:
         self.campaign_part = np.zeros(0)  # share of today's block that is campaign work
         self.busy_mark = np.zeros(0)
         self.block_mark = np.zeros(0)
+        self.on_buf = np.zeros(0, dtype=np.uint8)  # scratch of the compiled day close
         self.today: dict[str, float] = {}
 
     # ---------------------------------------------------------------- morning
@@ -84,9 +89,9 @@ class WorkDay:
 
     def _fit(self, cap: int) -> None:
         if len(self.busy_mark) < cap:
-            for name in ("campaign_part", "busy_mark", "block_mark"):
+            for name in ("campaign_part", "busy_mark", "block_mark", "on_buf"):
                 old = getattr(self, name)
-                new = np.zeros(cap)
+                new = np.zeros(cap, dtype=old.dtype)
                 new[: len(old)] = old
                 setattr(self, name, new)
 
@@ -101,6 +106,8 @@ class WorkDay:
         self._fit(st.cap)
         s = accounted
         busy, since, current, block, free_at = _hour_columns(st.agents, s)
+        if compiled.kernels is not None:
+            return self._end_day_compiled(s, working, team_need, n_grids, t0, now, (busy, since, current, block, free_at))
         busy += np.where(current >= 0, now - since, 0.0)  # work in hand counts up to now
         block -= np.maximum(free_at - now, 0.0)  # a block running past midnight counts up to now
         cases, nonc = busy - self.busy_mark[s], block - self.block_mark[s]
@@ -146,6 +153,27 @@ class WorkDay:
             st.periods[:, lo:hi] += wide
         self.today = {k: float(v.sum()) for k, v in acc.items()}
         return {"patrol": act[:, PATROL], "records": np.bincount(grid, records, minlength=n_grids),
+                "visited": np.repeat(grid, visits)}
+
+    def _end_day_compiled(self, s: np.ndarray, working: np.ndarray, team_need: np.ndarray, n_grids: int,
+                          t0: float, now: float, hours: tuple) -> dict[str, np.ndarray]:
+        """``end_day`` with its arithmetic in two compiled passes (``sim._kernels``): the same
+        operations in the same order, so the same accounts to the last bit."""
+        st, k = self.staff, compiled.kernels
+        rostered = np.array([r.on_hours(t0, now) for r in self.rosters])
+        rows = np.empty((len(HOURS) + len(TALLIES), len(s)))
+        k.hour_accounts(s, working, self.on_buf, now, *hours, self.busy_mark, self.block_mark, st.kind, rostered,
+                        st.shares, self.campaign_part, st.team, st.left, team_need, np.zeros(len(team_need)),
+                        self.discretionary, self.full_day, self.log_hours - 1e-9, rows)
+        grid = self.model.staff_grid(s)
+        attempts = self.rng.poisson(rows[_ROW_VISITS] * self.productivity[VISITS])
+        visits = np.zeros_like(attempts)
+        tried = np.flatnonzero(attempts)
+        visits[tried] = self.rng.binomial(attempts[tried], self.success[grid[tried]])
+        records = self.rng.poisson(rows[_ROW_ENTRY] * self.productivity[ENTRY]).astype(np.float64)
+        k.add_accounts(rows, s, visits, records, st.totals, st.periods)
+        self.today = dict(zip(HOURS, rows[: len(HOURS)].sum(axis=1).tolist()))
+        return {"patrol": rows[_ROW_PATROL], "records": np.bincount(grid, records, minlength=n_grids),
                 "visited": np.repeat(grid, visits)}
 
     def meet_households(self, residents, visited_grids: np.ndarray, first: np.ndarray, households: np.ndarray) -> None:

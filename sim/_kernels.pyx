@@ -1,0 +1,214 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+"""Compiled daily kernels: one pass over the day's new incidents (surfacing) and one over
+the day's workers (hour accounts), in place of some sixty small numpy calls each.
+
+Each kernel does exactly the arithmetic of its numpy reference — ``Surfacing.plan`` in
+``sim/surfacing.py`` and ``WorkDay.end_day`` in ``sim/workday.py`` — operation for
+operation, so a run gives bit-identical tables either way (tests/test_kernels.py; set
+``GRIDSIM_PURE=1`` to run the reference). Random draws stay in numpy, outside the kernels.
+Built at install time (setup.py); where it cannot be built the reference runs.
+"""
+
+from libc.math cimport INFINITY, NAN, fmod, isfinite
+
+cdef double WEEK = 168.0
+cdef enum:
+    REPORT = 0
+    HOTLINE = 1
+    PATROL = 2
+
+
+cdef class Roster:
+    """A weekly duty pattern's next-on-duty rule (``sim.shifts.Roster.next_on_array``)."""
+
+    cdef bint always
+    cdef const double[:] starts
+    cdef const double[:] ends
+    cdef Py_ssize_t k
+
+    def __init__(self, roster):
+        self.always = roster.always
+        self.starts = roster._starts.astype("float64")
+        self.ends = roster._ends.astype("float64")
+        self.k = len(roster._ends)
+
+    def next_on_many(self, const double[:] t):
+        """The rule over an array (for tests against the reference)."""
+        out = [self.next_on(t[i]) for i in range(t.shape[0])]
+        return out
+
+    cdef inline double next_on(self, double t) noexcept nogil:
+        cdef double base, w, start
+        cdef Py_ssize_t lo, hi, mid
+        if self.always:
+            return t
+        if self.k == 0:
+            return INFINITY
+        if not isfinite(t):
+            return t
+        base = t - fmod(t, WEEK)
+        w = t - base
+        lo, hi = 0, self.k  # first interval ending after w (searchsorted, side="right")
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if self.ends[mid] <= w:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo >= self.k:
+            start = self.starts[0] + WEEK
+            return base + start
+        if w >= self.starts[lo]:
+            return t
+        start = self.starts[lo] + 0.0
+        return base + start
+
+
+cdef class SurfacingKernel:
+    """``Surfacing.plan`` for a day's new incidents, given its per-incident draws."""
+
+    cdef const double[:] propensity, delay, discover, worsen, absorbs
+    cdef const unsigned char[:] absorbable, police_cat
+    cdef const long long[:] grid_type
+    cdef double willingness, dispatch, accept_delay
+    cdef Roster patrol_roster, responder_roster
+
+    def __init__(self, s, grid_type, patrol_roster, responder_roster):
+        self.propensity, self.delay, self.discover = s.propensity, s.delay, s.discover
+        self.worsen, self.absorbs = s.worsen, s.absorbs
+        self.absorbable = s.absorbable.astype("uint8")
+        self.police_cat = s.police_cat.astype("uint8")
+        self.grid_type = grid_type
+        self.willingness, self.dispatch, self.accept_delay = s.willingness, s.dispatch, s.accept_delay
+        self.patrol_roster = Roster(patrol_roster)
+        self.responder_roster = Roster(responder_roster)
+
+    def plan(self, const long long[:] cat, const long long[:] grid, const long long[:] h,
+             const double[:] t0, long long[:] sev,
+             const double[:] u_rep, const double[:] u_chan, const double[:] u_abs,
+             const double[:] e_rep, const double[:] e_pat, const double[:] e_wor,
+             const double[:] trust, const double[:] awareness, const double[:] patrol,
+             double[:] t_surfaced, double[:] t_worsened, long long[:] channel,
+             long long[:] absorbed, double[:] t_acc):
+        """Fills the five output columns; ``sev`` (a copy) is raised where the case worsens."""
+        cdef Py_ssize_t i, n = cat.shape[0]
+        cdef long long c, g, ch
+        cdef double t_rep, t_pat, t_wor, t_surf, t_in, hazard, wrate, on_duty, ta, first
+        cdef double w = self.willingness, dispatch = self.dispatch, accept = self.accept_delay
+        cdef bint worse, immediate, ab
+        for i in range(n):
+            c, g = cat[i], grid[i]
+            if u_rep[i] < self.propensity[c] * (w + (1.0 - w) * trust[h[i]]):
+                t_rep = t0[i] + e_rep[i] * self.delay[c]
+            else:
+                t_rep = INFINITY
+            hazard = self.discover[c] * patrol[g]
+            t_pat = t0[i] + e_pat[i] / hazard if hazard > 0 else INFINITY
+            t_pat = self.patrol_roster.next_on(t_pat)
+            wrate = self.worsen[c]
+            t_wor = t0[i] + e_wor[i] / wrate if (wrate > 0 and sev[i] < 2) else INFINITY
+            first = t_rep if t_rep < t_pat else t_pat
+            worse = t_wor < first
+            if worse:
+                sev[i] += 1
+                ta = t_wor + e_rep[i] * self.delay[c]
+                if ta < t_rep:
+                    t_rep = ta
+            t_surf = t_rep if t_rep < t_pat else t_pat
+            if t_pat < t_rep:
+                ch = PATROL
+            elif u_chan[i] < awareness[h[i]]:
+                ch = REPORT
+            else:
+                ch = HOTLINE
+            ab = self.absorbable[c] and u_abs[i] < self.absorbs[self.grid_type[g]]
+            t_in = t_surf + dispatch if ch == HOTLINE else t_surf
+            on_duty = self.responder_roster.next_on(t_in if isfinite(t_in) else 0.0)
+            immediate = sev[i] == 2 or ab or self.police_cat[c]
+            ta = (t_in if immediate else on_duty) + accept
+            if ch == PATROL:
+                ta = t_surf
+            if not isfinite(t_surf):
+                ta = INFINITY
+            t_surfaced[i] = t_surf if isfinite(t_surf) else NAN
+            t_worsened[i] = t_wor if worse else NAN
+            channel[i] = ch
+            absorbed[i] = ab
+            t_acc[i] = ta
+
+
+cdef inline double _max(double a, double b) noexcept nogil:
+    return a if a >= b else b  # numpy.maximum without NaNs (which never occur here)
+
+
+cdef inline double _min(double a, double b) noexcept nogil:
+    return a if a <= b else b
+
+
+def hour_accounts(const long long[:] s, const long long[:] working, unsigned char[:] on_buf, double now,
+                  double[:] busy, const double[:] since, const double[:] current, double[:] block,
+                  const double[:] free_at, double[:] busy_mark, double[:] block_mark,
+                  const long long[:] kind, const double[:] rostered_by_kind, const double[:, :] shares,
+                  const double[:] campaign_part, const long long[:] team, const long long[:] left,
+                  const double[:] team_need, double[:] n_team, double discretionary, double full_day,
+                  double log_threshold, double[:, :] rows):
+    """``WorkDay.end_day`` up to its random draws: fills ``rows`` (HOURS + TALLIES × people)
+    except the visits made and records (rows 9, 10), updates the running marks. ``on_buf``
+    (zeros, one per slot) and ``n_team`` (zeros, one per team) are scratch."""
+    cdef Py_ssize_t i, k, n = s.shape[0], nw = working.shape[0]
+    cdef long long si
+    cdef double b, bl, cases, nonc, shift, used, free, plan, disc, camp, ros, hold
+    cdef bint on
+    for k in range(nw):
+        on_buf[working[k]] = 1
+    for i in range(n):
+        if on_buf[s[i]]:
+            n_team[team[s[i]]] += 1.0
+    for i in range(n):
+        si = s[i]
+        hold = now - since[i] if current[i] >= 0 else 0.0  # work in hand counts up to now
+        b = busy[i] + hold
+        bl = block[i] - _max(free_at[i] - now, 0.0)  # a block running past midnight counts up to now
+        cases = b - busy_mark[si]
+        nonc = bl - block_mark[si]
+        busy_mark[si] = b
+        block_mark[si] = bl
+        on = on_buf[si]
+        ros = rostered_by_kind[kind[si]]
+        shift = ros if on else 0.0
+        used = cases + nonc
+        free = _max(shift - used, 0.0)
+        plan = discretionary * shift / full_day if full_day else 0.0 * shift
+        disc = _min(plan, free)
+        camp = nonc * campaign_part[si]
+        rows[0, i] = shift
+        rows[1, i] = cases
+        rows[2, i] = nonc - camp
+        rows[3, i] = camp
+        rows[4, i] = disc * shares[si, 0]
+        rows[5, i] = disc * shares[si, 1]
+        rows[6, i] = disc * shares[si, 2]
+        rows[7, i] = free - disc
+        rows[8, i] = _max(used - shift, 0.0)
+        rows[11, i] = 1.0 if shift > 0 else 0.0
+        rows[12, i] = 1.0 if ros > 0 else 0.0
+        rows[13, i] = 1.0 if (rows[6, i] >= log_threshold and shift > 0) else 0.0
+        rows[14, i] = 1.0 if (not on and left[si] < 0) else 0.0
+        rows[15, i] = team_need[team[si]] / _max(n_team[team[si]], 1.0) if on else 0.0
+    for k in range(nw):
+        on_buf[working[k]] = 0
+
+
+def add_accounts(double[:, :] rows, const long long[:] s, const long long[:] visits, const double[:] records,
+                 double[:, :] totals, double[:, :] periods):
+    """Puts the day's visits made and records into ``rows`` and adds every row to the
+    people's running totals and period accounts."""
+    cdef Py_ssize_t i, r, n = s.shape[0], nr = rows.shape[0]
+    cdef long long si
+    for i in range(n):
+        rows[9, i] = <double>visits[i]
+        rows[10, i] = records[i]
+        si = s[i]
+        for r in range(nr):
+            totals[r, si] += rows[r, i]
+            periods[r, si] += rows[r, i]

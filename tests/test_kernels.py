@@ -1,0 +1,96 @@
+"""The compiled daily kernels (sim/_kernels.pyx) against their numpy reference: a run gives
+bit-identical tables either way, and the next-on-duty rule agrees time by time."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sim.compiled
+from sim.config import Shift, load_scenario
+from sim.model import GridModel
+from sim.shifts import Roster
+
+REPO = Path(__file__).resolve().parents[1]
+KERNELS = sim.compiled.kernels
+needs_kernels = pytest.mark.skipif(KERNELS is None, reason="sim._kernels was not built (no C compiler at install)")
+
+_spec = importlib.util.spec_from_file_location("fingerprint", REPO / "benchmarks" / "fingerprint.py")
+fp = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(fp)
+
+
+def test_the_compiled_kernels_are_built_where_required():
+    """CI sets GRIDSIM_REQUIRE_COMPILED=1: there the compiled path must be what the tests run."""
+    if os.environ.get("GRIDSIM_REQUIRE_COMPILED") == "1":
+        assert KERNELS is not None, "sim._kernels is missing: the package was installed without its extension"
+    else:
+        pytest.skip("GRIDSIM_REQUIRE_COMPILED not set")
+
+
+def _both(sc, days: int, monkeypatch) -> tuple[str, str]:
+    fast = fp.fingerprint(GridModel(sc).run(days))
+    monkeypatch.setattr(sim.compiled, "kernels", None)
+    pure = fp.fingerprint(GridModel(sc).run(days))
+    monkeypatch.setattr(sim.compiled, "kernels", KERNELS)
+    return fast, pure
+
+
+@needs_kernels
+@pytest.mark.parametrize("scenario, days, overrides", [
+    ("baseline.yaml", 60, []),
+    ("jianye.yaml", 45, ["staffing.part_time=0", "staffing.volunteers=0", "turnover.resign_per_year=0.5",
+                         "turnover.refill=borrow"]),
+    ("laocheng.yaml", 30, []),
+    ("validation/mmc.yaml", 60, []),
+])
+def test_compiled_and_reference_runs_are_identical(scenario, days, overrides, monkeypatch):
+    fast, pure = _both(load_scenario(REPO / "scenarios" / scenario, overrides), days, monkeypatch)
+    assert fast == pure
+
+
+@needs_kernels
+@settings(max_examples=int(os.environ.get("GRIDSIM_EXAMPLES", 8)), deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), overhead=st.floats(0.0, 12.0), always=st.booleans(),
+       start=st.sampled_from([0.0, 7.25, 8.5, 13.0]), length=st.sampled_from([0.5, 4.0, 9.0, 11.0]),
+       discretionary=st.floats(0.0, 6.0), campaign=st.booleans())
+def test_compiled_equals_reference_over_random_settings(seed, overhead, always, start, length, discretionary,
+                                                        campaign):
+    over = [f"seed={seed}", f"overhead.hours_per_duty_per_week={overhead}",
+            f"staffing.full_time_shift.always={always}", f"staffing.full_time_shift.start_hour={start}",
+            f"staffing.full_time_shift.end_hour={start + length}", f"effort.discretionary_hours_per_day={discretionary}",
+            "turnover.resign_per_year=0.4", "turnover.sick_per_year=6"]
+    if campaign:
+        over += ["campaigns=[{name: screening, start_day: 3, days: 10, hours_per_day: 2.0, rate_multiplier: {hazard: 3.0}}]"]
+    sc = load_scenario(REPO / "scenarios" / "baseline.yaml", over)
+    fast = fp.fingerprint(GridModel(sc).run(20))
+    sim.compiled.kernels = None
+    try:
+        pure = fp.fingerprint(GridModel(sc).run(20))
+    finally:
+        sim.compiled.kernels = KERNELS
+    assert fast == pure
+
+
+@needs_kernels
+@given(weekdays=st.lists(st.integers(0, 6), unique=True, max_size=7), start=st.floats(0, 23.5),
+       length=st.floats(0.25, 12), always=st.booleans(),
+       t=st.lists(st.one_of(st.floats(0, 24 * 400, allow_nan=False), st.just(np.inf)), min_size=1, max_size=30))
+def test_compiled_next_on_duty_equals_the_reference(weekdays, start, length, always, t):
+    r = Roster(Shift(always=always, weekdays=weekdays, start_hour=start, end_hour=min(start + length, 24.0)))
+    ts = np.array(t)
+    assert np.array_equal(np.array(KERNELS.Roster(r).next_on_many(ts)), r.next_on_array(ts))
+
+
+def test_gridsim_pure_runs_the_reference():
+    out = subprocess.run([sys.executable, "-c", "import sim.compiled as c; print(c.kernels is None)"],
+                         env={**os.environ, "GRIDSIM_PURE": "1"}, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
