@@ -157,7 +157,8 @@ class Scorer:
         self.sev_weight = np.array(self.spec.true_value.severity_weights)
         cats = list(sc.categories)
         self.dispute = cats.index("dispute") if "dispute" in cats else -1
-        self.rows: list[pd.DataFrame] = []
+        self.rows: list[dict] = []  # each closed period's columns; one table is built when asked for
+        self._table: pd.DataFrame | None = None
         self.start = 0
         self.n_period = 0
         self._live = 0  # every incident below this id was closed before the current period began
@@ -165,7 +166,7 @@ class Scorer:
     def due(self, day: int) -> bool:
         return day in self.ends
 
-    def close_period(self, day: int) -> pd.DataFrame:
+    def close_period(self, day: int) -> None:
         """Score the period [start, day) and start the next one."""
         m, st = self.model, self.model.staff
         d0, d1 = self.start, day
@@ -191,16 +192,15 @@ class Scorer:
         cols |= {"need": st.period["need"][slots], "score": s,
                  "rank": pd.Series(s).rank(ascending=False, method="min").to_numpy(),
                  "true_value": tv, "depth": st.depth[slots]}
-        df = pd.DataFrame(cols)  # one construction: column by column costs a copy each
-        self._feed_back(df, slots, x, w, t)
-        self.rows.append(df)
+        self._feed_back(cols, slots, x, w, t)
+        self.rows.append(cols)
+        self._table = None
         for acc in st.period.values():
             acc[:] = 0.0
         self.start = d1
         self.n_period += 1
         open_ = ~(self._col("t_closed") < t1)  # still open (NaN) or closed after this period
         self._live += int(np.argmax(open_)) if open_.any() else len(open_)
-        return df
 
     def _col(self, name: str) -> np.ndarray:
         """Column ``name`` of the incidents that can still count in this period (ids from
@@ -275,18 +275,18 @@ class Scorer:
 
     # ---------------------------------------------------------------- consequences
 
-    def _feed_back(self, df, slots, x, w, t) -> None:
+    def _feed_back(self, cols: dict, slots, x, w, t) -> None:
         """What the period's scores do next: perceived unfairness and overload feed the
         resignation hazard; the effort model re-allocates discretionary hours."""
         st = self.model.staff
-        sc = df["scored"].to_numpy() & np.isfinite(df["true_value"].to_numpy())
+        k = cols["scored"]
+        sc = k & np.isfinite(cols["true_value"])
         shift = st.period["shift"][slots]
         st.overload[slots] = np.where(shift > 0, st.period["overtime"][slots] / np.where(shift > 0, shift, 1.0), 0.0)
         if sc.sum() >= 2:
-            pct_tv = df.loc[sc, "true_value"].rank(pct=True).to_numpy()
-            pct_s = df.loc[sc, "score"].rank(pct=True).to_numpy()
+            pct_tv = pd.Series(cols["true_value"][sc]).rank(pct=True).to_numpy()
+            pct_s = pd.Series(cols["score"][sc]).rank(pct=True).to_numpy()
             st.unfairness[slots[sc]] = np.maximum(0.0, pct_tv - pct_s)
-        k = df["scored"].to_numpy()
         self.model.effort.update(slots[k], x[k], w[k], t[k], self.spec.cap)
 
     # ---------------------------------------------------------------- summaries
@@ -294,11 +294,20 @@ class Scorer:
     def table(self) -> pd.DataFrame:
         """Every closed period's rows (empty, with the columns, before the first closes)."""
         if self.rows:
-            return pd.concat(self.rows, ignore_index=True)
+            if self._table is None:  # one construction for all periods, not one per period
+                self._table = pd.DataFrame({c: _joined([r[c] for r in self.rows]) for c in self.rows[0]})
+            return self._table.copy()
         cols = ["period", "day_start", "day_end", "agent", "slot", "kind", "team", "grid", "community_type",
                 "scored", *METRICS, *(f"{h}_hours" for h in HOURS), "need", "score", "rank", "true_value", "depth"]
         return pd.DataFrame({c: pd.Series(dtype=bool if c == "scored" else object if c in ("kind", "community_type")
                                           else np.float64) for c in cols})
+
+
+def _joined(parts: list) -> np.ndarray | list:
+    """One column over all periods: arrays joined, lists (of names) chained."""
+    if isinstance(parts[0], list):
+        return [v for p in parts for v in p]
+    return np.concatenate(parts)
 
 
 def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
