@@ -157,8 +157,8 @@ class Timetable:
         order = np.argsort(times, kind="stable")
         times, args = times[order], args[order]
         period = np.minimum(times // self.period, 2.0**62).astype(np.int64)  # far future: one far bucket
-        cuts = np.flatnonzero(np.diff(period)) + 1
-        for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(times)].tolist()):
+        bounds = [0, *(np.diff(period).nonzero()[0] + 1).tolist(), len(times)]
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
             self._buckets[int(period[lo])].append((times[lo:hi], args[lo:hi]))
 
     def open(self, k: int) -> None:

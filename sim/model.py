@@ -335,9 +335,10 @@ class GridModel(mesa.Model):
             t_acc = plan.pop("t_accepted_plan")
             new["severity_initial"] = new["severity"]
             new.update(plan)
+            u_feedback, u_reopen, u_visit = fb.random((3, n))  # the same draws as three calls of n
             ids = self.log.extend(
                 **new, work=self._draw_handling(n), u_solve=self.streams["handling"].random(n * len(self.config.levels)),
-                u_feedback=fb.random(n), u_reopen=fb.random(n), u_visit=fb.random(n))
+                u_feedback=u_feedback, u_reopen=u_reopen, u_visit=u_visit)
             self.log.add_latent(ids, new["t_occurred"])
             self.entry_desk.frombytes(self._entry_desks(new).tobytes())
             self.surfacings.plan(t_acc, np.arange(ids.start, ids.stop, dtype=np.int64))

@@ -51,8 +51,8 @@ class Surfacing:
         cat, grid, h, t0 = new["category"], new["grid"], new["household"], new["t_occurred"]
         sev = new["severity"].copy()
         # per-incident draws, always the same number in the same order
-        u_rep, u_chan, u_abs = rng.random(n), rng.random(n), rng.random(n)
-        e_rep, e_pat, e_wor = rng.standard_exponential(n), rng.standard_exponential(n), rng.standard_exponential(n)
+        u_rep, u_chan, u_abs = rng.random((3, n))  # the same draws as three calls of n each
+        e_rep, e_pat, e_wor = rng.standard_exponential((3, n))
         if compiled.kernels is not None:
             return self._plan_compiled(new, sev, (u_rep, u_chan, u_abs, e_rep, e_pat, e_wor))
 

@@ -92,11 +92,11 @@ class Turnover:
         now = 24.0 * d
         self._fit()
         changed = False
-        for s in np.flatnonzero(st.absent_until[: st.n] == d).tolist():  # back from leave
+        for s in (st.absent_until[: st.n] == d).nonzero()[0].tolist():  # back from leave
             if st.left[s] < 0:
                 self._join(s, int(st.team[s]), now)
                 changed = True
-        for p in np.flatnonzero(self.recruit_day == d).tolist():  # a recruit starts
+        for p in (self.recruit_day == d).nonzero()[0].tolist():  # a recruit starts
             self.recruit_day[p] = -1
             r = int(self.standin[p])
             s = m.hire(p, d)
@@ -118,7 +118,7 @@ class Turnover:
         h = self.holder
         ok = (h >= 0) & self.applies
         ok[ok] = self.at_work[h[ok]]
-        posts = np.flatnonzero(ok)
+        posts = ok.nonzero()[0]
         if not len(posts):
             return False
         s = h[posts]
@@ -129,18 +129,21 @@ class Turnover:
         leave = ~(retire | resign)
         maternity = leave & (uu[:, 2] < sp.maternity_per_year / 365.0)
         sick = leave & ~maternity & (uu[:, 3] < sp.sick_per_year / 365.0)
-        length = np.maximum(1, np.ceil(-sp.sick_days_mean * np.log1p(-uu[:, 4]))).astype(np.int64)
-        lead = np.maximum(1, np.ceil(-sp.recruit_days_mean * np.log1p(-uu[:, 4]))).astype(np.int64)
-        changed = False
-        for k in np.flatnonzero(retire | resign).tolist():
-            self.exit(int(posts[k]), d, int(lead[k]), RETIRED if retire[k] else RESIGNED)
-            changed = True
-        for k in np.flatnonzero(maternity | sick).tolist():
+        gone = (retire | resign).nonzero()[0]
+        away = (maternity | sick).nonzero()[0]
+        if not (len(gone) or len(away)):
+            return False
+        # spell and recruitment lengths, worked out only for the few who go (element by element
+        # the same values as over every post)
+        lead = np.maximum(1, np.ceil(-sp.recruit_days_mean * np.log1p(-uu[gone, 4]))).astype(np.int64)
+        length = np.maximum(1, np.ceil(-sp.sick_days_mean * np.log1p(-uu[away, 4]))).astype(np.int64)
+        for k, n_days in zip(gone.tolist(), lead.tolist()):
+            self.exit(int(posts[k]), d, n_days, RETIRED if retire[k] else RESIGNED)
+        for k, n_days in zip(away.tolist(), length.tolist()):
             slot = int(s[k])
-            st.absent_until[slot] = d + (sp.maternity_days if maternity[k] else int(length[k]))
+            st.absent_until[slot] = d + (sp.maternity_days if maternity[k] else n_days)
             self._leave(slot, now)
-            changed = True
-        return changed
+        return True
 
     def exit(self, post: int, d: int, lead: int, reason: int = RESIGNED) -> None:
         """The holder of ``post`` leaves on day ``d``; the recruit starts ``lead`` days later.
