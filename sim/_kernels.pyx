@@ -9,7 +9,7 @@ operation, so a run gives bit-identical tables either way (tests/test_kernels.py
 Built at install time (setup.py); where it cannot be built the reference runs.
 """
 
-from libc.math cimport INFINITY, NAN, fmod, isfinite
+from libc.math cimport INFINITY, NAN, floor, fmod, isfinite
 
 cdef double WEEK = 168.0
 cdef enum:
@@ -19,25 +19,68 @@ cdef enum:
 
 
 cdef class Roster:
-    """A weekly duty pattern's next-on-duty rule (``sim.shifts.Roster.next_on_array``)."""
+    """A weekly duty pattern (``sim.shifts.Roster``): hours on duty and the next duty time,
+    scalar as ``next_on``/``on_hours`` and element-wise as ``next_on_array`` round them."""
 
     cdef bint always
     cdef const double[:] starts
     cdef const double[:] ends
     cdef Py_ssize_t k
+    cdef double hours_per_week
 
     def __init__(self, roster):
         self.always = roster.always
         self.starts = roster._starts.astype("float64")
         self.ends = roster._ends.astype("float64")
         self.k = len(roster._ends)
+        self.hours_per_week = roster.hours_per_week
+
+    cpdef double on_hours(self, double t0, double t1):
+        """``sim.shifts.Roster.on_hours``, operation for operation."""
+        cdef double total = 0.0, base, lo, hi, x
+        cdef long long w0, w1, wk
+        cdef Py_ssize_t j, j2
+        if t1 <= t0:
+            return 0.0
+        if self.always:
+            return t1 - t0
+        w0 = <long long>floor(t0 / WEEK)
+        w1 = <long long>floor(t1 / WEEK)
+        for j2 in range(1 if w0 == w1 else 2):  # the first and the last week (the rest are whole)
+            wk = w0 if j2 == 0 else w1
+            base = wk * WEEK
+            for j in range(self.k):
+                hi = base + self.ends[j]
+                hi = t1 if t1 <= hi else hi  # min(t1, base + b)
+                lo = base + self.starts[j]
+                lo = t0 if t0 >= lo else lo  # max(t0, base + a)
+                x = hi - lo
+                total += x if x > 0.0 else 0.0  # max(0.0, x)
+        if w1 - w0 > 1:
+            total += (w1 - w0 - 1) * self.hours_per_week
+        return total
+
+    cpdef double next_on(self, double t):
+        """``sim.shifts.Roster.next_on`` (the scalar rule, whose wrap adds in its own order)."""
+        cdef double base, w
+        cdef Py_ssize_t j
+        if self.always:
+            return t
+        if self.k == 0:
+            return INFINITY
+        base = t - fmod(t, WEEK)
+        w = t - base
+        for j in range(self.k):
+            if w < self.ends[j]:
+                return t if w >= self.starts[j] else base + self.starts[j]
+        return base + WEEK + self.starts[0]
 
     def next_on_many(self, const double[:] t):
         """The rule over an array (for tests against the reference)."""
-        out = [self.next_on(t[i]) for i in range(t.shape[0])]
+        out = [self.next_on_v(t[i]) for i in range(t.shape[0])]
         return out
 
-    cdef inline double next_on(self, double t) noexcept nogil:
+    cdef inline double next_on_v(self, double t) noexcept nogil:
         cdef double base, w, start
         cdef Py_ssize_t lo, hi, mid
         if self.always:
@@ -104,7 +147,7 @@ cdef class SurfacingKernel:
                 t_rep = INFINITY
             hazard = self.discover[c] * patrol[g]
             t_pat = t0[i] + e_pat[i] / hazard if hazard > 0 else INFINITY
-            t_pat = self.patrol_roster.next_on(t_pat)
+            t_pat = self.patrol_roster.next_on_v(t_pat)
             wrate = self.worsen[c]
             t_wor = t0[i] + e_wor[i] / wrate if (wrate > 0 and sev[i] < 2) else INFINITY
             first = t_rep if t_rep < t_pat else t_pat
@@ -123,7 +166,7 @@ cdef class SurfacingKernel:
                 ch = HOTLINE
             ab = self.absorbable[c] and u_abs[i] < self.absorbs[self.grid_type[g]]
             t_in = t_surf + dispatch if ch == HOTLINE else t_surf
-            on_duty = self.responder_roster.next_on(t_in if isfinite(t_in) else 0.0)
+            on_duty = self.responder_roster.next_on_v(t_in if isfinite(t_in) else 0.0)
             immediate = sev[i] == 2 or ab or self.police_cat[c]
             ta = (t_in if immediate else on_duty) + accept
             if ch == PATROL:

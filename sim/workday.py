@@ -55,6 +55,8 @@ class WorkDay:
         self.visit_awareness, self.visit_trust = ef.visit_awareness_gain, ef.visit_trust_gain
         self.rosters = [model.kind_roster[k] for k in KINDS]  # a worker's roster follows their kind
         self.overhead_hours = np.array([ov.hours_per_day(7.0 if r.always else len(r.intervals)) for r in self.rosters])
+        if compiled.kernels is not None:  # their compiled twins: the same hours, without the Python loops
+            self.rosters = [compiled.kernels.Roster(r) for r in self.rosters]
         self.campaign_part = np.zeros(0)  # share of today's block that is campaign work
         self.busy_mark = np.zeros(0)
         self.block_mark = np.zeros(0)

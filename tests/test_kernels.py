@@ -84,10 +84,18 @@ def test_compiled_equals_reference_over_random_settings(seed, overhead, always, 
 @given(weekdays=st.lists(st.integers(0, 6), unique=True, max_size=7), start=st.floats(0, 23.5),
        length=st.floats(0.25, 12), always=st.booleans(),
        t=st.lists(st.one_of(st.floats(0, 24 * 400, allow_nan=False), st.just(np.inf)), min_size=1, max_size=30))
-def test_compiled_next_on_duty_equals_the_reference(weekdays, start, length, always, t):
+def test_compiled_duty_rules_equal_the_reference(weekdays, start, length, always, t):
     r = Roster(Shift(always=always, weekdays=weekdays, start_hour=start, end_hour=min(start + length, 24.0)))
+    k = KERNELS.Roster(r)
     ts = np.array(t)
-    assert np.array_equal(np.array(KERNELS.Roster(r).next_on_many(ts)), r.next_on_array(ts))
+    assert np.array_equal(np.array(k.next_on_many(ts)), r.next_on_array(ts))
+    finite = [x for x in t if np.isfinite(x)]
+    assert [k.next_on(x) for x in finite] == [r.next_on(x) for x in finite]
+    for x in finite:  # a day from midnight, and an odd window spanning weeks
+        day = 24.0 * (x // 24.0)
+        assert k.on_hours(day, day + 24.0) == r.on_hours(day, day + 24.0)
+        assert k.on_hours(x, x + 7.0 * length * 24.0) == r.on_hours(x, x + 7.0 * length * 24.0)
+        assert k.on_hours(x, x - 1.0) == r.on_hours(x, x - 1.0) == 0.0
 
 
 def test_gridsim_pure_runs_the_reference():
