@@ -71,15 +71,18 @@ class WorkDay:
         st = self.staff
         self._fit(st.cap)
         t0 = 24.0 * d
-        kind = st.kind[working]
-        start = np.array([r.next_on(t0) for r in self.rosters])[kind]
-        hours = np.where(self.overhead_kind[kind], self.overhead_hours[kind], 0.0) + campaign_hours
+        n_kinds = len(self.rosters)  # everything below is per kind of worker, then looked up
+        start = np.array([r.next_on(t0) for r in self.rosters])
+        hours = np.where(self.overhead_kind[:n_kinds], self.overhead_hours, 0.0) + campaign_hours
         hours[start >= t0 + 24.0] = 0.0  # not on duty today
-        self.campaign_part[working] = np.divide(campaign_hours, hours, out=np.zeros_like(hours), where=hours > 0)
-        due = hours > 0
-        who, when, length = working[due], start[due], hours[due]
+        part = np.divide(campaign_hours, hours, out=np.zeros_like(hours), where=hours > 0)
+        kind = st.kind[working]
+        self.campaign_part[working] = part[kind]
+        due = hours[kind] > 0
+        who, kind = working[due], kind[due]
+        when, length = start[kind], hours[kind]
         agents = st.agents
-        for t in np.unique(when).tolist():
+        for t in sorted(set(start[np.bincount(kind, minlength=n_kinds) > 0].tolist())):
             at = when == t
             self.clock.at(t, self._blocks, ([agents[k] for k in who[at].tolist()], length[at].tolist()))
 
@@ -107,9 +110,9 @@ class WorkDay:
         t0 = now - 24.0
         self._fit(st.cap)
         s = accounted
-        busy, since, current, block, free_at = _hour_columns(st.agents, s)
         if compiled.kernels is not None:
-            return self._end_day_compiled(s, working, team_need, n_grids, t0, now, (busy, since, current, block, free_at))
+            return self._end_day_compiled(s, working, team_need, n_grids, t0, now)
+        busy, since, current, block, free_at = _hour_columns(st.agents, s)
         busy += np.where(current >= 0, now - since, 0.0)  # work in hand counts up to now
         block -= np.maximum(free_at - now, 0.0)  # a block running past midnight counts up to now
         cases, nonc = busy - self.busy_mark[s], block - self.block_mark[s]
@@ -158,10 +161,12 @@ class WorkDay:
                 "visited": np.repeat(grid, visits)}
 
     def _end_day_compiled(self, s: np.ndarray, working: np.ndarray, team_need: np.ndarray, n_grids: int,
-                          t0: float, now: float, hours: tuple) -> dict[str, np.ndarray]:
+                          t0: float, now: float) -> dict[str, np.ndarray]:
         """``end_day`` with its arithmetic in two compiled passes (``sim._kernels``): the same
         operations in the same order, so the same accounts to the last bit."""
         st, k = self.staff, compiled.kernels
+        hours = np.empty((len(_HOUR_FIELDS), len(s)))
+        k.hour_fields(st.agents, s, hours)
         rostered = np.array([r.on_hours(t0, now) for r in self.rosters])
         rows = np.empty((len(HOURS) + len(TALLIES), len(s)))
         k.hour_accounts(s, working, self.on_buf, now, *hours, self.busy_mark, self.block_mark, st.kind, rostered,
