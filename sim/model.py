@@ -125,6 +125,7 @@ class GridModel(mesa.Model):
         self.workday = WorkDay(config, self)
         self.scorer = Scorer(config, self)
         self._patrol_days: list[np.ndarray] = []
+        self._need_base = None  # expected incidents per team on a day without a campaign
         self._patrol = None
         self._draw_handling = self._handling_sampler()
         self._prev = dict.fromkeys(("surfaced", "resolved", "closed", "escalated", "reopened",
@@ -304,11 +305,17 @@ class GridModel(mesa.Model):
     def _team_need(self, mult) -> np.ndarray:
         """Expected incidents today per team from the actual households (covering teams
         carry the need of the vacant teams they cover)."""
-        rate = self.arrivals.daily_rate if mult is None else self.arrivals.daily_rate * mult[None, :]
         n_teams = len(self.plan.team_grids)
-        need = np.bincount(self.plan.team_of_grid, rate.sum(axis=1), minlength=n_teams)
+        if mult is None and self._need_base is not None:  # no campaign: the same every day
+            need = self._need_base
+        else:
+            rate = self.arrivals.daily_rate if mult is None else self.arrivals.daily_rate * mult[None, :]
+            need = np.bincount(self.plan.team_of_grid, rate.sum(axis=1), minlength=n_teams)
+            if mult is None:
+                self._need_base = need
+                need.flags.writeable = False
         cover = self.turnover.cover_of
-        moved = np.flatnonzero(cover >= 0)
+        moved = (cover >= 0).nonzero()[0]
         if len(moved):
             need = need + np.bincount(cover[moved], need[moved], minlength=n_teams)
             need[moved] = 0.0

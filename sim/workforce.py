@@ -40,7 +40,7 @@ class Worker(CellAgent):
         self.leaving = False  # finishing the case in hand, then off (leave, exit, moved)
         self.free_at = 0.0  # end of the current block of non-case work: no cases before then
         self.block_hours = 0.0  # non-case work booked so far (blocks are booked when they start)
-        self.blocks: list[tuple[float, float]] = []  # (start, end) of each block
+        self.blocks: list[tuple[float, float]] = []  # (start, end) of each block (when transitions are recorded)
         self.depth = 1.0  # handling depth: 1 thorough; below 1 rushing (sim.effort)
         self.slot = -1  # row in the staff register (grid-level staff only)
 
