@@ -1,15 +1,23 @@
 """Builds the compiled daily kernels (sim/_kernels.pyx); everything else is in pyproject.toml.
 
 The extension is optional: where no C compiler is found the package installs without it and
-runs the numpy reference of each kernel (identical results, slower days).
+runs the numpy reference of each kernel (identical results, slower days). It links numpy's
+static random library (``numpy/random/lib/libnpyrandom.a``) to draw as ``numpy.random`` does.
 """
 
+from pathlib import Path
+
+import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+
+NUMPY_RANDOM_LIB = str(Path(np.get_include()).parent.parent / "random" / "lib")
 
 setup(
     ext_modules=cythonize(
         [Extension("sim._kernels", ["sim/_kernels.pyx"],
+                   include_dirs=[np.get_include()], library_dirs=[NUMPY_RANDOM_LIB], libraries=["npyrandom", "m"],
+                   define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
                    # no fused multiply-add: the kernels must round exactly as numpy does
                    extra_compile_args=["-O2", "-ffp-contract=off"], optional=True)],
         language_level=3,

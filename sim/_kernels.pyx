@@ -5,11 +5,17 @@ the day's workers (hour accounts), in place of some sixty small numpy calls each
 Each kernel does exactly the arithmetic of its numpy reference — ``Surfacing.plan`` in
 ``sim/surfacing.py`` and ``WorkDay.end_day`` in ``sim/workday.py`` — operation for
 operation, so a run gives bit-identical tables either way (tests/test_kernels.py; set
-``GRIDSIM_PURE=1`` to run the reference). Random draws stay in numpy, outside the kernels.
+``GRIDSIM_PURE=1`` to run the reference). The day's visit and record draws call numpy's
+own C distributions (``numpy.random.c_distributions``) on the stream's bit generator, one
+value after another as ``Generator.poisson``/``binomial`` do, so they draw the same numbers.
 Built at install time (setup.py); where it cannot be built the reference runs.
 """
 
+from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
 from libc.math cimport INFINITY, NAN, floor, fmod, isfinite
+from libc.string cimport memset
+from numpy.random cimport bitgen_t
+from numpy.random.c_distributions cimport binomial_t, random_binomial, random_poisson
 
 cdef double WEEK = 168.0
 cdef enum:
@@ -242,21 +248,6 @@ def hour_accounts(const long long[:] s, const long long[:] working, unsigned cha
         on_buf[working[k]] = 0
 
 
-def add_accounts(double[:, :] rows, const long long[:] s, const long long[:] visits, const double[:] records,
-                 double[:, :] totals, double[:, :] periods):
-    """Puts the day's visits made and records into ``rows`` and adds every row to the
-    people's running totals and period accounts."""
-    cdef Py_ssize_t i, r, n = s.shape[0], nr = rows.shape[0]
-    cdef long long si
-    for i in range(n):
-        rows[9, i] = <double>visits[i]
-        rows[10, i] = records[i]
-        si = s[i]
-        for r in range(nr):
-            totals[r, si] += rows[r, i]
-            periods[r, si] += rows[r, i]
-
-
 def hour_fields(list agents, const long long[:] slots, double[:, :] out):
     """The running hour fields of the workers in ``slots``, read off their agents into
     ``out`` (rows: busy_hours, busy_since, current, block_hours, free_at)."""
@@ -269,3 +260,57 @@ def hour_fields(list agents, const long long[:] slots, double[:, :] out):
         out[2, i] = a.current
         out[3, i] = a.block_hours
         out[4, i] = a.free_at
+
+
+cdef bitgen_t *_bitgen(rng) except NULL:
+    capsule = rng.bit_generator.capsule
+    if not PyCapsule_IsValid(capsule, "BitGenerator"):
+        raise ValueError("not a numpy bit generator")
+    return <bitgen_t *>PyCapsule_GetPointer(capsule, "BitGenerator")
+
+
+def visits_and_records(rng, double[:, :] rows, const long long[:] s, double per_visit_hour,
+                       double per_entry_hour, const double[:] success, const long long[:] post,
+                       const long long[:] team, const long long[:] post_grid, const long long[:] team_first,
+                       double[:, :] totals, double[:, :] periods, long long[:] grid, long long[:] visits,
+                       double[:] records_per_grid):
+    """The rest of ``WorkDay.end_day``: each person's home grid, the day's visit attempts
+    (Poisson in the visit hours), successful visits (binomial in the grid's access), records
+    (Poisson in the entry hours) — drawn in that order, person by person, as the reference's
+    three numpy calls draw them — then every account row added to the totals and the period.
+    Fills ``grid``, ``visits`` and ``records_per_grid`` (zeros, one per grid)."""
+    cdef bitgen_t *bg = _bitgen(rng)
+    cdef binomial_t binomial
+    cdef Py_ssize_t i, r, n = s.shape[0], nr = rows.shape[0]
+    cdef long long si, p, t
+    cdef double lam
+    memset(&binomial, 0, sizeof(binomial))
+    for i in range(n):
+        si = s[i]
+        p = post[si]
+        if p >= 0:
+            grid[i] = post_grid[p]
+        else:
+            t = team[si]
+            grid[i] = team_first[t if t > 0 else 0]
+    with rng.bit_generator.lock:
+        for i in range(n):  # visit attempts
+            lam = rows[5, i] * per_visit_hour
+            if not lam >= 0:
+                raise ValueError(f"lam value invalid: {lam}")
+            visits[i] = random_poisson(bg, lam)
+        for i in range(n):  # of which successful
+            if visits[i]:
+                visits[i] = random_binomial(bg, success[grid[i]], visits[i], &binomial)
+        for i in range(n):  # records entered
+            lam = rows[6, i] * per_entry_hour
+            if not lam >= 0:
+                raise ValueError(f"lam value invalid: {lam}")
+            rows[10, i] = <double>random_poisson(bg, lam)
+    for i in range(n):
+        rows[9, i] = <double>visits[i]
+        records_per_grid[grid[i]] += rows[10, i]
+        si = s[i]
+        for r in range(nr):
+            totals[r, si] += rows[r, i]
+            periods[r, si] += rows[r, i]

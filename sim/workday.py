@@ -30,7 +30,7 @@ _HOUR_FIELDS = ("busy_hours", "busy_since", "current", "block_hours", "free_at")
 _GETTERS = [attrgetter(f) for f in _HOUR_FIELDS]
 
 PATROL, VISITS, ENTRY = (ACTIVITIES.index(a) for a in ("patrol", "visits", "entry"))
-_ROW_PATROL, _ROW_VISITS, _ROW_ENTRY = (HOURS.index(a) for a in ("patrol", "visits", "entry"))
+_ROW_PATROL = HOURS.index("patrol")
 # the compiled day close (sim/_kernels.pyx) numbers the account rows as these do
 assert HOURS[4:7] == ACTIVITIES and TALLIES[:2] == ("visits_made", "records") and len(HOURS) == 9
 
@@ -172,16 +172,14 @@ class WorkDay:
         k.hour_accounts(s, working, self.on_buf, now, *hours, self.busy_mark, self.block_mark, st.kind, rostered,
                         st.shares, self.campaign_part, st.team, st.left, team_need, np.zeros(len(team_need)),
                         self.discretionary, self.full_day, self.log_hours - 1e-9, rows)
-        grid = self.model.staff_grid(s)
-        attempts = self.rng.poisson(rows[_ROW_VISITS] * self.productivity[VISITS])
-        visits = np.zeros_like(attempts)
-        tried = np.flatnonzero(attempts)
-        visits[tried] = self.rng.binomial(attempts[tried], self.success[grid[tried]])
-        records = self.rng.poisson(rows[_ROW_ENTRY] * self.productivity[ENTRY]).astype(np.float64)
-        k.add_accounts(rows, s, visits, records, st.totals, st.periods)
+        plan = self.model.plan
+        grid, visits = np.empty(len(s), np.int64), np.empty(len(s), np.int64)
+        records = np.zeros(n_grids)
+        k.visits_and_records(self.rng, rows, s, self.productivity[VISITS], self.productivity[ENTRY], self.success,
+                             st.post, st.team, plan.post_grid, plan.team_first, st.totals, st.periods,
+                             grid, visits, records)
         self.today = dict(zip(HOURS, rows[: len(HOURS)].sum(axis=1).tolist()))
-        return {"patrol": rows[_ROW_PATROL], "records": np.bincount(grid, records, minlength=n_grids),
-                "visited": np.repeat(grid, visits)}
+        return {"patrol": rows[_ROW_PATROL], "records": records, "visited": np.repeat(grid, visits)}
 
     def meet_households(self, residents, visited_grids: np.ndarray, first: np.ndarray, households: np.ndarray) -> None:
         """Each successful visit meets a random household of the grid: awareness and trust rise."""
