@@ -29,6 +29,7 @@ import numpy as np
 from .config import ACTIVITIES, METRICS, Scenario
 
 LINKED = {"patrol": "discoveries", "visits": "visits", "entry": "records"}
+MIN_HOURS = 1e-6  # hours of an activity in a period below which its output per hour is not judged
 """The counted metric each discretionary activity produces."""
 SPEED = ("closed_cases", "disputes_closed", "timeliness", "closure_rate")
 QUALITY = ("satisfaction",)
@@ -54,7 +55,8 @@ class Effort:
         """s* for each row: the allocation the worker would choose given last period."""
         ef = self.spec
         out_ = x[:, self.metric]
-        prod = np.where(hours > 0, np.nan_to_num(out_) / np.where(hours > 0, hours, 1.0), self.prior)
+        seen = hours > MIN_HOURS  # fewer hours than that in a period say nothing about productivity
+        prod = np.where(seen, np.nan_to_num(out_) / np.where(seen, hours, 1.0), self.prior)
         tm = t[:, self.metric]
         below = ~(np.nan_to_num(out_) / tm >= cap)
         ms = w[:, self.metric] / tm * prod * below

@@ -329,3 +329,15 @@ def test_staffing_plan_by_type_by_grid_and_pools():
     assert (per_grid == expect).all(), (per_grid, expect)
     for t, desk in enumerate(m.desks[0]):  # a pooled team serves both grids with all their posts
         assert len(desk.members) == (plan.post_team == t).sum()
+
+
+def test_vanishing_discretionary_hours_leave_productivity_at_its_prior():
+    """A worker with a vanishing amount of patrol/visit/entry time (here 1e-315 hours a day)
+    gives no evidence of output per hour: the effort model keeps the prior (found by
+    hypothesis as an overflow when dividing a period's discoveries by ~1e-308 patrol hours)."""
+    sc = load_scenario(BASELINE, ["effort.discretionary_hours_per_day=1e-315"])
+    model = GridModel(sc).run(40)  # past the first monthly scoring period
+    st_ = model.staff
+    assert model.scorer.n_period >= 1
+    shares = st_.shares[: st_.n]
+    assert np.isfinite(shares).all() and np.allclose(shares.sum(axis=1), 1.0)
