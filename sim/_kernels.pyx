@@ -15,7 +15,9 @@ from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
 from libc.math cimport INFINITY, NAN, floor, fmod, isfinite
 from libc.string cimport memset
 from numpy.random cimport bitgen_t
-from numpy.random.c_distributions cimport binomial_t, random_binomial, random_poisson
+from numpy.random.c_distributions cimport binomial_t, random_binomial, random_poisson, random_standard_uniform_fill
+
+import numpy as np
 
 cdef double WEEK = 168.0
 cdef enum:
@@ -314,3 +316,55 @@ def visits_and_records(rng, double[:, :] rows, const long long[:] s, double per_
         for r in range(nr):
             totals[r, si] += rows[r, i]
             periods[r, si] += rows[r, i]
+
+
+def arrivals_day(rng, const double[:, :] daily_rate, category_multiplier, double month_factor, bint monthly,
+                 const long long[:] first, const long long[:] households, const double[:, :] sev_cut, long long d):
+    """``ArrivalProcess.day`` without an hourly profile: Poisson counts per grid × category,
+    then times, households and severities drawn as its three ``rng.random(n)`` calls draw
+    them, and the day sorted by time (stable)."""
+    cdef bitgen_t *bg = _bitgen(rng)
+    cdef Py_ssize_t G = daily_rate.shape[0], C = daily_rate.shape[1], g, c, i, j, k, n = 0
+    cdef const double[:] mult
+    cdef bint has_mult = category_multiplier is not None
+    cdef double lam
+    cdef long long[:] counts, grid, cat, hh, sev
+    cdef double[:, ::1] u
+    cdef double[:] t
+    if has_mult:
+        mult = category_multiplier
+    counts_arr = np.empty(G * C, dtype=np.int64)
+    counts = counts_arr
+    with rng.bit_generator.lock:
+        for g in range(G):
+            for c in range(C):
+                lam = daily_rate[g, c]
+                if has_mult:
+                    lam = lam * mult[c]
+                if monthly:
+                    lam = lam * month_factor
+                if not (lam >= 0 and lam <= 9.223372006484771e18):  # numpy's POISSON_LAM_MAX
+                    raise ValueError(f"lam value too large or invalid: {lam}")
+                counts[g * C + c] = random_poisson(bg, lam)
+                n += counts[g * C + c]
+    draws_arr = np.empty((3, n))
+    u = draws_arr
+    if n:
+        with rng.bit_generator.lock:
+            random_standard_uniform_fill(bg, 3 * n, &u[0, 0])
+    t_arr, grid_arr, cat_arr = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64)
+    hh_arr, sev_arr = np.empty(n, np.int64), np.empty(n, np.int64)
+    t, grid, cat, hh, sev = t_arr, grid_arr, cat_arr, hh_arr, sev_arr
+    j = 0
+    for i in range(G * C):
+        for k in range(counts[i]):
+            grid[j] = i // C
+            cat[j] = i % C
+            j += 1
+    for i in range(n):
+        t[i] = 24.0 * (<double>d + u[0, i])
+        hh[i] = first[grid[i]] + <long long>(u[1, i] * <double>households[grid[i]])
+        sev[i] = (1 if u[2, i] >= sev_cut[cat[i], 0] else 0) + (1 if u[2, i] >= sev_cut[cat[i], 1] else 0)
+    order = np.argsort(t_arr, kind="stable")
+    return {"t_occurred": t_arr[order], "grid": grid_arr[order], "category": cat_arr[order],
+            "household": hh_arr[order], "severity": sev_arr[order]}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import compiled
 from .config import Scenario
 from .world import World
 
@@ -48,6 +49,11 @@ class ArrivalProcess:
         """New incidents occurring in [24 d, 24 d + 24), sorted by time (a campaign may
         multiply some categories' rates)."""
         rng = self.rng
+        if self.hourly is None and compiled.kernels is not None:  # the same draws, in one compiled pass
+            month = 1.0 if self.monthly is None else float(self.monthly[int(d / DAYS_PER_MONTH) % 12])
+            return compiled.kernels.arrivals_day(rng, self.daily_rate, category_multiplier, month,
+                                                 self.monthly is not None, self.first, self.households,
+                                                 self.sev_cut, d)
         rate = self.daily_rate
         if category_multiplier is not None:
             rate = rate * category_multiplier[None, :]

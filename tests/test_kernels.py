@@ -61,20 +61,22 @@ def test_compiled_and_reference_runs_are_identical(scenario, days, overrides, mo
 @settings(max_examples=int(os.environ.get("GRIDSIM_EXAMPLES", 8)), deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), overhead=st.floats(0.0, 12.0), always=st.booleans(),
        start=st.sampled_from([0.0, 7.25, 8.5, 13.0]), length=st.sampled_from([0.5, 4.0, 9.0, 11.0]),
-       discretionary=st.floats(0.0, 6.0), campaign=st.booleans())
+       discretionary=st.floats(0.0, 6.0), campaign=st.booleans(), seasons=st.booleans())
 def test_compiled_equals_reference_over_random_settings(seed, overhead, always, start, length, discretionary,
-                                                        campaign):
+                                                        campaign, seasons):
     over = [f"seed={seed}", f"overhead.hours_per_duty_per_week={overhead}",
             f"staffing.full_time_shift.always={always}", f"staffing.full_time_shift.start_hour={start}",
             f"staffing.full_time_shift.end_hour={start + length}", f"effort.discretionary_hours_per_day={discretionary}",
             "turnover.resign_per_year=0.4", "turnover.sick_per_year=6"]
     if campaign:
         over += ["campaigns=[{name: screening, start_day: 3, days: 10, hours_per_day: 2.0, rate_multiplier: {hazard: 3.0}}]"]
+    if seasons:
+        over += ["arrivals.monthly_profile=[0.5, 0.7, 1.0, 1.2, 1.5, 1.3, 1.1, 1.0, 0.9, 0.8, 0.7, 0.6]"]
     sc = load_scenario(REPO / "scenarios" / "baseline.yaml", over)
-    fast = fp.fingerprint(GridModel(sc).run(20))
+    fast = fp.fingerprint(GridModel(sc).run(40 if seasons else 20))
     sim.compiled.kernels = None
     try:
-        pure = fp.fingerprint(GridModel(sc).run(20))
+        pure = fp.fingerprint(GridModel(sc).run(40 if seasons else 20))
     finally:
         sim.compiled.kernels = KERNELS
     assert fast == pure
