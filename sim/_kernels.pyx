@@ -12,7 +12,7 @@ Built at install time (setup.py); where it cannot be built the reference runs.
 """
 
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
-from libc.math cimport INFINITY, NAN, floor, fmod, isfinite
+from libc.math cimport INFINITY, NAN, exp, floor, fmod, isfinite
 from libc.string cimport memset
 from numpy.random cimport bitgen_t
 from numpy.random.c_distributions cimport binomial_t, random_binomial, random_poisson, random_standard_uniform_fill
@@ -368,3 +368,31 @@ def arrivals_day(rng, const double[:, :] daily_rate, category_multiplier, double
     order = np.argsort(t_arr, kind="stable")
     return {"t_occurred": t_arr[order], "grid": grid_arr[order], "category": cat_arr[order],
             "household": hh_arr[order], "severity": sev_arr[order]}
+
+
+def quiet_day(const double[:, :] u, const long long[:] holder, const unsigned char[:] applies,
+              const unsigned char[:] at_work, const double[:] overload, const double[:] unfairness,
+              double p_retire, double p_maternity, double p_sick, double resign, double a, double b):
+    """``Turnover._quiet_day`` before any numpy work: True when, over the posts whose holder
+    is at work, no draw can start an exit or a leave today (a bound, never a false True)."""
+    cdef Py_ssize_t i, n = holder.shape[0]
+    cdef long long h
+    cdef double lo0 = INFINITY, lo1 = INFINITY, lo2 = INFINITY, lo3 = INFINITY, ov = -INFINITY, un = -INFINITY
+    cdef bint any_post = False
+    for i in range(n):
+        h = holder[i]
+        if h < 0 or not applies[i] or not at_work[h]:
+            continue
+        any_post = True
+        lo0 = u[i, 0] if u[i, 0] < lo0 else lo0
+        lo1 = u[i, 1] if u[i, 1] < lo1 else lo1
+        lo2 = u[i, 2] if u[i, 2] < lo2 else lo2
+        lo3 = u[i, 3] if u[i, 3] < lo3 else lo3
+        ov = overload[h] if overload[h] > ov else ov
+        un = unfairness[h] if unfairness[h] > un else un
+    if not any_post:
+        return True
+    if lo0 < p_retire or lo2 < p_maternity or lo3 < p_sick:
+        return False
+    x = a * ov + b * un
+    return lo1 >= resign * exp(x if x < 700.0 else 700.0) / 365.0 * (1.0 + 1e-9)

@@ -43,6 +43,7 @@ _INT_COLS = ("category", "severity", "severity_initial", "grid", "household", "c
 _FLOAT_COLS = ("t_occurred", "t_surfaced", "t_accepted", "t_handling", "t_escalated", "t_resolved",
                "t_feedback", "t_closed", "t_reopened", "t_worsened", "t_join",
                "depth")  # handling depth of whoever resolved it (1 thorough, < 1 rushed)
+_DRAWS = ("work", "u_solve", "u_feedback", "u_reopen", "u_visit")  # per-incident random draws (no default)
 _DEFAULT_INT = {"state": 0, "level": 0, "escalations": 0, "reopens": 0, "visits_failed": 0,
                 "satisfied": -1, "handler": -1, "resolver": -1, "desk": -1, "outcome": -1, "absorbed": 0}
 
@@ -64,6 +65,7 @@ class IncidentLog:
         self.u_feedback = array("d")
         self.u_reopen = array("d")
         self.u_visit = array("d")
+        self._columns = None  # see _appends
         # transition log: hot paths call ``mark((incident, time, state, level, actor))``
         # when ``recording`` (sweeps turn it off), which extends one flat list; :meth:`flush`
         # packs it into typed columns once a day
@@ -78,25 +80,32 @@ class IncidentLog:
     def extend(self, **cols: np.ndarray) -> range:
         """Append a day's new incidents; unspecified columns get their defaults."""
         k = len(cols["category"])
-        blank: dict = {}  # a default column's bytes, made once per default value
-
-        def raw(values, dtype) -> memoryview:
-            return memoryview(np.ascontiguousarray(values, dtype=dtype)).cast("B")  # no copy
-
-        def default(value, dtype) -> bytes:
-            if value not in blank:
-                blank[value] = np.full(k, value, dtype).tobytes()
-            return blank[value]
-
-        for c in _INT_COLS:
-            getattr(self, c).frombytes(raw(cols[c], np.int64) if c in cols else default(_DEFAULT_INT.get(c, -1), np.int64))
-        for c in _FLOAT_COLS:
-            getattr(self, c).frombytes(raw(cols[c], np.float64) if c in cols else default("nan", np.float64))
-        for c in ("work", "u_solve", "u_feedback", "u_reopen", "u_visit"):
-            getattr(self, c).frombytes(raw(cols[c], np.float64))
+        blank: dict = {}  # a default column's bytes, made once per default value and type
+        for a, name, dtype, fill in self._appends():
+            v = cols.get(name)
+            if v is None:
+                if fill is None:
+                    raise KeyError(f"IncidentLog.extend: the draws {name!r} are missing")
+                b = blank.get((fill, dtype))
+                if b is None:
+                    b = blank[fill, dtype] = np.full(k, fill, dtype).tobytes()
+                a.frombytes(b)
+            else:  # the caller's array itself when it is already of the column's type (no copy)
+                if v.dtype != dtype or not v.flags.c_contiguous:
+                    v = np.ascontiguousarray(v, dtype=dtype)
+                a.frombytes(memoryview(v).cast("B"))
         start = self.n
         self.n += k
         return range(start, self.n)
+
+    def _appends(self) -> list:
+        """(column, name, numpy type, default) for every per-incident column, in a fixed order."""
+        if self._columns is None:
+            f8, i8 = np.dtype(np.float64), np.dtype(np.int64)
+            self._columns = ([(getattr(self, c), c, i8, _DEFAULT_INT.get(c, -1)) for c in _INT_COLS]
+                             + [(getattr(self, c), c, f8, np.nan) for c in _FLOAT_COLS]
+                             + [(getattr(self, c), c, f8, None) for c in _DRAWS])
+        return self._columns
 
     def flush(self) -> None:
         """Pack pending transitions into the typed transition columns."""

@@ -126,6 +126,7 @@ class GridModel(mesa.Model):
         self.scorer = Scorer(config, self)
         self._patrol_days: list[np.ndarray] = []
         self._need_base = None  # expected incidents per team on a day without a campaign
+        self._risk_patrol = np.asarray(config.risk.patrol_multiplier, dtype=np.float64)
         self._patrol = None
         self._draw_handling = self._handling_sampler()
         self._prev = dict.fromkeys(("surfaced", "resolved", "closed", "escalated", "reopened",
@@ -268,13 +269,13 @@ class GridModel(mesa.Model):
         """Patrol discovery effort per grid, per calendar hour: the grid's patrol hours over
         the last week (a day's average) plus informants, times the risk grade's multiplier."""
         if self._patrol is None:
-            st = self.config.staffing
-            if self._patrol_days:
-                hours = np.mean(self._patrol_days, axis=0)
+            days = self._patrol_days
+            if days:  # np.mean's own arithmetic (a sum over the days in order, over their count)
+                hours = np.add.reduce(np.array(days), axis=0) / len(days)
             else:  # day 0: what the workers plan
                 hours = self._planned_patrol()
-            effort = hours + self.plan.informants * st.informant_discovery_factor
-            mult = np.asarray(self.config.risk.patrol_multiplier)[self.risk.level]
+            effort = hours + self.plan.informants * self.config.staffing.informant_discovery_factor
+            mult = self._risk_patrol[self.risk.level]
             self._patrol = effort * mult * self.campaigns.patrol_multiplier(self.day) / 24.0
         return self._patrol
 

@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from . import compiled
 from .config import Scenario
 from .staffing import KIND_CODE
 
@@ -46,6 +47,7 @@ class Turnover:
         self.recruit_day = np.full(n_posts, -1, dtype=np.int64)
         self.vacant_days = np.zeros(n_posts)
         self.applies = np.isin(plan.post_kind, [KIND_CODE[k] for k in self.spec.kinds])
+        self._applies_u8 = self.applies.astype(np.uint8)
         self.at_work = np.zeros(0, dtype=bool)
         self.pool: list[list[int]] = [[] for _ in range(len(plan.reserve))]  # free reserve slots per street
         self.exits = np.zeros(len(EXIT_REASONS), dtype=np.int64)
@@ -118,6 +120,12 @@ class Turnover:
         sp, st = self.spec, self.staff
         u = self.rng.random((len(self.holder), 5))  # a fixed number of draws per day (common random numbers)
         h = self.holder
+        k = compiled.kernels
+        if k is not None and k.quiet_day(u, h, self._applies_u8, self.at_work.view(np.uint8), st.overload,
+                                         st.unfairness, sp.retire_per_year / 365.0, sp.maternity_per_year / 365.0,
+                                         sp.sick_per_year / 365.0, sp.resign_per_year, sp.resign_overload,
+                                         sp.resign_unfairness):
+            return False  # the same screen as below, before any numpy work
         ok = (h >= 0) & self.applies
         ok[ok] = self.at_work[h[ok]]
         posts = ok.nonzero()[0]
