@@ -16,11 +16,14 @@ $(STAMP): pyproject.toml
 	  rm -rf $(VENV) && $$PY -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	@touch $(STAMP) $(BUILT)  # that install built the kernels too
+	@touch $(STAMP)
 
-# the compiled daily kernels: rebuilt in place when their source changes (no new venv)
+# The compiled daily kernels, rebuilt in place against this venv's own numpy (they draw
+# through numpy's C random library, which must be the one the venv runs) whenever their
+# source changes — no new venv.
 $(BUILT): $(STAMP) setup.py sim/_kernels.pyx
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet 'Cython>=3.0' 'setuptools>=68'
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(BUILT)
 
 venv: $(BUILT)
