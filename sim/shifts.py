@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 import numpy as np
 
@@ -14,7 +15,7 @@ WEEK = 168.0
 class Roster:
     """A weekly on-duty pattern; answers "on duty now?" and "when next on duty?"."""
 
-    __slots__ = ("always", "intervals", "_starts", "_ends", "hours_per_week")
+    __slots__ = ("always", "intervals", "_starts", "_ends", "_a", "_b", "hours_per_week")
 
     def __init__(self, shift: Shift):
         self.always = shift.always
@@ -26,16 +27,16 @@ class Roster:
             )
         self._starts = np.array([a for a, _ in self.intervals])
         self._ends = np.array([b for _, b in self.intervals])
+        self._a = [a for a, _ in self.intervals]  # as lists, for bisect on the hot path
+        self._b = [b for _, b in self.intervals]
         self.hours_per_week = float(sum(b - a for a, b in self.intervals))
 
     def is_on(self, t: float) -> bool:
         if self.always:
             return True
         w = t % WEEK
-        for a, b in self.intervals:
-            if a <= w < b:
-                return True
-        return False
+        k = bisect_right(self._a, w) - 1  # the last interval starting at or before w (they are disjoint)
+        return k >= 0 and w < self._b[k]
 
     def next_on(self, t: float) -> float:
         """The earliest time ≥ t at which this roster is on duty (inf if never)."""
@@ -45,10 +46,11 @@ class Roster:
             return math.inf
         base = t - (t % WEEK)
         w = t - base
-        for a, b in self.intervals:
-            if w < b:
-                return t if w >= a else base + a
-        return base + WEEK + self.intervals[0][0]
+        k = bisect_right(self._b, w)  # the first interval ending after w
+        if k < len(self._b):
+            a = self._a[k]
+            return t if w >= a else base + a
+        return base + WEEK + self._a[0]
 
     def next_on_array(self, t: np.ndarray) -> np.ndarray:
         """Vectorised :meth:`next_on`."""

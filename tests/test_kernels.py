@@ -104,3 +104,18 @@ def test_gridsim_pure_runs_the_reference():
     out = subprocess.run([sys.executable, "-c", "import sim.compiled as c; print(c.kernels is None)"],
                          env={**os.environ, "GRIDSIM_PURE": "1"}, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+@given(weekdays=st.lists(st.integers(0, 6), unique=True, max_size=7), start=st.floats(0, 23.5),
+       length=st.floats(0.25, 12), t=st.lists(st.floats(0, 24 * 400, allow_nan=False), min_size=1, max_size=30))
+def test_duty_checks_agree_with_their_definition(weekdays, start, length, t):
+    """``is_on`` and ``next_on`` (bisect over the week's intervals) against the plain reading:
+    on duty when some interval holds the hour of the week; next on duty the first such time."""
+    r = Roster(Shift(weekdays=weekdays, start_hour=start, end_hour=min(start + length, 24.0)))
+    for x in t:
+        w = x % 168.0
+        assert r.is_on(x) == any(a <= w < b for a, b in r.intervals)
+        if r.intervals:
+            base = x - w
+            later = [base + a if w < a else x for a, b in r.intervals if w < b]
+            assert r.next_on(x) == (later[0] if later else base + 168.0 + r.intervals[0][0])
