@@ -312,8 +312,9 @@ def visits_and_records(rng, double[:, :] rows, const long long[:] s, double per_
     for i in range(n):
         rows[9, i] = <double>visits[i]
         records_per_grid[grid[i]] += rows[10, i]
-        si = s[i]
-        for r in range(nr):
+    for r in range(nr):  # row by row: each account row is contiguous in memory
+        for i in range(n):
+            si = s[i]
             totals[r, si] += rows[r, i]
             periods[r, si] += rows[r, i]
 
