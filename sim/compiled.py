@@ -13,5 +13,5 @@ kernels = None
 if os.environ.get("GRIDSIM_PURE", "") not in ("1", "true", "yes"):
     try:
         from . import _kernels as kernels
-    except ImportError:  # no C compiler at install time: the numpy reference runs
+    except (ImportError, ValueError):  # not built (no C compiler), or built for another numpy
         kernels = None

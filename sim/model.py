@@ -54,9 +54,12 @@ class DailyRecord(mesa.DataCollector):
     a day, a fixed cost that showed in the profile of small districts)."""
 
     def collect(self, model) -> None:
+        today = model._today
+        if self.agent_reporters or self.agenttype_reporters or not today.keys() >= self.model_reporters.keys():
+            super().collect(model)  # someone added reporters of their own: Mesa's way for all
+            return
         if hasattr(self, "_collection_steps"):
             self._collection_steps.append(model.time)
-        today = model._today
         for var, values in self.model_vars.items():
             values.append(today[var])
 

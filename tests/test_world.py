@@ -336,3 +336,17 @@ def test_model_world_does_not_depend_on_the_run_seed():
     b = GridModel(sc, seed=2).world
     assert_same_world(a, b)
     assert a.n_grids == 50 and a.n_communities == 7  # 6 × 8 grids + 2 dedicated grids
+
+
+def test_daily_record_is_a_mesa_collector_that_takes_reporters_of_ones_own():
+    """The daily record appends its own numbers without Mesa's deep copies, and still runs a
+    reporter a user adds the Mesa way (alongside the built-in columns)."""
+    sc = load_scenario(REPO / "scenarios" / "baseline.yaml")
+    plain = GridModel(sc).run(6).datacollector.get_model_vars_dataframe()
+    m = GridModel(sc)
+    m.datacollector.model_reporters["staff"] = lambda model: len(model.staff.agents)
+    m.datacollector.model_vars["staff"] = []
+    own = m.run(6).datacollector.get_model_vars_dataframe()
+    assert len(own) == 6 and own["staff"].iloc[-1] == len(m.staff.agents) >= 50
+    assert own.drop(columns="staff").equals(plain)
+    assert plain["day"].tolist() == [1, 2, 3, 4, 5, 6]
