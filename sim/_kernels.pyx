@@ -1,13 +1,13 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
-"""Compiled daily kernels: one pass over the day's new incidents (surfacing) and one over
-the day's workers (hour accounts), in place of some sixty small numpy calls each.
+"""Compiled daily kernels: a pass over the day's new incidents (arrivals, surfacing) or over
+the day's workers (hour accounts, the turnover screen), in place of tens of small numpy calls.
 
-Each kernel does exactly the arithmetic of its numpy reference — ``Surfacing.plan`` in
-``sim/surfacing.py`` and ``WorkDay.end_day`` in ``sim/workday.py`` — operation for
-operation, so a run gives bit-identical tables either way (tests/test_kernels.py; set
-``GRIDSIM_PURE=1`` to run the reference). The day's visit and record draws call numpy's
-own C distributions (``numpy.random.c_distributions``) on the stream's bit generator, one
-value after another as ``Generator.poisson``/``binomial`` do, so they draw the same numbers.
+Each kernel does exactly the arithmetic of its numpy reference — ``ArrivalProcess.day``,
+``Surfacing.plan``, ``WorkDay.end_day``, ``Turnover._quiet_day`` and ``sim.shifts.Roster`` —
+operation for operation, so a run gives bit-identical tables either way (tests/test_kernels.py; set
+``GRIDSIM_PURE=1`` to run the reference). Their random draws call numpy's own C
+distributions (``numpy.random.c_distributions``) on the stream's bit generator, one value
+after another as the ``Generator`` calls they replace do, so they draw the same numbers.
 Built at install time (setup.py); where it cannot be built the reference runs.
 """
 

@@ -162,8 +162,9 @@ class WorkDay:
 
     def _end_day_compiled(self, s: np.ndarray, working: np.ndarray, team_need: np.ndarray, n_grids: int,
                           t0: float, now: float) -> dict[str, np.ndarray]:
-        """``end_day`` with its arithmetic in two compiled passes (``sim._kernels``): the same
-        operations in the same order, so the same accounts to the last bit."""
+        """``end_day`` in three compiled passes (``sim._kernels``: read the hour fields, close the
+        accounts, draw visits and records and add up): the same operations and draws in the
+        same order, so the same accounts to the last bit."""
         st, k = self.staff, compiled.kernels
         hours = np.empty((len(_HOUR_FIELDS), len(s)))
         k.hour_fields(st.agents, s, hours)
