@@ -13,13 +13,15 @@ from setuptools import Extension, setup
 
 NUMPY_RANDOM_LIB = str(Path(np.get_include()).parent.parent / "random" / "lib")
 
-setup(
-    ext_modules=cythonize(
-        [Extension("sim._kernels", ["sim/_kernels.pyx"],
-                   include_dirs=[np.get_include()], library_dirs=[NUMPY_RANDOM_LIB], libraries=["npyrandom", "m"],
-                   define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-                   # no fused multiply-add: the kernels must round exactly as numpy does
-                   extra_compile_args=["-O2", "-ffp-contract=off"], optional=True)],
-        language_level=3,
-    )
+extensions = cythonize(
+    [Extension("sim._kernels", ["sim/_kernels.pyx"],
+               include_dirs=[np.get_include()], library_dirs=[NUMPY_RANDOM_LIB], libraries=["npyrandom", "m"],
+               define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+               # no fused multiply-add: the kernels must round exactly as numpy does
+               extra_compile_args=["-O2", "-ffp-contract=off"])],
+    language_level=3,
 )
+for ext in extensions:
+    ext.optional = True  # a failed compile warns and installs without it (cythonize drops the flag)
+
+setup(ext_modules=extensions)
