@@ -133,7 +133,7 @@ class Turnover:
             return False
         s = h[posts]
         uu = u[posts]
-        if self._quiet_day(uu, st.overload[s], st.unfairness[s]):
+        if k is None and self._quiet_day(uu, st.overload[s], st.unfairness[s]):  # (the kernel screened already)
             return False
         hazard = sp.resign_per_year * np.exp(sp.resign_overload * st.overload[s] + sp.resign_unfairness * st.unfairness[s])
         retire = uu[:, 0] < sp.retire_per_year / 365.0
