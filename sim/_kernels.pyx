@@ -30,12 +30,6 @@ cdef class Roster:
     """A weekly duty pattern (``sim.shifts.Roster``): hours on duty and the next duty time,
     scalar as ``next_on``/``on_hours`` and element-wise as ``next_on_array`` round them."""
 
-    cdef bint always
-    cdef const double[:] starts
-    cdef const double[:] ends
-    cdef Py_ssize_t k
-    cdef double hours_per_week
-
     def __init__(self, roster):
         self.always = roster.always
         self.starts = roster._starts.astype("float64")
@@ -83,12 +77,27 @@ cdef class Roster:
                 return t if w >= self.starts[j] else base + self.starts[j]
         return base + WEEK + self.starts[0]
 
+    cpdef bint is_on(self, double t):
+        """``sim.shifts.Roster.is_on``: inside one of the week's duty intervals (they are disjoint)."""
+        cdef double w
+        cdef Py_ssize_t j
+        if self.always:
+            return True
+        w = fmod(t, WEEK)  # t >= 0: Python's t % WEEK
+        for j in range(self.k):
+            if self.starts[j] <= w:
+                if w < self.ends[j]:
+                    return True
+            else:
+                return False
+        return False
+
     def next_on_many(self, const double[:] t):
         """The rule over an array (for tests against the reference)."""
         out = [self.next_on_v(t[i]) for i in range(t.shape[0])]
         return out
 
-    cdef inline double next_on_v(self, double t) noexcept nogil:
+    cdef double next_on_v(self, double t) noexcept nogil:
         cdef double base, w, start
         cdef Py_ssize_t lo, hi, mid
         if self.always:

@@ -1,8 +1,10 @@
-"""Which implementation of the daily kernels runs: the compiled one (``sim._kernels``,
-built at install) or the numpy reference in the domain modules.
+"""Which implementation runs: the compiled one, built at install, or the reference in the
+domain modules. Both give bit-identical results.
 
-``kernels`` is the compiled module, or ``None`` where it was not built or where
-``GRIDSIM_PURE=1`` asks for the reference. Both give bit-identical results.
+``kernels`` is the compiled daily kernels (``sim._kernels``; reference: numpy in the domain
+modules) and ``core`` the compiled event core (``sim._core``: calendar, desks, workflow;
+reference: ``sim.clock``, ``sim.handling``, ``sim.workflow``); each is ``None`` where it was
+not built or where ``GRIDSIM_PURE=1`` asks for the reference.
 """
 
 from __future__ import annotations
@@ -10,8 +12,23 @@ from __future__ import annotations
 import os
 
 kernels = None
+core = None
 if os.environ.get("GRIDSIM_PURE", "") not in ("1", "true", "yes"):
     try:
         from . import _kernels as kernels
     except (ImportError, ValueError):  # not built (no C compiler), or built for another numpy
         kernels = None
+    if kernels is not None:
+        try:
+            from . import _core as core
+        except (ImportError, ValueError):
+            core = None
+
+
+def event_core() -> tuple:
+    """The event core's classes (Clock, Timetable, Team, Meeting, Referral, Workflow): compiled
+    where built, else the reference modules. Read when a model is built, so a test can switch."""
+    if core is not None:
+        return core.Clock, core.Timetable, core.Team, core.Meeting, core.Referral, core.Workflow
+    from . import clock, handling, workflow
+    return clock.Clock, clock.Timetable, handling.Team, handling.Meeting, handling.Referral, workflow.Workflow

@@ -15,14 +15,12 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from . import __version__
+from . import __version__, compiled
 from .arrivals import ArrivalProcess
 from .campaigns import Campaigns
-from .clock import Clock, Timetable
 from .config import ACTIVITIES, Scenario, Shift
 from .effort import Effort
 from .escalation import POLICIES
-from .handling import Meeting, Referral, Team
 from .incidents import IncidentLog, State
 from .register import Register
 from .residents import Households, ResidentState
@@ -35,7 +33,6 @@ from .streams import spawn_streams
 from .surfacing import Surfacing
 from .turnover import Turnover
 from .workday import WorkDay
-from .workflow import Workflow
 from .workforce import BeatPolice, Department, GridWorker, Leader
 from .world import build_world
 
@@ -85,6 +82,8 @@ class GridModel(mesa.Model):
         self.day = 0
         self._open = None  # (working, rate multipliers, incidents) of a day opened and not yet closed
         self.streams = spawn_streams(seed)
+        # the event core: compiled (sim._core) where built, else sim.clock / handling / workflow
+        Clock, self._Timetable, self._Team, self._Meeting, self._Referral, Workflow = compiled.event_core()
         self.clock = Clock()
         self.world = build_world(config)
         self.space = Network(self.world.graph, layout=None, random=self.random)
@@ -119,7 +118,7 @@ class GridModel(mesa.Model):
         self.workflow = Workflow(self)
         for desk in self.desks_by_id:
             desk.wf = self.workflow
-        self.surfacings = Timetable(self.clock, self.workflow.accept)  # planned acceptances, by day
+        self.surfacings = self._Timetable(self.clock, self.workflow.accept)  # planned acceptances, by day
         self.arrivals = ArrivalProcess(config, self.world, self.residents.first, self.streams["arrivals"])
         self.surfacing = Surfacing(config, self)
         self.risk = RiskGrader(config.risk, self.world)
@@ -174,20 +173,20 @@ class GridModel(mesa.Model):
                 ident = len(self.desks_by_id)
                 limit = lv.time_limit_hours if k < n_levels - 1 else None
                 if k == 0:  # grid teams: members are hired below, once the desks exist
-                    desk = Team(self.clock, ident, k, k, u, name, [], limit, on_call=st.on_call)
+                    desk = self._Team(self.clock, ident, k, k, u, name, [], limit, on_call=st.on_call)
                 elif lv.discipline == "team":
                     roster = self._roster(lv.shift)
                     members = [Leader(self, cell, roster, lv.role) for _ in range(lv.servers)]
-                    desk = Team(self.clock, ident, k, k, u, name, members, limit)
+                    desk = self._Team(self.clock, ident, k, k, u, name, members, limit)
                 elif lv.discipline == "meeting":
                     chair = Leader(self, cell, self._roster(lv.shift), lv.role)
-                    desk = Meeting(self.clock, ident, k, k, u, name, chair, lv.meeting_weekday, lv.meeting_hour)
+                    desk = self._Meeting(self.clock, ident, k, k, u, name, chair, lv.meeting_weekday, lv.meeting_hour)
                 else:
                     agent = Department(self, cell, Roster(_ALWAYS), lv.role)
                     resp = lv.response_hours
                     if sc.escalation.whistle and lv.whistle_response_hours is not None:
                         resp = lv.whistle_response_hours  # 街道吹哨、部门报到
-                    desk = Referral(self.clock, ident, k, k, u, name, agent, resp)
+                    desk = self._Referral(self.clock, ident, k, k, u, name, agent, resp)
                 row.append(desk)
                 self.desks_by_id.append(desk)
             self.desks.append(row)
@@ -204,7 +203,7 @@ class GridModel(mesa.Model):
             cell = self.space[int(np.flatnonzero(w.grid_beat == b)[0])]
             officers = [BeatPolice(self, cell, always, b) for _ in range(pol.officers_per_beat)]
             self.police += officers
-            desk = Team(self.clock, len(self.desks_by_id), 0, rank, b, f"police:{b}", officers, None,
+            desk = self._Team(self.clock, len(self.desks_by_id), 0, rank, b, f"police:{b}", officers, None,
                         pol.handling_multiplier)
             self.police_desks.append(desk)
             self.desks_by_id.append(desk)
@@ -217,7 +216,7 @@ class GridModel(mesa.Model):
                 self.property_desks.append(None)
                 continue
             agent = Department(self, self.space[w.community_node(c)], always, "property_manager")
-            desk = Referral(self.clock, len(self.desks_by_id), 0, n_levels - 1, c, f"property:{c}", agent,
+            desk = self._Referral(self.clock, len(self.desks_by_id), 0, n_levels - 1, c, f"property:{c}", agent,
                             t.property_response_hours)
             self.property_desks.append(desk)
             self.desks_by_id.append(desk)

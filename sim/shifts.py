@@ -7,6 +7,7 @@ from bisect import bisect_right
 
 import numpy as np
 
+from . import compiled
 from .config import Shift
 
 WEEK = 168.0
@@ -15,7 +16,7 @@ WEEK = 168.0
 class Roster:
     """A weekly on-duty pattern; answers "on duty now?" and "when next on duty?"."""
 
-    __slots__ = ("always", "intervals", "_starts", "_ends", "_a", "_b", "hours_per_week")
+    __slots__ = ("always", "intervals", "_starts", "_ends", "_a", "_b", "hours_per_week", "twin")
 
     def __init__(self, shift: Shift):
         self.always = shift.always
@@ -30,6 +31,8 @@ class Roster:
         self._a = [a for a, _ in self.intervals]  # as lists, for bisect on the hot path
         self._b = [b for _, b in self.intervals]
         self.hours_per_week = float(sum(b - a for a, b in self.intervals))
+        # the compiled twin the compiled desks ask (same answers; None where nothing was compiled)
+        self.twin = compiled.kernels.Roster(self) if compiled.kernels is not None else None
 
     def is_on(self, t: float) -> bool:
         if self.always:

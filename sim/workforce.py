@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from mesa.discrete_space import CellAgent
 
+from . import compiled
 from .shifts import Roster
 
 ROLES = ("grid_worker", "part_time", "political_legal", "informant", "police", "grid_leader",
@@ -19,13 +20,19 @@ GRID_ROLES = frozenset(ROLES.index(r) for r in ("grid_worker", "part_time", "pol
 ROLE_CODE = {r: i for i, r in enumerate(ROLES)}
 
 
-class Worker(CellAgent):
+# Where the event core is compiled, the fields desks touch on every case are C slots of this
+# base (sim._core.WorkerState); to Python they are ordinary attributes either way.
+_State = compiled.core.WorkerState if compiled.core is not None else object
+
+
+class Worker(CellAgent, _State):
     """Anyone who handles cases; tracks what they are doing and how long they were busy."""
 
     role = "worker"
 
     def __init__(self, model, cell, roster: Roster, role: str | None = None):
         super().__init__(model)
+        self.uid = self.unique_id  # (a C slot where compiled: the workflow records who resolved a case)
         self.cell = cell
         self.roster = roster
         if role is not None:

@@ -1,5 +1,6 @@
-"""The compiled daily kernels (sim/_kernels.pyx) against their numpy reference: a run gives
-bit-identical tables either way, and the next-on-duty rule agrees time by time."""
+"""The compiled daily kernels (sim/_kernels.pyx) and event core (sim/_core.pyx) against their
+reference (numpy in the domain modules; sim.clock, sim.handling, sim.workflow): a run gives
+bit-identical tables either way, and the duty rules agree time by time."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sim.shifts import Roster
 
 REPO = Path(__file__).resolve().parents[1]
 KERNELS = sim.compiled.kernels
+CORE = sim.compiled.core
 needs_kernels = pytest.mark.skipif(KERNELS is None, reason="sim._kernels was not built (no C compiler at install)")
 
 _spec = importlib.util.spec_from_file_location("fingerprint", REPO / "benchmarks" / "fingerprint.py")
@@ -32,16 +34,19 @@ def test_the_compiled_kernels_are_built_where_required():
     """CI sets GRIDSIM_REQUIRE_COMPILED=1: there the compiled path must be what the tests run."""
     if os.environ.get("GRIDSIM_REQUIRE_COMPILED") == "1":
         assert KERNELS is not None, "sim._kernels is missing: the package was installed without its extension"
+        assert CORE is not None, "sim._core is missing: the package was installed without its extension"
     else:
         pytest.skip("GRIDSIM_REQUIRE_COMPILED not set")
 
 
-def _both(sc, days: int, monkeypatch) -> tuple[str, str]:
-    fast = fp.fingerprint(GridModel(sc).run(days))
-    monkeypatch.setattr(sim.compiled, "kernels", None)
-    pure = fp.fingerprint(GridModel(sc).run(days))
-    monkeypatch.setattr(sim.compiled, "kernels", KERNELS)
-    return fast, pure
+def _pure(sc, days: int) -> str:
+    """Fingerprint of a run on the reference: no compiled kernels, no compiled event core."""
+    saved = sim.compiled.kernels, sim.compiled.core
+    sim.compiled.kernels = sim.compiled.core = None
+    try:
+        return fp.fingerprint(GridModel(sc).run(days))
+    finally:
+        sim.compiled.kernels, sim.compiled.core = saved
 
 
 @needs_kernels
@@ -49,12 +54,26 @@ def _both(sc, days: int, monkeypatch) -> tuple[str, str]:
     ("baseline.yaml", 60, []),
     ("jianye.yaml", 45, ["staffing.part_time=0", "staffing.volunteers=0", "turnover.resign_per_year=0.5",
                          "turnover.refill=borrow"]),
-    ("laocheng.yaml", 30, []),
+    ("jianye.yaml", 60, ["turnover.resign_per_year=0.6", "turnover.refill=wait", "turnover.cover=community"]),
+    ("laocheng.yaml", 30, []),  # the weekly meeting (a Meeting desk)
+    ("xuanwu.yaml", 8, []),  # direct dispatch, property managers (Referral desks), police fusion
+    ("yanjiang.yaml", 30, ["escalation.policy=stepwise", "staffing.on_call=false"]),
     ("validation/mmc.yaml", 60, []),
 ])
-def test_compiled_and_reference_runs_are_identical(scenario, days, overrides, monkeypatch):
-    fast, pure = _both(load_scenario(REPO / "scenarios" / scenario, overrides), days, monkeypatch)
-    assert fast == pure
+def test_compiled_and_reference_runs_are_identical(scenario, days, overrides):
+    sc = load_scenario(REPO / "scenarios" / scenario, overrides)
+    assert fp.fingerprint(GridModel(sc).run(days)) == _pure(sc, days)
+
+
+@needs_kernels
+def test_the_compiled_core_runs_where_built():
+    """The model picks the compiled calendar, desks and workflow when they were built."""
+    if CORE is None:
+        pytest.skip("sim._core was not built")
+    m = GridModel(load_scenario(REPO / "scenarios" / "baseline.yaml"))
+    assert isinstance(m.clock, CORE.Clock) and isinstance(m.workflow, CORE.Workflow)
+    assert all(isinstance(d, (CORE.Team, CORE.Meeting, CORE.Referral)) for d in m.desks_by_id)
+    assert isinstance(m.grid_workers[0], CORE.WorkerState)
 
 
 @needs_kernels
@@ -73,13 +92,8 @@ def test_compiled_equals_reference_over_random_settings(seed, overhead, always, 
     if seasons:
         over += ["arrivals.monthly_profile=[0.5, 0.7, 1.0, 1.2, 1.5, 1.3, 1.1, 1.0, 0.9, 0.8, 0.7, 0.6]"]
     sc = load_scenario(REPO / "scenarios" / "baseline.yaml", over)
-    fast = fp.fingerprint(GridModel(sc).run(40 if seasons else 20))
-    sim.compiled.kernels = None
-    try:
-        pure = fp.fingerprint(GridModel(sc).run(40 if seasons else 20))
-    finally:
-        sim.compiled.kernels = KERNELS
-    assert fast == pure
+    days = 40 if seasons else 20
+    assert fp.fingerprint(GridModel(sc).run(days)) == _pure(sc, days)
 
 
 @needs_kernels
@@ -93,6 +107,7 @@ def test_compiled_duty_rules_equal_the_reference(weekdays, start, length, always
     assert np.array_equal(np.array(k.next_on_many(ts)), r.next_on_array(ts))
     finite = [x for x in t if np.isfinite(x)]
     assert [k.next_on(x) for x in finite] == [r.next_on(x) for x in finite]
+    assert [k.is_on(x) for x in finite] == [r.is_on(x) for x in finite]
     for x in finite:  # a day from midnight, and an odd window spanning weeks
         day = 24.0 * (x // 24.0)
         assert k.on_hours(day, day + 24.0) == r.on_hours(day, day + 24.0)
@@ -101,9 +116,11 @@ def test_compiled_duty_rules_equal_the_reference(weekdays, start, length, always
 
 
 def test_gridsim_pure_runs_the_reference():
-    out = subprocess.run([sys.executable, "-c", "import sim.compiled as c; print(c.kernels is None)"],
+    code = ("import sim.compiled as c; from sim.workforce import Worker; "
+            "print(c.kernels is None, c.core is None, Worker.__mro__[-2].__name__)")
+    out = subprocess.run([sys.executable, "-c", code],
                          env={**os.environ, "GRIDSIM_PURE": "1"}, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "True"
+    assert out.stdout.split() == ["True", "True", "BasicMovement"]  # workers keep their fields in Python
 
 
 @given(weekdays=st.lists(st.integers(0, 6), unique=True, max_size=7), start=st.floats(0, 23.5),
