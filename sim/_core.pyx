@@ -133,6 +133,19 @@ cdef class WorkerState:
         self.duty = r.twin if r is not None and r.twin is not None else (None if r is None else _kernels.Roster(r))
 
 
+def hour_fields(list agents, const long long[:] slots, double[:, :] out):
+    """``sim._kernels.hour_fields`` read off the workers' C slots (every midnight, every worker)."""
+    cdef Py_ssize_t i
+    cdef WorkerState a
+    for i in range(slots.shape[0]):
+        a = <WorkerState?>agents[slots[i]]
+        out[0, i] = a.busy_hours
+        out[1, i] = a.busy_since
+        out[2, i] = a.current
+        out[3, i] = a.block_hours
+        out[4, i] = a.free_at
+
+
 # ------------------------------------------------------------------------ the calendar
 
 cdef class Clock:
@@ -931,7 +944,8 @@ cdef class Workflow:
     cdef array.array a_level, a_work, a_u_solve, a_u_visit, a_visits_failed, a_outcome, a_grid, a_escalations
     cdef array.array a_t_escalated, a_t_resolved, a_resolver, a_handler, a_depth, a_household, a_t_feedback
     cdef array.array a_reopens, a_u_feedback, a_u_reopen, a_satisfied, a_t_reopened, a_t_closed, a_entry
-    cdef array.array a_trust, a_awareness
+    cdef array.array a_trust, a_awareness, a_satisfaction, a_feedbacks, a_sat_sum, a_sat_n
+    cdef double weight
 
     def __init__(self, model):
         from .workforce import GRID_ROLES
@@ -994,6 +1008,8 @@ cdef class Workflow:
         self.trust_gain, self.trust_loss, self.aware_gain = r.trust_gain, r.trust_loss, r.awareness_gain_on_contact
         res = self.residents = model.residents
         self.a_trust, self.a_awareness = res._trust, res._awareness
+        self.a_satisfaction, self.a_feedbacks = res._satisfaction, res.feedbacks
+        self.a_sat_sum, self.a_sat_n, self.weight = res._sat_sum, res._sat_n, res.weight
         self.a_state, self.a_desk, self.a_t_join, self.a_t_handling = log.state, log.desk, log.t_join, log.t_handling
         self.a_t_surfaced, self.a_t_accepted, self.a_category = log.t_surfaced, log.t_accepted, log.category
         self.a_severity, self.a_level, self.a_work, self.a_u_solve = log.severity, log.level, log.work, log.u_solve
@@ -1131,6 +1147,21 @@ cdef class Workflow:
             aw[h] += self.aware_gain * (1.0 - aw[h])
         self.feedbacks_due.push(i)
 
+    cdef inline void record_feedback(self, long long h, bint satisfied) noexcept:
+        """``ResidentState.record_feedback``: the household's satisfaction moves toward the outcome."""
+        cdef double* s = D(self.a_satisfaction)
+        cdef double* total = D(self.a_sat_sum)
+        cdef long long* seen = Q(self.a_feedbacks)
+        cdef double old = s[h]
+        cdef double new = old + self.weight * ((1.0 if satisfied else 0.0) - old)
+        s[h] = new
+        if seen[h]:
+            total[0] += new - old
+        else:
+            Q(self.a_sat_n)[0] += 1
+            total[0] += new
+        seen[h] += 1
+
     cdef int feedback(self, long long i) except -1:
         cdef double now = self.clock.now
         cdef long long h = Q(self.a_household)[i]
@@ -1153,7 +1184,7 @@ cdef class Workflow:
             trust[h] += self.trust_gain * (1.0 - trust[h])
         else:
             trust[h] -= self.trust_loss * trust[h]
-        self.residents.record_feedback(h, satisfied)
+        self.record_feedback(h, satisfied)
         if not satisfied and Q(self.a_reopens)[i] < self.max_reopens:
             u = D(self.a_u_reopen)[i] if first else self.rng.next_double(self.rng.state)
             if u < self.p_reopen:

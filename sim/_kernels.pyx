@@ -11,6 +11,8 @@ after another as the ``Generator`` calls they replace do, so they draw the same 
 Built at install time (setup.py); where it cannot be built the reference runs.
 """
 
+cimport numpy as cnp
+from cpython cimport array
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
 from libc.math cimport INFINITY, NAN, exp, floor, fmod, isfinite
 from libc.string cimport memset
@@ -18,6 +20,8 @@ from numpy.random cimport bitgen_t
 from numpy.random.c_distributions cimport binomial_t, random_binomial, random_poisson, random_standard_uniform_fill
 
 import numpy as np
+
+cnp.import_array()
 
 cdef double WEEK = 168.0
 cdef enum:
@@ -271,6 +275,39 @@ def hour_fields(list agents, const long long[:] slots, double[:, :] out):
         out[2, i] = a.current
         out[3, i] = a.block_hours
         out[4, i] = a.free_at
+
+
+def extend_columns(list columns, dict values, Py_ssize_t k):
+    """``IncidentLog.extend``'s appends in one pass: each ``(column, name, numpy type, default)``
+    gets the caller's array ``values[name]`` or ``k`` copies of its default."""
+    cdef array.array a
+    cdef cnp.ndarray v
+    cdef Py_ssize_t n0, j
+    cdef double fd
+    cdef long long fi
+    cdef int want
+    for a, name, dtype, fill in columns:
+        got = values.get(name)
+        n0 = len(a)
+        if got is None:
+            if fill is None:
+                raise KeyError(f"IncidentLog.extend: the draws {name!r} are missing")
+            array.resize_smart(a, n0 + k)
+            if a.ob_descr.typecode == b'd':
+                fd = fill
+                for j in range(k):
+                    a.data.as_doubles[n0 + j] = fd
+            else:
+                fi = fill
+                for j in range(k):
+                    a.data.as_longlongs[n0 + j] = fi
+            continue
+        want = cnp.NPY_FLOAT64 if a.ob_descr.typecode == b'd' else cnp.NPY_INT64
+        if (not isinstance(got, np.ndarray) or cnp.PyArray_TYPE(<cnp.ndarray>got) != want
+                or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>got)):
+            got = np.ascontiguousarray(got, dtype=dtype)
+        v = <cnp.ndarray>got
+        array.extend_buffer(a, <char*>cnp.PyArray_DATA(v), cnp.PyArray_SIZE(v))
 
 
 cdef bitgen_t *_bitgen(rng) except NULL:

@@ -14,6 +14,8 @@ from enum import IntEnum
 import numpy as np
 import pandas as pd
 
+from . import compiled
+
 
 class State(IntEnum):
     """Workflow states (a case moves forward; ``REOPENED`` sends it back to WAITING)."""
@@ -80,6 +82,11 @@ class IncidentLog:
     def extend(self, **cols: np.ndarray) -> range:
         """Append a day's new incidents; unspecified columns get their defaults."""
         k = len(cols["category"])
+        if compiled.kernels is not None:  # the same appends, in one compiled pass
+            compiled.kernels.extend_columns(self._appends(), cols, k)
+            start = self.n
+            self.n += k
+            return range(start, self.n)
         blank: dict = {}  # a default column's bytes, made once per default value and type
         for a, name, dtype, fill in self._appends():
             v = cols.get(name)

@@ -39,8 +39,10 @@ class ResidentState:
         self._satisfaction = array("d", np.full(n, spec.satisfaction_base).tobytes())
         self.feedbacks = array("q", bytes(8 * n))
         self.weight = spec.satisfaction_weight
-        self._sat_sum = 0.0  # running sum / count over households with any feedback
-        self._sat_n = 0
+        # running sum and count over households with any feedback (one-element columns, so the
+        # compiled workflow updates them in place as record_feedback does)
+        self._sat_sum = array("d", [0.0])
+        self._sat_n = array("q", [0])
         # numpy views over the same memory, for vectorised reads
         self.awareness = np.frombuffer(self._awareness)
         self.trust = np.frombuffer(self._trust)
@@ -53,15 +55,15 @@ class ResidentState:
         new = old + self.weight * ((1.0 if satisfied else 0.0) - old)
         s[h] = new
         if self.feedbacks[h]:
-            self._sat_sum += new - old
+            self._sat_sum[0] += new - old
         else:
-            self._sat_n += 1
-            self._sat_sum += new
+            self._sat_n[0] += 1
+            self._sat_sum[0] += new
         self.feedbacks[h] += 1
 
     def mean_satisfaction(self) -> float:
         """Mean satisfaction over households that have given feedback at least once."""
-        return self._sat_sum / self._sat_n if self._sat_n else float("nan")
+        return self._sat_sum[0] / self._sat_n[0] if self._sat_n[0] else float("nan")
 
 
 class Households(Sequence):

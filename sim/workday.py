@@ -167,7 +167,7 @@ class WorkDay:
         same order, so the same accounts to the last bit."""
         st, k = self.staff, compiled.kernels
         hours = np.empty((len(_HOUR_FIELDS), len(s)))
-        k.hour_fields(st.agents, s, hours)
+        (compiled.core or k).hour_fields(st.agents, s, hours)  # the core reads workers' C slots
         rostered = np.array([r.on_hours(t0, now) for r in self.rosters])
         rows = np.empty((len(HOURS) + len(TALLIES), len(s)))
         k.hour_accounts(s, working, self.on_buf, now, *hours, self.busy_mark, self.block_mark, st.kind, rostered,
