@@ -199,8 +199,9 @@ class GridModel(mesa.Model):
         always = Roster(_ALWAYS)
         self.police_desks = []
         self.police: list[BeatPolice] = []
+        first_grid = np.unique(w.grid_beat, return_index=True)[1]  # a beat's first grid (every beat has one)
         for b in range(w.n_beats):
-            cell = self.space[int(np.flatnonzero(w.grid_beat == b)[0])]
+            cell = self.space[int(first_grid[b])]
             officers = [BeatPolice(self, cell, always, b) for _ in range(pol.officers_per_beat)]
             self.police += officers
             desk = self._Team(self.clock, len(self.desks_by_id), 0, rank, b, f"police:{b}", officers, None,

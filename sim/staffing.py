@@ -88,7 +88,8 @@ def plan_staffing(sc: Scenario, world) -> Plan:
                 post_team += [t] * n
                 post_grid += [g] * n
                 post_kind += [KIND_CODE[kind]] * n
-    empty = [t for t in range(len(team_grids)) if t not in set(post_team)]
+    staffed = set(post_team)
+    empty = [t for t in range(len(team_grids)) if t not in staffed]
     if empty:
         g = team_grids[empty[0]][0]
         raise ScenarioError(f"staffing: grid {world.grid_names[g]} has nobody to take its cases "
