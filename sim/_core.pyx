@@ -378,16 +378,21 @@ cdef class DelayLine:
 
 
 cdef class Timetable:
-    """``sim.clock.Timetable``: a day's planned surfacings, fed to the clock in time order."""
+    """``sim.clock.Timetable``: a day's planned surfacings, fed to the clock in time order.
+
+    Plans are filed into their period unsorted, in planning order, and each period is sorted
+    once (stably) when it opens. The reference sorts each plan first; both sorts being stable,
+    events at equal times come out in the same order either way (plan by plan, then as given).
+    """
 
     cdef Clock clock
     cdef object callback
     cdef Workflow wf  # set when the callback is the compiled Workflow.accept: called in C
     cdef public double period
-    cdef object _buckets
-    cdef object _times_arr, _args_arr
-    cdef double[::1] _times
-    cdef long long[::1] _args
+    cdef dict _buckets  # period -> (array of times, array of args), in planning order
+    cdef array.array _t, _a  # the open period's
+    cdef object _order_arr
+    cdef long long[::1] _order
     cdef Py_ssize_t _pos, _n
 
     def __init__(self, Clock clock, callback, double period=24.0):
@@ -396,39 +401,52 @@ cdef class Timetable:
         owner = getattr(callback, "__self__", None)
         self.wf = owner if isinstance(owner, Workflow) and callback.__name__ == "accept" else None
         self.period = period
-        self._buckets = defaultdict(list)
+        self._buckets = {}
         self._pos = self._n = 0
 
-    @cython.wraparound(True)
     def plan(self, times, args):
         """``callback(arg)`` at each finite ``time`` (never before the current period)."""
+        cdef double[::1] tv
+        cdef long long[::1] av, pv
+        cdef Py_ssize_t i, n
+        cdef long long k, last = -1
+        cdef array.array bt = None, ba = None
+        times = np.ascontiguousarray(times, dtype=np.float64)
+        args = np.ascontiguousarray(args, dtype=np.int64)
         keep = np.isfinite(times)
-        times, args = times[keep], args[keep]
-        if not len(times):
+        if not keep.all():
+            times, args = times[keep], args[keep]
+        n = len(times)
+        if not n:
             return
-        order = np.argsort(times, kind="stable")
-        times, args = times[order], args[order]
-        period = np.minimum(times // self.period, 2.0**62).astype(np.int64)
-        bounds = [0, *(np.diff(period).nonzero()[0] + 1).tolist(), len(times)]
-        for lo, hi in zip(bounds[:-1], bounds[1:]):
-            self._buckets[int(period[lo])].append((times[lo:hi], args[lo:hi]))
+        period = np.minimum(times // self.period, 2.0**62).astype(np.int64)  # the reference's periods
+        tv, av, pv = times, args, period
+        for i in range(n):
+            k = pv[i]
+            if bt is None or k != last:
+                part = self._buckets.get(k)
+                if part is None:
+                    part = self._buckets[k] = (array.array("d"), array.array("q"))
+                bt, ba = part
+                last = k
+            array.resize_smart(bt, len(bt) + 1)
+            bt.data.as_doubles[len(bt) - 1] = tv[i]
+            array.resize_smart(ba, len(ba) + 1)
+            ba.data.as_longlongs[len(ba) - 1] = av[i]
 
     def open(self, k):
         """Start feeding period ``k``'s events to the clock."""
         if self._pos < self._n:
             raise RuntimeError(f"period {k} opened before the previous one ran out")
-        parts = self._buckets.pop(k, None)
-        if not parts:
+        part = self._buckets.pop(k, None)
+        if part is None:
             self._pos = self._n = 0
             return
-        times = np.concatenate([p[0] for p in parts])
-        args = np.concatenate([p[1] for p in parts])
-        order = np.argsort(times, kind="stable")
-        self._times_arr = np.ascontiguousarray(times[order], dtype=np.float64)
-        self._args_arr = np.ascontiguousarray(args[order], dtype=np.int64)
-        self._times, self._args = self._times_arr, self._args_arr
-        self._pos, self._n = 0, len(times)
-        t = self._times[0]
+        self._t, self._a = part
+        self._order_arr = np.argsort(np.frombuffer(self._t, dtype=np.float64), kind="stable")
+        self._order = self._order_arr
+        self._pos, self._n = 0, len(self._t)
+        t = self._t.data.as_doubles[self._order[0]]
         if t < self.clock.now:
             raise ValueError(f"cannot schedule at {t} before now {self.clock.now}")
         self.clock.push(t, K_TABLE, self, None, 0)
@@ -436,16 +454,19 @@ cdef class Timetable:
     cdef int _fire(self) except -1:
         cdef Clock clock = self.clock
         cdef Py_ssize_t pos = self._pos, n = self._n
+        cdef double* times = self._t.data.as_doubles
+        cdef long long* args = self._a.data.as_longlongs
+        cdef long long[::1] order = self._order
         cdef double due
         while True:
             if self.wf is not None:
-                self.wf.accept_c(self._args[pos])
+                self.wf.accept_c(args[order[pos]])
             else:
-                self.callback(self._args[pos])
+                self.callback(args[order[pos]])
             pos += 1
             if pos == n:
                 break
-            due = self._times[pos]
+            due = times[order[pos]]
             if due <= clock.now:
                 continue
             if clock.runs_first_c(due):
@@ -458,7 +479,7 @@ cdef class Timetable:
         return 0
 
     def __len__(self):
-        return self._n - self._pos + sum(len(p[0]) for b in self._buckets.values() for p in b)
+        return self._n - self._pos + sum(len(t) for t, _ in self._buckets.values())
 
 
 # ------------------------------------------------------------------------ desks

@@ -55,6 +55,8 @@ class WorkDay:
         self.visit_awareness, self.visit_trust = ef.visit_awareness_gain, ef.visit_trust_gain
         self.rosters = [model.kind_roster[k] for k in KINDS]  # a worker's roster follows their kind
         self.overhead_hours = np.array([ov.hours_per_day(7.0 if r.always else len(r.intervals)) for r in self.rosters])
+        # no kind of worker owes overhead: a day without a campaign schedules no block at all
+        self._no_overhead = not (np.where(self.overhead_kind[: len(self.rosters)], self.overhead_hours, 0.0) > 0).any()
         if compiled.kernels is not None:  # their compiled twins: the same hours, without the Python loops
             self.rosters = [compiled.kernels.Roster(r) for r in self.rosters]
         self.campaign_part = np.zeros(0)  # share of today's block that is campaign work
@@ -70,6 +72,9 @@ class WorkDay:
         (one calendar event per distinct start time; rosters follow the kind of worker)."""
         st = self.staff
         self._fit(st.cap)
+        if self._no_overhead and not campaign_hours > 0:  # (what the steps below come to then)
+            self.campaign_part[working] = 0.0
+            return
         t0 = 24.0 * d
         n_kinds = len(self.rosters)  # everything below is per kind of worker, then looked up
         start = np.array([r.next_on(t0) for r in self.rosters])
