@@ -5,7 +5,7 @@ Data flows one way: scenario file → validated config (:mod:`sim.config`) → w
 (:mod:`sim.tables`) → KPIs (:mod:`sim.kpis`).
 """
 
-__version__ = "0.2.2"
+__version__ = "0.3.0"
 
 from .config import Scenario, ScenarioError, load_scenario  # noqa: E402
 from .model import GridModel  # noqa: E402

@@ -15,7 +15,6 @@ escalation policy is tabulated once at the start. Docstrings of the reference ex
 cimport cython
 from cpython cimport array
 from cpython.pycapsule cimport PyCapsule_GetPointer
-from cpython.ref cimport Py_INCREF, Py_XDECREF, PyObject
 from libc.math cimport INFINITY
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memmove
@@ -51,7 +50,7 @@ cdef enum:
 
 # what an event on the calendar does
 cdef enum:
-    K_CALL = 0  # a Python callback: o1(o2)
+    K_CALL = 0  # a Python callback and its argument (Clock._calls)
     K_FINISH = 1  # team o1: worker o2 finishes the case in hand
     K_WAKE = 2  # team o1 wakes (shift start, or the end of a block with a major case waiting)
     K_LINE = 3  # delay line o1 fires its head
@@ -72,8 +71,8 @@ cdef struct Event:
     long long seq
     long long a
     int kind
-    PyObject* o1
-    PyObject* o2
+    Py_ssize_t h1  # the actors it concerns (Clock.actors; -1: none)
+    Py_ssize_t h2
 
 
 cdef struct Entry:  # a case in a team's queue: (-severity, t_join, seq) orders it
@@ -105,7 +104,17 @@ cdef inline long long* Q(array.array a) noexcept:
 
 # ------------------------------------------------------------------------ workers
 
-cdef class WorkerState:
+cdef class _Actor:
+    """Anything an event on the calendar concerns. The calendar names it by its row in
+    ``Clock.actors`` (a list the garbage collector sees), not by a pointer it could not."""
+
+    cdef Py_ssize_t _h
+
+    def __cinit__(self, *args, **kwargs):
+        self._h = -1
+
+
+cdef class WorkerState(_Actor):
     """The fields desks read and write on every case, as C slots (``sim.workforce.Worker``
     inherits them; Python sees them as ordinary attributes)."""
 
@@ -156,6 +165,8 @@ cdef class Clock:
     cdef long long seq
     cdef Event* heap
     cdef Py_ssize_t n, cap
+    cdef readonly list actors  # what events concern, by handle
+    cdef dict _calls  # Python callbacks waiting on the calendar: seq -> (callback, arg)
 
     def __cinit__(self, double start=0.0):
         self.cap = 256
@@ -163,6 +174,8 @@ cdef class Clock:
         if self.heap == NULL:
             raise MemoryError()
         self.n = 0
+        self.actors = []
+        self._calls = {}
 
     def __init__(self, double start=0.0):
         self.now = start
@@ -170,14 +183,17 @@ cdef class Clock:
         self.events_run = 0
 
     def __dealloc__(self):
-        cdef Py_ssize_t j
-        if self.heap != NULL:
-            for j in range(self.n):
-                Py_XDECREF(self.heap[j].o1)
-                Py_XDECREF(self.heap[j].o2)
-            free(self.heap)
+        free(self.heap)
 
-    cdef int push(self, double t, int kind, object o1, object o2, long long a) except -1:
+    cdef inline Py_ssize_t handle(self, _Actor o) except -2:
+        if o is None:
+            return -1
+        if o._h < 0:
+            o._h = len(self.actors)
+            self.actors.append(o)
+        return o._h
+
+    cdef int push(self, double t, int kind, _Actor o1, _Actor o2, long long a) except -1:
         cdef Py_ssize_t j, parent
         cdef Event ev
         cdef Event* grown
@@ -187,10 +203,8 @@ cdef class Clock:
                 raise MemoryError()
             self.heap, self.cap = grown, 2 * self.cap
         ev.t, ev.seq, ev.a, ev.kind = t, self.seq, a, kind
+        ev.h1, ev.h2 = self.handle(o1), self.handle(o2)
         self.seq += 1
-        Py_INCREF(o1)
-        Py_INCREF(o2)
-        ev.o1, ev.o2 = <PyObject*>o1, <PyObject*>o2
         j = self.n
         self.n += 1
         while j > 0:
@@ -204,7 +218,7 @@ cdef class Clock:
         return 0
 
     cdef Event pop(self) noexcept:
-        """Remove the earliest event (the caller owns its two references)."""
+        """Remove the earliest event."""
         cdef Event top = self.heap[0]
         cdef Event last
         cdef Py_ssize_t j = 0, c, n
@@ -233,27 +247,25 @@ cdef class Clock:
         """Run ``callback(arg)`` at time ``t`` (never earlier than now)."""
         if t < self.now:
             raise ValueError(f"cannot schedule at {t} before now {self.now}")
-        self.push(t, K_CALL, callback, arg, 0)
+        self._calls[self.seq] = (callback, arg)
+        self.push(t, K_CALL, None, None, 0)
 
     def run_until(self, double until):
         """Run every event with time < ``until``; leave the clock at ``until`` (the cyclic
         garbage collector paused meanwhile, as in the reference)."""
         cdef Event ev
         cdef long long k = 0
-        cdef object o1, o2
+        cdef object o1
         self.until = until
         collecting = gc.isenabled()
         gc.disable()
         try:
             while self.n and self.heap[0].t < until:
                 ev = self.pop()
-                o1 = <object>ev.o1  # our own references: released even if the event raises
-                o2 = <object>ev.o2
-                Py_XDECREF(ev.o1)
-                Py_XDECREF(ev.o2)
                 self.now = ev.t
+                o1 = self.actors[ev.h1] if ev.h1 >= 0 else None
                 if ev.kind == K_FINISH:
-                    (<Team>o1)._finish(<WorkerState>o2)
+                    (<Team>o1)._finish(<WorkerState>self.actors[ev.h2])
                 elif ev.kind == K_LINE:
                     (<DelayLine>o1)._fire()
                 elif ev.kind == K_TABLE:
@@ -265,7 +277,8 @@ cdef class Clock:
                 elif ev.kind == K_MEET:
                     (<Meeting>o1)._meet()
                 else:
-                    o1(o2)
+                    callback, arg = self._calls.pop(ev.seq)
+                    callback(arg)
                 k += 1
         finally:
             if collecting:
@@ -284,7 +297,7 @@ cdef class Clock:
         return self.n
 
 
-cdef class DelayLine:
+cdef class DelayLine(_Actor):
     """``sim.clock.DelayLine`` for incident ids: a ring of (due, case), one event for its head."""
 
     cdef Clock clock
@@ -377,7 +390,7 @@ cdef class DelayLine:
         return self.tail - self.head
 
 
-cdef class Timetable:
+cdef class Timetable(_Actor):
     """``sim.clock.Timetable``: a day's planned surfacings, fed to the clock in time order.
 
     Plans are filed into their period unsorted, in planning order, and each period is sorted
@@ -484,7 +497,7 @@ cdef class Timetable:
 
 # ------------------------------------------------------------------------ desks
 
-cdef class Desk:
+cdef class Desk(_Actor):
     """``sim.handling.Desk``."""
 
     cdef public Workflow wf

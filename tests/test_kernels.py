@@ -4,10 +4,12 @@ bit-identical tables either way, and the duty rules agree time by time."""
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import os
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +76,17 @@ def test_the_compiled_core_runs_where_built():
     assert isinstance(m.clock, CORE.Clock) and isinstance(m.workflow, CORE.Workflow)
     assert all(isinstance(d, (CORE.Team, CORE.Meeting, CORE.Referral)) for d in m.desks_by_id)
     assert isinstance(m.grid_workers[0], CORE.WorkerState)
+
+
+def test_a_discarded_model_is_freed_with_events_still_pending():
+    """The compiled calendar refers to what its events concern through a list the garbage
+    collector sees (not raw pointers), so a sweep's finished models do not pile up."""
+    m = GridModel(load_scenario(REPO / "scenarios" / "baseline.yaml"), transitions=False).run(10)
+    assert len(m.clock) > 0
+    gone = weakref.ref(m)
+    del m
+    gc.collect()
+    assert gone() is None
 
 
 @needs_kernels
