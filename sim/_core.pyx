@@ -139,7 +139,10 @@ cdef class WorkerState(_Actor):
     @roster.setter
     def roster(self, r):
         self._roster = r
-        self.duty = r.twin if r is not None and r.twin is not None else (None if r is None else _kernels.Roster(r))
+        if r is None:
+            self.duty = None
+        else:  # the shared twin made with the roster (where the kernels were switched off then: one of its own)
+            self.duty = r.twin if r.twin is not None else _kernels.Roster(r)
 
 
 def hour_fields(list agents, const long long[:] slots, double[:, :] out):
@@ -639,7 +642,7 @@ cdef class Team(Desk):
         cdef Workflow wf = self.wf
         cdef long long sev = Q(wf.a_severity)[i]
         cdef list idle = self.idle
-        cdef Py_ssize_t k, n
+        cdef Py_ssize_t j, k, n
         cdef WorkerState w
         cdef Entry x
         n = len(idle)
@@ -999,7 +1002,6 @@ cdef class Workflow:
         self.top = self.L - 1
         cats = list(sc.categories.values())
         level_index = {lv.name: k for k, lv in enumerate(sc.levels)}
-        self.n_sev = 3
         authority = np.array([[level_index[a] for a in c.authority] for c in cats], dtype=np.int64).reshape(len(cats), -1)
         self.n_sev = authority.shape[1]
         # the escalation policy, tabulated: next rung for (category, severity, rank)
