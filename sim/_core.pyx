@@ -82,16 +82,51 @@ cdef struct Entry:  # a case in a team's queue: (-severity, t_join, seq) orders 
     long long i
 
 
-cdef inline bint _ev_before(Event* x, Event* y) noexcept nogil:
-    return x.t < y.t or (x.t == y.t and x.seq < y.seq)
+ctypedef fused Item:  # what the two heaps hold: calendar events, a team's waiting cases
+    Event
+    Entry
 
 
-cdef inline bint _q_before(Entry* x, Entry* y) noexcept nogil:
-    if x.negsev != y.negsev:
-        return x.negsev < y.negsev
-    if x.tj != y.tj:
-        return x.tj < y.tj
-    return x.seq < y.seq
+cdef inline bint _before(Item* x, Item* y) noexcept nogil:
+    """Events by (time, sequence); waiting cases by (-severity, t_join, sequence)."""
+    if Item is Event:
+        return x.t < y.t or (x.t == y.t and x.seq < y.seq)
+    else:
+        if x.negsev != y.negsev:
+            return x.negsev < y.negsev
+        if x.tj != y.tj:
+            return x.tj < y.tj
+        return x.seq < y.seq
+
+
+cdef inline void _sift_up(Item* h, Py_ssize_t j, Item x) noexcept nogil:
+    """Place ``x`` in the binary heap ``h`` from its new last slot ``j`` upward."""
+    cdef Py_ssize_t parent
+    while j > 0:
+        parent = (j - 1) >> 1
+        if _before(&x, &h[parent]):
+            h[j] = h[parent]
+            j = parent
+        else:
+            break
+    h[j] = x
+
+
+cdef inline void _sift_down(Item* h, Py_ssize_t n, Item x) noexcept nogil:
+    """Refill the emptied root of the heap ``h`` (``n`` items left) with ``x``, downward."""
+    cdef Py_ssize_t j = 0, c
+    while True:
+        c = 2 * j + 1
+        if c >= n:
+            break
+        if c + 1 < n and _before(&h[c + 1], &h[c]):
+            c += 1
+        if _before(&h[c], &x):
+            h[j] = h[c]
+            j = c
+        else:
+            break
+    h[j] = x
 
 
 cdef inline double* D(array.array a) noexcept:
@@ -197,7 +232,6 @@ cdef class Clock:
         return o._h
 
     cdef int push(self, double t, int kind, _Actor o1, _Actor o2, long long a) except -1:
-        cdef Py_ssize_t j, parent
         cdef Event ev
         cdef Event* grown
         if self.n == self.cap:
@@ -208,39 +242,16 @@ cdef class Clock:
         ev.t, ev.seq, ev.a, ev.kind = t, self.seq, a, kind
         ev.h1, ev.h2 = self.handle(o1), self.handle(o2)
         self.seq += 1
-        j = self.n
+        _sift_up(self.heap, self.n, ev)
         self.n += 1
-        while j > 0:
-            parent = (j - 1) >> 1
-            if _ev_before(&ev, &self.heap[parent]):
-                self.heap[j] = self.heap[parent]
-                j = parent
-            else:
-                break
-        self.heap[j] = ev
         return 0
 
     cdef Event pop(self) noexcept:
         """Remove the earliest event."""
         cdef Event top = self.heap[0]
-        cdef Event last
-        cdef Py_ssize_t j = 0, c, n
         self.n -= 1
-        n = self.n
-        if n:
-            last = self.heap[n]
-            while True:
-                c = 2 * j + 1
-                if c >= n:
-                    break
-                if c + 1 < n and _ev_before(&self.heap[c + 1], &self.heap[c]):
-                    c += 1
-                if _ev_before(&self.heap[c], &last):
-                    self.heap[j] = self.heap[c]
-                    j = c
-                else:
-                    break
-            self.heap[j] = last
+        if self.n:
+            _sift_down(self.heap, self.n, self.heap[self.n])
         return top
 
     cdef inline bint runs_first_c(self, double t) noexcept:
@@ -547,45 +558,21 @@ cdef class _Queue:
         free(self.e)
 
     cdef int push(self, Entry x) except -1:
-        cdef Py_ssize_t j, parent
         cdef Entry* grown
         if self.n == self.cap:
             grown = <Entry*>realloc(self.e, 2 * self.cap * sizeof(Entry))
             if grown == NULL:
                 raise MemoryError()
             self.e, self.cap = grown, 2 * self.cap
-        j = self.n
+        _sift_up(self.e, self.n, x)
         self.n += 1
-        while j > 0:
-            parent = (j - 1) >> 1
-            if _q_before(&x, &self.e[parent]):
-                self.e[j] = self.e[parent]
-                j = parent
-            else:
-                break
-        self.e[j] = x
         return 0
 
     cdef Entry pop(self) noexcept:
         cdef Entry top = self.e[0]
-        cdef Entry last
-        cdef Py_ssize_t j = 0, c, n
         self.n -= 1
-        n = self.n
-        if n:
-            last = self.e[n]
-            while True:
-                c = 2 * j + 1
-                if c >= n:
-                    break
-                if c + 1 < n and _q_before(&self.e[c + 1], &self.e[c]):
-                    c += 1
-                if _q_before(&self.e[c], &last):
-                    self.e[j] = self.e[c]
-                    j = c
-                else:
-                    break
-            self.e[j] = last
+        if self.n:
+            _sift_down(self.e, self.n, self.e[self.n])
         return top
 
 
