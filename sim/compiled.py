@@ -10,6 +10,7 @@ not built or where ``GRIDSIM_PURE=1`` asks for the reference.
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 kernels = None
 core = None
@@ -25,10 +26,22 @@ if os.environ.get("GRIDSIM_PURE", "") not in ("1", "true", "yes"):
             core = None
 
 
-def event_core() -> tuple:
-    """The event core's classes (Clock, Timetable, Team, Meeting, Referral, Workflow): compiled
-    where built, else the reference modules. Read when a model is built, so a test can switch."""
+class EventCore(NamedTuple):
+    """The classes of one event core."""
+
+    Clock: type
+    Timetable: type
+    Team: type
+    Meeting: type
+    Referral: type
+    Workflow: type
+
+
+def event_core() -> EventCore:
+    """The event core's classes: compiled where built, else the reference modules. Read when
+    a model is built, so a test can switch."""
     if core is not None:
-        return core.Clock, core.Timetable, core.Team, core.Meeting, core.Referral, core.Workflow
+        return EventCore(core.Clock, core.Timetable, core.Team, core.Meeting, core.Referral, core.Workflow)
     from . import clock, handling, workflow
-    return clock.Clock, clock.Timetable, handling.Team, handling.Meeting, handling.Referral, workflow.Workflow
+    return EventCore(clock.Clock, clock.Timetable, handling.Team, handling.Meeting, handling.Referral,
+                     workflow.Workflow)

@@ -83,8 +83,8 @@ class GridModel(mesa.Model):
         self._open = None  # (working, rate multipliers, incidents) of a day opened and not yet closed
         self.streams = spawn_streams(seed)
         # the event core: compiled (sim._core) where built, else sim.clock / handling / workflow
-        Clock, self._Timetable, self._Team, self._Meeting, self._Referral, Workflow = compiled.event_core()
-        self.clock = Clock()
+        self._core = compiled.event_core()
+        self.clock = self._core.Clock()
         self.world = build_world(config)
         self.space = Network(self.world.graph, layout=None, random=self.random)
         L = len(config.levels)
@@ -115,10 +115,10 @@ class GridModel(mesa.Model):
         self.entry_table = np.array([[[self.escalation.entry_level(c, s, ch) for ch in range(3)]
                                       for s in range(3)] for c in range(n_cat)], dtype=np.int64)
         self.entry_desk = array("q")
-        self.workflow = Workflow(self)
+        self.workflow = self._core.Workflow(self)
         for desk in self.desks_by_id:
             desk.wf = self.workflow
-        self.surfacings = self._Timetable(self.clock, self.workflow.accept)  # planned acceptances, by day
+        self.surfacings = self._core.Timetable(self.clock, self.workflow.accept)  # planned acceptances, by day
         self.arrivals = ArrivalProcess(config, self.world, self.residents.first, self.streams["arrivals"])
         self.surfacing = Surfacing(config, self)
         self.risk = RiskGrader(config.risk, self.world)
@@ -173,20 +173,21 @@ class GridModel(mesa.Model):
                 ident = len(self.desks_by_id)
                 limit = lv.time_limit_hours if k < n_levels - 1 else None
                 if k == 0:  # grid teams: members are hired below, once the desks exist
-                    desk = self._Team(self.clock, ident, k, k, u, name, [], limit, on_call=st.on_call)
+                    desk = self._core.Team(self.clock, ident, k, k, u, name, [], limit, on_call=st.on_call)
                 elif lv.discipline == "team":
                     roster = self._roster(lv.shift)
                     members = [Leader(self, cell, roster, lv.role) for _ in range(lv.servers)]
-                    desk = self._Team(self.clock, ident, k, k, u, name, members, limit)
+                    desk = self._core.Team(self.clock, ident, k, k, u, name, members, limit)
                 elif lv.discipline == "meeting":
                     chair = Leader(self, cell, self._roster(lv.shift), lv.role)
-                    desk = self._Meeting(self.clock, ident, k, k, u, name, chair, lv.meeting_weekday, lv.meeting_hour)
+                    desk = self._core.Meeting(self.clock, ident, k, k, u, name, chair, lv.meeting_weekday,
+                                              lv.meeting_hour)
                 else:
                     agent = Department(self, cell, Roster(_ALWAYS), lv.role)
                     resp = lv.response_hours
                     if sc.escalation.whistle and lv.whistle_response_hours is not None:
                         resp = lv.whistle_response_hours  # 街道吹哨、部门报到
-                    desk = self._Referral(self.clock, ident, k, k, u, name, agent, resp)
+                    desk = self._core.Referral(self.clock, ident, k, k, u, name, agent, resp)
                 row.append(desk)
                 self.desks_by_id.append(desk)
             self.desks.append(row)
@@ -204,8 +205,8 @@ class GridModel(mesa.Model):
             cell = self.space[int(first_grid[b])]
             officers = [BeatPolice(self, cell, always, b) for _ in range(pol.officers_per_beat)]
             self.police += officers
-            desk = self._Team(self.clock, len(self.desks_by_id), 0, rank, b, f"police:{b}", officers, None,
-                        pol.handling_multiplier)
+            desk = self._core.Team(self.clock, len(self.desks_by_id), 0, rank, b, f"police:{b}", officers, None,
+                                   pol.handling_multiplier)
             self.police_desks.append(desk)
             self.desks_by_id.append(desk)
         # property managers absorb their share of property matters (level 0, full authority)
@@ -217,8 +218,8 @@ class GridModel(mesa.Model):
                 self.property_desks.append(None)
                 continue
             agent = Department(self, self.space[w.community_node(c)], always, "property_manager")
-            desk = self._Referral(self.clock, len(self.desks_by_id), 0, n_levels - 1, c, f"property:{c}", agent,
-                            t.property_response_hours)
+            desk = self._core.Referral(self.clock, len(self.desks_by_id), 0, n_levels - 1, c, f"property:{c}",
+                                       agent, t.property_response_hours)
             self.property_desks.append(desk)
             self.desks_by_id.append(desk)
 

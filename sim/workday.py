@@ -58,7 +58,7 @@ class WorkDay:
         # no kind of worker owes overhead: a day without a campaign schedules no block at all
         self._no_overhead = not (np.where(self.overhead_kind[: len(self.rosters)], self.overhead_hours, 0.0) > 0).any()
         if compiled.kernels is not None:  # their compiled twins: the same hours, without the Python loops
-            self.rosters = [compiled.kernels.Roster(r) for r in self.rosters]
+            self.rosters = [r.twin for r in self.rosters]
         self.campaign_part = np.zeros(0)  # share of today's block that is campaign work
         self.busy_mark = np.zeros(0)
         self.block_mark = np.zeros(0)

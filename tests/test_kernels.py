@@ -25,7 +25,8 @@ from sim.shifts import Roster
 REPO = Path(__file__).resolve().parents[1]
 KERNELS = sim.compiled.kernels
 CORE = sim.compiled.core
-needs_kernels = pytest.mark.skipif(KERNELS is None, reason="sim._kernels was not built (no C compiler at install) or GRIDSIM_PURE=1")
+needs_kernels = pytest.mark.skipif(KERNELS is None,
+                                   reason="sim._kernels was not built (no C compiler at install) or GRIDSIM_PURE=1")
 
 _spec = importlib.util.spec_from_file_location("fingerprint", REPO / "benchmarks" / "fingerprint.py")
 fp = importlib.util.module_from_spec(_spec)
