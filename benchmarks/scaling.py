@@ -2,16 +2,18 @@
 
 The same district pattern (the baseline's community mix and catalogue) is grown by adding
 streets of 10 communities × 10 grids; each size runs one simulated year in a fresh process
-(so peak RSS is its own), without the transition log. Prints grids, incidents, build and
-run seconds, seconds per 1,000 grids, incidents per second and peak memory; time should grow
-linearly with grids (seconds per 1,000 grids roughly flat).
-Usage: python benchmarks/scaling.py [--grids 100,300,1000,3000,10000] [--days 365]
+(so peak RSS is its own), without the transition log, ``--repeat`` times (the median is
+printed). Prints grids, incidents, build and run seconds, seconds per 1,000 grids, incidents
+per second and peak memory; time should grow linearly with grids (seconds per 1,000 grids
+roughly flat).
+Usage: python benchmarks/scaling.py [--grids 100,300,1000,3000,10000] [--days 365] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,18 +59,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--grids", default="100,300,1000,3000,10000")
     ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     print(f"{'grids':>7}{'incidents':>11}{'build s':>9}{'run s':>9}{'s/1000 grids':>14}{'incid/s':>10}{'peak MB':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         for g in (int(x) for x in args.grids.split(",")):
             path = Path(tmp) / f"scale{g}.yaml"
             path.write_text(yaml.safe_dump(scenario(g, args.days)))
-            out = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True)
-            if out.returncode:
-                sys.exit(f"scaling run at {g} grids failed:\n{out.stderr}")
-            r = json.loads(out.stdout.strip().splitlines()[-1])
+            runs = []
+            for _ in range(args.repeat):
+                out = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True)
+                if out.returncode:
+                    sys.exit(f"scaling run at {g} grids failed:\n{out.stderr}")
+                runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            r = {k: statistics.median(x[k] for x in runs) for k in runs[0]}
             total = r["build_s"] + r["run_s"]
-            print(f"{r['grids']:>7}{r['incidents']:>11,}{r['build_s']:>9.2f}{r['run_s']:>9.2f}"
+            print(f"{r['grids']:>7.0f}{r['incidents']:>11,.0f}{r['build_s']:>9.2f}{r['run_s']:>9.2f}"
                   f"{1000 * total / r['grids']:>14.2f}{r['incidents'] / total:>10,.0f}{r['rss_mb']:>9.0f}", flush=True)
 
 
