@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 # The compiled daily kernels and event core, rebuilt in place against this venv's own numpy (they draw
 # through numpy's C random library, which must be the one the venv runs) whenever their
 # source changes — no new venv.
-$(BUILT): $(STAMP) setup.py sim/_kernels.pyx sim/_kernels.pxd sim/_core.pyx
+$(BUILT): $(STAMP) setup.py sim/kernels/_kernels.pyx sim/kernels/_kernels.pxd sim/core/_core.pyx
 	$(BIN)/python -m pip install --quiet 'Cython>=3.0' 'setuptools>=68'
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(BUILT)

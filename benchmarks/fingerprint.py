@@ -15,7 +15,7 @@ import hashlib
 
 import numpy as np
 
-from sim.config import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.model import GridModel
 
 ID_COLUMNS = {"resolver", "tr_actor"}

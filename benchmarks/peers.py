@@ -1,6 +1,6 @@
-"""Benchmark (prints figures, not a test): sim.clock.Clock against SimPy, Mesa 3.5's event scheduling and Ciw.
+"""Benchmark (prints figures, not a test): sim.core.clock.Clock against SimPy, Mesa 3.5's event scheduling and Ciw.
 
-(The compiled twin the model runs, sim._core.Clock, is timed too where it was built; here it
+(The compiled twin the model runs, sim.core._core.Clock, is timed too where it was built; here it
 calls the same Python callbacks, so it shows the calendar's own cost, not the compiled desks'.)
 
 Why: the brief says time goes through SimPy or Mesa 3.5's scheduler unless our own calendar
@@ -47,11 +47,11 @@ def draw_inputs(n: int):
     return gaps, arrivals, service
 
 
-# --- (a) sim.clock.Clock: callbacks with an argument, a deque line, a free-server count -----------
+# --- (a) sim.core.clock.Clock: callbacks with an argument, a deque line, a free-server count -----------
 
 def run_clock(gaps, arrivals, service, Clock=None):
     if Clock is None:
-        from sim.clock import Clock
+        from sim.core.clock import Clock
 
     n = len(arrivals)
     clock = Clock()
@@ -292,7 +292,7 @@ def main() -> None:
     ref = run_clock(*inputs)
     horizon = max(a + w + s for a, w, s in zip(arrivals, ref, service))
 
-    CLOCK = "sim.clock.Clock"
+    CLOCK = "sim.core.clock.Clock"
     engines = {
         CLOCK: lambda: run_clock(*inputs),
         "SimPy callbacks": lambda: run_simpy_callbacks(*inputs),
@@ -302,9 +302,9 @@ def main() -> None:
         "mesa.time.EventList": lambda: run_mesa_eventlist(*inputs),
         "Ciw (own randoms)": lambda: run_ciw(n),
     }
-    from sim.compiled import core
+    from sim.core.compiled import core
     if core is not None:  # the compiled twin the model runs (same calendar, Python callbacks here)
-        engines = {CLOCK: engines[CLOCK], "sim._core.Clock": lambda: run_clock(*inputs, Clock=core.Clock),
+        engines = {CLOCK: engines[CLOCK], "sim.core._core.Clock": lambda: run_clock(*inputs, Clock=core.Clock),
                    **{k: v for k, v in engines.items() if k != CLOCK}}
     shared = [k for k in engines if not k.startswith("Ciw")]
 
@@ -319,7 +319,7 @@ def main() -> None:
 
     for name in shared:
         assert waits[name] == ref, (
-            f"{name} computed different waits than sim.clock.Clock from identical inputs "
+            f"{name} computed different waits than sim.core.clock.Clock from identical inputs "
             f"(mean {statistics.fmean(waits[name]):.12f} h vs {statistics.fmean(ref):.12f} h)")
 
     events = 2 * n  # one arrival and one departure per customer, whatever the engine does inside
@@ -338,9 +338,9 @@ def main() -> None:
     peers = [k for k in engines if not k.startswith("sim.")]
     ratios = ", ".join(f"{med[k] / med[CLOCK]:.1f}× {k}" for k in peers)
     verdict = "faster than every peer" if all(med[k] > med[CLOCK] for k in peers) else "NOT faster than every peer"
-    print(f"Conclusion: sim.clock.Clock is {verdict} (its speed relative to each: {ratios}).")
-    if "sim._core.Clock" in engines:
-        print(f"Its compiled twin sim._core.Clock runs {med[CLOCK] / med['sim._core.Clock']:.1f}× as fast again.")
+    print(f"Conclusion: sim.core.clock.Clock is {verdict} (its speed relative to each: {ratios}).")
+    if "sim.core._core.Clock" in engines:
+        print(f"Its compiled twin sim.core._core.Clock runs {med[CLOCK] / med['sim.core._core.Clock']:.1f}× as fast again.")
 
 if __name__ == "__main__":
     main()

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.erlang import erlang_c
+from sim.studies.erlang import erlang_c
 
 ROOT = Path(__file__).resolve().parent.parent
 LAM, MU1, C1 = 3.4, 1.0, 4
@@ -48,7 +48,7 @@ def batch_ci(x, batches: int = 20) -> tuple[float, float, float]:
 # --------------------------------------------------------------------------- gridsim (full model)
 
 def gridsim(n: int, tandem: bool):
-    from sim.config import load_scenario
+    from sim.scenario.loading import load_scenario
     from sim.model import GridModel
 
     days = max(1, round(n / (LAM * 24)))

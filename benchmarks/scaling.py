@@ -23,7 +23,7 @@ import yaml
 
 CHILD = r"""
 import json, resource, sys, time
-from sim.config import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.model import GridModel
 cfg = load_scenario(sys.argv[1])
 t0 = time.perf_counter()

@@ -27,8 +27,8 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=365)
     args = ap.parse_args()
 
-    from sim.experiment import load_experiment
-    from sim.sweep import load_results, sweep
+    from sim.studies.experiment import load_experiment
+    from sim.studies.sweep import load_results, sweep
 
     counts = [int(w) for w in args.workers.split(",")]
     with tempfile.TemporaryDirectory() as tmp:

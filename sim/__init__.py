@@ -1,13 +1,30 @@
 """gridsim: agent-based simulation of grid-based community governance (网格化社会治理).
 
-Data flows one way: scenario file → validated config (:mod:`sim.config`) → world
-(:mod:`sim.world`) → model run (:class:`sim.model.GridModel`) → tidy tables
-(:mod:`sim.tables`) → KPIs (:mod:`sim.kpis`).
+Data flows one way: scenario file → validated config (:mod:`sim.scenario`) → world
+(:mod:`sim.world`) → model run (:class:`sim.model.GridModel`) → tidy tables and KPIs
+(:mod:`sim.output`) → studies over many runs (:mod:`sim.studies`). ``docs/architecture.md``
+maps each domain idea to its module.
+
+The top-level names are imported on first use, so ``import sim`` (and ``gridsim --help``) stays cheap.
 """
 
-__version__ = "0.3.0"
+from __future__ import annotations
 
-from .config import Scenario, ScenarioError, load_scenario  # noqa: E402
-from .model import GridModel  # noqa: E402
+import importlib
+from typing import Any
 
-__all__ = ["GridModel", "Scenario", "ScenarioError", "load_scenario", "__version__"]
+from sim import _moved
+
+__version__ = "0.4.0.dev0"
+
+_EXPORTS = {"GridModel": "sim.model", "Scenario": "sim.scenario.schema", "ScenarioError": "sim.scenario.loading",
+            "load_scenario": "sim.scenario.loading"}
+__all__ = [*_EXPORTS, "__version__"]
+
+_moved.install()
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

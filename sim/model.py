@@ -15,26 +15,27 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from . import __version__, compiled
-from .arrivals import ArrivalProcess
-from .campaigns import Campaigns
-from .config import ACTIVITIES, Scenario, Shift
-from .effort import Effort
-from .escalation import POLICIES
-from .incidents import IncidentLog, State
-from .register import Register
-from .residents import Households, ResidentState
-from .risk import RiskGrader
-from .routing import FirstResponder, PoliceFusion
-from .scoring import Scorer
-from .shifts import Roster
-from .staffing import KINDS, Staff, plan_staffing
-from .streams import spawn_streams
-from .surfacing import Surfacing
-from .turnover import Turnover
-from .workday import WorkDay
-from .workforce import BeatPolice, Department, GridWorker, Leader
-from .world import build_world
+from sim import __version__
+from sim.core import compiled
+from sim.world.arrivals import ArrivalProcess
+from sim.world.campaigns import Campaigns
+from sim.scenario.schema import ACTIVITIES, Scenario, Shift
+from sim.workforce.effort import Effort
+from sim.policies.escalation import POLICIES
+from sim.core.incidents import IncidentLog, State
+from sim.world.register import Register
+from sim.world.residents import Households, ResidentState
+from sim.world.risk import RiskGrader
+from sim.policies.routing import FirstResponder, PoliceFusion
+from sim.workforce.scoring import Scorer
+from sim.workforce.shifts import Roster
+from sim.workforce.staffing import KINDS, Staff, plan_staffing
+from sim.core.streams import spawn_streams
+from sim.world.surfacing import Surfacing
+from sim.workforce.turnover import Turnover
+from sim.workforce.workday import WorkDay
+from sim.workforce.agents import BeatPolice, Department, GridWorker, Leader
+from sim.world.district import build_world
 
 _ALWAYS = Shift(always=True)
 
@@ -82,7 +83,7 @@ class GridModel(mesa.Model):
         self.day = 0
         self._open = None  # (working, rate multipliers, incidents) of a day opened and not yet closed
         self.streams = spawn_streams(seed)
-        # the event core: compiled (sim._core) where built, else sim.clock / handling / workflow
+        # the event core: compiled (sim.core._core) where built, else sim.core.clock / handling / workflow
         self._core = compiled.event_core()
         self.clock = self._core.Clock()
         self.world = build_world(config)

@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.cli import main
-from sim.config import ScenarioError
-from sim.targets import check, check_quantities, interval, load_targets, quantity, replicate
+from sim.ui.cli import main
+from sim.scenario.loading import ScenarioError
+from sim.studies.targets import check, check_quantities, interval, load_targets, quantity, replicate
 
 TINY = {"name": "tiny", "seed": 3, "days": 20,
         "world": {"streets": 1, "communities_per_street": 2, "grids_per_community": 2},
@@ -167,7 +167,7 @@ def test_calibration_interrupted_keeps_generations_and_resumes(files, tmp_path):
     s, t = files([target(value=0.97, tolerance=0.05), target(name="sat", quantity="satisfaction", value=0.9,
                                                              tolerance=0.05)])
     out = tmp_path / "cal"
-    cmd = [sys.executable, "-m", "sim.cli", "calibrate", str(s), "--targets", str(t), "--out", str(out),
+    cmd = [sys.executable, "-m", "sim.ui.cli", "calibrate", str(s), "--targets", str(t), "--out", str(out),
            "--population", "8", "--generations", "4", "--min-epsilon", "0", "--workers", "1", "--no-progress"]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     # the child must not inherit an ignored SIGINT (pytest-xdist workers ignore it, and Python

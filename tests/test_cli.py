@@ -1,6 +1,6 @@
 """End-to-end tests of the ``gridsim`` command line (run, validate, schema).
 
-Most tests call ``sim.cli.main`` in-process; a few run the CLI as a subprocess to prove
+Most tests call ``sim.ui.cli.main`` in-process; a few run the CLI as a subprocess to prove
 that bad input ends with one line on stderr, exit status 2 and no traceback.
 """
 
@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.cli import main
-from sim.tables import TIME_COLUMNS
+from sim.ui.cli import main
+from sim.output.tables import TIME_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
@@ -313,7 +313,7 @@ def test_good_list_override(tmp_path, capsys):
 
 def test_list_item_addressed_by_name(tmp_path, capsys):
     """``levels.grid.p_solve`` picks the level named ``grid`` out of the list."""
-    from sim.config import load_scenario
+    from sim.scenario.loading import load_scenario
 
     by_name = load_scenario(MMC, ["levels.grid.p_solve=0.25"])
     by_index = load_scenario(MMC, ["levels.0.p_solve=0.25"])
@@ -346,7 +346,7 @@ def test_out_is_a_file(tmp_path, capsys):
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim.cli", *args], cwd=cwd, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "sim.ui.cli", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=120)
 
 

@@ -1,4 +1,4 @@
-"""Scenario schema at the library level (``sim.config``): validation messages, defaults,
+"""Scenario schema at the library level (``sim.scenario.schema``): validation messages, defaults,
 overrides and the JSON Schema.
 
 The module promises: unknown keys are rejected with a "did you mean" hint, ranges are
@@ -15,10 +15,10 @@ from pathlib import Path
 import pydantic
 import pytest
 
-from sim import catalog
-from sim.config import (Scenario, ScenarioError, apply_overrides, json_schema, load_scenario, read_raw,
-                        scenario_from_dict)
-from sim.runner import run_scenario, summary_of
+from sim.scenario import catalog
+from sim.scenario.loading import ScenarioError, apply_overrides, json_schema, load_scenario, read_raw, scenario_from_dict
+from sim.scenario.schema import Scenario
+from sim.output.runner import run_scenario, summary_of
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
@@ -184,7 +184,7 @@ def test_scenarios_are_frozen():
 def test_dumped_scenario_round_trips(path):
     """What ``gridsim run`` writes as scenario.yaml (``resolved_scenario``) must load back as
     the same scenario: the README promises running it again reproduces the run."""
-    from sim.runner import resolved_scenario
+    from sim.output.runner import resolved_scenario
 
     sc = load_scenario(path)
     dumped = json.loads(json.dumps(resolved_scenario(run_scenario(sc, days=1))))

@@ -1,5 +1,5 @@
-"""The compiled daily kernels (sim/_kernels.pyx) and event core (sim/_core.pyx) against their
-reference (numpy in the domain modules; sim.clock, sim.handling, sim.workflow): a run gives
+"""The compiled daily kernels (sim/kernels/_kernels.pyx) and event core (sim/core/_core.pyx) against their
+reference (numpy in the domain modules; sim.core.clock, sim.core.desks, sim.core.workflow): a run gives
 bit-identical tables either way, and the duty rules agree time by time."""
 
 from __future__ import annotations
@@ -17,16 +17,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sim.compiled
-from sim.config import Shift, load_scenario
+import sim.core.compiled
+from sim.scenario.schema import Shift
+from sim.scenario.loading import load_scenario
 from sim.model import GridModel
-from sim.shifts import Roster
+from sim.workforce.shifts import Roster
 
 REPO = Path(__file__).resolve().parents[1]
-KERNELS = sim.compiled.kernels
-CORE = sim.compiled.core
+KERNELS = sim.core.compiled.kernels
+CORE = sim.core.compiled.core
 needs_kernels = pytest.mark.skipif(KERNELS is None,
-                                   reason="sim._kernels was not built (no C compiler at install) or GRIDSIM_PURE=1")
+                                   reason="sim.kernels._kernels was not built (no C compiler at install) or GRIDSIM_PURE=1")
 
 _spec = importlib.util.spec_from_file_location("fingerprint", REPO / "benchmarks" / "fingerprint.py")
 fp = importlib.util.module_from_spec(_spec)
@@ -36,20 +37,20 @@ _spec.loader.exec_module(fp)
 def test_the_compiled_kernels_are_built_where_required():
     """CI sets GRIDSIM_REQUIRE_COMPILED=1: there the compiled path must be what the tests run."""
     if os.environ.get("GRIDSIM_REQUIRE_COMPILED") == "1":
-        assert KERNELS is not None, "sim._kernels is missing: the package was installed without its extension"
-        assert CORE is not None, "sim._core is missing: the package was installed without its extension"
+        assert KERNELS is not None, "sim.kernels._kernels is missing: the package was installed without its extension"
+        assert CORE is not None, "sim.core._core is missing: the package was installed without its extension"
     else:
         pytest.skip("GRIDSIM_REQUIRE_COMPILED not set")
 
 
 def _pure(sc, days: int) -> str:
     """Fingerprint of a run on the reference: no compiled kernels, no compiled event core."""
-    saved = sim.compiled.kernels, sim.compiled.core
-    sim.compiled.kernels = sim.compiled.core = None
+    saved = sim.core.compiled.kernels, sim.core.compiled.core
+    sim.core.compiled.kernels = sim.core.compiled.core = None
     try:
         return fp.fingerprint(GridModel(sc).run(days))
     finally:
-        sim.compiled.kernels, sim.compiled.core = saved
+        sim.core.compiled.kernels, sim.core.compiled.core = saved
 
 
 @needs_kernels
@@ -72,7 +73,7 @@ def test_compiled_and_reference_runs_are_identical(scenario, days, overrides):
 def test_the_compiled_core_runs_where_built():
     """The model picks the compiled calendar, desks and workflow when they were built."""
     if CORE is None:
-        pytest.skip("sim._core was not built")
+        pytest.skip("sim.core._core was not built")
     m = GridModel(load_scenario(REPO / "scenarios" / "baseline.yaml"))
     assert isinstance(m.clock, CORE.Clock) and isinstance(m.workflow, CORE.Workflow)
     assert all(isinstance(d, (CORE.Team, CORE.Meeting, CORE.Referral)) for d in m.desks_by_id)
@@ -130,7 +131,7 @@ def test_compiled_duty_rules_equal_the_reference(weekdays, start, length, always
 
 
 def test_gridsim_pure_runs_the_reference():
-    code = ("import sim.compiled as c; from sim.workforce import Worker; "
+    code = ("import sim.core.compiled as c; from sim.workforce.agents import Worker; "
             "print(c.kernels is None, c.core is None, Worker.__mro__[-2].__name__)")
     out = subprocess.run([sys.executable, "-c", code],
                          env={**os.environ, "GRIDSIM_PURE": "1"}, capture_output=True, text=True, check=True)

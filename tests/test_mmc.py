@@ -31,9 +31,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.config import load_scenario
-from sim.runner import run_scenario
-from sim.tables import incidents_table, transitions_table
+from sim.scenario.loading import load_scenario
+from sim.output.runner import run_scenario
+from sim.output.tables import incidents_table, transitions_table
 
 MMC = Path(__file__).resolve().parents[1] / "scenarios" / "validation" / "mmc.yaml"
 HOURS_PER_YEAR = 8760.0

@@ -5,11 +5,11 @@ Hypothesis draws a small world (1–3 communities of random catalogue types, 1�
 fusion on or off, sometimes a weekly-meeting community rung, and a load high enough for
 queues, time-limit escalations, failed visits and reopenings to happen. Each example runs
 the model for 5–20 days and checks the run through its tidy tables
-(``sim.tables.incidents_table`` / ``transitions_table``), the daily ``DataCollector``
+(``sim.output.tables.incidents_table`` / ``transitions_table``), the daily ``DataCollector``
 table and the agents. Every check is a plain function, so the deterministic, deliberately
 loaded scenarios at the end run all of them too (and prove they are not vacuous).
 
-Time stamps on a reopened case (derived from ``sim/workflow.py``):
+Time stamps on a reopened case (derived from ``sim/core/workflow.py``):
 
 * ``t_handling`` is stamped only the *first* time anyone starts on the case
   (``Workflow.begin`` writes it only while it is NaN), so it is never re-stamped;
@@ -36,11 +36,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.catalog import COMMUNITY_TYPES, LEVELS
-from sim.config import scenario_from_dict
-from sim.escalation import POLICIES
-from sim.runner import run_scenario, summary_of
-from sim.tables import daily_table, incidents_table, transitions_table, workers_table
+from sim.scenario.catalog import COMMUNITY_TYPES, LEVELS
+from sim.scenario.loading import scenario_from_dict
+from sim.policies.escalation import POLICIES
+from sim.output.runner import run_scenario, summary_of
+from sim.output.tables import daily_table, incidents_table, transitions_table, workers_table
 
 TYPES = sorted(COMMUNITY_TYPES)
 WEEK = 168.0
@@ -650,7 +650,7 @@ def test_same_seed_same_run_and_common_random_numbers(raw, extra, policy, fusion
 @given(st.integers(2, 5).flatmap(lambda L: st.tuples(
     st.just(L), st.lists(st.lists(st.integers(0, L - 1), min_size=3, max_size=3), min_size=1, max_size=4))))
 def test_escalation_policies_do_what_their_docstrings_say(ladder):
-    """``sim.escalation``: every policy moves a case strictly up and never past the top;
+    """``sim.policies.escalation``: every policy moves a case strictly up and never past the top;
     stepwise climbs one rung at a time from the grid; skip_major sends major cases straight
     to the rung with authority; direct_dispatch sends hotline cases there and never lets an
     escalation stop below it."""

@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from sim.config import ScenarioError, apply_overrides, json_schema, scenario_from_dict
-from sim.runner import run_scenario
+from sim.scenario.loading import ScenarioError, apply_overrides, json_schema, scenario_from_dict
+from sim.output.runner import run_scenario
 
 SRC = "s.yaml"
 

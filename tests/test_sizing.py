@@ -18,10 +18,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import erlang
-from sim.cli import main
-from sim.config import ScenarioError
-from sim.sizing import ServiceTarget, Sizer, size
+from sim.studies import erlang
+from sim.ui.cli import main
+from sim.scenario.loading import ScenarioError
+from sim.studies.sizing import ServiceTarget, Sizer, size
 
 ROOT = Path(__file__).resolve().parents[1]
 MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"

@@ -25,11 +25,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.cli import main
-from sim.comparison import paired_differences, t_interval
-from sim.config import Prior, ScenarioError
-from sim.experiment import latin_hypercube, load_experiment
-from sim.sweep import load_results, sweep
+from sim.ui.cli import main
+from sim.studies.comparison import paired_differences, t_interval
+from sim.scenario.schema import Prior
+from sim.scenario.loading import ScenarioError
+from sim.studies.experiment import latin_hypercube, load_experiment
+from sim.studies.sweep import load_results, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"name": "tiny", "seed": 3, "days": 20,
@@ -161,23 +162,23 @@ def test_same_results_with_one_and_two_workers_and_identical_policies_differ_by_
 
 
 def test_failing_run_is_recorded_and_the_sweep_goes_on_then_resumes(tmp_path, monkeypatch):
-    import sim.runner
+    import sim.output.runner
 
     exp = load_experiment(write_experiment(tmp_path, replications=3))
-    real = sim.runner.run_scenario
+    real = sim.output.runner.run_scenario
 
     def flaky(config, seed=None, **kw):
         if seed == exp.seed + 1:
             raise RuntimeError("disk on fire")
         return real(config, seed=seed, **kw)
 
-    monkeypatch.setattr(sim.runner, "run_scenario", flaky)
+    monkeypatch.setattr(sim.output.runner, "run_scenario", flaky)
     manifest = sweep(exp, tmp_path / "out", workers=1, progress=False, log=lambda *_: None)
     assert manifest["status"].value_counts().to_dict() == {"done": 4, "error": 2}
     bad = manifest[manifest["status"] == "error"]
     assert set(bad["rep"]) == {1} and bad["error"].str.contains("disk on fire").all()
     assert all((tmp_path / "out" / "errors" / f"{k}.txt").exists() for k in bad["key"])
-    monkeypatch.setattr(sim.runner, "run_scenario", real)
+    monkeypatch.setattr(sim.output.runner, "run_scenario", real)
     manifest = sweep(exp, tmp_path / "out", workers=1, progress=False, log=lambda *_: None)
     assert (manifest["status"] == "done").all()
     assert not any((tmp_path / "out" / "errors").iterdir())
@@ -211,7 +212,7 @@ def test_dask_cluster_gives_the_same_results(tmp_path):
 def test_sweep_killed_with_sigkill_resumes_with_every_run_exactly_once(tmp_path):
     path = write_experiment(tmp_path, days=40, replications=8)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(path), "--out", str(out), "--workers", "2", "--no-progress"]
+    cmd = [sys.executable, "-m", "sim.ui.cli", "sweep", str(path), "--out", str(out), "--workers", "2", "--no-progress"]
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     parts = out / "parts" / "summary"
@@ -276,7 +277,7 @@ def test_ema_workbench_adapter_runs_experiments_feature_scoring_and_prim(tmp_pat
         warnings.simplefilter("ignore")
         from ema_workbench import SequentialEvaluator, perform_experiments
         from ema_workbench.analysis import feature_scoring, prim
-    from sim.ema import from_experiment
+    from sim.studies.ema import from_experiment
 
     path = write_experiment(tmp_path, uncertainties={"arrivals.rate_scale": {"low": 0.4, "high": 2.5}})
     model = from_experiment(path)
@@ -294,7 +295,7 @@ def test_ema_workbench_adapter_runs_experiments_feature_scoring_and_prim(tmp_pat
 
 
 def test_report_with_uncertainties_shows_where_the_policy_helps(tmp_path):
-    from sim.report import write_report
+    from sim.studies.report import write_report
 
     path = write_experiment(tmp_path, levers={"levels.grid.p_solve": [0.9, 0.5]}, replications=1, samples=4,
                             uncertainties={"arrivals.rate_scale": {"low": 0.6, "high": 1.6}},

@@ -12,9 +12,9 @@ import re
 import pandas as pd
 import pytest
 
-from sim.cli import main
-from sim.labels import LABELS, text, when
-from sim.trace import from_model, from_run
+from sim.ui.cli import main
+from sim.scenario.labels import LABELS, text, when
+from sim.ui.trace import from_model, from_run
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 
@@ -91,8 +91,8 @@ def test_both_languages_tell_the_same_steps(run):
 
 
 def test_live_model_story_matches_the_run_directory(run, tmp_path):
-    from sim.config import load_scenario
-    from sim.runner import run_scenario
+    from sim.scenario.loading import load_scenario
+    from sim.output.runner import run_scenario
 
     out, inc, _ = run
     model = run_scenario(load_scenario(ROOT / "scenarios" / "baseline.yaml"), seed=5, days=40)

@@ -15,8 +15,8 @@ import pytest
 
 pytest.importorskip("solara")
 
-from sim.tables import incidents_table  # noqa: E402
-from sim.viz import TrainerModel, backlog_per_grid, kpi_figure, map_figure, world_layout  # noqa: E402
+from sim.output.tables import incidents_table  # noqa: E402
+from sim.ui.viz import TrainerModel, backlog_per_grid, kpi_figure, map_figure, world_layout  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = str(ROOT / "scenarios" / "baseline.yaml")

@@ -15,14 +15,15 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.cli import main
-from sim.config import ACTIVITIES, METRICS, load_scenario, scenario_from_dict
-from sim.effort import LINKED, Effort
+from sim.ui.cli import main
+from sim.scenario.schema import ACTIVITIES, METRICS
+from sim.scenario.loading import load_scenario, scenario_from_dict
+from sim.workforce.effort import LINKED, Effort
 from sim.model import GridModel
-from sim.runner import run_scenario
-from sim.scoring import COUNTS, PERIOD_DAYS, score
-from sim.staffing import HOURS
-from sim.tables import incidents_table, transitions_table
+from sim.output.runner import run_scenario
+from sim.workforce.scoring import COUNTS, PERIOD_DAYS, score
+from sim.workforce.staffing import HOURS
+from sim.output.tables import incidents_table, transitions_table
 
 ROOT = Path(__file__).resolve().parents[1]
 TWO_TYPES = ROOT / "scenarios" / "scoring_two_types.yaml"

@@ -1,6 +1,6 @@
-"""World building (``sim.world.build_world``): district → street → community → grid.
+"""World building (``sim.world.district.build_world``): district → street → community → grid.
 
-What ``sim/world.py`` promises and these tests hold it to: the build is deterministic
+What ``sim/world/district.py`` promises and these tests hold it to: the build is deterministic
 (only the fixed ``layout_seed`` stream, never the run seed); grids are nodes ``0..G-1``,
 then communities, streets and the district; parent links and the flat arrays agree;
 households per grid follow the sizing rule (``households_urban`` for urban community
@@ -22,10 +22,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mesa.discrete_space import Network
 
-from sim.catalog import COMMUNITY_TYPES
-from sim.config import load_scenario, scenario_from_dict
+from sim.scenario.catalog import COMMUNITY_TYPES
+from sim.scenario.loading import load_scenario, scenario_from_dict
 from sim.model import GridModel
-from sim.world import World, build_world
+from sim.world.district import World, build_world
 
 REPO = Path(__file__).resolve().parents[1]
 TYPES = sorted(COMMUNITY_TYPES)
@@ -295,7 +295,7 @@ def test_model_exposes_the_world_graph_as_a_topological_mesa_network():
 def test_household_agents_are_made_when_looked_at_and_read_their_row():
     sc = load_scenario(REPO / "scenarios" / "baseline.yaml")
     lazy = GridModel(sc)
-    from sim.residents import Household
+    from sim.world.residents import Household
     assert lazy.households.made == 0 and Household not in lazy.agents_by_type  # none made at build
     lazy.run(30)
     h = int(np.argmax(lazy.residents.feedbacks))  # a household that has given feedback

@@ -1,0 +1,160 @@
+"""Incidents: the workflow states and the columnar log that records every case.
+
+An incident is a row in :class:`IncidentLog` — typed ``array.array`` columns grown a day
+at a time — rather than an object, so a city-year of cases fits in memory and turns
+into a table without copying field by field. Every transition is also appended to a
+long-format transition log (incident, time, state, level, actor) for tracing.
+"""
+
+from __future__ import annotations
+
+from array import array
+from enum import IntEnum
+
+import numpy as np
+import pandas as pd
+
+from sim.core import compiled
+
+
+class State(IntEnum):
+    """Workflow states (a case moves forward; ``REOPENED`` sends it back to WAITING)."""
+
+    LATENT = 0  # occurred, nobody official knows yet
+    SURFACED = 1  # reported, dispatched (派单) or discovered on patrol
+    ACCEPTED = 2  # first responder took it on (首问负责)
+    WAITING = 3  # in a desk's queue
+    HANDLING = 4  # someone is working on it
+    ESCALATED = 5  # passed up a level (momentary; followed by WAITING)
+    RESOLVED = 6  # handled; awaiting the resident's feedback
+    FEEDBACK = 7  # resident gave feedback (t_feedback; the CLOSED / REOPENED row follows it)
+    CLOSED = 8  # signed off (办结销号)
+    REOPENED = 9  # resident unsatisfied, case reopened
+    WORSENED = 10  # severity rose while latent (unseen: only the t_worsened column records it)
+    VISIT_FAILED = 11  # door not opened; visit to repeat (logged only)
+
+
+STATE_NAMES = {s.value: s.name.lower() for s in State}
+
+CHANNELS = ("report", "hotline", "patrol")
+"""How a case surfaces: a resident calls the worker, the 12345 hotline dispatches, a patrol finds it."""
+
+_INT_COLS = ("category", "severity", "severity_initial", "grid", "household", "channel", "state",
+             "level", "escalations", "handler", "resolver", "reopens", "visits_failed", "satisfied", "desk", "outcome",
+             "absorbed")
+_FLOAT_COLS = ("t_occurred", "t_surfaced", "t_accepted", "t_handling", "t_escalated", "t_resolved",
+               "t_feedback", "t_closed", "t_reopened", "t_worsened", "t_join",
+               "depth")  # handling depth of whoever resolved it (1 thorough, < 1 rushed)
+_DRAWS = ("work", "u_solve", "u_feedback", "u_reopen", "u_visit")  # per-incident random draws (no default)
+_DEFAULT_INT = {"state": 0, "level": 0, "escalations": 0, "reopens": 0, "visits_failed": 0,
+                "satisfied": -1, "handler": -1, "resolver": -1, "desk": -1, "outcome": -1, "absorbed": 0}
+
+
+class IncidentLog:
+    """Columnar store of all incidents; column ``c`` of incident ``i`` is ``log.c[i]``."""
+
+    def __init__(self, n_levels: int, transitions: bool = True):
+        self.n = 0
+        self.recording = transitions
+        self.n_levels = n_levels
+        for c in _INT_COLS:
+            setattr(self, c, array("q"))
+        for c in _FLOAT_COLS:
+            setattr(self, c, array("d"))
+        # per-incident random draws, drawn in batches at occurrence (common random numbers)
+        self.work = array("d")  # unit-mean handling-time multiplier, per (incident, level)
+        self.u_solve = array("d")  # per (incident, level)
+        self.u_feedback = array("d")
+        self.u_reopen = array("d")
+        self.u_visit = array("d")
+        self._columns = None  # see _appends
+        # transition log: hot paths call ``mark((incident, time, state, level, actor))``
+        # when ``recording`` (sweeps turn it off), which extends one flat list; :meth:`flush`
+        # packs it into typed columns once a day
+        self._pending: list = []
+        self.mark = self._pending.extend
+        self.tr_incident = array("q")
+        self.tr_time = array("d")
+        self.tr_state = array("b")
+        self.tr_level = array("b")
+        self.tr_actor = array("q")
+
+    def extend(self, **cols: np.ndarray) -> range:
+        """Append a day's new incidents; unspecified columns get their defaults."""
+        k = len(cols["category"])
+        if compiled.kernels is not None:  # the same appends, in one compiled pass
+            compiled.kernels.extend_columns(self._appends(), cols, k)
+            start = self.n
+            self.n += k
+            return range(start, self.n)
+        blank: dict = {}  # a default column's bytes, made once per default value and type
+        for a, name, dtype, fill in self._appends():
+            v = cols.get(name)
+            if v is None:
+                if fill is None:
+                    raise KeyError(f"IncidentLog.extend: the draws {name!r} are missing")
+                b = blank.get((fill, dtype))
+                if b is None:
+                    b = blank[fill, dtype] = np.full(k, fill, dtype).tobytes()
+                a.frombytes(b)
+            else:  # the caller's array itself when it is already of the column's type (no copy)
+                if v.dtype != dtype or not v.flags.c_contiguous:
+                    v = np.ascontiguousarray(v, dtype=dtype)
+                a.frombytes(memoryview(v).cast("B"))
+        start = self.n
+        self.n += k
+        return range(start, self.n)
+
+    def _appends(self) -> list:
+        """(column, name, numpy type, default) for every per-incident column, in a fixed order."""
+        if self._columns is None:
+            f8, i8 = np.dtype(np.float64), np.dtype(np.int64)
+            self._columns = ([(getattr(self, c), c, i8, _DEFAULT_INT.get(c, -1)) for c in _INT_COLS]
+                             + [(getattr(self, c), c, f8, np.nan) for c in _FLOAT_COLS]
+                             + [(getattr(self, c), c, f8, None) for c in _DRAWS])
+        return self._columns
+
+    def flush(self) -> None:
+        """Pack pending transitions into the typed transition columns."""
+        if not self._pending:
+            return
+        rows = np.array(self._pending, dtype=np.float64).reshape(-1, 5)  # exact below 2**53
+        self._pending.clear()
+        self.tr_incident.frombytes(rows[:, 0].astype(np.int64).tobytes())
+        self.tr_time.frombytes(rows[:, 1].tobytes())
+        self.tr_state.frombytes(rows[:, 2].astype(np.int8).tobytes())
+        self.tr_level.frombytes(rows[:, 3].astype(np.int8).tobytes())
+        self.tr_actor.frombytes(rows[:, 4].astype(np.int64).tobytes())
+
+    def add_latent(self, ids: range, t: np.ndarray) -> None:
+        """Log the LATENT transition of a batch of new incidents in one go."""
+        if not self.recording:
+            return
+        self.flush()
+        n = len(ids)
+        self.tr_incident.extend(ids)
+        self.tr_time.frombytes(np.ascontiguousarray(t, dtype=np.float64).tobytes())
+        self.tr_state.frombytes(bytes(n))  # LATENT == 0
+        self.tr_level.frombytes(bytes(n))
+        self.tr_actor.frombytes(np.full(n, -1, dtype=np.int64).tobytes())
+
+    def column(self, name: str) -> np.ndarray:
+        """A zero-copy numpy view of a column."""
+        a = getattr(self, name)
+        return np.frombuffer(a, dtype=np.int64 if a.typecode == "q" else np.float64) if len(a) else (
+            np.empty(0, dtype=np.int64 if a.typecode == "q" else np.float64))
+
+    def transitions(self) -> pd.DataFrame:
+        """Long-format transition log, in the order transitions were recorded."""
+        if not self.recording:
+            raise RuntimeError("this model was built with transitions=False: no transition log")
+        self.flush()
+        return pd.DataFrame({
+            "incident": np.frombuffer(self.tr_incident, dtype=np.int64) if len(self.tr_incident) else np.empty(0, np.int64),
+            "time": np.frombuffer(self.tr_time, dtype=np.float64) if len(self.tr_time) else np.empty(0),
+            "state": pd.Categorical.from_codes(
+                np.frombuffer(self.tr_state, dtype=np.int8).astype(np.int64) if len(self.tr_state) else np.empty(0, np.int64),
+                categories=[STATE_NAMES[i] for i in range(len(STATE_NAMES))]),
+            "level": np.frombuffer(self.tr_level, dtype=np.int8).astype(np.int64) if len(self.tr_level) else np.empty(0, np.int64),
+            "actor": np.frombuffer(self.tr_actor, dtype=np.int64) if len(self.tr_actor) else np.empty(0, np.int64),
+        })

@@ -1,0 +1,445 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+"""Compiled daily kernels: a pass over the day's new incidents (arrivals, surfacing) or over
+the day's workers (hour accounts, the turnover screen), in place of tens of small numpy calls.
+
+Each kernel does exactly the arithmetic of its numpy reference — ``ArrivalProcess.day``,
+``Surfacing.plan``, ``WorkDay.end_day``, ``Turnover._quiet_day`` and ``sim.workforce.shifts.Roster`` —
+operation for operation, so a run gives bit-identical tables either way (tests/test_kernels.py; set
+``GRIDSIM_PURE=1`` to run the reference). Their random draws call numpy's own C
+distributions (``numpy.random.c_distributions``) on the stream's bit generator, one value
+after another as the ``Generator`` calls they replace do, so they draw the same numbers.
+Built at install time (setup.py); where it cannot be built the reference runs.
+"""
+
+cimport numpy as cnp
+from cpython cimport array
+from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
+from libc.math cimport INFINITY, NAN, exp, floor, fmod, isfinite
+from libc.string cimport memset
+from numpy.random cimport bitgen_t
+from numpy.random.c_distributions cimport binomial_t, random_binomial, random_poisson, random_standard_uniform_fill
+
+import numpy as np
+
+cnp.import_array()
+
+cdef double WEEK = 168.0
+cdef enum:
+    REPORT = 0
+    HOTLINE = 1
+    PATROL = 2
+
+
+cdef class Roster:
+    """A weekly duty pattern (``sim.workforce.shifts.Roster``): hours on duty and the next duty time,
+    scalar as ``next_on``/``on_hours`` and element-wise as ``next_on_array`` round them."""
+
+    def __init__(self, roster):
+        self.always = roster.always
+        self.starts = roster._starts.astype("float64")
+        self.ends = roster._ends.astype("float64")
+        self.k = len(roster._ends)
+        self.hours_per_week = roster.hours_per_week
+
+    cpdef double on_hours(self, double t0, double t1):
+        """``sim.workforce.shifts.Roster.on_hours``, operation for operation."""
+        cdef double total = 0.0, base, lo, hi, x
+        cdef long long w0, w1, wk
+        cdef Py_ssize_t j, j2
+        if t1 <= t0:
+            return 0.0
+        if self.always:
+            return t1 - t0
+        w0 = <long long>floor(t0 / WEEK)
+        w1 = <long long>floor(t1 / WEEK)
+        for j2 in range(1 if w0 == w1 else 2):  # the first and the last week (the rest are whole)
+            wk = w0 if j2 == 0 else w1
+            base = wk * WEEK
+            for j in range(self.k):
+                hi = base + self.ends[j]
+                hi = t1 if t1 <= hi else hi  # min(t1, base + b)
+                lo = base + self.starts[j]
+                lo = t0 if t0 >= lo else lo  # max(t0, base + a)
+                x = hi - lo
+                total += x if x > 0.0 else 0.0  # max(0.0, x)
+        if w1 - w0 > 1:
+            total += (w1 - w0 - 1) * self.hours_per_week
+        return total
+
+    cpdef double next_on(self, double t):
+        """``sim.workforce.shifts.Roster.next_on`` (the scalar rule, whose wrap adds in its own order)."""
+        cdef double base, w
+        cdef Py_ssize_t j
+        if self.always:
+            return t
+        if self.k == 0:
+            return INFINITY
+        base = t - fmod(t, WEEK)
+        w = t - base
+        for j in range(self.k):
+            if w < self.ends[j]:
+                return t if w >= self.starts[j] else base + self.starts[j]
+        return base + WEEK + self.starts[0]
+
+    cpdef bint is_on(self, double t):
+        """``sim.workforce.shifts.Roster.is_on``: inside one of the week's duty intervals (they are disjoint)."""
+        cdef double w
+        cdef Py_ssize_t j
+        if self.always:
+            return True
+        w = fmod(t, WEEK)  # t >= 0: Python's t % WEEK
+        for j in range(self.k):
+            if self.starts[j] <= w:
+                if w < self.ends[j]:
+                    return True
+            else:
+                return False
+        return False
+
+    def next_on_many(self, const double[:] t):
+        """The rule over an array (for tests against the reference)."""
+        out = [self.next_on_v(t[i]) for i in range(t.shape[0])]
+        return out
+
+    cdef double next_on_v(self, double t) noexcept nogil:
+        cdef double base, w, start
+        cdef Py_ssize_t lo, hi, mid
+        if self.always:
+            return t
+        if self.k == 0:
+            return INFINITY
+        if not isfinite(t):
+            return t
+        base = t - fmod(t, WEEK)
+        w = t - base
+        lo, hi = 0, self.k  # first interval ending after w (searchsorted, side="right")
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if self.ends[mid] <= w:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo >= self.k:
+            start = self.starts[0] + WEEK
+            return base + start
+        if w >= self.starts[lo]:
+            return t
+        start = self.starts[lo] + 0.0
+        return base + start
+
+
+cdef class SurfacingKernel:
+    """``Surfacing.plan`` for a day's new incidents, given its per-incident draws."""
+
+    cdef const double[:] propensity, delay, discover, worsen, absorbs
+    cdef const unsigned char[:] absorbable, police_cat
+    cdef const long long[:] grid_type
+    cdef double willingness, dispatch, accept_delay
+    cdef Roster patrol_roster, responder_roster
+
+    def __init__(self, s, grid_type, patrol_roster, responder_roster):
+        self.propensity, self.delay, self.discover = s.propensity, s.delay, s.discover
+        self.worsen, self.absorbs = s.worsen, s.absorbs
+        self.absorbable = s.absorbable.astype("uint8")
+        self.police_cat = s.police_cat.astype("uint8")
+        self.grid_type = grid_type
+        self.willingness, self.dispatch, self.accept_delay = s.willingness, s.dispatch, s.accept_delay
+        self.patrol_roster = Roster(patrol_roster)
+        self.responder_roster = Roster(responder_roster)
+
+    def plan(self, const long long[:] cat, const long long[:] grid, const long long[:] h,
+             const double[:] t0, long long[:] sev,
+             const double[:] u_rep, const double[:] u_chan, const double[:] u_abs,
+             const double[:] e_rep, const double[:] e_pat, const double[:] e_wor,
+             const double[:] trust, const double[:] awareness, const double[:] patrol,
+             double[:] t_surfaced, double[:] t_worsened, long long[:] channel,
+             long long[:] absorbed, double[:] t_acc):
+        """Fills the five output columns; ``sev`` (a copy) is raised where the case worsens."""
+        cdef Py_ssize_t i, n = cat.shape[0]
+        cdef long long c, g, ch
+        cdef double t_rep, t_pat, t_wor, t_surf, t_in, hazard, wrate, on_duty, ta, first
+        cdef double w = self.willingness, dispatch = self.dispatch, accept = self.accept_delay
+        cdef bint worse, immediate, ab
+        for i in range(n):
+            c, g = cat[i], grid[i]
+            if u_rep[i] < self.propensity[c] * (w + (1.0 - w) * trust[h[i]]):
+                t_rep = t0[i] + e_rep[i] * self.delay[c]
+            else:
+                t_rep = INFINITY
+            hazard = self.discover[c] * patrol[g]
+            t_pat = t0[i] + e_pat[i] / hazard if hazard > 0 else INFINITY
+            t_pat = self.patrol_roster.next_on_v(t_pat)
+            wrate = self.worsen[c]
+            t_wor = t0[i] + e_wor[i] / wrate if (wrate > 0 and sev[i] < 2) else INFINITY
+            first = t_rep if t_rep < t_pat else t_pat
+            worse = t_wor < first
+            if worse:
+                sev[i] += 1
+                ta = t_wor + e_rep[i] * self.delay[c]
+                if ta < t_rep:
+                    t_rep = ta
+            t_surf = t_rep if t_rep < t_pat else t_pat
+            if t_pat < t_rep:
+                ch = PATROL
+            elif u_chan[i] < awareness[h[i]]:
+                ch = REPORT
+            else:
+                ch = HOTLINE
+            ab = self.absorbable[c] and u_abs[i] < self.absorbs[self.grid_type[g]]
+            t_in = t_surf + dispatch if ch == HOTLINE else t_surf
+            on_duty = self.responder_roster.next_on_v(t_in if isfinite(t_in) else 0.0)
+            immediate = sev[i] == 2 or ab or self.police_cat[c]
+            ta = (t_in if immediate else on_duty) + accept
+            if ch == PATROL:
+                ta = t_surf
+            if not isfinite(t_surf):
+                ta = INFINITY
+            t_surfaced[i] = t_surf if isfinite(t_surf) else NAN
+            t_worsened[i] = t_wor if worse else NAN
+            channel[i] = ch
+            absorbed[i] = ab
+            t_acc[i] = ta
+
+
+cdef inline double _max(double a, double b) noexcept nogil:
+    return a if a >= b else b  # numpy.maximum without NaNs (which never occur here)
+
+
+cdef inline double _min(double a, double b) noexcept nogil:
+    return a if a <= b else b
+
+
+def hour_accounts(const long long[:] s, const long long[:] working, unsigned char[:] on_buf, double now,
+                  double[:] busy, const double[:] since, const double[:] current, double[:] block,
+                  const double[:] free_at, double[:] busy_mark, double[:] block_mark,
+                  const long long[:] kind, const double[:] rostered_by_kind, const double[:, :] shares,
+                  const double[:] campaign_part, const long long[:] team, const long long[:] left,
+                  const double[:] team_need, double[:] n_team, double discretionary, double full_day,
+                  double log_threshold, double[:, :] rows):
+    """``WorkDay.end_day`` up to its random draws: fills ``rows`` (HOURS + TALLIES × people)
+    except the visits made and records (rows 9, 10), updates the running marks. ``on_buf``
+    (zeros, one per slot) and ``n_team`` (zeros, one per team) are scratch."""
+    cdef Py_ssize_t i, k, n = s.shape[0], nw = working.shape[0]
+    cdef long long si
+    cdef double b, bl, cases, nonc, shift, used, free, plan, disc, camp, ros, hold
+    cdef bint on
+    for k in range(nw):
+        on_buf[working[k]] = 1
+    for i in range(n):
+        if on_buf[s[i]]:
+            n_team[team[s[i]]] += 1.0
+    for i in range(n):
+        si = s[i]
+        hold = now - since[i] if current[i] >= 0 else 0.0  # work in hand counts up to now
+        b = busy[i] + hold
+        bl = block[i] - _max(free_at[i] - now, 0.0)  # a block running past midnight counts up to now
+        cases = b - busy_mark[si]
+        nonc = bl - block_mark[si]
+        busy_mark[si] = b
+        block_mark[si] = bl
+        on = on_buf[si]
+        ros = rostered_by_kind[kind[si]]
+        shift = ros if on else 0.0
+        used = cases + nonc
+        free = _max(shift - used, 0.0)
+        plan = discretionary * shift / full_day if full_day else 0.0 * shift
+        disc = _min(plan, free)
+        camp = nonc * campaign_part[si]
+        rows[0, i] = shift
+        rows[1, i] = cases
+        rows[2, i] = nonc - camp
+        rows[3, i] = camp
+        rows[4, i] = disc * shares[si, 0]
+        rows[5, i] = disc * shares[si, 1]
+        rows[6, i] = disc * shares[si, 2]
+        rows[7, i] = free - disc
+        rows[8, i] = _max(used - shift, 0.0)
+        rows[11, i] = 1.0 if shift > 0 else 0.0
+        rows[12, i] = 1.0 if ros > 0 else 0.0
+        rows[13, i] = 1.0 if (rows[6, i] >= log_threshold and shift > 0) else 0.0
+        rows[14, i] = 1.0 if (not on and left[si] < 0) else 0.0
+        rows[15, i] = team_need[team[si]] / _max(n_team[team[si]], 1.0) if on else 0.0
+    for k in range(nw):
+        on_buf[working[k]] = 0
+
+
+def hour_fields(list agents, const long long[:] slots, double[:, :] out):
+    """The running hour fields of the workers in ``slots``, read off their agents into
+    ``out`` (rows: busy_hours, busy_since, current, block_hours, free_at)."""
+    cdef Py_ssize_t i
+    cdef object a
+    for i in range(slots.shape[0]):
+        a = agents[slots[i]]
+        out[0, i] = a.busy_hours
+        out[1, i] = a.busy_since
+        out[2, i] = a.current
+        out[3, i] = a.block_hours
+        out[4, i] = a.free_at
+
+
+def extend_columns(list columns, dict values, Py_ssize_t k):
+    """``IncidentLog.extend``'s appends in one pass: each ``(column, name, numpy type, default)``
+    gets the caller's array ``values[name]`` or ``k`` copies of its default."""
+    cdef array.array a
+    cdef cnp.ndarray v
+    cdef Py_ssize_t n0, j
+    cdef double fd
+    cdef long long fi
+    cdef int want
+    for a, name, dtype, fill in columns:
+        got = values.get(name)
+        n0 = len(a)
+        if got is None:
+            if fill is None:
+                raise KeyError(f"IncidentLog.extend: the draws {name!r} are missing")
+            array.resize_smart(a, n0 + k)
+            if a.ob_descr.typecode == b'd':
+                fd = fill
+                for j in range(k):
+                    a.data.as_doubles[n0 + j] = fd
+            else:
+                fi = fill
+                for j in range(k):
+                    a.data.as_longlongs[n0 + j] = fi
+            continue
+        want = cnp.NPY_FLOAT64 if a.ob_descr.typecode == b'd' else cnp.NPY_INT64
+        if (not isinstance(got, np.ndarray) or cnp.PyArray_TYPE(<cnp.ndarray>got) != want
+                or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>got)):
+            got = np.ascontiguousarray(got, dtype=dtype)
+        v = <cnp.ndarray>got
+        array.extend_buffer(a, <char*>cnp.PyArray_DATA(v), cnp.PyArray_SIZE(v))
+
+
+cdef bitgen_t *_bitgen(rng) except NULL:
+    capsule = rng.bit_generator.capsule
+    if not PyCapsule_IsValid(capsule, "BitGenerator"):
+        raise ValueError("not a numpy bit generator")
+    return <bitgen_t *>PyCapsule_GetPointer(capsule, "BitGenerator")
+
+
+def visits_and_records(rng, double[:, :] rows, const long long[:] s, double per_visit_hour,
+                       double per_entry_hour, const double[:] success, const long long[:] post,
+                       const long long[:] team, const long long[:] post_grid, const long long[:] team_first,
+                       double[:, :] totals, double[:, :] periods, long long[:] grid, long long[:] visits,
+                       double[:] records_per_grid):
+    """The rest of ``WorkDay.end_day``: each person's home grid, the day's visit attempts
+    (Poisson in the visit hours), successful visits (binomial in the grid's access), records
+    (Poisson in the entry hours) — drawn in that order, person by person, as the reference's
+    three numpy calls draw them — then every account row added to the totals and the period.
+    Fills ``grid``, ``visits`` and ``records_per_grid`` (zeros, one per grid)."""
+    cdef bitgen_t *bg = _bitgen(rng)
+    cdef binomial_t binomial
+    cdef Py_ssize_t i, r, n = s.shape[0], nr = rows.shape[0]
+    cdef long long si, p, t
+    cdef double lam
+    memset(&binomial, 0, sizeof(binomial))
+    for i in range(n):
+        si = s[i]
+        p = post[si]
+        if p >= 0:
+            grid[i] = post_grid[p]
+        else:
+            t = team[si]
+            grid[i] = team_first[t if t > 0 else 0]
+    with rng.bit_generator.lock:
+        for i in range(n):  # visit attempts
+            lam = rows[5, i] * per_visit_hour
+            if not lam >= 0:
+                raise ValueError(f"lam value invalid: {lam}")
+            visits[i] = random_poisson(bg, lam)
+        for i in range(n):  # of which successful
+            if visits[i]:
+                visits[i] = random_binomial(bg, success[grid[i]], visits[i], &binomial)
+        for i in range(n):  # records entered
+            lam = rows[6, i] * per_entry_hour
+            if not lam >= 0:
+                raise ValueError(f"lam value invalid: {lam}")
+            rows[10, i] = <double>random_poisson(bg, lam)
+    for i in range(n):
+        rows[9, i] = <double>visits[i]
+        records_per_grid[grid[i]] += rows[10, i]
+    for r in range(nr):  # row by row: each account row is contiguous in memory
+        for i in range(n):
+            si = s[i]
+            totals[r, si] += rows[r, i]
+            periods[r, si] += rows[r, i]
+
+
+def arrivals_day(rng, const double[:, :] daily_rate, category_multiplier, double month_factor, bint monthly,
+                 const long long[:] first, const long long[:] households, const double[:, :] sev_cut, long long d):
+    """``ArrivalProcess.day`` without an hourly profile: Poisson counts per grid × category,
+    then times, households and severities drawn as its three ``rng.random(n)`` calls draw
+    them, and the day sorted by time (stable)."""
+    cdef bitgen_t *bg = _bitgen(rng)
+    cdef Py_ssize_t G = daily_rate.shape[0], C = daily_rate.shape[1], g, c, i, j, k, n = 0
+    cdef const double[:] mult
+    cdef bint has_mult = category_multiplier is not None
+    cdef double lam
+    cdef long long[:] counts, grid, cat, hh, sev
+    cdef double[:, ::1] u
+    cdef double[:] t
+    if has_mult:
+        mult = category_multiplier
+    counts_arr = np.empty(G * C, dtype=np.int64)
+    counts = counts_arr
+    with rng.bit_generator.lock:
+        for g in range(G):
+            for c in range(C):
+                lam = daily_rate[g, c]
+                if has_mult:
+                    lam = lam * mult[c]
+                if monthly:
+                    lam = lam * month_factor
+                if not (lam >= 0 and lam <= 9.223372006484771e18):  # numpy's POISSON_LAM_MAX
+                    raise ValueError(f"lam value too large or invalid: {lam}")
+                counts[g * C + c] = random_poisson(bg, lam)
+                n += counts[g * C + c]
+    draws_arr = np.empty((3, n))
+    u = draws_arr
+    if n:
+        with rng.bit_generator.lock:
+            random_standard_uniform_fill(bg, 3 * n, &u[0, 0])
+    t_arr, grid_arr, cat_arr = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64)
+    hh_arr, sev_arr = np.empty(n, np.int64), np.empty(n, np.int64)
+    t, grid, cat, hh, sev = t_arr, grid_arr, cat_arr, hh_arr, sev_arr
+    j = 0
+    for i in range(G * C):
+        for k in range(counts[i]):
+            grid[j] = i // C
+            cat[j] = i % C
+            j += 1
+    for i in range(n):
+        t[i] = 24.0 * (<double>d + u[0, i])
+        hh[i] = first[grid[i]] + <long long>(u[1, i] * <double>households[grid[i]])
+        sev[i] = (1 if u[2, i] >= sev_cut[cat[i], 0] else 0) + (1 if u[2, i] >= sev_cut[cat[i], 1] else 0)
+    order = np.argsort(t_arr, kind="stable")
+    return {"t_occurred": t_arr[order], "grid": grid_arr[order], "category": cat_arr[order],
+            "household": hh_arr[order], "severity": sev_arr[order]}
+
+
+def quiet_day(const double[:, :] u, const long long[:] holder, const unsigned char[:] applies,
+              const unsigned char[:] at_work, const double[:] overload, const double[:] unfairness,
+              double p_retire, double p_maternity, double p_sick, double resign, double a, double b):
+    """``Turnover._quiet_day`` before any numpy work: True when, over the posts whose holder
+    is at work, no draw can start an exit or a leave today (a bound, never a false True)."""
+    cdef Py_ssize_t i, n = holder.shape[0]
+    cdef long long h
+    cdef double lo0 = INFINITY, lo1 = INFINITY, lo2 = INFINITY, lo3 = INFINITY, ov = -INFINITY, un = -INFINITY
+    cdef bint any_post = False
+    for i in range(n):
+        h = holder[i]
+        if h < 0 or not applies[i] or not at_work[h]:
+            continue
+        any_post = True
+        lo0 = u[i, 0] if u[i, 0] < lo0 else lo0
+        lo1 = u[i, 1] if u[i, 1] < lo1 else lo1
+        lo2 = u[i, 2] if u[i, 2] < lo2 else lo2
+        lo3 = u[i, 3] if u[i, 3] < lo3 else lo3
+        ov = overload[h] if overload[h] > ov else ov
+        un = unfairness[h] if unfairness[h] > un else un
+    if not any_post:
+        return True
+    if lo0 < p_retire or lo2 < p_maternity or lo3 < p_sick:
+        return False
+    x = a * ov + b * un
+    return lo1 >= resign * exp(x if x < 700.0 else 700.0) / 365.0 * (1.0 + 1e-9)

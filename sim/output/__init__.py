@@ -1,0 +1,1 @@
+"""What a run leaves behind: tidy tables, KPIs, the run directory."""

@@ -1,0 +1,160 @@
+"""Key performance indicators of a run, computed from the tidy incident table.
+
+Because they are computed from ``incidents.parquet`` alone (plus worker hours), anyone can
+recompute them from a run directory and get the same numbers.
+
+Definitions (hours; "known" = surfaced by the end of the run):
+* ``closure_rate`` — closed / known cases (the reports' 办结率).
+* ``response_hours`` — surfaced → accepted (首问负责); ``wait_hours_mean`` — surfaced →
+  first handling; ``resolution_hours`` — surfaced → closed (closed cases).
+* ``resolved_at_level`` — share of closed cases by the ladder level that resolved them.
+* ``escalation_rate`` — share of accepted cases escalated at least once.
+* ``latent_share`` — share of all incidents never surfaced.
+* ``satisfaction`` — share of resident feedbacks that were satisfied (last feedback per case).
+* ``worker_utilization`` — grid-level case workers' case hours / shift hours worked.
+
+Workforce (from ``workers.parquet`` and ``scores.parquet``; see ``sim.workforce.workday``, ``sim.workforce.scoring``):
+* ``worker_overtime_hours_mean`` — overtime hours per grid-level case worker over the run.
+* ``vacancy_days`` — post-days with nobody in the post (exit to recruit, no stand-in).
+* ``attrition_count`` — exits (resignations + retirements); ``exits`` by reason.
+* ``score_validity`` — mean over periods of the rank correlation of score and true value.
+* ``score_gap_by_type`` — score difference of each community type from the first, at equal
+  true value.
+* ``cost_person_years`` — employed person-years × the cost weight of each kind.
+* ``effort_by_type`` — share of discretionary hours on patrol / visits / entry, and mean
+  handling depth, of scored workers per community type.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+
+def _q(x: np.ndarray, q: float) -> float:
+    return float(np.quantile(x, q)) if len(x) else math.nan
+
+
+def _r(x: float, nd: int = 6) -> float | None:
+    """Round for stable JSON; NaN becomes null."""
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), nd)
+
+
+def summarize(inc: pd.DataFrame, level_names: list[str], busy_hours: float = math.nan,
+              duty_hours: float = math.nan) -> dict:
+    """The summary.json dictionary."""
+    n = len(inc)
+    state = inc["state"].astype(str).to_numpy()
+    closed = state == "closed"
+    known = inc["t_surfaced"].notna().to_numpy()
+    accepted = inc["t_accepted"].notna().to_numpy()
+    handled = inc["t_handling"].notna().to_numpy()
+    ts = inc["t_surfaced"].to_numpy()
+    resp = inc["t_accepted"].to_numpy()[accepted] - ts[accepted]
+    wait = inc["t_handling"].to_numpy()[handled] - ts[handled]
+    res = inc["t_closed"].to_numpy()[closed] - ts[closed]
+    levels = inc["final_level"].astype(str).to_numpy()[closed]
+    roles = inc["handler_role"].astype(str).to_numpy()[closed]
+    sat = inc["satisfied"].dropna()
+    n_closed = int(closed.sum())
+    return {
+        "incidents_created": n,
+        "incidents_closed": n_closed,
+        "incidents_open": n - n_closed,
+        "incidents_known": int(known.sum()),
+        "closure_rate": _r(n_closed / known.sum()) if known.any() else None,
+        "response_hours_p50": _r(_q(resp, 0.5)),
+        "response_hours_p90": _r(_q(resp, 0.9)),
+        "wait_hours_mean": _r(float(wait.mean()) if len(wait) else math.nan),
+        "resolution_hours_p50": _r(_q(res, 0.5)),
+        "resolution_hours_p90": _r(_q(res, 0.9)),
+        "resolved_at_level": {lv: _r(float((levels == lv).mean())) if n_closed else None for lv in level_names},
+        "resolved_by_role": {r: _r(float((roles == r).mean())) for r in sorted(set(roles.tolist()))},
+        "escalation_rate": _r(float((inc["escalations"].to_numpy()[accepted] > 0).mean())) if accepted.any() else None,
+        "reopen_rate": _r(float(inc["reopened"].to_numpy()[accepted].mean())) if accepted.any() else None,
+        "latent_share": _r(float((~known).mean())) if n else None,
+        "satisfaction": _r(float(sat.astype(bool).mean())) if len(sat) else None,
+        "worker_utilization": _r(busy_hours / duty_hours) if duty_hours and duty_hours > 0 else None,
+        "by_community_type": by_community_type(inc, known, closed, handled),
+    }
+
+
+def by_community_type(inc: pd.DataFrame, known, closed, handled) -> dict:
+    """Service KPIs per community type: planners size old estates and gated estates apart."""
+    if "community_type" not in inc or not len(inc):
+        return {}
+    types = inc["community_type"].astype(str).to_numpy()
+    ts = inc["t_surfaced"].to_numpy()
+    wait = inc["t_handling"].to_numpy() - ts
+    res = inc["t_closed"].to_numpy() - ts
+    sat = inc["satisfied"]
+    out = {}
+    for t in sorted(set(types.tolist())):
+        mine = types == t
+        k, c, h = mine & known, mine & closed, mine & handled
+        s = sat[mine].dropna()
+        out[t] = {"incidents": int(mine.sum()),
+                  "closure_rate": _r(c.sum() / k.sum()) if k.any() else None,
+                  "wait_hours_mean": _r(float(wait[h].mean())) if h.any() else None,
+                  "resolution_hours_p50": _r(_q(res[c], 0.5)),
+                  "resolution_hours_p90": _r(_q(res[c], 0.9)),
+                  "satisfaction": _r(float(s.astype(bool).mean())) if len(s) else None}
+    return out
+
+
+def workforce_kpis(workers: pd.DataFrame, scores: pd.DataFrame, days: int, costs: dict,
+                   scored_kinds: list[str]) -> dict:
+    """The workforce part of summary.json, from the workers and scores tables."""
+    from sim.workforce.scoring import gap_by_type, validity
+
+    staff = workers[workers["post"].notna()] if "post" in workers else workers.iloc[0:0]
+    inf = workers[workers["role"] == "informant"]
+    end = np.where(staff["exit_day"] >= 0, staff["exit_day"], days)
+    person_days = (end - staff["hired_day"]).clip(lower=0)
+    cost = float((person_days * staff["role"].map(costs).fillna(1.0)).sum() + len(inf) * days * costs.get("informant", 0.0))
+    scored = staff[staff["role"].isin(scored_kinds)]
+    disc = scored[["patrol_hours", "visits_hours", "entry_hours"]]
+    by_type = {}
+    for ty, g in scored.groupby("community_type", observed=True):
+        tot = g[["patrol_hours", "visits_hours", "entry_hours"]].sum()
+        total = tot.sum()
+        by_type[str(ty)] = {a: _r(tot[f"{a}_hours"] / total) if total > 0 else None for a in ("patrol", "visits", "entry")}
+        by_type[str(ty)]["depth"] = _r(float(g["depth"].mean()))
+    reasons = staff["exit_reason"].astype(str)
+    return {
+        "worker_overtime_hours_mean": _r(float(staff["overtime_hours"].mean())) if len(staff) else None,
+        "vacancy_days": _r(float(staff["post_vacant_days"].groupby(staff["post"]).first().sum())) if len(staff) else 0.0,
+        "absence_days": _r(float(staff["absent_days"].sum())),
+        "attrition_count": int((staff["exit_day"] >= 0).sum()),
+        "exits": {r: int((reasons == r).sum()) for r in ("resigned", "retired")},
+        "score_validity": _r(validity(scores)) if len(scores) else None,
+        "score_gap_by_type": {k: _r(v) for k, v in gap_by_type(scores).items()} if len(scores) else {},
+        "cost_person_years": _r(cost / 365.0),
+        "discretionary_hours": _r(float(disc.to_numpy().sum())),
+        "effort_by_type": by_type,
+    }
+
+
+def print_table(summary: dict, file=None) -> None:
+    """A human-readable KPI table."""
+    rows = []
+    for k, v in summary.items():
+        if isinstance(v, dict) and any(isinstance(b, dict) for b in v.values()):
+            v = "; ".join(f"{a}: " + ", ".join(f"{c} {d:.2f}" for c, d in b.items() if d is not None)
+                          for a, b in v.items()) or "—"
+        elif isinstance(v, dict) and k in ("exits", "score_gap_by_type"):
+            v = ", ".join(f"{a} {b:,.2f}" if isinstance(b, float) else f"{a} {b}" for a, b in v.items()) or "—"
+        elif isinstance(v, dict):
+            v = ", ".join(f"{a} {b:.1%}" for a, b in v.items() if b is not None) or "—"
+        elif isinstance(v, float):
+            v = f"{v:.1%}" if k.endswith(("_rate", "_share", "satisfaction", "utilization")) else f"{v:,.2f}"
+        elif isinstance(v, int):
+            v = f"{v:,}"
+        elif v is None:
+            v = "—"
+        rows.append((k, str(v)))
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"  {k:<{width}}  {v}", file=file)

@@ -1,0 +1,224 @@
+"""Loading a scenario: YAML file → built-in catalogue merged in → ``--set`` overrides → the validated
+:class:`~sim.scenario.schema.Scenario`. Every error is one line naming the file and the dotted field."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sim.scenario.schema import Scenario, _default_categories, _default_types, _hint
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; the message is one line naming file and field."""
+
+
+_MERGE_MAPS = {"community_types": _default_types, "categories": _default_categories}
+
+
+def _merge_catalog(raw: dict) -> dict:
+    """Overlay per-entry overrides on the built-in catalogue (a partial entry keeps defaults).
+
+    A ``replace: true`` key inside ``community_types`` / ``categories`` drops the built-ins.
+    """
+    out = dict(raw)
+    for key, factory in _MERGE_MAPS.items():
+        given = raw.get(key)
+        if given is None:
+            continue
+        if not isinstance(given, dict):
+            continue  # let pydantic report the type error
+        given = dict(given)
+        replace = given.pop("replace", False)
+        base = {} if replace else {k: v.model_dump() for k, v in factory().items()}
+        for name, fields in given.items():
+            if isinstance(fields, dict) and name in base:
+                merged = dict(base[name])
+                merged.update(fields)
+                base[name] = merged
+            else:
+                base[name] = fields
+        out[key] = base
+    return out
+
+
+def _format_error(source: str, err: ValidationError) -> str:
+    e = err.errors()[0]
+    loc = [str(p) for p in e["loc"]]
+    path = ".".join(loc) or "(top level)"
+    if e["type"] == "extra_forbidden":
+        parent_model = _model_at(Scenario, loc[:-1])
+        hint = _hint(loc[-1], parent_model.model_fields) if parent_model else ""
+        return f"{source}: {path}: unknown key{hint}"
+    msg = e["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+        if e["type"] == "value_error" and not loc:
+            return f"{source}: {msg}"
+    return f"{source}: {path}: {msg}"
+
+
+def _inner_model(ann) -> tuple[type[BaseModel] | None, bool]:
+    """The pydantic model inside an annotation (through Optional, list, dict values), and
+    whether it is reached through a dict (whose key then appears in error locations)."""
+    import typing
+
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann, False
+    for arg in typing.get_args(ann):
+        found, in_dict = _inner_model(arg)
+        if found is not None:
+            return found, in_dict or typing.get_origin(ann) is dict
+    return None, False
+
+
+def _model_at(model, loc: list[str]):
+    """Walk the schema along an error location to the model class whose field list applies."""
+    cur, skip_key = model, False
+    for part in loc:
+        if skip_key or part.isdigit():  # a dict key (catalogue entry name) or a list index
+            skip_key = False
+            continue
+        field = getattr(cur, "model_fields", {}).get(part)
+        if field is None:
+            return None
+        cur, skip_key = _inner_model(field.annotation)
+        if cur is None:
+            return None
+    return cur
+
+
+def parse_value(text: str, key: str = "", source: str = "--set") -> Any:
+    """Parse a ``--set`` value the way YAML would (numbers, booleans, lists)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ScenarioError(f"{source}: {key}: cannot parse value {text!r}") from None
+
+
+def _child(node: Any, part: str, key: str, source: str, create: bool) -> Any:
+    """Step one dotted part into a mapping or (by integer index) a list."""
+    if isinstance(node, list):
+        if not part.lstrip("-").isdigit():
+            named = [x for x in node if isinstance(x, dict) and x.get("name") == part]
+            if named:  # lists of named items (levels, ...) may be addressed by name
+                return named[0]
+            names = [x["name"] for x in node if isinstance(x, dict) and "name" in x]
+            hint = f" (names: {', '.join(map(str, names))})" if names else ""
+            raise ScenarioError(f"{source}: {key}: {part!r} is neither an index nor a name in the list{hint}")
+        idx = int(part)
+        if not -len(node) <= idx < len(node):
+            raise ScenarioError(f"{source}: {key}: index {idx} is out of range (list has {len(node)} items)")
+        return node[idx]
+    if isinstance(node, dict):
+        if create:
+            return node.setdefault(part, {})
+        return node.get(part)
+    raise ScenarioError(f"{source}: {key}: {part!r} is inside a value, not a section")
+
+
+def _default_lists() -> dict:
+    """Top-level fields whose defaults are lists (``levels``), as raw data: an override
+    into a list the file leaves out (``levels.grid.p_solve``) starts from the default list."""
+    dumped = Scenario().model_dump(mode="json")
+    return {k: v for k, v in dumped.items() if isinstance(v, list)}
+
+
+def apply_overrides(raw: dict, overrides: list[str], source: str = "--set") -> dict:
+    """Apply ``dotted.key=value`` overrides to a raw scenario mapping."""
+    raw = _deepcopy(raw)
+    defaults = None
+    for item in overrides:
+        if "=" not in item:
+            raise ScenarioError(f"{source}: {item!r}: expected dotted.key=value")
+        key, value = item.split("=", 1)
+        key = key.strip()
+        parts = key.split(".")
+        if not all(parts):
+            raise ScenarioError(f"{source}: {key!r}: empty part in dotted key")
+        if parts[0] not in raw and len(parts) > 1:
+            defaults = _default_lists() if defaults is None else defaults
+            if parts[0] in defaults:
+                raw[parts[0]] = _deepcopy(defaults[parts[0]])
+        node = raw
+        for n, p in enumerate(parts[:-1]):
+            if isinstance(node, dict) and p not in node and parts[n + 1].lstrip("-").isdigit():
+                raise ScenarioError(f"{source}: {key}: there is no list at {'.'.join(parts[:n + 1])} "
+                                    f"to index; give the whole list in the file")
+            node = _child(node, p, key, source, create=True)
+            if node is None or not isinstance(node, (dict, list)):
+                raise ScenarioError(f"{source}: {key}: {p!r} is a value, not a section")
+        last = parts[-1]
+        parsed = parse_value(value, key, source)
+        if isinstance(node, list):
+            if not last.lstrip("-").isdigit():
+                raise ScenarioError(f"{source}: {key}: cannot replace a list item by name; set one of its fields")
+            _child(node, last, key, source, create=False)  # validates the index
+            node[int(last)] = parsed
+        else:
+            node[last] = parsed
+    return raw
+
+
+def _deepcopy(x):
+
+    return copy.deepcopy(x)
+
+
+def scenario_from_dict(raw: Any, source: str = "<scenario>") -> Scenario:
+    """Validate a raw mapping into a Scenario, raising ScenarioError with a one-line message."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{source}: expected a mapping of scenario fields at the top level")
+    try:
+        sc = Scenario.model_validate(_merge_catalog(raw))
+    except ValidationError as err:
+        raise ScenarioError(_format_error(source, err)) from None
+    for key, prior in sc.uncertain.items():  # each uncertain path must name a settable number
+        probe = {k: v for k, v in raw.items() if k != "uncertain"}
+        try:
+            scenario_from_dict(apply_overrides(probe, [f"{key}={prior.low!r}"], source), source)
+        except ScenarioError as err:
+            raise ScenarioError(f"{source}: uncertain.{key}: not a settable parameter "
+                                f"({str(err).split(': ', 1)[-1]})") from None
+    return sc
+
+
+def read_raw(path: str | Path) -> dict:
+    """Read a scenario YAML file into a raw mapping, with one-line errors."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{p}: no such file") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{p}: cannot read ({exc.__class__.__name__})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ScenarioError(f"{p}: not valid YAML{where}") from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{p}: expected a mapping of scenario fields at the top level")
+    return raw
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Load, override and validate a scenario file."""
+    raw = read_raw(path)
+    if overrides:
+        raw = apply_overrides(raw, overrides, source=f"{path} (--set)")
+    return scenario_from_dict(raw, source=str(path))
+
+
+def json_schema() -> dict:
+    """The JSON Schema of scenario files (``gridsim schema``)."""
+    return Scenario.model_json_schema()

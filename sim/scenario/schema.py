@@ -1,0 +1,496 @@
+"""The scenario schema: one immutable config tree of pydantic models, validated field by field.
+
+Unknown keys are rejected (with a "did you mean" hint) and ranges are checked; defaults (from
+:mod:`sim.scenario.catalog`) make a minimal file runnable. Loading a file is :mod:`sim.scenario.loading`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sim.scenario import catalog
+
+NonNeg = Annotated[float, Field(ge=0)]
+Prob = Annotated[float, Field(ge=0, le=1)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class Strict(BaseModel):
+    """Base for every schema node: no unknown keys, frozen after validation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HandlingDist(Strict):
+    """Handling-time distribution family; the mean comes from the category and level."""
+
+    family: Literal["exponential", "lognormal", "fixed"] = "lognormal"
+    cv: NonNeg = 0.8  # coefficient of variation for lognormal
+
+
+class Category(Strict):
+    """An incident category: base rate, severity mix, who has authority, how it surfaces."""
+
+    label_zh: str = ""
+    rate: NonNeg = Field(0.1, description="incidents per household per year at multiplier 1")
+    severity_mix: tuple[Prob, Prob, Prob] = (0.7, 0.25, 0.05)
+    handling_hours: Annotated[float, Field(gt=0)] = 1.0
+    authority: tuple[str, str, str] = ("grid", "community", "street")
+    report_propensity: Prob = 0.5
+    report_delay_hours: NonNeg = 24.0
+    discoverability: NonNeg = Field(0.02, description="patrol discovery hazard per patrol hour")
+    worsen_per_day: NonNeg = 0.0
+    visit: bool = False
+    property_absorbable: bool = False  # a property manager may take it before the grid does
+
+    @field_validator("severity_mix")
+    @classmethod
+    def _sums_to_one(cls, v):
+        if abs(sum(v) - 1.0) > 1e-6:
+            raise ValueError(f"must sum to 1 (got {sum(v):g})")
+        return v
+
+
+class CommunityType(Strict):
+    """Profile of a community type (老旧小区, 商品房, 高档封闭, …)."""
+
+    label_zh: str = ""
+    rural: bool = False
+    rate_multiplier: dict[str, NonNeg] = {}
+    access_difficulty: Prob = 0.2
+    elderly_share: Prob = 0.2
+    floating_share: Prob = 0.2
+    property_management: bool = False
+    property_absorbs: Prob = 0.0
+    property_response_hours: NonNeg = 4.0
+
+
+class Shift(Strict):
+    """A weekly working pattern; ``always`` for 24/7 services (police, validation)."""
+
+    always: bool = False
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
+    start_hour: Annotated[float, Field(ge=0, le=24)] = 8.5
+    end_hour: Annotated[float, Field(ge=0, le=24)] = 17.5
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.always and self.end_hour <= self.start_hour:
+            raise ValueError("end_hour must be after start_hour")
+        return self
+
+
+class Level(Strict):
+    """One rung of the escalation ladder and how it works (team queue, meeting, referral)."""
+
+    name: str
+    label_zh: str = ""
+    scope: Literal["grid", "community", "street", "district"] = "grid"
+    discipline: Literal["team", "meeting", "referral"] = "team"
+    role: str = "grid_worker"
+    servers: Annotated[int, Field(ge=1)] = 1
+    p_solve: Prob = 0.9
+    handling_multiplier: Annotated[float, Field(gt=0)] = 1.0
+    time_limit_hours: Annotated[float, Field(gt=0)] | None = None
+    response_hours: NonNeg = 0.0
+    whistle_response_hours: NonNeg | None = None
+    meeting_weekday: Annotated[int, Field(ge=0, le=6)] = 1  # Tuesday (seed 000)
+    meeting_hour: Annotated[float, Field(ge=0, lt=24)] = 14.0
+    triage_fraction: Prob = 0.25  # share of handling time spent before passing a case up
+    shift: Shift | None = None  # defaults to the full-time grid workers' shift
+
+
+KINDS = ("grid_worker", "part_time", "political_legal", "volunteer", "reserve")
+"""Kinds of grid-level staff who take cases (informants only report)."""
+
+
+class Headcount(Strict):
+    """Headcount of one grid, overriding the general staffing numbers field by field."""
+
+    full_time: Count | None = None
+    part_time: Count | None = None
+    political_legal: Count | None = None
+    volunteers: Count | None = None
+    informants: Count | None = None
+
+
+class Staffing(Strict):
+    """Staffing plan (人员配置): headcount per grid, by community type or by grid, pooled
+    teams (多格并组), volunteers, a street reserve pool, shifts, and costs per kind."""
+
+    full_time: Count = 1
+    part_time: Count = 0
+    political_legal: Count = 0
+    informants: Count = 0
+    volunteers: Count = 0  # party-member volunteers who take orders (党员认领, seed 002)
+    by_type: dict[str, Headcount] = {}  # community type -> headcount of each of its grids
+    by_grid: dict[str, Headcount] = {}  # grid name -> headcount (wins over by_type)
+    pool_grids: Annotated[int, Field(ge=1)] = 1  # grids of a community pooled into one team
+    reserve_per_street: Count = 0  # floating reserve pool (used by turnover.refill: reserve)
+    full_time_shift: Shift = Shift()
+    part_time_shift: Shift = Shift(weekdays=[1, 3, 5], start_hour=9.0, end_hour=13.0)
+    volunteer_shift: Shift = Shift(weekdays=[5], start_hour=9.0, end_hour=12.0)
+    on_call: bool = True  # major cases are taken off shift
+    accept_delay_hours: NonNeg = 0.25
+    informant_discovery_factor: NonNeg = 0.5  # one informant = this many patrol hours/day
+    visit_retry_hours: Annotated[float, Field(gt=0)] = 48.0
+    max_visit_attempts: Annotated[int, Field(ge=1)] = 3
+    costs: dict[Literal[KINDS + ("informant",)], NonNeg] = {  # person-years per head
+        "grid_worker": 1.0, "part_time": 0.5, "political_legal": 1.0, "volunteer": 0.0,
+        "reserve": 1.0, "informant": 0.1}
+
+    @model_validator(mode="after")
+    def _someone_handles(self):
+        if self.full_time + self.part_time + self.political_legal + self.volunteers < 1 and not (
+                self.by_type or self.by_grid):
+            raise ValueError("full_time + part_time + political_legal + volunteers must be at least 1 per grid")
+        return self
+
+
+class Overhead(Strict):
+    """Time that is not available for cases (seed 004): extra departmental duties, daily
+    logins to many platforms, meetings. ``integrated_platform`` is the one-platform policy."""
+
+    extra_duties: NonNeg = 3.5  # 3–4 extra departmental duties per worker (004)
+    hours_per_duty_per_week: NonNeg = 1.5  # assumption
+    platforms: NonNeg = 7.5  # 7–8 platforms logged into daily (004)
+    minutes_per_platform: NonNeg = 8.0  # login, check, fill in; assumption
+    meeting_hours_per_week: NonNeg = 2.0  # assumption
+    integrated_platform: bool = False  # one integrated platform replaces the many
+    integrated_minutes: NonNeg = 10.0  # daily minutes on the one platform; assumption
+    integrated_duty_share: Prob = 0.5  # share of duty hours left once reporting is merged; assumption
+    kinds: list[Literal[KINDS]] = ["grid_worker", "political_legal"]
+
+    def hours_per_day(self, workdays_per_week: float) -> float:
+        """Overhead hours on one working day."""
+        duties = self.extra_duties * self.hours_per_duty_per_week
+        if self.integrated_platform:
+            duties *= self.integrated_duty_share
+            logins = self.integrated_minutes / 60.0
+        else:
+            logins = self.platforms * self.minutes_per_platform / 60.0
+        return logins + (duties + self.meeting_hours_per_week) / max(workdays_per_week, 1.0)
+
+
+class Campaign(Strict):
+    """A scheduled surge (epidemic screening, flood patrols, census, waste sorting; 000, 002):
+    pulls worker hours for a period and raises some incident categories."""
+
+    name: str
+    label_zh: str = ""
+    start_day: Count
+    days: Annotated[int, Field(ge=1)]
+    hours_per_day: NonNeg = 2.0  # per worker, on working days
+    rate_multiplier: dict[str, NonNeg] = {}
+    patrol_multiplier: NonNeg = 1.0  # flood-season patrols find more
+
+
+class Prior(Strict):
+    """A calibration prior for one uncertain scenario parameter (``uncertain:``): uniform
+    on [low, high], or on [log low, log high] with ``scale: log``."""
+
+    low: float
+    high: float
+    scale: Literal["linear", "log"] = "linear"
+    integer: bool = False  # round the draw (a headcount, a number of servers)
+    source: str = ""  # why this range: a seed and section, or "assumption: ..."
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.scale == "log" and self.low <= 0:
+            raise ValueError("a log-scale prior needs low > 0")
+        return self
+
+
+class Turnover(Strict):
+    """Absence (sick leave, maternity) and exits (resignation, retirement), and refilling."""
+
+    sick_per_year: NonNeg = 1.5  # spells per worker-year; assumption
+    sick_days_mean: NonNeg = 3.0
+    maternity_per_year: NonNeg = 0.03
+    maternity_days: Count = 158
+    resign_per_year: NonNeg = 0.08  # base hazard; assumption
+    resign_overload: NonNeg = 3.0  # log-hazard per unit overtime share of shift hours
+    resign_unfairness: NonNeg = 2.0  # log-hazard per unit (true-value − score) percentile gap
+    retire_per_year: NonNeg = 0.02
+    recruit_days_mean: NonNeg = 90.0  # recruitment lead time (随缺随补 fails when long, 004)
+    refill: Literal["wait", "borrow", "reserve"] = "wait"
+    cover: Literal["neighbour", "community"] = "neighbour"
+    kinds: list[Literal[KINDS]] = ["grid_worker", "part_time", "political_legal"]
+
+
+METRICS = ("closed_cases", "disputes_closed", "discoveries", "visits", "records",
+           "closure_rate", "timeliness", "satisfaction", "attendance", "log_filling")
+"""What a score can count (考核指标); counts are per month, rates are shares."""
+
+Metric = Literal[METRICS]
+Positive = Annotated[float, Field(gt=0)]
+
+
+class ScoreRule(Strict):
+    """Weights and targets for one community type (``per_type`` scoring)."""
+
+    weights: dict[Metric, NonNeg] = {}
+    targets: dict[Metric, Positive] = {}
+
+
+class TrueValue(Strict):
+    """What a worker's work is really worth (for ``score_validity``; never seen by scorers)."""
+
+    severity_weights: tuple[NonNeg, NonNeg, NonNeg] = (1.0, 2.0, 4.0)
+    unsatisfied_value: Prob = 0.3  # a closed case the resident was unhappy with
+
+
+class Scoring(Strict):
+    """Scoring scheme (考核): a policy class in ``sim.workforce.scoring`` chosen by name."""
+
+    scheme: Literal["uniform", "per_type", "outcome_adjusted"] = "uniform"
+    period: Literal["month", "quarter"] = "month"
+    weights: dict[Metric, NonNeg] = {
+        "closed_cases": 0.2, "disputes_closed": 0.2, "visits": 0.2, "records": 0.1,
+        "timeliness": 0.1, "satisfaction": 0.1, "attendance": 0.05, "log_filling": 0.05}
+    targets: dict[Metric, Positive] = {
+        "closed_cases": 20.0, "disputes_closed": 5.0, "discoveries": 8.0, "visits": 40.0,
+        "records": 60.0, "closure_rate": 0.95, "timeliness": 0.9, "satisfaction": 0.9,
+        "attendance": 1.0, "log_filling": 1.0}
+    by_type: dict[str, ScoreRule] = {}
+    cap: Annotated[float, Field(ge=1)] = 1.2  # credit stops at this multiple of the target
+    timely_hours: Positive = 72.0  # surfaced → closed within this counts as timely
+    log_minutes_per_day: NonNeg = 15.0  # entry time that counts as a filled work log
+    kinds: list[Literal[KINDS]] = ["grid_worker", "political_legal"]
+    true_value: TrueValue = TrueValue()
+
+
+ACTIVITIES = ("patrol", "visits", "entry")
+"""Discretionary activities a worker divides free duty hours between."""
+
+Activity = Literal[ACTIVITIES]
+
+
+class Effort(Strict):
+    """Multitask effort response (Holmström–Milgrom): discretionary hours and handling
+    depth follow marginal score per hour, tempered by intrinsic motivation (docs/behaviour.md)."""
+
+    discretionary_hours_per_day: NonNeg = 3.0
+    initial: dict[Activity, NonNeg] = {"patrol": 0.6, "visits": 0.25, "entry": 0.15}
+    responsiveness: NonNeg = 2.0  # κ: how sharply shares follow the incentive (0 = not at all)
+    intrinsic: Prob = 0.5  # μ: weight on the true value of work versus the score
+    adaptation: Prob = 0.5  # η: share of the gap to the preferred allocation closed per period
+    # outputs per hour: patrol discoveries (a prior, until a worker has seen their own), visit
+    # attempts (successful ones count, see community_types.access_difficulty), records entered
+    productivity: dict[Activity, NonNeg] = {"patrol": 0.2, "visits": 2.0, "entry": 8.0}
+    value_per_hour: dict[Activity, NonNeg] = {"patrol": 1.0, "visits": 0.6, "entry": 0.1}  # believed
+    min_depth: Annotated[float, Field(gt=0, le=1)] = 0.6  # handling time at full rush
+    rush_satisfaction_loss: Prob = 0.25  # satisfaction probability lost at full rush
+    visit_awareness_gain: Prob = 0.15
+    visit_trust_gain: Prob = 0.03
+
+    @field_validator("initial")
+    @classmethod
+    def _positive(cls, v):
+        if sum(v.values()) <= 0:
+            raise ValueError("needs at least one positive share")
+        return v
+
+
+class Register(Strict):
+    """The platform's household register lags reality (004): floating households leave
+    without deregistering; records collected verify entries and remove the stale ones."""
+
+    initial_excess: NonNeg = 0.05  # stale entries at the start, per actual household
+    stale_per_year: NonNeg = 0.3  # stale entries added per floating household per year
+
+
+class Police(Strict):
+    """Beat police (片警) and grid–police fusion (网格+警格)."""
+
+    fusion: bool = True
+    grids_per_beat: Annotated[int, Field(ge=1)] = 4
+    officers_per_beat: Annotated[int, Field(ge=1)] = 1
+    categories: list[str] = ["security"]
+    joint_visit_access_factor: Prob = 0.3  # access difficulty multiplier on joint visits
+    handling_multiplier: Annotated[float, Field(gt=0)] = 1.0
+    authority_level: str = "community"  # police act as deputy leaders (seed 000)
+
+
+class Escalation(Strict):
+    """How cases move up the ladder; ``policy`` names a class in ``sim.policies.escalation``."""
+
+    policy: Literal["stepwise", "skip_major", "direct_dispatch"] = "skip_major"
+    whistle: bool = True  # 街道吹哨、部门报到
+    max_reopens: Count = 2
+
+
+class Residents(Strict):
+    """Household behaviour: awareness of and trust in the grid worker, feedback."""
+
+    awareness_mean: Prob = 0.6
+    trust_mean: Prob = 0.6
+    spread: Prob = 0.15
+    base_willingness: Prob = 0.5
+    hotline_dispatch_hours: NonNeg = 4.0  # 12345 → command centre → order (派单)
+    satisfaction_base: Prob = 0.95
+    satisfaction_loss_per_day: NonNeg = 0.02
+    satisfaction_loss_per_escalation: NonNeg = 0.03
+    satisfaction_floor: Prob = 0.2
+    satisfaction_weight: Prob = 0.3  # how far one outcome moves a household's satisfaction
+    reopen_if_unsatisfied: Prob = 0.3
+    feedback_delay_hours: NonNeg = 24.0
+    trust_gain: Prob = 0.05
+    trust_loss: Prob = 0.15
+    awareness_gain_on_contact: Prob = 0.2
+
+
+class Arrivals(Strict):
+    """Poisson arrivals with optional time-of-day and monthly profiles (relative weights)."""
+
+    hourly_profile: list[NonNeg] | None = None  # 24 weights
+    monthly_profile: list[NonNeg] | None = None  # 12 weights
+    rate_scale: NonNeg = 1.0
+
+    @field_validator("hourly_profile")
+    @classmethod
+    def _h24(cls, v):
+        if v is not None and (len(v) != 24 or sum(v) <= 0):
+            raise ValueError("needs 24 non-negative weights, not all zero")
+        return v
+
+    @field_validator("monthly_profile")
+    @classmethod
+    def _m12(cls, v):
+        if v is not None and (len(v) != 12 or sum(v) <= 0):
+            raise ValueError("needs 12 non-negative weights, not all zero")
+        return v
+
+
+class Risk(Strict):
+    """Green / yellow / red grading of grids (001), re-graded from recent incidents."""
+
+    window_days: Annotated[int, Field(ge=1)] = 30
+    regrade_every_days: Annotated[int, Field(ge=1)] = 7
+    yellow_per_100_households: NonNeg = 15.0
+    red_per_100_households: NonNeg = 25.0
+    patrol_multiplier: tuple[NonNeg, NonNeg, NonNeg] = (1.0, 1.5, 2.0)
+
+
+class CommunitySpec(Strict):
+    """An explicitly listed community."""
+
+    name: str | None = None
+    type: str
+    street: Count = 0
+    grids: Annotated[int, Field(ge=1)] = 1
+    households_per_grid: Annotated[int, Field(ge=1)] | None = None
+
+
+class World(Strict):
+    """District layout: compact counts, or an explicit list of communities."""
+
+    streets: Annotated[int, Field(ge=1)] = 1
+    layout_seed: Count = 0  # fixes household counts; independent of the run seed
+    communities_per_street: Annotated[int, Field(ge=1)] = 6
+    grids_per_community: Annotated[int, Field(ge=1)] = 8
+    dedicated_grids_per_street: Count = 0
+    households_urban: Annotated[int, Field(ge=1)] = 200
+    households_rural: Annotated[int, Field(ge=1)] = 50
+    household_spread: Annotated[float, Field(ge=0, lt=1)] = 0.15
+    community_mix: dict[str, NonNeg] = {"old_estate": 1, "commodity": 1}
+    communities: list[CommunitySpec] | None = None
+
+
+def _default_categories() -> dict[str, Category]:
+    return {k: Category(**v) for k, v in catalog.CATEGORIES.items()}
+
+
+def _default_types() -> dict[str, CommunityType]:
+    return {k: CommunityType(**v) for k, v in catalog.COMMUNITY_TYPES.items()}
+
+
+def _default_levels() -> list[Level]:
+    return [Level(**v) for v in catalog.LEVELS]
+
+
+class Scenario(Strict):
+    """A whole scenario: the world, who works it, how cases flow, for how long."""
+
+    name: str = "scenario"
+    description: str = ""
+    seed: int = Field(0, ge=0)
+    days: Annotated[int, Field(ge=1, le=36500)] = 365
+    world: World = World()
+    community_types: dict[str, CommunityType] = Field(default_factory=_default_types)
+    categories: dict[str, Category] = Field(default_factory=_default_categories)
+    levels: list[Level] = Field(default_factory=_default_levels)
+    handling: HandlingDist = HandlingDist()
+    staffing: Staffing = Staffing()
+    police: Police = Police()
+    escalation: Escalation = Escalation()
+    residents: Residents = Residents()
+    arrivals: Arrivals = Arrivals()
+    risk: Risk = Risk()
+    overhead: Overhead = Overhead()
+    campaigns: list[Campaign] = []
+    turnover: Turnover = Turnover()
+    scoring: Scoring = Scoring()
+    effort: Effort = Effort()
+    household_register: Register = Register()
+    uncertain: dict[str, Prior] = {}  # dotted parameter path -> prior (what `gridsim calibrate` fits)
+
+    @model_validator(mode="after")
+    def _cross_refs(self):
+        level_names = [lv.name for lv in self.levels]
+        if len(set(level_names)) != len(level_names):
+            raise ValueError(f"levels: names must be unique, got {level_names}")
+        if not self.levels or self.levels[0].scope != "grid" or self.levels[0].discipline != "team":
+            raise ValueError("levels: the first level must be a grid-scope team (the grid workers)")
+        for name, cat in self.categories.items():
+            for lv in cat.authority:
+                if lv not in level_names:
+                    raise ValueError(f"categories.{name}.authority: unknown level {lv!r}"
+                                     f"{_hint(lv, level_names)}")
+        types = self.community_types
+        for name, w in ({} if self.world.communities else self.world.community_mix).items():
+            if name not in types:
+                raise ValueError(f"world.community_mix.{name}: unknown community type{_hint(name, types)}")
+        if not self.world.communities and sum(self.world.community_mix.values()) <= 0:
+            raise ValueError("world.community_mix: weights must not all be zero")
+        for i, c in enumerate(self.world.communities or []):
+            if c.type not in types:
+                raise ValueError(f"world.communities.{i}.type: unknown community type {c.type!r}"
+                                 f"{_hint(c.type, types)}")
+            if c.street >= self.world.streets:
+                raise ValueError(f"world.communities.{i}.street: {c.street} but only "
+                                 f"{self.world.streets} street(s)")
+        for tname, t in types.items():
+            for cat in t.rate_multiplier:
+                if cat not in self.categories:
+                    raise ValueError(f"community_types.{tname}.rate_multiplier.{cat}: unknown category"
+                                     f"{_hint(cat, self.categories)}")
+        if self.police.authority_level not in level_names:
+            raise ValueError(f"police.authority_level: unknown level {self.police.authority_level!r}"
+                             f"{_hint(self.police.authority_level, level_names)}")
+        for cat in self.police.categories:
+            if cat not in self.categories:
+                raise ValueError(f"police.categories: unknown category {cat!r}{_hint(cat, self.categories)}")
+        for key, rule in (("staffing.by_type", self.staffing.by_type), ("scoring.by_type", self.scoring.by_type)):
+            for tname in rule:
+                if tname not in types:
+                    raise ValueError(f"{key}.{tname}: unknown community type{_hint(tname, types)}")
+        for k, c in enumerate(self.campaigns):
+            for cat in c.rate_multiplier:
+                if cat not in self.categories:
+                    raise ValueError(f"campaigns.{k}.rate_multiplier.{cat}: unknown category"
+                                     f"{_hint(cat, self.categories)}")
+        return self
+
+
+def _hint(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+

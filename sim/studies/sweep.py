@@ -1,0 +1,266 @@
+"""Run an experiment's design (扫参): locally in processes or on a Dask cluster, resumably.
+
+Workers only simulate; this process writes. Each finished run is written at once as one
+Parquet part per table, named by the run's key (``parts/summary/<key>.parquet`` last, so
+a summary part means the run is complete); a run that raises leaves ``errors/<key>.txt``
+and the sweep goes on. Running the same command again skips every key already present,
+so a sweep killed at any moment resumes where it stopped and no run is ever stored twice.
+Results do not depend on the number of workers: each run is fixed by its seed.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from sim.studies.comparison import paired_differences
+from sim.scenario.loading import ScenarioError, apply_overrides, scenario_from_dict
+from sim.studies.experiment import Experiment, RunSpec
+from sim.output.runner import _atomic_write
+
+TABLES = ("daily", "scores", "summary")  # written in this order: summary last marks completion
+DAILY_COLUMNS = ["day", "surfaced", "closed", "backlog", "satisfied_share", "satisfaction", "worker_utilization",
+                 "overtime_hours", "vacant_posts"]
+SCORE_COLUMNS = ["period", "agent", "kind", "community_type", "score", "true_value"]
+
+
+def flatten(summary: dict, prefix: str = "") -> dict[str, float]:
+    """The numbers of a run summary as one flat row (nested keys joined by dots)."""
+    out = {}
+    for key, value in summary.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{name}."))
+        elif isinstance(value, bool):
+            out[name] = float(value)
+        elif isinstance(value, (int, float)) or value is None:
+            out[name] = float("nan") if value is None else float(value)
+    return out
+
+
+# ------------------------------------------------------------------ one run (in a worker)
+
+
+def execute(job: tuple) -> dict:
+    """Simulate one run; return its tables, or its error. Never raises: a failing run is a
+    result too."""
+    from sim.output.runner import run_scenario, summary_of
+    from sim.output.tables import daily_table, scores_table
+
+    raw, source, overrides, seed, days = job
+    t0 = time.perf_counter()
+    try:
+        config = scenario_from_dict(apply_overrides(raw, list(overrides), source), source)
+        model = run_scenario(config, seed=seed, days=days, transitions=False)
+        scores = scores_table(model)
+        summary = flatten(summary_of(model, scores=scores))
+        daily = daily_table(model)[DAILY_COLUMNS]
+        if len(scores) and "scored" in scores:
+            scores = scores[scores["scored"]][SCORE_COLUMNS]
+        else:
+            scores = pd.DataFrame(columns=SCORE_COLUMNS)
+        return {"summary": summary, "daily": daily, "scores": scores, "wall_s": time.perf_counter() - t0}
+    except Exception as exc:  # noqa: BLE001 — recorded, not raised: one bad run must not stop a sweep
+        return {"error": f"{exc.__class__.__name__}: {exc}", "traceback": traceback.format_exc(),
+                "wall_s": time.perf_counter() - t0}
+
+
+# ------------------------------------------------------------------ the store
+
+
+class Store:
+    """A sweep's directory: design, parts per run, errors, manifest."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def part(self, table: str, key: str) -> Path:
+        return self.root / "parts" / table / f"{key}.parquet"
+
+    def error_file(self, key: str) -> Path:
+        return self.root / "errors" / f"{key}.txt"
+
+    def prepare(self, exp: Experiment) -> None:
+        for table in TABLES:
+            d = self.root / "parts" / table
+            d.mkdir(parents=True, exist_ok=True)
+            for junk in d.glob(".*"):  # temporary files of a write that was killed
+                junk.unlink(missing_ok=True)
+        (self.root / "errors").mkdir(exist_ok=True)
+        text = Path(exp.path).read_text(encoding="utf-8")
+        _atomic_write(self.root / "experiment.yaml", lambda p: Path(p).write_text(text, encoding="utf-8"))
+
+    def done(self, key: str) -> bool:
+        return self.part("summary", key).exists()
+
+    def write(self, spec: RunSpec, result: dict) -> None:
+        """Store a finished run (summary last) or its error."""
+        if "error" in result:
+            text = f"{result['error']}\n\n{result['traceback']}"
+            _atomic_write(self.error_file(spec.key), lambda p: Path(p).write_text(text, encoding="utf-8"))
+            return
+        ids = {"key": spec.key, "policy": spec.policy, "sample": spec.sample, "rep": spec.rep, "seed": spec.seed}
+        row = dict(ids)
+        row.update({f"param.{k}": v for k, v in spec.params.items()})
+        row.update(result["summary"])
+        row["wall_s"] = result["wall_s"]
+        for table, frame in (("daily", result["daily"]), ("scores", result["scores"]),
+                             ("summary", pd.DataFrame([row]))):
+            frame = frame.copy()
+            for col, value in reversed(list(ids.items())):
+                if col not in frame:
+                    frame.insert(0, col, value)
+            _atomic_write(self.part(table, spec.key), lambda p, f=frame: f.to_parquet(p, index=False))
+        self.error_file(spec.key).unlink(missing_ok=True)
+
+    def write_manifest(self, exp: Experiment, design: list[RunSpec], wall: dict[str, float]) -> pd.DataFrame:
+        """The design with each run's status (done / error / pending), and the experiment's
+        resolved description, written atomically."""
+        rows = []
+        for s in design:
+            status = "done" if self.done(s.key) else ("error" if self.error_file(s.key).exists() else "pending")
+            err = self.error_file(s.key).read_text(encoding="utf-8").split("\n", 1)[0] if status == "error" else ""
+            rows.append({"key": s.key, "policy": s.policy, "sample": s.sample, "rep": s.rep, "seed": s.seed,
+                         "status": status, "error": err, "wall_s": wall.get(s.key, float("nan")),
+                         **{f"param.{k}": v for k, v in s.params.items()}})
+        manifest = pd.DataFrame(rows)
+        _atomic_write(self.root / "manifest.parquet", lambda p: manifest.to_parquet(p, index=False))
+        meta = {"name": exp.name, "description": exp.spec.description, "experiment": exp.path,
+                "scenario": exp.scenario_path, "days": exp.days, "seed": exp.seed,
+                "policies": exp.policies, "reference": exp.reference, "kpis": exp.kpis,
+                "uncertainties": {k: v.model_dump() for k, v in exp.spec.uncertainties.items()},
+                "samples": len(exp.samples), "replications": max((s.rep for s in design), default=-1) + 1}
+        text = json.dumps(meta, indent=2, ensure_ascii=False, default=str) + "\n"
+        _atomic_write(self.root / "experiment.json", lambda p: Path(p).write_text(text, encoding="utf-8"))
+        return manifest
+
+
+def load_results(root: str | Path, table: str = "summary") -> pd.DataFrame:
+    """One table of a sweep (summary, daily or scores) for the runs of its current design
+    that finished, in design order. Labels (policy, sample, replication) come from the
+    design: two policies that set the same values are one simulation, reported under both."""
+    root = Path(root)
+    manifest_path = root / "manifest.parquet"
+    if not manifest_path.exists():
+        raise ScenarioError(f"{root}: not a sweep directory (no manifest.parquet; run `gridsim sweep` first)")
+    manifest = pd.read_parquet(manifest_path)
+    store, cache, frames = Store(root), {}, []
+    for row in manifest.itertuples(index=False):
+        if not store.done(row.key):
+            continue
+        if row.key not in cache:
+            cache[row.key] = pd.read_parquet(store.part(table, row.key))
+        frame = cache[row.key]
+        if len(frame):
+            frames.append(frame.assign(policy=row.policy, sample=row.sample, rep=row.rep, seed=row.seed))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+# ------------------------------------------------------------------ running
+
+
+def _completed(exp: Experiment, specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator[tuple[RunSpec, dict]]:
+    """Yield (spec, result) as runs finish: in this process, in a process pool, or on a Dask
+    cluster — the same jobs and the same results in each."""
+    specs = list({s.key: s for s in specs}.values())  # a run two policies share is simulated once
+    jobs = {s.key: (exp.raw, exp.path, s.overrides, s.seed, exp.days) for s in specs}
+    if scheduler:
+        from distributed import Client, as_completed as dask_completed
+
+        with Client(scheduler) as client:
+            futures = {client.submit(execute, jobs[s.key], pure=False, key=f"gridsim-{s.key}"): s for s in specs}
+            for fut in dask_completed(futures):
+                yield futures[fut], _result_of(fut)
+        return
+    if workers == 1:
+        for s in specs:
+            yield s, execute(jobs[s.key])
+        return
+    # forkserver, not fork: this process holds Arrow's threads, and fork() under threads can deadlock
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim.studies.sweep", "sim.model"])  # workers start with the model imported
+    pool = ProcessPoolExecutor(workers, mp_context=ctx)
+    try:
+        futures = {pool.submit(execute, jobs[s.key]): s for s in specs}
+        for fut in as_completed(futures):
+            yield futures[fut], _result_of(fut)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _result_of(fut) -> dict:
+    try:
+        return fut.result()
+    except Exception as exc:  # a worker that died: the run is recorded as failed, the sweep goes on
+        return {"error": f"{exc.__class__.__name__}: {exc}", "traceback": traceback.format_exc(), "wall_s": float("nan")}
+
+
+def probe_kpis(exp: Experiment) -> None:
+    """Refuse KPIs that are not numbers in a run summary, before the sweep starts (a
+    one-day run of the base scenario tells which exist)."""
+    res = execute((exp.raw, exp.path, (), exp.seed, 1))
+    if "error" in res:
+        raise ScenarioError(f"{exp.path}: the base scenario fails to run: {res['error']}")
+    scalar = sorted(res["summary"])
+    for k in exp.kpis:
+        if k not in res["summary"]:
+            raise ScenarioError(f"{exp.path}: kpis: {k!r} is not a number in a run summary (numbers there: "
+                                f"{', '.join(scalar)})")
+
+
+def sweep(exp: Experiment, out: str | Path, workers: int = 1, scheduler: str | None = None,
+          progress: bool = True, log=print, check_kpis: bool = True) -> pd.DataFrame:
+    """Run every run of the design not yet in ``out``; adaptive replications add rounds
+    until each compared difference is narrow enough. Returns the manifest."""
+    from tqdm import tqdm
+
+    store = Store(out)
+    if check_kpis:
+        probe_kpis(exp)
+    store.prepare(exp)
+    plan = exp.replications
+    reps, wall, failed = plan.n, {}, 0
+    while True:
+        design = exp.runs(reps)
+        store.write_manifest(exp, design, wall)
+        pending = [s for s in design if not store.done(s.key)]
+        if len(pending) < len(design):
+            log(f"{exp.name}: {len(design) - len(pending)} of {len(design)} runs already done; running the other {len(pending)}")
+        bar = tqdm(total=len(design), initial=len(design) - len(pending), unit="run", desc=exp.name,
+                   disable=not progress or not pending, smoothing=0.1)
+        try:
+            for spec, result in _completed(exp, pending, workers, scheduler):
+                store.write(spec, result)
+                wall[spec.key] = result["wall_s"]
+                if "error" in result:
+                    failed += 1
+                    bar.set_postfix(failed=failed)
+                    if not progress:
+                        log(f"run {spec.key} ({spec.policy}, sample {spec.sample}, rep {spec.rep}) failed: {result['error']}")
+                bar.update(1)
+        finally:
+            bar.close()
+            store.write_manifest(exp, design, wall)
+        if not plan.width or reps >= plan.max:
+            break
+        summary = load_results(out)
+        diffs = paired_differences(summary, list(plan.width), exp.reference, list(exp.policies))
+        span = diffs["hi"] - diffs["lo"]  # fewer than two pairs, or no data: not known to any width yet
+        wide = diffs[(span > diffs["kpi"].map(plan.width)) | span.isna() | (diffs["pairs"] < 2)] if len(diffs) else diffs
+        if len(diffs) and wide.empty:
+            log(f"{exp.name}: every compared difference is narrower than its width after {reps} replications")
+            break
+        step = plan.step or plan.n
+        reps = min(reps + step, plan.max)
+        log(f"{exp.name}: {len(wide)} difference(s) still wider than asked; going to {reps} replications")
+    manifest = store.write_manifest(exp, design, wall)
+    if plan.width and reps >= plan.max:
+        log(f"{exp.name}: stopped at the cap of {plan.max} replications")
+    return manifest

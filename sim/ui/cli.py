@@ -1,0 +1,401 @@
+"""The ``gridsim`` command line: run, validate, schema, check, calibrate, sweep, report, size,
+sensitivity, trace, viz.
+
+Bad input ends with one line on stderr naming the file and the field, exit status 2,
+and no traceback; nothing is written before the input has been validated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from sim import __version__
+from sim.scenario.loading import ScenarioError, json_schema, load_scenario
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gridsim", description="Simulate grid-based community governance (网格化社会治理).")
+    p.add_argument("--version", action="version", version=f"gridsim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run a scenario, print KPIs, write a run directory")
+    r.add_argument("scenario", help="scenario YAML file")
+    r.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    r.add_argument("--days", type=int, help="days to simulate (default: the scenario's)")
+    r.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a scenario field, e.g. --set staffing.full_time=2 (repeatable)")
+    r.add_argument("--out", default=None, help="run directory (default: runs/<scenario name>)")
+    r.add_argument("--no-transitions", action="store_true", help="do not record the transition log (faster; no transitions.parquet)")
+    r.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    v = sub.add_parser("validate", help="check a scenario file (exit 0 if valid, 2 if not)")
+    v.add_argument("scenario")
+    v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+
+    c = sub.add_parser("check", help="compare a scenario's replications with its published targets (exit 1 on a miss)")
+    c.add_argument("scenario")
+    c.add_argument("--targets", default="calibration/targets.yaml", help="target file (default: %(default)s)")
+    c.add_argument("--reps", type=int, default=5, help="replications (seeds seed, seed+1, …; default %(default)s)")
+    c.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    k = sub.add_parser("calibrate", help="fit a scenario's uncertain parameters to its targets (ABC-SMC)")
+    k.add_argument("scenario")
+    k.add_argument("--targets", default="calibration/targets.yaml", help="target file (default: %(default)s)")
+    k.add_argument("--out", default=None, help="output directory (default: runs/calibrate/<scenario name>)")
+    k.add_argument("--population", type=int, default=40, help="particles per generation (default %(default)s)")
+    k.add_argument("--generations", type=int, default=5, help="generations in all, resumed ones included (default %(default)s)")
+    k.add_argument("--min-epsilon", type=float, default=0.5,
+                   help="stop when every fitted target is within this many tolerances (default %(default)s)")
+    k.add_argument("--days", type=int, default=None, help="days per simulation (default: the scenario's)")
+    k.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    k.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    w = sub.add_parser("sweep", help="run an experiment's policies × uncertainties × replications (resumable)")
+    w.add_argument("experiment", help="experiment YAML file (see experiments/)")
+    w.add_argument("--out", default=None, help="sweep directory (default: runs/<experiment name>)")
+    w.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    w.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on a Dask distributed cluster, e.g. tcp://host:8786, instead of local processes")
+    w.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    z = sub.add_parser("size", help="least grid workers per grid meeting service targets, with Erlang C / A beside")
+    z.add_argument("scenario")
+    z.add_argument("--target", dest="targets", action="append", required=True, metavar="KPI<=VALUE",
+                   help="service target on a summary number, e.g. resolution_hours_p90<=72 (repeatable)")
+    z.add_argument("--confidence", type=float, default=0.9,
+                   help="share of simulated years in which every target must hold (default %(default)s)")
+    z.add_argument("--reps", type=int, default=10, help="replications per candidate (default %(default)s)")
+    z.add_argument("--by", choices=["community_type"], default=None, help="size each community type apart")
+    z.add_argument("--mix", type=int, default=None, metavar="MAX_PART_TIME",
+                   help="also try 0..MAX part-time workers per grid; choose the cheapest mix at staffing.costs")
+    z.add_argument("--max", type=int, default=30, help="most full-time workers per grid to consider (default %(default)s)")
+    z.add_argument("--days", type=int, default=None)
+    z.add_argument("--seed", type=int, default=None)
+    z.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    z.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address")
+    z.add_argument("--out", default=None, help="directory (default: runs/size/<scenario name>)")
+    z.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    n = sub.add_parser("sensitivity", help="which uncertain inputs drive the KPIs (SALib: Morris, then Sobol)")
+    n.add_argument("scenario")
+    n.add_argument("--params", nargs="+", required=True, metavar="NAME[=LOW:HIGH[:log]]",
+                   help="parameters and ranges (a bare name takes its range from the scenario's uncertain: block)")
+    n.add_argument("--method", choices=["morris", "sobol"], default="morris",
+                   help="morris: screening; sobol: Morris first, then Sobol indices on the survivors")
+    n.add_argument("--kpi", dest="kpis", action="append", default=None,
+                   help="KPI to analyse (repeatable; default closure_rate, wait_hours_mean, satisfaction)")
+    n.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default %(default)s)")
+    n.add_argument("--n", type=int, default=64, help="Sobol base sample size, a power of two (default %(default)s)")
+    n.add_argument("--screen", type=float, default=0.1,
+                   help="Sobol keeps parameters with μ* ≥ this share of the largest (default %(default)s)")
+    n.add_argument("--reps", type=int, default=1, help="seeds averaged per point (default %(default)s)")
+    n.add_argument("--days", type=int, default=None)
+    n.add_argument("--seed", type=int, default=None)
+    n.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    n.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address")
+    n.add_argument("--out", default=None, help="directory (default: runs/sensitivity/<scenario name>)")
+    n.add_argument("--no-progress", action="store_true")
+
+    tr = sub.add_parser("trace", help="tell one incident's story from a run directory (English or Chinese)")
+    tr.add_argument("run_dir", help="a directory written by `gridsim run` (with its transitions.parquet)")
+    tr.add_argument("--incident", type=int, required=True, help="incident id (the id column of incidents.parquet)")
+    tr.add_argument("--lang", choices=["en", "zh"], default="en")
+
+    vz = sub.add_parser("viz", help="the trainer's live view in the browser (Mesa SolaraViz)")
+    vz.add_argument("scenario")
+    vz.add_argument("--port", type=int, default=8765)
+    vz.add_argument("--host", default="127.0.0.1", help="address to serve on (default %(default)s: this machine only)")
+
+    o = sub.add_parser("report", help="write the HTML report of a sweep directory")
+    o.add_argument("directory", help="a directory written by `gridsim sweep`")
+    o.add_argument("--out", default=None, help="report file (default: DIRECTORY/report.html)")
+    return p
+
+
+def _positive(value, flag: str) -> None:
+    if value is not None and value < 1:
+        raise ScenarioError(f"{flag}: must be at least 1, got {value}")
+
+
+def _cmd_check(args) -> int:
+    from sim.studies.targets import check, check_quantities, for_scenario, load_targets, print_check, replicate
+
+    _positive(args.reps, "--reps")
+    _positive(args.workers, "--workers")
+    config = load_scenario(args.scenario, args.overrides)
+    targets = for_scenario(load_targets(args.targets), config.name, args.targets)
+    days = sorted({t.days for t in targets}, key=lambda d: -1 if d is None else d)
+    runs = replicate(args.scenario, args.reps, days, args.overrides, args.workers)
+    check_quantities(targets, next(iter(runs.values()))[0], args.targets)
+    rows = check(targets, runs)
+    print_check(rows, config.name, args.reps)
+    failed = [r["target"] for r in rows if not r["passed"]]
+    print(f"\n{len(rows) - len(failed)}/{len(rows)} targets pass" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+def _cmd_calibrate(args) -> int:
+    from sim.studies.calibration import calibrate, calibrated_scenario, plot_posterior, posterior, problem, summarise
+    from sim.studies.targets import check_quantities, for_scenario, load_targets, simulate
+
+    for flag in ("population", "generations", "days", "workers"):
+        _positive(getattr(args, flag), f"--{flag}")
+    config = load_scenario(args.scenario)
+    targets = for_scenario(load_targets(args.targets), config.name, args.targets)
+    pb = problem(args.scenario, targets, args.days)
+    out = Path(args.out) if args.out else Path("runs") / "calibrate" / config.name
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a directory")
+    check_quantities(pb.targets, simulate(pb.raw, pb.source, [], config.seed, 1), args.targets)
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"calibrating {config.name}: {len(pb.priors)} parameters ({', '.join(pb.priors)}) to "
+          f"{len(pb.targets)} targets ({', '.join(t.name for t in pb.targets)}); history in {out / 'abc.db'}")
+    history = calibrate(pb, out / "abc.db", args.population, args.generations, args.workers or os.cpu_count() or 1,
+                        args.min_epsilon, progress=not args.no_progress)
+    post = posterior(history, pb)
+    table = summarise(post, pb)
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0]
+    eps = float(pops["epsilon"].iloc[-1])
+    post.to_csv(out / "posterior.csv", index=False)
+    table.to_csv(out / "posterior_summary.csv", index=False)
+    plot_posterior(post, pb, out / "posterior.png")
+    cal = out / f"{config.name}.calibrated.yaml"
+    cal.write_text(calibrated_scenario(args.scenario, pb, table, eps, history.max_t), encoding="utf-8")
+    print(f"generations {history.max_t + 1} · epsilon {eps:.3g} · simulations {int(pops['samples'].sum())}")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"wrote {out}/posterior.csv, posterior_summary.csv, posterior.png, {cal.name}")
+    return 0
+
+
+def _cmd_sweep(args) -> int:
+    from sim.studies.experiment import load_experiment
+    from sim.studies.sweep import sweep
+
+    _positive(args.workers, "--workers")
+    exp = load_experiment(args.experiment)
+    out = Path(args.out) if args.out else Path("runs") / exp.name
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a directory")
+    workers = args.workers or os.cpu_count() or 1
+    where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} local process{'es' * (workers > 1)}"
+    print(f"{exp.name}: {len(exp.policies)} policies × {len(exp.samples)} samples × "
+          f"{exp.replications.n}{'+' if exp.replications.width else ''} replications of {exp.days} days "
+          f"on {where}; writing {out}")
+    t0 = time.perf_counter()
+    manifest = sweep(exp, out, workers, args.scheduler, progress=not args.no_progress)
+    counts = manifest["status"].value_counts()
+    done, failed = int(counts.get("done", 0)), int(counts.get("error", 0))
+    print(f"{done} runs done, {failed} failed in {time.perf_counter() - t0:.1f} s"
+          + (f" (errors in {out}/errors/)" if failed else ""))
+    print(f"next: gridsim report {out}")
+    return 1 if failed else 0
+
+
+def _cmd_size(args) -> int:
+    from sim.scenario.loading import parse_value
+    from sim.studies.sizing import ServiceTarget, Sizer, size, table, write
+
+    for flag in ("reps", "workers", "days", "max"):
+        _positive(getattr(args, flag), f"--{flag}")
+    if args.mix is not None and args.mix < 0:
+        raise ScenarioError(f"--mix: must be 0 or more, got {args.mix}")
+    targets = [ServiceTarget.parse(t) for t in args.targets]
+    overrides = {}
+    for item in args.overrides:
+        if "=" not in item:
+            raise ScenarioError(f"--set {item!r}: expected dotted.key=value")
+        k, v = item.split("=", 1)
+        overrides[k.strip()] = parse_value(v, k, "--set")
+    config = load_scenario(args.scenario, args.overrides)
+    out = Path(args.out) if args.out else Path("runs") / "size" / config.name
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a directory")
+    sizer = Sizer(args.scenario, targets, args.confidence, args.reps, out, args.days, args.seed,
+                  args.workers or os.cpu_count() or 1, args.scheduler, overrides)
+    print(f"sizing {config.name}: {', '.join(map(str, targets))} in ≥ {args.confidence:.0%} of {args.reps} "
+          f"simulated years of {sizer.days} days (seeds {sizer.seed}…{sizer.seed + args.reps - 1}, common to every candidate)")
+    t0 = time.perf_counter()
+    result = size(sizer, by_type=args.by == "community_type", mix=args.mix, high=args.max)
+    wall = time.perf_counter() - t0
+    print("\ncandidates (mean over replications):")
+    print(table(result, sizer, by_type=args.by == "community_type"))
+    print("\nanswer: " + ", ".join(f"{k} = {v}" for k, v in result.answer.items()))
+    for note in result.notes:
+        print(f"  note: {note}")
+    if len(result.erlang):
+        print("\nErlang beside it (rates measured in one run at the answer; servers always on duty):")
+        for row in result.erlang.to_dict("records"):
+            cells = [f"{k.split(':', 1)[0].replace('erlang_', 'Erlang ').replace('Erlang c', 'Erlang C').replace('Erlang a', 'Erlang A')}"
+                     f" {k.split(':', 1)[1]}: {'n/a' if v is None or v != v else int(v)}"
+                     for k, v in row.items() if k.startswith("erlang_")]
+            print(f"  {row['group']}: λ = {row['lambda_per_team_hour']:.3f} cases/h per team, handling "
+                  f"{row['handling_hours_mean']:.2f} h, θ = {row['theta_per_hour']:.3g}/h; simulated {row['simulated']}; "
+                  + "; ".join(cells))
+    files = write(result, sizer)
+    print(f"\n{result.simulations} simulations in {wall:.0f} s; wrote " + ", ".join(str(f) for f in files))
+    return 0
+
+
+def _cmd_sensitivity(args) -> int:
+    from sim.studies import sensitivity as sa
+
+    for flag in ("trajectories", "n", "reps", "days", "workers"):
+        _positive(getattr(args, flag), f"--{flag}")
+    config = load_scenario(args.scenario)
+    priors = sa.parse_params(args.params, args.scenario)
+    for key, prior in priors.items():  # each must name a settable number of this scenario
+        try:
+            load_scenario(args.scenario, [f"{key}={prior.low!r}"])
+        except ScenarioError as err:
+            raise ScenarioError(f"--params {key}: {str(err).split(': ', 2)[-1]}") from None
+    kpis = args.kpis or ["closure_rate", "wait_hours_mean", "satisfaction"]
+    sa.check_kpis(args.scenario, kpis)
+    out = Path(args.out) if args.out else Path("runs") / "sensitivity" / config.name
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a directory")
+    workers = args.workers or os.cpu_count() or 1
+    common = dict(days=args.days, seed=args.seed, reps=args.reps, workers=workers, scheduler=args.scheduler,
+                  progress=not args.no_progress)
+    t0 = time.perf_counter()
+    print(f"Morris screening of {len(priors)} parameters on {config.name}: {args.trajectories} trajectories × "
+          f"{len(priors) + 1} points = {args.trajectories * (len(priors) + 1) * args.reps} runs")
+    screen = sa.morris(args.scenario, priors, kpis, out / "morris", trajectories=args.trajectories, **common)
+    screen.to_csv(out / "morris.csv", index=False)
+    sa.plot(screen, "morris", out / "morris.png")
+    for k, g in screen.groupby("kpi", sort=False):
+        print(f"\n{k}: μ* [95% CI]   σ")
+        for r in g.sort_values("mu_star", ascending=False).itertuples():
+            print(f"  {r.parameter:<40}{r.mu_star:>10.4g} ± {r.mu_star_conf:<10.3g}{r.sigma:>10.4g}")
+    files = [out / "morris.csv", out / "morris.png"]
+    if args.method == "sobol":
+        keep = sa.survivors(screen, args.screen)
+        dropped = [p for p in priors if p not in keep]
+        print(f"\nSobol on the {len(keep)} survivors" + (f" (held at the scenario's values: {', '.join(dropped)})" if dropped else ""))
+        if len(keep) < 2:
+            print("fewer than two parameters survive screening: Sobol indices are not needed")
+        else:
+            table = sa.sobol(args.scenario, {k: priors[k] for k in keep}, kpis, out / "sobol", n=args.n, **common)
+            table.to_csv(out / "sobol.csv", index=False)
+            sa.plot(table, "sobol", out / "sobol.png")
+            for k, g in table.groupby("kpi", sort=False):
+                print(f"\n{k}: S1 [95% CI]   ST [95% CI]")
+                for r in g.sort_values("ST", ascending=False).itertuples():
+                    print(f"  {r.parameter:<40}{r.S1:>8.3f} ± {r.S1_conf:<8.3f}{r.ST:>8.3f} ± {r.ST_conf:.3f}")
+            files += [out / "sobol.csv", out / "sobol.png"]
+    print(f"\n{time.perf_counter() - t0:.0f} s; wrote " + ", ".join(map(str, files)))
+    return 0
+
+
+def _cmd_trace(args) -> int:
+    from sim.ui.trace import from_run, render
+
+    print(render(args.incident, from_run(args.run_dir, args.incident, args.lang), args.lang))
+    return 0
+
+
+def _cmd_viz(args) -> int:
+    import subprocess
+
+    load_scenario(args.scenario)  # a bad scenario is refused here, in one line
+    if not 0 < args.port < 65536:
+        raise ScenarioError(f"--port: {args.port} is not a port number")
+    env = {**os.environ, "GRIDSIM_VIZ_SCENARIO": str(Path(args.scenario).resolve())}
+    print(f"gridsim viz: serving {args.scenario} on http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    cmd = [sys.executable, "-m", "solara", "run", "sim.ui.viz:page", "--host", args.host, "--port", str(args.port),
+           "--production", "--no-open", "--log-level", "warning"]
+    return subprocess.call(cmd, env=env)
+
+
+def _cmd_report(args) -> int:
+    from sim.studies.report import write_report
+
+    path = write_report(args.directory, args.out)
+    print(f"report: {path}")
+    return 0
+
+
+def _cmd_run(args) -> int:
+    overrides = list(args.overrides)
+    if args.days is not None:
+        overrides.append(f"days={args.days}")
+    if args.seed is not None:
+        overrides.append(f"seed={args.seed}")
+    config = load_scenario(args.scenario, overrides)
+    out = Path(args.out) if args.out else Path("runs") / config.name
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a directory")
+
+    from sim.output.kpis import print_table
+    from sim.output.runner import run_scenario, write_run
+
+    t0 = time.perf_counter()
+    model = run_scenario(config, transitions=not args.no_transitions)
+    wall = time.perf_counter() - t0
+    summary = write_run(model, out, transitions=not args.no_transitions)
+    if not args.quiet:
+        print(f"gridsim {__version__} · {config.name} · seed {model.seed} · {model.day} days · "
+              f"{model.world.n_grids} grids · {model.world.n_households:,} households · {wall:.2f} s")
+        print_table({k: v for k, v in summary.items() if k not in ("scenario", "seed", "days", "version")})
+        print(f"wrote {out}/summary.json, incidents.parquet, daily.parquet, workers.parquet, scores.parquet, "
+              "grids.parquet, scenario.yaml")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "validate":
+            config = load_scenario(args.scenario, args.overrides)
+            print(f"{args.scenario}: valid ({config.name}, {config.days} days)")
+            return 0
+        if args.command == "schema":
+            print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+            return 0
+        if args.command == "check":
+            return _cmd_check(args)
+        if args.command == "calibrate":
+            return _cmd_calibrate(args)
+        if args.command == "sweep":
+            return _cmd_sweep(args)
+        if args.command == "report":
+            return _cmd_report(args)
+        if args.command == "size":
+            return _cmd_size(args)
+        if args.command == "sensitivity":
+            return _cmd_sensitivity(args)
+        if args.command == "trace":
+            return _cmd_trace(args)
+        if args.command == "viz":
+            return _cmd_viz(args)
+    except ScenarioError as exc:
+        print(f"gridsim: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `gridsim run ... | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as exc:
+        print(f"gridsim: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean exit short
+        hint = {"calibrate": "; completed generations are kept: run the same command to resume",
+                "sweep": "; finished runs are kept: run the same command to resume"}.get(args.command, "")
+        print(f"gridsim: interrupted{hint}", file=sys.stderr)
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

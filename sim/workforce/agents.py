@@ -1,0 +1,89 @@
+"""The people who handle cases: grid workers, beat police, leaders, departments.
+
+Each is a Mesa ``CellAgent`` placed on the grid network where it works. Agents are not
+stepped; desks (``sim.core.desks``) hand them cases and record what they did.
+"""
+
+from __future__ import annotations
+
+from mesa.discrete_space import CellAgent
+
+from sim.core import compiled
+from sim.workforce.shifts import Roster
+
+ROLES = ("grid_worker", "part_time", "political_legal", "informant", "police", "grid_leader",
+         "community_secretary", "command_centre", "district_centre", "department", "property_manager",
+         "volunteer", "reserve")
+GRID_ROLES = frozenset(ROLES.index(r) for r in ("grid_worker", "part_time", "political_legal", "volunteer",
+                                                "reserve"))
+"""Role codes of the grid's own case workers (the people residents meet)."""
+ROLE_CODE = {r: i for i, r in enumerate(ROLES)}
+
+
+# Where the event core is compiled, the fields desks touch on every case are C slots of this
+# base (sim.core._core.WorkerState); to Python they are ordinary attributes either way.
+_State = compiled.core.WorkerState if compiled.core is not None else object
+
+
+class Worker(CellAgent, _State):
+    """Anyone who handles cases; tracks what they are doing and how long they were busy."""
+
+    role = "worker"
+
+    def __init__(self, model, cell, roster: Roster, role: str | None = None):
+        super().__init__(model)
+        self.uid = self.unique_id  # (a C slot where compiled: the workflow records who resolved a case)
+        self.cell = cell
+        self.roster = roster
+        if role is not None:
+            self.role = role
+        self.role_code = ROLE_CODE.get(self.role, -1)
+        self.current = -1  # incident in hand, -1 when free
+        self.busy_since = 0.0
+        self.busy_hours = 0.0
+        self.cases_handled = 0
+        self.desk = None  # the team they work in now
+        self.owed = 0.0  # non-case hours still to do today (taken after the case in hand)
+        self.leaving = False  # finishing the case in hand, then off (leave, exit, moved)
+        self.free_at = 0.0  # end of the current block of non-case work: no cases before then
+        self.block_hours = 0.0  # non-case work booked so far (blocks are booked when they start)
+        self.blocks: list[tuple[float, float]] = []  # (start, end) of each block (when transitions are recorded)
+        self.depth = 1.0  # handling depth: 1 thorough; below 1 rushing (sim.workforce.effort)
+        self.slot = -1  # row in the staff register (grid-level staff only)
+
+    @property
+    def busy(self) -> bool:
+        return self.current >= 0
+
+
+class GridWorker(Worker):
+    """网格员: full-time, part-time (limited hours), political-legal, party-member volunteer,
+    reserve-pool stand-in, or informant (reports only)."""
+
+    role = "grid_worker"
+
+    def __init__(self, model, cell, roster, kind: str, grid: int):
+        super().__init__(model, cell, roster, role=kind)
+        self.grid = grid
+
+
+class BeatPolice(Worker):
+    """片警: a beat spans several grids; on duty around the clock."""
+
+    role = "police"
+
+    def __init__(self, model, cell, roster, beat: int):
+        super().__init__(model, cell, roster)
+        self.beat = beat
+
+
+class Leader(Worker):
+    """网格长 / 社区书记 / 街道指挥中心: staff of the upper rungs of the ladder."""
+
+    role = "community_secretary"
+
+
+class Department(Worker):
+    """职能部门 summoned by the street ("吹哨报到") or a property manager: a referral service."""
+
+    role = "department"

@@ -1,0 +1,88 @@
+"""Effort allocation: how workers respond to the way they are scored (multitask incentives).
+
+After each scoring period a worker re-divides their discretionary hours between patrol
+(巡查), door-to-door visits (入户走访) and information entry (信息录入), and re-sets how
+deeply they handle cases. Following Holmström & Milgrom (1991), effort on each task follows
+its *marginal score per hour* — the weight of the metric it feeds, divided by its target,
+times the worker's own output per hour last period (zero once the metric is at its cap) —
+tempered by intrinsic motivation toward the work's true value (Bénabou & Tirole 2003):
+
+    b_a = (1 − μ) · ms_a / Σ ms + μ · v_a / Σ v
+    s*_a = b_a^κ / Σ b^κ          (the optimum of Σ b_a s_a^ρ with κ = 1 / (1 − ρ))
+    s_a ← (1 − η) · s_a + η · s*_a
+
+Depth of handling moves the same way between what rewards speed (closed cases, disputes,
+timeliness, closure rate) and what rewards quality (satisfaction), with intrinsic
+motivation on the side of quality:
+
+    d* = d_min + (1 − d_min) · ((1 − μ) · Q / (Q + S) + μ)
+
+Padding (hours into easily counted records) and rushing (shallow, fast handling) are
+therefore possible outcomes of a scheme, not assumptions. μ, κ, η and the productivities
+are scenario parameters (``effort``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.scenario.schema import ACTIVITIES, METRICS, Scenario
+
+LINKED = {"patrol": "discoveries", "visits": "visits", "entry": "records"}
+MIN_HOURS = 1e-6  # hours of an activity in a period below which its output per hour is not judged
+"""The counted metric each discretionary activity produces."""
+SPEED = ("closed_cases", "disputes_closed", "timeliness", "closure_rate")
+QUALITY = ("satisfaction",)
+
+
+class Effort:
+    """Updates each scored worker's activity shares and handling depth after a period."""
+
+    def __init__(self, sc: Scenario, model):
+        ef = sc.effort
+        self.spec = ef
+        self.model = model
+        init = np.array([ef.initial.get(a, 0.0) for a in ACTIVITIES])
+        self.initial = init / init.sum()
+        self.value = np.array([ef.value_per_hour.get(a, 0.0) for a in ACTIVITIES])
+        self.prior = np.array([ef.productivity.get(a, 0.0) for a in ACTIVITIES])
+        self.metric = np.array([METRICS.index(LINKED[a]) for a in ACTIVITIES])
+        self.speed = np.array([METRICS.index(m) for m in SPEED])
+        self.quality = np.array([METRICS.index(m) for m in QUALITY])
+
+    def preferred(self, hours: np.ndarray, x: np.ndarray, w: np.ndarray, t: np.ndarray,
+                  cap: float) -> np.ndarray:
+        """s* for each row: the allocation the worker would choose given last period."""
+        ef = self.spec
+        out_ = x[:, self.metric]
+        seen = hours > MIN_HOURS  # fewer hours than that in a period say nothing about productivity
+        prod = np.where(seen, np.nan_to_num(out_) / np.where(seen, hours, 1.0), self.prior)
+        tm = t[:, self.metric]
+        below = ~(np.nan_to_num(out_) / tm >= cap)
+        ms = w[:, self.metric] / tm * prod * below
+        tot = ms.sum(axis=1, keepdims=True)
+        n_act = len(ACTIVITIES)
+        ms_n = np.where(tot > 0, ms / np.where(tot > 0, tot, 1.0), 1.0 / n_act)
+        v_n = self.value / self.value.sum() if self.value.sum() > 0 else np.full(n_act, 1.0 / n_act)
+        b = (1.0 - ef.intrinsic) * ms_n + ef.intrinsic * v_n
+        bk = np.where(b > 0, b, 0.0) ** ef.responsiveness if ef.responsiveness > 0 else np.ones_like(b)
+        return bk / bk.sum(axis=1, keepdims=True)
+
+    def preferred_depth(self, w: np.ndarray) -> np.ndarray:
+        ef = self.spec
+        q, s = w[:, self.quality].sum(axis=1), w[:, self.speed].sum(axis=1)
+        rel = np.where(q + s > 0, q / np.where(q + s > 0, q + s, 1.0), 1.0)
+        return ef.min_depth + (1.0 - ef.min_depth) * ((1.0 - ef.intrinsic) * rel + ef.intrinsic)
+
+    def update(self, slots: np.ndarray, x: np.ndarray, w: np.ndarray, t: np.ndarray, cap: float) -> None:
+        """Move the shares and depth of ``slots`` part of the way to their preferred values."""
+        if not len(slots):
+            return
+        st = self.model.staff
+        eta = self.spec.adaptation
+        hours = np.column_stack([st.period[a][slots] for a in ACTIVITIES])
+        star = self.preferred(hours, x, w, t, cap)
+        st.shares[slots] = (1.0 - eta) * st.shares[slots] + eta * star
+        st.depth[slots] = (1.0 - eta) * st.depth[slots] + eta * self.preferred_depth(w)
+        for k in slots.tolist():
+            st.agents[k].depth = float(st.depth[k])

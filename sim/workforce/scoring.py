@@ -1,0 +1,337 @@
+"""Scoring schemes (考核): each worker's score per period from what the records show.
+
+A score is ``100 × Σ_m w_m · min(x_m / t_m, cap) / Σ_m w_m`` over the metrics of
+``sim.scenario.schema.METRICS``: counts (per month, scaled to the period) and shares. A share with
+nothing to measure (no closed case, say) counts as on target. Schemes differ only in the
+weights ``w`` and targets ``t`` each worker faces:
+
+* :class:`Uniform` — one yardstick for everyone (一把尺);
+* :class:`PerType` — weights and targets per community type (分类考核, seed 004);
+* :class:`OutcomeAdjusted` — count targets scaled by the expected load of the worker's
+  grids, computed from the *registered* households (so register drift leaks in).
+
+Case metrics count cases *closed and signed off* (办结销号) in the period, credited to the
+worker who resolved them; discoveries are the patrol finds of the worker's team, shared by
+patrol hours. Everything is recomputable from ``incidents.parquet`` and the hour and tally
+columns of ``scores.parquet``.
+
+The *true value* of a worker's work (never seen by any scheme) is the severity-weighted
+cases they closed — a closed case the resident was unhappy with counts
+``unsatisfied_value`` — divided by the true need they served: the expected incidents of
+their team's grids from the *actual* households, shared among those present each day.
+``score_validity`` is the mean over periods of the rank correlation between score and true
+value; ``score_gap_by_type`` the score difference between community types at equal true
+value (least squares: score ~ true value + type).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario.schema import METRICS, Scenario
+from sim.workforce.staffing import HOURS, KIND_CODE
+
+PERIOD_DAYS = {"month": 365.0 / 12.0, "quarter": 365.0 / 4.0}
+COUNTS = ("closed_cases", "disputes_closed", "discoveries", "visits", "records")
+M = {m: k for k, m in enumerate(METRICS)}
+_COUNT_MASK = np.array([m in COUNTS for m in METRICS])
+
+
+def period_ends(period: str, days: int) -> list[int]:
+    """Days (model.day after stepping) at which scoring periods close."""
+    n = PERIOD_DAYS[period]
+    ends, k = [], 1
+    while round(k * n) <= days:
+        ends.append(int(round(k * n)))
+        k += 1
+    return ends
+
+
+def score(x: np.ndarray, w: np.ndarray, t: np.ndarray, cap: float) -> np.ndarray:
+    """Scores of rows of metrics ``x`` under weights ``w`` and targets ``t`` (same shape)."""
+    ratio = np.where(np.isnan(x), 1.0, np.minimum(x / t, cap))
+    total = w.sum(axis=1)
+    return 100.0 * (w * ratio).sum(axis=1) / np.where(total > 0, total, 1.0)
+
+
+class Scheme:
+    """Weights and targets per worker; subclasses say how they vary."""
+
+    name = "scheme"
+
+    def __init__(self, sc: Scenario, model):
+        sp = sc.scoring
+        self.spec = sp
+        self.w = np.array([sp.weights.get(m, 0.0) for m in METRICS])
+        self.t = np.array([sp.targets.get(m, 1.0) for m in METRICS])
+        self.team_type = model.world.grid_type[[g[0] for g in model.plan.team_grids]]
+
+    def rules(self, teams: np.ndarray, months: float) -> tuple[np.ndarray, np.ndarray]:
+        """(weights, targets) per worker of ``teams``, count targets scaled to ``months``."""
+        n = len(teams)
+        w, t = np.tile(self.w, (n, 1)), np.tile(self.t, (n, 1))
+        t[:, _COUNT_MASK] *= months
+        return w, t
+
+
+class Uniform(Scheme):
+    """One target and weight set for all (一把尺)."""
+
+    name = "uniform"
+
+
+class PerType(Scheme):
+    """Targets and weights per community type (分类考核); types not listed use the general set."""
+
+    name = "per_type"
+
+    def __init__(self, sc, model):
+        super().__init__(sc, model)
+        types = list(sc.community_types)
+        self.by_type_w = np.tile(self.w, (len(types), 1))
+        self.by_type_t = np.tile(self.t, (len(types), 1))
+        for tname, rule in sc.scoring.by_type.items():
+            k = types.index(tname)
+            for m, v in rule.weights.items():
+                self.by_type_w[k, M[m]] = v
+            for m, v in rule.targets.items():
+                self.by_type_t[k, M[m]] = v
+
+    def rules(self, teams, months):
+        ty = self.team_type[np.maximum(teams, 0)]
+        w, t = self.by_type_w[ty].copy(), self.by_type_t[ty].copy()
+        t[:, _COUNT_MASK] *= months
+        return w, t
+
+
+class OutcomeAdjusted(Scheme):
+    """Count targets scaled by each team's expected load per worker relative to the mean,
+    from the *registered* households: case counts by expected incidents, visits and
+    records by households."""
+
+    name = "outcome_adjusted"
+
+    def __init__(self, sc, model):
+        super().__init__(sc, model)
+        self.model = model
+        cats = list(sc.categories)
+        self.dispute = cats.index("dispute") if "dispute" in cats else None
+
+    def rules(self, teams, months):
+        w, t = super().rules(teams, months)
+        m = self.model
+        reg = m.register.registered
+        per_hh = m.arrivals.daily_rate / np.maximum(m.world.grid_households, 1)[:, None]  # per household-day
+        load = {"cases": reg[:, None] * per_hh, "households": reg}
+        tog = m.plan.team_of_grid
+        n_teams = len(m.plan.team_grids)
+        posts = np.maximum(np.bincount(m.plan.post_team, minlength=n_teams), 1)
+
+        def per_worker(per_grid):
+            team_load = np.bincount(tog, per_grid, minlength=n_teams) / posts
+            return team_load[np.maximum(teams, 0)] / team_load.mean()
+
+        cases = load["cases"].sum(axis=1)
+        factor = {"closed_cases": per_worker(cases), "discoveries": per_worker(cases),
+                  "visits": per_worker(load["households"]), "records": per_worker(load["households"]),
+                  "disputes_closed": per_worker(load["cases"][:, self.dispute]) if self.dispute is not None
+                  else per_worker(cases)}
+        for name, f in factor.items():
+            t[:, M[name]] *= np.where(f > 0, f, 1.0)
+        return w, t
+
+
+SCHEMES = {cls.name: cls for cls in (Uniform, PerType, OutcomeAdjusted)}
+
+
+class Scorer:
+    """Closes scoring periods: metrics, scores, ranks and true values of every worker."""
+
+    def __init__(self, sc: Scenario, model):
+        self.spec = sc.scoring
+        self.model = model
+        self.scheme = SCHEMES[self.spec.scheme](sc, model)
+        self.scored_kinds = np.array([KIND_CODE[k] for k in self.spec.kinds])
+        self.ends = period_ends(self.spec.period, sc.days)
+        self.sev_weight = np.array(self.spec.true_value.severity_weights)
+        cats = list(sc.categories)
+        self.dispute = cats.index("dispute") if "dispute" in cats else -1
+        self.rows: list[dict] = []  # each closed period's columns; one table is built when asked for
+        self._table: pd.DataFrame | None = None
+        self.start = 0
+        self.n_period = 0
+        self._live = 0  # every incident below this id was closed before the current period began
+
+    def due(self, day: int) -> bool:
+        return day in self.ends
+
+    def close_period(self, day: int) -> None:
+        """Score the period [start, day) and start the next one."""
+        m, st = self.model, self.model.staff
+        d0, d1 = self.start, day
+        t0, t1 = 24.0 * d0, 24.0 * d1
+        months = (d1 - d0) / PERIOD_DAYS["month"]
+        n = st.n  # everyone employed at some time in the period and working for a team
+        slots = np.flatnonzero((st.hired[:n] < d1) & ((st.left[:n] < 0) | (st.left[:n] >= d0)) & (st.team[:n] >= 0))
+        x = self.metrics(slots, t0, t1)
+        scored = np.isin(st.kind[slots], self.scored_kinds)
+        w, t = self.scheme.rules(st.team[slots], months)
+        s = np.where(scored, score(x, w, t, self.spec.cap), np.nan)
+        tv = self.true_value(slots, t0, t1)
+        people = [st.agents[k] for k in slots.tolist()]
+        k = len(slots)
+        cols = {"period": np.full(k, self.n_period), "day_start": np.full(k, d0), "day_end": np.full(k, d1),
+                "agent": np.array([a.unique_id for a in people], dtype=np.int64), "slot": slots,
+                "kind": [a.role for a in people],
+                "team": st.team[slots], "grid": m.staff_grid(slots),
+                "community_type": [m.world.type_names[k] for k in self.scheme.team_type[st.team[slots]]],
+                "scored": scored}
+        cols |= {name: x[:, M[name]] for name in METRICS}
+        cols |= {f"{h}_hours": st.period[h][slots] for h in HOURS}
+        cols |= {"need": st.period["need"][slots], "score": s,
+                 "rank": pd.Series(s).rank(ascending=False, method="min").to_numpy(),
+                 "true_value": tv, "depth": st.depth[slots]}
+        self._feed_back(cols, slots, x, w, t)
+        self.rows.append(cols)
+        self._table = None
+        for acc in st.period.values():
+            acc[:] = 0.0
+        self.start = d1
+        self.n_period += 1
+        open_ = ~(self._col("t_closed") < t1)  # still open (NaN) or closed after this period
+        self._live += int(np.argmax(open_)) if open_.any() else len(open_)
+
+    def _col(self, name: str) -> np.ndarray:
+        """Column ``name`` of the incidents that can still count in this period (ids from
+        ``_live`` on): a period looks at the cases still in play, not at every case ever."""
+        return self.model.log.column(name)[self._live:]
+
+    # ---------------------------------------------------------------- what the records show
+
+    def metrics(self, slots: np.ndarray, t0: float, t1: float) -> np.ndarray:
+        m, st = self.model, self.model.staff
+        n = len(slots)
+        x = np.full((n, len(METRICS)), np.nan)
+        row = self._row_of(slots)
+        closed = self._closed(t0, t1)
+        col = self._col
+        r = row[col("resolver")[closed]] if len(closed) else np.empty(0, np.int64)
+        mine = r >= 0
+        c, r = closed[mine], r[mine]
+        x[:, M["closed_cases"]] = np.bincount(r, minlength=n)
+        x[:, M["disputes_closed"]] = np.bincount(r, col("category")[c] == self.dispute, minlength=n)
+        sat = col("satisfied")[c]
+        fed = sat >= 0
+        x[:, M["satisfaction"]] = _share(np.bincount(r[fed], sat[fed] == 1, minlength=n), np.bincount(r[fed], minlength=n))
+        timely = (col("t_closed")[c] - col("t_surfaced")[c]) <= self.spec.timely_hours
+        x[:, M["timeliness"]] = _share(np.bincount(r, timely, minlength=n), np.bincount(r, minlength=n))
+        # team-level: patrol discoveries (shared by patrol hours) and closure rate
+        n_teams = len(m.plan.team_grids)
+        team_of = m.plan.team_of_grid[col("grid")]
+        ts, ta, tc = col("t_surfaced"), col("t_accepted"), col("t_closed")
+        found = (col("channel") == 2) & (ts >= t0) & (ts < t1)  # surfaced (and so open) in the period
+        disc = np.bincount(team_of[found], minlength=n_teams)
+        teams = st.team[slots]
+        patrol = st.period["patrol"][slots]
+        team_patrol = np.bincount(teams, patrol, minlength=n_teams)
+        x[:, M["discoveries"]] = np.where(team_patrol[teams] > 0, disc[teams] * patrol / np.where(
+            team_patrol[teams] > 0, team_patrol[teams], 1.0), 0.0)
+        acc = (ta >= t0) & (ta < t1)
+        done = acc & (tc < t1)
+        x[:, M["closure_rate"]] = _share(np.bincount(team_of[done], minlength=n_teams),
+                                         np.bincount(team_of[acc], minlength=n_teams))[teams]
+        p = st.period
+        x[:, M["visits"]] = p["visits_made"][slots]
+        x[:, M["records"]] = p["records"][slots]
+        x[:, M["attendance"]] = _share(p["present_days"][slots], p["duty_days"][slots])
+        x[:, M["log_filling"]] = _share(p["log_days"][slots], p["present_days"][slots])
+        return x
+
+    def true_value(self, slots: np.ndarray, t0: float, t1: float) -> np.ndarray:
+        st, col = self.model.staff, self._col
+        row = self._row_of(slots)
+        closed = self._closed(t0, t1)
+        r = row[col("resolver")[closed]] if len(closed) else np.empty(0, np.int64)
+        c, r = closed[r >= 0], r[r >= 0]
+        q = np.where(col("satisfied")[c] == 0, self.spec.true_value.unsatisfied_value, 1.0)
+        value = np.bincount(r, self.sev_weight[col("severity")[c]] * q, minlength=len(slots))
+        need = st.period["need"][slots]
+        return np.where(need > 0, value / np.where(need > 0, need, 1.0), np.nan)
+
+    def _closed(self, t0: float, t1: float) -> np.ndarray:
+        tc = self._col("t_closed")
+        return np.flatnonzero((tc >= t0) & (tc < t1))  # positions in the live columns
+
+    def _row_of(self, slots: np.ndarray) -> np.ndarray:
+        """Map agent unique_id -> row in ``slots`` (-1 for anyone else)."""
+        st = self.model.staff
+        uids = np.array([st.agents[k].unique_id for k in slots.tolist()], dtype=np.int64)
+        top = max(int(uids.max()) if len(uids) else 0, int(self._col("resolver").max(initial=0))) + 1
+        row = np.full(top + 1, -1, dtype=np.int64)
+        row[uids] = np.arange(len(slots))
+        row[-1] = -1  # resolver -1 (nobody) indexes the last entry
+        return row
+
+    # ---------------------------------------------------------------- consequences
+
+    def _feed_back(self, cols: dict, slots, x, w, t) -> None:
+        """What the period's scores do next: perceived unfairness and overload feed the
+        resignation hazard; the effort model re-allocates discretionary hours."""
+        st = self.model.staff
+        k = cols["scored"]
+        sc = k & np.isfinite(cols["true_value"])
+        shift = st.period["shift"][slots]
+        st.overload[slots] = np.where(shift > 0, st.period["overtime"][slots] / np.where(shift > 0, shift, 1.0), 0.0)
+        if sc.sum() >= 2:
+            pct_tv = pd.Series(cols["true_value"][sc]).rank(pct=True).to_numpy()
+            pct_s = pd.Series(cols["score"][sc]).rank(pct=True).to_numpy()
+            st.unfairness[slots[sc]] = np.maximum(0.0, pct_tv - pct_s)
+        self.model.effort.update(slots[k], x[k], w[k], t[k], self.spec.cap)
+
+    # ---------------------------------------------------------------- summaries
+
+    def table(self) -> pd.DataFrame:
+        """Every closed period's rows (empty, with the columns, before the first closes)."""
+        if self.rows:
+            if self._table is None:  # one construction for all periods, not one per period
+                self._table = pd.DataFrame({c: _joined([r[c] for r in self.rows]) for c in self.rows[0]})
+            return self._table.copy()
+        cols = ["period", "day_start", "day_end", "agent", "slot", "kind", "team", "grid", "community_type",
+                "scored", *METRICS, *(f"{h}_hours" for h in HOURS), "need", "score", "rank", "true_value", "depth"]
+        return pd.DataFrame({c: pd.Series(dtype=bool if c == "scored" else object if c in ("kind", "community_type")
+                                          else np.float64) for c in cols})
+
+
+def _joined(parts: list) -> np.ndarray | list:
+    """One column over all periods: arrays joined, lists (of names) chained."""
+    if isinstance(parts[0], list):
+        return [v for p in parts for v in p]
+    return np.concatenate(parts)
+
+
+def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    num, den = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def validity(scores: pd.DataFrame) -> float | None:
+    """Mean over periods of the rank correlation of score and true value (scored workers)."""
+    vals = []
+    for _, g in scores[scores["scored"]].groupby("period"):
+        g = g[np.isfinite(g["true_value"]) & np.isfinite(g["score"])]
+        if len(g) >= 3 and g["score"].nunique() > 1 and g["true_value"].nunique() > 1:
+            vals.append(np.corrcoef(g["score"].rank(), g["true_value"].rank())[0, 1])
+    return float(np.mean(vals)) if vals else None
+
+
+def gap_by_type(scores: pd.DataFrame) -> dict[str, float]:
+    """Score difference of each community type from the first, at equal true value (OLS)."""
+    g = scores[scores["scored"] & np.isfinite(scores["true_value"]) & np.isfinite(scores["score"])]
+    if g.empty:
+        return {}
+    types = list(dict.fromkeys(g["community_type"]))
+    cols = [np.ones(len(g)), g["true_value"].to_numpy()] + [(g["community_type"] == ty).to_numpy(float)
+                                                            for ty in types[1:]]
+    beta, *_ = np.linalg.lstsq(np.column_stack(cols), g["score"].to_numpy(), rcond=None)
+    return {types[0]: 0.0} | {ty: float(b) for ty, b in zip(types[1:], beta[2:])}

@@ -1,0 +1,256 @@
+"""Absence and turnover (人员流动): sick leave, maternity, resignation, retirement, refill.
+
+Each day, for every post whose holder is at work, one row of uniform draws decides (in
+this order) retirement, resignation, maternity leave and sick leave. The resignation
+hazard rises with sustained overload (overtime as a share of shift hours last scoring
+period) and with perceived unfairness (how far the worker's score percentile falls below
+the percentile of the true value of their work):
+
+    hazard/year = resign_per_year × exp(resign_overload × overload + resign_unfairness × unfairness)
+
+A post left by an exit stays vacant until the recruit arrives (``recruit_days_mean``,
+exponential). Refill policy while it is vacant: ``wait`` — the covering team takes the
+cases, nobody patrols the grid; ``borrow`` — the covering team also patrols it;
+``reserve`` — a stand-in from the street's reserve pool takes the post at once if one is
+free. A team with nobody present hands its cases to the covering team named by
+``turnover.cover``: ``neighbour`` (nearest team with someone present, by hops over grid
+adjacency, lowest grid id first) or ``community`` (the community desk).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.core import compiled
+from sim.scenario.schema import Scenario
+from sim.workforce.staffing import KIND_CODE
+
+EXIT_REASONS = ("resigned", "retired")
+RESIGNED, RETIRED = 0, 1
+
+
+class Turnover:
+    """Who is at work today; absences, exits, recruits, stand-ins and vacancy cover."""
+
+    def __init__(self, sc: Scenario, model):
+        self.spec = sc.turnover
+        self.model = model
+        self.staff = model.staff
+        plan = model.plan
+        self.plan = plan
+        self.rng = model.streams["workforce"]
+        n_posts = plan.n_posts
+        self.holder = np.full(n_posts, -1, dtype=np.int64)  # slot holding each post
+        self.standin = np.full(n_posts, -1, dtype=np.int64)
+        self.recruit_day = np.full(n_posts, -1, dtype=np.int64)
+        self.vacant_days = np.zeros(n_posts)
+        self.applies = np.isin(plan.post_kind, [KIND_CODE[k] for k in self.spec.kinds])
+        self._applies_u8 = self.applies.astype(np.uint8)
+        self.at_work = np.zeros(0, dtype=bool)
+        self.pool: list[list[int]] = [[] for _ in range(len(plan.reserve))]  # free reserve slots per street
+        self.exits = np.zeros(len(EXIT_REASONS), dtype=np.int64)
+        self.cover_of = np.full(len(plan.team_grids), -1, dtype=np.int64)  # cover team per vacant team
+        self.cover_log: list[tuple[float, int, int]] = []  # (time, vacant team's desk id, cover desk id)
+        self._covered: list[int] = []  # teams given a cover at the last recover
+        self._team_adj = self._team_adjacency(model.world)
+
+    # ---------------------------------------------------------------- bookkeeping
+
+    def _team_adjacency(self, world) -> list[list[int]]:
+        tog = self.plan.team_of_grid
+        adj: list[set] = [set() for _ in self.plan.team_grids]
+        for t, grids in enumerate(self.plan.team_grids):
+            for g in grids:
+                adj[t].update(int(tog[n]) for n in world.grid_neighbours(g))
+            adj[t].discard(t)
+        return [sorted(a) for a in adj]  # teams are numbered by their first grid: lowest first
+
+    def _fit(self) -> None:
+        cap = self.staff.cap
+        if len(self.at_work) < cap:
+            a = np.zeros(cap, dtype=bool)
+            a[: len(self.at_work)] = self.at_work
+            self.at_work = a
+
+    def fill(self, post: int, slot: int) -> None:
+        """Record that ``slot`` holds ``post`` and is at work (used when hiring)."""
+        self._fit()
+        self.holder[post] = slot
+        self.at_work[slot] = True
+
+    def add_reserve(self, street: int, slot: int) -> None:
+        self._fit()
+        self.pool[street].append(slot)
+
+    def working(self) -> np.ndarray:
+        """Slots on the job today (holders not absent, and stand-ins)."""
+        return np.flatnonzero(self.at_work[: self.staff.n])
+
+    # ---------------------------------------------------------------- the day
+
+    def start_of_day(self, d: int) -> None:
+        """Returns from leave, recruits arriving, then today's absences and exits."""
+        st, m = self.staff, self.model
+        now = 24.0 * d
+        self._fit()
+        changed = False
+        for s in (st.absent_until[: st.n] == d).nonzero()[0].tolist():  # back from leave
+            if st.left[s] < 0:
+                self._join(s, int(st.team[s]), now)
+                changed = True
+        for p in (self.recruit_day == d).nonzero()[0].tolist():  # a recruit starts
+            self.recruit_day[p] = -1
+            r = int(self.standin[p])
+            s = m.hire(p, d)
+            self.fill(p, s)
+            if r >= 0:  # the stand-in goes back to the pool
+                self.standin[p] = -1
+                self._leave(r, now)
+                st.team[r] = -1
+                self.pool[m.world.grid_street[self.plan.post_grid[p]]].append(r)
+            changed = True
+        changed |= self._draw(d, now)
+        if changed:
+            self.recover(now)
+        self.vacant_days += (self.holder < 0) & (self.standin < 0)
+
+    def _draw(self, d: int, now: float) -> bool:
+        sp, st = self.spec, self.staff
+        u = self.rng.random((len(self.holder), 5))  # a fixed number of draws per day (common random numbers)
+        h = self.holder
+        k = compiled.kernels
+        if k is not None and k.quiet_day(u, h, self._applies_u8, self.at_work.view(np.uint8), st.overload,
+                                         st.unfairness, sp.retire_per_year / 365.0, sp.maternity_per_year / 365.0,
+                                         sp.sick_per_year / 365.0, sp.resign_per_year, sp.resign_overload,
+                                         sp.resign_unfairness):
+            return False  # the same screen as below, before any numpy work
+        ok = (h >= 0) & self.applies
+        ok[ok] = self.at_work[h[ok]]
+        posts = ok.nonzero()[0]
+        if not len(posts):
+            return False
+        s = h[posts]
+        uu = u[posts]
+        if k is None and self._quiet_day(uu, st.overload[s], st.unfairness[s]):  # (the kernel screened already)
+            return False
+        hazard = sp.resign_per_year * np.exp(sp.resign_overload * st.overload[s] + sp.resign_unfairness * st.unfairness[s])
+        retire = uu[:, 0] < sp.retire_per_year / 365.0
+        resign = ~retire & (uu[:, 1] < -np.expm1(-hazard / 365.0))
+        leave = ~(retire | resign)
+        maternity = leave & (uu[:, 2] < sp.maternity_per_year / 365.0)
+        sick = leave & ~maternity & (uu[:, 3] < sp.sick_per_year / 365.0)
+        gone = (retire | resign).nonzero()[0]
+        away = (maternity | sick).nonzero()[0]
+        if not (len(gone) or len(away)):
+            return False
+        # spell and recruitment lengths, worked out only for the few who go (element by element
+        # the same values as over every post)
+        lead = np.maximum(1, np.ceil(-sp.recruit_days_mean * np.log1p(-uu[gone, 4]))).astype(np.int64)
+        length = np.maximum(1, np.ceil(-sp.sick_days_mean * np.log1p(-uu[away, 4]))).astype(np.int64)
+        for k, n_days in zip(gone.tolist(), lead.tolist()):
+            self.exit(int(posts[k]), d, n_days, RETIRED if retire[k] else RESIGNED)
+        for k, n_days in zip(away.tolist(), length.tolist()):
+            slot = int(s[k])
+            st.absent_until[slot] = d + (sp.maternity_days if maternity[k] else n_days)
+            self._leave(slot, now)
+        return True
+
+    def _quiet_day(self, uu: np.ndarray, overload: np.ndarray, unfairness: np.ndarray) -> bool:
+        """True when no draw today can start an exit or a leave (most days): each kind's
+        smallest draw is above its chance, the resignation chance bounded by the highest
+        hazard (1 − e^−x ≤ x; hazards rise with overload and unfairness, both ≥ 0)."""
+        sp = self.spec
+        lo = uu[:, :4].min(axis=0).tolist()
+        if (lo[0] < sp.retire_per_year / 365.0 or lo[2] < sp.maternity_per_year / 365.0
+                or lo[3] < sp.sick_per_year / 365.0):
+            return False
+        top = sp.resign_per_year * math.exp(min(700.0, sp.resign_overload * float(overload.max())
+                                                + sp.resign_unfairness * float(unfairness.max())))
+        return lo[1] >= top / 365.0 * (1.0 + 1e-9)
+
+    def exit(self, post: int, d: int, lead: int, reason: int = RESIGNED) -> None:
+        """The holder of ``post`` leaves on day ``d``; the recruit starts ``lead`` days later.
+        (Call :meth:`recover` afterwards to name covers, as the day's draws do.)"""
+        st, m = self.staff, self.model
+        now = 24.0 * d
+        slot = int(self.holder[post])
+        st.left[slot], st.reason[slot] = d, reason
+        self.exits[reason] += 1
+        self._leave(slot, now)
+        st.agents[slot].remove()  # leaves the Mesa model (their records stay in the staff register)
+        self.holder[post] = -1
+        self.recruit_day[post] = d + lead
+        if self.spec.refill == "reserve":
+            street = int(m.world.grid_street[self.plan.post_grid[post]])
+            if self.pool[street]:
+                r = self.pool[street].pop(0)
+                self.standin[post] = r
+                st.team[r] = self.plan.post_team[post]
+                self._join(r, int(st.team[r]), now)
+
+    def _join(self, slot: int, team: int, now: float) -> None:
+        self.at_work[slot] = True
+        self.model.desks[0][team].join(self.staff.agents[slot], now)
+
+    def _leave(self, slot: int, now: float) -> None:
+        self.at_work[slot] = False
+        self.model.desks[0][int(self.staff.team[slot])].leave(self.staff.agents[slot], now)
+
+    # ---------------------------------------------------------------- cover
+
+    def recover(self, now: float) -> None:
+        """Name a covering team for every team with nobody present, then hand each vacant
+        team's queue on: every case to its own grid's team if someone is there, else to the
+        cover named for that team (not to whoever covered the team holding it)."""
+        teams = self.model.desks[0]
+        present = np.array([bool(t.members) for t in teams])
+        vacant = np.flatnonzero(~present).tolist()
+        self.cover_of[:] = -1
+        for t in vacant:
+            cover = self._cover(t, present)
+            if isinstance(cover, int):
+                self.cover_of[t] = cover
+                teams[t].cover = teams[cover]
+            else:
+                teams[t].cover = cover
+            self.cover_log.append((now, teams[t].id, -1 if teams[t].cover is None else teams[t].cover.id))
+        for t in self._covered:  # teams covered until now that have someone again
+            if present[t]:
+                teams[t].cover = None
+        self._covered = vacant
+        home, grid = self.plan.team_of_grid, self.model.log.grid
+
+        def route(i: int):
+            team = teams[home[grid[i]]]
+            return team if team.members else team.cover
+
+        for t in vacant:
+            teams[t].hand_over(now, route)
+
+    def _cover(self, team: int, present: np.ndarray):
+        if self.spec.cover == "community":
+            m = self.model
+            if len(m.desks) < 2:
+                return None
+            return m.desks[1][m.level_unit[1][self.plan.team_grids[team][0]]]
+        seen, frontier = {team}, [team]
+        while frontier:  # breadth-first, one hop at a time; lowest team id (= grid id) wins
+            nxt = sorted({n for t in frontier for n in self._team_adj[t]} - seen)
+            for n in nxt:
+                if present[n]:
+                    return n
+            seen.update(nxt)
+            frontier = nxt
+        return None
+
+    def patrol_area(self) -> list[tuple[int, list[int]]]:
+        """Extra grids a covering team patrols under ``borrow`` (team, vacant grids)."""
+        if self.spec.refill != "borrow":
+            return []
+        out: dict[int, list[int]] = {}
+        for t in np.flatnonzero(self.cover_of >= 0).tolist():
+            out.setdefault(int(self.cover_of[t]), []).extend(self.plan.team_grids[t])
+        return list(out.items())
+

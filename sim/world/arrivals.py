@@ -1,0 +1,77 @@
+"""Arrivals: incidents occur as Poisson processes per grid and category.
+
+Rates are households × base rate per household-year × the community type's multiplier,
+shaped by optional monthly (seasonal) and hourly (time-of-day) profiles. A day's
+arrivals are drawn in one batch from the ``arrivals`` stream alone, so the sequence —
+ids, times, grids, households, categories, severities — depends only on the world and
+the seed, never on staffing or escalation policy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core import compiled
+from sim.scenario.schema import Scenario
+from sim.world.district import World
+
+DAYS_PER_MONTH = 365.0 / 12.0
+
+
+class ArrivalProcess:
+    """Draws each day's new incidents."""
+
+    def __init__(self, sc: Scenario, world: World, first_household: np.ndarray, rng: np.random.Generator):
+        self.rng = rng
+        cats = list(sc.categories.values())
+        cat_names = list(sc.categories)
+        types = list(sc.community_types.values())
+        base = np.array([c.rate for c in cats])
+        mult = np.array([[t.rate_multiplier.get(c, 1.0) for c in cat_names] for t in types])
+        # expected incidents per grid × category per day
+        self.daily_rate = (world.grid_households[:, None] * base[None, :] * mult[world.grid_type]
+                           * sc.arrivals.rate_scale / 365.0)
+        self.n_cats = len(cats)
+        self.households = world.grid_households
+        self.first = first_household
+        mix = np.array([c.severity_mix for c in cats])
+        self.sev_cut = np.cumsum(mix, axis=1)[:, :2]
+        a = sc.arrivals
+        self.monthly = None if a.monthly_profile is None else (
+            np.array(a.monthly_profile) / np.mean(a.monthly_profile))
+        self.hourly = None if a.hourly_profile is None else (
+            np.array(a.hourly_profile) / np.sum(a.hourly_profile))
+
+    def expected_per_day(self) -> float:
+        return float(self.daily_rate.sum())
+
+    def day(self, d: int, category_multiplier: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """New incidents occurring in [24 d, 24 d + 24), sorted by time (a campaign may
+        multiply some categories' rates)."""
+        rng = self.rng
+        if self.hourly is None and compiled.kernels is not None:  # the same draws, in one compiled pass
+            month = 1.0 if self.monthly is None else float(self.monthly[int(d / DAYS_PER_MONTH) % 12])
+            return compiled.kernels.arrivals_day(rng, self.daily_rate, category_multiplier, month,
+                                                 self.monthly is not None, self.first, self.households,
+                                                 self.sev_cut, d)
+        rate = self.daily_rate
+        if category_multiplier is not None:
+            rate = rate * category_multiplier[None, :]
+        if self.monthly is not None:
+            rate = rate * self.monthly[int(d / DAYS_PER_MONTH) % 12]
+        counts = rng.poisson(rate).ravel()
+        n = int(counts.sum())
+        cell = np.repeat(np.arange(counts.size), counts)
+        grid = cell // self.n_cats
+        cat = cell % self.n_cats
+        if self.hourly is None:
+            t = 24.0 * (d + rng.random(n))
+        else:
+            t = 24.0 * d + rng.choice(24, size=n, p=self.hourly) + rng.random(n)
+        household = self.first[grid] + (rng.random(n) * self.households[grid]).astype(np.int64)
+        u = rng.random(n)
+        cut = self.sev_cut[cat]
+        sev = (u >= cut[:, 0]).astype(np.int64) + (u >= cut[:, 1])
+        order = np.argsort(t, kind="stable")
+        return {"t_occurred": t[order], "grid": grid[order], "category": cat[order],
+                "household": household[order], "severity": sev[order]}
