@@ -1,2 +1,36 @@
-"""The daily kernels: the day's numpy work (arrivals, surfacing plans, midnight accounts, turnover
-screen) compiled where a C compiler was found at install, with the numpy reference beside it."""
+"""The daily kernels — the day's numpy work, one pass each: arrivals, surfacing plans, the
+midnight hour accounts, the turnover screen, the incident log's appends, duty rosters' twins.
+
+This module is the one switch. Each name below is the compiled kernel (``sim.kernels._kernels``,
+built at install) or, where that was not built, was built for another numpy, or
+``GRIDSIM_PURE`` is ``1``, ``true`` or ``yes``, its numpy reference (``sim.kernels.reference``).
+Both give bit-identical results; domain modules call ``kernels.<name>(...)`` and never ask which.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sim.kernels import reference
+
+compiled = None
+"""``sim.kernels._kernels`` where it runs, else None (the reference runs)."""
+if os.environ.get("GRIDSIM_PURE", "") not in ("1", "true", "yes"):
+    try:
+        from sim.kernels import _kernels as compiled
+    except (ImportError, ValueError):  # not built (no C compiler), or built for another numpy
+        compiled = None
+
+_chosen = compiled if compiled is not None else reference
+arrivals_day = _chosen.arrivals_day
+SurfacingKernel = _chosen.SurfacingKernel
+hour_fields = _chosen.hour_fields
+hour_accounts = _chosen.hour_accounts
+visits_and_records = _chosen.visits_and_records
+quiet_day = _chosen.quiet_day
+extend_columns = _chosen.extend_columns
+roster_twin = compiled.Roster if compiled is not None else reference.roster_twin
+"""A roster's twin for the desks and the day close: the compiled ``Roster`` or the roster itself."""
+
+__all__ = ["SurfacingKernel", "arrivals_day", "compiled", "extend_columns", "hour_accounts", "hour_fields",
+           "quiet_day", "reference", "roster_twin", "visits_and_records"]

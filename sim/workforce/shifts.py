@@ -7,7 +7,7 @@ from bisect import bisect_right
 
 import numpy as np
 
-from sim.core import compiled
+from sim import kernels
 from sim.scenario.schema import Shift
 
 WEEK = 168.0
@@ -31,8 +31,8 @@ class Roster:
         self._a = [a for a, _ in self.intervals]  # as lists, for bisect on the hot path
         self._b = [b for _, b in self.intervals]
         self.hours_per_week = float(sum(b - a for a, b in self.intervals))
-        # the compiled twin the compiled desks ask (same answers; None where nothing was compiled)
-        self.twin = compiled.kernels.Roster(self) if compiled.kernels is not None else None
+        # what the desks and the day close ask: the compiled twin where it runs, else this roster (same answers)
+        self.twin = kernels.roster_twin(self)
 
     def is_on(self, t: float) -> bool:
         if self.always:
@@ -54,6 +54,26 @@ class Roster:
             a = self._a[k]
             return t if w >= a else base + a
         return base + WEEK + self._a[0]
+
+    def next_on_v(self, t: float) -> float:
+        """:meth:`next_on` by :meth:`next_on_array`'s rule, for one time: never (inf) stays never,
+        and the wrap into next week adds in that rule's order."""
+        if self.always:
+            return t
+        if not self.intervals:
+            return math.inf
+        if not math.isfinite(t):
+            return t
+        base = t - (t % WEEK)
+        w = t - base
+        k = bisect_right(self._b, w)  # the first interval ending after w
+        if k >= len(self._b):
+            return base + (self._a[0] + WEEK)
+        return t if w >= self._a[k] else base + self._a[k]
+
+    def next_on_many(self, t: np.ndarray) -> list[float]:
+        """:meth:`next_on_v` over an array."""
+        return [self.next_on_v(x) for x in np.asarray(t, dtype=np.float64).tolist()]
 
     def next_on_array(self, t: np.ndarray) -> np.ndarray:
         """Vectorised :meth:`next_on`."""

@@ -19,11 +19,9 @@ adjacency, lowest grid id first) or ``community`` (the community desk).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from sim.core import compiled
+from sim import kernels
 from sim.scenario.schema import Scenario
 from sim.workforce.staffing import KIND_CODE
 
@@ -120,21 +118,15 @@ class Turnover:
         sp, st = self.spec, self.staff
         u = self.rng.random((len(self.holder), 5))  # a fixed number of draws per day (common random numbers)
         h = self.holder
-        k = compiled.kernels
-        if k is not None and k.quiet_day(u, h, self._applies_u8, self.at_work.view(np.uint8), st.overload,
-                                         st.unfairness, sp.retire_per_year / 365.0, sp.maternity_per_year / 365.0,
-                                         sp.sick_per_year / 365.0, sp.resign_per_year, sp.resign_overload,
-                                         sp.resign_unfairness):
-            return False  # the same screen as below, before any numpy work
+        if kernels.quiet_day(u, h, self._applies_u8, self.at_work.view(np.uint8), st.overload, st.unfairness,
+                             sp.retire_per_year / 365.0, sp.maternity_per_year / 365.0, sp.sick_per_year / 365.0,
+                             sp.resign_per_year, sp.resign_overload, sp.resign_unfairness):
+            return False  # most days: no draw can start an exit or a leave (screened before any numpy work)
         ok = (h >= 0) & self.applies
         ok[ok] = self.at_work[h[ok]]
         posts = ok.nonzero()[0]
-        if not len(posts):
-            return False
         s = h[posts]
         uu = u[posts]
-        if k is None and self._quiet_day(uu, st.overload[s], st.unfairness[s]):  # (the kernel screened already)
-            return False
         hazard = sp.resign_per_year * np.exp(sp.resign_overload * st.overload[s] + sp.resign_unfairness * st.unfairness[s])
         retire = uu[:, 0] < sp.retire_per_year / 365.0
         resign = ~retire & (uu[:, 1] < -np.expm1(-hazard / 365.0))
@@ -156,19 +148,6 @@ class Turnover:
             st.absent_until[slot] = d + (sp.maternity_days if maternity[k] else n_days)
             self._leave(slot, now)
         return True
-
-    def _quiet_day(self, uu: np.ndarray, overload: np.ndarray, unfairness: np.ndarray) -> bool:
-        """True when no draw today can start an exit or a leave (most days): each kind's
-        smallest draw is above its chance, the resignation chance bounded by the highest
-        hazard (1 − e^−x ≤ x; hazards rise with overload and unfairness, both ≥ 0)."""
-        sp = self.spec
-        lo = uu[:, :4].min(axis=0).tolist()
-        if (lo[0] < sp.retire_per_year / 365.0 or lo[2] < sp.maternity_per_year / 365.0
-                or lo[3] < sp.sick_per_year / 365.0):
-            return False
-        top = sp.resign_per_year * math.exp(min(700.0, sp.resign_overload * float(overload.max())
-                                                + sp.resign_unfairness * float(unfairness.max())))
-        return lo[1] >= top / 365.0 * (1.0 + 1e-9)
 
     def exit(self, post: int, d: int, lead: int, reason: int = RESIGNED) -> None:
         """The holder of ``post`` leaves on day ``d``; the recruit starts ``lead`` days later.

@@ -18,21 +18,23 @@ verify the register.
 
 from __future__ import annotations
 
-from operator import attrgetter
-
 import numpy as np
 
+from sim import kernels
 from sim.core import compiled
 from sim.scenario.schema import ACTIVITIES, KINDS, Scenario
 from sim.workforce.staffing import HOURS, KIND_CODE, TALLIES
 
-_HOUR_FIELDS = ("busy_hours", "busy_since", "current", "block_hours", "free_at")
-_GETTERS = [attrgetter(f) for f in _HOUR_FIELDS]
-
 PATROL, VISITS, ENTRY = (ACTIVITIES.index(a) for a in ("patrol", "visits", "entry"))
 _ROW_PATROL = HOURS.index("patrol")
-# the compiled day close (sim/kernels/_kernels.pyx) numbers the account rows as these do
+# the day-close kernels (sim.kernels) number the account rows as these do
 assert HOURS[4:7] == ACTIVITIES and TALLIES[:2] == ("visits_made", "records") and len(HOURS) == 9
+
+# CROSS-DEPENDENCY (event core): where the event core is compiled, workers keep their hour
+# fields in C slots (sim.core._core.WorkerState) and the core's hour_fields reads them there;
+# else the kernel reads the attributes. Chosen once, here only: at merge, point it at the
+# event core's single hour_fields.
+_hour_fields = compiled.core.hour_fields if compiled.core is not None else kernels.hour_fields
 
 
 class WorkDay:
@@ -57,12 +59,11 @@ class WorkDay:
         self.overhead_hours = np.array([ov.hours_per_day(7.0 if r.always else len(r.intervals)) for r in self.rosters])
         # no kind of worker owes overhead: a day without a campaign schedules no block at all
         self._no_overhead = not (np.where(self.overhead_kind[: len(self.rosters)], self.overhead_hours, 0.0) > 0).any()
-        if compiled.kernels is not None:  # their compiled twins: the same hours, without the Python loops
-            self.rosters = [r.twin for r in self.rosters]
+        self.rosters = [r.twin for r in self.rosters]  # the compiled twins where they run (same hours)
         self.campaign_part = np.zeros(0)  # share of today's block that is campaign work
         self.busy_mark = np.zeros(0)
         self.block_mark = np.zeros(0)
-        self.on_buf = np.zeros(0, dtype=np.uint8)  # scratch of the compiled day close
+        self.on_buf = np.zeros(0, dtype=np.uint8)  # scratch of the day-close kernel
         self.today: dict[str, float] = {}
 
     # ---------------------------------------------------------------- morning
@@ -94,7 +95,7 @@ class WorkDay:
     def _blocks(self, arg: tuple) -> None:
         """Shift start: each person begins the day's block (after the case in hand, if any)."""
         now = self.clock.now
-        for a, h in zip(*arg):
+        for a, h in zip(*arg, strict=True):
             a.desk.block(a, h, now)
 
     def _fit(self, cap: int) -> None:
@@ -110,81 +111,28 @@ class WorkDay:
     def end_day(self, d: int, accounted: np.ndarray, working: np.ndarray, team_need: np.ndarray,
                 n_grids: int) -> dict[str, np.ndarray]:
         """Close the day's accounts of ``accounted`` people (``working`` ⊆ accounted were on
-        the job). Returns per-grid patrol hours, records and the households visited."""
+        the job). Returns per-grid patrol hours, records and the households visited.
+
+        Three kernels (``sim.kernels``): read the workers' hour fields, close the accounts,
+        draw visits and records and add every row to the totals."""
         st, now = self.staff, self.clock.now
         t0 = now - 24.0
         self._fit(st.cap)
         s = accounted
-        if compiled.kernels is not None:
-            return self._end_day_compiled(s, working, team_need, n_grids, t0, now)
-        busy, since, current, block, free_at = _hour_columns(st.agents, s)
-        busy += np.where(current >= 0, now - since, 0.0)  # work in hand counts up to now
-        block -= np.maximum(free_at - now, 0.0)  # a block running past midnight counts up to now
-        cases, nonc = busy - self.busy_mark[s], block - self.block_mark[s]
-        self.busy_mark[s], self.block_mark[s] = busy, block
-        on = np.zeros(st.n, dtype=bool)
-        on[working] = True
-        on = on[s]
-        rostered = np.array([r.on_hours(t0, now) for r in self.rosters])[st.kind[s]]
-        shift = np.where(on, rostered, 0.0)
-        used = cases + nonc
-        free = np.maximum(shift - used, 0.0)
-        plan = self.discretionary * shift / self.full_day if self.full_day else 0.0 * shift
-        disc = np.minimum(plan, free)
-        act = disc[:, None] * st.shares[s]
-        camp = nonc * self.campaign_part[s]
-        acc = {"shift": shift, "cases": cases, "overhead": nonc - camp, "campaign": camp,
-               "patrol": act[:, PATROL], "visits": act[:, VISITS], "entry": act[:, ENTRY],
-               "idle": free - disc, "overtime": np.maximum(used - shift, 0.0)}
-        # outputs of discretionary hours
-        grid = self.model.staff_grid(s)
-        attempts = self.rng.poisson(act[:, VISITS] * self.productivity[VISITS])
-        visits = np.zeros_like(attempts)
-        tried = np.flatnonzero(attempts)
-        visits[tried] = self.rng.binomial(attempts[tried], self.success[grid[tried]])
-        records = self.rng.poisson(act[:, ENTRY] * self.productivity[ENTRY]).astype(np.float64)
-        n_team = np.bincount(st.team[s][on], minlength=len(team_need)).astype(np.float64)
-        tallies = {"visits_made": visits.astype(np.float64), "records": records,
-                   "present_days": (shift > 0).astype(np.float64), "duty_days": (rostered > 0).astype(np.float64),
-                   "log_days": ((act[:, ENTRY] >= self.log_hours - 1e-9) & (shift > 0)).astype(np.float64),
-                   "absent_days": (~on & (st.left[s] < 0)).astype(np.float64),
-                   "need": np.where(on, team_need[st.team[s]] / np.maximum(n_team[st.team[s]], 1.0), 0.0)}
-        cols = acc | tallies
-        rows = np.stack([cols[k] for k in HOURS + TALLIES])
-        if len(s) and s[-1] - s[0] + 1 == len(s):  # a run of slots: add in place
-            s = slice(int(s[0]), int(s[-1]) + 1)
-            st.totals[:, s] += rows
-            st.periods[:, s] += rows
-        elif len(s):  # scattered (people have left): one scatter into a full-width block, two plain adds
-            lo, hi = int(s[0]), int(s[-1]) + 1
-            wide = np.zeros((len(rows), hi - lo))
-            wide[:, s - lo] = rows
-            st.totals[:, lo:hi] += wide
-            st.periods[:, lo:hi] += wide
-        self.today = {k: float(v.sum()) for k, v in acc.items()}
-        return {"patrol": act[:, PATROL], "records": np.bincount(grid, records, minlength=n_grids),
-                "visited": np.repeat(grid, visits)}
-
-    def _end_day_compiled(self, s: np.ndarray, working: np.ndarray, team_need: np.ndarray, n_grids: int,
-                          t0: float, now: float) -> dict[str, np.ndarray]:
-        """``end_day`` in three compiled passes (``sim.kernels._kernels``: read the hour fields, close the
-        accounts, draw visits and records and add up): the same operations and draws in the
-        same order, so the same accounts to the last bit."""
-        st, k = self.staff, compiled.kernels
-        hours = np.empty((len(_HOUR_FIELDS), len(s)))
-        (compiled.core or k).hour_fields(st.agents, s, hours)  # the core reads workers' C slots
+        hours = np.empty((len(kernels.reference.HOUR_FIELDS), len(s)))
+        _hour_fields(st.agents, s, hours)
         rostered = np.array([r.on_hours(t0, now) for r in self.rosters])
         rows = np.empty((len(HOURS) + len(TALLIES), len(s)))
-        k.hour_accounts(s, working, self.on_buf, now, *hours, self.busy_mark, self.block_mark, st.kind, rostered,
-                        st.shares, self.campaign_part, st.team, st.left, team_need, np.zeros(len(team_need)),
-                        self.discretionary, self.full_day, self.log_hours - 1e-9, rows)
+        kernels.hour_accounts(s, working, self.on_buf, now, *hours, self.busy_mark, self.block_mark, st.kind,
+                              rostered, st.shares, self.campaign_part, st.team, st.left, team_need,
+                              np.zeros(len(team_need)), self.discretionary, self.full_day, self.log_hours - 1e-9, rows)
         plan = self.model.plan
         grid, visits = np.empty(len(s), np.int64), np.empty(len(s), np.int64)
         records = np.zeros(n_grids)
-        k.visits_and_records(self.rng, rows, s, self.productivity[VISITS], self.productivity[ENTRY], self.success,
-                             st.post, st.team, plan.post_grid, plan.team_first, st.totals, st.periods,
-                             grid, visits, records)
-        self.today = dict(zip(HOURS, rows[: len(HOURS)].sum(axis=1).tolist()))
+        kernels.visits_and_records(self.rng, rows, s, self.productivity[VISITS], self.productivity[ENTRY],
+                                   self.success, st.post, st.team, plan.post_grid, plan.team_first, st.totals,
+                                   st.periods, grid, visits, records)
+        self.today = dict(zip(HOURS, rows[: len(HOURS)].sum(axis=1).tolist(), strict=True))
         return {"patrol": rows[_ROW_PATROL], "records": records, "visited": np.repeat(grid, visits)}
 
     def meet_households(self, residents, visited_grids: np.ndarray, first: np.ndarray, households: np.ndarray) -> None:
@@ -196,9 +144,3 @@ class WorkDay:
         aw[h] += self.visit_awareness * (1.0 - aw[h])
         tr[h] += self.visit_trust * (1.0 - tr[h])
 
-
-def _hour_columns(agents: list, slots: np.ndarray) -> list[np.ndarray]:
-    """The workers' running hour fields as arrays (a C-level walk: this runs every midnight
-    over every grid worker of a city)."""
-    people = list(map(agents.__getitem__, slots.tolist()))
-    return [np.fromiter(map(g, people), dtype=np.float64, count=len(people)) for g in _GETTERS]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core import compiled
+from sim import kernels
 from sim.scenario.schema import Scenario
 from sim.world.district import World
 
@@ -31,7 +31,6 @@ class ArrivalProcess:
         # expected incidents per grid × category per day
         self.daily_rate = (world.grid_households[:, None] * base[None, :] * mult[world.grid_type]
                            * sc.arrivals.rate_scale / 365.0)
-        self.n_cats = len(cats)
         self.households = world.grid_households
         self.first = first_household
         mix = np.array([c.severity_mix for c in cats])
@@ -48,30 +47,9 @@ class ArrivalProcess:
     def day(self, d: int, category_multiplier: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """New incidents occurring in [24 d, 24 d + 24), sorted by time (a campaign may
         multiply some categories' rates)."""
-        rng = self.rng
-        if self.hourly is None and compiled.kernels is not None:  # the same draws, in one compiled pass
-            month = 1.0 if self.monthly is None else float(self.monthly[int(d / DAYS_PER_MONTH) % 12])
-            return compiled.kernels.arrivals_day(rng, self.daily_rate, category_multiplier, month,
-                                                 self.monthly is not None, self.first, self.households,
-                                                 self.sev_cut, d)
-        rate = self.daily_rate
-        if category_multiplier is not None:
-            rate = rate * category_multiplier[None, :]
-        if self.monthly is not None:
-            rate = rate * self.monthly[int(d / DAYS_PER_MONTH) % 12]
-        counts = rng.poisson(rate).ravel()
-        n = int(counts.sum())
-        cell = np.repeat(np.arange(counts.size), counts)
-        grid = cell // self.n_cats
-        cat = cell % self.n_cats
-        if self.hourly is None:
-            t = 24.0 * (d + rng.random(n))
-        else:
-            t = 24.0 * d + rng.choice(24, size=n, p=self.hourly) + rng.random(n)
-        household = self.first[grid] + (rng.random(n) * self.households[grid]).astype(np.int64)
-        u = rng.random(n)
-        cut = self.sev_cut[cat]
-        sev = (u >= cut[:, 0]).astype(np.int64) + (u >= cut[:, 1])
-        order = np.argsort(t, kind="stable")
-        return {"t_occurred": t[order], "grid": grid[order], "category": cat[order],
-                "household": household[order], "severity": sev[order]}
+        month = 1.0 if self.monthly is None else float(self.monthly[int(d / DAYS_PER_MONTH) % 12])
+        args = (self.rng, self.daily_rate, category_multiplier, month, self.monthly is not None, self.first,
+                self.households, self.sev_cut, d)
+        if self.hourly is not None:  # the hour of day drawn first: the reference alone does that
+            return kernels.reference.arrivals_day(*args, hourly=self.hourly)
+        return kernels.arrivals_day(*args)

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core import compiled
+from sim import kernels
+from sim.kernels.reference import HOTLINE, PATROL, REPORT  # noqa: F401  (the channel codes the plan writes)
 from sim.scenario.schema import Scenario
-
-REPORT, HOTLINE, PATROL = 0, 1, 2
 
 
 class Surfacing:
@@ -43,63 +42,22 @@ class Surfacing:
         self.dispatch = r.hotline_dispatch_hours
         self.accept_delay = sc.staffing.accept_delay_hours
         self.model = model
-        self._kernel = None
+        # the plan's one pass: the rates above, the grids' community types, the duty rosters
+        self.kernel = kernels.SurfacingKernel(self, model.world.grid_type, model.patrol_roster,
+                                              model.responder_roster)
 
     def plan(self, new: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
-        m = self.model
-        n = len(new["category"])
-        cat, grid, h, t0 = new["category"], new["grid"], new["household"], new["t_occurred"]
-        sev = new["severity"].copy()
+        """Surfacing time and channel, worsening, property absorption and the planned
+        acceptance time of each new incident (``new``: a day of ``ArrivalProcess.day``)."""
+        m, n = self.model, len(new["category"])
+        sev = new["severity"].copy()  # raised where the case worsens unseen
         # per-incident draws, always the same number in the same order
         u_rep, u_chan, u_abs = rng.random((3, n))  # the same draws as three calls of n each
         e_rep, e_pat, e_wor = rng.standard_exponential((3, n))
-        if compiled.kernels is not None:
-            return self._plan_compiled(new, sev, (u_rep, u_chan, u_abs, e_rep, e_pat, e_wor))
-
-        trust = m.residents.trust[h]
-        willing = u_rep < self.propensity[cat] * (self.willingness + (1.0 - self.willingness) * trust)
-        t_rep = np.where(willing, t0 + e_rep * self.delay[cat], np.inf)
-
-        hazard = self.discover[cat] * m.patrol_intensity()[grid]
-        with np.errstate(divide="ignore", over="ignore"):  # tiny hazard: never (inf)
-            t_pat = np.where(hazard > 0, t0 + e_pat / hazard, np.inf)
-        t_pat = m.patrol_roster.next_on_array(t_pat)
-
-        wrate = self.worsen[cat]
-        with np.errstate(divide="ignore", over="ignore"):  # tiny hazard: never (inf)
-            t_wor = np.where((wrate > 0) & (sev < 2), t0 + e_wor / wrate, np.inf)
-        worse = t_wor < np.minimum(t_rep, t_pat)
-        sev[worse] += 1
-        t_rep = np.where(worse, np.minimum(t_rep, t_wor + e_rep * self.delay[cat]), t_rep)
-
-        t_surf = np.minimum(t_rep, t_pat)
-        channel = np.where(t_pat < t_rep, PATROL,
-                           np.where(u_chan < m.residents.awareness[h], REPORT, HOTLINE))
-        absorbed = self.absorbable[cat] & (u_abs < self.absorbs[m.world.grid_type[grid]])
-
-        # acceptance: patrol finds it in person; otherwise next duty hour (urgent: at once)
-        t_in = np.where(channel == HOTLINE, t_surf + self.dispatch, t_surf)
-        on_duty = m.responder_roster.next_on_array(np.where(np.isfinite(t_in), t_in, 0.0))
-        immediate = (sev == 2) | absorbed | self.police_cat[cat]
-        t_acc = np.where(immediate, t_in, on_duty) + self.accept_delay
-        t_acc = np.where(channel == PATROL, t_surf, t_acc)
-        t_acc[~np.isfinite(t_surf)] = np.inf
-        return {"t_surfaced": np.where(np.isfinite(t_surf), t_surf, np.nan),
-                "t_worsened": np.where(worse, t_wor, np.nan), "severity": sev,
-                "channel": channel.astype(np.int64), "absorbed": absorbed.astype(np.int64),
-                "t_accepted_plan": t_acc}
-
-    def _plan_compiled(self, new: dict[str, np.ndarray], sev: np.ndarray, draws: tuple) -> dict[str, np.ndarray]:
-        """The same plan in one compiled pass (``sim.kernels._kernels``; identical results)."""
-        m = self.model
-        if self._kernel is None:
-            self._kernel = compiled.kernels.SurfacingKernel(self, m.world.grid_type, m.patrol_roster,
-                                                            m.responder_roster)
-        n = len(sev)
         out = {"t_surfaced": np.empty(n), "t_worsened": np.empty(n), "severity": sev,
                "channel": np.empty(n, np.int64), "absorbed": np.empty(n, np.int64), "t_accepted_plan": np.empty(n)}
-        self._kernel.plan(new["category"], new["grid"], new["household"], new["t_occurred"], sev, *draws,
-                          m.residents.trust, m.residents.awareness, m.patrol_intensity(),
-                          out["t_surfaced"], out["t_worsened"], out["channel"], out["absorbed"],
-                          out["t_accepted_plan"])
+        self.kernel.plan(new["category"], new["grid"], new["household"], new["t_occurred"], sev,
+                         u_rep, u_chan, u_abs, e_rep, e_pat, e_wor,
+                         m.residents.trust, m.residents.awareness, m.patrol_intensity(),
+                         out["t_surfaced"], out["t_worsened"], out["channel"], out["absorbed"], out["t_accepted_plan"])
         return out

@@ -1,0 +1,220 @@
+"""The numpy reference of every daily kernel: the definition the compiled twins in
+``sim.kernels._kernels`` are held to, value for value and draw for draw.
+
+Each function takes what it uses (arrays, rosters, rates) and has its compiled twin's
+signature, so ``sim.kernels`` can export one or the other under one name. This is what runs
+with ``GRIDSIM_PURE=1`` or where nothing was compiled; it is kept readable, not fast.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+REPORT, HOTLINE, PATROL = 0, 1, 2  # surfacing channels (sim.world.surfacing)
+
+
+# ---------------------------------------------------------------- arrivals (sim.world.arrivals)
+
+def arrivals_day(rng: np.random.Generator, daily_rate: np.ndarray, category_multiplier: np.ndarray | None,
+                 month_factor: float, monthly: bool, first: np.ndarray, households: np.ndarray,
+                 sev_cut: np.ndarray, d: int, hourly: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """A day's new incidents: Poisson counts per grid × category (``daily_rate``, times a
+    campaign's ``category_multiplier`` and, when ``monthly``, the month's factor), then each
+    one's time, household and severity, sorted by time (stable). An ``hourly`` profile (the
+    compiled twin has none) draws each time's hour first."""
+    n_cats = daily_rate.shape[1]
+    rate = daily_rate
+    if category_multiplier is not None:
+        rate = rate * category_multiplier[None, :]
+    if monthly:
+        rate = rate * month_factor
+    counts = rng.poisson(rate).ravel()
+    n = int(counts.sum())
+    cell = np.repeat(np.arange(counts.size), counts)
+    grid = cell // n_cats
+    cat = cell % n_cats
+    if hourly is None:
+        t = 24.0 * (d + rng.random(n))
+    else:
+        t = 24.0 * d + rng.choice(24, size=n, p=hourly) + rng.random(n)
+    household = first[grid] + (rng.random(n) * households[grid]).astype(np.int64)
+    u = rng.random(n)
+    cut = sev_cut[cat]
+    sev = (u >= cut[:, 0]).astype(np.int64) + (u >= cut[:, 1])
+    order = np.argsort(t, kind="stable")
+    return {"t_occurred": t[order], "grid": grid[order], "category": cat[order],
+            "household": household[order], "severity": sev[order]}
+
+
+# ---------------------------------------------------------------- surfacing (sim.world.surfacing)
+
+class SurfacingKernel:
+    """Surfacing and acceptance plans of a day's new incidents, given their draws.
+
+    ``rates`` holds the per-category and resident rates (a ``sim.world.surfacing.Surfacing``:
+    propensity, delay, discover, worsen, absorbable, absorbs, police_cat, willingness,
+    dispatch, accept_delay); ``grid_type`` is each grid's community type; patrols find cases
+    on the ``patrol_roster``'s duty hours and responders accept them on the ``responder_roster``'s.
+    """
+
+    def __init__(self, rates, grid_type: np.ndarray, patrol_roster, responder_roster):
+        self.rates = rates
+        self.grid_type = grid_type
+        self.patrol_roster = patrol_roster
+        self.responder_roster = responder_roster
+
+    def plan(self, cat, grid, h, t0, sev, u_rep, u_chan, u_abs, e_rep, e_pat, e_wor, trust, awareness, patrol,
+             t_surfaced, t_worsened, channel, absorbed, t_acc) -> None:
+        """Fills the five output columns; ``sev`` (a copy) is raised where the case worsens."""
+        r = self.rates
+        willing = u_rep < r.propensity[cat] * (r.willingness + (1.0 - r.willingness) * trust[h])
+        t_rep = np.where(willing, t0 + e_rep * r.delay[cat], np.inf)
+
+        hazard = r.discover[cat] * patrol[grid]
+        with np.errstate(divide="ignore", over="ignore"):  # tiny hazard: never (inf)
+            t_pat = np.where(hazard > 0, t0 + e_pat / hazard, np.inf)
+        t_pat = self.patrol_roster.next_on_array(t_pat)
+
+        wrate = r.worsen[cat]
+        with np.errstate(divide="ignore", over="ignore"):  # tiny hazard: never (inf)
+            t_wor = np.where((wrate > 0) & (sev < 2), t0 + e_wor / wrate, np.inf)
+        worse = t_wor < np.minimum(t_rep, t_pat)
+        sev[worse] += 1
+        t_rep = np.where(worse, np.minimum(t_rep, t_wor + e_rep * r.delay[cat]), t_rep)
+
+        t_surf = np.minimum(t_rep, t_pat)
+        ch = np.where(t_pat < t_rep, PATROL, np.where(u_chan < awareness[h], REPORT, HOTLINE))
+        ab = r.absorbable[cat] & (u_abs < r.absorbs[self.grid_type[grid]])
+
+        # acceptance: patrol finds it in person; otherwise next duty hour (urgent: at once)
+        t_in = np.where(ch == HOTLINE, t_surf + r.dispatch, t_surf)
+        on_duty = self.responder_roster.next_on_array(np.where(np.isfinite(t_in), t_in, 0.0))
+        immediate = (sev == 2) | ab | r.police_cat[cat]
+        ta = np.where(immediate, t_in, on_duty) + r.accept_delay
+        ta = np.where(ch == PATROL, t_surf, ta)
+        ta[~np.isfinite(t_surf)] = np.inf
+        t_surfaced[:] = np.where(np.isfinite(t_surf), t_surf, np.nan)
+        t_worsened[:] = np.where(worse, t_wor, np.nan)
+        channel[:] = ch
+        absorbed[:] = ab
+        t_acc[:] = ta
+
+
+# ---------------------------------------------------------------- the day close (sim.workforce.workday)
+
+HOUR_FIELDS = ("busy_hours", "busy_since", "current", "block_hours", "free_at")
+"""The workers' running hour fields ``hour_fields`` reads, one row each."""
+
+
+def hour_fields(agents: list, slots: np.ndarray, out: np.ndarray) -> None:
+    """The running hour fields of the workers in ``slots``, read off their agents into
+    ``out`` (one row per name in ``HOUR_FIELDS``)."""
+    people = list(map(agents.__getitem__, slots.tolist()))
+    for row, name in zip(out, HOUR_FIELDS, strict=True):
+        row[:] = np.fromiter((getattr(a, name) for a in people), dtype=np.float64, count=len(people))
+
+
+def hour_accounts(s, working, on_buf, now, busy, since, current, block, free_at, busy_mark, block_mark, kind,
+                  rostered_by_kind, shares, campaign_part, team, left, team_need, n_team, discretionary, full_day,
+                  log_threshold, rows) -> None:
+    """The day's hour accounts of the people in slots ``s`` (``working`` ⊆ s were on the job)
+    up to the random draws: fills ``rows`` (HOURS + TALLIES × people of
+    ``sim.workforce.staffing``) except the visits made and records (rows 9, 10), and moves
+    the running marks on. ``on_buf`` (one per slot) and ``n_team`` (one per team) are the
+    compiled twin's scratch, unused here."""
+    busy = busy + np.where(current >= 0, now - since, 0.0)  # work in hand counts up to now
+    block = block - np.maximum(free_at - now, 0.0)  # a block running past midnight counts up to now
+    cases, nonc = busy - busy_mark[s], block - block_mark[s]
+    busy_mark[s], block_mark[s] = busy, block
+    on = np.zeros(len(on_buf), dtype=bool)
+    on[working] = True
+    on = on[s]
+    rostered = rostered_by_kind[kind[s]]
+    shift = np.where(on, rostered, 0.0)
+    used = cases + nonc
+    free = np.maximum(shift - used, 0.0)
+    plan = discretionary * shift / full_day if full_day else 0.0 * shift
+    disc = np.minimum(plan, free)
+    act = disc[:, None] * shares[s]
+    camp = nonc * campaign_part[s]
+    n_on = np.bincount(team[s][on], minlength=len(team_need)).astype(np.float64)
+    rows[0], rows[1], rows[2], rows[3] = shift, cases, nonc - camp, camp  # shift, cases, overhead, campaign
+    rows[4:7] = act.T  # patrol, visits, entry
+    rows[7], rows[8] = free - disc, np.maximum(used - shift, 0.0)  # idle, overtime
+    rows[11] = shift > 0  # present_days
+    rows[12] = rostered > 0  # duty_days
+    rows[13] = (rows[6] >= log_threshold) & (shift > 0)  # log_days
+    rows[14] = ~on & (left[s] < 0)  # absent_days
+    rows[15] = np.where(on, team_need[team[s]] / np.maximum(n_on[team[s]], 1.0), 0.0)  # need
+
+
+def visits_and_records(rng, rows, s, per_visit_hour, per_entry_hour, success, post, team, post_grid, team_first,
+                       totals, periods, grid, visits, records_per_grid) -> None:
+    """The rest of the day close: each person's home grid (a stand-in's: the first grid of
+    their team), the day's visit attempts (Poisson in the visit hours), successful visits
+    (binomial in the grid's access), records (Poisson in the entry hours), drawn in that
+    order; then every account row added to the running ``totals`` and ``periods``.
+    Fills ``grid``, ``visits``, rows 9 and 10, and adds to ``records_per_grid``."""
+    p = post[s]
+    grid[:] = np.where(p >= 0, post_grid[np.maximum(p, 0)], team_first[np.maximum(team[s], 0)])
+    attempts = rng.poisson(rows[5] * per_visit_hour)
+    visits[:] = 0
+    tried = np.flatnonzero(attempts)
+    visits[tried] = rng.binomial(attempts[tried], success[grid[tried]])
+    rows[10] = rng.poisson(rows[6] * per_entry_hour)
+    rows[9] = visits
+    records_per_grid += np.bincount(grid, rows[10], minlength=len(records_per_grid))
+    if len(s) and s[-1] - s[0] + 1 == len(s):  # a run of slots: add in place
+        s = slice(int(s[0]), int(s[-1]) + 1)
+    totals[:, s] += rows
+    periods[:, s] += rows
+
+
+# ---------------------------------------------------------------- turnover (sim.workforce.turnover)
+
+def quiet_day(u, holder, applies, at_work, overload, unfairness, p_retire, p_maternity, p_sick, resign, a, b) -> bool:
+    """True when no draw today can start an exit or a leave (most days): over the posts whose
+    holder is at work, each kind's smallest draw (``u``: retire, resign, maternity, sick) is
+    above its chance, the resignation chance bounded by the highest hazard (1 − e^−x ≤ x;
+    hazards rise with overload and unfairness, both ≥ 0). A bound: never a false True."""
+    ok = (holder >= 0) & applies.astype(bool)
+    ok[ok] = at_work[holder[ok]].astype(bool)
+    if not ok.any():
+        return True
+    s = holder[ok]
+    lo = u[ok, :4].min(axis=0).tolist()
+    if lo[0] < p_retire or lo[2] < p_maternity or lo[3] < p_sick:
+        return False
+    top = resign * math.exp(min(700.0, a * float(overload[s].max()) + b * float(unfairness[s].max())))
+    return lo[1] >= top / 365.0 * (1.0 + 1e-9)
+
+
+# ---------------------------------------------------------------- duty rosters (sim.workforce.shifts)
+
+def roster_twin(roster):
+    """The twin the desks ask about duty hours: here the roster itself
+    (``sim.workforce.shifts.Roster`` answers everything its compiled twin does)."""
+    return roster
+
+
+# ---------------------------------------------------------------- the incident log (sim.core.incidents)
+
+def extend_columns(columns: list, values: dict, k: int) -> None:
+    """``IncidentLog.extend``'s appends: each ``(column, name, numpy type, default)`` gets the
+    caller's array ``values[name]`` or ``k`` copies of its default."""
+    blank: dict = {}  # a default column's bytes, made once per default value and type
+    for a, name, dtype, fill in columns:
+        v = values.get(name)
+        if v is None:
+            if fill is None:
+                raise KeyError(f"IncidentLog.extend: the draws {name!r} are missing")
+            b = blank.get((fill, dtype))
+            if b is None:
+                b = blank[fill, dtype] = np.full(k, fill, dtype).tobytes()
+            a.frombytes(b)
+        else:  # the caller's array itself when it is already of the column's type (no copy)
+            if v.dtype != dtype or not v.flags.c_contiguous:
+                v = np.ascontiguousarray(v, dtype=dtype)
+            a.frombytes(memoryview(v).cast("B"))
