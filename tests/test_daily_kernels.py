@@ -24,7 +24,7 @@ try:  # compared whichever of the two the switch picked
     from sim.kernels import _kernels as comp
 except (ImportError, ValueError):
     comp = None
-needs_compiled = pytest.mark.skipif(comp is None, reason="sim.kernels._kernels was not built (no C compiler at install)")
+needs_compiled = pytest.mark.skipif(comp is None, reason="sim.kernels._kernels was not built (no C compiler)")
 SEED = st.integers(0, 2**32 - 1)
 EXAMPLES = settings(max_examples=40, deadline=None)
 
