@@ -1,5 +1,5 @@
 """The compiled daily kernels (sim/kernels/_kernels.pyx) and event core (sim/core/_core.pyx) against their
-reference (numpy in the domain modules; sim.core.clock, sim.core.desks, sim.core.workflow): a run gives
+reference (sim/kernels/reference.py; sim.core.clock, sim.core.desks, sim.core.workflow): a run gives
 bit-identical tables either way, and the duty rules agree time by time."""
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ def test_the_compiled_kernels_are_built_where_required():
 
 
 def _pure(sc, days: int) -> str:
-    """Fingerprint of a run on the reference: no compiled kernels, no compiled event core."""
+    """Fingerprint of a run on the reference event core. (The daily kernels are chosen once, at import,
+    by sim.kernels: their reference is compared under GRIDSIM_PURE=1 in tests/test_fingerprints.py and
+    kernel by kernel in tests/test_daily_kernels.py.)"""
     saved = sim.core.compiled.kernels, sim.core.compiled.core
     sim.core.compiled.kernels = sim.core.compiled.core = None
     try:
