@@ -2,13 +2,13 @@
 """Compiled daily kernels: a pass over the day's new incidents (arrivals, surfacing) or over
 the day's workers (hour accounts, the turnover screen), in place of tens of small numpy calls.
 
-Each kernel does exactly the arithmetic of its numpy reference — ``ArrivalProcess.day``,
-``Surfacing.plan``, ``WorkDay.end_day``, ``Turnover._quiet_day`` and ``sim.workforce.shifts.Roster`` —
-operation for operation, so a run gives bit-identical tables either way (tests/test_kernels.py; set
-``GRIDSIM_PURE=1`` to run the reference). Their random draws call numpy's own C
+Each kernel does exactly the arithmetic of its numpy reference of the same name in
+``sim.kernels.reference`` (the roster's: ``sim.workforce.shifts.Roster``), operation for operation,
+so a run gives bit-identical tables either way (tests/test_daily_kernels.py; ``sim.kernels`` picks
+one, ``GRIDSIM_PURE=1`` the reference). Their random draws call numpy's own C
 distributions (``numpy.random.c_distributions``) on the stream's bit generator, one value
 after another as the ``Generator`` calls they replace do, so they draw the same numbers.
-Built at install time (setup.py); where it cannot be built the reference runs.
+Built at install time (setup.py).
 """
 
 cimport numpy as cnp
@@ -129,7 +129,8 @@ cdef class Roster:
 
 
 cdef class SurfacingKernel:
-    """``Surfacing.plan`` for a day's new incidents, given its per-incident draws."""
+    """Surfacing and acceptance plans of a day's new incidents, given their draws
+    (``sim.kernels.reference.SurfacingKernel``)."""
 
     cdef const double[:] propensity, delay, discover, worsen, absorbs
     cdef const unsigned char[:] absorbable, police_cat
@@ -216,9 +217,10 @@ def hour_accounts(const long long[:] s, const long long[:] working, unsigned cha
                   const double[:] campaign_part, const long long[:] team, const long long[:] left,
                   const double[:] team_need, double[:] n_team, double discretionary, double full_day,
                   double log_threshold, double[:, :] rows):
-    """``WorkDay.end_day`` up to its random draws: fills ``rows`` (HOURS + TALLIES × people)
-    except the visits made and records (rows 9, 10), updates the running marks. ``on_buf``
-    (zeros, one per slot) and ``n_team`` (zeros, one per team) are scratch."""
+    """The day's hour accounts up to the random draws (``sim.kernels.reference.hour_accounts``):
+    fills ``rows`` (HOURS + TALLIES × people) except the visits made and records (rows 9, 10),
+    updates the running marks. ``on_buf`` (zeros, one per slot) and ``n_team`` (zeros, one per
+    team) are scratch."""
     cdef Py_ssize_t i, k, n = s.shape[0], nw = working.shape[0]
     cdef long long si
     cdef double b, bl, cases, nonc, shift, used, free, plan, disc, camp, ros, hold
@@ -322,11 +324,11 @@ def visits_and_records(rng, double[:, :] rows, const long long[:] s, double per_
                        const long long[:] team, const long long[:] post_grid, const long long[:] team_first,
                        double[:, :] totals, double[:, :] periods, long long[:] grid, long long[:] visits,
                        double[:] records_per_grid):
-    """The rest of ``WorkDay.end_day``: each person's home grid, the day's visit attempts
-    (Poisson in the visit hours), successful visits (binomial in the grid's access), records
-    (Poisson in the entry hours) — drawn in that order, person by person, as the reference's
-    three numpy calls draw them — then every account row added to the totals and the period.
-    Fills ``grid``, ``visits`` and ``records_per_grid`` (zeros, one per grid)."""
+    """The rest of the day close (``sim.kernels.reference.visits_and_records``): each person's
+    home grid, the day's visit attempts (Poisson in the visit hours), successful visits
+    (binomial in the grid's access), records (Poisson in the entry hours) — drawn in that order,
+    person by person, as the reference's three numpy calls draw them — then every account row
+    added to the totals and the period. Fills ``grid``, ``visits`` and ``records_per_grid`` (zeros, one per grid)."""
     cdef bitgen_t *bg = _bitgen(rng)
     cdef binomial_t binomial
     cdef Py_ssize_t i, r, n = s.shape[0], nr = rows.shape[0]
@@ -367,9 +369,9 @@ def visits_and_records(rng, double[:, :] rows, const long long[:] s, double per_
 
 def arrivals_day(rng, const double[:, :] daily_rate, category_multiplier, double month_factor, bint monthly,
                  const long long[:] first, const long long[:] households, const double[:, :] sev_cut, long long d):
-    """``ArrivalProcess.day`` without an hourly profile: Poisson counts per grid × category,
-    then times, households and severities drawn as its three ``rng.random(n)`` calls draw
-    them, and the day sorted by time (stable)."""
+    """``sim.kernels.reference.arrivals_day`` without an hourly profile: Poisson counts per
+    grid × category, then times, households and severities drawn as its three ``rng.random(n)``
+    calls draw them, and the day sorted by time (stable)."""
     cdef bitgen_t *bg = _bitgen(rng)
     cdef Py_ssize_t G = daily_rate.shape[0], C = daily_rate.shape[1], g, c, i, j, k, n = 0
     cdef const double[:] mult
@@ -420,7 +422,7 @@ def arrivals_day(rng, const double[:, :] daily_rate, category_multiplier, double
 def quiet_day(const double[:, :] u, const long long[:] holder, const unsigned char[:] applies,
               const unsigned char[:] at_work, const double[:] overload, const double[:] unfairness,
               double p_retire, double p_maternity, double p_sick, double resign, double a, double b):
-    """``Turnover._quiet_day`` before any numpy work: True when, over the posts whose holder
+    """``sim.kernels.reference.quiet_day``: True when, over the posts whose holder
     is at work, no draw can start an exit or a leave today (a bound, never a false True)."""
     cdef Py_ssize_t i, n = holder.shape[0]
     cdef long long h
