@@ -68,6 +68,7 @@ class IncidentLog:
         self.u_reopen = array("d")
         self.u_visit = array("d")
         self._columns = None  # see _appends
+        self._watchers: list = []  # hold typed views of the columns (the workflow): let go while they grow
         # transition log: hot paths call ``mark((incident, time, state, level, actor))``
         # when ``recording`` (sweeps turn it off), which extends one flat list; :meth:`flush`
         # packs it into typed columns once a day
@@ -79,8 +80,21 @@ class IncidentLog:
         self.tr_level = array("b")
         self.tr_actor = array("q")
 
+    def watch(self, viewer) -> None:
+        """``viewer.release_columns()`` before the columns grow, ``viewer.bind_columns()`` after."""
+        self._watchers.append(viewer)
+
     def extend(self, **cols: np.ndarray) -> range:
         """Append a day's new incidents; unspecified columns get their defaults."""
+        for v in self._watchers:
+            v.release_columns()  # a view blocks resizing its array
+        try:
+            return self._extend(cols)
+        finally:
+            for v in self._watchers:
+                v.bind_columns()
+
+    def _extend(self, cols: dict) -> range:
         k = len(cols["category"])
         if compiled.kernels is not None:  # the same appends, in one compiled pass
             compiled.kernels.extend_columns(self._appends(), cols, k)
