@@ -37,7 +37,8 @@ class CaseFlow(Actor):
         log = self.log
         self.state, self.desk, self.severity, self.category = log.state, log.desk, log.severity, log.category
         self.level, self.outcome, self.grid, self.escalations = log.level, log.outcome, log.grid, log.escalations
-        self.resolver, self.handler, self.household, self.reopens = log.resolver, log.handler, log.household, log.reopens
+        self.resolver, self.handler, self.household = log.resolver, log.handler, log.household
+        self.reopens = log.reopens
         self.visits_failed, self.satisfied = log.visits_failed, log.satisfied
         self.t_join, self.t_handling, self.t_surfaced, self.t_accepted = (
             log.t_join, log.t_handling, log.t_surfaced, log.t_accepted)

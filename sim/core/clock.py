@@ -311,7 +311,7 @@ class Timetable(Actor):
         by = np.argsort(period, kind="stable")  # grouped by period, each in planning order
         period, times, args = period[by], times[by], args[by]
         bounds = [0, *(np.diff(period).nonzero()[0] + 1).tolist(), len(times)]
-        for lo, hi in zip(bounds[:-1], bounds[1:]):
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
             k = int(period[lo])
             part = self._buckets.get(k)
             if part is None:

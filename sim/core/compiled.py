@@ -9,14 +9,15 @@ workflow are one Python source either way (``sim.core``'s package docstring says
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sim.core import is_compiled, pure
 
-kernels = None
+kernels: Any = None
 if not pure():
     try:
-        from sim.kernels import _kernels as kernels
+        from sim.kernels import _kernels
+        kernels = _kernels
     except (ImportError, ValueError):  # not built (no C compiler), or built for another numpy
         kernels = None
 

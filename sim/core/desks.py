@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import cython
 
@@ -46,7 +46,7 @@ class Desk(Actor):
     def __init__(self, clock: Clock, ident: int, level: int, rank: int, unit: int, name: str,
                  multiplier: float = 1.0):
         Actor.__init__(self)
-        self.wf: CaseFlow | None = None  # the Workflow, bound once the model has built it
+        self.wf = cast(CaseFlow, None)  # the Workflow, bound once the model has built it
         self.clock = clock
         self.id = ident
         self.level = level  # index of the ladder level this desk belongs to
@@ -98,7 +98,7 @@ class Team(Desk):
         members = self.members
         self._always = bool(members) and all(w.roster.always for w in members)
         rosters = {id(w.roster) for w in members}
-        first: WorkerState = members[0] if len(rosters) == 1 else None
+        first: WorkerState | None = members[0] if len(rosters) == 1 else None
         self._roster = first.duty if first is not None else None  # one shared roster: one duty check for all
 
     @property

@@ -26,7 +26,7 @@ class WorkerState(Actor):
         self.busy_since = 0.0
         self.busy_hours = 0.0
         self.cases_handled = 0
-        self.desk = None  # the team they work in now
+        self.desk: Any = None  # the team they work in now
         self.owed = 0.0  # non-case hours still to do today (taken after the case in hand)
         self.leaving = False  # finishing the case in hand, then off (leave, exit, moved)
         self.free_at = 0.0  # end of the current block of non-case work: no cases before then

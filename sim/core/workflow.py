@@ -67,7 +67,8 @@ class Workflow(CaseFlow):
         self.top = self.L - 1
         cats = list(sc.categories.values())
         level_index = {lv.name: k for k, lv in enumerate(sc.levels)}
-        authority = np.array([[level_index[a] for a in c.authority] for c in cats], dtype=np.int64).reshape(len(cats), -1)
+        authority = np.array([[level_index[a] for a in c.authority] for c in cats], dtype=np.int64)
+        authority = authority.reshape(len(cats), -1)
         self.n_sev = authority.shape[1]
         # the escalation policy, tabulated: next rung for (category, severity, rank)
         nxt = [[[self.policy.next_level(c, s, r) for r in range(self.L)] for s in range(self.n_sev)]
