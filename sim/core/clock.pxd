@@ -27,12 +27,10 @@ cdef class Clock:
 
     cdef Py_ssize_t _handle(self, Actor o) except -1
     cdef void _grow(self) except *
-    @cython.locals(h=Py_ssize_t, seq=cython.longlong, j=Py_ssize_t, p=Py_ssize_t, tp=cython.double,
-                   ts=cython.double[::1], ss=cython.longlong[::1], ws=cython.longlong[::1], xs=cython.longlong[::1])
+    @cython.locals(h=Py_ssize_t, seq=cython.longlong, j=Py_ssize_t, p=Py_ssize_t, tp=cython.double)
     cpdef push(self, double t, Actor who, long long arg)
     @cython.locals(n=Py_ssize_t, j=Py_ssize_t, c=Py_ssize_t, t=cython.double, seq=cython.longlong,
-                   h=cython.longlong, arg=cython.longlong,
-                   ts=cython.double[::1], ss=cython.longlong[::1], ws=cython.longlong[::1], xs=cython.longlong[::1])
+                   h=cython.longlong, arg=cython.longlong)
     cdef void _drop_first(self) noexcept
     cpdef bint runs_first(self, double t) noexcept
     @cython.locals(k=cython.longlong, t=cython.double, seq=cython.longlong, h=cython.longlong,
@@ -67,6 +65,5 @@ cdef class Timetable(Actor):
     cdef long long[::1] _order
     cdef Py_ssize_t _pos, _n
 
-    @cython.locals(times=cython.double[::1], args=cython.longlong[::1], order=cython.longlong[::1],
-                   pos=Py_ssize_t, n=Py_ssize_t, due=cython.double)
+    @cython.locals(pos=Py_ssize_t, n=Py_ssize_t, due=cython.double)
     cdef void _fire(self, long long arg) except *

@@ -111,23 +111,22 @@ class Clock:
         h = self._handle(who)
         seq = self.seq
         self.seq += 1
-        ts, ss, ws, xs = self._t, self._seq, self._who, self._arg
         j = self.n
         while j > 0:  # sift up from the new last slot
             p = (j - 1) >> 1
-            tp = ts[p]
-            if t < tp or (t == tp and seq < ss[p]):
-                ts[j] = tp
-                ss[j] = ss[p]
-                ws[j] = ws[p]
-                xs[j] = xs[p]
+            tp = self._t[p]
+            if t < tp or (t == tp and seq < self._seq[p]):
+                self._t[j] = tp
+                self._seq[j] = self._seq[p]
+                self._who[j] = self._who[p]
+                self._arg[j] = self._arg[p]
                 j = p
             else:
                 break
-        ts[j] = t
-        ss[j] = seq
-        ws[j] = h
-        xs[j] = arg
+        self._t[j] = t
+        self._seq[j] = seq
+        self._who[j] = h
+        self._arg[j] = arg
         self.n += 1
 
     def _drop_first(self) -> None:
@@ -136,27 +135,27 @@ class Clock:
         n = self.n
         if n == 0:
             return
-        ts, ss, ws, xs = self._t, self._seq, self._who, self._arg
-        t, seq, h, arg = ts[n], ss[n], ws[n], xs[n]
+        t, seq, h, arg = self._t[n], self._seq[n], self._who[n], self._arg[n]
         j = 0
         while True:
             c = 2 * j + 1
             if c >= n:
                 break
-            if c + 1 < n and (ts[c + 1] < ts[c] or (ts[c + 1] == ts[c] and ss[c + 1] < ss[c])):
+            if c + 1 < n and (self._t[c + 1] < self._t[c] or (
+                    self._t[c + 1] == self._t[c] and self._seq[c + 1] < self._seq[c])):
                 c += 1
-            if ts[c] < t or (ts[c] == t and ss[c] < seq):
-                ts[j] = ts[c]
-                ss[j] = ss[c]
-                ws[j] = ws[c]
-                xs[j] = xs[c]
+            if self._t[c] < t or (self._t[c] == t and self._seq[c] < seq):
+                self._t[j] = self._t[c]
+                self._seq[j] = self._seq[c]
+                self._who[j] = self._who[c]
+                self._arg[j] = self._arg[c]
                 j = c
             else:
                 break
-        ts[j] = t
-        ss[j] = seq
-        ws[j] = h
-        xs[j] = arg
+        self._t[j] = t
+        self._seq[j] = seq
+        self._who[j] = h
+        self._arg[j] = arg
 
     def runs_first(self, t: float) -> bool:
         """Would an event at ``t`` run strictly before everything on the calendar, in this run?"""
@@ -186,7 +185,7 @@ class Clock:
                 self._drop_first()
                 self.now = t
                 if h:
-                    actor: Actor = self.actors[h]
+                    actor = cython.cast(Actor, self.actors[h])  # (compiled: unchecked, as the handle says)
                     actor._fire(arg)
                 else:
                     callback, x = self._calls.pop(seq)
@@ -337,17 +336,16 @@ class Timetable(Actor):
 
     def _fire(self, arg: int) -> None:
         clock, target = self.clock, self.target
-        times, args, order = self._t, self._a, self._order
         pos, n = self._pos, self._n
         while True:
             if target is not None:
-                target._due(ACCEPT, args[order[pos]])
+                target._due(ACCEPT, self._a[self._order[pos]])
             else:
-                self.callback(args[order[pos]])
+                self.callback(self._a[self._order[pos]])
             pos += 1
             if pos == n:
                 break
-            due = times[order[pos]]
+            due = self._t[self._order[pos]]
             if due <= clock.now:
                 continue
             if clock.runs_first(due):

@@ -34,13 +34,12 @@ cdef class Team(Desk):
 
     @cython.locals(first=WorkerState)
     cdef void _rosters_changed(self) except *
-    @cython.locals(n=Py_ssize_t, cap=Py_ssize_t, j=Py_ssize_t, p=Py_ssize_t,
-                   ns=cython.longlong[::1], ts=cython.double[::1], ss=cython.longlong[::1], cs=cython.longlong[::1])
+    @cython.locals(n=Py_ssize_t, cap=Py_ssize_t, j=Py_ssize_t, p=Py_ssize_t)
     cdef void _q_push(self, long long negsev, double tj, long long seq, long long i) except *
     @cython.locals(n=Py_ssize_t, j=Py_ssize_t, c=Py_ssize_t, negsev=cython.longlong, tj=cython.double,
-                   seq=cython.longlong, i=cython.longlong,
-                   ns=cython.longlong[::1], ts=cython.double[::1], ss=cython.longlong[::1], cs=cython.longlong[::1])
+                   seq=cython.longlong, i=cython.longlong)
     cdef void _q_drop_first(self) noexcept
+    cdef inline bint _q_before(self, Py_ssize_t a, Py_ssize_t b) noexcept
     @cython.locals(wf=CaseFlow, sev=cython.longlong, idle=list, n=Py_ssize_t, j=Py_ssize_t, k=Py_ssize_t,
                    w=WorkerState)
     cpdef admit(self, long long i, double now)

@@ -120,22 +120,22 @@ class Team(Desk):
             self.q_seq = _grown_q(self.q_seq, 0, n, cap)
             self.q_case = _grown_q(self.q_case, 0, n, cap)
             self.qcap = cap
-        ns, ts, ss, cs = self.q_negsev, self.q_tj, self.q_seq, self.q_case
         j = self.qn
         while j > 0:
             p = (j - 1) >> 1
-            if negsev < ns[p] or (negsev == ns[p] and (tj < ts[p] or (tj == ts[p] and seq < ss[p]))):
-                ns[j] = ns[p]
-                ts[j] = ts[p]
-                ss[j] = ss[p]
-                cs[j] = cs[p]
+            if negsev < self.q_negsev[p] or (negsev == self.q_negsev[p] and (
+                    tj < self.q_tj[p] or (tj == self.q_tj[p] and seq < self.q_seq[p]))):
+                self.q_negsev[j] = self.q_negsev[p]
+                self.q_tj[j] = self.q_tj[p]
+                self.q_seq[j] = self.q_seq[p]
+                self.q_case[j] = self.q_case[p]
                 j = p
             else:
                 break
-        ns[j] = negsev
-        ts[j] = tj
-        ss[j] = seq
-        cs[j] = i
+        self.q_negsev[j] = negsev
+        self.q_tj[j] = tj
+        self.q_seq[j] = seq
+        self.q_case[j] = i
         self.qn += 1
 
     def _q_drop_first(self) -> None:
@@ -144,28 +144,35 @@ class Team(Desk):
         n = self.qn
         if n == 0:
             return
-        ns, ts, ss, cs = self.q_negsev, self.q_tj, self.q_seq, self.q_case
-        negsev, tj, seq, i = ns[n], ts[n], ss[n], cs[n]
+        negsev, tj, seq, i = self.q_negsev[n], self.q_tj[n], self.q_seq[n], self.q_case[n]
         j = 0
         while True:
             c = 2 * j + 1
             if c >= n:
                 break
-            if c + 1 < n and (ns[c + 1] < ns[c] or (ns[c + 1] == ns[c] and (
-                    ts[c + 1] < ts[c] or (ts[c + 1] == ts[c] and ss[c + 1] < ss[c])))):
+            if c + 1 < n and self._q_before(c + 1, c):
                 c += 1
-            if ns[c] < negsev or (ns[c] == negsev and (ts[c] < tj or (ts[c] == tj and ss[c] < seq))):
-                ns[j] = ns[c]
-                ts[j] = ts[c]
-                ss[j] = ss[c]
-                cs[j] = cs[c]
+            if self.q_negsev[c] < negsev or (self.q_negsev[c] == negsev and (
+                    self.q_tj[c] < tj or (self.q_tj[c] == tj and self.q_seq[c] < seq))):
+                self.q_negsev[j] = self.q_negsev[c]
+                self.q_tj[j] = self.q_tj[c]
+                self.q_seq[j] = self.q_seq[c]
+                self.q_case[j] = self.q_case[c]
                 j = c
             else:
                 break
-        ns[j] = negsev
-        ts[j] = tj
-        ss[j] = seq
-        cs[j] = i
+        self.q_negsev[j] = negsev
+        self.q_tj[j] = tj
+        self.q_seq[j] = seq
+        self.q_case[j] = i
+
+    def _q_before(self, a: int, b: int) -> bool:
+        """Does entry ``a`` come before entry ``b``: by (-severity, t_join, seq)?"""
+        if self.q_negsev[a] != self.q_negsev[b]:
+            return self.q_negsev[a] < self.q_negsev[b]
+        if self.q_tj[a] != self.q_tj[b]:
+            return self.q_tj[a] < self.q_tj[b]
+        return self.q_seq[a] < self.q_seq[b]
 
     # -------------------------------------------------------------- cases
 
@@ -179,7 +186,7 @@ class Team(Desk):
             if now < self.blocked_until:  # someone may be in a block: check each
                 for j in range(n):
                     k = n - 1 - j if self._always else j
-                    w = idle[k]
+                    w = cython.cast(WorkerState, idle[k])
                     if w.free_at <= now and (sev == self._urgent or w.duty.is_on(now)):
                         del idle[k]
                         self._start(w, i, now)
@@ -193,7 +200,7 @@ class Team(Desk):
                     return
             else:
                 for k in range(n):
-                    w = idle[k]
+                    w = cython.cast(WorkerState, idle[k])
                     if sev == self._urgent or w.duty.is_on(now):
                         del idle[k]
                         self._start(w, i, now)
@@ -214,7 +221,7 @@ class Team(Desk):
         if arg == WAKE:
             self._wake()
         else:
-            self._finish(self.clock.actors[arg])
+            self._finish(cython.cast(WorkerState, self.clock.actors[arg]))
 
     def _start(self, w: WorkerState, i: int, now: float) -> None:
         w.current = i
@@ -231,7 +238,7 @@ class Team(Desk):
         if w.owed:
             self.start_block(w, now)
         if not w.leaving:
-            team: Team = w.desk  # the team they work for now (a stand-in may have moved)
+            team = cython.cast(Team, w.desk)  # the team they work for now (a stand-in may have moved)
             team._next(w, now)
         self.wf.end(i, now, self, w)
 
@@ -265,16 +272,16 @@ class Team(Desk):
         t = INF
         if self.qn and self.q_negsev[0] == -self._urgent:  # a major case: on call, as soon as a block ends
             for k in range(n):
-                w = idle[k]
+                w = cython.cast(WorkerState, idle[k])
                 x = w.free_at if w.free_at > now else now
                 if k == 0 or x < t:
                     t = x
         elif n == 1:  # the usual team of one
-            w = idle[0]
+            w = cython.cast(WorkerState, idle[0])
             t = w.duty.next_on(w.free_at if w.free_at > now else now)
         elif now < self.blocked_until:
             for k in range(n):
-                w = idle[k]
+                w = cython.cast(WorkerState, idle[k])
                 x = w.duty.next_on(w.free_at if w.free_at > now else now)  # max(now, free_at)
                 if k == 0 or x < t:
                     t = x
@@ -282,7 +289,7 @@ class Team(Desk):
             t = self._roster.next_on(now)
         else:
             for k in range(n):
-                w = idle[k]
+                w = cython.cast(WorkerState, idle[k])
                 x = w.duty.next_on(now)
                 if k == 0 or x < t:
                     t = x
@@ -301,7 +308,7 @@ class Team(Desk):
         self.wake_at = INF
         free = [w for w in self.idle if w.free_at <= now]
         for k in range(len(free)):
-            w = free[k]
+            w = cython.cast(WorkerState, free[k])
             if not self._pop_valid():
                 return
             if self.q_negsev[0] != -self._urgent and not w.duty.is_on(now):
@@ -373,7 +380,7 @@ class Team(Desk):
         w.block_hours += w.owed
         w.owed = 0.0
         w.free_at = t1
-        desk: Team = w.desk
+        desk = cython.cast(Team, w.desk)
         if t1 > desk.blocked_until:
             desk.blocked_until = t1
 

@@ -126,7 +126,7 @@ class Workflow(CaseFlow):
         if self.recording:
             self.mark((i, self.t_surfaced[i], SURFACED, 0, -1, i, now, ACCEPTED, 0, -1))  # two rows
         self.n_accepted += 1
-        desk: Desk = self.desks_by_id[self.entry_desk[i]]
+        desk = cython.cast(Desk, self.desks_by_id[self.entry_desk[i]])
         self.level[i] = desk.level
         desk.admit(i, now)
 
@@ -134,7 +134,7 @@ class Workflow(CaseFlow):
 
     def wait(self, i: int, now: float, desk: Any) -> None:
         """A case joins a desk's queue."""
-        d: Desk = desk
+        d = cython.cast(Desk, desk)
         self.state[i] = WAITING
         self.desk[i] = d.id
         self.t_join[i] = now
@@ -143,7 +143,7 @@ class Workflow(CaseFlow):
 
     def begin(self, i: int, now: float, desk: Any, worker: WorkerState) -> float:
         """Someone starts on a case: decide the outcome and return how long the work takes."""
-        d: Desk = desk
+        d = cython.cast(Desk, desk)
         self.state[i] = HANDLING
         self.desk[i] = d.id
         th = self.t_handling[i]
@@ -162,7 +162,10 @@ class Workflow(CaseFlow):
             self.outcome[i] = ESCALATE  # no authority: assess, then pass it up
             return hours * self.triage[lvl]
         if self.is_visit[cat]:
-            u = self.u_visit[i] if self.visits_failed[i] == 0 else self.rework.random()
+            if self.visits_failed[i] == 0:
+                u = self.u_visit[i]
+            else:  # a repeated visit: a fresh draw
+                u = self.rework.random()
             if u < self.grid_access[self.grid[i]] * self.joint_factor:
                 self.outcome[i] = REVISIT
                 return hours
@@ -179,7 +182,7 @@ class Workflow(CaseFlow):
         else:
             self.visits_failed[i] += 1
             if self.recording:
-                d: Desk = desk
+                d = cython.cast(Desk, desk)
                 self.mark((i, now, VISIT_FAILED, d.level, worker.uid))
             if self.visits_failed[i] >= self.max_visits:
                 self.escalate(i, now, desk, worker)  # joint visit higher up (e.g. with the police)
@@ -189,13 +192,13 @@ class Workflow(CaseFlow):
                 self.revisits.push(i)
 
     def _revisit(self, i: int) -> None:
-        desk: Desk = self.desks_by_id[self.desk[i]]
+        desk = cython.cast(Desk, self.desks_by_id[self.desk[i]])
         desk.admit(i, self.clock.now)
 
     def timeout(self, i: int, now: float, desk: Any) -> bool:
         """A case waited past the desk's time limit: it escalates automatically, if there is
         anywhere higher to go (at the top it keeps waiting). Returns whether it moved."""
-        d: Desk = desk
+        d = cython.cast(Desk, desk)
         if self.next_level[(self.category[i] * self.n_sev + self.severity[i]) * self.L + d.rank] <= d.rank:
             return False
         self.escalate(i, now, desk, None)
@@ -205,7 +208,7 @@ class Workflow(CaseFlow):
 
     def escalate(self, i: int, now: float, desk: Any, worker: WorkerState | None = None) -> None:
         """Pass a case up the ladder as the escalation policy says."""
-        d: Desk = desk
+        d = cython.cast(Desk, desk)
         nxt = self.next_level[(self.category[i] * self.n_sev + self.severity[i]) * self.L + d.rank]
         if nxt <= d.rank:  # nowhere higher: the decision of whoever worked it is final
             self.resolve(i, now, desk, worker if worker is not None else desk.workers[0])
@@ -217,11 +220,11 @@ class Workflow(CaseFlow):
         if self.recording:
             self.mark((i, now, ESCALATED, nxt, -1))
         self.n_escalated += 1
-        up: Desk = self.desks_by_id[self.grid_desk[nxt * self.n_grids + self.grid[i]]]
+        up = cython.cast(Desk, self.desks_by_id[self.grid_desk[nxt * self.n_grids + self.grid[i]]])
         up.admit(i, now)
 
     def resolve(self, i: int, now: float, desk: Any, worker: WorkerState) -> None:
-        d: Desk = desk
+        d = cython.cast(Desk, desk)
         self.state[i] = RESOLVED
         self.t_resolved[i] = now
         self.resolver[i] = worker.uid
@@ -260,7 +263,10 @@ class Workflow(CaseFlow):
         if p < self.sat_floor:
             p = self.sat_floor
         first = self.reopens[i] == 0
-        u = self.u_feedback[i] if first else self.rework.random()
+        if first:
+            u = self.u_feedback[i]
+        else:  # a reopened case: fresh draws
+            u = self.rework.random()
         satisfied = u < p
         self.satisfied[i] = 1 if satisfied else 0
         self.t_feedback[i] = now
@@ -272,7 +278,10 @@ class Workflow(CaseFlow):
             self.trust[h] -= self.trust_loss * self.trust[h]
         self.record_feedback(h, satisfied)
         if not satisfied and self.reopens[i] < self.max_reopens:
-            u = self.u_reopen[i] if first else self.rework.random()
+            if first:
+                u = self.u_reopen[i]
+            else:
+                u = self.rework.random()
             if u < self.p_reopen:
                 self.reopens[i] += 1
                 self.t_reopened[i] = now
@@ -280,7 +289,7 @@ class Workflow(CaseFlow):
                 if self.recording:
                     self.mark((i, now, REOPENED, self.level[i], -1))
                 self.n_reopened += 1
-                desk: Desk = self.desks_by_id[self.desk[i]]
+                desk = cython.cast(Desk, self.desks_by_id[self.desk[i]])
                 desk.admit(i, now)
                 return
         self.state[i] = CLOSED
