@@ -28,7 +28,7 @@ cdef class Clock:
     cdef Py_ssize_t _handle(self, Actor o) except -1
     cdef void _grow(self) except *
     @cython.locals(h=Py_ssize_t, seq=cython.longlong, j=Py_ssize_t, p=Py_ssize_t, tp=cython.double)
-    cpdef push(self, double t, Actor who, long long arg)
+    cdef void push(self, double t, Actor who, long long arg) except *
     @cython.locals(n=Py_ssize_t, j=Py_ssize_t, c=Py_ssize_t, t=cython.double, seq=cython.longlong,
                    h=cython.longlong, arg=cython.longlong)
     cdef void _drop_first(self) noexcept
@@ -49,7 +49,7 @@ cdef class DelayLine(Actor):
     cdef long long[::1] _item
 
     @cython.locals(due=cython.double, head=Py_ssize_t, tail=Py_ssize_t, cap=Py_ssize_t)
-    cpdef push(self, long long i)
+    cdef void push(self, long long i) except *
     @cython.locals(i=cython.longlong, due=cython.double)
     cdef void _fire(self, long long arg) except *
 
