@@ -10,8 +10,8 @@ cpdef object _grown_q(long long[::1] src, Py_ssize_t lo, Py_ssize_t hi, Py_ssize
 cdef class Actor:
     cdef Py_ssize_t _h
 
-    cdef void _fire(self, long long arg) except *
-    cdef void _due(self, int tag, long long i) except *
+    cdef _fire(self, long long arg)
+    cdef _due(self, int tag, long long i)
     cdef bint _alive(self, int tag, long long i, double due) except -1
 
 
@@ -26,9 +26,9 @@ cdef class Clock:
     cdef dict _calls
 
     cdef Py_ssize_t _handle(self, Actor o) except -1
-    cdef void _grow(self) except *
+    cdef _grow(self)
     @cython.locals(h=Py_ssize_t, seq=cython.longlong, j=Py_ssize_t, p=Py_ssize_t, tp=cython.double)
-    cdef void push(self, double t, Actor who, long long arg) except *
+    cdef push(self, double t, Actor who, long long arg)
     @cython.locals(n=Py_ssize_t, j=Py_ssize_t, c=Py_ssize_t, t=cython.double, seq=cython.longlong,
                    h=cython.longlong, arg=cython.longlong)
     cdef void _drop_first(self) noexcept
@@ -49,9 +49,9 @@ cdef class DelayLine(Actor):
     cdef long long[::1] _item
 
     @cython.locals(due=cython.double, head=Py_ssize_t, tail=Py_ssize_t, cap=Py_ssize_t)
-    cdef void push(self, long long i) except *
+    cdef push(self, long long i)
     @cython.locals(i=cython.longlong, due=cython.double)
-    cdef void _fire(self, long long arg) except *
+    cdef _fire(self, long long arg)
 
 
 cdef class Timetable(Actor):
@@ -66,4 +66,4 @@ cdef class Timetable(Actor):
     cdef Py_ssize_t _pos, _n
 
     @cython.locals(pos=Py_ssize_t, n=Py_ssize_t, due=cython.double)
-    cdef void _fire(self, long long arg) except *
+    cdef _fire(self, long long arg)

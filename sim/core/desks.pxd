@@ -33,9 +33,9 @@ cdef class Team(Desk):
     cdef Roster _roster
 
     @cython.locals(first=WorkerState)
-    cdef void _rosters_changed(self) except *
+    cdef _rosters_changed(self)
     @cython.locals(n=Py_ssize_t, cap=Py_ssize_t, j=Py_ssize_t, p=Py_ssize_t)
-    cdef void _q_push(self, long long negsev, double tj, long long seq, long long i) except *
+    cdef _q_push(self, long long negsev, double tj, long long seq, long long i)
     @cython.locals(n=Py_ssize_t, j=Py_ssize_t, c=Py_ssize_t, negsev=cython.longlong, tj=cython.double,
                    seq=cython.longlong, i=cython.longlong)
     cdef void _q_drop_first(self) noexcept
@@ -43,24 +43,24 @@ cdef class Team(Desk):
     @cython.locals(wf=CaseFlow, sev=cython.longlong, idle=list, n=Py_ssize_t, j=Py_ssize_t, k=Py_ssize_t,
                    w=WorkerState)
     cpdef admit(self, long long i, double now)
-    cdef void _fire(self, long long arg) except *
-    cdef void _start(self, WorkerState w, long long i, double now) except *
+    cdef _fire(self, long long arg)
+    cdef _start(self, WorkerState w, long long i, double now)
     @cython.locals(now=cython.double, i=cython.longlong, team=Team)
-    cdef void _finish(self, WorkerState w) except *
+    cdef _finish(self, WorkerState w)
     @cython.locals(wf=CaseFlow, i=cython.longlong)
     cdef bint _pop_valid(self) noexcept
     @cython.locals(head=cython.bint, i=cython.longlong)
-    cdef void _next(self, WorkerState w, double now) except *
+    cdef _next(self, WorkerState w, double now)
     @cython.locals(idle=list, n=Py_ssize_t, k=Py_ssize_t, t=cython.double, x=cython.double, w=WorkerState)
-    cdef void _wake_when_on(self, double now) except *
+    cdef _wake_when_on(self, double now)
     @cython.locals(now=cython.double, free=list, k=Py_ssize_t, w=WorkerState, i=cython.longlong)
-    cdef void _wake(self) except *
+    cdef _wake(self)
     @cython.locals(t0=cython.double, t1=cython.double, desk=Team)
     cpdef start_block(self, WorkerState w, double now)
     @cython.locals(wf=CaseFlow)
     cdef bint _alive(self, int tag, long long i, double due) except -1
     @cython.locals(wf=CaseFlow, now=cython.double)
-    cdef void _due(self, int tag, long long i) except *
+    cdef _due(self, int tag, long long i)
 
 
 cdef class Meeting(Desk):
@@ -70,9 +70,9 @@ cdef class Meeting(Desk):
 
     @cython.locals(base=cython.double, t=cython.double)
     cpdef admit(self, long long i, double now)
-    cdef void _fire(self, long long arg) except *
+    cdef _fire(self, long long arg)
     @cython.locals(now=cython.double, wf=CaseFlow, i=cython.longlong, tj=cython.double, t=cython.double)
-    cdef void _meet(self) except *
+    cdef _meet(self)
 
 
 cdef class Referral(Desk):
@@ -82,5 +82,5 @@ cdef class Referral(Desk):
 
     cpdef admit(self, long long i, double now)
     @cython.locals(now=cython.double, t=cython.double)
-    cdef void _due(self, int tag, long long i) except *
-    cdef void _fire(self, long long arg) except *
+    cdef _due(self, int tag, long long i)
+    cdef _fire(self, long long arg)

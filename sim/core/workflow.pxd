@@ -22,7 +22,7 @@ cdef class Workflow(CaseFlow):
     cdef double[::1] trust, awareness, satisfaction, sat_sum
     cdef long long[::1] feedbacks, sat_n
 
-    cdef void _due(self, int tag, long long i) except *
+    cdef _due(self, int tag, long long i)
     @cython.locals(now=cython.double, desk=Desk)
     cpdef accept(self, long long i)
     @cython.locals(d=Desk)
@@ -33,7 +33,7 @@ cdef class Workflow(CaseFlow):
     @cython.locals(o=cython.longlong, d=Desk)
     cpdef end(self, long long i, double now, object desk, WorkerState worker)
     @cython.locals(desk=Desk)
-    cdef void _revisit(self, long long i) except *
+    cdef _revisit(self, long long i)
     @cython.locals(d=Desk)
     cpdef bint timeout(self, long long i, double now, object desk) except -1
     @cython.locals(d=Desk, nxt=cython.longlong, up=Desk)
