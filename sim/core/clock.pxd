@@ -21,19 +21,19 @@ cdef class Clock:
     cdef long long seq
     cdef Py_ssize_t n, cap
     cdef double[::1] _t
-    cdef long long[::1] _seq, _who, _arg
+    cdef long long[::1] _key, _arg
     cdef readonly list actors
     cdef dict _calls
 
     cdef Py_ssize_t _handle(self, Actor o) except -1
     cdef _grow(self)
-    @cython.locals(h=Py_ssize_t, seq=cython.longlong, j=Py_ssize_t, p=Py_ssize_t, tp=cython.double)
+    @cython.locals(key=cython.longlong, j=Py_ssize_t, p=Py_ssize_t, tp=cython.double)
     cdef push(self, double t, Actor who, long long arg)
-    @cython.locals(n=Py_ssize_t, j=Py_ssize_t, c=Py_ssize_t, t=cython.double, seq=cython.longlong,
-                   h=cython.longlong, arg=cython.longlong)
+    @cython.locals(n=Py_ssize_t, j=Py_ssize_t, c=Py_ssize_t, t=cython.double, key=cython.longlong,
+                   arg=cython.longlong)
     cdef void _drop_first(self) noexcept
     cpdef bint runs_first(self, double t) noexcept
-    @cython.locals(k=cython.longlong, t=cython.double, seq=cython.longlong, h=cython.longlong,
+    @cython.locals(k=cython.longlong, t=cython.double, key=cython.longlong, h=cython.longlong,
                    arg=cython.longlong, actor=Actor)
     cpdef run_until(self, double until)
 

@@ -1,11 +1,12 @@
 """The event calendar: continuous hours, a binary heap of events, an actor per event.
 
 Deliberately minimal because it sits on the hottest path of every run (``benchmarks/peers.py``
-compares it with SimPy, Ciw and Mesa's own event list). An event is a row of four parallel
-typed arrays — time, sequence, actor, argument — kept as a binary heap ordered by (time,
-sequence); the sequence number makes ties deterministic (FIFO). The actor is named by its row
-in ``Clock.actors`` (a list the garbage collector sees), and the clock calls its ``_fire(arg)``:
-no tuples, no bound methods. Python callbacks (:meth:`Clock.at`) are actor 0.
+compares it with SimPy, Ciw and Mesa's own event list). An event is a row of three parallel
+typed arrays — time, key, argument — kept as a binary heap ordered by (time, key); the key is
+the event's sequence number above its actor's handle (``seq << 24 | actor``), so ties run in
+the order they were scheduled (FIFO). The actor is named by its row in ``Clock.actors`` (a
+list the garbage collector sees), and the clock calls its ``_fire(arg)``: no tuples, no bound
+methods. Python callbacks (:meth:`Clock.at`) are actor 0.
 
 Two helpers keep the heap small. Items that already come in time order — a fixed delay
 (:class:`DelayLine`) or a day's pre-planned surfacings (:class:`Timetable`) — hold a single
@@ -30,6 +31,8 @@ import cython
 import numpy as np
 
 INF = cython.declare(cython.double, math.inf)
+ACTOR_BITS = cython.declare(cython.int, 24)  # an event's key: its sequence number above its actor's handle
+MAX_ACTORS = cython.declare(cython.longlong, 1 << 24)
 ACCEPT = cython.declare(cython.int, 2)  # the tag a Timetable calls its target's ``_due`` with (accept)
 
 
@@ -82,8 +85,7 @@ class Clock:
         self.n = 0
         self.cap = 256
         self._t = array("d", [0.0]) * self.cap
-        self._seq = array("q", [0]) * self.cap
-        self._who = array("q", [0]) * self.cap
+        self._key = array("q", [0]) * self.cap
         self._arg = array("q", [0]) * self.cap
         self.actors: list = [None]  # what events concern, by handle (0: a Python callback)
         self._calls: dict = {}  # Python callbacks waiting on the calendar: seq -> (callback, arg)
@@ -92,6 +94,8 @@ class Clock:
         if o is None:
             return 0
         if o._h == 0:
+            if len(self.actors) >= MAX_ACTORS:
+                raise OverflowError("more actors than an event's key can name")
             o._h = len(self.actors)
             self.actors.append(o)
         return o._h
@@ -99,8 +103,7 @@ class Clock:
     def _grow(self) -> None:
         n, cap = self.n, 2 * self.cap
         self._t = _grown_d(self._t, 0, n, cap)
-        self._seq = _grown_q(self._seq, 0, n, cap)
-        self._who = _grown_q(self._who, 0, n, cap)
+        self._key = _grown_q(self._key, 0, n, cap)
         self._arg = _grown_q(self._arg, 0, n, cap)
         self.cap = cap
 
@@ -108,24 +111,21 @@ class Clock:
         """``who._fire(arg)`` at time ``t`` (the caller checks ``t`` is not before now)."""
         if self.n == self.cap:
             self._grow()
-        h = self._handle(who)
-        seq = self.seq
+        key = (self.seq << ACTOR_BITS) | self._handle(who)
         self.seq += 1
         j = self.n
         while j > 0:  # sift up from the new last slot
             p = (j - 1) >> 1
             tp = self._t[p]
-            if t < tp or (t == tp and seq < self._seq[p]):
+            if t < tp or (t == tp and key < self._key[p]):
                 self._t[j] = tp
-                self._seq[j] = self._seq[p]
-                self._who[j] = self._who[p]
+                self._key[j] = self._key[p]
                 self._arg[j] = self._arg[p]
                 j = p
             else:
                 break
         self._t[j] = t
-        self._seq[j] = seq
-        self._who[j] = h
+        self._key[j] = key
         self._arg[j] = arg
         self.n += 1
 
@@ -135,26 +135,24 @@ class Clock:
         n = self.n
         if n == 0:
             return
-        t, seq, h, arg = self._t[n], self._seq[n], self._who[n], self._arg[n]
+        t, key, arg = self._t[n], self._key[n], self._arg[n]
         j = 0
         while True:
             c = 2 * j + 1
             if c >= n:
                 break
             if c + 1 < n and (self._t[c + 1] < self._t[c] or (
-                    self._t[c + 1] == self._t[c] and self._seq[c + 1] < self._seq[c])):
+                    self._t[c + 1] == self._t[c] and self._key[c + 1] < self._key[c])):
                 c += 1
-            if self._t[c] < t or (self._t[c] == t and self._seq[c] < seq):
+            if self._t[c] < t or (self._t[c] == t and self._key[c] < key):
                 self._t[j] = self._t[c]
-                self._seq[j] = self._seq[c]
-                self._who[j] = self._who[c]
+                self._key[j] = self._key[c]
                 self._arg[j] = self._arg[c]
                 j = c
             else:
                 break
         self._t[j] = t
-        self._seq[j] = seq
-        self._who[j] = h
+        self._key[j] = key
         self._arg[j] = arg
 
     def runs_first(self, t: float) -> bool:
@@ -181,14 +179,15 @@ class Clock:
         gc.disable()
         try:
             while self.n and self._t[0] < until:
-                t, seq, h, arg = self._t[0], self._seq[0], self._who[0], self._arg[0]
+                t, key, arg = self._t[0], self._key[0], self._arg[0]
                 self._drop_first()
                 self.now = t
+                h = key & (MAX_ACTORS - 1)
                 if h:
                     actor = cython.cast(Actor, self.actors[h])  # (compiled: unchecked, as the handle says)
                     actor._fire(arg)
                 else:
-                    callback, x = self._calls.pop(seq)
+                    callback, x = self._calls.pop(key >> ACTOR_BITS)
                     callback(x)
                 k += 1
         finally:
