@@ -1,6 +1,7 @@
-"""The compiled daily kernels (sim/kernels/_kernels.pyx) and event core (sim/core/_core.pyx) against their
-reference (sim/kernels/reference.py; sim.core.clock, sim.core.desks, sim.core.workflow): a run gives
-bit-identical tables either way, and the duty rules agree time by time."""
+"""The compiled daily kernels (sim/kernels/_kernels.pyx) and event core (sim/core/{clock,workers,cases,desks,
+workflow}.py compiled by Cython) against their reference (sim/kernels/reference.py; the same core source
+interpreted, as GRIDSIM_PURE=1 runs it): a run gives bit-identical tables either way, and the duty rules agree
+time by time."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import sim.core
 import sim.core.compiled
 from sim.scenario.schema import Shift
 from sim.scenario.loading import load_scenario
@@ -38,21 +40,20 @@ def test_the_compiled_kernels_are_built_where_required():
     """CI sets GRIDSIM_REQUIRE_COMPILED=1: there the compiled path must be what the tests run."""
     if os.environ.get("GRIDSIM_REQUIRE_COMPILED") == "1":
         assert KERNELS is not None, "sim.kernels._kernels is missing: the package was installed without its extension"
-        assert CORE is not None, "sim.core._core is missing: the package was installed without its extension"
+        assert CORE is not None, "the event core is not compiled: the package was installed without its extensions"
     else:
         pytest.skip("GRIDSIM_REQUIRE_COMPILED not set")
 
 
-def _pure(sc, days: int) -> str:
-    """Fingerprint of a run on the reference event core. (The daily kernels are chosen once, at import,
-    by sim.kernels: their reference is compared under GRIDSIM_PURE=1 in tests/test_fingerprints.py and
-    kernel by kernel in tests/test_daily_kernels.py.)"""
-    saved = sim.core.compiled.kernels, sim.core.compiled.core
-    sim.core.compiled.kernels = sim.core.compiled.core = None
-    try:
-        return fp.fingerprint(GridModel(sc).run(days))
-    finally:
-        sim.core.compiled.kernels, sim.core.compiled.core = saved
+def _pure(scenario: str, overrides: list[str], days: int) -> str:
+    """Fingerprint of a run on the reference (GRIDSIM_PURE=1: no compiled kernels, the event core's source
+    interpreted), in a fresh interpreter: which core runs is decided when its modules are imported."""
+    cmd = [sys.executable, str(REPO / "benchmarks" / "fingerprint.py"), str(REPO / "scenarios" / scenario),
+           "--days", str(days)]
+    for o in overrides:
+        cmd += ["--set", o]
+    out = subprocess.run(cmd, env={**os.environ, "GRIDSIM_PURE": "1"}, capture_output=True, text=True, check=True)
+    return out.stdout.split()[-1]
 
 
 @needs_kernels
@@ -68,14 +69,16 @@ def _pure(sc, days: int) -> str:
 ])
 def test_compiled_and_reference_runs_are_identical(scenario, days, overrides):
     sc = load_scenario(REPO / "scenarios" / scenario, overrides)
-    assert fp.fingerprint(GridModel(sc).run(days)) == _pure(sc, days)
+    assert fp.fingerprint(GridModel(sc).run(days)) == _pure(scenario, overrides, days)
 
 
 @needs_kernels
 def test_the_compiled_core_runs_where_built():
     """The model picks the compiled calendar, desks and workflow when they were built."""
     if CORE is None:
-        pytest.skip("sim.core._core was not built")
+        pytest.skip("the event core was not compiled")
+    for name in sim.core.COMPILED_MODULES:
+        assert not importlib.import_module(f"sim.core.{name}").__file__.endswith(".py"), name
     m = GridModel(load_scenario(REPO / "scenarios" / "baseline.yaml"))
     assert isinstance(m.clock, CORE.Clock) and isinstance(m.workflow, CORE.Workflow)
     assert all(isinstance(d, (CORE.Team, CORE.Meeting, CORE.Referral)) for d in m.desks_by_id)
@@ -110,7 +113,7 @@ def test_compiled_equals_reference_over_random_settings(seed, overhead, always, 
         over += ["arrivals.monthly_profile=[0.5, 0.7, 1.0, 1.2, 1.5, 1.3, 1.1, 1.0, 0.9, 0.8, 0.7, 0.6]"]
     sc = load_scenario(REPO / "scenarios" / "baseline.yaml", over)
     days = 40 if seasons else 20
-    assert fp.fingerprint(GridModel(sc).run(days)) == _pure(sc, days)
+    assert fp.fingerprint(GridModel(sc).run(days)) == _pure("baseline.yaml", over, days)
 
 
 @needs_kernels
@@ -132,12 +135,17 @@ def test_compiled_duty_rules_equal_the_reference(weekdays, start, length, always
         assert k.on_hours(x, x - 1.0) == r.on_hours(x, x - 1.0) == 0.0
 
 
-def test_gridsim_pure_runs_the_reference():
-    code = ("import sim.core.compiled as c; from sim.workforce.agents import Worker; "
-            "print(c.kernels is None, c.core is None, Worker.__mro__[-2].__name__)")
+@pytest.mark.parametrize("value", ["1", "true", "yes"])
+def test_gridsim_pure_runs_the_reference(value):
+    """Even where the core was compiled, GRIDSIM_PURE runs its .py source (and workers keep their fields in Python)."""
+    code = ("import sim.core, sim.core.compiled as c; from sim.workforce.agents import Worker; "
+            "from sim.core.workers import WorkerState; import importlib; "
+            "print(c.kernels is None, c.core is None, "
+            "all(importlib.import_module('sim.core.' + m).__file__.endswith('.py') for m in sim.core.COMPILED_MODULES), "
+            "issubclass(Worker, WorkerState))")
     out = subprocess.run([sys.executable, "-c", code],
-                         env={**os.environ, "GRIDSIM_PURE": "1"}, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["True", "True", "BasicMovement"]  # workers keep their fields in Python
+                         env={**os.environ, "GRIDSIM_PURE": value}, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "True", "True"]
 
 
 @given(weekdays=st.lists(st.integers(0, 6), unique=True, max_size=7), start=st.floats(0, 23.5),

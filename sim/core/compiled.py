@@ -1,33 +1,29 @@
-"""Which implementation runs: the compiled one, built at install, or the reference in the
-domain modules. Both give bit-identical results.
+"""Which implementation runs: compiled, built at install, or interpreted. Both give bit-identical results.
 
 ``kernels`` is the compiled daily kernels (``sim.kernels._kernels``; reference: numpy in the domain
-modules) and ``core`` the compiled event core (``sim.core._core``: calendar, desks, workflow;
-reference: ``sim.core.clock``, ``sim.core.desks``, ``sim.core.workflow``); each is ``None`` where it was
-not built or where ``GRIDSIM_PURE=1`` asks for the reference.
+modules), ``None`` where not built or where ``GRIDSIM_PURE=1`` asks for the reference. ``core`` names
+the event core's classes where it runs compiled (``None`` where interpreted): the calendar, desks and
+workflow are one Python source either way (``sim.core``'s package docstring says how one is chosen).
 """
 
 from __future__ import annotations
 
-import os
-from typing import NamedTuple
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
-kernels = None
-core = None
-if os.environ.get("GRIDSIM_PURE", "") not in ("1", "true", "yes"):
+from sim.core import is_compiled, pure
+
+kernels: Any = None
+if not pure():
     try:
-        from sim.kernels import _kernels as kernels
+        from sim.kernels import _kernels
+        kernels = _kernels
     except (ImportError, ValueError):  # not built (no C compiler), or built for another numpy
         kernels = None
-    if kernels is not None:
-        try:
-            from sim.core import _core as core
-        except (ImportError, ValueError):
-            core = None
 
 
 class EventCore(NamedTuple):
-    """The classes of one event core."""
+    """The classes of the event core."""
 
     Clock: type
     Timetable: type
@@ -38,12 +34,18 @@ class EventCore(NamedTuple):
 
 
 def event_core() -> EventCore:
-    """The event core's classes: compiled where built, else the reference modules. Read when
-    a model is built, so a test can switch."""
-    if core is not None:
-        return EventCore(core.Clock, core.Timetable, core.Team, core.Meeting, core.Referral, core.Workflow)
-    from sim.core import clock
-    from sim.core import desks as handling
-    from sim.core import workflow
-    return EventCore(clock.Clock, clock.Timetable, handling.Team, handling.Meeting, handling.Referral,
-                     workflow.Workflow)
+    """The event core's classes (compiled or interpreted, as the modules were imported)."""
+    from sim.core.clock import Clock, Timetable
+    from sim.core.desks import Meeting, Referral, Team
+    from sim.core.workflow import Workflow
+    return EventCore(Clock, Timetable, Team, Meeting, Referral, Workflow)
+
+
+def _compiled_core() -> SimpleNamespace | None:
+    if not is_compiled():
+        return None
+    from sim.core import workers
+    return SimpleNamespace(**event_core()._asdict(), WorkerState=workers.WorkerState, hour_fields=workers.hour_fields)
+
+
+core = _compiled_core()

@@ -14,30 +14,39 @@ Three disciplines, chosen per level in the scenario (``levels[].discipline``):
   queue, a response time and then the handling time.
 
 A desk decides *when* work happens; :class:`sim.core.workflow.Workflow` decides *what* the
-work is and what happens after it.
+work is and what happens after it. A team's queue is a binary heap over four parallel typed
+arrays (-severity, time joined, sequence, case); ``desks.pxd`` types it all for Cython.
 """
 
 from __future__ import annotations
 
 import math
-from heapq import heappop, heappush
-from itertools import count
+from array import array
+from collections.abc import Callable
+from typing import Any, cast
 
-from sim.core.clock import DelayLine
-from sim.core.incidents import State
+import cython
 
-_WAITING = int(State.WAITING)
-_MAJOR = 2
+from sim.core.cases import CaseFlow
+from sim.core.clock import Actor, Clock, DelayLine, _grown_d, _grown_q
+from sim.core.workers import WorkerState
+
+INF = cython.declare(cython.double, math.inf)
+WAITING = cython.declare(cython.longlong, 3)  # sim.core.incidents.State.WAITING
+MAJOR = cython.declare(cython.longlong, 2)  # the severity taken off shift (on call)
+WAKE = cython.declare(cython.longlong, -1)  # a team's event argument: wake (else: the worker's handle, finishing)
+MEET = cython.declare(cython.longlong, -1)  # a meeting's event argument: sit (else: the case, done)
 
 
-class Desk:
+class Desk(Actor):
     """Common parts: identity, ladder level and rank (for authority), statistics."""
 
     discipline = "desk"
 
-    def __init__(self, clock, ident: int, level: int, rank: int, unit: int, name: str,
+    def __init__(self, clock: Clock, ident: int, level: int, rank: int, unit: int, name: str,
                  multiplier: float = 1.0):
-        self.wf = None  # the Workflow, bound once the model has built it
+        Actor.__init__(self)
+        self.wf = cast(CaseFlow, None)  # the Workflow, bound once the model has built it
         self.clock = clock
         self.id = ident
         self.level = level  # index of the ladder level this desk belongs to
@@ -51,25 +60,35 @@ class Desk:
     def workers(self) -> list:
         return []
 
+    def admit(self, i: int, now: float) -> None:
+        """A case arrives at this desk."""
+        raise NotImplementedError
+
 
 class Team(Desk):
     """A team of rostered workers serving a priority queue."""
 
     discipline = "team"
 
-    def __init__(self, clock, ident, level, rank, unit, name, members, time_limit=None, multiplier=1.0,
-                 on_call: bool = True):
-        super().__init__(clock, ident, level, rank, unit, name, multiplier)
+    def __init__(self, clock: Clock, ident: int, level: int, rank: int, unit: int, name: str, members: list,
+                 time_limit: float | None = None, multiplier: float = 1.0, on_call: bool = True):
+        Desk.__init__(self, clock, ident, level, rank, unit, name, multiplier)
         self.members = list(members)
         self.idle = list(members)
-        self.queue: list = []  # (-severity, t_join, seq, incident)
+        self.qn = 0  # the queue: qn entries of (-severity, t_join, seq, case), a binary heap
+        self.qcap = 8
+        self.q_negsev = array("q", [0]) * self.qcap
+        self.q_tj = array("d", [0.0]) * self.qcap
+        self.q_seq = array("q", [0]) * self.qcap
+        self.q_case = array("q", [0]) * self.qcap
+        self.qseq = 0
         self.time_limit = time_limit
-        self.deadlines = None if time_limit is None else DelayLine(clock, time_limit, self._timeout, self._still_waiting)
-        self.wake_at = math.inf
-        self.blocked_until = -math.inf  # no member is in a block from then on
-        self._seq = count()
-        self._urgent = _MAJOR if on_call else -1  # severity taken off shift (on call)
-        self.cover: Team | None = None  # takes this team's cases while nobody is present
+        self.limit = INF if time_limit is None else time_limit
+        self.deadlines = None if time_limit is None else DelayLine(clock, time_limit, self, 0, prune=True)
+        self.wake_at = INF
+        self.blocked_until = -INF  # no member is in a block from then on
+        self._urgent = MAJOR if on_call else -1  # severity taken off shift (on call)
+        self.cover: Desk | None = None  # takes this team's cases while nobody is present
         self.membership: list[tuple[float, int, bool]] = []  # (time, agent, joined): who worked here when
         for w in members:
             w.desk = self
@@ -79,22 +98,96 @@ class Team(Desk):
         members = self.members
         self._always = bool(members) and all(w.roster.always for w in members)
         rosters = {id(w.roster) for w in members}
-        self._roster = members[0].roster if len(rosters) == 1 else None  # one shared roster?
+        first: WorkerState | None = members[0] if len(rosters) == 1 else None
+        self._roster = first.duty if first is not None else None  # one shared roster: one duty check for all
 
     @property
     def workers(self) -> list:
         return self.members
 
+    @property
+    def queue(self) -> list[tuple[int, float, int, int]]:
+        """The waiting entries (-severity, t_join, seq, case), in heap order."""
+        return [(self.q_negsev[j], self.q_tj[j], self.q_seq[j], self.q_case[j]) for j in range(self.qn)]
+
+    # -------------------------------------------------------------- the queue (a binary heap)
+
+    def _q_push(self, negsev: int, tj: float, seq: int, i: int) -> None:
+        if self.qn == self.qcap:
+            n, cap = self.qn, 2 * self.qcap
+            self.q_negsev = _grown_q(self.q_negsev, 0, n, cap)
+            self.q_tj = _grown_d(self.q_tj, 0, n, cap)
+            self.q_seq = _grown_q(self.q_seq, 0, n, cap)
+            self.q_case = _grown_q(self.q_case, 0, n, cap)
+            self.qcap = cap
+        j = self.qn
+        while j > 0:
+            p = (j - 1) >> 1
+            if negsev < self.q_negsev[p] or (negsev == self.q_negsev[p] and (
+                    tj < self.q_tj[p] or (tj == self.q_tj[p] and seq < self.q_seq[p]))):
+                self.q_negsev[j] = self.q_negsev[p]
+                self.q_tj[j] = self.q_tj[p]
+                self.q_seq[j] = self.q_seq[p]
+                self.q_case[j] = self.q_case[p]
+                j = p
+            else:
+                break
+        self.q_negsev[j] = negsev
+        self.q_tj[j] = tj
+        self.q_seq[j] = seq
+        self.q_case[j] = i
+        self.qn += 1
+
+    def _q_drop_first(self) -> None:
+        """Remove the head of the queue (the caller has read it)."""
+        self.qn -= 1
+        n = self.qn
+        if n == 0:
+            return
+        negsev, tj, seq, i = self.q_negsev[n], self.q_tj[n], self.q_seq[n], self.q_case[n]
+        j = 0
+        while True:
+            c = 2 * j + 1
+            if c >= n:
+                break
+            if c + 1 < n and self._q_before(c + 1, c):
+                c += 1
+            if self.q_negsev[c] < negsev or (self.q_negsev[c] == negsev and (
+                    self.q_tj[c] < tj or (self.q_tj[c] == tj and self.q_seq[c] < seq))):
+                self.q_negsev[j] = self.q_negsev[c]
+                self.q_tj[j] = self.q_tj[c]
+                self.q_seq[j] = self.q_seq[c]
+                self.q_case[j] = self.q_case[c]
+                j = c
+            else:
+                break
+        self.q_negsev[j] = negsev
+        self.q_tj[j] = tj
+        self.q_seq[j] = seq
+        self.q_case[j] = i
+
+    def _q_before(self, a: int, b: int) -> bool:
+        """Does entry ``a`` come before entry ``b``: by (-severity, t_join, seq)?"""
+        if self.q_negsev[a] != self.q_negsev[b]:
+            return self.q_negsev[a] < self.q_negsev[b]
+        if self.q_tj[a] != self.q_tj[b]:
+            return self.q_tj[a] < self.q_tj[b]
+        return self.q_seq[a] < self.q_seq[b]
+
+    # -------------------------------------------------------------- cases
+
     def admit(self, i: int, now: float) -> None:
         """A case arrives: start it if someone is free and on duty, otherwise queue it."""
         wf = self.wf
-        sev = wf.log.severity[i]
+        sev = wf.severity[i]
         idle = self.idle
-        if idle:
+        n = len(idle)
+        if n:
             if now < self.blocked_until:  # someone may be in a block: check each
-                for k in range(len(idle) - 1, -1, -1) if self._always else range(len(idle)):
-                    w = idle[k]
-                    if w.free_at <= now and (sev == self._urgent or w.roster.is_on(now)):
+                for j in range(n):
+                    k = n - 1 - j if self._always else j
+                    w = cython.cast(WorkerState, idle[k])
+                    if w.free_at <= now and (sev == self._urgent or w.duty.is_on(now)):
                         del idle[k]
                         self._start(w, i, now)
                         return
@@ -106,8 +199,9 @@ class Team(Desk):
                     self._start(idle.pop(0), i, now)
                     return
             else:
-                for k, w in enumerate(idle):
-                    if sev == self._urgent or w.roster.is_on(now):
+                for k in range(n):
+                    w = cython.cast(WorkerState, idle[k])
+                    if sev == self._urgent or w.duty.is_on(now):
                         del idle[k]
                         self._start(w, i, now)
                         return
@@ -115,20 +209,27 @@ class Team(Desk):
             self.cover.admit(i, now)
             return
         wf.wait(i, now, self)
-        heappush(self.queue, (-sev, now, next(self._seq), i))
+        self._q_push(-sev, now, self.qseq, i)
+        self.qseq += 1
         self.n_waiting += 1
         if self.deadlines is not None:
             self.deadlines.push(i)
         if idle:
             self._wake_when_on(now)
 
-    def _start(self, w, i: int, now: float) -> None:
+    def _fire(self, arg: int) -> None:
+        if arg == WAKE:
+            self._wake()
+        else:
+            self._finish(cython.cast(WorkerState, self.clock.actors[arg]))
+
+    def _start(self, w: WorkerState, i: int, now: float) -> None:
         w.current = i
         w.busy_since = now
-        clock = self.clock  # hot path: work takes t ≥ 0, so the calendar's check is skipped
-        heappush(clock._heap, (now + self.wf.begin(i, now, self, w), next(clock._seq), self._finish, w))
+        # hot path: work takes t ≥ 0, so the calendar's check is skipped
+        self.clock.push(now + self.wf.begin(i, now, self, w), self, self.clock._handle(w))
 
-    def _finish(self, w) -> None:
+    def _finish(self, w: WorkerState) -> None:
         now = self.clock.now
         i = w.current
         w.current = -1
@@ -137,93 +238,107 @@ class Team(Desk):
         if w.owed:
             self.start_block(w, now)
         if not w.leaving:
-            w.desk._next(w, now)  # the team they work for now (a stand-in may have moved)
+            team = cython.cast(Team, w.desk)  # the team they work for now (a stand-in may have moved)
+            team._next(w, now)
         self.wf.end(i, now, self, w)
 
-    def _pop_valid(self):
-        """Drop queue entries whose case already left (escalated on time limit)."""
-        q = self.queue
-        if not q:
-            return None
-        log = self.wf.log
-        while q:
-            _, tj, _, i = q[0]
-            if log.state[i] == _WAITING and log.desk[i] == self.id and log.t_join[i] == tj:
-                return q[0]
-            heappop(q)
-        return None
+    def _pop_valid(self) -> bool:
+        """Drop queue entries whose case already left (escalated on time limit); is a live one at the head?"""
+        wf = self.wf
+        while self.qn:
+            i = self.q_case[0]
+            if wf.state[i] == WAITING and wf.desk[i] == self.id and wf.t_join[i] == self.q_tj[0]:
+                return True
+            self._q_drop_first()
+        return False
 
-    def _next(self, w, now: float) -> None:
+    def _next(self, w: WorkerState, now: float) -> None:
         """A worker became free: take the next case if on duty (or it is urgent)."""
         head = self._pop_valid()
-        if head is not None and w.free_at <= now and (head[0] == -self._urgent or w.roster.is_on(now)):
-            heappop(self.queue)
+        if head and w.free_at <= now and (self.q_negsev[0] == -self._urgent or w.duty.is_on(now)):
+            i = self.q_case[0]
+            self._q_drop_first()
             self.n_waiting -= 1
-            self._start(w, head[3], now)
+            self._start(w, i, now)
             return
         self.idle.append(w)
-        if head is not None:
+        if head:
             self._wake_when_on(now)
 
     def _wake_when_on(self, now: float) -> None:
         """Make sure a wake is due when the first idle member can next take a case."""
         idle = self.idle
-        head = self.queue[0] if self.queue else None
-        if head is not None and head[0] == -self._urgent:  # a major case: on call, as soon as a block ends
-            t = min(w.free_at if w.free_at > now else now for w in idle)
-        elif len(idle) == 1:  # the usual team of one
-            w = idle[0]
-            t = w.roster.next_on(w.free_at if w.free_at > now else now)
+        n = len(idle)
+        t = INF
+        if self.qn and self.q_negsev[0] == -self._urgent:  # a major case: on call, as soon as a block ends
+            for k in range(n):
+                w = cython.cast(WorkerState, idle[k])
+                x = w.free_at if w.free_at > now else now
+                if k == 0 or x < t:
+                    t = x
+        elif n == 1:  # the usual team of one
+            w = cython.cast(WorkerState, idle[0])
+            t = w.duty.next_on(w.free_at if w.free_at > now else now)
         elif now < self.blocked_until:
-            t = min(w.roster.next_on(max(now, w.free_at)) for w in idle)
+            for k in range(n):
+                w = cython.cast(WorkerState, idle[k])
+                x = w.duty.next_on(w.free_at if w.free_at > now else now)  # max(now, free_at)
+                if k == 0 or x < t:
+                    t = x
         elif self._roster is not None:
             t = self._roster.next_on(now)
         else:
-            t = min(w.roster.next_on(now) for w in idle)
-        if t <= now or t == math.inf:
+            for k in range(n):
+                w = cython.cast(WorkerState, idle[k])
+                x = w.duty.next_on(now)
+                if k == 0 or x < t:
+                    t = x
+        if t <= now or t == INF:
             return
         if self.wake_at <= now or t < self.wake_at:
             self.wake_at = t
-            self.clock.at(t, self._wake, None)
+            self.clock.push(t, self, WAKE)
 
-    def _wake(self, _) -> None:
+    def _wake(self) -> None:
         """Start of a shift (or the end of a block with a major case waiting): idle workers
         take queued cases — on duty, or on call for a major one."""
         now = self.clock.now
         if now != self.wake_at:
             return  # superseded by an earlier wake
-        self.wake_at = math.inf
-        for w in [w for w in self.idle if w.free_at <= now]:
-            head = self._pop_valid()
-            if head is None:
+        self.wake_at = INF
+        free = [w for w in self.idle if w.free_at <= now]
+        for k in range(len(free)):
+            w = cython.cast(WorkerState, free[k])
+            if not self._pop_valid():
                 return
-            if head[0] != -self._urgent and not w.roster.is_on(now):
+            if self.q_negsev[0] != -self._urgent and not w.duty.is_on(now):
                 continue  # off duty, and the next case is not urgent
-            heappop(self.queue)
+            i = self.q_case[0]
+            self._q_drop_first()
             self.n_waiting -= 1
             self.idle.remove(w)
-            self._start(w, head[3], now)
-        if self._pop_valid() is not None and self.idle:
+            self._start(w, i, now)
+        if self._pop_valid() and self.idle:
             self._wake_when_on(now)
 
     # -------------------------------------------------------------- people come and go
 
-    def join(self, w, now: float) -> None:
+    def join(self, w: WorkerState, now: float) -> None:
         """Someone starts working in this team (hired, back from leave, stand-in)."""
         w.leaving = False
         w.desk = self
         self.blocked_until = max(self.blocked_until, w.free_at)
-        self.membership.append((now, w.unique_id, True))
+        self.membership.append((now, w.uid, True))
         self.members.append(w)
         self._rosters_changed()
         if w.current == -1:
             self._next(w, now)
 
-    def leave(self, w, now: float) -> None:
+    def leave(self, w: WorkerState, now: float) -> None:
         """Someone stops working here; work in hand is finished first. A team left empty
         hands its queue to the covering team."""
         self.members.remove(w)
-        self.membership.append((now, w.unique_id, False))
+        self.membership.append((now, w.uid, False))
         self._rosters_changed()
         if w in self.idle:
             self.idle.remove(w)
@@ -232,30 +347,31 @@ class Team(Desk):
         if not self.members:
             self.hand_over(now)
 
-    def hand_over(self, now: float, route=None) -> None:
+    def hand_over(self, now: float, route: Callable[[int], Any] | None = None) -> None:
         """Pass every waiting case on (vacancy): to the covering team, or where ``route(case)``
         says — a case held here for another vacant team follows that team's own cover."""
         if self.cover is None and route is None:
             return
         keep = []
-        while (head := self._pop_valid()) is not None:
-            heappop(self.queue)
+        while self._pop_valid():
+            head = (self.q_negsev[0], self.q_tj[0], self.q_seq[0], self.q_case[0])
+            self._q_drop_first()
             dest = self.cover if route is None else route(head[3])
             if dest is None or dest is self:
                 keep.append(head)
                 continue
             self.n_waiting -= 1
             dest.admit(head[3], now)
-        for head in keep:
-            heappush(self.queue, head)
+        for negsev, tj, seq, i in keep:
+            self._q_push(negsev, tj, seq, i)
 
-    def block(self, w, hours: float, now: float) -> None:
+    def block(self, w: WorkerState, hours: float, now: float) -> None:
         """Non-case work (overhead, campaign) of ``hours``: now if free, else after the case."""
         w.owed += hours
         if w.current == -1:
             self.start_block(w, now)
 
-    def start_block(self, w, now: float) -> None:
+    def start_block(self, w: WorkerState, now: float) -> None:
         """Book the hours owed as one block from now (or from the end of a block under way)."""
         t0 = now if w.free_at < now else w.free_at
         t1 = t0 + w.owed
@@ -264,21 +380,21 @@ class Team(Desk):
         w.block_hours += w.owed
         w.owed = 0.0
         w.free_at = t1
-        desk = w.desk
+        desk = cython.cast(Team, w.desk)
         if t1 > desk.blocked_until:
             desk.blocked_until = t1
 
-    def _still_waiting(self, i: int, due: float) -> bool:
+    def _alive(self, tag: int, i: int, due: float) -> bool:
         """Is case ``i`` still in this queue from the join its deadline ``due`` belongs to?"""
-        log = self.wf.log
-        return log.state[i] == _WAITING and log.desk[i] == self.id and log.t_join[i] + self.time_limit == due
+        wf = self.wf
+        return wf.state[i] == WAITING and wf.desk[i] == self.id and wf.t_join[i] + self.limit == due
 
-    def _timeout(self, i: int) -> None:
+    def _due(self, tag: int, i: int) -> None:
         """Time limit reached: a case still waiting here escalates (its queue entry goes stale)."""
-        log = self.wf.log
+        wf = self.wf
         now = self.clock.now
-        if log.state[i] == _WAITING and log.desk[i] == self.id and log.t_join[i] + self.time_limit == now:
-            if self.wf.timeout(i, now, self):
+        if wf.state[i] == WAITING and wf.desk[i] == self.id and wf.t_join[i] + self.limit == now:
+            if wf.timeout(i, now, self):
                 self.n_waiting -= 1
 
 
@@ -287,14 +403,14 @@ class Meeting(Desk):
 
     discipline = "meeting"
 
-    def __init__(self, clock, ident, level, rank, unit, name, chair, weekday: int, hour: float,
-                 multiplier=1.0):
-        super().__init__(clock, ident, level, rank, unit, name, multiplier)
+    def __init__(self, clock: Clock, ident: int, level: int, rank: int, unit: int, name: str, chair: WorkerState,
+                 weekday: int, hour: float, multiplier: float = 1.0):
+        Desk.__init__(self, clock, ident, level, rank, unit, name, multiplier)
         self.chair = chair
         self.at_week_hour = weekday * 24.0 + hour
         self.pending: list[tuple[int, float]] = []
-        self.next_meeting = -math.inf  # the meeting on the calendar (-inf: none)
-        self.last_meeting = -math.inf
+        self.next_meeting = -INF  # the meeting on the calendar (-inf: none)
+        self.last_meeting = -INF
 
     @property
     def workers(self) -> list:
@@ -310,21 +426,29 @@ class Meeting(Desk):
             if t < now or t <= self.last_meeting:  # this week's has been held already
                 t += 168.0
             self.next_meeting = t
-            self.clock.at(t, self._meet, None)
+            if t < self.clock.now:
+                raise ValueError(f"cannot schedule at {t} before now {self.clock.now}")
+            self.clock.push(t, self, MEET)
 
-    def _meet(self, _) -> None:
+    def _fire(self, arg: int) -> None:
+        if arg == MEET:
+            self._meet()
+        else:  # case ``arg`` decided and done
+            self.chair.cases_handled += 1
+            self.wf.end(arg, self.clock.now, self, self.chair)
+
+    def _meet(self) -> None:
         now = self.clock.now
+        wf = self.wf
         self.last_meeting = now
-        log = self.wf.log
         batch, self.pending = self.pending, []
         for i, tj in batch:
-            if log.state[i] == _WAITING and log.desk[i] == self.id and log.t_join[i] == tj:
+            if wf.state[i] == WAITING and wf.desk[i] == self.id and wf.t_join[i] == tj:
                 self.n_waiting -= 1
-                self.clock.at(now + self.wf.begin(i, now, self, self.chair), self._done, i)
-
-    def _done(self, i: int) -> None:
-        self.chair.cases_handled += 1
-        self.wf.end(i, self.clock.now, self, self.chair)
+                t = now + wf.begin(i, now, self, self.chair)
+                if t < now:
+                    raise ValueError(f"cannot schedule at {t} before now {now}")
+                self.clock.push(t, self, i)
 
 
 class Referral(Desk):
@@ -332,12 +456,12 @@ class Referral(Desk):
 
     discipline = "referral"
 
-    def __init__(self, clock, ident, level, rank, unit, name, agent, response_hours: float,
-                 multiplier=1.0):
-        super().__init__(clock, ident, level, rank, unit, name, multiplier)
+    def __init__(self, clock: Clock, ident: int, level: int, rank: int, unit: int, name: str, agent: WorkerState,
+                 response_hours: float, multiplier: float = 1.0):
+        Desk.__init__(self, clock, ident, level, rank, unit, name, multiplier)
         self.agent = agent
         self.response_hours = response_hours
-        self.responses = DelayLine(clock, response_hours, self._start)
+        self.responses = DelayLine(clock, response_hours, self, 0)
 
     @property
     def workers(self) -> list:
@@ -348,11 +472,15 @@ class Referral(Desk):
         self.n_waiting += 1
         self.responses.push(i)
 
-    def _start(self, i: int) -> None:
+    def _due(self, tag: int, i: int) -> None:
+        """The response time is over: the handling starts."""
         now = self.clock.now
         self.n_waiting -= 1
-        self.clock.at(now + self.wf.begin(i, now, self, self.agent), self._done, i)
+        t = now + self.wf.begin(i, now, self, self.agent)
+        if t < now:
+            raise ValueError(f"cannot schedule at {t} before now {now}")
+        self.clock.push(t, self, i)
 
-    def _done(self, i: int) -> None:
+    def _fire(self, arg: int) -> None:  # case ``arg`` done
         self.agent.cases_handled += 1
-        self.wf.end(i, self.clock.now, self, self.agent)
+        self.wf.end(arg, self.clock.now, self, self.agent)

@@ -67,7 +67,8 @@ class IncidentLog:
         self.u_feedback = array("d")
         self.u_reopen = array("d")
         self.u_visit = array("d")
-        self._columns = None  # see _appends
+        self._columns: list | None = None  # see _appends
+        self._watchers: list = []  # hold typed views of the columns (the workflow): let go while they grow
         # transition log: hot paths call ``mark((incident, time, state, level, actor))``
         # when ``recording`` (sweeps turn it off), which extends one flat list; :meth:`flush`
         # packs it into typed columns once a day
@@ -79,8 +80,21 @@ class IncidentLog:
         self.tr_level = array("b")
         self.tr_actor = array("q")
 
+    def watch(self, viewer) -> None:
+        """``viewer.release_columns()`` before the columns grow, ``viewer.bind_columns()`` after."""
+        self._watchers.append(viewer)
+
     def extend(self, **cols: np.ndarray) -> range:
         """Append a day's new incidents; unspecified columns get their defaults."""
+        for v in self._watchers:
+            v.release_columns()  # a view blocks resizing its array
+        try:
+            return self._extend(cols)
+        finally:
+            for v in self._watchers:
+                v.bind_columns()
+
+    def _extend(self, cols: dict) -> range:
         k = len(cols["category"])
         if compiled.kernels is not None:  # the same appends, in one compiled pass
             compiled.kernels.extend_columns(self._appends(), cols, k)
@@ -150,11 +164,15 @@ class IncidentLog:
             raise RuntimeError("this model was built with transitions=False: no transition log")
         self.flush()
         return pd.DataFrame({
-            "incident": np.frombuffer(self.tr_incident, dtype=np.int64) if len(self.tr_incident) else np.empty(0, np.int64),
-            "time": np.frombuffer(self.tr_time, dtype=np.float64) if len(self.tr_time) else np.empty(0),
-            "state": pd.Categorical.from_codes(
-                np.frombuffer(self.tr_state, dtype=np.int8).astype(np.int64) if len(self.tr_state) else np.empty(0, np.int64),
-                categories=[STATE_NAMES[i] for i in range(len(STATE_NAMES))]),
-            "level": np.frombuffer(self.tr_level, dtype=np.int8).astype(np.int64) if len(self.tr_level) else np.empty(0, np.int64),
-            "actor": np.frombuffer(self.tr_actor, dtype=np.int64) if len(self.tr_actor) else np.empty(0, np.int64),
+            "incident": _numpy(self.tr_incident, np.int64),
+            "time": _numpy(self.tr_time, np.float64),
+            "state": pd.Categorical.from_codes(_numpy(self.tr_state, np.int8).astype(np.int64),
+                                               categories=[STATE_NAMES[i] for i in range(len(STATE_NAMES))]),
+            "level": _numpy(self.tr_level, np.int8).astype(np.int64),
+            "actor": _numpy(self.tr_actor, np.int64),
         })
+
+
+def _numpy(a: array, dtype: type) -> np.ndarray:
+    """A numpy view of a transition column (an empty array when it is empty)."""
+    return np.frombuffer(a, dtype=dtype) if len(a) else np.empty(0, dtype)

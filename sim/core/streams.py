@@ -15,4 +15,4 @@ STREAMS = ("arrivals", "behaviour", "handling", "feedback", "rework", "residents
 def spawn_streams(seed: int) -> dict[str, np.random.Generator]:
     """One ``numpy.random.Generator`` per named stream, derived from ``seed``."""
     children = np.random.SeedSequence(seed).spawn(len(STREAMS))
-    return {name: np.random.default_rng(child) for name, child in zip(STREAMS, children)}
+    return {name: np.random.default_rng(child) for name, child in zip(STREAMS, children, strict=True)}

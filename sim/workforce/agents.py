@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mesa.discrete_space import CellAgent
 
-from sim.core import compiled
+from sim.core.workers import WorkerState
 from sim.workforce.shifts import Roster
 
 ROLES = ("grid_worker", "part_time", "political_legal", "informant", "police", "grid_leader",
@@ -20,35 +20,22 @@ GRID_ROLES = frozenset(ROLES.index(r) for r in ("grid_worker", "part_time", "pol
 ROLE_CODE = {r: i for i, r in enumerate(ROLES)}
 
 
-# Where the event core is compiled, the fields desks touch on every case are C slots of this
-# base (sim.core._core.WorkerState); to Python they are ordinary attributes either way.
-_State = compiled.core.WorkerState if compiled.core is not None else object
-
-
-class Worker(CellAgent, _State):
-    """Anyone who handles cases; tracks what they are doing and how long they were busy."""
+class Worker(CellAgent, WorkerState):
+    """Anyone who handles cases; tracks what they are doing and how long they were busy (the
+    fields desks touch on every case are those of ``sim.core.workers.WorkerState``: C slots where
+    the core is compiled, ordinary attributes to Python either way)."""
 
     role = "worker"
 
     def __init__(self, model, cell, roster: Roster, role: str | None = None):
-        super().__init__(model)
-        self.uid = self.unique_id  # (a C slot where compiled: the workflow records who resolved a case)
+        super().__init__(model)  # (Mesa's Agent passes on to WorkerState.__init__)
+        self.uid = self.unique_id  # the workflow records who resolved a case
         self.cell = cell
         self.roster = roster
         if role is not None:
             self.role = role
         self.role_code = ROLE_CODE.get(self.role, -1)
-        self.current = -1  # incident in hand, -1 when free
-        self.busy_since = 0.0
-        self.busy_hours = 0.0
-        self.cases_handled = 0
-        self.desk = None  # the team they work in now
-        self.owed = 0.0  # non-case hours still to do today (taken after the case in hand)
-        self.leaving = False  # finishing the case in hand, then off (leave, exit, moved)
-        self.free_at = 0.0  # end of the current block of non-case work: no cases before then
-        self.block_hours = 0.0  # non-case work booked so far (blocks are booked when they start)
-        self.blocks: list[tuple[float, float]] = []  # (start, end) of each block (when transitions are recorded)
-        self.depth = 1.0  # handling depth: 1 thorough; below 1 rushing (sim.workforce.effort)
+        self.meets_residents = self.role_code in GRID_ROLES
         self.slot = -1  # row in the staff register (grid-level staff only)
 
     @property

@@ -39,27 +39,14 @@ class ResidentState:
         self._satisfaction = array("d", np.full(n, spec.satisfaction_base).tobytes())
         self.feedbacks = array("q", bytes(8 * n))
         self.weight = spec.satisfaction_weight
-        # running sum and count over households with any feedback (one-element columns, so the
-        # compiled workflow updates them in place as record_feedback does)
+        # running sum and count over households with any feedback (one-element columns): the
+        # event core updates all of these in place (sim.core.workflow.Workflow.feedback, resolve)
         self._sat_sum = array("d", [0.0])
         self._sat_n = array("q", [0])
         # numpy views over the same memory, for vectorised reads
         self.awareness = np.frombuffer(self._awareness)
         self.trust = np.frombuffer(self._trust)
         self.satisfaction = np.frombuffer(self._satisfaction)
-
-    def record_feedback(self, h: int, satisfied: bool) -> None:
-        """Move household ``h``'s satisfaction toward this outcome (exponential memory)."""
-        s = self._satisfaction
-        old = s[h]
-        new = old + self.weight * ((1.0 if satisfied else 0.0) - old)
-        s[h] = new
-        if self.feedbacks[h]:
-            self._sat_sum[0] += new - old
-        else:
-            self._sat_n[0] += 1
-            self._sat_sum[0] += new
-        self.feedbacks[h] += 1
 
     def mean_satisfaction(self) -> float:
         """Mean satisfaction over households that have given feedback at least once."""

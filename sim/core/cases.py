@@ -1,0 +1,75 @@
+"""What a desk asks of the case workflow: four calls, and the case columns its queues read.
+
+Desks (``sim.core.desks``) decide *when* work happens and :class:`sim.core.workflow.Workflow`
+*what* it is; this base declares the calls between them (so each module compiles knowing the
+other's types) and holds the incident log's hot columns as typed views, bound by
+:meth:`bind_columns` and let go while the log grows (a view blocks resizing its array).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.core.clock import Actor, Clock
+from sim.core.workers import WorkerState
+
+COLUMNS_Q = ("state", "desk", "severity", "category", "level", "outcome", "grid", "escalations", "resolver",
+             "handler", "household", "reopens", "visits_failed", "satisfied")
+COLUMNS_D = ("t_join", "t_handling", "t_surfaced", "t_accepted", "t_escalated", "t_resolved", "t_feedback",
+             "t_reopened", "t_closed", "depth", "work", "u_solve", "u_visit", "u_feedback", "u_reopen")
+"""The incident log's columns the event core reads and writes (64-bit integers, doubles)."""
+
+
+class CaseFlow(Actor):
+    """The workflow as desks see it (``sim.core.workflow.Workflow`` implements it)."""
+
+    def __init__(self, clock: Clock, log: Any):
+        Actor.__init__(self)
+        self.clock = clock
+        self.log = log
+        self.recording = log.recording  # transition rows wanted (off in sweeps: skip building them)
+        self.mark = log.mark
+        self.bind_columns()
+        log.watch(self)
+
+    def bind_columns(self) -> None:
+        """Take typed views of the log's hot columns (after it grew)."""
+        log = self.log
+        self.state, self.desk, self.severity, self.category = log.state, log.desk, log.severity, log.category
+        self.level, self.outcome, self.grid, self.escalations = log.level, log.outcome, log.grid, log.escalations
+        self.resolver, self.handler, self.household = log.resolver, log.handler, log.household
+        self.reopens = log.reopens
+        self.visits_failed, self.satisfied = log.visits_failed, log.satisfied
+        self.t_join, self.t_handling, self.t_surfaced, self.t_accepted = (
+            log.t_join, log.t_handling, log.t_surfaced, log.t_accepted)
+        self.t_escalated, self.t_resolved, self.t_feedback = log.t_escalated, log.t_resolved, log.t_feedback
+        self.t_reopened, self.t_closed, self.depth = log.t_reopened, log.t_closed, log.depth
+        self.work, self.u_solve, self.u_visit = log.work, log.u_solve, log.u_visit
+        self.u_feedback, self.u_reopen = log.u_feedback, log.u_reopen
+
+    def release_columns(self) -> None:
+        """Let go of the views (before the log grows)."""
+        self.state = self.desk = self.severity = self.category = None
+        self.level = self.outcome = self.grid = self.escalations = None
+        self.resolver = self.handler = self.household = self.reopens = None
+        self.visits_failed = self.satisfied = None
+        self.t_join = self.t_handling = self.t_surfaced = self.t_accepted = None
+        self.t_escalated = self.t_resolved = self.t_feedback = None
+        self.t_reopened = self.t_closed = self.depth = None
+        self.work = self.u_solve = self.u_visit = self.u_feedback = self.u_reopen = None
+
+    def wait(self, i: int, now: float, desk: Any) -> None:
+        """A case joins a desk's queue."""
+        raise NotImplementedError
+
+    def begin(self, i: int, now: float, desk: Any, worker: WorkerState) -> float:
+        """Someone starts on a case: decide the outcome and return how long the work takes."""
+        raise NotImplementedError
+
+    def end(self, i: int, now: float, desk: Any, worker: WorkerState) -> None:
+        """The work on a case is done."""
+        raise NotImplementedError
+
+    def timeout(self, i: int, now: float, desk: Any) -> bool:
+        """A case waited past the desk's time limit; returns whether it moved."""
+        raise NotImplementedError

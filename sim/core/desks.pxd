@@ -1,0 +1,86 @@
+# Cython declarations for sim/core/desks.py (pure Python mode): desks, and a team's queue as typed arrays.
+
+cimport cython
+
+from sim.core.cases cimport CaseFlow
+from sim.core.clock cimport Actor, Clock, DelayLine, _grown_d, _grown_q
+from sim.core.workers cimport WorkerState
+from sim.kernels._kernels cimport Roster
+
+
+cdef class Desk(Actor):
+    cdef public CaseFlow wf
+    cdef public Clock clock
+    cdef public long long id, level, rank, unit, n_waiting
+    cdef public object name
+    cdef public double multiplier
+
+    cpdef admit(self, long long i, double now)
+
+
+cdef class Team(Desk):
+    cdef public list members, idle, membership
+    cdef Py_ssize_t qn, qcap
+    cdef long long[::1] q_negsev, q_seq, q_case
+    cdef double[::1] q_tj
+    cdef long long qseq, _urgent
+    cdef public object time_limit
+    cdef double limit
+    cdef public DelayLine deadlines
+    cdef public double wake_at, blocked_until
+    cdef public Desk cover
+    cdef bint _always
+    cdef Roster _roster
+
+    @cython.locals(first=WorkerState)
+    cdef _rosters_changed(self)
+    @cython.locals(n=Py_ssize_t, cap=Py_ssize_t, j=Py_ssize_t, p=Py_ssize_t)
+    cdef _q_push(self, long long negsev, double tj, long long seq, long long i)
+    @cython.locals(n=Py_ssize_t, j=Py_ssize_t, c=Py_ssize_t, negsev=cython.longlong, tj=cython.double,
+                   seq=cython.longlong, i=cython.longlong)
+    cdef void _q_drop_first(self) noexcept
+    cdef inline bint _q_before(self, Py_ssize_t a, Py_ssize_t b) noexcept
+    @cython.locals(wf=CaseFlow, sev=cython.longlong, idle=list, n=Py_ssize_t, j=Py_ssize_t, k=Py_ssize_t,
+                   w=WorkerState)
+    cpdef admit(self, long long i, double now)
+    cdef _fire(self, long long arg)
+    cdef _start(self, WorkerState w, long long i, double now)
+    @cython.locals(now=cython.double, i=cython.longlong, team=Team)
+    cdef _finish(self, WorkerState w)
+    @cython.locals(wf=CaseFlow, i=cython.longlong)
+    cdef bint _pop_valid(self) noexcept
+    @cython.locals(head=cython.bint, i=cython.longlong)
+    cdef _next(self, WorkerState w, double now)
+    @cython.locals(idle=list, n=Py_ssize_t, k=Py_ssize_t, t=cython.double, x=cython.double, w=WorkerState)
+    cdef _wake_when_on(self, double now)
+    @cython.locals(now=cython.double, free=list, k=Py_ssize_t, w=WorkerState, i=cython.longlong)
+    cdef _wake(self)
+    @cython.locals(t0=cython.double, t1=cython.double, desk=Team)
+    cpdef start_block(self, WorkerState w, double now)
+    @cython.locals(wf=CaseFlow)
+    cdef bint _alive(self, int tag, long long i, double due) except -1
+    @cython.locals(wf=CaseFlow, now=cython.double)
+    cdef _due(self, int tag, long long i)
+
+
+cdef class Meeting(Desk):
+    cdef public WorkerState chair
+    cdef public double at_week_hour, next_meeting, last_meeting
+    cdef public list pending
+
+    @cython.locals(base=cython.double, t=cython.double)
+    cpdef admit(self, long long i, double now)
+    cdef _fire(self, long long arg)
+    @cython.locals(now=cython.double, wf=CaseFlow, i=cython.longlong, tj=cython.double, t=cython.double)
+    cdef _meet(self)
+
+
+cdef class Referral(Desk):
+    cdef public WorkerState agent
+    cdef public double response_hours
+    cdef public DelayLine responses
+
+    cpdef admit(self, long long i, double now)
+    @cython.locals(now=cython.double, t=cython.double)
+    cdef _due(self, int tag, long long i)
+    cdef _fire(self, long long arg)
