@@ -115,19 +115,6 @@ def _workers(g: np.random.Generator, cap: int) -> list:
 
 @needs_compiled
 @EXAMPLES
-@given(seed=SEED, cap=st.integers(0, 12))
-def test_hour_fields(seed, cap):
-    g = np.random.default_rng(seed)
-    agents = _workers(g, cap)
-    slots = np.flatnonzero(g.random(cap) < 0.7)
-    a, b = np.empty((5, len(slots))), np.empty((5, len(slots)))
-    comp.hour_fields(agents, slots, a)
-    ref.hour_fields(agents, slots, b)
-    _same(a, b)
-
-
-@needs_compiled
-@EXAMPLES
 @given(seed=SEED, cap=st.integers(0, 14), teams=st.integers(1, 4), grids=st.integers(1, 5),
        full_day=st.sampled_from([0.0, 8.0, 9.5]), discretionary=st.floats(0.0, 6.0))
 def test_hour_accounts_and_visits_and_records(seed, cap, teams, grids, full_day, discretionary):
@@ -248,11 +235,6 @@ SWITCH_OF_THE_CORE = REPO / "sim" / "core" / "compiled.py"  # builds the event c
 DOMAIN = sorted(p for d in ("world", "workforce", "core", "policies", "output") for p in (REPO / "sim" / d).iterdir()
                 if p.suffix in (".py", ".pyx") and p != SWITCH_OF_THE_CORE)
 ASKS = re.compile(r"compiled\.kernels|kernels is (not )?None")
-NOT_YET = {"sim/core/incidents.py"}  # the event core's engineer's: to call kernels.extend_columns at merge
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="still picks the kernel itself"))
-    if str(p.relative_to(REPO)) in NOT_YET else p for p in DOMAIN], ids=lambda p: str(p.relative_to(REPO)))
+@pytest.mark.parametrize("path", DOMAIN, ids=lambda p: str(p.relative_to(REPO)))
 def test_no_domain_module_asks_which_kernels_run(path):
     assert not ASKS.search(path.read_text()), f"{path}: call sim.kernels' names unconditionally"

@@ -20,17 +20,12 @@ COMPILED_MODULES = ("clock", "workers", "cases", "desks", "workflow")
 """The modules of ``sim.core`` that a build compiles (``setup.py`` lists them too)."""
 
 
-def pure() -> bool:
-    """Does the environment ask for the interpreted code (``GRIDSIM_PURE``)?"""
-    return os.environ.get("GRIDSIM_PURE", "") in ("1", "true", "yes")
+def _kernels_compiled() -> bool:
+    """Do the compiled daily kernels run? The compiled core cimports their rosters, so it runs with them
+    (``sim.kernels`` is the one switch: ``GRIDSIM_PURE``, or nothing built)."""
+    from sim import kernels
 
-
-def _kernels_importable() -> bool:
-    try:
-        import sim.kernels._kernels  # noqa: F401  (the compiled core cimports its rosters)
-    except (ImportError, ValueError):  # not built, or built for another numpy
-        return False
-    return True
+    return kernels.compiled is not None
 
 
 class _SourceFinder:
@@ -46,7 +41,7 @@ class _SourceFinder:
         if pkg != __name__ or mod not in COMPILED_MODULES:
             return None
         if self.interpreted is None:
-            self.interpreted = pure() or not _kernels_importable()
+            self.interpreted = not _kernels_compiled()
         if not self.interpreted:
             return None  # the usual finders: the extension where built, else the source
         source = self.here / f"{mod}.py"

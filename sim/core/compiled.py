@@ -1,7 +1,7 @@
 """Which implementation runs: compiled, built at install, or interpreted. Both give bit-identical results.
 
-``kernels`` is the compiled daily kernels (``sim.kernels._kernels``; reference: numpy in the domain
-modules), ``None`` where not built or where ``GRIDSIM_PURE=1`` asks for the reference. ``core`` names
+``kernels`` is the compiled daily kernels (``sim.kernels._kernels``; reference: ``sim.kernels.reference``), ``None`` where not built or
+where ``GRIDSIM_PURE=1`` asks for the reference (``sim.kernels`` decides). ``core`` names
 the event core's classes where it runs compiled (``None`` where interpreted): the calendar, desks and
 workflow are one Python source either way (``sim.core``'s package docstring says how one is chosen).
 """
@@ -11,15 +11,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sim.core import is_compiled, pure
+from sim import kernels as _switch
+from sim.core import is_compiled
 
-kernels: Any = None
-if not pure():
-    try:
-        from sim.kernels import _kernels
-        kernels = _kernels
-    except (ImportError, ValueError):  # not built (no C compiler), or built for another numpy
-        kernels = None
+kernels: Any = _switch.compiled
 
 
 class EventCore(NamedTuple):

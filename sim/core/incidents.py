@@ -14,7 +14,7 @@ from enum import IntEnum
 import numpy as np
 import pandas as pd
 
-from sim.core import compiled
+from sim import kernels
 
 
 class State(IntEnum):
@@ -96,25 +96,7 @@ class IncidentLog:
 
     def _extend(self, cols: dict) -> range:
         k = len(cols["category"])
-        if compiled.kernels is not None:  # the same appends, in one compiled pass
-            compiled.kernels.extend_columns(self._appends(), cols, k)
-            start = self.n
-            self.n += k
-            return range(start, self.n)
-        blank: dict = {}  # a default column's bytes, made once per default value and type
-        for a, name, dtype, fill in self._appends():
-            v = cols.get(name)
-            if v is None:
-                if fill is None:
-                    raise KeyError(f"IncidentLog.extend: the draws {name!r} are missing")
-                b = blank.get((fill, dtype))
-                if b is None:
-                    b = blank[fill, dtype] = np.full(k, fill, dtype).tobytes()
-                a.frombytes(b)
-            else:  # the caller's array itself when it is already of the column's type (no copy)
-                if v.dtype != dtype or not v.flags.c_contiguous:
-                    v = np.ascontiguousarray(v, dtype=dtype)
-                a.frombytes(memoryview(v).cast("B"))
+        kernels.extend_columns(self._appends(), cols, k)  # compiled, or its numpy reference
         start = self.n
         self.n += k
         return range(start, self.n)

@@ -48,6 +48,10 @@ class WorkerState(Actor):
         self.duty = None if r is None else (r.twin if r.twin is not None else r)
 
 
+HOUR_FIELDS = ("busy_hours", "busy_since", "current", "block_hours", "free_at")
+"""The rows :func:`hour_fields` fills, in order."""
+
+
 def hour_fields(agents: list, slots: np.ndarray, out: np.ndarray) -> None:
     """The running hour fields of the workers ``agents[slots]`` into ``out`` (rows: busy_hours,
     busy_since, current, block_hours, free_at) — every midnight, every worker."""

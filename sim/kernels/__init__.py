@@ -13,9 +13,15 @@ import os
 
 from sim.kernels import reference
 
+
+def pure() -> bool:
+    """Does the environment ask for the interpreted reference (``GRIDSIM_PURE``)? Read here only."""
+    return os.environ.get("GRIDSIM_PURE", "") in ("1", "true", "yes")
+
+
 compiled = None
-"""``sim.kernels._kernels`` where it runs, else None (the reference runs)."""
-if os.environ.get("GRIDSIM_PURE", "") not in ("1", "true", "yes"):
+"""``sim.kernels._kernels`` where it runs, else None (the reference runs; so does the event core, interpreted)."""
+if not pure():
     try:
         from sim.kernels import _kernels as compiled
     except (ImportError, ValueError):  # not built (no C compiler), or built for another numpy
@@ -24,7 +30,6 @@ if os.environ.get("GRIDSIM_PURE", "") not in ("1", "true", "yes"):
 _chosen = compiled if compiled is not None else reference
 arrivals_day = _chosen.arrivals_day
 SurfacingKernel = _chosen.SurfacingKernel
-hour_fields = _chosen.hour_fields
 hour_accounts = _chosen.hour_accounts
 visits_and_records = _chosen.visits_and_records
 quiet_day = _chosen.quiet_day
@@ -32,5 +37,5 @@ extend_columns = _chosen.extend_columns
 roster_twin = compiled.Roster if compiled is not None else reference.roster_twin
 """A roster's twin for the desks and the day close: the compiled ``Roster`` or the roster itself."""
 
-__all__ = ["SurfacingKernel", "arrivals_day", "compiled", "extend_columns", "hour_accounts", "hour_fields",
+__all__ = ["SurfacingKernel", "arrivals_day", "compiled", "extend_columns", "hour_accounts", "pure",
            "quiet_day", "reference", "roster_twin", "visits_and_records"]

@@ -265,20 +265,6 @@ def hour_accounts(const long long[:] s, const long long[:] working, unsigned cha
         on_buf[working[k]] = 0
 
 
-def hour_fields(list agents, const long long[:] slots, double[:, :] out):
-    """The running hour fields of the workers in ``slots``, read off their agents into
-    ``out`` (rows: busy_hours, busy_since, current, block_hours, free_at)."""
-    cdef Py_ssize_t i
-    cdef object a
-    for i in range(slots.shape[0]):
-        a = agents[slots[i]]
-        out[0, i] = a.busy_hours
-        out[1, i] = a.busy_since
-        out[2, i] = a.current
-        out[3, i] = a.block_hours
-        out[4, i] = a.free_at
-
-
 def extend_columns(list columns, dict values, Py_ssize_t k):
     """``IncidentLog.extend``'s appends in one pass: each ``(column, name, numpy type, default)``
     gets the caller's array ``values[name]`` or ``k`` copies of its default."""

@@ -104,18 +104,6 @@ class SurfacingKernel:
 
 # ---------------------------------------------------------------- the day close (sim.workforce.workday)
 
-HOUR_FIELDS = ("busy_hours", "busy_since", "current", "block_hours", "free_at")
-"""The workers' running hour fields ``hour_fields`` reads, one row each."""
-
-
-def hour_fields(agents: list, slots: np.ndarray, out: np.ndarray) -> None:
-    """The running hour fields of the workers in ``slots``, read off their agents into
-    ``out`` (one row per name in ``HOUR_FIELDS``)."""
-    people = list(map(agents.__getitem__, slots.tolist()))
-    for row, name in zip(out, HOUR_FIELDS, strict=True):
-        row[:] = np.fromiter((getattr(a, name) for a in people), dtype=np.float64, count=len(people))
-
-
 def hour_accounts(s, working, on_buf, now, busy, since, current, block, free_at, busy_mark, block_mark, kind,
                   rostered_by_kind, shares, campaign_part, team, left, team_need, n_team, discretionary, full_day,
                   log_threshold, rows) -> None:

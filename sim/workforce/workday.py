@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import kernels
-from sim.core import compiled
+from sim.core.workers import HOUR_FIELDS, hour_fields
 from sim.scenario.schema import ACTIVITIES, KINDS, Scenario
 from sim.workforce.staffing import HOURS, KIND_CODE, TALLIES
 
@@ -30,11 +30,6 @@ _ROW_PATROL = HOURS.index("patrol")
 # the day-close kernels (sim.kernels) number the account rows as these do
 assert HOURS[4:7] == ACTIVITIES and TALLIES[:2] == ("visits_made", "records") and len(HOURS) == 9
 
-# CROSS-DEPENDENCY (event core): where the event core is compiled, workers keep their hour
-# fields in C slots (sim.core._core.WorkerState) and the core's hour_fields reads them there;
-# else the kernel reads the attributes. Chosen once, here only: at merge, point it at the
-# event core's single hour_fields.
-_hour_fields = compiled.core.hour_fields if compiled.core is not None else kernels.hour_fields
 
 
 class WorkDay:
@@ -119,8 +114,8 @@ class WorkDay:
         t0 = now - 24.0
         self._fit(st.cap)
         s = accounted
-        hours = np.empty((len(kernels.reference.HOUR_FIELDS), len(s)))
-        _hour_fields(st.agents, s, hours)
+        hours = np.empty((len(HOUR_FIELDS), len(s)))
+        hour_fields(st.agents, s, hours)
         rostered = np.array([r.on_hours(t0, now) for r in self.rosters])
         rows = np.empty((len(HOURS) + len(TALLIES), len(s)))
         kernels.hour_accounts(s, working, self.on_buf, now, *hours, self.busy_mark, self.block_mark, st.kind,
