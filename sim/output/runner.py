@@ -14,14 +14,15 @@ from pathlib import Path
 import yaml
 
 from sim import __version__
-from sim.scenario.schema import Scenario
-from sim.output.kpis import summarize, workforce_kpis
 from sim.model import GridModel
+from sim.output.kpis import summarize, workforce_kpis
 from sim.output.tables import daily_table, grids_table, incidents_table, scores_table, transitions_table, workers_table
+from sim.scenario.schema import Scenario
 
 
-def run_scenario(config: Scenario, seed: int | None = None, days: int | None = None,
-                 transitions: bool = True) -> GridModel:
+def run_scenario(
+    config: Scenario, seed: int | None = None, days: int | None = None, transitions: bool = True
+) -> GridModel:
     """Build and run a model for ``days`` (default: the scenario's); ``transitions=False``
     skips the per-transition log (about an eighth faster; the incident table is unchanged)."""
     if days is not None:
@@ -78,10 +79,15 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True) -> di
     _atomic_write(out / "grids.parquet", lambda p: grids_table(model).to_parquet(p, index=False))
     if transitions and model.log.recording:
         _atomic_write(out / "transitions.parquet", lambda p: transitions_table(model).to_parquet(p, index=False))
-    header = (f"# Resolved scenario written by gridsim {__version__}: every default filled in.\n"
-              f"# `gridsim run` on this file reproduces the run exactly.\n")
-    _atomic_write(out / "scenario.yaml", lambda p: Path(p).write_text(
-        header + yaml.safe_dump(resolved_scenario(model), sort_keys=False, allow_unicode=True),
-        encoding="utf-8"))
+    header = (
+        f"# Resolved scenario written by gridsim {__version__}: every default filled in.\n"
+        f"# `gridsim run` on this file reproduces the run exactly.\n"
+    )
+    _atomic_write(
+        out / "scenario.yaml",
+        lambda p: Path(p).write_text(
+            header + yaml.safe_dump(resolved_scenario(model), sort_keys=False, allow_unicode=True), encoding="utf-8"
+        ),
+    )
     _atomic_write(out / "summary.json", lambda p: Path(p).write_text(text, encoding="utf-8"))
     return summary

@@ -24,11 +24,17 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from sim import __version__
-from sim.scenario.schema import Prior, Strict
 from sim.scenario.loading import ScenarioError, _format_error, apply_overrides, read_raw, scenario_from_dict
+from sim.scenario.schema import Prior, Strict
 
-DEFAULT_KPIS = ["closure_rate", "resolution_hours_p90", "satisfaction", "wait_hours_mean",
-                "worker_overtime_hours_mean", "cost_person_years"]
+DEFAULT_KPIS = [
+    "closure_rate",
+    "resolution_hours_p90",
+    "satisfaction",
+    "wait_hours_mean",
+    "worker_overtime_hours_mean",
+    "cost_person_years",
+]
 
 
 class Policy(Strict):
@@ -148,8 +154,9 @@ class Experiment:
 
     def _key(self, overrides: tuple[str, ...], seed: int) -> str:
         raw = apply_overrides(self.raw, list(overrides), self.path)
-        blob = json.dumps({"scenario": raw, "days": self.days, "seed": seed, "version": __version__},
-                          sort_keys=True, default=str)
+        blob = json.dumps(
+            {"scenario": raw, "days": self.days, "seed": seed, "version": __version__}, sort_keys=True, default=str
+        )
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -172,7 +179,9 @@ def latin_hypercube(priors: dict[str, Prior], n: int, seed: int) -> list[dict[st
 
     if not priors:
         return [{}]
-    unit = qmc.LatinHypercube(d=len(priors), seed=np.random.default_rng(np.random.SeedSequence([seed, 0x5EED]))).random(n)
+    unit = qmc.LatinHypercube(d=len(priors), seed=np.random.default_rng(np.random.SeedSequence([seed, 0x5EED]))).random(
+        n
+    )
     out = []
     for row in unit:
         point = {}
@@ -196,7 +205,7 @@ def load_experiment(path: str | Path) -> Experiment:
     except ValidationError as err:
         raise ScenarioError(_format_error(str(path), err)) from None
     src = str(path)
-    scenario_path = (path.parent / spec.scenario)
+    scenario_path = path.parent / spec.scenario
     if not scenario_path.exists():
         raise ScenarioError(f"{src}: scenario: no such file {spec.scenario!r} (relative to {path.parent}/)")
     base = read_raw(scenario_path)
@@ -208,8 +217,7 @@ def load_experiment(path: str | Path) -> Experiment:
         policies = {p.name: dict(p.set) for p in spec.policies}
     elif spec.levers:
         keys = list(spec.levers)
-        combos = (itertools.product(*spec.levers.values()) if spec.design == "factorial"
-                  else zip(*spec.levers.values()))
+        combos = itertools.product(*spec.levers.values()) if spec.design == "factorial" else zip(*spec.levers.values())
         policies = {}
         for values in combos:
             levers = dict(zip(keys, values))
@@ -230,8 +238,16 @@ def load_experiment(path: str | Path) -> Experiment:
     n = spec.samples or (8 if spec.uncertainties else 1)
     if not spec.uncertainties and n > 1:
         raise ScenarioError(f"{src}: samples: {n} points of no uncertainties; drop samples or add uncertainties")
-    exp = Experiment(spec, src, str(scenario_path), base, seed, spec.days or config.days, policies,
-                     latin_hypercube(dict(spec.uncertainties), n, seed))
+    exp = Experiment(
+        spec,
+        src,
+        str(scenario_path),
+        base,
+        seed,
+        spec.days or config.days,
+        policies,
+        latin_hypercube(dict(spec.uncertainties), n, seed),
+    )
     unknown = set(exp.replications.width) - set(exp.kpis)
     if unknown:
         raise ScenarioError(f"{src}: replications.width: {sorted(unknown)} not among kpis")
@@ -258,6 +274,6 @@ def _with(raw: dict, values: dict[str, Any], src: str, where: str) -> dict:
             scenario_from_dict(out, src)
         except ScenarioError as err:
             reason = str(err).split(": ", 1)[-1]
-            reason = reason[len(key) + 2:] if reason.startswith(f"{key}: ") else reason
+            reason = reason[len(key) + 2 :] if reason.startswith(f"{key}: ") else reason
             raise ScenarioError(f"{src}: {where}.{key}: {reason}") from None
     return out

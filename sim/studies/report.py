@@ -25,9 +25,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.studies.comparison import paired_differences, policy_means  # noqa: E402
-from sim.scenario.loading import ScenarioError  # noqa: E402
 from sim.output.runner import _atomic_write  # noqa: E402
+from sim.scenario.loading import ScenarioError  # noqa: E402
+from sim.studies.comparison import paired_differences, policy_means  # noqa: E402
 from sim.studies.sweep import load_results  # noqa: E402
 
 # label (figures carry no CJK font: Chinese names go in the HTML only), which direction is
@@ -53,8 +53,14 @@ KPI_INFO: dict[str, tuple[str, int, str]] = {
     "incidents_created": ("incidents", 0, "{:.0f}"),
     "incidents_closed": ("incidents closed", 0, "{:.0f}"),
 }
-CHINESE = {"closure_rate": "办结率", "satisfaction": "满意率", "escalation_rate": "上报率",
-           "attrition_count": "流失", "score_validity": "考核效度", "worker_overtime_hours_mean": "加班"}
+CHINESE = {
+    "closure_rate": "办结率",
+    "satisfaction": "满意率",
+    "escalation_rate": "上报率",
+    "attrition_count": "流失",
+    "score_validity": "考核效度",
+    "worker_overtime_hours_mean": "加班",
+}
 LEVEL_COLOURS = ["#4c9a2a", "#f2b134", "#e4572e", "#6c4f9e", "#888888"]
 TYPE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
@@ -128,8 +134,16 @@ def distributions_plot(results: pd.DataFrame, kpis: list[str], policies: list[st
     for ax, k in zip(axes, kpis):
         data = [results.loc[results["policy"] == p, k].dropna().to_numpy() for p in policies]
         pos = np.arange(len(policies))[::-1]
-        ax.boxplot(data, positions=pos, orientation="horizontal", widths=0.5, showfliers=False,
-                   medianprops={"color": "black"}, boxprops={"color": "#999999"}, whiskerprops={"color": "#999999"})
+        ax.boxplot(
+            data,
+            positions=pos,
+            orientation="horizontal",
+            widths=0.5,
+            showfliers=False,
+            medianprops={"color": "black"},
+            boxprops={"color": "#999999"},
+            whiskerprops={"color": "#999999"},
+        )
         for y, x in zip(pos, data):
             ax.scatter(x, y + rng.uniform(-0.15, 0.15, len(x)), s=12, alpha=0.7, color="#1f77b4", zorder=3)
         ax.set_yticks(pos, policies, fontsize=8)
@@ -142,9 +156,11 @@ def distributions_plot(results: pd.DataFrame, kpis: list[str], policies: list[st
 
 def series_plot(daily: pd.DataFrame, policies: list[str]):
     """Backlog and satisfaction per day: mean over runs and the range of the middle 90 %."""
-    specs = [("backlog", "open cases at end of day (backlog), 7-day mean", 7),
-             ("satisfied_share", "share of feedback satisfied, 14-day mean", 14),
-             ("satisfaction", "residents' mean satisfaction (trust state)", 1)]
+    specs = [
+        ("backlog", "open cases at end of day (backlog), 7-day mean", 7),
+        ("satisfied_share", "share of feedback satisfied, 14-day mean", 14),
+        ("satisfaction", "residents' mean satisfaction (trust state)", 1),
+    ]
     specs = [s for s in specs if s[0] in daily]
     fig, axes = plt.subplots(1, len(specs), figsize=(5.6 * len(specs), 3.4), squeeze=False)
     axes = list(axes.flat)
@@ -157,8 +173,9 @@ def series_plot(daily: pd.DataFrame, policies: list[str]):
             colour = TYPE_COLOURS[i % len(TYPE_COLOURS)]
             ax.plot(wide.index, wide.mean(axis=1), color=colour, lw=1.4, label=p)
             if wide.shape[1] > 1:
-                ax.fill_between(wide.index, wide.quantile(0.05, axis=1), wide.quantile(0.95, axis=1),
-                                color=colour, alpha=0.15, lw=0)
+                ax.fill_between(
+                    wide.index, wide.quantile(0.05, axis=1), wide.quantile(0.95, axis=1), color=colour, alpha=0.15, lw=0
+                )
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("day", fontsize=9)
         ax.tick_params(labelsize=8)
@@ -238,16 +255,23 @@ def uncertainty_plot(results: pd.DataFrame, kpis: list[str], reference: str, pol
             ax = axes[r][c]
             for i, p in enumerate(others):
                 mine = per.loc[p]
-                ax.scatter(mine[prm], mine[k] - ref.loc[mine.index, k], s=18, color=TYPE_COLOURS[i % len(TYPE_COLOURS)],
-                           label=p)
+                ax.scatter(
+                    mine[prm],
+                    mine[k] - ref.loc[mine.index, k],
+                    s=18,
+                    color=TYPE_COLOURS[i % len(TYPE_COLOURS)],
+                    label=p,
+                )
             ax.axhline(0, color="black", lw=0.8)
             ax.set_xlabel(prm.split(".", 1)[1], fontsize=8)
             if c == 0:
                 ax.set_ylabel(f"Δ {label(k)}", fontsize=8)
             ax.tick_params(labelsize=7)
     axes[0][0].legend(fontsize=7)
-    fig.suptitle(f"Difference from {reference} at each sampled point of the uncertain inputs (mean over replications)",
-                 fontsize=10)
+    fig.suptitle(
+        f"Difference from {reference} at each sampled point of the uncertain inputs (mean over replications)",
+        fontsize=10,
+    )
     fig.tight_layout()
     return fig
 
@@ -264,8 +288,10 @@ def _png(fig) -> bytes:
 
 def _table(frame: pd.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-                   for row in frame.itertuples(index=False))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -296,12 +322,14 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
 
     means = policy_means(results, kpis, policies)
     diffs = paired_differences(results, kpis, reference, policies)
-    figures = {"differences": forest_plot(diffs, kpis, reference) if len(diffs) else None,
-               "distributions": distributions_plot(results, kpis, policies),
-               "series": series_plot(daily, policies) if len(daily) else None,
-               "funnel": funnel_plot(results, policies),
-               "uncertainty": uncertainty_plot(results, kpis, reference, policies),
-               "scores": scores_plot(scores, results, policies)}
+    figures = {
+        "differences": forest_plot(diffs, kpis, reference) if len(diffs) else None,
+        "distributions": distributions_plot(results, kpis, policies),
+        "series": series_plot(daily, policies) if len(daily) else None,
+        "funnel": funnel_plot(results, policies),
+        "uncertainty": uncertainty_plot(results, kpis, reference, policies),
+        "scores": scores_plot(scores, results, policies),
+    }
     images = {}
     for name, fig in figures.items():
         if fig is not None:
@@ -313,8 +341,9 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
     for k in kpis:
         m = means[means["kpi"] == k].set_index("policy")
         zh = f" ({CHINESE[k]})" if k in CHINESE else ""
-        kpi_table[label(k) + zh] = [f"{fmt(k, m.at[p, 'mean'])} [{fmt(k, m.at[p, 'lo'])}, {fmt(k, m.at[p, 'hi'])}]"
-                               for p in policies]
+        kpi_table[label(k) + zh] = [
+            f"{fmt(k, m.at[p, 'mean'])} [{fmt(k, m.at[p, 'lo'])}, {fmt(k, m.at[p, 'hi'])}]" for p in policies
+        ]
     diff_rows = []
     for r in diffs.itertuples(index=False):
         sig = r.lo > 0 or r.hi < 0
@@ -324,52 +353,88 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
         elif sig:
             verdict = "higher" if r.diff > 0 else "lower"
         rel = f"{r.rel_diff:+.1%}" if not math.isnan(r.rel_diff) else "–"
-        diff_rows.append({"policy": r.policy, "KPI": label(r.kpi), "difference": f"{r.diff:+.4g}",
-                          "95 % interval": f"[{r.lo:+.4g}, {r.hi:+.4g}]", "relative": rel,
-                          "pairs": r.pairs, "verdict": verdict})
+        diff_rows.append(
+            {
+                "policy": r.policy,
+                "KPI": label(r.kpi),
+                "difference": f"{r.diff:+.4g}",
+                "95 % interval": f"[{r.lo:+.4g}, {r.hi:+.4g}]",
+                "relative": rel,
+                "pairs": r.pairs,
+                "verdict": verdict,
+            }
+        )
     counts = manifest["status"].value_counts()
-    policy_rows = pd.DataFrame([{"policy": p, "settings": ", ".join(f"{k} = {json.dumps(v, ensure_ascii=False)}"
-                                                                     for k, v in meta["policies"][p].items()) or "(base scenario)"}
-                                for p in policies])
+    policy_rows = pd.DataFrame(
+        [
+            {
+                "policy": p,
+                "settings": ", ".join(
+                    f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in meta["policies"][p].items()
+                )
+                or "(base scenario)",
+            }
+            for p in policies
+        ]
+    )
     unc = meta.get("uncertainties") or {}
-    parts = [f"<h1>{html.escape(meta['name'])}</h1>",
-             f"<p>{html.escape(meta.get('description') or '')}</p>",
-             f"<p class=note>Scenario <code>{html.escape(meta['scenario'])}</code>, {meta['days']} simulated days per run; "
-             f"{len(policies)} policies × {meta['samples']} uncertainty sample(s) × {meta['replications']} replications "
-             f"(seeds {meta['seed']}…{meta['seed'] + meta['replications'] - 1}, the same for every policy: common random numbers). "
-             f"Runs finished: {int(counts.get('done', 0))}; failed: {int(counts.get('error', 0))}; "
-             f"pending: {int(counts.get('pending', 0))}. Reference policy: <b>{html.escape(reference)}</b>.</p>",
-             "<h2>Policies</h2>", _table(policy_rows)]
+    parts = [
+        f"<h1>{html.escape(meta['name'])}</h1>",
+        f"<p>{html.escape(meta.get('description') or '')}</p>",
+        f"<p class=note>Scenario <code>{html.escape(meta['scenario'])}</code>, {meta['days']} simulated days per run; "
+        f"{len(policies)} policies × {meta['samples']} uncertainty sample(s) × {meta['replications']} replications "
+        f"(seeds {meta['seed']}…{meta['seed'] + meta['replications'] - 1}, the same for every policy: common random numbers). "
+        f"Runs finished: {int(counts.get('done', 0))}; failed: {int(counts.get('error', 0))}; "
+        f"pending: {int(counts.get('pending', 0))}. Reference policy: <b>{html.escape(reference)}</b>.</p>",
+        "<h2>Policies</h2>",
+        _table(policy_rows),
+    ]
     if unc:
-        parts.append("<p class=note>Uncertain inputs, sampled by Latin hypercube: " + "; ".join(
-            f"<code>{html.escape(k)}</code> ∈ [{v['low']}, {v['high']}]{' (log scale)' if v.get('scale') == 'log' else ''}"
-            for k, v in unc.items()) + ".</p>")
-    parts += ["<h2>KPIs per policy</h2><p class=note>Mean over all runs [95 % interval of the mean].</p>",
-              _table(kpi_table)]
+        parts.append(
+            "<p class=note>Uncertain inputs, sampled by Latin hypercube: "
+            + "; ".join(
+                f"<code>{html.escape(k)}</code> ∈ [{v['low']}, {v['high']}]{' (log scale)' if v.get('scale') == 'log' else ''}"
+                for k, v in unc.items()
+            )
+            + ".</p>"
+        )
+    parts += [
+        "<h2>KPIs per policy</h2><p class=note>Mean over all runs [95 % interval of the mean].</p>",
+        _table(kpi_table),
+    ]
     if diff_rows:
-        parts += [f"<h2>Differences from {html.escape(reference)}</h2>",
-                  "<p class=note>Each run of a policy is paired with the reference run that saw the same incidents "
-                  "(same seed and sample); the interval is for the mean of those paired differences. "
-                  "<span style='color:#2a9d4b'>Green</span>: the whole interval is on the better side; "
-                  "<span style='color:#d1495b'>red</span>: on the worse side; grey: no clear difference.</p>",
-                  _table(pd.DataFrame(diff_rows))]
-    captions = {"differences": "", "distributions": "<h2>Across replications</h2>",
-                "series": "<h2>Over the simulated period</h2>",
-                "funnel": "<h2>Where cases were resolved</h2>",
-                "uncertainty": "<h2>Under which assumptions does it help?</h2><p class=note>Each dot is one "
-                               "Latin-hypercube point of the uncertain inputs: the policy's difference from the "
-                               "reference there, against each input. A trend means the effect depends on that "
-                               "assumption (for a formal analysis: sim.studies.ema with PRIM, or gridsim sensitivity).</p>",
-                "scores": "<h2>Is the score measuring the work?</h2><p class=note>A valid scheme ranks workers by "
-                          "the true value of their work (severity-weighted cases closed per unit of true need, "
-                          "docs/behaviour.md §5); a gap between the colours at equal true value is the unfairness "
-                          "of one yardstick across community types.</p>"}
+        parts += [
+            f"<h2>Differences from {html.escape(reference)}</h2>",
+            "<p class=note>Each run of a policy is paired with the reference run that saw the same incidents "
+            "(same seed and sample); the interval is for the mean of those paired differences. "
+            "<span style='color:#2a9d4b'>Green</span>: the whole interval is on the better side; "
+            "<span style='color:#d1495b'>red</span>: on the worse side; grey: no clear difference.</p>",
+            _table(pd.DataFrame(diff_rows)),
+        ]
+    captions = {
+        "differences": "",
+        "distributions": "<h2>Across replications</h2>",
+        "series": "<h2>Over the simulated period</h2>",
+        "funnel": "<h2>Where cases were resolved</h2>",
+        "uncertainty": "<h2>Under which assumptions does it help?</h2><p class=note>Each dot is one "
+        "Latin-hypercube point of the uncertain inputs: the policy's difference from the "
+        "reference there, against each input. A trend means the effect depends on that "
+        "assumption (for a formal analysis: sim.studies.ema with PRIM, or gridsim sensitivity).</p>",
+        "scores": "<h2>Is the score measuring the work?</h2><p class=note>A valid scheme ranks workers by "
+        "the true value of their work (severity-weighted cases closed per unit of true need, "
+        "docs/behaviour.md §5); a gap between the colours at equal true value is the unfairness "
+        "of one yardstick across community types.</p>",
+    }
     for name, data in images.items():
         parts.append(captions[name])
         parts.append(f"<img alt='{name}' src='data:image/png;base64,{data}'>")
-    parts.append(f"<p class=note>Written by <code>gridsim report</code> from {html.escape(str(root))}; "
-                 f"figures also in {html.escape(str(figdir))}/.</p>")
-    page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(meta['name'])}</title>"
-            f"<style>{CSS}</style><body>" + "\n".join(parts) + "</body></html>\n")
+    parts.append(
+        f"<p class=note>Written by <code>gridsim report</code> from {html.escape(str(root))}; "
+        f"figures also in {html.escape(str(figdir))}/.</p>"
+    )
+    page = (
+        f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(meta['name'])}</title>"
+        f"<style>{CSS}</style><body>" + "\n".join(parts) + "</body></html>\n"
+    )
     _atomic_write(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
     return out

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.scenario.loading import ScenarioError, load_scenario
 from sim.scenario.labels import duration, text, when
+from sim.scenario.loading import ScenarioError, load_scenario
 
 
 class Names:
@@ -40,15 +40,29 @@ def _actor(actor: int, roles: dict[int, str], lang: str) -> str:
     return f"{role} #{actor}" if lang == "en" else f"{role}#{actor}"
 
 
-def story(inc: dict, transitions: pd.DataFrame, roles: dict[int, str], names: Names, lang: str = "en") -> list[tuple[float, str]]:
+def story(
+    inc: dict, transitions: pd.DataFrame, roles: dict[int, str], names: Names, lang: str = "en"
+) -> list[tuple[float, str]]:
     """(time, sentence) for every step of one incident, in time order."""
     out = []
     sev0 = inc.get("severity_initial", inc["severity"])
-    out.append((inc["t_occurred"], text("story.latent", lang, category=names.of("category", inc["category"], lang),
-                                        severity=text(f"severity.{sev0}", lang), grid=inc["grid_name"],
-                                        ctype=names.of("ctype", inc["community_type"], lang))))
+    out.append(
+        (
+            inc["t_occurred"],
+            text(
+                "story.latent",
+                lang,
+                category=names.of("category", inc["category"], lang),
+                severity=text(f"severity.{sev0}", lang),
+                grid=inc["grid_name"],
+                ctype=names.of("ctype", inc["community_type"], lang),
+            ),
+        )
+    )
     if _t(inc.get("t_worsened")) is not None:
-        out.append((inc["t_worsened"], text("story.worsened", lang, severity=text(f"severity.{inc['severity']}", lang))))
+        out.append(
+            (inc["t_worsened"], text("story.worsened", lang, severity=text(f"severity.{inc['severity']}", lang)))
+        )
     if bool(inc.get("absorbed_by_property")):
         out.append((inc["t_occurred"], text("story.absorbed", lang)))
     surfaced = _t(inc.get("t_surfaced"))
@@ -75,7 +89,11 @@ def story(inc: dict, transitions: pd.DataFrame, roles: dict[int, str], names: Na
         elif st == "reopened":
             line = text("story.reopened", lang)
         elif st == "closed":
-            verdict = "verdict.satisfied" if inc.get("satisfied") is True or inc.get("satisfied") == 1 else "verdict.unsatisfied"
+            verdict = (
+                "verdict.satisfied"
+                if inc.get("satisfied") is True or inc.get("satisfied") == 1
+                else "verdict.unsatisfied"
+            )
             line = text("story.closed", lang, verdict=text(verdict, lang), hours=since)
         else:
             line = text(f"state.{st}", lang)
@@ -108,8 +126,13 @@ def from_run(run_dir: str | Path, incident: int, lang: str = "en") -> list[tuple
         raise ScenarioError(f"--incident {incident}: no such incident in {run} (ids 0…{n - 1})")
     tr = pd.read_parquet(run / "transitions.parquet", filters=[("incident", "==", int(incident))])
     workers = pd.read_parquet(run / "workers.parquet", columns=["agent", "role"])
-    return story(inc.iloc[0].to_dict(), tr, dict(zip(workers["agent"], workers["role"].astype(str))),
-                 Names(load_scenario(run / "scenario.yaml")), lang)
+    return story(
+        inc.iloc[0].to_dict(),
+        tr,
+        dict(zip(workers["agent"], workers["role"].astype(str))),
+        Names(load_scenario(run / "scenario.yaml")),
+        lang,
+    )
 
 
 def from_model(model, incident: int, lang: str = "en") -> list[tuple[float, str]]:
