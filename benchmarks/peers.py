@@ -298,7 +298,7 @@ def main() -> None:
 
     # reference run (also a warm-up): its last departure is the horizon for the ticking Mesa run
     ref = run_clock(*inputs)
-    horizon = max(a + w + s for a, w, s in zip(arrivals, ref, service))
+    horizon = max(a + w + s for a, w, s in zip(arrivals, ref, service, strict=True))
 
     CLOCK = "sim.core.clock.Clock"
     engines = {
@@ -357,9 +357,8 @@ def main() -> None:
     verdict = "faster than every peer" if all(med[k] > med[CLOCK] for k in peers) else "NOT faster than every peer"
     print(f"Conclusion: sim.core.clock.Clock is {verdict} (its speed relative to each: {ratios}).")
     if "sim.core._core.Clock" in engines:
-        print(
-            f"Its compiled twin sim.core._core.Clock runs {med[CLOCK] / med['sim.core._core.Clock']:.1f}× as fast again."
-        )
+        twin = med[CLOCK] / med["sim.core._core.Clock"]
+        print(f"Its compiled twin sim.core._core.Clock runs {twin:.1f}× as fast again.")
 
 
 if __name__ == "__main__":

@@ -202,7 +202,7 @@ def test_mmc_matches_erlang_c(lam, mu, c, days, seed0):
         "mu+5%": erlang_c(lam, 1.05 * mu, c),
         "lambda+5%": erlang_c(1.05 * lam, mu, c),
     }
-    for name, (p_n, wq_n) in neighbours.items():
+    for name, (_p_n, wq_n) in neighbours.items():
         assert not agrees(obs["wq"], wq_n)[0], f"mean wait cannot tell M/M/c from {name}: {agrees(obs['wq'], wq_n)[1]}"
     assert not agrees(obs["p_wait"], neighbours[f"c={c + 1}"][0])[0]
     assert not agrees(obs["util"], lam / ((c + 1) * mu))[0]

@@ -343,7 +343,7 @@ def check_conservation(r: Run) -> None:
         "resolved": {"resolved"},
         "closed": {"closed"},
     }
-    for s_now, s_last in zip(state.to_numpy(), last):
+    for s_now, s_last in zip(state.to_numpy(), last, strict=True):
         assert s_last in expect[s_now], (s_now, s_last)
     # the daily DataCollector table adds up to the same totals
     daily = daily_table(model)
@@ -479,7 +479,7 @@ def check_routing_and_policy(r: Run) -> None:
 
     # every handler belongs to the desk that serves the incident's grid, community, street, beat
     h = tr[tr["state"] == "handling"]
-    for i, actor, lvl, when in zip(h["incident"], h["actor"], h["level_i"], h["time"]):
+    for i, actor, lvl, when in zip(h["incident"], h["actor"], h["level_i"], h["time"], strict=True):
         assert desk.member(actor, when), (actor, when)
         d = desk.at(actor, when)
         g = c.grid[i]
@@ -498,14 +498,20 @@ def check_routing_and_policy(r: Run) -> None:
     policy = _policy(sc)
     first = tr[tr["prev_state"] == "accepted"]
     assert first["state"].isin(["waiting", "handling"]).all()
-    for i, lvl, when in zip(first["incident"], first["level_i"], first["time"]):
+    for i, lvl, when in zip(first["incident"], first["level_i"], first["time"], strict=True):
         entry = policy.entry_level(c.cat[i], c.sev[i], c.chan[i])
         # a grid team with nobody present passes it on at once (turnover.cover: community)
         assert lvl in {entry, desk.holding(_desk_holding(model, c, i, entry), when).level}, i
     # every escalation goes where the policy sends it from the rung that held the case
     esc = tr[tr["state"] == "escalated"]
     for i, lvl, prev_state, prev_level, prev_actor, prev_time in zip(
-        esc["incident"], esc["level_i"], esc["prev_state"], esc["prev_level"], esc["prev_actor"], esc["prev_time"]
+        esc["incident"],
+        esc["level_i"],
+        esc["prev_state"],
+        esc["prev_level"],
+        esc["prev_actor"],
+        esc["prev_time"],
+        strict=True,
     ):
         assert prev_state in {"handling", "waiting", "visit_failed"}, prev_state
         rank = desk.at(prev_actor, prev_time).rank if prev_actor >= 0 else int(prev_level)
@@ -538,7 +544,7 @@ def check_queues(r: Run) -> None:
         """Sub-intervals of [a, b) in which ``actor`` worked on nothing."""
         starts, ends = busy.get(actor, (np.empty(0), np.empty(0)))
         cur = a
-        for s, e in zip(starts, ends):
+        for s, e in zip(starts, ends, strict=True):
             if e <= a or s >= b:
                 continue
             if s > cur:
@@ -563,6 +569,7 @@ def check_queues(r: Run) -> None:
         waits["prev_state"],
         h_actor[waits.index],
         h_time[waits.index],
+        strict=True,
     ):
         if prev == "waiting" and i in last:  # the team holding it was left empty: handed on to its
             d = desk.holding(_desk_holding(model, c, i, lvl), a)  # own grid's team, or that team's cover

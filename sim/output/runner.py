@@ -33,6 +33,8 @@ def run_scenario(
 
 
 def summary_of(model: GridModel, incidents=None, workers=None, scores=None) -> dict:
+    """The run's ``summary.json``: scenario, seed, days and version, then the KPIs of its tables
+    (each table is built from ``model`` unless given)."""
     inc = incidents_table(model) if incidents is None else incidents
     workers = workers_table(model) if workers is None else workers
     scores = scores_table(model) if scores is None else scores
@@ -44,6 +46,8 @@ def summary_of(model: GridModel, incidents=None, workers=None, scores=None) -> d
 
 
 def resolved_scenario(model: GridModel) -> dict:
+    """The scenario as run, every default filled in, with seed and days: the run directory's
+    ``scenario.yaml``, which reproduces the run byte for byte."""
     data = model.config.model_dump(mode="json")
     data["seed"] = model.seed
     data["days"] = model.day

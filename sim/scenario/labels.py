@@ -120,4 +120,5 @@ def when(hours: float, lang: str = "en") -> str:
 
 
 def duration(hours: float, lang: str = "en") -> str:
+    """``hours`` as words in ``lang``: minutes below one hour, hours from one hour up."""
     return text("word.minutes", lang, n=hours * 60) if hours < 1 else text("word.hours", lang, n=hours)

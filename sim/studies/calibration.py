@@ -48,6 +48,7 @@ class Problem:
         return out
 
     def overrides(self, values: dict[str, float]) -> list[str]:
+        """``--set`` strings for parameter values in scenario units (integers where the prior says so)."""
         return [f"{k}={int(v) if self.priors[k].integer else repr(float(v))}" for k, v in values.items()]
 
     def __call__(self, theta: dict) -> dict[str, float]:
@@ -233,7 +234,7 @@ def calibrated_scenario(path: str | Path, pb: Problem, table: pd.DataFrame, epsi
     """The scenario file with each uncertain parameter set to its posterior median (the
     priors stay, so it can be refitted); a header says where the values came from."""
     raw = read_raw(path)
-    values = dict(zip(table["parameter"], table["median"]))
+    values = dict(zip(table["parameter"], table["median"], strict=True))
     body = apply_overrides(
         raw, pb.overrides({k: (round(v) if pb.priors[k].integer else v) for k, v in values.items()}), str(path)
     )

@@ -14,6 +14,11 @@ import pandas as pd
 from scipy import stats
 
 
+def _relative(v: float, base: float) -> float:
+    """``v`` as a share of the reference's magnitude; NaN where the reference mean is 0 or NaN."""
+    return v / abs(base) if base else math.nan
+
+
 def t_interval(x, level: float = 0.95) -> tuple[float, float, float]:
     """Mean and its t-interval; one value (or none) gives an interval of zero width (NaN)."""
     x = np.asarray(x, dtype=float)
@@ -64,7 +69,6 @@ def paired_differences(results: pd.DataFrame, kpis: list[str], reference: str, p
             d = mine.loc[both, k].to_numpy(float) - ref.loc[both, k].to_numpy(float)
             m, lo, hi = t_interval(d)
             base = float(np.nanmean(ref.loc[both, k].to_numpy(float))) if len(both) else math.nan
-            rel = lambda v: v / abs(base) if base else math.nan
             rows.append(
                 {
                     "policy": p,
@@ -75,9 +79,9 @@ def paired_differences(results: pd.DataFrame, kpis: list[str], reference: str, p
                     "hi": hi,
                     "pairs": int(np.sum(~np.isnan(d))),
                     "reference_mean": base,
-                    "rel_diff": rel(m),
-                    "rel_lo": rel(lo),
-                    "rel_hi": rel(hi),
+                    "rel_diff": _relative(m, base),
+                    "rel_lo": _relative(lo, base),
+                    "rel_hi": _relative(hi, base),
                 }
             )
     return pd.DataFrame(

@@ -13,7 +13,8 @@ and returns the chosen KPIs, so EMA's evaluators, samplers and analyses work unc
 
 EMA samples every range uniformly, so a ``scale: log`` uncertainty is sampled linearly
 here. EMA names must be identifiers, so dots become double underscores
-(``arrivals.rate_scale`` → ``arrivals__rate_scale``; :func:`path` maps back). Seeds are fixed (common random numbers across EMA's experiments); ``replications``
+(``arrivals.rate_scale`` → ``arrivals__rate_scale``; :func:`path` maps back). Seeds are fixed (common random
+numbers across EMA's experiments); ``replications``
 > 1 gives a ``ReplicatorModel`` with seeds ``seed, seed+1, …``.
 """
 
@@ -36,6 +37,7 @@ class ScenarioFunction:
         self.raw, self.source, self.days, self.seed, self.kpis = raw, source, days, seed, list(kpis)
 
     def __call__(self, **values: Any) -> dict[str, float]:
+        """Run the scenario with these parameter values (EMA identifiers) and return its KPIs."""
         seed = int(values.pop("seed", self.seed))
         overrides = tuple(_assign(path(k), _plain(v)) for k, v in values.items())
         res = execute((self.raw, self.source, overrides, seed, self.days))

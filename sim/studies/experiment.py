@@ -126,18 +126,22 @@ class Experiment:
 
     @property
     def name(self) -> str:
+        """The experiment's name (its run directory under ``runs/``)."""
         return self.spec.name
 
     @property
     def reference(self) -> str:
+        """The policy the others are compared with: as given, else the first."""
         return self.spec.reference or next(iter(self.policies))
 
     @property
     def kpis(self) -> list[str]:
+        """The KPIs the report and the paired differences cover."""
         return list(self.spec.kpis)
 
     @property
     def replications(self) -> Replications:
+        """Replications per policy and sample (a bare count in the file is ``Replications(n=count)``)."""
         r = self.spec.replications
         return r if isinstance(r, Replications) else Replications(n=r)
 
@@ -185,7 +189,7 @@ def latin_hypercube(priors: dict[str, Prior], n: int, seed: int) -> list[dict[st
     out = []
     for row in unit:
         point = {}
-        for u, (key, p) in zip(row, priors.items()):
+        for u, (key, p) in zip(row, priors.items(), strict=True):
             if p.scale == "log":
                 x = float(np.exp(np.log(p.low) + u * (np.log(p.high) - np.log(p.low))))
             else:
@@ -217,10 +221,14 @@ def load_experiment(path: str | Path) -> Experiment:
         policies = {p.name: dict(p.set) for p in spec.policies}
     elif spec.levers:
         keys = list(spec.levers)
-        combos = itertools.product(*spec.levers.values()) if spec.design == "factorial" else zip(*spec.levers.values())
+        combos = (
+            itertools.product(*spec.levers.values())
+            if spec.design == "factorial"
+            else zip(*spec.levers.values(), strict=True)
+        )
         policies = {}
         for values in combos:
-            levers = dict(zip(keys, values))
+            levers = dict(zip(keys, values, strict=True))
             policies[_policy_label(levers)] = levers
     else:
         policies = {"base": {}}

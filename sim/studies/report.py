@@ -66,18 +66,21 @@ TYPE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"
 
 
 def label(kpi: str) -> str:
+    """A KPI's readable name for tables and plots."""
     if kpi.startswith("resolved_at_level."):
         return f"share resolved at {kpi.split('.', 1)[1]} level"
     return KPI_INFO.get(kpi, (kpi, 0, ""))[0]
 
 
 def better(kpi: str) -> int:
+    """Which way a KPI is better: +1 higher, -1 lower, 0 neither."""
     if kpi == "resolved_at_level.grid":
         return +1  # "small matters stay in the grid" (小事不出格)
     return KPI_INFO.get(kpi, (kpi, 0, ""))[1]
 
 
 def fmt(kpi: str, v: float) -> str:
+    """A KPI's value formatted for the report (an en dash for missing)."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
     f = KPI_INFO.get(kpi, (kpi, 0, "{:.4g}"))[2]
@@ -101,11 +104,11 @@ def forest_plot(diffs: pd.DataFrame, kpis: list[str], reference: str):
     differences; green where the whole interval is on the better side, red on the worse."""
     kpis = [k for k in kpis if k in set(diffs["kpi"])]
     fig, axes = _panels(len(kpis), height=0.9 + 0.45 * diffs["policy"].nunique())
-    for ax, k in zip(axes, kpis):
+    for ax, k in zip(axes, kpis, strict=True):
         d = diffs[diffs["kpi"] == k].iloc[::-1]
         y = np.arange(len(d))
         colours = []
-        for lo, hi in zip(d["lo"], d["hi"]):
+        for lo, hi in zip(d["lo"], d["hi"], strict=True):
             sign = 1 if lo > 0 else (-1 if hi < 0 else 0)
             good = sign * better(k)
             colours.append("#2a9d4b" if good > 0 else ("#d1495b" if good < 0 else "#666666"))
@@ -131,7 +134,7 @@ def distributions_plot(results: pd.DataFrame, kpis: list[str], policies: list[st
     """One panel per KPI: every run as a dot, a box per policy."""
     fig, axes = _panels(len(kpis), height=0.9 + 0.4 * len(policies))
     rng = np.random.default_rng(0)  # jitter only
-    for ax, k in zip(axes, kpis):
+    for ax, k in zip(axes, kpis, strict=True):
         data = [results.loc[results["policy"] == p, k].dropna().to_numpy() for p in policies]
         pos = np.arange(len(policies))[::-1]
         ax.boxplot(
@@ -144,7 +147,7 @@ def distributions_plot(results: pd.DataFrame, kpis: list[str], policies: list[st
             boxprops={"color": "#999999"},
             whiskerprops={"color": "#999999"},
         )
-        for y, x in zip(pos, data):
+        for y, x in zip(pos, data, strict=True):
             ax.scatter(x, y + rng.uniform(-0.15, 0.15, len(x)), s=12, alpha=0.7, color="#1f77b4", zorder=3)
         ax.set_yticks(pos, policies, fontsize=8)
         ax.set_title(label(k), fontsize=9)
@@ -164,7 +167,7 @@ def series_plot(daily: pd.DataFrame, policies: list[str]):
     specs = [s for s in specs if s[0] in daily]
     fig, axes = plt.subplots(1, len(specs), figsize=(5.6 * len(specs), 3.4), squeeze=False)
     axes = list(axes.flat)
-    for ax, (col, title, window) in zip(axes, specs):
+    for ax, (col, title, window) in zip(axes, specs, strict=True):
         for i, p in enumerate(policies):
             part = daily[daily["policy"] == p]
             wide = part.pivot_table(index="day", columns="key", values=col)
@@ -197,7 +200,7 @@ def funnel_plot(results: pd.DataFrame, policies: list[str]):
     for i, c in enumerate(cols):
         v = shares[c].to_numpy()
         ax.barh(y, v, left=left, color=LEVEL_COLOURS[i % len(LEVEL_COLOURS)], label=c.split(".", 1)[1])
-        for yy, ll, vv in zip(y, left, v):
+        for yy, ll, vv in zip(y, left, v, strict=True):
             if vv > 0.04:
                 ax.text(ll + vv / 2, yy, f"{vv:.0%}", ha="center", va="center", fontsize=8, color="white")
         left += v
@@ -219,7 +222,7 @@ def scores_plot(scores: pd.DataFrame, results: pd.DataFrame, policies: list[str]
     types = sorted(scores["community_type"].dropna().unique())
     colours = {t: TYPE_COLOURS[i % len(TYPE_COLOURS)] for i, t in enumerate(types)}
     fig, axes = _panels(len(policies), width=4.4, height=3.6)
-    for ax, p in zip(axes, policies):
+    for ax, p in zip(axes, policies, strict=True):
         row = first[first["policy"] == p]
         if row.empty:
             ax.set_visible(False)
@@ -296,7 +299,8 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1300px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;font-size:13px;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+table{border-collapse:collapse;font-size:13px;margin:0.5em 0 1.5em}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%}.note{color:#555;font-size:13px}
 code{background:#f3f3f3;padding:0 3px}"""
 
@@ -383,7 +387,8 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
         f"<p>{html.escape(meta.get('description') or '')}</p>",
         f"<p class=note>Scenario <code>{html.escape(meta['scenario'])}</code>, {meta['days']} simulated days per run; "
         f"{len(policies)} policies × {meta['samples']} uncertainty sample(s) × {meta['replications']} replications "
-        f"(seeds {meta['seed']}…{meta['seed'] + meta['replications'] - 1}, the same for every policy: common random numbers). "
+        f"(seeds {meta['seed']}…{meta['seed'] + meta['replications'] - 1}, "
+        "the same for every policy: common random numbers). "
         f"Runs finished: {int(counts.get('done', 0))}; failed: {int(counts.get('error', 0))}; "
         f"pending: {int(counts.get('pending', 0))}. Reference policy: <b>{html.escape(reference)}</b>.</p>",
         "<h2>Policies</h2>",
@@ -393,7 +398,8 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
         parts.append(
             "<p class=note>Uncertain inputs, sampled by Latin hypercube: "
             + "; ".join(
-                f"<code>{html.escape(k)}</code> ∈ [{v['low']}, {v['high']}]{' (log scale)' if v.get('scale') == 'log' else ''}"
+                f"<code>{html.escape(k)}</code> ∈ [{v['low']}, {v['high']}]"
+                f"{' (log scale)' if v.get('scale') == 'log' else ''}"
                 for k, v in unc.items()
             )
             + ".</p>"

@@ -63,7 +63,7 @@ def _points(x: np.ndarray, priors: dict[str, Prior]) -> list[dict]:
     out = []
     for row in x:
         point = {}
-        for v, (name, p) in zip(row, priors.items()):
+        for v, (name, p) in zip(row, priors.items(), strict=True):
             v = float(np.exp(v)) if p.scale == "log" else float(v)
             point[name] = int(round(v)) if p.integer else round(v, 12)
         out.append(point)
@@ -211,7 +211,7 @@ def plot(table: pd.DataFrame, method: str, path: Path) -> None:
     fig, axes = plt.subplots(
         1, len(kpis), figsize=(4.6 * len(kpis), 0.8 + 0.5 * table["parameter"].nunique()), squeeze=False
     )
-    for ax, k in zip(axes[0], kpis):
+    for ax, k in zip(axes[0], kpis, strict=True):
         g = table[table["kpi"] == k].iloc[::-1]
         y = np.arange(len(g))
         if method == "morris":

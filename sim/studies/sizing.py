@@ -36,6 +36,7 @@ class ServiceTarget:
 
     @classmethod
     def parse(cls, text: str) -> ServiceTarget:
+        """A target from ``KPI<=VALUE`` or ``KPI>=VALUE``; a ``ScenarioError`` names what is wrong."""
         m = TARGET.match(text)
         if not m:
             raise ScenarioError(f"--target {text!r}: expected KPI<=VALUE or KPI>=VALUE, e.g. resolution_hours_p90<=72")
@@ -46,6 +47,7 @@ class ServiceTarget:
         return cls(m.group(1), {"<": "<=", ">": ">="}.get(m.group(2), m.group(2)), value)
 
     def met(self, x: np.ndarray) -> np.ndarray:
+        """Where the target holds in ``x`` (a missing value never meets it)."""
         x = np.asarray(x, dtype=float)
         return np.where(np.isnan(x), False, x <= self.value if self.op == "<=" else x >= self.value)
 
@@ -150,6 +152,8 @@ class Sizer:
         return float(ok.mean()) if len(ok) else 0.0
 
     def holds(self, settings: dict[str, int], prefix: str = "") -> bool:
+        """Whether the targets hold at these settings in at least ``confidence`` of the
+        replications; logs the share."""
         share = self.share_met(self.evaluate(settings), prefix)
         self.log(
             f"  {', '.join(f'{k}={v}' for k, v in settings.items())}: targets met in "
@@ -202,9 +206,11 @@ class Sizer:
 
     @property
     def simulations(self) -> int:
+        """Simulations run so far (each candidate's replications, counted once)."""
         return sum(len(r) for r in self.cache.values())
 
     def evaluations(self) -> pd.DataFrame:
+        """Every candidate evaluated so far, one row per replication."""
         return pd.concat(self.rows, ignore_index=True) if self.rows else pd.DataFrame()
 
 
@@ -263,6 +269,7 @@ def size(sizer: Sizer, by_type: bool = False, mix: int | None = None, high: int 
 
 
 def sizer_world_types(sc) -> list[str]:
+    """The community types present in the scenario's world."""
     if sc.world.communities:
         return [c.type for c in sc.world.communities]
     return [t for t, w in sc.world.community_mix.items() if w > 0]
@@ -423,6 +430,8 @@ def _safe_wq(lam: float, mu: float, theta: float, c: int) -> float:
 
 
 def write(sizing: Sizing, sizer: Sizer) -> list[Path]:
+    """Write ``size_evaluations.csv``, ``size_erlang.csv``, ``size.png`` and ``size.yaml`` into the
+    sizer's directory; returns their paths."""
     out = sizer.out
     ev_path, erl_path, png, ans = (
         out / "size_evaluations.csv",
@@ -466,7 +475,10 @@ def table(sizing: Sizing, sizer: Sizer, by_type: bool = False) -> str:
     lines = []
     for settings, g in ev.groupby(keys, sort=True):
         settings = settings if isinstance(settings, tuple) else (settings,)
-        cells = [f"{k.split('.')[-2] if k.count('.') > 1 else k.split('.')[-1]}={v}" for k, v in zip(keys, settings)]
+        cells = [
+            f"{k.split('.')[-2] if k.count('.') > 1 else k.split('.')[-1]}={v}"
+            for k, v in zip(keys, settings, strict=True)
+        ]
         stats = []
         for t in sizer.targets:
             cols = (

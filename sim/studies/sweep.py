@@ -94,12 +94,15 @@ class Store:
         self.root = Path(root)
 
     def part(self, table: str, key: str) -> Path:
+        """Where run ``key``'s part of ``table`` lies."""
         return self.root / "parts" / table / f"{key}.parquet"
 
     def error_file(self, key: str) -> Path:
+        """Where run ``key``'s error and traceback are written if it fails."""
         return self.root / "errors" / f"{key}.txt"
 
     def prepare(self, exp: Experiment) -> None:
+        """Make the directories and remove temporary files a killed write left behind."""
         for table in TABLES:
             d = self.root / "parts" / table
             d.mkdir(parents=True, exist_ok=True)
@@ -110,6 +113,7 @@ class Store:
         _atomic_write(self.root / "experiment.yaml", lambda p: Path(p).write_text(text, encoding="utf-8"))
 
     def done(self, key: str) -> bool:
+        """Whether run ``key`` finished (its summary, written last, is there)."""
         return self.part("summary", key).exists()
 
     def write(self, spec: RunSpec, result: dict) -> None:
@@ -281,9 +285,8 @@ def sweep(
         store.write_manifest(exp, design, wall)
         pending = [s for s in design if not store.done(s.key)]
         if len(pending) < len(design):
-            log(
-                f"{exp.name}: {len(design) - len(pending)} of {len(design)} runs already done; running the other {len(pending)}"
-            )
+            done = len(design) - len(pending)
+            log(f"{exp.name}: {done} of {len(design)} runs already done; running the other {len(pending)}")
         bar = tqdm(
             total=len(design),
             initial=len(design) - len(pending),
@@ -300,9 +303,8 @@ def sweep(
                     failed += 1
                     bar.set_postfix(failed=failed)
                     if not progress:
-                        log(
-                            f"run {spec.key} ({spec.policy}, sample {spec.sample}, rep {spec.rep}) failed: {result['error']}"
-                        )
+                        where = f"{spec.policy}, sample {spec.sample}, rep {spec.rep}"
+                        log(f"run {spec.key} ({where}) failed: {result['error']}")
                 bar.update(1)
         finally:
             bar.close()

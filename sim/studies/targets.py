@@ -37,6 +37,8 @@ class Target(Strict):
 
 
 class TargetFile(Strict):
+    """A targets file: published figures, each name once."""
+
     targets: list[Target]
 
     @model_validator(mode="after")
@@ -125,7 +127,7 @@ def replicate(
         with ProcessPoolExecutor(workers) as pool:
             results = list(pool.map(_one, jobs))
     out: dict = {d: [] for d in days}
-    for job, res in zip(jobs, results):
+    for job, res in zip(jobs, results, strict=True):
         out[job[4]].append(res)
     return out
 
@@ -163,6 +165,7 @@ def check(targets: list[Target], runs: dict[int | None, list[dict]]) -> list[dic
 
 
 def print_check(rows: list[dict], scenario: str, reps: int) -> None:
+    """Print the check's table: fitted targets, then those held out for validation."""
     print(f"{scenario}: {reps} replications per target; pass = |mean − published| ≤ tolerance")
     for title, keep in (("fitted targets", False), ("held out (out-of-sample validation)", True)):
         part = [r for r in rows if r["holdout"] == keep]

@@ -273,6 +273,11 @@ def _cmd_sweep(args) -> int:
     return 1 if failed else 0
 
 
+def _erlang_name(column: str) -> str:
+    """``erlang_c`` → ``Erlang C``, ``erlang_a`` → ``Erlang A``."""
+    return column.replace("erlang_", "Erlang ").replace("Erlang c", "Erlang C").replace("Erlang a", "Erlang A")
+
+
 def _cmd_size(args) -> int:
     from sim.scenario.loading import parse_value
     from sim.studies.sizing import ServiceTarget, Sizer, size, table, write
@@ -306,7 +311,8 @@ def _cmd_size(args) -> int:
     )
     print(
         f"sizing {config.name}: {', '.join(map(str, targets))} in ≥ {args.confidence:.0%} of {args.reps} "
-        f"simulated years of {sizer.days} days (seeds {sizer.seed}…{sizer.seed + args.reps - 1}, common to every candidate)"
+        f"simulated years of {sizer.days} days "
+        f"(seeds {sizer.seed}…{sizer.seed + args.reps - 1}, common to every candidate)"
     )
     t0 = time.perf_counter()
     result = size(sizer, by_type=args.by == "community_type", mix=args.mix, high=args.max)
@@ -320,8 +326,7 @@ def _cmd_size(args) -> int:
         print("\nErlang beside it (rates measured in one run at the answer; servers always on duty):")
         for row in result.erlang.to_dict("records"):
             cells = [
-                f"{k.split(':', 1)[0].replace('erlang_', 'Erlang ').replace('Erlang c', 'Erlang C').replace('Erlang a', 'Erlang A')}"
-                f" {k.split(':', 1)[1]}: {'n/a' if v is None or v != v else int(v)}"
+                f"{_erlang_name(k.split(':', 1)[0])} {k.split(':', 1)[1]}: {'n/a' if v is None or v != v else int(v)}"
                 for k, v in row.items()
                 if k.startswith("erlang_")
             ]
@@ -469,6 +474,7 @@ def _cmd_run(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``gridsim`` command line; returns the exit status (2 for bad input)."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "run":

@@ -26,6 +26,7 @@ class Names:
         self.level = {lv.name: lv.label_zh for lv in config.levels if getattr(lv, "label_zh", "")}
 
     def of(self, kind: str, key, lang: str) -> str:
+        """The name of a category, community type (``ctype``) or level in ``lang``."""
         key = str(key)
         if lang == "zh" and key in getattr(self, kind, {}):
             return getattr(self, kind)[key]
@@ -108,6 +109,7 @@ def _t(x):
 
 
 def render(incident: int, lines: list[tuple[float, str]], lang: str = "en") -> str:
+    """An incident's story as text: a heading, then one line per transition with its time."""
     head = text("word.incident", lang, id=incident)
     return "\n".join([head] + [f"  {when(t, lang)}  {s}" for t, s in lines])
 
@@ -129,7 +131,7 @@ def from_run(run_dir: str | Path, incident: int, lang: str = "en") -> list[tuple
     return story(
         inc.iloc[0].to_dict(),
         tr,
-        dict(zip(workers["agent"], workers["role"].astype(str))),
+        dict(zip(workers["agent"], workers["role"].astype(str), strict=True)),
         Names(load_scenario(run / "scenario.yaml")),
         lang,
     )

@@ -64,6 +64,7 @@ class TrainerModel(GridModel):
         self.step_hours = 1.0 if step_by == "hour" else 24.0
 
     def step(self) -> None:
+        """Advance one hour or one day, as the trainer chose."""
         self.advance(self.step_hours)
 
 
@@ -123,11 +124,14 @@ def layout(key: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def world_layout(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions of grids, communities and streets for the district map (computed once per
+    world shape)."""
     w = model.world
     return layout((tuple(w.grid_community.tolist()), tuple(w.community_street.tolist()), int(w.n_streets)))
 
 
 def backlog_per_grid(model) -> np.ndarray:
+    """Open cases per grid now."""
     log = model.log
     n = log.n
     if n == 0:
@@ -236,10 +240,11 @@ SERIES = [
 
 
 def kpi_figure(model) -> Figure:
+    """The daily plots: closure rate, backlog, wait before handling, satisfaction."""
     df = model.datacollector.get_model_vars_dataframe()
     fig = Figure(figsize=(6.4, 4.6))
     axes = fig.subplots(2, 2).flat
-    for ax, (col, title) in zip(axes, SERIES):
+    for ax, (col, title) in zip(axes, SERIES, strict=True):
         if len(df) and col in df:
             ax.plot(df["day"], df[col], color="#1f77b4", lw=1.2)
         ax.set_title(title, fontsize=8)
@@ -253,6 +258,7 @@ def kpi_figure(model) -> Figure:
 
 @solara.component
 def KpiPlots(model):
+    """The daily plots, redrawn after each step."""
     update_counter.get()
     solara.FigureMatplotlib(kpi_figure(model), format="png", bbox_inches="tight")
 
@@ -262,6 +268,7 @@ def KpiPlots(model):
 
 @solara.component
 def Inspector(model):
+    """The incident inspector: an id and a language in, the case's story out."""
     from sim.ui.trace import from_model, render
 
     update_counter.get()
@@ -286,6 +293,7 @@ def Inspector(model):
 
 
 def make_page():
+    """The SolaraViz page: district map, daily plots, levers and inspector."""
     model = TrainerModel(SCENARIO)
     return SolaraViz(
         model,
