@@ -8,14 +8,14 @@ STAMP  := $(VENV)/.installed
 BUILT  := $(VENV)/.kernels
 JOBS   ?= 2
 
-.PHONY: demo test test-fast bench clean venv
+.PHONY: demo test test-fast bench lint docs clean venv
 
 $(STAMP): pyproject.toml
 	@PY=$$(scripts/find-python) || exit 1; \
 	  echo "using $$PY"; \
 	  rm -rf $(VENV) && $$PY -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,dev]'
 	@touch $(STAMP)
 
 # The compiled daily kernels and event core (the core's .py modules compiled with the .pxd beside each), rebuilt in place against this venv's own numpy (they draw
@@ -46,5 +46,21 @@ bench: $(BUILT)
 	$(BIN)/python benchmarks/peers.py
 	$(BIN)/python benchmarks/sweep_scaling.py
 
+# The gates (configured in pyproject.toml): lint and format (ruff), the import contracts between the
+# sub-packages (import-linter; docs/architecture.md), types (mypy). Each runs even when one before it
+# failed, so one pass lists every finding; `make lint LINT=sim/ui` lints a part with ruff.
+LINT ?= .
+lint: $(STAMP)
+	@status=0; \
+	  $(BIN)/ruff check $(LINT) || status=1; \
+	  $(BIN)/ruff format --check $(LINT) || status=1; \
+	  $(BIN)/lint-imports || status=1; \
+	  $(BIN)/mypy || status=1; \
+	  exit $$status
+
+# The API reference and the docs/ pages (mkdocs.yml) into site/; a warning fails the build.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(VENV) runs .pytest_cache .hypothesis
+	rm -rf $(VENV) runs site .pytest_cache .hypothesis .mypy_cache .ruff_cache

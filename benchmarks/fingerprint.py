@@ -15,8 +15,8 @@ import hashlib
 
 import numpy as np
 
-from sim.scenario.loading import load_scenario
 from sim.model import GridModel
+from sim.scenario.loading import load_scenario
 
 ID_COLUMNS = {"resolver", "tr_actor"}
 
@@ -48,8 +48,10 @@ def main() -> None:
     args = ap.parse_args()
     sc = load_scenario(args.scenario, args.overrides)
     model = GridModel(sc, transitions=True).run(args.days)
-    print(f"{args.scenario} {' '.join(args.overrides)} days={args.days or sc.days} incidents={model.log.n} "
-          f"{fingerprint(model, ids=not args.without_ids)}")
+    print(
+        f"{args.scenario} {' '.join(args.overrides)} days={args.days or sc.days} incidents={model.log.n} "
+        f"{fingerprint(model, ids=not args.without_ids)}"
+    )
 
 
 if __name__ == "__main__":

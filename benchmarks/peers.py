@@ -49,6 +49,7 @@ def draw_inputs(n: int):
 
 # --- (a) sim.core.clock.Clock: callbacks with an argument, a deque line, a free-server count -----------
 
+
 def run_clock(gaps, arrivals, service, Clock=None):
     if Clock is None:
         from sim.core.clock import Clock
@@ -88,6 +89,7 @@ def run_clock(gaps, arrivals, service, Clock=None):
 
 # --- (b1) SimPy, lean: bare Timeout events with callbacks, no process per customer ----------------
 
+
 def run_simpy_callbacks(gaps, arrivals, service):
     import simpy
     from simpy.events import Timeout
@@ -125,6 +127,7 @@ def run_simpy_callbacks(gaps, arrivals, service):
 
 # --- (b2) SimPy, idiomatic: a source process and a process per customer on a simpy.Resource -------
 
+
 def run_simpy_processes(gaps, arrivals, service):
     import simpy
 
@@ -153,6 +156,7 @@ def run_simpy_processes(gaps, arrivals, service):
 # --- (c) Mesa 3.5: Model.schedule_event(fn, at=...) + Model.run_until(...) ------------------------
 # Mesa events take no arguments through this API and hold their callable by weak reference (no
 # lambdas / throwaway partials), so the model keeps an arrival cursor and callbacks are bound methods.
+
 
 def _mesa_model(gaps, arrivals, service, hourly_ticks: bool):
     import mesa
@@ -210,6 +214,7 @@ def run_mesa_ticking(gaps, arrivals, service, horizon):
 
 # --- (c') mesa.time.EventList + mesa.time.Event used as a bare calendar (no Model) ----------------
 
+
 def run_mesa_eventlist(gaps, arrivals, service):
     from mesa.time import Event, EventList
 
@@ -253,13 +258,16 @@ def run_mesa_eventlist(gaps, arrivals, service):
 
 # --- (d) Ciw: its own network and randoms, same λ, μ, c ---------------------------------------------
 
+
 def run_ciw(n):
     import ciw
 
     ciw.seed(SEED)
-    net = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(rate=LAM)],
-                             service_distributions=[ciw.dists.Exponential(rate=MU)],
-                             number_of_servers=[C])
+    net = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=LAM)],
+        service_distributions=[ciw.dists.Exponential(rate=MU)],
+        number_of_servers=[C],
+    )
     sim = ciw.Simulation(net)
     sim.simulate_until_max_customers(n, method="Finish")
     return [r.waiting_time for r in sim.get_all_records()]
@@ -290,7 +298,7 @@ def main() -> None:
 
     # reference run (also a warm-up): its last departure is the horizon for the ticking Mesa run
     ref = run_clock(*inputs)
-    horizon = max(a + w + s for a, w, s in zip(arrivals, ref, service))
+    horizon = max(a + w + s for a, w, s in zip(arrivals, ref, service, strict=True))
 
     CLOCK = "sim.core.clock.Clock"
     engines = {
@@ -303,9 +311,13 @@ def main() -> None:
         "Ciw (own randoms)": lambda: run_ciw(n),
     }
     from sim.core.compiled import core
+
     if core is not None:  # the compiled twin the model runs (same calendar, Python callbacks here)
-        engines = {CLOCK: engines[CLOCK], "sim.core._core.Clock": lambda: run_clock(*inputs, Clock=core.Clock),
-                   **{k: v for k, v in engines.items() if k != CLOCK}}
+        engines = {
+            CLOCK: engines[CLOCK],
+            "sim.core._core.Clock": lambda: run_clock(*inputs, Clock=core.Clock),
+            **{k: v for k, v in engines.items() if k != CLOCK},
+        }
     shared = [k for k in engines if not k.startswith("Ciw")]
 
     times = {k: [] for k in engines}
@@ -320,18 +332,23 @@ def main() -> None:
     for name in shared:
         assert waits[name] == ref, (
             f"{name} computed different waits than sim.core.clock.Clock from identical inputs "
-            f"(mean {statistics.fmean(waits[name]):.12f} h vs {statistics.fmean(ref):.12f} h)")
+            f"(mean {statistics.fmean(waits[name]):.12f} h vs {statistics.fmean(ref):.12f} h)"
+        )
 
     events = 2 * n  # one arrival and one departure per customer, whatever the engine does inside
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(f"M/M/{C}: λ={LAM}/h, μ={MU}/h, ρ={LAM / (C * MU):.3f}; {n:,} customers ({events:,} events); "
-          f"median of {repeat}, engines interleaved, cyclic GC paused for all")
+    print(
+        f"M/M/{C}: λ={LAM}/h, μ={MU}/h, ρ={LAM / (C * MU):.3f}; {n:,} customers ({events:,} events); "
+        f"median of {repeat}, engines interleaved, cyclic GC paused for all"
+    )
     print(f"Erlang C mean wait Wq = {erlang_c_wq(LAM, MU, C):.4f} h")
     print(f"{'engine':<22}{'customers/s':>12}{'events/s':>12}{'µs/event':>10}{'vs Clock':>10}{'mean wait h':>13}")
     for name in engines:
         rate = n / med[name]
-        print(f"{name:<22}{rate:>12,.0f}{events / med[name]:>12,.0f}{1e6 * med[name] / events:>10.2f}"
-              f"{med[CLOCK] / med[name]:>9.2f}×{statistics.fmean(waits[name]):>13.6f}")
+        print(
+            f"{name:<22}{rate:>12,.0f}{events / med[name]:>12,.0f}{1e6 * med[name] / events:>10.2f}"
+            f"{med[CLOCK] / med[name]:>9.2f}×{statistics.fmean(waits[name]):>13.6f}"
+        )
     print(f"(the {len(shared)} engines fed the same inputs computed identical waits for all {n:,} customers)")
     mesa_warn = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
     print("warnings raised while running:", "; ".join(mesa_warn) if mesa_warn else "none")
@@ -340,7 +357,9 @@ def main() -> None:
     verdict = "faster than every peer" if all(med[k] > med[CLOCK] for k in peers) else "NOT faster than every peer"
     print(f"Conclusion: sim.core.clock.Clock is {verdict} (its speed relative to each: {ratios}).")
     if "sim.core._core.Clock" in engines:
-        print(f"Its compiled twin sim.core._core.Clock runs {med[CLOCK] / med['sim.core._core.Clock']:.1f}× as fast again.")
+        twin = med[CLOCK] / med["sim.core._core.Clock"]
+        print(f"Its compiled twin sim.core._core.Clock runs {twin:.1f}× as fast again.")
+
 
 if __name__ == "__main__":
     main()

@@ -47,14 +47,18 @@ def batch_ci(x, batches: int = 20) -> tuple[float, float, float]:
 
 # --------------------------------------------------------------------------- gridsim (full model)
 
+
 def gridsim(n: int, tandem: bool):
-    from sim.scenario.loading import load_scenario
     from sim.model import GridModel
+    from sim.scenario.loading import load_scenario
 
     days = max(1, round(n / (LAM * 24)))
     name = "tandem" if tandem else "mmc"
-    model = GridModel(load_scenario(ROOT / "scenarios" / "validation" / f"{name}.yaml", [f"days={days}"]),
-                      seed=SEED, transitions=tandem)
+    model = GridModel(
+        load_scenario(ROOT / "scenarios" / "validation" / f"{name}.yaml", [f"days={days}"]),
+        seed=SEED,
+        transitions=tandem,
+    )
     model.run()
     log = model.log
     m = log.n
@@ -73,12 +77,17 @@ def gridsim(n: int, tandem: bool):
 
 # --------------------------------------------------------------------------- SimPy processes
 
+
 def simpy_run(n: int, tandem: bool):
     import simpy
 
     rng = np.random.default_rng(SEED)
-    gaps, s1, s2, u = (rng.exponential(1 / LAM, n).tolist(), rng.exponential(1 / MU1, n).tolist(),
-                       rng.exponential(1 / MU2, n).tolist(), rng.random(n).tolist())
+    gaps, s1, s2, u = (
+        rng.exponential(1 / LAM, n).tolist(),
+        rng.exponential(1 / MU1, n).tolist(),
+        rng.exponential(1 / MU2, n).tolist(),
+        rng.random(n).tolist(),
+    )
     env = simpy.Environment()
     desk1, desk2 = simpy.Resource(env, C1), simpy.Resource(env, C2)
     w1, w2 = [0.0] * n, []
@@ -108,17 +117,24 @@ def simpy_run(n: int, tandem: bool):
 
 # --------------------------------------------------------------------------- Ciw
 
+
 def ciw_run(n: int, tandem: bool):
     import ciw
 
     ciw.seed(SEED)
     if tandem:
-        net = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(LAM), None],
-                                 service_distributions=[ciw.dists.Exponential(MU1), ciw.dists.Exponential(MU2)],
-                                 number_of_servers=[C1, C2], routing=[[0.0, Q], [0.0, 0.0]])
+        net = ciw.create_network(
+            arrival_distributions=[ciw.dists.Exponential(LAM), None],
+            service_distributions=[ciw.dists.Exponential(MU1), ciw.dists.Exponential(MU2)],
+            number_of_servers=[C1, C2],
+            routing=[[0.0, Q], [0.0, 0.0]],
+        )
     else:
-        net = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(LAM)],
-                                 service_distributions=[ciw.dists.Exponential(MU1)], number_of_servers=[C1])
+        net = ciw.create_network(
+            arrival_distributions=[ciw.dists.Exponential(LAM)],
+            service_distributions=[ciw.dists.Exponential(MU1)],
+            number_of_servers=[C1],
+        )
     sim = ciw.Simulation(net)
     sim.simulate_until_max_customers(n, method="Arrive")
     recs = sim.get_all_records()
@@ -129,12 +145,17 @@ def ciw_run(n: int, tandem: bool):
 
 # --------------------------------------------------------------------------- Mesa 3.5 schedule_event
 
+
 def mesa_run(n: int, tandem: bool):
     import mesa
 
     rng = np.random.default_rng(SEED)
-    gaps, s1, s2, u = (rng.exponential(1 / LAM, n), rng.exponential(1 / MU1, n).tolist(),
-                       rng.exponential(1 / MU2, n).tolist(), rng.random(n).tolist())
+    gaps, s1, s2, u = (
+        rng.exponential(1 / LAM, n),
+        rng.exponential(1 / MU1, n).tolist(),
+        rng.exponential(1 / MU2, n).tolist(),
+        rng.random(n).tolist(),
+    )
     arrivals = np.cumsum(gaps).tolist()
 
     class Tandem(mesa.Model):
@@ -212,8 +233,12 @@ def mesa_run(n: int, tandem: bool):
 
 # --------------------------------------------------------------------------- timing
 
-ENGINES = {"gridsim (full model)": gridsim, "SimPy processes": simpy_run, "Ciw": ciw_run,
-           "Mesa 3.5 schedule_event": mesa_run}
+ENGINES = {
+    "gridsim (full model)": gridsim,
+    "SimPy processes": simpy_run,
+    "Ciw": ciw_run,
+    "Mesa 3.5 schedule_event": mesa_run,
+}
 
 
 def timed(fn, *args):
@@ -228,8 +253,10 @@ def main() -> None:
     ap.add_argument("--customers", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    theory = {"mmc": (erlang_c(LAM, MU1, C1)[1], None),
-              "tandem": (erlang_c(LAM, MU1, C1)[1], erlang_c(Q * LAM, MU2, C2)[1])}
+    theory = {
+        "mmc": (erlang_c(LAM, MU1, C1)[1], None),
+        "tandem": (erlang_c(LAM, MU1, C1)[1], erlang_c(Q * LAM, MU2, C2)[1]),
+    }
     for work, tandem in (("mmc", False), ("tandem", True)):
         times = {k: [] for k in ENGINES}
         out = {}
@@ -240,8 +267,11 @@ def main() -> None:
                     dt, out[name] = timed(fn, args.customers, tandem)
                     times[name].append(dt / out[name][0])  # seconds per customer
         w1t, w2t = theory[work]
-        title = (f"M/M/{C1} (λ={LAM}/h, μ={MU1}/h)" if not tandem else
-                 f"tandem: M/M/{C1} then, with q={Q}, M/M/{C2} (μ2={MU2}/h)")
+        title = (
+            f"M/M/{C1} (λ={LAM}/h, μ={MU1}/h)"
+            if not tandem
+            else f"tandem: M/M/{C1} then, with q={Q}, M/M/{C2} (μ2={MU2}/h)"
+        )
         print(f"\n{title}; ~{args.customers:,} customers; median of {args.repeat}, interleaved")
         print(f"Erlang C mean wait: desk 1 {w1t:.4f} h" + (f", desk 2 {w2t:.4f} h" if tandem else ""))
         head = f"{'engine':<26}{'customers/s':>12}{'gridsim ×':>10}{'desk-1 wait [95% CI]':>30}"
@@ -251,8 +281,10 @@ def main() -> None:
             rate = 1 / statistics.median(times[name])
             _, w1, w2 = out[name]
             m1, lo1, hi1 = batch_ci(w1)
-            row = (f"{name:<26}{rate:>12,.0f}{grid_rate / rate:>9.2f}×"
-                   f"{f'{m1:.4f} [{lo1:.4f}, {hi1:.4f}]':>26}{'  ok' if lo1 <= w1t <= hi1 else '  MISS'}")
+            row = (
+                f"{name:<26}{rate:>12,.0f}{grid_rate / rate:>9.2f}×"
+                f"{f'{m1:.4f} [{lo1:.4f}, {hi1:.4f}]':>26}{'  ok' if lo1 <= w1t <= hi1 else '  MISS'}"
+            )
             if tandem:
                 m2, lo2, hi2 = batch_ci(w2)
                 row += f"{f'{m2:.4f} [{lo2:.4f}, {hi2:.4f}]':>26}{'  ok' if lo2 <= w2t <= hi2 else '  MISS'}"

@@ -17,8 +17,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SCENARIOS = [ROOT / "scenarios" / "baseline.yaml", HERE / "district600.yaml", ROOT / "scenarios" / "xuanwu.yaml",
-             ROOT / "scenarios" / "jiamusi.yaml"]
+SCENARIOS = [
+    ROOT / "scenarios" / "baseline.yaml",
+    HERE / "district600.yaml",
+    ROOT / "scenarios" / "xuanwu.yaml",
+    ROOT / "scenarios" / "jiamusi.yaml",
+]
 
 CHILD = r"""
 import json, resource, sys, time
@@ -37,8 +41,9 @@ print(json.dumps({"grids": m.world.n_grids, "households": m.world.n_households, 
 
 
 def measure(path: Path, transitions: bool) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(path), "1" if transitions else "0"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), "1" if transitions else "0"], capture_output=True, text=True
+    )
     if out.returncode:
         sys.exit(f"benchmark of {path} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -50,17 +55,23 @@ def main() -> None:
     ap.add_argument("--no-transitions", action="store_true", help="time runs without the transition log")
     ap.add_argument("scenarios", nargs="*", type=Path, default=SCENARIOS)
     args = ap.parse_args()
-    print(f"{'scenario':<14}{'grids':>7}{'households':>12}{'incidents':>11}{'build s':>9}{'run s':>8}"
-          f"{'wall s':>8}{'incid/s':>10}{'best/s':>9}{'events/s':>11}{'peak MB':>9}")
+    print(
+        f"{'scenario':<14}{'grids':>7}{'households':>12}{'incidents':>11}{'build s':>9}{'run s':>8}"
+        f"{'wall s':>8}{'incid/s':>10}{'best/s':>9}{'events/s':>11}{'peak MB':>9}"
+    )
     for path in args.scenarios:
         runs = [measure(path, not args.no_transitions) for _ in range(args.repeat)]
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-        print(f"{path.stem:<14}{med['grids']:>7.0f}{med['households']:>12,.0f}{med['incidents']:>11,.0f}"
-              f"{med['build_s']:>9.2f}{med['run_s']:>8.2f}{med['wall_s']:>8.2f}"
-              f"{med['incidents'] / med['wall_s']:>10,.0f}{med['incidents'] / min(r['wall_s'] for r in runs):>9,.0f}"
-              f"{med['events'] / med['run_s']:>11,.0f}{med['rss_mb']:>9.0f}")
-    print(f"(median of {args.repeat} runs each, best/s from the fastest; one process per run, one core;\n"
-          f" wall = build + run, no file output)")
+        print(
+            f"{path.stem:<14}{med['grids']:>7.0f}{med['households']:>12,.0f}{med['incidents']:>11,.0f}"
+            f"{med['build_s']:>9.2f}{med['run_s']:>8.2f}{med['wall_s']:>8.2f}"
+            f"{med['incidents'] / med['wall_s']:>10,.0f}{med['incidents'] / min(r['wall_s'] for r in runs):>9,.0f}"
+            f"{med['events'] / med['run_s']:>11,.0f}{med['rss_mb']:>9.0f}"
+        )
+    print(
+        f"(median of {args.repeat} runs each, best/s from the fastest; one process per run, one core;\n"
+        f" wall = build + run, no file output)"
+    )
 
 
 if __name__ == "__main__":

@@ -47,12 +47,18 @@ def scenario(grids: int, days: int) -> dict:
             n = min(10, left)
             if n <= 0:
                 break
-            communities.append({"name": f"S{s}C{c}", "type": ["old_estate", "commodity", "gated", "resettlement",
-                                                               "commercial", "rural_village"][(s + c) % 6],
-                                "grids": n, "street": s})
+            communities.append(
+                {
+                    "name": f"S{s}C{c}",
+                    "type": ["old_estate", "commodity", "gated", "resettlement", "commercial", "rural_village"][
+                        (s + c) % 6
+                    ],
+                    "grids": n,
+                    "street": s,
+                }
+            )
             left -= n
-    return {"name": f"scale{grids}", "seed": 1, "days": days,
-            "world": {"streets": streets, "communities": communities}}
+    return {"name": f"scale{grids}", "seed": 1, "days": days, "world": {"streets": streets, "communities": communities}}
 
 
 def main() -> None:
@@ -74,8 +80,11 @@ def main() -> None:
                 runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
             r = {k: statistics.median(x[k] for x in runs) for k in runs[0]}
             total = r["build_s"] + r["run_s"]
-            print(f"{r['grids']:>7.0f}{r['incidents']:>11,.0f}{r['build_s']:>9.2f}{r['run_s']:>9.2f}"
-                  f"{1000 * total / r['grids']:>14.2f}{r['incidents'] / total:>10,.0f}{r['rss_mb']:>9.0f}", flush=True)
+            print(
+                f"{r['grids']:>7.0f}{r['incidents']:>11,.0f}{r['build_s']:>9.2f}{r['run_s']:>9.2f}"
+                f"{1000 * total / r['grids']:>14.2f}{r['incidents'] / total:>10,.0f}{r['rss_mb']:>9.0f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -33,13 +33,24 @@ def main() -> None:
     counts = [int(w) for w in args.workers.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scaling.yaml"
-        path.write_text(yaml.safe_dump({
-            "name": "sweep_scaling", "scenario": str(ROOT / "scenarios" / "baseline.yaml"), "days": args.days,
-            "levers": {"staffing.full_time": [1, 2]}, "replications": args.reps, "kpis": ["closure_rate"]}))
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "name": "sweep_scaling",
+                    "scenario": str(ROOT / "scenarios" / "baseline.yaml"),
+                    "days": args.days,
+                    "levers": {"staffing.full_time": [1, 2]},
+                    "replications": args.reps,
+                    "kpis": ["closure_rate"],
+                }
+            )
+        )
         exp = load_experiment(path)
         runs = len(exp.runs(args.reps))
-        print(f"baseline, {args.days} days, {runs} runs per sweep (2 policies × {args.reps} replications); "
-              f"{os.cpu_count()} CPUs")
+        print(
+            f"baseline, {args.days} days, {runs} runs per sweep (2 policies × {args.reps} replications); "
+            f"{os.cpu_count()} CPUs"
+        )
         print(f"{'workers':>8}{'wall s':>9}{'runs/s':>9}{'speed-up':>10}")
         first, reference = None, None
         for w in counts:
@@ -52,8 +63,9 @@ def main() -> None:
                 reference = table
             identical = table.equals(reference)
             first = first or wall
-            print(f"{w:>8}{wall:>9.2f}{runs / wall:>9.3f}{first / wall:>9.2f}×"
-                  f"{'' if identical else '   RESULTS DIFFER'}")
+            print(
+                f"{w:>8}{wall:>9.2f}{runs / wall:>9.3f}{first / wall:>9.2f}×{'' if identical else '   RESULTS DIFFER'}"
+            )
 
 
 if __name__ == "__main__":

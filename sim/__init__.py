@@ -17,8 +17,12 @@ from sim import _moved
 
 __version__ = "0.4.0.dev0"
 
-_EXPORTS = {"GridModel": "sim.model", "Scenario": "sim.scenario.schema", "ScenarioError": "sim.scenario.loading",
-            "load_scenario": "sim.scenario.loading"}
+_EXPORTS = {
+    "GridModel": "sim.model",
+    "Scenario": "sim.scenario.schema",
+    "ScenarioError": "sim.scenario.loading",
+    "load_scenario": "sim.scenario.loading",
+}
 __all__ = [*_EXPORTS, "__version__"]
 
 _moved.install()

@@ -20,19 +20,31 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.ui.cli import main
 from sim.scenario.loading import ScenarioError
 from sim.studies.targets import check, check_quantities, interval, load_targets, quantity, replicate
+from sim.ui.cli import main
 
-TINY = {"name": "tiny", "seed": 3, "days": 20,
-        "world": {"streets": 1, "communities_per_street": 2, "grids_per_community": 2},
-        "uncertain": {"arrivals.rate_scale": {"low": 0.3, "high": 3.0, "scale": "log", "source": "assumption"},
-                      "residents.satisfaction_base": {"low": 0.7, "high": 1.0, "source": "assumption"}}}
+TINY = {
+    "name": "tiny",
+    "seed": 3,
+    "days": 20,
+    "world": {"streets": 1, "communities_per_street": 2, "grids_per_community": 2},
+    "uncertain": {
+        "arrivals.rate_scale": {"low": 0.3, "high": 3.0, "scale": "log", "source": "assumption"},
+        "residents.satisfaction_base": {"low": 0.7, "high": 1.0, "source": "assumption"},
+    },
+}
 
 
 def target(**kw) -> dict:
-    t = {"name": "closure", "scenario": "tiny", "quantity": "closure_rate", "value": 0.95, "tolerance": 0.1,
-         "source": "test"}
+    t = {
+        "name": "closure",
+        "scenario": "tiny",
+        "quantity": "closure_rate",
+        "value": 0.95,
+        "tolerance": 0.1,
+        "source": "test",
+    }
     t.update(kw)
     return t
 
@@ -44,18 +56,22 @@ def files(tmp_path):
         s.write_text(yaml.safe_dump(scenario))
         t.write_text(yaml.safe_dump({"targets": targets}))
         return s, t
+
     return write
 
 
 # ------------------------------------------------------------------ target files
 
 
-@pytest.mark.parametrize("change, needle", [
-    ({"tolerance": 0}, "targets.0.tolerance"),
-    ({"tolerance": None}, "targets.0.tolerance"),
-    ({"value": "high"}, "targets.0.value"),
-    ({"colour": "red"}, "targets.0.colour"),
-])
+@pytest.mark.parametrize(
+    "change, needle",
+    [
+        ({"tolerance": 0}, "targets.0.tolerance"),
+        ({"tolerance": None}, "targets.0.tolerance"),
+        ({"value": "high"}, "targets.0.value"),
+        ({"colour": "red"}, "targets.0.colour"),
+    ],
+)
 def test_bad_target_files_name_the_file_and_the_field(files, change, needle):
     _, t = files([target(**change)])
     with pytest.raises(ScenarioError) as err:
@@ -99,8 +115,9 @@ def test_an_unknown_quantity_is_a_one_line_error_listing_what_exists(files):
 
 
 def test_replications_map_targets_to_the_summary_of_each_run(files):
-    s, t = files([target(), target(name="grid", quantity="resolved_at_level.grid", value=0.5, tolerance=0.5,
-                                   holdout=True)])
+    s, t = files(
+        [target(), target(name="grid", quantity="resolved_at_level.grid", value=0.5, tolerance=0.5, holdout=True)]
+    )
     runs = replicate(s, 3, [None], workers=1)
     assert len(runs[None]) == 3
     assert len({r["incidents_created"] for r in runs[None]}) > 1, "replications use different seeds"
@@ -116,8 +133,12 @@ def test_replications_map_targets_to_the_summary_of_each_run(files):
 
 
 def test_check_passes_near_targets_and_fails_a_far_one(files, capsys):
-    s, t = files([target(value=0.9, tolerance=0.2),
-                  target(name="far", quantity="satisfaction", value=0.2, tolerance=0.01, holdout=True)])
+    s, t = files(
+        [
+            target(value=0.9, tolerance=0.2),
+            target(name="far", quantity="satisfaction", value=0.2, tolerance=0.01, holdout=True),
+        ]
+    )
     assert main(["check", str(s), "--targets", str(t), "--reps", "2", "--workers", "1"]) == 1
     out = capsys.readouterr().out
     assert "fitted targets" in out and "held out" in out
@@ -155,7 +176,9 @@ def _population(db: Path, t: int) -> pd.DataFrame:
             "join models on models.population_id = populations.id "
             "join particles on particles.model_id = models.id "
             "join parameters on parameters.particle_id = particles.id "
-            f"where populations.t = {t} order by particles.id, parameters.name", con)
+            f"where populations.t = {t} order by particles.id, parameters.name",
+            con,
+        )
     finally:
         con.close()
 
@@ -164,16 +187,41 @@ def _population(db: Path, t: int) -> pd.DataFrame:
 def test_calibration_interrupted_keeps_generations_and_resumes(files, tmp_path):
     """Ctrl-C after the first generation is stored; re-running the same command keeps it
     and adds the rest; the outputs (posterior, plot, calibrated scenario) are written."""
-    s, t = files([target(value=0.97, tolerance=0.05), target(name="sat", quantity="satisfaction", value=0.9,
-                                                             tolerance=0.05)])
+    s, t = files(
+        [target(value=0.97, tolerance=0.05), target(name="sat", quantity="satisfaction", value=0.9, tolerance=0.05)]
+    )
     out = tmp_path / "cal"
-    cmd = [sys.executable, "-m", "sim.ui.cli", "calibrate", str(s), "--targets", str(t), "--out", str(out),
-           "--population", "8", "--generations", "4", "--min-epsilon", "0", "--workers", "1", "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim.ui.cli",
+        "calibrate",
+        str(s),
+        "--targets",
+        str(t),
+        "--out",
+        str(out),
+        "--population",
+        "8",
+        "--generations",
+        "4",
+        "--min-epsilon",
+        "0",
+        "--workers",
+        "1",
+        "--no-progress",
+    ]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     # the child must not inherit an ignored SIGINT (pytest-xdist workers ignore it, and Python
     # then never installs its KeyboardInterrupt handler): Ctrl-C as a user's terminal sends it
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     db = out / "abc.db"
     log = []
     for line in proc.stderr:  # pyabc logs "t: 1, eps: …" once generation 0 is stored

@@ -15,25 +15,62 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.ui.cli import main
 from sim.output.tables import TIME_COLUMNS
+from sim.ui.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
 MMC = REPO / "scenarios" / "validation" / "mmc.yaml"
 DAYS = 20
 
-RUN_FILES = ("summary.json", "incidents.parquet", "daily.parquet", "workers.parquet",
-             "scores.parquet", "grids.parquet", "transitions.parquet", "scenario.yaml")
-SUMMARY_KEYS = ("incidents_created", "incidents_closed", "incidents_open", "closure_rate",
-                "response_hours_p50", "response_hours_p90", "wait_hours_mean",
-                "resolution_hours_p50", "resolution_hours_p90", "resolved_at_level",
-                "escalation_rate", "latent_share", "satisfaction", "worker_utilization",
-                "worker_overtime_hours_mean", "vacancy_days", "attrition_count", "score_validity",
-                "score_gap_by_type", "cost_person_years")
-INCIDENT_COLUMNS = ("id", "category", "severity", "grid", "community", "street", "community_type",
-                    "channel", *TIME_COLUMNS, "final_level", "escalations", "handler_role",
-                    "satisfied", "reopened")
+RUN_FILES = (
+    "summary.json",
+    "incidents.parquet",
+    "daily.parquet",
+    "workers.parquet",
+    "scores.parquet",
+    "grids.parquet",
+    "transitions.parquet",
+    "scenario.yaml",
+)
+SUMMARY_KEYS = (
+    "incidents_created",
+    "incidents_closed",
+    "incidents_open",
+    "closure_rate",
+    "response_hours_p50",
+    "response_hours_p90",
+    "wait_hours_mean",
+    "resolution_hours_p50",
+    "resolution_hours_p90",
+    "resolved_at_level",
+    "escalation_rate",
+    "latent_share",
+    "satisfaction",
+    "worker_utilization",
+    "worker_overtime_hours_mean",
+    "vacancy_days",
+    "attrition_count",
+    "score_validity",
+    "score_gap_by_type",
+    "cost_person_years",
+)
+INCIDENT_COLUMNS = (
+    "id",
+    "category",
+    "severity",
+    "grid",
+    "community",
+    "street",
+    "community_type",
+    "channel",
+    *TIME_COLUMNS,
+    "final_level",
+    "escalations",
+    "handler_role",
+    "satisfied",
+    "reopened",
+)
 ARRIVAL_COLUMNS = ["id", "t_occurred", "grid", "household", "category", "severity_initial"]
 
 
@@ -75,8 +112,7 @@ def test_run_exits_zero_and_prints_kpi_table(baseline_run):
     assert baseline_run["stderr"] == ""
     text = baseline_run["stdout"]
     assert "baseline" in text and f"{DAYS} days" in text
-    for key in ("incidents_created", "closure_rate", "response_hours_p50", "resolved_at_level",
-                "worker_utilization"):
+    for key in ("incidents_created", "closure_rate", "response_hours_p50", "resolved_at_level", "worker_utilization"):
         assert key in text, f"KPI {key} missing from the printed table"
 
 
@@ -117,11 +153,31 @@ def test_other_tables_are_readable(baseline_run):
     daily = pd.read_parquet(out / "daily.parquet")
     assert daily["day"].tolist() == list(range(1, DAYS + 1))
     workers = pd.read_parquet(out / "workers.parquet")
-    assert {"agent", "role", "desk", "cases_hours", "patrol_hours", "overhead_hours", "idle_hours",
-            "overtime_hours", "absent_days", "exit_day", "exit_reason"} <= set(workers.columns) and len(workers) > 0
+    assert {
+        "agent",
+        "role",
+        "desk",
+        "cases_hours",
+        "patrol_hours",
+        "overhead_hours",
+        "idle_hours",
+        "overtime_hours",
+        "absent_days",
+        "exit_day",
+        "exit_reason",
+    } <= set(workers.columns) and len(workers) > 0
     scores = pd.read_parquet(out / "scores.parquet")
-    assert {"agent", "period", "community_type", "closed_cases", "visits", "records", "score", "rank",
-            "true_value"} <= set(scores.columns)
+    assert {
+        "agent",
+        "period",
+        "community_type",
+        "closed_cases",
+        "visits",
+        "records",
+        "score",
+        "rank",
+        "true_value",
+    } <= set(scores.columns)
     grids = pd.read_parquet(out / "grids.parquet")
     assert (grids["households_registered"] >= grids["households_actual"]).all()
     tr = pd.read_parquet(out / "transitions.parquet")
@@ -211,8 +267,9 @@ def test_resolved_scenario_body_reproduces_the_run(baseline_run, tmp_path):
     out = tmp_path / "again"
     assert _run(out, scenario=recipe, days=None) == 0
     assert (out / "summary.json").read_bytes() == (baseline_run["out"] / "summary.json").read_bytes()
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "incidents.parquet"),
-                                  pd.read_parquet(baseline_run["out"] / "incidents.parquet"))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "incidents.parquet"), pd.read_parquet(baseline_run["out"] / "incidents.parquet")
+    )
 
 
 # ---------------------------------------------------------------------------- bad input
@@ -224,8 +281,10 @@ BAD_FILES = {
     "wrong_type": ("days: many\n", ["days"]),
     "unknown_key": ("staffing: {ful_time: 2}\n", ["staffing.ful_time", "did you mean 'full_time'"]),
     "negative_count": ("staffing: {full_time: -1}\n", ["staffing.full_time"]),
-    "unknown_community_type": ("world:\n  community_mix: {old_estat: 1, commodity: 1}\n",
-                               ["world.community_mix.old_estat", "did you mean 'old_estate'"]),
+    "unknown_community_type": (
+        "world:\n  community_mix: {old_estat: 1, commodity: 1}\n",
+        ["world.community_mix.old_estat", "did you mean 'old_estate'"],
+    ),
     "nobody_handles": ("staffing: {full_time: 0}\n", ["staffing"]),
     "section_not_mapping": ("staffing: 3\n", ["staffing"]),
     "unknown_top_level_key": ("dayz: 3\n", ["dayz", "did you mean 'days'"]),
@@ -291,13 +350,16 @@ def test_bad_override(case, tmp_path, capsys):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("tail", [
-    pytest.param(["--set", "days=[1"], id="unparseable_value"),
-    pytest.param(["--set", "levels.5.p_solve=1"], id="list_index_out_of_range"),
-    pytest.param(["--set", "levels.nowhere.p_solve=1"], id="unknown_name_in_list"),
-    pytest.param(["--set", "days.x=1"], id="key_into_a_value"),
-    pytest.param(["--set", "levels..p_solve=1"], id="empty_part"),
-])
+@pytest.mark.parametrize(
+    "tail",
+    [
+        pytest.param(["--set", "days=[1"], id="unparseable_value"),
+        pytest.param(["--set", "levels.5.p_solve=1"], id="list_index_out_of_range"),
+        pytest.param(["--set", "levels.nowhere.p_solve=1"], id="unknown_name_in_list"),
+        pytest.param(["--set", "days.x=1"], id="key_into_a_value"),
+        pytest.param(["--set", "levels..p_solve=1"], id="empty_part"),
+    ],
+)
 def test_bad_override_without_traceback(tail, tmp_path, capsys):
     """--set errors in the key path or value (mmc.yaml has an explicit ``levels`` list)."""
     out = tmp_path / "never"
@@ -346,8 +408,9 @@ def test_out_is_a_file(tmp_path, capsys):
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim.ui.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "sim.ui.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_subprocess_bad_inputs_have_no_traceback(tmp_path):
@@ -358,8 +421,7 @@ def test_subprocess_bad_inputs_have_no_traceback(tmp_path):
     cases = [
         (["validate", str(bad)], [str(bad), "staffing.ful_time", "did you mean 'full_time'"]),
         (["run", str(broken), "--out", str(tmp_path / "never")], [str(broken), "not valid YAML"]),
-        (["run", str(BASELINE), "--set", "days=-3", "--out", str(tmp_path / "never")],
-         [str(BASELINE), "days"]),
+        (["run", str(BASELINE), "--set", "days=-3", "--out", str(tmp_path / "never")], [str(BASELINE), "days"]),
     ]
     for argv, needles in cases:
         proc = _cli(*argv, cwd=tmp_path)

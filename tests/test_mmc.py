@@ -31,9 +31,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.scenario.loading import load_scenario
 from sim.output.runner import run_scenario
 from sim.output.tables import incidents_table, transitions_table
+from sim.scenario.loading import load_scenario
 
 MMC = Path(__file__).resolve().parents[1] / "scenarios" / "validation" / "mmc.yaml"
 HOURS_PER_YEAR = 8760.0
@@ -68,8 +68,17 @@ def _erlang_c_exact(a: Fraction, c: int) -> Fraction:
     return top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
 
 
-@pytest.mark.parametrize("a, c", [(Fraction(4, 5), 1), (Fraction(1), 2), (Fraction(17, 5), 4),
-                                  (Fraction(3), 4), (Fraction(9, 2), 5), (Fraction(19, 2), 12)])
+@pytest.mark.parametrize(
+    "a, c",
+    [
+        (Fraction(4, 5), 1),
+        (Fraction(1), 2),
+        (Fraction(17, 5), 4),
+        (Fraction(3), 4),
+        (Fraction(9, 2), 5),
+        (Fraction(19, 2), 12),
+    ],
+)
 def test_erlang_c_matches_the_closed_form(a, c):
     p, wq = erlang_c(float(a), 1.0, c)
     exact = _erlang_c_exact(a, c)
@@ -94,8 +103,16 @@ def test_erlang_c_known_values_and_large_c():
 
 def run_mmc(lam: float, mu: float, c: int, days: int, seed: int):
     rate = lam * HOURS_PER_YEAR / HOUSEHOLDS  # per household-year
-    cfg = load_scenario(MMC, [f"categories.case.rate={rate!r}", f"categories.case.handling_hours={1 / mu!r}",
-                              f"staffing.full_time={c}", f"seed={seed}", f"days={days}"])
+    cfg = load_scenario(
+        MMC,
+        [
+            f"categories.case.rate={rate!r}",
+            f"categories.case.handling_hours={1 / mu!r}",
+            f"staffing.full_time={c}",
+            f"seed={seed}",
+            f"days={days}",
+        ],
+    )
     assert cfg.staffing.full_time == c and cfg.days == days and cfg.seed == seed
     return run_scenario(cfg)
 
@@ -126,9 +143,14 @@ def measure(model, c: int) -> dict[str, float]:
     end = nxt[h].fillna(T).to_numpy()
     busy = np.clip(np.minimum(end, T) - np.maximum(start, W), 0.0, None).sum()
     arrivals = ((inc["t_occurred"] >= W) & (inc["t_occurred"] < T)).sum()
-    return {"wq": float(wait.mean()), "p_wait": float(waited.mean()),
-            "wait_if_waited": float(wait[waited].mean()), "util": float(busy / (c * (T - W))),
-            "lam": float(arrivals / (T - W)), "service": float(service.mean())}
+    return {
+        "wq": float(wait.mean()),
+        "p_wait": float(waited.mean()),
+        "wait_if_waited": float(wait[waited].mean()),
+        "util": float(busy / (c * (T - W))),
+        "lam": float(arrivals / (T - W)),
+        "service": float(service.mean()),
+    }
 
 
 def replicate(lam, mu, c, days, seed0) -> dict[str, np.ndarray]:
@@ -174,9 +196,13 @@ def test_mmc_matches_erlang_c(lam, mu, c, days, seed0):
         assert ok, f"{k}: {msg}"
 
     # the same tolerance rejects neighbouring queues, so passing means something
-    neighbours = {f"c={c + 1}": erlang_c(lam, mu, c + 1), "mu-5%": erlang_c(lam, 0.95 * mu, c),
-                  "mu+5%": erlang_c(lam, 1.05 * mu, c), "lambda+5%": erlang_c(1.05 * lam, mu, c)}
-    for name, (p_n, wq_n) in neighbours.items():
+    neighbours = {
+        f"c={c + 1}": erlang_c(lam, mu, c + 1),
+        "mu-5%": erlang_c(lam, 0.95 * mu, c),
+        "mu+5%": erlang_c(lam, 1.05 * mu, c),
+        "lambda+5%": erlang_c(1.05 * lam, mu, c),
+    }
+    for name, (_p_n, wq_n) in neighbours.items():
         assert not agrees(obs["wq"], wq_n)[0], f"mean wait cannot tell M/M/c from {name}: {agrees(obs['wq'], wq_n)[1]}"
     assert not agrees(obs["p_wait"], neighbours[f"c={c + 1}"][0])[0]
     assert not agrees(obs["util"], lam / ((c + 1) * mu))[0]

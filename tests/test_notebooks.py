@@ -21,8 +21,9 @@ def execute(name: str):
     nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
     os.environ["GRIDSIM_NOTEBOOK_SMALL"] = "1"
     try:
-        nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
-                                resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+        nbclient.NotebookClient(
+            nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "notebooks")}}
+        ).execute()
     finally:
         os.environ.pop("GRIDSIM_NOTEBOOK_SMALL", None)
     return nb

@@ -36,11 +36,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.scenario.catalog import COMMUNITY_TYPES, LEVELS
-from sim.scenario.loading import scenario_from_dict
-from sim.policies.escalation import POLICIES
 from sim.output.runner import run_scenario, summary_of
 from sim.output.tables import daily_table, incidents_table, transitions_table, workers_table
+from sim.policies.escalation import POLICIES
+from sim.scenario.catalog import COMMUNITY_TYPES, LEVELS
+from sim.scenario.loading import scenario_from_dict
 
 TYPES = sorted(COMMUNITY_TYPES)
 WEEK = 168.0
@@ -50,7 +50,11 @@ MAJOR = 2
 # the case on to a desk within the same event, and "feedback" is never a resting state
 RESTING = {"latent", "surfaced", "waiting", "handling", "resolved", "closed"}
 HANDLING_ENDS = {"resolved", "escalated", "visit_failed"}
-PROPERTY = settings(max_examples=int(__import__("os").environ.get("GRIDSIM_EXAMPLES", 25)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=int(__import__("os").environ.get("GRIDSIM_EXAMPLES", 25)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 # ----------------------------------------------------------------------------- strategy
@@ -67,8 +71,12 @@ def _meeting_ladder(weekday: int, hour: float) -> list[dict]:
 def small_scenarios(draw) -> dict:
     streets = draw(st.integers(1, 2))
     communities = [
-        {"type": draw(st.sampled_from(TYPES)), "grids": draw(st.integers(1, 3)),
-         "households_per_grid": draw(st.integers(20, 200)), "street": draw(st.integers(0, streets - 1))}
+        {
+            "type": draw(st.sampled_from(TYPES)),
+            "grids": draw(st.integers(1, 3)),
+            "households_per_grid": draw(st.integers(20, 200)),
+            "street": draw(st.integers(0, streets - 1)),
+        }
         for _ in range(draw(st.integers(1, 3)))
     ]
     full, part, pl = draw(st.integers(0, 3)), draw(st.integers(0, 2)), draw(st.integers(0, 1))
@@ -80,7 +88,9 @@ def small_scenarios(draw) -> dict:
         "days": draw(st.integers(5, 20)),
         "world": {"streets": streets, "communities": communities},
         "staffing": {
-            "full_time": full, "part_time": part, "political_legal": pl,
+            "full_time": full,
+            "part_time": part,
+            "political_legal": pl,
             "informants": draw(st.integers(0, 2)),
             "full_time_shift": {"always": draw(st.booleans())},
             "pool_grids": draw(st.integers(1, 3)),
@@ -89,24 +99,36 @@ def small_scenarios(draw) -> dict:
             "visit_retry_hours": draw(st.sampled_from([1.0, 12.0, 48.0])),
             "max_visit_attempts": draw(st.integers(1, 3)),
         },
-        "police": {"fusion": draw(st.booleans()), "grids_per_beat": draw(st.integers(1, 4)),
-                   "officers_per_beat": draw(st.integers(1, 2))},
-        "escalation": {"policy": draw(st.sampled_from(sorted(POLICIES))), "whistle": draw(st.booleans()),
-                       "max_reopens": draw(st.integers(0, 2))},
-        "residents": {"reopen_if_unsatisfied": draw(st.sampled_from([0.0, 0.5, 1.0])),
-                      "feedback_delay_hours": draw(st.sampled_from([0.0, 6.0, 24.0]))},
+        "police": {
+            "fusion": draw(st.booleans()),
+            "grids_per_beat": draw(st.integers(1, 4)),
+            "officers_per_beat": draw(st.integers(1, 2)),
+        },
+        "escalation": {
+            "policy": draw(st.sampled_from(sorted(POLICIES))),
+            "whistle": draw(st.booleans()),
+            "max_reopens": draw(st.integers(0, 2)),
+        },
+        "residents": {
+            "reopen_if_unsatisfied": draw(st.sampled_from([0.0, 0.5, 1.0])),
+            "feedback_delay_hours": draw(st.sampled_from([0.0, 6.0, 24.0])),
+        },
         # small districts are quiet: scale the load up so queues and time limits matter
         "arrivals": {"rate_scale": draw(st.floats(1.0, 30.0))},
         # the workforce moves too: overhead blocks, absences and exits (high rates, so that
         # short runs see vacancies and cover), scoring and effort
         "effort": {"discretionary_hours_per_day": draw(st.sampled_from([0.0, 1.0, 4.0]))},
-        "overhead": {"integrated_platform": draw(st.booleans()),
-                     "extra_duties": draw(st.sampled_from([0.0, 3.5, 20.0]))},
-        "turnover": {"sick_per_year": draw(st.sampled_from([0.0, 30.0])),
-                     "resign_per_year": draw(st.sampled_from([0.0, 40.0])),
-                     "recruit_days_mean": draw(st.sampled_from([1.0, 10.0])),
-                     "refill": draw(st.sampled_from(["wait", "borrow", "reserve"])),
-                     "cover": draw(st.sampled_from(["neighbour", "community"]))},
+        "overhead": {
+            "integrated_platform": draw(st.booleans()),
+            "extra_duties": draw(st.sampled_from([0.0, 3.5, 20.0])),
+        },
+        "turnover": {
+            "sick_per_year": draw(st.sampled_from([0.0, 30.0])),
+            "resign_per_year": draw(st.sampled_from([0.0, 40.0])),
+            "recruit_days_mean": draw(st.sampled_from([1.0, 10.0])),
+            "refill": draw(st.sampled_from(["wait", "borrow", "reserve"])),
+            "cover": draw(st.sampled_from(["neighbour", "community"])),
+        },
         "scoring": {"scheme": draw(st.sampled_from(["uniform", "per_type", "outcome_adjusted"]))},
     }
     if raw["turnover"]["refill"] == "reserve":
@@ -150,11 +172,17 @@ def _per_incident(tr: pd.DataFrame) -> pd.DataFrame:
 def _handling_spans(r: Run) -> pd.DataFrame:
     """One row per HANDLING row: actor, start, end (the case's next transition, else now)."""
     h = r.tr[r.tr["state"] == "handling"]
-    return pd.DataFrame({"incident": h["incident"].to_numpy(), "actor": h["actor"].to_numpy(),
-                         "start": h["time"].to_numpy(),
-                         "end": h["next_time"].fillna(r.model.clock.now).to_numpy(),
-                         "done": h["next_time"].notna().to_numpy(),
-                         "ended_by": h["next_state"].to_numpy(), "level": h["level_i"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "incident": h["incident"].to_numpy(),
+            "actor": h["actor"].to_numpy(),
+            "start": h["time"].to_numpy(),
+            "end": h["next_time"].fillna(r.model.clock.now).to_numpy(),
+            "done": h["next_time"].notna().to_numpy(),
+            "ended_by": h["next_state"].to_numpy(),
+            "level": h["level_i"].to_numpy(),
+        }
+    )
 
 
 def _member_intervals(d) -> dict[int, list[tuple[float, float]]]:
@@ -252,10 +280,14 @@ class Cases(NamedTuple):
 
 def _cases(r: Run) -> Cases:
     sc, inc = r.model.config, r.inc
-    return Cases(inc["category"].cat.codes.to_numpy(), inc["severity"].cat.codes.to_numpy(),
-                 inc["grid"].to_numpy(), inc["channel"].cat.codes.to_numpy(),
-                 inc["absorbed_by_property"].to_numpy(),
-                 np.array([c in sc.police.categories for c in sc.categories]) & sc.police.fusion)
+    return Cases(
+        inc["category"].cat.codes.to_numpy(),
+        inc["severity"].cat.codes.to_numpy(),
+        inc["grid"].to_numpy(),
+        inc["channel"].cat.codes.to_numpy(),
+        inc["absorbed_by_property"].to_numpy(),
+        np.array([c in sc.police.categories for c in sc.categories]) & sc.police.fusion,
+    )
 
 
 def _desk_holding(model, c: Cases, i: int, level: int):
@@ -303,9 +335,15 @@ def check_conservation(r: Run) -> None:
     assert (inc["reopens"] <= model.config.escalation.max_reopens).all()
     # the case's last logged transition is the state it rests in
     last = tr.groupby("incident")["state"].last().reindex(inc["id"]).to_numpy()
-    expect = {"latent": {"latent"}, "surfaced": {"latent"}, "waiting": {"waiting", "visit_failed"},
-              "handling": {"handling"}, "resolved": {"resolved"}, "closed": {"closed"}}
-    for s_now, s_last in zip(state.to_numpy(), last):
+    expect = {
+        "latent": {"latent"},
+        "surfaced": {"latent"},
+        "waiting": {"waiting", "visit_failed"},
+        "handling": {"handling"},
+        "resolved": {"resolved"},
+        "closed": {"closed"},
+    }
+    for s_now, s_last in zip(state.to_numpy(), last, strict=True):
         assert s_last in expect[s_now], (s_now, s_last)
     # the daily DataCollector table adds up to the same totals
     daily = daily_table(model)
@@ -336,9 +374,17 @@ def check_time_stamps(r: Run) -> None:
         assert bad.empty, f"{a} > {b}:\n{bad[['id', a, b, 'reopens', 'state']].head()}"
 
     # the forward chain; t_handling is the first start, t_resolved the last resolution
-    for a, b in [("t_occurred", "t_surfaced"), ("t_surfaced", "t_accepted"), ("t_accepted", "t_handling"),
-                 ("t_handling", "t_resolved"), ("t_accepted", "t_escalated"), ("t_handling", "t_reopened"),
-                 ("t_reopened", "t_feedback"), ("t_occurred", "t_worsened"), ("t_worsened", "t_surfaced")]:
+    for a, b in [
+        ("t_occurred", "t_surfaced"),
+        ("t_surfaced", "t_accepted"),
+        ("t_accepted", "t_handling"),
+        ("t_handling", "t_resolved"),
+        ("t_accepted", "t_escalated"),
+        ("t_handling", "t_reopened"),
+        ("t_reopened", "t_feedback"),
+        ("t_occurred", "t_worsened"),
+        ("t_worsened", "t_surfaced"),
+    ]:
         le(a, b)
     closed = inc["state"] == "closed"
     for a, b in [("t_escalated", "t_resolved"), ("t_reopened", "t_resolved"), ("t_resolved", "t_feedback")]:
@@ -367,10 +413,16 @@ def check_time_stamps(r: Run) -> None:
 
     # the incident row and the transition log tell the same story
     ids = inc.set_index("id")
-    for state, col, how in [("latent", "t_occurred", "first"), ("surfaced", "t_surfaced", "first"),
-                            ("accepted", "t_accepted", "first"), ("handling", "t_handling", "first"),
-                            ("resolved", "t_resolved", "last"), ("escalated", "t_escalated", "last"),
-                            ("reopened", "t_reopened", "last"), ("closed", "t_closed", "first")]:
+    for state, col, how in [
+        ("latent", "t_occurred", "first"),
+        ("surfaced", "t_surfaced", "first"),
+        ("accepted", "t_accepted", "first"),
+        ("handling", "t_handling", "first"),
+        ("resolved", "t_resolved", "last"),
+        ("escalated", "t_escalated", "last"),
+        ("reopened", "t_reopened", "last"),
+        ("closed", "t_closed", "first"),
+    ]:
         logged = tr[tr["state"] == state].groupby("incident")["time"].agg(how)
         table = ids[col].dropna()
         if state == "surfaced":  # the SURFACED row is logged, back-dated, on acceptance
@@ -394,7 +446,7 @@ def check_one_case_at_a_time(r: Run) -> None:
     for actor, s in ts.groupby("actor"):
         starts, ends = s["start"].to_numpy(), s["end"].to_numpy()
         overlap = starts[1:] < ends[:-1] - 1e-9
-        assert not overlap.any(), f"worker {actor} overlaps:\n{s.iloc[np.flatnonzero(overlap)[0]:][:3]}"
+        assert not overlap.any(), f"worker {actor} overlaps:\n{s.iloc[np.flatnonzero(overlap)[0] :][:3]}"
     # the spans reproduce the agents' own bookkeeping: busy hours and cases handled
     wt = workers_table(model).set_index("agent")
     busy = ts.assign(d=ts["end"] - ts["start"]).groupby("actor")["d"].sum()
@@ -427,7 +479,7 @@ def check_routing_and_policy(r: Run) -> None:
 
     # every handler belongs to the desk that serves the incident's grid, community, street, beat
     h = tr[tr["state"] == "handling"]
-    for i, actor, lvl, when in zip(h["incident"], h["actor"], h["level_i"], h["time"]):
+    for i, actor, lvl, when in zip(h["incident"], h["actor"], h["level_i"], h["time"], strict=True):
         assert desk.member(actor, when), (actor, when)
         d = desk.at(actor, when)
         g = c.grid[i]
@@ -446,14 +498,21 @@ def check_routing_and_policy(r: Run) -> None:
     policy = _policy(sc)
     first = tr[tr["prev_state"] == "accepted"]
     assert first["state"].isin(["waiting", "handling"]).all()
-    for i, lvl, when in zip(first["incident"], first["level_i"], first["time"]):
+    for i, lvl, when in zip(first["incident"], first["level_i"], first["time"], strict=True):
         entry = policy.entry_level(c.cat[i], c.sev[i], c.chan[i])
         # a grid team with nobody present passes it on at once (turnover.cover: community)
         assert lvl in {entry, desk.holding(_desk_holding(model, c, i, entry), when).level}, i
     # every escalation goes where the policy sends it from the rung that held the case
     esc = tr[tr["state"] == "escalated"]
     for i, lvl, prev_state, prev_level, prev_actor, prev_time in zip(
-            esc["incident"], esc["level_i"], esc["prev_state"], esc["prev_level"], esc["prev_actor"], esc["prev_time"]):
+        esc["incident"],
+        esc["level_i"],
+        esc["prev_state"],
+        esc["prev_level"],
+        esc["prev_actor"],
+        esc["prev_time"],
+        strict=True,
+    ):
         assert prev_state in {"handling", "waiting", "visit_failed"}, prev_state
         rank = desk.at(prev_actor, prev_time).rank if prev_actor >= 0 else int(prev_level)
         assert lvl == policy.next_level(c.cat[i], c.sev[i], rank) > rank
@@ -474,9 +533,10 @@ def check_queues(r: Run) -> None:
     property_ids = {d.id for d in model.property_desks if d is not None}
     types = list(sc.community_types.values())
     spans = _handling_spans(r)[["actor", "start", "end"]]
-    blocks = pd.DataFrame([(a.unique_id, x, y) for a in model.grid_workers
-                           for x, y in a.blocks if x < now],
-                          columns=["actor", "start", "end"])  # overhead and campaign work
+    blocks = pd.DataFrame(
+        [(a.unique_id, x, y) for a in model.grid_workers for x, y in a.blocks if x < now],
+        columns=["actor", "start", "end"],
+    )  # overhead and campaign work
     spans = pd.concat([spans, blocks], ignore_index=True).sort_values(["actor", "start"], kind="stable")
     busy = {a: (s["start"].to_numpy(), s["end"].to_numpy()) for a, s in spans.groupby("actor")}
 
@@ -484,7 +544,7 @@ def check_queues(r: Run) -> None:
         """Sub-intervals of [a, b) in which ``actor`` worked on nothing."""
         starts, ends = busy.get(actor, (np.empty(0), np.empty(0)))
         cur = a
-        for s, e in zip(starts, ends):
+        for s, e in zip(starts, ends, strict=True):
             if e <= a or s >= b:
                 continue
             if s > cur:
@@ -500,8 +560,17 @@ def check_queues(r: Run) -> None:
     h_time = tr["time"].where(is_h).groupby(tr["incident"]).ffill()
     last: dict[int, object] = {}  # the desk each case last waited at
     for i, lvl, a, nxt, b, nxt_actor, prev, ha, ht in zip(
-            waits["incident"], waits["level_i"], waits["time"], waits["next_state"], waits["next_time"],
-            waits["next_actor"], waits["prev_state"], h_actor[waits.index], h_time[waits.index]):
+        waits["incident"],
+        waits["level_i"],
+        waits["time"],
+        waits["next_state"],
+        waits["next_time"],
+        waits["next_actor"],
+        waits["prev_state"],
+        h_actor[waits.index],
+        h_time[waits.index],
+        strict=True,
+    ):
         if prev == "waiting" and i in last:  # the team holding it was left empty: handed on to its
             d = desk.holding(_desk_holding(model, c, i, lvl), a)  # own grid's team, or that team's cover
         elif prev in ("visit_failed", "reopened") and ha == ha:  # back to the desk that worked it
@@ -513,8 +582,9 @@ def check_queues(r: Run) -> None:
         if handled:
             by = desk.at(nxt_actor, b)
             # at, or handed to the cover of a team just left empty and taken up there at once
-            assert by is d or (by is desk.cover_at(d, b) and any(
-                when == b and v == d.id for when, v, _ in model.turnover.cover_log)), (i, d.name, nxt_actor)
+            assert by is d or (
+                by is desk.cover_at(d, b) and any(when == b and v == d.id for when, v, _ in model.turnover.cover_log)
+            ), (i, d.name, nxt_actor)
         end = b if isinstance(nxt, str) else now
         if d.discipline == "team":
             handed_over = nxt == "waiting" and d.level == 0  # the team was left empty: to the cover
@@ -532,8 +602,9 @@ def check_queues(r: Run) -> None:
                     for x, y in idle_pieces(uid, x0, y0):
                         if y - x <= EPS:
                             continue
-                        assert c.sev[i] != MAJOR or not d._urgent == MAJOR, \
+                        assert c.sev[i] != MAJOR or not d._urgent == MAJOR, (
                             f"major case {i} waited at {d.name} while {uid} was idle"
+                        )
                         on = m.roster.on_hours(x, y)
                         assert on <= EPS, f"case {i} waited at {d.name} while {uid} idle on duty [{x}, {y})"
         elif d.discipline == "meeting":
@@ -587,8 +658,14 @@ def check_closed_have_resolver(r: Run) -> None:
         assert last_h.loc[row.id] == row.resolver, row.id
 
 
-ALL_CHECKS = (check_conservation, check_time_stamps, check_one_case_at_a_time, check_routing_and_policy,
-              check_queues, check_closed_have_resolver)
+ALL_CHECKS = (
+    check_conservation,
+    check_time_stamps,
+    check_one_case_at_a_time,
+    check_routing_and_policy,
+    check_queues,
+    check_closed_have_resolver,
+)
 
 
 # ----------------------------------------------------------------------------- properties
@@ -638,17 +715,25 @@ def test_same_seed_same_run_and_common_random_numbers(raw, extra, policy, fusion
     pd.testing.assert_frame_equal(a.tr, a2.tr)
     pd.testing.assert_frame_equal(daily_table(a.model), daily_table(a2.model))
     # another headcount, policy and fusion setting: the identical arrival sequence
-    other = {**raw, "staffing": {**raw["staffing"], "full_time": raw["staffing"]["full_time"] + extra},
-             "escalation": {**raw["escalation"], "policy": policy},
-             "police": {**raw["police"], "fusion": fusion}}
+    other = {
+        **raw,
+        "staffing": {**raw["staffing"], "full_time": raw["staffing"]["full_time"] + extra},
+        "escalation": {**raw["escalation"], "policy": policy},
+        "police": {**raw["police"], "fusion": fusion},
+    }
     b = simulate(other)
     cols = ["id", "t_occurred", "grid", "household", "category", "severity_initial"]
     pd.testing.assert_frame_equal(a.inc[cols], b.inc[cols])
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(2, 5).flatmap(lambda L: st.tuples(
-    st.just(L), st.lists(st.lists(st.integers(0, L - 1), min_size=3, max_size=3), min_size=1, max_size=4))))
+@given(
+    st.integers(2, 5).flatmap(
+        lambda L: st.tuples(
+            st.just(L), st.lists(st.lists(st.integers(0, L - 1), min_size=3, max_size=3), min_size=1, max_size=4)
+        )
+    )
+)
 def test_escalation_policies_do_what_their_docstrings_say(ladder):
     """``sim.policies.escalation``: every policy moves a case strictly up and never past the top;
     stepwise climbs one rung at a time from the grid; skip_major sends major cases straight
@@ -672,7 +757,8 @@ def test_escalation_policies_do_what_their_docstrings_say(ladder):
                     assert rank < p.next_level(cat, sev, rank) <= top, name
                 assert pol["stepwise"].next_level(cat, sev, rank) == rank + 1
                 assert pol["skip_major"].next_level(cat, sev, rank) == (
-                    max(auth, rank + 1) if sev == MAJOR else rank + 1)
+                    max(auth, rank + 1) if sev == MAJOR else rank + 1
+                )
                 assert pol["direct_dispatch"].next_level(cat, sev, rank) >= max(auth, rank + 1)
             for p in pol.values():
                 assert p.next_level(cat, sev, top) == top  # nowhere higher than the top
@@ -684,8 +770,12 @@ def test_escalation_policies_do_what_their_docstrings_say(ladder):
 def test_clock_and_daily_collector():
     """The clock ends at midnight of the last day, one daily row per day, and each day's
     ``occurred`` is the number of incidents whose t_occurred falls on that day."""
-    raw = {"seed": 11, "days": 9, "world": {"communities": [{"type": "old_estate", "grids": 2}]},
-           "arrivals": {"rate_scale": 5.0}}
+    raw = {
+        "seed": 11,
+        "days": 9,
+        "world": {"communities": [{"type": "old_estate", "grids": 2}]},
+        "arrivals": {"rate_scale": 5.0},
+    }
     r = simulate(raw)
     assert r.model.clock.now == 9 * 24.0 and r.model.day == 9
     daily = daily_table(r.model)
@@ -699,8 +789,12 @@ def test_clock_and_daily_collector():
 
 def test_common_random_numbers_are_not_vacuous():
     """Arrival columns do change with the seed and with the load, so the check above bites."""
-    raw = {"seed": 5, "days": 6, "world": {"communities": [{"type": "old_estate", "grids": 2}]},
-           "arrivals": {"rate_scale": 4.0}}
+    raw = {
+        "seed": 5,
+        "days": 6,
+        "world": {"communities": [{"type": "old_estate", "grids": 2}]},
+        "arrivals": {"rate_scale": 4.0},
+    }
     cols = ["t_occurred", "grid", "household", "category"]
     a = simulate(raw).inc
     b = simulate({**raw, "seed": 6}).inc
@@ -714,9 +808,11 @@ LOADED = {
     "team-ladder": {},
     "meeting-rung": {"levels": _meeting_ladder(2, 14.0)},
     "part-time-only": {"staffing": {"full_time": 0, "part_time": 2, "informants": 1}},
-    "always-on-direct-dispatch": {"staffing": {"full_time": 2, "full_time_shift": {"always": True}},
-                                  "escalation": {"policy": "direct_dispatch", "max_reopens": 2},
-                                  "police": {"fusion": False}},
+    "always-on-direct-dispatch": {
+        "staffing": {"full_time": 2, "full_time_shift": {"always": True}},
+        "escalation": {"policy": "direct_dispatch", "max_reopens": 2},
+        "police": {"fusion": False},
+    },
 }
 
 
@@ -724,14 +820,23 @@ LOADED = {
 def test_loaded_scenarios_reach_every_path_and_keep_every_invariant(variant):
     """Deliberately overloaded districts: queues, time-limit escalations, overnight waits,
     failed visits, reopenings and every rung all occur — and every check above holds."""
-    raw = {"name": "busy", "seed": 2, "days": 20,
-           "world": {"streets": 1, "communities": [{"type": "old_estate", "grids": 2, "households_per_grid": 200},
-                                                   {"type": "gated", "grids": 2, "households_per_grid": 150}]},
-           "staffing": {"full_time": 1, "part_time": 1, "informants": 1},
-           "police": {"fusion": True, "grids_per_beat": 2},
-           "escalation": {"policy": "stepwise", "max_reopens": 2},
-           "residents": {"reopen_if_unsatisfied": 1.0, "feedback_delay_hours": 6.0},
-           "arrivals": {"rate_scale": 15.0}}
+    raw = {
+        "name": "busy",
+        "seed": 2,
+        "days": 20,
+        "world": {
+            "streets": 1,
+            "communities": [
+                {"type": "old_estate", "grids": 2, "households_per_grid": 200},
+                {"type": "gated", "grids": 2, "households_per_grid": 150},
+            ],
+        },
+        "staffing": {"full_time": 1, "part_time": 1, "informants": 1},
+        "police": {"fusion": True, "grids_per_beat": 2},
+        "escalation": {"policy": "stepwise", "max_reopens": 2},
+        "residents": {"reopen_if_unsatisfied": 1.0, "feedback_delay_hours": 6.0},
+        "arrivals": {"rate_scale": 15.0},
+    }
     raw.update(LOADED[variant])
     r = simulate(raw)
     for check in ALL_CHECKS:
@@ -756,18 +861,35 @@ def test_loaded_scenarios_reach_every_path_and_keep_every_invariant(variant):
 def _top_team_visits() -> dict:
     """A one-rung ladder (the grid team is the top) whose only category is a door-to-door
     visit that always fails: after ``max_visit_attempts`` the top rung's decision is final."""
-    return {"name": "top-team", "seed": 1, "days": 10,
-            "world": {"communities": [{"type": "hard", "grids": 1, "households_per_grid": 500}]},
-            "community_types": {"replace": True, "hard": {"access_difficulty": 1.0}},
-            "categories": {"replace": True, "visit": {
-                "rate": 5.0, "severity_mix": [1, 0, 0], "authority": ["grid", "grid", "grid"],
-                "report_propensity": 1.0, "report_delay_hours": 0.0, "discoverability": 0.0,
-                "visit": True, "handling_hours": 1.0}},
-            "levels": [{"name": "grid"}],
-            "staffing": {"full_time": 3, "full_time_shift": {"always": True}, "visit_retry_hours": 1.0,
-                         "max_visit_attempts": 2},
-            "police": {"fusion": False, "categories": [], "authority_level": "grid"},
-            "residents": {"reopen_if_unsatisfied": 0.0}}
+    return {
+        "name": "top-team",
+        "seed": 1,
+        "days": 10,
+        "world": {"communities": [{"type": "hard", "grids": 1, "households_per_grid": 500}]},
+        "community_types": {"replace": True, "hard": {"access_difficulty": 1.0}},
+        "categories": {
+            "replace": True,
+            "visit": {
+                "rate": 5.0,
+                "severity_mix": [1, 0, 0],
+                "authority": ["grid", "grid", "grid"],
+                "report_propensity": 1.0,
+                "report_delay_hours": 0.0,
+                "discoverability": 0.0,
+                "visit": True,
+                "handling_hours": 1.0,
+            },
+        },
+        "levels": [{"name": "grid"}],
+        "staffing": {
+            "full_time": 3,
+            "full_time_shift": {"always": True},
+            "visit_retry_hours": 1.0,
+            "max_visit_attempts": 2,
+        },
+        "police": {"fusion": False, "categories": [], "authority_level": "grid"},
+        "residents": {"reopen_if_unsatisfied": 0.0},
+    }
 
 
 def test_top_team_scenario_reaches_the_final_decision_path():
@@ -795,19 +917,45 @@ def _quiet_meeting(seed: int) -> dict:
     """One quiet grid whose cases all go (by hotline dispatch) straight to a community rung
     that meets weekly on Monday at 08:45 — the time overnight and weekend hotline cases are
     accepted (shift start 08:30 + 0.25 h acceptance delay)."""
-    return {"name": "quiet-meeting", "seed": seed, "days": 60,
-            "world": {"communities": [{"type": "plain", "grids": 1, "households_per_grid": 100}]},
-            "community_types": {"replace": True, "plain": {}},
-            "categories": {"replace": True, "case": {
-                "rate": 0.5, "severity_mix": [1, 0, 0], "authority": ["community"] * 3,
-                "report_propensity": 1.0, "report_delay_hours": 0.0, "discoverability": 0.0}},
-            "levels": [{"name": "grid"}, {"name": "community", "scope": "community", "discipline": "meeting",
-                                          "meeting_weekday": 0, "meeting_hour": 8.75, "p_solve": 1.0}],
-            "effort": {"discretionary_hours_per_day": 0.0},
-            "police": {"fusion": False, "categories": [], "authority_level": "grid"},
-            "escalation": {"policy": "direct_dispatch"},
-            "residents": {"awareness_mean": 0.0, "spread": 0.0, "base_willingness": 1.0,
-                          "hotline_dispatch_hours": 0.0, "reopen_if_unsatisfied": 0.0}}
+    return {
+        "name": "quiet-meeting",
+        "seed": seed,
+        "days": 60,
+        "world": {"communities": [{"type": "plain", "grids": 1, "households_per_grid": 100}]},
+        "community_types": {"replace": True, "plain": {}},
+        "categories": {
+            "replace": True,
+            "case": {
+                "rate": 0.5,
+                "severity_mix": [1, 0, 0],
+                "authority": ["community"] * 3,
+                "report_propensity": 1.0,
+                "report_delay_hours": 0.0,
+                "discoverability": 0.0,
+            },
+        },
+        "levels": [
+            {"name": "grid"},
+            {
+                "name": "community",
+                "scope": "community",
+                "discipline": "meeting",
+                "meeting_weekday": 0,
+                "meeting_hour": 8.75,
+                "p_solve": 1.0,
+            },
+        ],
+        "effort": {"discretionary_hours_per_day": 0.0},
+        "police": {"fusion": False, "categories": [], "authority_level": "grid"},
+        "escalation": {"policy": "direct_dispatch"},
+        "residents": {
+            "awareness_mean": 0.0,
+            "spread": 0.0,
+            "base_willingness": 1.0,
+            "hotline_dispatch_hours": 0.0,
+            "reopen_if_unsatisfied": 0.0,
+        },
+    }
 
 
 def test_quiet_meeting_scenario_has_joins_at_meeting_time():

@@ -18,10 +18,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.studies import erlang
-from sim.ui.cli import main
 from sim.scenario.loading import ScenarioError
+from sim.studies import erlang
 from sim.studies.sizing import ServiceTarget, Sizer, size
+from sim.ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
@@ -38,8 +38,9 @@ def test_erlang_a_without_abandonment_is_erlang_c(c, rho, t):
     a = erlang.erlang_a(lam, mu, 1e-12, c)
     assert a["p_wait"] == pytest.approx(p_wait, rel=1e-6, abs=1e-9)
     assert a["wq"] == pytest.approx(wq, rel=1e-5, abs=1e-9)
-    assert erlang.erlang_a_wait_cdf(lam, mu, 1e-12, c, t) == pytest.approx(erlang.erlang_c_wait_cdf(lam, mu, c, t),
-                                                                             abs=1e-6)
+    assert erlang.erlang_a_wait_cdf(lam, mu, 1e-12, c, t) == pytest.approx(
+        erlang.erlang_c_wait_cdf(lam, mu, c, t), abs=1e-6
+    )
 
 
 @settings(max_examples=30, deadline=None)
@@ -71,21 +72,29 @@ def test_staffing_is_the_least_c_meeting_the_target():
 # ---------------------------------------------------------------------------- targets
 
 
-@pytest.mark.parametrize("text, parsed", [("resolution_hours_p90<=72", ("resolution_hours_p90", "<=", 72.0)),
-                                          (" closure_rate >= 0.95 ", ("closure_rate", ">=", 0.95)),
-                                          ("by_community_type.gated.wait_hours_mean<2", ("by_community_type.gated.wait_hours_mean", "<=", 2.0))])
+@pytest.mark.parametrize(
+    "text, parsed",
+    [
+        ("resolution_hours_p90<=72", ("resolution_hours_p90", "<=", 72.0)),
+        (" closure_rate >= 0.95 ", ("closure_rate", ">=", 0.95)),
+        ("by_community_type.gated.wait_hours_mean<2", ("by_community_type.gated.wait_hours_mean", "<=", 2.0)),
+    ],
+)
 def test_targets_parse(text, parsed):
     t = ServiceTarget.parse(text)
     assert (t.kpi, t.op, t.value) == parsed
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--target", "closure_rate=0.9"], "--target 'closure_rate=0.9'"),
-    (["--target", "closure_rate>=high"], "--target"),
-    (["--target", "happiness<=3"], "happiness"),
-    (["--target", "wait_hours_mean<=1", "--confidence", "1.5"], "--confidence"),
-    (["--target", "wait_hours_mean<=1", "--reps", "0"], "--reps"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--target", "closure_rate=0.9"], "--target 'closure_rate=0.9'"),
+        (["--target", "closure_rate>=high"], "--target"),
+        (["--target", "happiness<=3"], "happiness"),
+        (["--target", "wait_hours_mean<=1", "--confidence", "1.5"], "--confidence"),
+        (["--target", "wait_hours_mean<=1", "--reps", "0"], "--reps"),
+    ],
+)
 def test_bad_sizing_input_is_one_line(tmp_path, capsys, args, message):
     assert main(["size", str(MMC), "--days", "5", "--out", str(tmp_path / "o"), "--workers", "1", *args]) == 2
     err = capsys.readouterr().err.strip()
@@ -100,8 +109,16 @@ def test_bad_sizing_input_is_one_line(tmp_path, capsys, args, message):
 def test_mmc_sizing_agrees_with_erlang_c(tmp_path, target):
     """λ = 3.4/h, μ = 1/h: Erlang C staffs 5 servers for a mean wait ≤ 0.5 h and 4 for ≤ 2 h."""
     expected = erlang.staff_for(3.4, 1.0, mean_wait=target)
-    sizer = Sizer(MMC, [ServiceTarget("wait_hours_mean", "<=", target)], confidence=0.8, reps=5,
-                  out=tmp_path / "size", days=90, workers=2, log=lambda *_: None)
+    sizer = Sizer(
+        MMC,
+        [ServiceTarget("wait_hours_mean", "<=", target)],
+        confidence=0.8,
+        reps=5,
+        out=tmp_path / "size",
+        days=90,
+        workers=2,
+        log=lambda *_: None,
+    )
     result = size(sizer)
     assert result.answer == {"staffing.full_time": expected}
     row = result.erlang.iloc[0]
@@ -138,8 +155,27 @@ def test_search_brackets_and_bisects(tmp_path):
 
 def test_cli_size_writes_table_plot_and_erlang(tmp_path, capsys):
     out = tmp_path / "size"
-    assert main(["size", str(MMC), "--target", "wait_hours_mean<=0.5", "--reps", "3", "--days", "40",
-                 "--confidence", "0.6", "--workers", "1", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "size",
+                str(MMC),
+                "--target",
+                "wait_hours_mean<=0.5",
+                "--reps",
+                "3",
+                "--days",
+                "40",
+                "--confidence",
+                "0.6",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "answer: staffing.full_time = 5" in text and "Erlang C wait_hours_mean<=0.5: 5" in text
     answer = yaml.safe_load((out / "size.yaml").read_text())
@@ -153,13 +189,45 @@ def test_cli_size_writes_table_plot_and_erlang(tmp_path, capsys):
 
 def test_sensitivity_ranks_the_parameter_that_drives_the_kpi(tmp_path, capsys):
     scenario = tmp_path / "tiny.yaml"
-    scenario.write_text(yaml.safe_dump({"name": "tiny", "seed": 3, "days": 20,
-                                        "world": {"streets": 1, "communities_per_street": 2, "grids_per_community": 2}}))
+    scenario.write_text(
+        yaml.safe_dump(
+            {
+                "name": "tiny",
+                "seed": 3,
+                "days": 20,
+                "world": {"streets": 1, "communities_per_street": 2, "grids_per_community": 2},
+            }
+        )
+    )
     out = tmp_path / "sa"
-    assert main(["sensitivity", str(scenario), "--params", "arrivals.rate_scale=0.8:1.25:log",
-                 "residents.satisfaction_floor=0.1:0.3", "levels.grid.p_solve=0.5:0.95",
-                 "--method", "sobol", "--trajectories", "6", "--n", "16", "--kpi", "incidents_created",
-                 "--kpi", "escalation_rate", "--workers", "2", "--out", str(out), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "sensitivity",
+                str(scenario),
+                "--params",
+                "arrivals.rate_scale=0.8:1.25:log",
+                "residents.satisfaction_floor=0.1:0.3",
+                "levels.grid.p_solve=0.5:0.95",
+                "--method",
+                "sobol",
+                "--trajectories",
+                "6",
+                "--n",
+                "16",
+                "--kpi",
+                "incidents_created",
+                "--kpi",
+                "escalation_rate",
+                "--workers",
+                "2",
+                "--out",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     morris = pd.read_csv(out / "morris.csv")
     top = morris.loc[morris.groupby("kpi")["mu_star"].idxmax()].set_index("kpi")["parameter"]
     assert top["incidents_created"] == "arrivals.rate_scale" and top["escalation_rate"] == "levels.grid.p_solve"
@@ -174,23 +242,61 @@ def test_sensitivity_ranks_the_parameter_that_drives_the_kpi(tmp_path, capsys):
     assert (out / "morris.png").exists() and (out / "sobol.png").exists()
     # resumable like any sweep: the same command simulates nothing new
     before = sorted(p.name for p in (out / "sobol" / "parts" / "summary").iterdir())
-    assert main(["sensitivity", str(scenario), "--params", "arrivals.rate_scale=0.8:1.25:log",
-                 "residents.satisfaction_floor=0.1:0.3", "levels.grid.p_solve=0.5:0.95",
-                 "--method", "sobol", "--trajectories", "6", "--n", "16", "--kpi", "incidents_created",
-                 "--kpi", "escalation_rate", "--workers", "1", "--out", str(out), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "sensitivity",
+                str(scenario),
+                "--params",
+                "arrivals.rate_scale=0.8:1.25:log",
+                "residents.satisfaction_floor=0.1:0.3",
+                "levels.grid.p_solve=0.5:0.95",
+                "--method",
+                "sobol",
+                "--trajectories",
+                "6",
+                "--n",
+                "16",
+                "--kpi",
+                "incidents_created",
+                "--kpi",
+                "escalation_rate",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert sorted(p.name for p in (out / "sobol" / "parts" / "summary").iterdir()) == before
     assert pd.read_csv(out / "sobol.csv").equals(sobol)
 
 
-@pytest.mark.parametrize("params, message", [
-    (["arrivals.rate_scale=0.5:1.5"], "at least two"),
-    (["arrivals.rate_scale=1.5:0.5", "levels.grid.p_solve=0.5:0.9"], "arrivals.rate_scale"),
-    (["arrivals.rate_scal=0.5:1.5", "levels.grid.p_solve=0.5:0.9"], "arrivals.rate_scal"),
-    (["arrivals.rate_scale", "levels.grid.p_solve=0.5:0.9"], "give a range"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (["arrivals.rate_scale=0.5:1.5"], "at least two"),
+        (["arrivals.rate_scale=1.5:0.5", "levels.grid.p_solve=0.5:0.9"], "arrivals.rate_scale"),
+        (["arrivals.rate_scal=0.5:1.5", "levels.grid.p_solve=0.5:0.9"], "arrivals.rate_scal"),
+        (["arrivals.rate_scale", "levels.grid.p_solve=0.5:0.9"], "give a range"),
+    ],
+)
 def test_bad_sensitivity_params_are_one_line(tmp_path, capsys, params, message):
-    assert main(["sensitivity", str(ROOT / "scenarios" / "baseline.yaml"), "--params", *params,
-                 "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(
+            [
+                "sensitivity",
+                str(ROOT / "scenarios" / "baseline.yaml"),
+                "--params",
+                *params,
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err
     assert not (tmp_path / "o").exists()

@@ -25,23 +25,32 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.ui.cli import main
-from sim.studies.comparison import paired_differences, t_interval
-from sim.scenario.schema import Prior
 from sim.scenario.loading import ScenarioError
+from sim.scenario.schema import Prior
+from sim.studies.comparison import paired_differences, t_interval
 from sim.studies.experiment import latin_hypercube, load_experiment
 from sim.studies.sweep import load_results, sweep
+from sim.ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = {"name": "tiny", "seed": 3, "days": 20,
-        "world": {"streets": 1, "communities_per_street": 2, "grids_per_community": 2}}
+TINY = {
+    "name": "tiny",
+    "seed": 3,
+    "days": 20,
+    "world": {"streets": 1, "communities_per_street": 2, "grids_per_community": 2},
+}
 
 
 def write_experiment(tmp_path: Path, **fields) -> Path:
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(TINY), encoding="utf-8")
-    exp = {"name": "exp", "scenario": "tiny.yaml", "days": 15,
-           "levers": {"police.fusion": [True, False]}, "replications": 2,
-           "kpis": ["closure_rate", "satisfaction", "incidents_created"]}
+    exp = {
+        "name": "exp",
+        "scenario": "tiny.yaml",
+        "days": 15,
+        "levers": {"police.fusion": [True, False]},
+        "replications": 2,
+        "kpis": ["closure_rate", "satisfaction", "incidents_created"],
+    }
     exp.update(fields)
     path = tmp_path / "exp.yaml"
     path.write_text(yaml.safe_dump(exp), encoding="utf-8")
@@ -55,21 +64,27 @@ def comparable(frame: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- experiment files
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"levers": {"police.fusin": [True, False]}}, "levers.police.fusin"),
-    ({"levers": {"scoring.scheme": ["uniform", "bogus"]}}, "levers.scoring.scheme"),
-    ({"levers": {"police.fusion": []}}, "levers.police.fusion: empty list"),
-    ({"uncertainties": {"arrivals.rate_scale": {"low": 2.0, "high": 1.0}}}, "uncertainties.arrivals.rate_scale"),
-    ({"uncertainties": {"arrivals.rate_scal": {"low": 1.0, "high": 2.0}}}, "uncertainties.arrivals.rate_scal"),
-    ({"replications": 0}, "replications"),
-    ({"replications": {"n": 0}}, "replications"),
-    ({"replications": {"n": 2, "width": {"wait_hours_mean": 0.1}}}, "replications.width"),
-    ({"reference": "nobody"}, "reference"),
-    ({"scenario": "missing.yaml"}, "scenario: no such file"),
-    ({"levers": {"police.fusion": [True]}, "policies": [{"name": "a", "set": {}}]}, "levers or policies"),
-    ({"levers": {}, "policies": [{"name": "a", "set": {"staffing.full_time": -1}}]}, "policies.a.set.staffing.full_time"),
-    ({"lever": {}}, "lever: unknown key"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"levers": {"police.fusin": [True, False]}}, "levers.police.fusin"),
+        ({"levers": {"scoring.scheme": ["uniform", "bogus"]}}, "levers.scoring.scheme"),
+        ({"levers": {"police.fusion": []}}, "levers.police.fusion: empty list"),
+        ({"uncertainties": {"arrivals.rate_scale": {"low": 2.0, "high": 1.0}}}, "uncertainties.arrivals.rate_scale"),
+        ({"uncertainties": {"arrivals.rate_scal": {"low": 1.0, "high": 2.0}}}, "uncertainties.arrivals.rate_scal"),
+        ({"replications": 0}, "replications"),
+        ({"replications": {"n": 0}}, "replications"),
+        ({"replications": {"n": 2, "width": {"wait_hours_mean": 0.1}}}, "replications.width"),
+        ({"reference": "nobody"}, "reference"),
+        ({"scenario": "missing.yaml"}, "scenario: no such file"),
+        ({"levers": {"police.fusion": [True]}, "policies": [{"name": "a", "set": {}}]}, "levers or policies"),
+        (
+            {"levers": {}, "policies": [{"name": "a", "set": {"staffing.full_time": -1}}]},
+            "policies.a.set.staffing.full_time",
+        ),
+        ({"lever": {}}, "lever: unknown key"),
+    ],
+)
 def test_bad_experiment_is_refused_before_any_run(tmp_path, capsys, fields, message):
     path = write_experiment(tmp_path, **fields)
     with pytest.raises(ScenarioError, match=message.replace(".", r"\.")):
@@ -90,23 +105,33 @@ def test_unknown_kpi_is_refused_before_any_run(tmp_path, capsys):
 
 
 def test_design_pairs_policies_by_seed(tmp_path):
-    exp = load_experiment(write_experiment(tmp_path, levers={"police.fusion": [True, False],
-                                                             "turnover.refill": ["wait", "borrow"]},
-                                           replications=3))
+    exp = load_experiment(
+        write_experiment(
+            tmp_path, levers={"police.fusion": [True, False], "turnover.refill": ["wait", "borrow"]}, replications=3
+        )
+    )
     runs = exp.runs(3)
     assert len(exp.policies) == 4 and len(runs) == 12
     assert len({r.key for r in runs}) == 12  # every run distinct
     for rep in range(3):
         assert {r.seed for r in runs if r.rep == rep} == {exp.seed + rep}  # common random numbers
     assert [r.key for r in load_experiment(exp.path).runs(3)] == [r.key for r in runs]  # keys are stable
-    listed = load_experiment(write_experiment(tmp_path, design="list", levers={"police.fusion": [True, False],
-                                                                               "turnover.refill": ["wait", "borrow"]}))
+    listed = load_experiment(
+        write_experiment(
+            tmp_path, design="list", levers={"police.fusion": [True, False], "turnover.refill": ["wait", "borrow"]}
+        )
+    )
     assert list(listed.policies) == ["fusion=true, refill=wait", "fusion=false, refill=borrow"]
 
 
 @settings(max_examples=30, deadline=None)
-@given(n=st.integers(1, 40), low=st.floats(0.01, 10), width=st.floats(0.01, 100), log=st.booleans(),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    n=st.integers(1, 40),
+    low=st.floats(0.01, 10),
+    width=st.floats(0.01, 100),
+    log=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_latin_hypercube_is_stratified_in_every_dimension(n, low, width, log, seed):
     priors = {"a": Prior(low=low, high=low + width, scale="log" if log else "linear"), "b": Prior(low=0, high=1)}
     points = latin_hypercube(priors, n, seed)
@@ -114,7 +139,11 @@ def test_latin_hypercube_is_stratified_in_every_dimension(n, low, width, log, se
     for key, p in priors.items():
         x = np.array([pt[key] for pt in points])
         assert np.all((x >= p.low - 1e-9) & (x <= p.high + 1e-9))
-        u = (np.log(x) - np.log(p.low)) / (np.log(p.high) - np.log(p.low)) if p.scale == "log" else (x - p.low) / (p.high - p.low)
+        u = (
+            (np.log(x) - np.log(p.low)) / (np.log(p.high) - np.log(p.low))
+            if p.scale == "log"
+            else (x - p.low) / (p.high - p.low)
+        )
         strata = np.minimum((u * n + 1e-9).astype(int), n - 1)
         assert sorted(strata) == list(range(n))  # one point in each of n equal strata
     assert latin_hypercube(priors, n, seed) == points
@@ -129,8 +158,9 @@ def test_paired_interval_is_the_paired_t_interval(pairs):
     a, b = np.array(pairs).T
     if np.std(b - a) < 1e-6:
         return
-    results = pd.DataFrame({"policy": ["ref"] * len(a) + ["new"] * len(b), "sample": 0,
-                            "rep": list(range(len(a))) * 2, "k": np.r_[a, b]})
+    results = pd.DataFrame(
+        {"policy": ["ref"] * len(a) + ["new"] * len(b), "sample": 0, "rep": list(range(len(a))) * 2, "k": np.r_[a, b]}
+    )
     row = paired_differences(results, ["k"], "ref", ["ref", "new"]).iloc[0]
     ci = stats.ttest_rel(b, a).confidence_interval(0.95)
     assert row["diff"] == pytest.approx(np.mean(b - a), abs=1e-9)
@@ -142,19 +172,28 @@ def test_paired_interval_is_the_paired_t_interval(pairs):
 
 
 def test_same_results_with_one_and_two_workers_and_identical_policies_differ_by_nothing(tmp_path):
-    path = write_experiment(tmp_path, levers={}, policies=[{"name": "a", "set": {}},
-                                                            {"name": "b", "set": {}},
-                                                            {"name": "weak_grid", "set": {"levels.grid.p_solve": 0.3}}],
-                            replications=3)
+    path = write_experiment(
+        tmp_path,
+        levers={},
+        policies=[
+            {"name": "a", "set": {}},
+            {"name": "b", "set": {}},
+            {"name": "weak_grid", "set": {"levels.grid.p_solve": 0.3}},
+        ],
+        replications=3,
+    )
     exp = load_experiment(path)
     m1 = sweep(exp, tmp_path / "one", workers=1, progress=False, log=lambda *_: None)
     m2 = sweep(exp, tmp_path / "two", workers=2, progress=False, log=lambda *_: None)
     assert (m1["status"] == "done").all() and len(m1) == 9 and m2.equals(m1.assign(wall_s=m2["wall_s"]))
     for table in ("summary", "daily", "scores"):
-        pd.testing.assert_frame_equal(comparable(load_results(tmp_path / "one", table)),
-                                      comparable(load_results(tmp_path / "two", table)))
+        pd.testing.assert_frame_equal(
+            comparable(load_results(tmp_path / "one", table)), comparable(load_results(tmp_path / "two", table))
+        )
     s = load_results(tmp_path / "one")
-    d = paired_differences(s, ["closure_rate", "incidents_created", "escalation_rate"], "a", ["a", "b", "weak_grid"]).set_index(["policy", "kpi"])
+    d = paired_differences(
+        s, ["closure_rate", "incidents_created", "escalation_rate"], "a", ["a", "b", "weak_grid"]
+    ).set_index(["policy", "kpi"])
     assert d.loc[("b", "closure_rate"), ["diff", "lo", "hi"]].tolist() == [0.0, 0.0, 0.0]  # same seed, same world
     # the incidents themselves are common random numbers: a policy changes handling, not arrivals
     assert d.loc[("weak_grid", "incidents_created"), "diff"] == 0.0
@@ -186,12 +225,21 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on_then_resumes(tmp_path, mo
 
 def test_adaptive_replications_stop_when_differences_are_narrow_or_at_the_cap(tmp_path):
     levers, kpis = {"levels.grid.p_solve": [0.9, 0.4]}, ["escalation_rate"]
-    wide = load_experiment(write_experiment(tmp_path, levers=levers, kpis=kpis, replications={"n": 2, "step": 1, "max": 4,
-                                                                      "width": {"escalation_rate": 1e-9}}))
+    wide = load_experiment(
+        write_experiment(
+            tmp_path,
+            levers=levers,
+            kpis=kpis,
+            replications={"n": 2, "step": 1, "max": 4, "width": {"escalation_rate": 1e-9}},
+        )
+    )
     m = sweep(wide, tmp_path / "cap", workers=1, progress=False, log=lambda *_: None)
     assert set(m["rep"]) == {0, 1, 2, 3}  # never narrow enough: stops at the cap
-    loose = load_experiment(write_experiment(tmp_path, levers=levers, kpis=kpis, replications={"n": 2, "max": 10,
-                                                                       "width": {"escalation_rate": 10.0}}))
+    loose = load_experiment(
+        write_experiment(
+            tmp_path, levers=levers, kpis=kpis, replications={"n": 2, "max": 10, "width": {"escalation_rate": 10.0}}
+        )
+    )
     m = sweep(loose, tmp_path / "loose", workers=1, progress=False, log=lambda *_: None)
     assert set(m["rep"]) == {0, 1}  # narrow at once: no more replications
 
@@ -200,12 +248,12 @@ def test_dask_cluster_gives_the_same_results(tmp_path):
     distributed = pytest.importorskip("distributed")
     exp = load_experiment(write_experiment(tmp_path))
     sweep(exp, tmp_path / "local", workers=1, progress=False, log=lambda *_: None)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         m = sweep(exp, tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False, log=lambda *_: None)
     assert (m["status"] == "done").all()
-    pd.testing.assert_frame_equal(comparable(load_results(tmp_path / "local")),
-                                  comparable(load_results(tmp_path / "dask")))
+    pd.testing.assert_frame_equal(
+        comparable(load_results(tmp_path / "local")), comparable(load_results(tmp_path / "dask"))
+    )
 
 
 @pytest.mark.slow
@@ -213,8 +261,9 @@ def test_sweep_killed_with_sigkill_resumes_with_every_run_exactly_once(tmp_path)
     path = write_experiment(tmp_path, days=40, replications=8)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "sim.ui.cli", "sweep", str(path), "--out", str(out), "--workers", "2", "--no-progress"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     parts = out / "parts" / "summary"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -244,13 +293,23 @@ def test_sweep_killed_with_sigkill_resumes_with_every_run_exactly_once(tmp_path)
 
 
 def test_cli_sweep_then_report(tmp_path, capsys):
-    scoring = {"scoring": {"scheme": "uniform", "period": "month"},
-               "world": {"streets": 1, "communities_per_street": 2, "grids_per_community": 2,
-                         "community_mix": {"old_estate": 0.5, "gated": 0.5}}}
+    scoring = {
+        "scoring": {"scheme": "uniform", "period": "month"},
+        "world": {
+            "streets": 1,
+            "communities_per_street": 2,
+            "grids_per_community": 2,
+            "community_mix": {"old_estate": 0.5, "gated": 0.5},
+        },
+    }
     (tmp_path / "two.yaml").write_text(yaml.safe_dump({**TINY, **scoring}), encoding="utf-8")
-    path = write_experiment(tmp_path, scenario="two.yaml", days=65,
-                            levers={"scoring.scheme": ["uniform", "per_type"]},
-                            kpis=["score_validity", "closure_rate", "worker_overtime_hours_mean"])
+    path = write_experiment(
+        tmp_path,
+        scenario="two.yaml",
+        days=65,
+        levers={"scoring.scheme": ["uniform", "per_type"]},
+        kpis=["score_validity", "closure_rate", "worker_overtime_hours_mean"],
+    )
     out = tmp_path / "sweep"
     assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
     text = capsys.readouterr().out
@@ -297,9 +356,14 @@ def test_ema_workbench_adapter_runs_experiments_feature_scoring_and_prim(tmp_pat
 def test_report_with_uncertainties_shows_where_the_policy_helps(tmp_path):
     from sim.studies.report import write_report
 
-    path = write_experiment(tmp_path, levers={"levels.grid.p_solve": [0.9, 0.5]}, replications=1, samples=4,
-                            uncertainties={"arrivals.rate_scale": {"low": 0.6, "high": 1.6}},
-                            kpis=["escalation_rate", "closure_rate"])
+    path = write_experiment(
+        tmp_path,
+        levers={"levels.grid.p_solve": [0.9, 0.5]},
+        replications=1,
+        samples=4,
+        uncertainties={"arrivals.rate_scale": {"low": 0.6, "high": 1.6}},
+        kpis=["escalation_rate", "closure_rate"],
+    )
     exp = load_experiment(path)
     assert len(exp.samples) == 4
     sweep(exp, tmp_path / "out", workers=1, progress=False, log=lambda *_: None)

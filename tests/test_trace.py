@@ -12,8 +12,8 @@ import re
 import pandas as pd
 import pytest
 
-from sim.ui.cli import main
 from sim.scenario.labels import LABELS, text, when
+from sim.ui.cli import main
 from sim.ui.trace import from_model, from_run
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
@@ -22,8 +22,22 @@ ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("trace") / "run"
-    assert main(["run", str(ROOT / "scenarios" / "baseline.yaml"), "--days", "40", "--seed", "5", "--out", str(out),
-                 "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(ROOT / "scenarios" / "baseline.yaml"),
+                "--days",
+                "40",
+                "--seed",
+                "5",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     return out, pd.read_parquet(out / "incidents.parquet"), pd.read_parquet(out / "transitions.parquet")
 
 
@@ -91,8 +105,8 @@ def test_both_languages_tell_the_same_steps(run):
 
 
 def test_live_model_story_matches_the_run_directory(run, tmp_path):
-    from sim.scenario.loading import load_scenario
     from sim.output.runner import run_scenario
+    from sim.scenario.loading import load_scenario
 
     out, inc, _ = run
     model = run_scenario(load_scenario(ROOT / "scenarios" / "baseline.yaml"), seed=5, days=40)

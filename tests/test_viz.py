@@ -25,8 +25,12 @@ BASE = str(ROOT / "scenarios" / "baseline.yaml")
 def test_levers_reach_the_scenario():
     m = TrainerModel(BASE, full_time=3, fusion=False, scheme="outcome_adjusted", time_limit_hours=24.0, step_by="hour")
     sc = m.config
-    assert (sc.staffing.full_time, sc.police.fusion, sc.scoring.scheme, sc.levels[0].time_limit_hours) == \
-        (3, False, "outcome_adjusted", 24.0)
+    assert (sc.staffing.full_time, sc.police.fusion, sc.scoring.scheme, sc.levels[0].time_limit_hours) == (
+        3,
+        False,
+        "outcome_adjusted",
+        24.0,
+    )
     assert m.step_hours == 1.0 and len(m.grid_workers) >= 3 * m.world.n_grids
 
 
@@ -38,8 +42,9 @@ def test_hour_steps_give_the_same_run_as_day_steps():
         by_hour.step()
     assert by_hour.day == by_day.day == 5 and by_hour.clock.now == by_day.clock.now
     pd.testing.assert_frame_equal(incidents_table(by_day), incidents_table(by_hour))
-    pd.testing.assert_frame_equal(by_day.datacollector.get_model_vars_dataframe(),
-                                  by_hour.datacollector.get_model_vars_dataframe())
+    pd.testing.assert_frame_equal(
+        by_day.datacollector.get_model_vars_dataframe(), by_hour.datacollector.get_model_vars_dataframe()
+    )
 
 
 @pytest.mark.parametrize("scenario", [BASE, str(ROOT / "benchmarks" / "district600.yaml")])

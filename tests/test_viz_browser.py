@@ -44,9 +44,14 @@ def test_trainer_drives_the_page_in_a_browser():
     chromium = _chromium()
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "sim.ui.cli", "viz", str(ROOT / "scenarios" / "baseline.yaml"),
-                             "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.ui.cli", "viz", str(ROOT / "scenarios" / "baseline.yaml"), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 120

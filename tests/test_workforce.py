@@ -15,15 +15,15 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.ui.cli import main
-from sim.scenario.schema import ACTIVITIES, METRICS
-from sim.scenario.loading import load_scenario, scenario_from_dict
-from sim.workforce.effort import LINKED, Effort
 from sim.model import GridModel
 from sim.output.runner import run_scenario
+from sim.output.tables import incidents_table, transitions_table
+from sim.scenario.loading import load_scenario, scenario_from_dict
+from sim.scenario.schema import ACTIVITIES, METRICS
+from sim.ui.cli import main
+from sim.workforce.effort import LINKED, Effort
 from sim.workforce.scoring import COUNTS, PERIOD_DAYS, score
 from sim.workforce.staffing import HOURS
-from sim.output.tables import incidents_table, transitions_table
 
 ROOT = Path(__file__).resolve().parents[1]
 TWO_TYPES = ROOT / "scenarios" / "scoring_two_types.yaml"
@@ -32,10 +32,18 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 def small(**extra) -> dict:
     """A small busy street: two communities of four grids, one worker each."""
-    raw = {"name": "small", "seed": 3, "days": 60,
-           "world": {"streets": 1, "communities_per_street": 2, "grids_per_community": 4,
-                     "community_mix": {"old_estate": 1, "gated": 1}},
-           "arrivals": {"rate_scale": 3.0}}
+    raw = {
+        "name": "small",
+        "seed": 3,
+        "days": 60,
+        "world": {
+            "streets": 1,
+            "communities_per_street": 2,
+            "grids_per_community": 4,
+            "community_mix": {"old_estate": 1, "gated": 1},
+        },
+        "arrivals": {"rate_scale": 3.0},
+    }
     for k, v in extra.items():
         raw[k] = v if not isinstance(v, dict) else {**raw.get(k, {}), **v}
     return raw
@@ -45,11 +53,13 @@ def small(**extra) -> dict:
 
 
 def test_worker_hours_are_conserved_every_day():
-    """shift + overtime = cases + overhead + campaign + patrol + visits + entry + idle, per
+    """Shift + overtime = cases + overhead + campaign + patrol + visits + entry + idle, per
     worker and day; case hours match the handling spans of the transition log, non-case
     hours the overhead blocks the workers actually did."""
-    raw = small(turnover={"sick_per_year": 20.0, "resign_per_year": 5.0, "recruit_days_mean": 5.0},
-                campaigns=[{"name": "census", "start_day": 10, "days": 10, "hours_per_day": 3.0}])
+    raw = small(
+        turnover={"sick_per_year": 20.0, "resign_per_year": 5.0, "recruit_days_mean": 5.0},
+        campaigns=[{"name": "census", "start_day": 10, "days": 10, "hours_per_day": 3.0}],
+    )
     model = GridModel(scenario_from_dict(raw))
     st_ = model.staff
     prev = {h: np.zeros(0) for h in HOURS}
@@ -93,7 +103,8 @@ def test_zero_overhead_lowers_resolution_times():
     def mean_resolution(inc):
         closed = inc[inc["state"] == "closed"]
         return float((closed["t_closed"] - closed["t_surfaced"]).mean()), float(
-            (inc["t_handling"] - inc["t_surfaced"]).mean())
+            (inc["t_handling"] - inc["t_surfaced"]).mean()
+        )
 
     (res_a, wait_a), (res_b, wait_b) = mean_resolution(a), mean_resolution(b)
     assert res_b < res_a and wait_b < wait_a, (res_a, res_b, wait_a, wait_b)
@@ -125,8 +136,9 @@ def _nearest_present(model, team: int, present: set[int]) -> int:
 
 @pytest.mark.parametrize("vacant", [0, 2, 5])
 def test_vacant_grid_is_covered_by_the_named_neighbour(vacant):
-    raw = small(days=40, turnover={"sick_per_year": 0, "maternity_per_year": 0, "resign_per_year": 0,
-                                   "retire_per_year": 0})
+    raw = small(
+        days=40, turnover={"sick_per_year": 0, "maternity_per_year": 0, "resign_per_year": 0, "retire_per_year": 0}
+    )
     model = GridModel(scenario_from_dict(raw))
     post = int(np.flatnonzero(model.plan.post_grid == vacant)[0])
     model.turnover.exit(post, 0, lead=1000)
@@ -146,8 +158,16 @@ def test_vacant_grid_is_covered_by_the_named_neighbour(vacant):
 
 
 def test_community_cover_sends_a_vacant_grids_cases_up():
-    raw = small(days=40, turnover={"cover": "community", "sick_per_year": 0, "resign_per_year": 0,
-                                   "retire_per_year": 0, "maternity_per_year": 0})
+    raw = small(
+        days=40,
+        turnover={
+            "cover": "community",
+            "sick_per_year": 0,
+            "resign_per_year": 0,
+            "retire_per_year": 0,
+            "maternity_per_year": 0,
+        },
+    )
     model = GridModel(scenario_from_dict(raw))
     post = int(np.flatnonzero(model.plan.post_grid == 1)[0])
     model.turnover.exit(post, 0, lead=1000)
@@ -162,8 +182,7 @@ def test_turnover_creates_vacancies_and_refill_policies_differ():
     base = small(days=200, turnover={"resign_per_year": 3.0, "recruit_days_mean": 60.0})
     out = {}
     for refill in ("wait", "reserve"):
-        raw = {**base, "turnover": {**base["turnover"], "refill": refill},
-               "staffing": {"reserve_per_street": 3}}
+        raw = {**base, "turnover": {**base["turnover"], "refill": refill}, "staffing": {"reserve_per_street": 3}}
         m = run_scenario(scenario_from_dict(raw))
         out[refill] = (m.turnover.exits.sum(), m.turnover.vacant_days.sum())
     assert out["wait"][0] > 0 and out["wait"][1] > 0
@@ -190,15 +209,20 @@ def _recompute(run: Path) -> pd.DataFrame:
             fed = mine["satisfied"].dropna()
             tp = team_patrol[r.team]
             a = acc[acc["team"] == r.team]
-            rows.append({
-                "period": p, "agent": r.agent, "closed_cases": float(len(mine)),
-                "disputes_closed": float((mine["category"] == "dispute").sum()),
-                "satisfaction": float(fed.astype(bool).mean()) if len(fed) else np.nan,
-                "timeliness": float(((mine["t_closed"] - mine["t_surfaced"]) <= cfg["timely_hours"]).mean())
-                if len(mine) else np.nan,
-                "closure_rate": float((a["t_closed"] < t1).mean()) if len(a) else np.nan,
-                "discoveries": float((found["team"] == r.team).sum() * r.patrol_hours / tp) if tp > 0 else 0.0,
-            })
+            rows.append(
+                {
+                    "period": p,
+                    "agent": r.agent,
+                    "closed_cases": float(len(mine)),
+                    "disputes_closed": float((mine["category"] == "dispute").sum()),
+                    "satisfaction": float(fed.astype(bool).mean()) if len(fed) else np.nan,
+                    "timeliness": float(((mine["t_closed"] - mine["t_surfaced"]) <= cfg["timely_hours"]).mean())
+                    if len(mine)
+                    else np.nan,
+                    "closure_rate": float((a["t_closed"] < t1).mean()) if len(a) else np.nan,
+                    "discoveries": float((found["team"] == r.team).sum() * r.patrol_hours / tp) if tp > 0 else 0.0,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -207,8 +231,22 @@ def two_type_runs(tmp_path_factory):
     out = {}
     for scheme in ("uniform", "per_type", "outcome_adjusted"):
         d = tmp_path_factory.mktemp(scheme)
-        assert main(["run", str(TWO_TYPES), "--out", str(d), "--quiet", "--days", "150",
-                     "--set", f"scoring.scheme={scheme}"]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    str(TWO_TYPES),
+                    "--out",
+                    str(d),
+                    "--quiet",
+                    "--days",
+                    "150",
+                    "--set",
+                    f"scoring.scheme={scheme}",
+                ]
+            )
+            == 0
+        )
         out[scheme] = d
     return out
 
@@ -252,8 +290,12 @@ def test_scheme_changes_validity_and_effort(two_type_runs):
 
 
 @settings(max_examples=60, deadline=None)
-@given(activity=st.sampled_from(ACTIVITIES), mu=st.floats(0.0, 0.9), kappa=st.floats(0.25, 4.0),
-       hours=st.lists(st.floats(0.0, 50.0), min_size=3, max_size=3))
+@given(
+    activity=st.sampled_from(ACTIVITIES),
+    mu=st.floats(0.0, 0.9),
+    kappa=st.floats(0.25, 4.0),
+    hours=st.lists(st.floats(0.0, 50.0), min_size=3, max_size=3),
+)
 def test_all_weight_on_one_metric_moves_effort_toward_it(activity, mu, kappa, hours):
     """Putting every weight on the metric an activity produces raises that activity's
     preferred share above what a scheme counting none of the activities gives it."""
@@ -277,8 +319,7 @@ def test_all_weight_on_one_metric_moves_effort_toward_it(activity, mu, kappa, ho
 def test_scored_metric_draws_hours_in_a_run(metric, activity):
     """End to end: score only one metric for four months; its activity's share of
     discretionary hours ends above where it started."""
-    raw = small(days=122, scoring={"weights": {metric: 1.0}, "targets": {metric: 1000.0}},
-                effort={"intrinsic": 0.2})
+    raw = small(days=122, scoring={"weights": {metric: 1.0}, "targets": {metric: 1000.0}}, effort={"intrinsic": 0.2})
     m = run_scenario(scenario_from_dict(raw))
     k = ACTIVITIES.index(activity)
     start = m.effort.initial[k]
@@ -309,16 +350,21 @@ def test_register_drifts_and_records_correct_it():
 
 
 def test_campaign_raises_its_categories():
-    camp = [{"name": "flood", "start_day": 0, "days": 60, "hours_per_day": 1.0,
-             "rate_multiplier": {"hazard": 3.0}}]
+    camp = [{"name": "flood", "start_day": 0, "days": 60, "hours_per_day": 1.0, "rate_multiplier": {"hazard": 3.0}}]
     a = incidents_table(run_scenario(scenario_from_dict(small(days=60))))
     b = incidents_table(run_scenario(scenario_from_dict(small(days=60, campaigns=camp))))
     assert (b["category"] == "hazard").sum() > 2 * (a["category"] == "hazard").sum()
 
 
 def test_staffing_plan_by_type_by_grid_and_pools():
-    raw = small(staffing={"full_time": 1, "by_type": {"old_estate": {"full_time": 2, "volunteers": 1}},
-                          "pool_grids": 2, "by_grid": {"S1-C2-1": {"full_time": 3}}})
+    raw = small(
+        staffing={
+            "full_time": 1,
+            "by_type": {"old_estate": {"full_time": 2, "volunteers": 1}},
+            "pool_grids": 2,
+            "by_grid": {"S1-C2-1": {"full_time": 3}},
+        }
+    )
     m = GridModel(scenario_from_dict(raw))
     plan, w = m.plan, m.world
     assert len(plan.team_grids) == 4 and all(len(g) == 2 for g in plan.team_grids)

@@ -22,16 +22,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mesa.discrete_space import Network
 
+from sim.model import GridModel
 from sim.scenario.catalog import COMMUNITY_TYPES
 from sim.scenario.loading import load_scenario, scenario_from_dict
-from sim.model import GridModel
 from sim.world.district import World, build_world
 
 REPO = Path(__file__).resolve().parents[1]
 TYPES = sorted(COMMUNITY_TYPES)
 RURAL = {t for t, v in COMMUNITY_TYPES.items() if v.get("rural")}
-ARRAYS = ("grid_community", "grid_street", "grid_type", "grid_households", "grid_beat", "grid_dedicated",
-          "community_street", "community_type")
+ARRAYS = (
+    "grid_community",
+    "grid_street",
+    "grid_type",
+    "grid_households",
+    "grid_beat",
+    "grid_dedicated",
+    "community_street",
+    "community_type",
+)
 
 
 def world_of(raw: dict) -> World:
@@ -55,19 +63,23 @@ def assert_same_world(a: World, b: World, names: bool = True) -> None:
 
 @st.composite
 def compact_worlds(draw) -> dict:
-    mix_types = draw(st.lists(st.sampled_from([t for t in TYPES if t != "dedicated"]), min_size=1, max_size=4,
-                              unique=True))
-    return {"world": {
-        "streets": draw(st.integers(1, 3)),
-        "communities_per_street": draw(st.integers(1, 5)),
-        "grids_per_community": draw(st.integers(1, 6)),
-        "dedicated_grids_per_street": draw(st.integers(0, 2)),
-        "layout_seed": draw(st.integers(0, 10_000)),
-        "households_urban": draw(st.integers(50, 400)),
-        "households_rural": draw(st.integers(10, 100)),
-        "household_spread": draw(st.sampled_from([0.0, 0.1, 0.3])),
-        "community_mix": {t: draw(st.integers(1, 3)) for t in mix_types},
-    }, "police": {"grids_per_beat": draw(st.integers(1, 5))}}
+    mix_types = draw(
+        st.lists(st.sampled_from([t for t in TYPES if t != "dedicated"]), min_size=1, max_size=4, unique=True)
+    )
+    return {
+        "world": {
+            "streets": draw(st.integers(1, 3)),
+            "communities_per_street": draw(st.integers(1, 5)),
+            "grids_per_community": draw(st.integers(1, 6)),
+            "dedicated_grids_per_street": draw(st.integers(0, 2)),
+            "layout_seed": draw(st.integers(0, 10_000)),
+            "households_urban": draw(st.integers(50, 400)),
+            "households_rural": draw(st.integers(10, 100)),
+            "household_spread": draw(st.sampled_from([0.0, 0.1, 0.3])),
+            "community_mix": {t: draw(st.integers(1, 3)) for t in mix_types},
+        },
+        "police": {"grids_per_beat": draw(st.integers(1, 5))},
+    }
 
 
 def check_hierarchy(w: World, raw: dict) -> None:
@@ -168,8 +180,14 @@ def test_compact_world_hierarchy_households_and_determinism(raw):
 
 def test_household_rule_with_catalogue_defaults():
     """200 households a grid in urban communities and 50 in rural ones, ± the spread."""
-    raw = {"world": {"streets": 1, "communities_per_street": 2, "grids_per_community": 30,
-                     "community_mix": {"old_estate": 1, "rural_village": 1}}}
+    raw = {
+        "world": {
+            "streets": 1,
+            "communities_per_street": 2,
+            "grids_per_community": 30,
+            "community_mix": {"old_estate": 1, "rural_village": 1},
+        }
+    }
     sc = scenario_from_dict(raw)
     assert (sc.world.households_urban, sc.world.households_rural) == (200, 50)
     flat = world_of({"world": {**raw["world"], "household_spread": 0.0}})
@@ -181,9 +199,15 @@ def test_household_rule_with_catalogue_defaults():
     assert urban.min() >= 170 and urban.max() <= 230 and len(set(urban.tolist())) > 5
     assert w.grid_households[rural].min() >= 42 and w.grid_households[rural].max() <= 58
     # a custom type's rural flag is what counts, not its name
-    w = world_of({"community_types": {"hamlet": {"rural": True}},
-                  "world": {"communities": [{"type": "hamlet", "grids": 3}, {"type": "old_estate", "grids": 2}],
-                            "household_spread": 0.0}})
+    w = world_of(
+        {
+            "community_types": {"hamlet": {"rural": True}},
+            "world": {
+                "communities": [{"type": "hamlet", "grids": 3}, {"type": "old_estate", "grids": 2}],
+                "household_spread": 0.0,
+            },
+        }
+    )
     assert w.grid_households.tolist() == [50, 50, 50, 200, 200]
 
 
@@ -198,11 +222,19 @@ def test_layout_seed_moves_households_but_not_the_structure():
 
 
 def test_explicit_households_are_exact_and_street_order_is_grouped():
-    w = world_of({"world": {"streets": 2, "household_spread": 0.3, "communities": [
-        {"name": "Old", "type": "old_estate", "street": 1, "grids": 2, "households_per_grid": 180},
-        {"name": "Farm", "type": "rural_village", "street": 0, "grids": 3},
-        {"name": "New", "type": "commodity", "street": 0, "grids": 1, "households_per_grid": 7},
-    ]}})
+    w = world_of(
+        {
+            "world": {
+                "streets": 2,
+                "household_spread": 0.3,
+                "communities": [
+                    {"name": "Old", "type": "old_estate", "street": 1, "grids": 2, "households_per_grid": 180},
+                    {"name": "Farm", "type": "rural_village", "street": 0, "grids": 3},
+                    {"name": "New", "type": "commodity", "street": 0, "grids": 1, "households_per_grid": 7},
+                ],
+            }
+        }
+    )
     assert w.community_names == ("Farm", "New", "Old")  # by street, stable otherwise
     assert w.grid_names == ("Farm-1", "Farm-2", "Farm-3", "New-1", "Old-1", "Old-2")
     assert w.grid_street.tolist() == [0, 0, 0, 0, 1, 1]
@@ -211,14 +243,24 @@ def test_explicit_households_are_exact_and_street_order_is_grouped():
 
 
 def test_explicit_list_builds_the_same_world_as_the_compact_spec():
-    compact = {"world": {"streets": 2, "communities_per_street": 3, "grids_per_community": 4,
-                         "dedicated_grids_per_street": 1, "layout_seed": 5,
-                         "community_mix": {"old_estate": 1, "rural_village": 1, "gated": 1}},
-               "police": {"grids_per_beat": 3}}
+    compact = {
+        "world": {
+            "streets": 2,
+            "communities_per_street": 3,
+            "grids_per_community": 4,
+            "dedicated_grids_per_street": 1,
+            "layout_seed": 5,
+            "community_mix": {"old_estate": 1, "rural_village": 1, "gated": 1},
+        },
+        "police": {"grids_per_beat": 3},
+    }
     a = world_of(compact)
     names = [n for n in a.community_names if not n.endswith("-D")]
-    listed = [{"name": n, "type": a.type_names[a.community_type[c]], "street": int(a.community_street[c]),
-               "grids": 4} for c, n in enumerate(a.community_names) if n in names]
+    listed = [
+        {"name": n, "type": a.type_names[a.community_type[c]], "street": int(a.community_street[c]), "grids": 4}
+        for c, n in enumerate(a.community_names)
+        if n in names
+    ]
     explicit = {"world": {**compact["world"], "communities": listed}, "police": compact["police"]}
     b = world_of(explicit)
     assert_same_world(a, b)
@@ -230,23 +272,52 @@ def _mix_per_street(w: World) -> list[set[str]]:
 
 
 def test_community_mix_is_apportioned_by_weight():
-    w = world_of({"world": {"streets": 1, "communities_per_street": 6, "grids_per_community": 1,
-                            "community_mix": {"old_estate": 2, "commodity": 2, "gated": 1, "resettlement": 1,
-                                              "commercial": 0}}})
+    w = world_of(
+        {
+            "world": {
+                "streets": 1,
+                "communities_per_street": 6,
+                "grids_per_community": 1,
+                "community_mix": {"old_estate": 2, "commodity": 2, "gated": 1, "resettlement": 1, "commercial": 0},
+            }
+        }
+    )
     names = np.asarray(w.type_names)[w.community_type]
     assert sorted(names.tolist()) == sorted(["old_estate"] * 2 + ["commodity"] * 2 + ["gated", "resettlement"])
-    w = world_of({"world": {"streets": 1, "communities_per_street": 7, "grids_per_community": 1,
-                            "community_mix": {"old_estate": 1, "commodity": 1}}})  # 3.5 each: one gets 4
+    w = world_of(
+        {
+            "world": {
+                "streets": 1,
+                "communities_per_street": 7,
+                "grids_per_community": 1,
+                "community_mix": {"old_estate": 1, "commodity": 1},
+            }
+        }
+    )  # 3.5 each: one gets 4
     counts = sorted(np.bincount(w.community_type).tolist())
     assert counts[-2:] == [3, 4]
 
 
-@pytest.mark.parametrize("raw", [
-    pytest.param({"world": {"streets": 2, "communities_per_street": 4, "grids_per_community": 1}}, id="default-mix"),
-    pytest.param({"world": {"streets": 3, "communities_per_street": 3, "grids_per_community": 1,
-                            "community_mix": {"old_estate": 1, "commodity": 1, "gated": 1}}}, id="three-types"),
-    pytest.param("district600", id="district600"),
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(
+            {"world": {"streets": 2, "communities_per_street": 4, "grids_per_community": 1}}, id="default-mix"
+        ),
+        pytest.param(
+            {
+                "world": {
+                    "streets": 3,
+                    "communities_per_street": 3,
+                    "grids_per_community": 1,
+                    "community_mix": {"old_estate": 1, "commodity": 1, "gated": 1},
+                }
+            },
+            id="three-types",
+        ),
+        pytest.param("district600", id="district600"),
+    ],
+)
 def test_every_street_gets_a_mix_of_community_types(raw):
     """A type with at least one community per street in total appears in every street."""
     sc = load_scenario(REPO / "benchmarks" / "district600.yaml") if raw == "district600" else scenario_from_dict(raw)
@@ -262,8 +333,18 @@ def test_every_street_gets_a_mix_of_community_types(raw):
 
 
 def test_model_exposes_the_world_graph_as_a_topological_mesa_network():
-    model = GridModel(scenario_from_dict({"world": {"streets": 2, "communities_per_street": 2,
-                                                    "grids_per_community": 3, "dedicated_grids_per_street": 1}}))
+    model = GridModel(
+        scenario_from_dict(
+            {
+                "world": {
+                    "streets": 2,
+                    "communities_per_street": 2,
+                    "grids_per_community": 3,
+                    "dedicated_grids_per_street": 1,
+                }
+            }
+        )
+    )
     w, space = model.world, model.space
     assert isinstance(space, Network)
     assert space.G is w.graph
@@ -285,8 +366,9 @@ def test_model_exposes_the_world_graph_as_a_topological_mesa_network():
     for k, row in enumerate(model.desks[1:], start=1):
         scope = model.config.levels[k].scope
         for d in row:
-            node = {"community": w.community_node, "street": w.street_node,
-                    "district": lambda u: w.district_node}[scope](d.unit)
+            node = {"community": w.community_node, "street": w.street_node, "district": lambda u: w.district_node}[
+                scope
+            ](d.unit)
             assert all(a.cell.coordinate == node for a in d.workers), (d.name, scope)
     # one household agent per household
     assert model.residents.n == w.n_households == len(model.households)
@@ -296,14 +378,18 @@ def test_household_agents_are_made_when_looked_at_and_read_their_row():
     sc = load_scenario(REPO / "scenarios" / "baseline.yaml")
     lazy = GridModel(sc)
     from sim.world.residents import Household
+
     assert lazy.households.made == 0 and Household not in lazy.agents_by_type  # none made at build
     lazy.run(30)
     h = int(np.argmax(lazy.residents.feedbacks))  # a household that has given feedback
     a = lazy.households[h]
     assert isinstance(a, Household) and a is lazy.households[h] and a is lazy.households[h - len(lazy.households)]
     assert (a.index, a.grid) == (h, int(lazy.residents.grid[h])) and a in lazy.agents
-    assert (a.trust, a.awareness, a.satisfaction) == (lazy.residents.trust[h], lazy.residents.awareness[h],
-                                                     lazy.residents.satisfaction[h])
+    assert (a.trust, a.awareness, a.satisfaction) == (
+        lazy.residents.trust[h],
+        lazy.residents.awareness[h],
+        lazy.residents.satisfaction[h],
+    )
     assert a.satisfaction != sc.residents.satisfaction_base  # feedback moved it
     assert lazy.households.made == 1
     with pytest.raises(IndexError):

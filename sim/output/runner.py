@@ -14,14 +14,15 @@ from pathlib import Path
 import yaml
 
 from sim import __version__
-from sim.scenario.schema import Scenario
-from sim.output.kpis import summarize, workforce_kpis
 from sim.model import GridModel
+from sim.output.kpis import summarize, workforce_kpis
 from sim.output.tables import daily_table, grids_table, incidents_table, scores_table, transitions_table, workers_table
+from sim.scenario.schema import Scenario
 
 
-def run_scenario(config: Scenario, seed: int | None = None, days: int | None = None,
-                 transitions: bool = True) -> GridModel:
+def run_scenario(
+    config: Scenario, seed: int | None = None, days: int | None = None, transitions: bool = True
+) -> GridModel:
     """Build and run a model for ``days`` (default: the scenario's); ``transitions=False``
     skips the per-transition log (about an eighth faster; the incident table is unchanged)."""
     if days is not None:
@@ -32,6 +33,8 @@ def run_scenario(config: Scenario, seed: int | None = None, days: int | None = N
 
 
 def summary_of(model: GridModel, incidents=None, workers=None, scores=None) -> dict:
+    """The run's ``summary.json``: scenario, seed, days and version, then the KPIs of its tables
+    (each table is built from ``model`` unless given)."""
     inc = incidents_table(model) if incidents is None else incidents
     workers = workers_table(model) if workers is None else workers
     scores = scores_table(model) if scores is None else scores
@@ -43,6 +46,8 @@ def summary_of(model: GridModel, incidents=None, workers=None, scores=None) -> d
 
 
 def resolved_scenario(model: GridModel) -> dict:
+    """The scenario as run, every default filled in, with seed and days: the run directory's
+    ``scenario.yaml``, which reproduces the run byte for byte."""
     data = model.config.model_dump(mode="json")
     data["seed"] = model.seed
     data["days"] = model.day
@@ -78,10 +83,15 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True) -> di
     _atomic_write(out / "grids.parquet", lambda p: grids_table(model).to_parquet(p, index=False))
     if transitions and model.log.recording:
         _atomic_write(out / "transitions.parquet", lambda p: transitions_table(model).to_parquet(p, index=False))
-    header = (f"# Resolved scenario written by gridsim {__version__}: every default filled in.\n"
-              f"# `gridsim run` on this file reproduces the run exactly.\n")
-    _atomic_write(out / "scenario.yaml", lambda p: Path(p).write_text(
-        header + yaml.safe_dump(resolved_scenario(model), sort_keys=False, allow_unicode=True),
-        encoding="utf-8"))
+    header = (
+        f"# Resolved scenario written by gridsim {__version__}: every default filled in.\n"
+        f"# `gridsim run` on this file reproduces the run exactly.\n"
+    )
+    _atomic_write(
+        out / "scenario.yaml",
+        lambda p: Path(p).write_text(
+            header + yaml.safe_dump(resolved_scenario(model), sort_keys=False, allow_unicode=True), encoding="utf-8"
+        ),
+    )
     _atomic_write(out / "summary.json", lambda p: Path(p).write_text(text, encoding="utf-8"))
     return summary

@@ -42,8 +42,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "type.commercial": ("commercial street", "商业街区"),
     "type.dedicated": ("dedicated grid", "专属网格"),
     # story templates: {fields} are filled in by sim.ui.trace
-    "story.latent": ("{category} ({severity}) arises in grid {grid} ({ctype}); nobody official knows yet",
-                     "网格{grid}({ctype})出现{category}({severity}),尚无人知晓"),
+    "story.latent": (
+        "{category} ({severity}) arises in grid {grid} ({ctype}); nobody official knows yet",
+        "网格{grid}({ctype})出现{category}({severity}),尚无人知晓",
+    ),
     "story.worsened": ("it gets worse while unseen: now {severity}", "未被发现期间事态升级:{severity}"),
     "story.surfaced": ("{channel}", "{channel}"),
     "story.accepted": ("accepted at the {level} level (首问负责: first responder)", "{level}受理(首问负责)"),
@@ -51,13 +53,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "story.handling": ("{actor} starts on it at the {level} level", "{actor}({level})开始处置"),
     "story.visit_failed": ("{actor} finds nobody home; the visit is to be repeated", "{actor}入户未遇,需再次走访"),
     "story.escalated": ("cannot be settled there: escalated to the {level} level", "无法解决,上报至{level}"),
-    "story.resolved": ("resolved by {actor} at the {level} level, {hours} after it was reported",
-                       "{actor}({level})办结,距上报{hours}"),
-    "story.closed": ("the resident is {verdict}; closed (办结销号) {hours} after it was reported",
-                     "居民评价{verdict},办结销号,距上报{hours}"),
+    "story.resolved": (
+        "resolved by {actor} at the {level} level, {hours} after it was reported",
+        "{actor}({level})办结,距上报{hours}",
+    ),
+    "story.closed": (
+        "the resident is {verdict}; closed (办结销号) {hours} after it was reported",
+        "居民评价{verdict},办结销号,距上报{hours}",
+    ),
     "story.reopened": ("the resident is not satisfied: reopened", "居民不满意,重新办理"),
-    "story.absorbed": ("settled by the property manager before anyone official heard of it",
-                       "物业自行处理,未进入网格流程"),
+    "story.absorbed": (
+        "settled by the property manager before anyone official heard of it",
+        "物业自行处理,未进入网格流程",
+    ),
     "story.open": ("not closed yet ({state})", "尚未办结({state})"),
     "verdict.satisfied": ("satisfied", "满意"),
     "verdict.unsatisfied": ("not satisfied", "不满意"),
@@ -85,8 +93,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "level.direct_line": ("secretary's direct line", "书记直通车"),
 }
 
-WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-            "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日")}
+WEEKDAYS = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+}
 
 
 def text(key: str, lang: str = "en", **fields) -> str:
@@ -110,4 +120,5 @@ def when(hours: float, lang: str = "en") -> str:
 
 
 def duration(hours: float, lang: str = "en") -> str:
+    """``hours`` as words in ``lang``: minutes below one hour, hours from one hour up."""
     return text("word.minutes", lang, n=hours * 60) if hours < 1 else text("word.hours", lang, n=hours)

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.scenario.schema import Prior
 from sim.scenario.loading import ScenarioError, apply_overrides, read_raw, scenario_from_dict
+from sim.scenario.schema import Prior
 from sim.studies.targets import Target, quantity, simulate
 
 ABC_ID = 1  # one calibration per database
@@ -39,7 +39,7 @@ class Problem:
     days: int | None = None  # shorten each simulation (None: the scenario's)
 
     def natural(self, theta: dict) -> dict[str, float]:
-        """pyabc's parameters (log-scale priors are sampled as logs) in scenario units."""
+        """Pyabc's parameters (log-scale priors are sampled as logs) in scenario units."""
         out = {}
         for k, p in self.priors.items():
             v = theta[_key(k)]
@@ -48,6 +48,7 @@ class Problem:
         return out
 
     def overrides(self, values: dict[str, float]) -> list[str]:
+        """``--set`` strings for parameter values in scenario units (integers where the prior says so)."""
         return [f"{k}={int(v) if self.priors[k].integer else repr(float(v))}" for k, v in values.items()]
 
     def __call__(self, theta: dict) -> dict[str, float]:
@@ -86,8 +87,16 @@ def _prior(pb: Problem):
     return pyabc.Distribution(**rvs)
 
 
-def calibrate(pb: Problem, db: Path, population: int, generations: int, workers: int,
-              min_epsilon: float = 0.5, progress: bool = True, log=print):
+def calibrate(
+    pb: Problem,
+    db: Path,
+    population: int,
+    generations: int,
+    workers: int,
+    min_epsilon: float = 0.5,
+    progress: bool = True,
+    log=print,
+):
     """Run (or resume) ABC-SMC until ``generations`` populations exist in ``db`` or ε ≤
     ``min_epsilon``. Returns the pyabc History."""
     import pyabc
@@ -139,8 +148,9 @@ def _same_problem(history, pb: Problem, db: Path) -> None:
 def posterior(history, pb: Problem) -> pd.DataFrame:
     """The last generation: one row per particle, parameters in scenario units, weight."""
     df, w = history.get_distribution(m=0, t=history.max_t)
-    out = pd.DataFrame({k: (np.exp(df[_key(k)]) if p.scale == "log" else df[_key(k)]).to_numpy()
-                        for k, p in pb.priors.items()})
+    out = pd.DataFrame(
+        {k: (np.exp(df[_key(k)]) if p.scale == "log" else df[_key(k)]).to_numpy() for k, p in pb.priors.items()}
+    )
     out["weight"] = np.asarray(w)
     return out
 
@@ -152,9 +162,19 @@ def summarise(post: pd.DataFrame, pb: Problem) -> pd.DataFrame:
     for k, p in pb.priors.items():
         x = post[k].to_numpy()
         q5, q50, q95 = _wquantile(x, w, [0.05, 0.5, 0.95])
-        rows.append({"parameter": k, "prior_low": p.low, "prior_high": p.high, "scale": p.scale,
-                     "mean": float(np.average(x, weights=w)), "median": q50, "q05": q5, "q95": q95,
-                     "ci90_share_of_prior": (q95 - q5) / (p.high - p.low)})
+        rows.append(
+            {
+                "parameter": k,
+                "prior_low": p.low,
+                "prior_high": p.high,
+                "scale": p.scale,
+                "mean": float(np.average(x, weights=w)),
+                "median": q50,
+                "q05": q5,
+                "q95": q95,
+                "ci90_share_of_prior": (q95 - q5) / (p.high - p.low),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -214,13 +234,16 @@ def calibrated_scenario(path: str | Path, pb: Problem, table: pd.DataFrame, epsi
     """The scenario file with each uncertain parameter set to its posterior median (the
     priors stay, so it can be refitted); a header says where the values came from."""
     raw = read_raw(path)
-    values = dict(zip(table["parameter"], table["median"]))
-    body = apply_overrides(raw, pb.overrides({k: (round(v) if pb.priors[k].integer else v)
-                                              for k, v in values.items()}), str(path))
+    values = dict(zip(table["parameter"], table["median"], strict=True))
+    body = apply_overrides(
+        raw, pb.overrides({k: (round(v) if pb.priors[k].integer else v) for k, v in values.items()}), str(path)
+    )
     scenario_from_dict(body, str(path))  # still valid
-    head = [f"# Calibrated from {path} by `gridsim calibrate` (ABC-SMC, pyabc):",
-            f"# generation {t}, epsilon {epsilon:.3g} (largest target miss in tolerances),",
-            "# fitted targets: " + ", ".join(tt.name for tt in pb.targets) + ".",
-            "# Each uncertain parameter is set to its posterior median:"]
+    head = [
+        f"# Calibrated from {path} by `gridsim calibrate` (ABC-SMC, pyabc):",
+        f"# generation {t}, epsilon {epsilon:.3g} (largest target miss in tolerances),",
+        "# fitted targets: " + ", ".join(tt.name for tt in pb.targets) + ".",
+        "# Each uncertain parameter is set to its posterior median:",
+    ]
     head += [f"#   {k} = {v:.6g}" for k, v in values.items()]
     return "\n".join(head) + "\n" + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)

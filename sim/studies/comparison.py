@@ -14,6 +14,11 @@ import pandas as pd
 from scipy import stats
 
 
+def _relative(v: float, base: float) -> float:
+    """``v`` as a share of the reference's magnitude; NaN where the reference mean is 0 or NaN."""
+    return v / abs(base) if base else math.nan
+
+
 def t_interval(x, level: float = 0.95) -> tuple[float, float, float]:
     """Mean and its t-interval; one value (or none) gives an interval of zero width (NaN)."""
     x = np.asarray(x, dtype=float)
@@ -34,12 +39,20 @@ def policy_means(results: pd.DataFrame, kpis: list[str], policies: list[str]) ->
         part = results[results["policy"] == p]
         for k in kpis:
             m, lo, hi = t_interval(part[k]) if k in part else (math.nan,) * 3
-            rows.append({"policy": p, "kpi": k, "mean": m, "lo": lo, "hi": hi, "runs": int(part[k].notna().sum()) if k in part else 0})
+            rows.append(
+                {
+                    "policy": p,
+                    "kpi": k,
+                    "mean": m,
+                    "lo": lo,
+                    "hi": hi,
+                    "runs": int(part[k].notna().sum()) if k in part else 0,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def paired_differences(results: pd.DataFrame, kpis: list[str], reference: str,
-                       policies: list[str]) -> pd.DataFrame:
+def paired_differences(results: pd.DataFrame, kpis: list[str], reference: str, policies: list[str]) -> pd.DataFrame:
     """Per policy other than the reference and per KPI: mean of (policy − reference) over
     the pairs (sample, replication) both completed, with its 95 % interval, and the same
     relative to the reference mean."""
@@ -56,9 +69,34 @@ def paired_differences(results: pd.DataFrame, kpis: list[str], reference: str,
             d = mine.loc[both, k].to_numpy(float) - ref.loc[both, k].to_numpy(float)
             m, lo, hi = t_interval(d)
             base = float(np.nanmean(ref.loc[both, k].to_numpy(float))) if len(both) else math.nan
-            rel = (lambda v: v / abs(base) if base else math.nan)
-            rows.append({"policy": p, "reference": reference, "kpi": k, "diff": m, "lo": lo, "hi": hi,
-                         "pairs": int(np.sum(~np.isnan(d))), "reference_mean": base,
-                         "rel_diff": rel(m), "rel_lo": rel(lo), "rel_hi": rel(hi)})
-    return pd.DataFrame(rows, columns=["policy", "reference", "kpi", "diff", "lo", "hi", "pairs", "reference_mean",
-                                       "rel_diff", "rel_lo", "rel_hi"])
+            rows.append(
+                {
+                    "policy": p,
+                    "reference": reference,
+                    "kpi": k,
+                    "diff": m,
+                    "lo": lo,
+                    "hi": hi,
+                    "pairs": int(np.sum(~np.isnan(d))),
+                    "reference_mean": base,
+                    "rel_diff": _relative(m, base),
+                    "rel_lo": _relative(lo, base),
+                    "rel_hi": _relative(hi, base),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "policy",
+            "reference",
+            "kpi",
+            "diff",
+            "lo",
+            "hi",
+            "pairs",
+            "reference_mean",
+            "rel_diff",
+            "rel_lo",
+            "rel_hi",
+        ],
+    )

@@ -13,7 +13,8 @@ and returns the chosen KPIs, so EMA's evaluators, samplers and analyses work unc
 
 EMA samples every range uniformly, so a ``scale: log`` uncertainty is sampled linearly
 here. EMA names must be identifiers, so dots become double underscores
-(``arrivals.rate_scale`` → ``arrivals__rate_scale``; :func:`path` maps back). Seeds are fixed (common random numbers across EMA's experiments); ``replications``
+(``arrivals.rate_scale`` → ``arrivals__rate_scale``; :func:`path` maps back). Seeds are fixed (common random
+numbers across EMA's experiments); ``replications``
 > 1 gives a ``ReplicatorModel`` with seeds ``seed, seed+1, …``.
 """
 
@@ -22,8 +23,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sim.scenario.schema import Prior
 from sim.scenario.loading import ScenarioError, read_raw, scenario_from_dict
+from sim.scenario.schema import Prior
 from sim.studies.experiment import _assign, load_experiment
 from sim.studies.sweep import execute
 
@@ -36,6 +37,7 @@ class ScenarioFunction:
         self.raw, self.source, self.days, self.seed, self.kpis = raw, source, days, seed, list(kpis)
 
     def __call__(self, **values: Any) -> dict[str, float]:
+        """Run the scenario with these parameter values (EMA identifiers) and return its KPIs."""
         seed = int(values.pop("seed", self.seed))
         overrides = tuple(_assign(path(k), _plain(v)) for k, v in values.items())
         res = execute((self.raw, self.source, overrides, seed, self.days))
@@ -55,18 +57,31 @@ def path(name: str) -> str:
 
 
 def _plain(v: Any) -> Any:
-    """numpy scalars (as EMA passes them) → Python scalars for the scenario file."""
+    """Numpy scalars (as EMA passes them) → Python scalars for the scenario file."""
     return v.item() if hasattr(v, "item") else v
 
 
-def ema_model(scenario: str | Path, uncertainties: dict[str, Prior | dict] | None = None,
-              levers: dict[str, list] | None = None, kpis: list[str] | None = None,
-              days: int | None = None, seed: int | None = None, replications: int = 1,
-              name: str | None = None, raw: dict | None = None):
+def ema_model(
+    scenario: str | Path,
+    uncertainties: dict[str, Prior | dict] | None = None,
+    levers: dict[str, list] | None = None,
+    kpis: list[str] | None = None,
+    days: int | None = None,
+    seed: int | None = None,
+    replications: int = 1,
+    name: str | None = None,
+    raw: dict | None = None,
+):
     """An EMA Workbench model of ``scenario``: each uncertainty a Real (or Integer) parameter,
     each lever a categorical parameter over its listed values, each KPI a scalar outcome."""
-    from ema_workbench import (CategoricalParameter, IntegerParameter, Model, RealParameter, ReplicatorModel,
-                               ScalarOutcome)
+    from ema_workbench import (
+        CategoricalParameter,
+        IntegerParameter,
+        Model,
+        RealParameter,
+        ReplicatorModel,
+        ScalarOutcome,
+    )
 
     from sim.studies.experiment import DEFAULT_KPIS
 
@@ -85,8 +100,13 @@ def ema_model(scenario: str | Path, uncertainties: dict[str, Prior | dict] | Non
     for key, prior in (uncertainties or {}).items():
         prior = prior if isinstance(prior, Prior) else Prior(**prior)
         cls = IntegerParameter if prior.integer else RealParameter
-        params.append(cls(identifier(key), int(prior.low) if prior.integer else prior.low,
-                          int(prior.high) if prior.integer else prior.high))
+        params.append(
+            cls(
+                identifier(key),
+                int(prior.low) if prior.integer else prior.low,
+                int(prior.high) if prior.integer else prior.high,
+            )
+        )
     model.uncertainties = params
     model.levers = [CategoricalParameter(identifier(key), list(values)) for key, values in (levers or {}).items()]
     model.outcomes = [ScalarOutcome(identifier(k)) for k in kpis]
@@ -99,5 +119,14 @@ def from_experiment(path: str | Path, replications: int = 1):
     exp = load_experiment(path)
     if exp.spec.policies:
         raise ScenarioError(f"{path}: policies: EMA needs levers (parameter → values), not named policies")
-    return ema_model(exp.scenario_path, dict(exp.spec.uncertainties), dict(exp.spec.levers), exp.kpis,
-                     exp.days, exp.seed, replications, exp.name, raw=exp.raw)
+    return ema_model(
+        exp.scenario_path,
+        dict(exp.spec.uncertainties),
+        dict(exp.spec.levers),
+        exp.kpis,
+        exp.days,
+        exp.seed,
+        replications,
+        exp.name,
+        raw=exp.raw,
+    )

@@ -82,8 +82,16 @@ def erlang_a_wait_cdf(lam: float, mu: float, theta: float, c: int, t: float) -> 
     return float(p[:c].sum() + np.sum(ahead * done))
 
 
-def staff_for(lam: float, mu: float, *, mean_wait: float | None = None, wait_within: float | None = None,
-              quantile: float | None = None, theta: float = 0.0, c_max: int = 10_000) -> int:
+def staff_for(
+    lam: float,
+    mu: float,
+    *,
+    mean_wait: float | None = None,
+    wait_within: float | None = None,
+    quantile: float | None = None,
+    theta: float = 0.0,
+    c_max: int = 10_000,
+) -> int:
     """Smallest c meeting a service target: mean wait ≤ ``mean_wait``, or P(wait ≤
     ``wait_within``) ≥ ``quantile``. θ > 0 uses Erlang A, θ = 0 Erlang C."""
     c = max(1, math.floor(lam / mu) + (1 if theta <= 0 else 0))

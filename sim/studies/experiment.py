@@ -24,11 +24,17 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from sim import __version__
-from sim.scenario.schema import Prior, Strict
 from sim.scenario.loading import ScenarioError, _format_error, apply_overrides, read_raw, scenario_from_dict
+from sim.scenario.schema import Prior, Strict
 
-DEFAULT_KPIS = ["closure_rate", "resolution_hours_p90", "satisfaction", "wait_hours_mean",
-                "worker_overtime_hours_mean", "cost_person_years"]
+DEFAULT_KPIS = [
+    "closure_rate",
+    "resolution_hours_p90",
+    "satisfaction",
+    "wait_hours_mean",
+    "worker_overtime_hours_mean",
+    "cost_person_years",
+]
 
 
 class Policy(Strict):
@@ -120,18 +126,22 @@ class Experiment:
 
     @property
     def name(self) -> str:
+        """The experiment's name (its run directory under ``runs/``)."""
         return self.spec.name
 
     @property
     def reference(self) -> str:
+        """The policy the others are compared with: as given, else the first."""
         return self.spec.reference or next(iter(self.policies))
 
     @property
     def kpis(self) -> list[str]:
+        """The KPIs the report and the paired differences cover."""
         return list(self.spec.kpis)
 
     @property
     def replications(self) -> Replications:
+        """Replications per policy and sample (a bare count in the file is ``Replications(n=count)``)."""
         r = self.spec.replications
         return r if isinstance(r, Replications) else Replications(n=r)
 
@@ -148,8 +158,9 @@ class Experiment:
 
     def _key(self, overrides: tuple[str, ...], seed: int) -> str:
         raw = apply_overrides(self.raw, list(overrides), self.path)
-        blob = json.dumps({"scenario": raw, "days": self.days, "seed": seed, "version": __version__},
-                          sort_keys=True, default=str)
+        blob = json.dumps(
+            {"scenario": raw, "days": self.days, "seed": seed, "version": __version__}, sort_keys=True, default=str
+        )
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -172,11 +183,13 @@ def latin_hypercube(priors: dict[str, Prior], n: int, seed: int) -> list[dict[st
 
     if not priors:
         return [{}]
-    unit = qmc.LatinHypercube(d=len(priors), seed=np.random.default_rng(np.random.SeedSequence([seed, 0x5EED]))).random(n)
+    unit = qmc.LatinHypercube(d=len(priors), seed=np.random.default_rng(np.random.SeedSequence([seed, 0x5EED]))).random(
+        n
+    )
     out = []
     for row in unit:
         point = {}
-        for u, (key, p) in zip(row, priors.items()):
+        for u, (key, p) in zip(row, priors.items(), strict=True):
             if p.scale == "log":
                 x = float(np.exp(np.log(p.low) + u * (np.log(p.high) - np.log(p.low))))
             else:
@@ -196,7 +209,7 @@ def load_experiment(path: str | Path) -> Experiment:
     except ValidationError as err:
         raise ScenarioError(_format_error(str(path), err)) from None
     src = str(path)
-    scenario_path = (path.parent / spec.scenario)
+    scenario_path = path.parent / spec.scenario
     if not scenario_path.exists():
         raise ScenarioError(f"{src}: scenario: no such file {spec.scenario!r} (relative to {path.parent}/)")
     base = read_raw(scenario_path)
@@ -208,11 +221,14 @@ def load_experiment(path: str | Path) -> Experiment:
         policies = {p.name: dict(p.set) for p in spec.policies}
     elif spec.levers:
         keys = list(spec.levers)
-        combos = (itertools.product(*spec.levers.values()) if spec.design == "factorial"
-                  else zip(*spec.levers.values()))
+        combos = (
+            itertools.product(*spec.levers.values())
+            if spec.design == "factorial"
+            else zip(*spec.levers.values(), strict=True)
+        )
         policies = {}
         for values in combos:
-            levers = dict(zip(keys, values))
+            levers = dict(zip(keys, values, strict=True))
             policies[_policy_label(levers)] = levers
     else:
         policies = {"base": {}}
@@ -230,8 +246,16 @@ def load_experiment(path: str | Path) -> Experiment:
     n = spec.samples or (8 if spec.uncertainties else 1)
     if not spec.uncertainties and n > 1:
         raise ScenarioError(f"{src}: samples: {n} points of no uncertainties; drop samples or add uncertainties")
-    exp = Experiment(spec, src, str(scenario_path), base, seed, spec.days or config.days, policies,
-                     latin_hypercube(dict(spec.uncertainties), n, seed))
+    exp = Experiment(
+        spec,
+        src,
+        str(scenario_path),
+        base,
+        seed,
+        spec.days or config.days,
+        policies,
+        latin_hypercube(dict(spec.uncertainties), n, seed),
+    )
     unknown = set(exp.replications.width) - set(exp.kpis)
     if unknown:
         raise ScenarioError(f"{src}: replications.width: {sorted(unknown)} not among kpis")
@@ -258,6 +282,6 @@ def _with(raw: dict, values: dict[str, Any], src: str, where: str) -> dict:
             scenario_from_dict(out, src)
         except ScenarioError as err:
             reason = str(err).split(": ", 1)[-1]
-            reason = reason[len(key) + 2:] if reason.startswith(f"{key}: ") else reason
+            reason = reason[len(key) + 2 :] if reason.startswith(f"{key}: ") else reason
             raise ScenarioError(f"{src}: {where}.{key}: {reason}") from None
     return out

@@ -25,9 +25,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.studies.comparison import paired_differences, policy_means  # noqa: E402
-from sim.scenario.loading import ScenarioError  # noqa: E402
 from sim.output.runner import _atomic_write  # noqa: E402
+from sim.scenario.loading import ScenarioError  # noqa: E402
+from sim.studies.comparison import paired_differences, policy_means  # noqa: E402
 from sim.studies.sweep import load_results  # noqa: E402
 
 # label (figures carry no CJK font: Chinese names go in the HTML only), which direction is
@@ -53,25 +53,34 @@ KPI_INFO: dict[str, tuple[str, int, str]] = {
     "incidents_created": ("incidents", 0, "{:.0f}"),
     "incidents_closed": ("incidents closed", 0, "{:.0f}"),
 }
-CHINESE = {"closure_rate": "办结率", "satisfaction": "满意率", "escalation_rate": "上报率",
-           "attrition_count": "流失", "score_validity": "考核效度", "worker_overtime_hours_mean": "加班"}
+CHINESE = {
+    "closure_rate": "办结率",
+    "satisfaction": "满意率",
+    "escalation_rate": "上报率",
+    "attrition_count": "流失",
+    "score_validity": "考核效度",
+    "worker_overtime_hours_mean": "加班",
+}
 LEVEL_COLOURS = ["#4c9a2a", "#f2b134", "#e4572e", "#6c4f9e", "#888888"]
 TYPE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 
 def label(kpi: str) -> str:
+    """A KPI's readable name for tables and plots."""
     if kpi.startswith("resolved_at_level."):
         return f"share resolved at {kpi.split('.', 1)[1]} level"
     return KPI_INFO.get(kpi, (kpi, 0, ""))[0]
 
 
 def better(kpi: str) -> int:
+    """Which way a KPI is better: +1 higher, -1 lower, 0 neither."""
     if kpi == "resolved_at_level.grid":
         return +1  # "small matters stay in the grid" (小事不出格)
     return KPI_INFO.get(kpi, (kpi, 0, ""))[1]
 
 
 def fmt(kpi: str, v: float) -> str:
+    """A KPI's value formatted for the report (an en dash for missing)."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
     f = KPI_INFO.get(kpi, (kpi, 0, "{:.4g}"))[2]
@@ -95,11 +104,11 @@ def forest_plot(diffs: pd.DataFrame, kpis: list[str], reference: str):
     differences; green where the whole interval is on the better side, red on the worse."""
     kpis = [k for k in kpis if k in set(diffs["kpi"])]
     fig, axes = _panels(len(kpis), height=0.9 + 0.45 * diffs["policy"].nunique())
-    for ax, k in zip(axes, kpis):
+    for ax, k in zip(axes, kpis, strict=True):
         d = diffs[diffs["kpi"] == k].iloc[::-1]
         y = np.arange(len(d))
         colours = []
-        for lo, hi in zip(d["lo"], d["hi"]):
+        for lo, hi in zip(d["lo"], d["hi"], strict=True):
             sign = 1 if lo > 0 else (-1 if hi < 0 else 0)
             good = sign * better(k)
             colours.append("#2a9d4b" if good > 0 else ("#d1495b" if good < 0 else "#666666"))
@@ -125,12 +134,20 @@ def distributions_plot(results: pd.DataFrame, kpis: list[str], policies: list[st
     """One panel per KPI: every run as a dot, a box per policy."""
     fig, axes = _panels(len(kpis), height=0.9 + 0.4 * len(policies))
     rng = np.random.default_rng(0)  # jitter only
-    for ax, k in zip(axes, kpis):
+    for ax, k in zip(axes, kpis, strict=True):
         data = [results.loc[results["policy"] == p, k].dropna().to_numpy() for p in policies]
         pos = np.arange(len(policies))[::-1]
-        ax.boxplot(data, positions=pos, orientation="horizontal", widths=0.5, showfliers=False,
-                   medianprops={"color": "black"}, boxprops={"color": "#999999"}, whiskerprops={"color": "#999999"})
-        for y, x in zip(pos, data):
+        ax.boxplot(
+            data,
+            positions=pos,
+            orientation="horizontal",
+            widths=0.5,
+            showfliers=False,
+            medianprops={"color": "black"},
+            boxprops={"color": "#999999"},
+            whiskerprops={"color": "#999999"},
+        )
+        for y, x in zip(pos, data, strict=True):
             ax.scatter(x, y + rng.uniform(-0.15, 0.15, len(x)), s=12, alpha=0.7, color="#1f77b4", zorder=3)
         ax.set_yticks(pos, policies, fontsize=8)
         ax.set_title(label(k), fontsize=9)
@@ -142,13 +159,15 @@ def distributions_plot(results: pd.DataFrame, kpis: list[str], policies: list[st
 
 def series_plot(daily: pd.DataFrame, policies: list[str]):
     """Backlog and satisfaction per day: mean over runs and the range of the middle 90 %."""
-    specs = [("backlog", "open cases at end of day (backlog), 7-day mean", 7),
-             ("satisfied_share", "share of feedback satisfied, 14-day mean", 14),
-             ("satisfaction", "residents' mean satisfaction (trust state)", 1)]
+    specs = [
+        ("backlog", "open cases at end of day (backlog), 7-day mean", 7),
+        ("satisfied_share", "share of feedback satisfied, 14-day mean", 14),
+        ("satisfaction", "residents' mean satisfaction (trust state)", 1),
+    ]
     specs = [s for s in specs if s[0] in daily]
     fig, axes = plt.subplots(1, len(specs), figsize=(5.6 * len(specs), 3.4), squeeze=False)
     axes = list(axes.flat)
-    for ax, (col, title, window) in zip(axes, specs):
+    for ax, (col, title, window) in zip(axes, specs, strict=True):
         for i, p in enumerate(policies):
             part = daily[daily["policy"] == p]
             wide = part.pivot_table(index="day", columns="key", values=col)
@@ -157,8 +176,9 @@ def series_plot(daily: pd.DataFrame, policies: list[str]):
             colour = TYPE_COLOURS[i % len(TYPE_COLOURS)]
             ax.plot(wide.index, wide.mean(axis=1), color=colour, lw=1.4, label=p)
             if wide.shape[1] > 1:
-                ax.fill_between(wide.index, wide.quantile(0.05, axis=1), wide.quantile(0.95, axis=1),
-                                color=colour, alpha=0.15, lw=0)
+                ax.fill_between(
+                    wide.index, wide.quantile(0.05, axis=1), wide.quantile(0.95, axis=1), color=colour, alpha=0.15, lw=0
+                )
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("day", fontsize=9)
         ax.tick_params(labelsize=8)
@@ -180,7 +200,7 @@ def funnel_plot(results: pd.DataFrame, policies: list[str]):
     for i, c in enumerate(cols):
         v = shares[c].to_numpy()
         ax.barh(y, v, left=left, color=LEVEL_COLOURS[i % len(LEVEL_COLOURS)], label=c.split(".", 1)[1])
-        for yy, ll, vv in zip(y, left, v):
+        for yy, ll, vv in zip(y, left, v, strict=True):
             if vv > 0.04:
                 ax.text(ll + vv / 2, yy, f"{vv:.0%}", ha="center", va="center", fontsize=8, color="white")
         left += v
@@ -202,7 +222,7 @@ def scores_plot(scores: pd.DataFrame, results: pd.DataFrame, policies: list[str]
     types = sorted(scores["community_type"].dropna().unique())
     colours = {t: TYPE_COLOURS[i % len(TYPE_COLOURS)] for i, t in enumerate(types)}
     fig, axes = _panels(len(policies), width=4.4, height=3.6)
-    for ax, p in zip(axes, policies):
+    for ax, p in zip(axes, policies, strict=True):
         row = first[first["policy"] == p]
         if row.empty:
             ax.set_visible(False)
@@ -238,16 +258,23 @@ def uncertainty_plot(results: pd.DataFrame, kpis: list[str], reference: str, pol
             ax = axes[r][c]
             for i, p in enumerate(others):
                 mine = per.loc[p]
-                ax.scatter(mine[prm], mine[k] - ref.loc[mine.index, k], s=18, color=TYPE_COLOURS[i % len(TYPE_COLOURS)],
-                           label=p)
+                ax.scatter(
+                    mine[prm],
+                    mine[k] - ref.loc[mine.index, k],
+                    s=18,
+                    color=TYPE_COLOURS[i % len(TYPE_COLOURS)],
+                    label=p,
+                )
             ax.axhline(0, color="black", lw=0.8)
             ax.set_xlabel(prm.split(".", 1)[1], fontsize=8)
             if c == 0:
                 ax.set_ylabel(f"Δ {label(k)}", fontsize=8)
             ax.tick_params(labelsize=7)
     axes[0][0].legend(fontsize=7)
-    fig.suptitle(f"Difference from {reference} at each sampled point of the uncertain inputs (mean over replications)",
-                 fontsize=10)
+    fig.suptitle(
+        f"Difference from {reference} at each sampled point of the uncertain inputs (mean over replications)",
+        fontsize=10,
+    )
     fig.tight_layout()
     return fig
 
@@ -264,13 +291,16 @@ def _png(fig) -> bytes:
 
 def _table(frame: pd.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-                   for row in frame.itertuples(index=False))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1300px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;font-size:13px;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+table{border-collapse:collapse;font-size:13px;margin:0.5em 0 1.5em}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%}.note{color:#555;font-size:13px}
 code{background:#f3f3f3;padding:0 3px}"""
 
@@ -296,12 +326,14 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
 
     means = policy_means(results, kpis, policies)
     diffs = paired_differences(results, kpis, reference, policies)
-    figures = {"differences": forest_plot(diffs, kpis, reference) if len(diffs) else None,
-               "distributions": distributions_plot(results, kpis, policies),
-               "series": series_plot(daily, policies) if len(daily) else None,
-               "funnel": funnel_plot(results, policies),
-               "uncertainty": uncertainty_plot(results, kpis, reference, policies),
-               "scores": scores_plot(scores, results, policies)}
+    figures = {
+        "differences": forest_plot(diffs, kpis, reference) if len(diffs) else None,
+        "distributions": distributions_plot(results, kpis, policies),
+        "series": series_plot(daily, policies) if len(daily) else None,
+        "funnel": funnel_plot(results, policies),
+        "uncertainty": uncertainty_plot(results, kpis, reference, policies),
+        "scores": scores_plot(scores, results, policies),
+    }
     images = {}
     for name, fig in figures.items():
         if fig is not None:
@@ -313,8 +345,9 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
     for k in kpis:
         m = means[means["kpi"] == k].set_index("policy")
         zh = f" ({CHINESE[k]})" if k in CHINESE else ""
-        kpi_table[label(k) + zh] = [f"{fmt(k, m.at[p, 'mean'])} [{fmt(k, m.at[p, 'lo'])}, {fmt(k, m.at[p, 'hi'])}]"
-                               for p in policies]
+        kpi_table[label(k) + zh] = [
+            f"{fmt(k, m.at[p, 'mean'])} [{fmt(k, m.at[p, 'lo'])}, {fmt(k, m.at[p, 'hi'])}]" for p in policies
+        ]
     diff_rows = []
     for r in diffs.itertuples(index=False):
         sig = r.lo > 0 or r.hi < 0
@@ -324,52 +357,90 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
         elif sig:
             verdict = "higher" if r.diff > 0 else "lower"
         rel = f"{r.rel_diff:+.1%}" if not math.isnan(r.rel_diff) else "–"
-        diff_rows.append({"policy": r.policy, "KPI": label(r.kpi), "difference": f"{r.diff:+.4g}",
-                          "95 % interval": f"[{r.lo:+.4g}, {r.hi:+.4g}]", "relative": rel,
-                          "pairs": r.pairs, "verdict": verdict})
+        diff_rows.append(
+            {
+                "policy": r.policy,
+                "KPI": label(r.kpi),
+                "difference": f"{r.diff:+.4g}",
+                "95 % interval": f"[{r.lo:+.4g}, {r.hi:+.4g}]",
+                "relative": rel,
+                "pairs": r.pairs,
+                "verdict": verdict,
+            }
+        )
     counts = manifest["status"].value_counts()
-    policy_rows = pd.DataFrame([{"policy": p, "settings": ", ".join(f"{k} = {json.dumps(v, ensure_ascii=False)}"
-                                                                     for k, v in meta["policies"][p].items()) or "(base scenario)"}
-                                for p in policies])
+    policy_rows = pd.DataFrame(
+        [
+            {
+                "policy": p,
+                "settings": ", ".join(
+                    f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in meta["policies"][p].items()
+                )
+                or "(base scenario)",
+            }
+            for p in policies
+        ]
+    )
     unc = meta.get("uncertainties") or {}
-    parts = [f"<h1>{html.escape(meta['name'])}</h1>",
-             f"<p>{html.escape(meta.get('description') or '')}</p>",
-             f"<p class=note>Scenario <code>{html.escape(meta['scenario'])}</code>, {meta['days']} simulated days per run; "
-             f"{len(policies)} policies × {meta['samples']} uncertainty sample(s) × {meta['replications']} replications "
-             f"(seeds {meta['seed']}…{meta['seed'] + meta['replications'] - 1}, the same for every policy: common random numbers). "
-             f"Runs finished: {int(counts.get('done', 0))}; failed: {int(counts.get('error', 0))}; "
-             f"pending: {int(counts.get('pending', 0))}. Reference policy: <b>{html.escape(reference)}</b>.</p>",
-             "<h2>Policies</h2>", _table(policy_rows)]
+    parts = [
+        f"<h1>{html.escape(meta['name'])}</h1>",
+        f"<p>{html.escape(meta.get('description') or '')}</p>",
+        f"<p class=note>Scenario <code>{html.escape(meta['scenario'])}</code>, {meta['days']} simulated days per run; "
+        f"{len(policies)} policies × {meta['samples']} uncertainty sample(s) × {meta['replications']} replications "
+        f"(seeds {meta['seed']}…{meta['seed'] + meta['replications'] - 1}, "
+        "the same for every policy: common random numbers). "
+        f"Runs finished: {int(counts.get('done', 0))}; failed: {int(counts.get('error', 0))}; "
+        f"pending: {int(counts.get('pending', 0))}. Reference policy: <b>{html.escape(reference)}</b>.</p>",
+        "<h2>Policies</h2>",
+        _table(policy_rows),
+    ]
     if unc:
-        parts.append("<p class=note>Uncertain inputs, sampled by Latin hypercube: " + "; ".join(
-            f"<code>{html.escape(k)}</code> ∈ [{v['low']}, {v['high']}]{' (log scale)' if v.get('scale') == 'log' else ''}"
-            for k, v in unc.items()) + ".</p>")
-    parts += ["<h2>KPIs per policy</h2><p class=note>Mean over all runs [95 % interval of the mean].</p>",
-              _table(kpi_table)]
+        parts.append(
+            "<p class=note>Uncertain inputs, sampled by Latin hypercube: "
+            + "; ".join(
+                f"<code>{html.escape(k)}</code> ∈ [{v['low']}, {v['high']}]"
+                f"{' (log scale)' if v.get('scale') == 'log' else ''}"
+                for k, v in unc.items()
+            )
+            + ".</p>"
+        )
+    parts += [
+        "<h2>KPIs per policy</h2><p class=note>Mean over all runs [95 % interval of the mean].</p>",
+        _table(kpi_table),
+    ]
     if diff_rows:
-        parts += [f"<h2>Differences from {html.escape(reference)}</h2>",
-                  "<p class=note>Each run of a policy is paired with the reference run that saw the same incidents "
-                  "(same seed and sample); the interval is for the mean of those paired differences. "
-                  "<span style='color:#2a9d4b'>Green</span>: the whole interval is on the better side; "
-                  "<span style='color:#d1495b'>red</span>: on the worse side; grey: no clear difference.</p>",
-                  _table(pd.DataFrame(diff_rows))]
-    captions = {"differences": "", "distributions": "<h2>Across replications</h2>",
-                "series": "<h2>Over the simulated period</h2>",
-                "funnel": "<h2>Where cases were resolved</h2>",
-                "uncertainty": "<h2>Under which assumptions does it help?</h2><p class=note>Each dot is one "
-                               "Latin-hypercube point of the uncertain inputs: the policy's difference from the "
-                               "reference there, against each input. A trend means the effect depends on that "
-                               "assumption (for a formal analysis: sim.studies.ema with PRIM, or gridsim sensitivity).</p>",
-                "scores": "<h2>Is the score measuring the work?</h2><p class=note>A valid scheme ranks workers by "
-                          "the true value of their work (severity-weighted cases closed per unit of true need, "
-                          "docs/behaviour.md §5); a gap between the colours at equal true value is the unfairness "
-                          "of one yardstick across community types.</p>"}
+        parts += [
+            f"<h2>Differences from {html.escape(reference)}</h2>",
+            "<p class=note>Each run of a policy is paired with the reference run that saw the same incidents "
+            "(same seed and sample); the interval is for the mean of those paired differences. "
+            "<span style='color:#2a9d4b'>Green</span>: the whole interval is on the better side; "
+            "<span style='color:#d1495b'>red</span>: on the worse side; grey: no clear difference.</p>",
+            _table(pd.DataFrame(diff_rows)),
+        ]
+    captions = {
+        "differences": "",
+        "distributions": "<h2>Across replications</h2>",
+        "series": "<h2>Over the simulated period</h2>",
+        "funnel": "<h2>Where cases were resolved</h2>",
+        "uncertainty": "<h2>Under which assumptions does it help?</h2><p class=note>Each dot is one "
+        "Latin-hypercube point of the uncertain inputs: the policy's difference from the "
+        "reference there, against each input. A trend means the effect depends on that "
+        "assumption (for a formal analysis: sim.studies.ema with PRIM, or gridsim sensitivity).</p>",
+        "scores": "<h2>Is the score measuring the work?</h2><p class=note>A valid scheme ranks workers by "
+        "the true value of their work (severity-weighted cases closed per unit of true need, "
+        "docs/behaviour.md §5); a gap between the colours at equal true value is the unfairness "
+        "of one yardstick across community types.</p>",
+    }
     for name, data in images.items():
         parts.append(captions[name])
         parts.append(f"<img alt='{name}' src='data:image/png;base64,{data}'>")
-    parts.append(f"<p class=note>Written by <code>gridsim report</code> from {html.escape(str(root))}; "
-                 f"figures also in {html.escape(str(figdir))}/.</p>")
-    page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(meta['name'])}</title>"
-            f"<style>{CSS}</style><body>" + "\n".join(parts) + "</body></html>\n")
+    parts.append(
+        f"<p class=note>Written by <code>gridsim report</code> from {html.escape(str(root))}; "
+        f"figures also in {html.escape(str(figdir))}/.</p>"
+    )
+    page = (
+        f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(meta['name'])}</title>"
+        f"<style>{CSS}</style><body>" + "\n".join(parts) + "</body></html>\n"
+    )
     _atomic_write(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
     return out

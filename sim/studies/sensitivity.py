@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.scenario.schema import Prior
 from sim.scenario.loading import ScenarioError, load_scenario, read_raw
+from sim.scenario.schema import Prior
 
 
 def parse_params(items: list[str], scenario: str | Path) -> dict[str, Prior]:
@@ -30,8 +30,10 @@ def parse_params(items: list[str], scenario: str | Path) -> dict[str, Prior]:
         name = name.strip()
         if not spec:
             if name not in uncertain:
-                raise ScenarioError(f"--params {name}: give a range (name=low:high) or mark it uncertain in {scenario} "
-                                    f"(uncertain there: {', '.join(uncertain) or 'none'})")
+                raise ScenarioError(
+                    f"--params {name}: give a range (name=low:high) or mark it uncertain in {scenario} "
+                    f"(uncertain there: {', '.join(uncertain) or 'none'})"
+                )
             out[name] = uncertain[name]
             continue
         parts = spec.split(":")
@@ -61,24 +63,43 @@ def _points(x: np.ndarray, priors: dict[str, Prior]) -> list[dict]:
     out = []
     for row in x:
         point = {}
-        for v, (name, p) in zip(row, priors.items()):
+        for v, (name, p) in zip(row, priors.items(), strict=True):
             v = float(np.exp(v)) if p.scale == "log" else float(v)
             point[name] = int(round(v)) if p.integer else round(v, 12)
         out.append(point)
     return out
 
 
-def _run(scenario: Path, priors: dict[str, Prior], x: np.ndarray, kpis: list[str], out: Path, name: str,
-         days: int | None, seed: int, reps: int, workers: int, scheduler: str | None, progress: bool) -> np.ndarray:
+def _run(
+    scenario: Path,
+    priors: dict[str, Prior],
+    x: np.ndarray,
+    kpis: list[str],
+    out: Path,
+    name: str,
+    days: int | None,
+    seed: int,
+    reps: int,
+    workers: int,
+    scheduler: str | None,
+    progress: bool,
+) -> np.ndarray:
     """Simulate every sample point (``reps`` seeds each, averaged); Y has one column per KPI."""
     from sim.studies.experiment import experiment_from
     from sim.studies.sweep import load_results, sweep
 
-    data = {"name": name, "description": f"SALib {name} design: {len(x)} points, fixed seed(s) from {seed}",
-            "scenario": str(scenario), "seed": seed,
-            "uncertainties": {k: p.model_dump(exclude_defaults=True) | {"low": p.low, "high": p.high}
-                              for k, p in priors.items()},
-            "samples": len(x), "replications": reps, "kpis": kpis}
+    data = {
+        "name": name,
+        "description": f"SALib {name} design: {len(x)} points, fixed seed(s) from {seed}",
+        "scenario": str(scenario),
+        "seed": seed,
+        "uncertainties": {
+            k: p.model_dump(exclude_defaults=True) | {"low": p.low, "high": p.high} for k, p in priors.items()
+        },
+        "samples": len(x),
+        "replications": reps,
+        "kpis": kpis,
+    }
     if days:
         data["days"] = days
     exp = experiment_from(data, out / "experiment_design.yaml")
@@ -86,14 +107,28 @@ def _run(scenario: Path, priors: dict[str, Prior], x: np.ndarray, kpis: list[str
     manifest = sweep(exp, out, workers, scheduler, progress=progress, log=lambda *_: None)
     bad = manifest[manifest["status"] != "done"]
     if len(bad):
-        raise ScenarioError(f"{scenario}: {len(bad)} sensitivity run(s) failed, first: {bad['error'].iloc[0]} "
-                            f"(errors in {out}/errors/; run the same command to retry)")
+        raise ScenarioError(
+            f"{scenario}: {len(bad)} sensitivity run(s) failed, first: {bad['error'].iloc[0]} "
+            f"(errors in {out}/errors/; run the same command to retry)"
+        )
     res = load_results(out).groupby("sample")[kpis].mean().sort_index()
     return res.to_numpy(float)
 
 
-def morris(scenario, priors, kpis, out, trajectories=10, levels=4, days=None, seed=None, reps=1, workers=1,
-           scheduler=None, progress=False) -> pd.DataFrame:
+def morris(
+    scenario,
+    priors,
+    kpis,
+    out,
+    trajectories=10,
+    levels=4,
+    days=None,
+    seed=None,
+    reps=1,
+    workers=1,
+    scheduler=None,
+    progress=False,
+) -> pd.DataFrame:
     """Morris screening: μ*, its 95 % interval, μ and σ per parameter and KPI."""
     from SALib.analyze import morris as analyze
     from SALib.sample import morris as sample
@@ -107,8 +142,17 @@ def morris(scenario, priors, kpis, out, trajectories=10, levels=4, days=None, se
     for j, k in enumerate(kpis):
         si = analyze.analyze(problem, x, y[:, j], conf_level=0.95, num_levels=levels, seed=seed)
         for i, p in enumerate(problem["names"]):
-            rows.append({"kpi": k, "parameter": p, "mu_star": si["mu_star"][i], "mu_star_conf": si["mu_star_conf"][i],
-                         "mu": si["mu"][i], "sigma": si["sigma"][i], "runs": len(x) * reps})
+            rows.append(
+                {
+                    "kpi": k,
+                    "parameter": p,
+                    "mu_star": si["mu_star"][i],
+                    "mu_star_conf": si["mu_star_conf"][i],
+                    "mu": si["mu"][i],
+                    "sigma": si["sigma"][i],
+                    "runs": len(x) * reps,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -122,8 +166,9 @@ def survivors(screen: pd.DataFrame, threshold: float) -> list[str]:
     return [p for p in dict.fromkeys(screen["parameter"]) if p in keep]
 
 
-def sobol(scenario, priors, kpis, out, n=64, days=None, seed=None, reps=1, workers=1, scheduler=None,
-          progress=False) -> pd.DataFrame:
+def sobol(
+    scenario, priors, kpis, out, n=64, days=None, seed=None, reps=1, workers=1, scheduler=None, progress=False
+) -> pd.DataFrame:
     """Sobol first-order and total indices with 95 % intervals (Saltelli sampling)."""
     from SALib.analyze import sobol as analyze
     from SALib.sample import sobol as sample
@@ -139,8 +184,17 @@ def sobol(scenario, priors, kpis, out, n=64, days=None, seed=None, reps=1, worke
     for j, k in enumerate(kpis):
         si = analyze.analyze(problem, y[:, j], calc_second_order=False, conf_level=0.95, seed=seed)
         for i, p in enumerate(problem["names"]):
-            rows.append({"kpi": k, "parameter": p, "S1": si["S1"][i], "S1_conf": si["S1_conf"][i],
-                         "ST": si["ST"][i], "ST_conf": si["ST_conf"][i], "runs": len(x) * reps})
+            rows.append(
+                {
+                    "kpi": k,
+                    "parameter": p,
+                    "S1": si["S1"][i],
+                    "S1_conf": si["S1_conf"][i],
+                    "ST": si["ST"][i],
+                    "ST_conf": si["ST_conf"][i],
+                    "runs": len(x) * reps,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -154,9 +208,10 @@ def plot(table: pd.DataFrame, method: str, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     kpis = list(dict.fromkeys(table["kpi"]))
-    fig, axes = plt.subplots(1, len(kpis), figsize=(4.6 * len(kpis), 0.8 + 0.5 * table["parameter"].nunique()),
-                             squeeze=False)
-    for ax, k in zip(axes[0], kpis):
+    fig, axes = plt.subplots(
+        1, len(kpis), figsize=(4.6 * len(kpis), 0.8 + 0.5 * table["parameter"].nunique()), squeeze=False
+    )
+    for ax, k in zip(axes[0], kpis, strict=True):
         g = table[table["kpi"] == k].iloc[::-1]
         y = np.arange(len(g))
         if method == "morris":
@@ -165,8 +220,15 @@ def plot(table: pd.DataFrame, method: str, path: Path) -> None:
             ax.set_xlabel("mean |elementary effect| over the range", fontsize=8)
         else:
             ax.barh(y + 0.2, g["S1"], height=0.4, xerr=g["S1_conf"], color="#1f77b4", capsize=3, label="S1 (alone)")
-            ax.barh(y - 0.2, g["ST"], height=0.4, xerr=g["ST_conf"], color="#f2b134", capsize=3,
-                    label="ST (with interactions)")
+            ax.barh(
+                y - 0.2,
+                g["ST"],
+                height=0.4,
+                xerr=g["ST_conf"],
+                color="#f2b134",
+                capsize=3,
+                label="ST (with interactions)",
+            )
             ax.axvline(0, color="black", lw=0.6)
             ax.set_xlabel("share of the KPI's variance", fontsize=8)
         ax.set_yticks(y, g["parameter"], fontsize=8)
@@ -192,5 +254,7 @@ def check_kpis(scenario, kpis: list[str]) -> None:
         raise ScenarioError(f"{scenario}: the scenario fails to run: {res['error']}")
     for k in kpis:
         if k not in res["summary"]:
-            raise ScenarioError(f"--kpi {k!r}: not a number in a run summary (e.g. closure_rate, wait_hours_mean, "
-                                "satisfaction, resolution_hours_p90, resolved_at_level.grid)")
+            raise ScenarioError(
+                f"--kpi {k!r}: not a number in a run summary (e.g. closure_rate, wait_hours_mean, "
+                "satisfaction, resolution_hours_p90, resolved_at_level.grid)"
+            )

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.studies import erlang
 from sim.scenario.loading import ScenarioError, load_scenario
+from sim.studies import erlang
 
 TARGET = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
 
@@ -35,7 +35,8 @@ class ServiceTarget:
     value: float
 
     @classmethod
-    def parse(cls, text: str) -> "ServiceTarget":
+    def parse(cls, text: str) -> ServiceTarget:
+        """A target from ``KPI<=VALUE`` or ``KPI>=VALUE``; a ``ScenarioError`` names what is wrong."""
         m = TARGET.match(text)
         if not m:
             raise ScenarioError(f"--target {text!r}: expected KPI<=VALUE or KPI>=VALUE, e.g. resolution_hours_p90<=72")
@@ -46,6 +47,7 @@ class ServiceTarget:
         return cls(m.group(1), {"<": "<=", ">": ">="}.get(m.group(2), m.group(2)), value)
 
     def met(self, x: np.ndarray) -> np.ndarray:
+        """Where the target holds in ``x`` (a missing value never meets it)."""
         x = np.asarray(x, dtype=float)
         return np.where(np.isnan(x), False, x <= self.value if self.op == "<=" else x >= self.value)
 
@@ -67,10 +69,21 @@ class Sizing:
 class Sizer:
     """Evaluates candidate headcounts through the sweep runner and searches for the least."""
 
-    def __init__(self, scenario: str | Path, targets: list[ServiceTarget], confidence: float, reps: int,
-                 out: str | Path, days: int | None = None, seed: int | None = None, workers: int = 1,
-                 scheduler: str | None = None, overrides: dict | None = None, progress: bool = False,
-                 log=print):
+    def __init__(
+        self,
+        scenario: str | Path,
+        targets: list[ServiceTarget],
+        confidence: float,
+        reps: int,
+        out: str | Path,
+        days: int | None = None,
+        seed: int | None = None,
+        workers: int = 1,
+        scheduler: str | None = None,
+        overrides: dict | None = None,
+        progress: bool = False,
+        log=print,
+    ):
         if not 0 < confidence <= 1:
             raise ScenarioError(f"--confidence: must be in (0, 1], got {confidence}")
         self.scenario = Path(scenario).resolve()
@@ -95,12 +108,28 @@ class Sizer:
         if key in self.cache:
             return self.cache[key]
         name = ", ".join(f"{k}={v}" for k, v in settings.items())
-        exp = experiment_from({"name": "size", "scenario": str(self.scenario), "days": self.days, "seed": self.seed,
-                               "set": self.overrides, "policies": [{"name": name, "set": dict(settings)}],
-                               "replications": self.reps, "kpis": sorted({t.kpi for t in self.targets})},
-                              self.out / "size_experiment.yaml")
-        manifest = sweep(exp, self.out, self.workers, self.scheduler, progress=self.progress, log=lambda *_: None,
-                         check_kpis=not self.cache)
+        exp = experiment_from(
+            {
+                "name": "size",
+                "scenario": str(self.scenario),
+                "days": self.days,
+                "seed": self.seed,
+                "set": self.overrides,
+                "policies": [{"name": name, "set": dict(settings)}],
+                "replications": self.reps,
+                "kpis": sorted({t.kpi for t in self.targets}),
+            },
+            self.out / "size_experiment.yaml",
+        )
+        manifest = sweep(
+            exp,
+            self.out,
+            self.workers,
+            self.scheduler,
+            progress=self.progress,
+            log=lambda *_: None,
+            check_kpis=not self.cache,
+        )
         failed = manifest[manifest["status"] != "done"]
         if len(failed):
             raise ScenarioError(f"{self.scenario}: {len(failed)} run(s) failed at {name}: {failed['error'].iloc[0]}")
@@ -123,16 +152,22 @@ class Sizer:
         return float(ok.mean()) if len(ok) else 0.0
 
     def holds(self, settings: dict[str, int], prefix: str = "") -> bool:
+        """Whether the targets hold at these settings in at least ``confidence`` of the
+        replications; logs the share."""
         share = self.share_met(self.evaluate(settings), prefix)
-        self.log(f"  {', '.join(f'{k}={v}' for k, v in settings.items())}: targets met in "
-                 f"{share:.0%} of {self.reps} replications → {'holds' if share >= self.confidence else 'fails'}")
+        self.log(
+            f"  {', '.join(f'{k}={v}' for k, v in settings.items())}: targets met in "
+            f"{share:.0%} of {self.reps} replications → {'holds' if share >= self.confidence else 'fails'}"
+        )
         return share >= self.confidence
 
     # -- search
 
-    def search(self, key: str, start: int, fixed: dict[str, int], prefix: str = "", low: int = 1,
-               high: int = 30) -> int:
+    def search(
+        self, key: str, start: int, fixed: dict[str, int], prefix: str = "", low: int = 1, high: int = 30
+    ) -> int:
         """Least value of ``key`` in [low, high] that holds, by bracketing then bisection."""
+
         def ok(h: int) -> bool:
             return self.holds({**fixed, key: h}, prefix)
 
@@ -152,8 +187,10 @@ class Sizer:
             lo, hi, step = h, None, 1
             while hi is None:
                 if lo >= high:
-                    raise ScenarioError(f"{key}: no value up to {high} meets {', '.join(map(str, self.targets))} "
-                                        f"with confidence {self.confidence:g} (raise --max or relax a target)")
+                    raise ScenarioError(
+                        f"{key}: no value up to {high} meets {', '.join(map(str, self.targets))} "
+                        f"with confidence {self.confidence:g} (raise --max or relax a target)"
+                    )
                 cand = min(high, lo + step)
                 if ok(cand):
                     hi = cand
@@ -169,9 +206,11 @@ class Sizer:
 
     @property
     def simulations(self) -> int:
+        """Simulations run so far (each candidate's replications, counted once)."""
         return sum(len(r) for r in self.cache.values())
 
     def evaluations(self) -> pd.DataFrame:
+        """Every candidate evaluated so far, one row per replication."""
         return pd.concat(self.rows, ignore_index=True) if self.rows else pd.DataFrame()
 
 
@@ -186,13 +225,21 @@ def size(sizer: Sizer, by_type: bool = False, mix: int | None = None, high: int 
     general = sc.staffing.full_time
     notes = []
     if sc.staffing.by_grid:
-        notes.append(f"staffing.by_grid fixes the headcount of {len(sc.staffing.by_grid)} grid(s); sizing moves the others")
+        notes.append(
+            f"staffing.by_grid fixes the headcount of {len(sc.staffing.by_grid)} grid(s); sizing moves the others"
+        )
     if by_type and mix is not None:
         raise ScenarioError("--by community_type and --mix: choose one")
     if by_type:
         types = [t for t in sorted(set(sizer_world_types(sc)))]
-        current = {t: (sc.staffing.by_type[t].full_time if t in sc.staffing.by_type
-                       and sc.staffing.by_type[t].full_time is not None else general) for t in types}
+        current = {
+            t: (
+                sc.staffing.by_type[t].full_time
+                if t in sc.staffing.by_type and sc.staffing.by_type[t].full_time is not None
+                else general
+            )
+            for t in types
+        }
         answer = {f"staffing.by_type.{t}.full_time": current[t] for t in types}
         for _ in range(2):  # coordinate search; a second pass only if the joint check fails
             for t in types:
@@ -222,6 +269,7 @@ def size(sizer: Sizer, by_type: bool = False, mix: int | None = None, high: int 
 
 
 def sizer_world_types(sc) -> list[str]:
+    """The community types present in the scenario's world."""
     if sc.world.communities:
         return [c.type for c in sc.world.communities]
     return [t for t, w in sc.world.community_mix.items() if w > 0]
@@ -245,8 +293,11 @@ def erlang_table(sizer: Sizer, answer: dict[str, int], by_type: bool) -> pd.Data
     hours = model.day * 24.0
     team_of_grid = np.asarray(model.plan.team_of_grid)
     grid_type = np.asarray(model.world.grid_type)
-    groups = ({name: (grid_type == i) for i, name in enumerate(model.world.type_names) if (grid_type == i).any()}
-              if by_type else {"all": np.ones(len(grid_type), dtype=bool)})
+    groups = (
+        {name: (grid_type == i) for i, name in enumerate(model.world.type_names) if (grid_type == i).any()}
+        if by_type
+        else {"all": np.ones(len(grid_type), dtype=bool)}
+    )
     rows = []
     for name, grids in groups.items():
         mine = grid_level if name == "all" else grid_level[grid_level["community_type"].astype(str) == name]
@@ -256,8 +307,14 @@ def erlang_table(sizer: Sizer, answer: dict[str, int], by_type: bool) -> pd.Data
             continue
         lam, mu = cases / hours / teams, cases / busy
         key = "staffing.full_time" if name == "all" else f"staffing.by_type.{name}.full_time"
-        row = {"group": name, "teams": teams, "lambda_per_team_hour": lam, "handling_hours_mean": 1 / mu,
-               "theta_per_hour": theta, "simulated": answer.get(key, answer.get("staffing.full_time"))}
+        row = {
+            "group": name,
+            "teams": teams,
+            "lambda_per_team_hour": lam,
+            "handling_hours_mean": 1 / mu,
+            "theta_per_hour": theta,
+            "simulated": answer.get(key, answer.get("staffing.full_time")),
+        }
         for t in sizer.targets:
             spec = _erlang_target(t, mu, sizer.confidence)
             for label, th in (("erlang_c", 0.0), ("erlang_a", theta)):
@@ -295,8 +352,9 @@ def plot(sizing: Sizing, sizer: Sizer, path: Path) -> None:
 
     ev = sizing.evaluations
     var = [k for k in sizing.answer if k.endswith("full_time")]
-    fig, axes = plt.subplots(len(var), len(sizer.targets), figsize=(7.4 * len(sizer.targets), 3.6 * len(var)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(var), len(sizer.targets), figsize=(7.4 * len(sizer.targets), 3.6 * len(var)), squeeze=False
+    )
     lo_q, hi_q = 1 - sizer.confidence, sizer.confidence
     for r, key in enumerate(var):
         group = key.split(".")[2] if key.count(".") > 1 else "all"
@@ -311,11 +369,19 @@ def plot(sizing: Sizing, sizer: Sizer, path: Path) -> None:
             col = prefix + t.kpi
             g = sel.groupby(key)[col]
             x = np.array(sorted(g.groups))
-            ax.fill_between(x, g.quantile(lo_q).reindex(x), g.quantile(hi_q).reindex(x), alpha=0.25, color="#1f77b4",
-                            label=f"simulated, {lo_q:.0%}–{hi_q:.0%} of years")
+            ax.fill_between(
+                x,
+                g.quantile(lo_q).reindex(x),
+                g.quantile(hi_q).reindex(x),
+                alpha=0.25,
+                color="#1f77b4",
+                label=f"simulated, {lo_q:.0%}–{hi_q:.0%} of years",
+            )
             ax.plot(x, g.mean().reindex(x), "o-", color="#1f77b4", label="simulated mean")
             ax.axhline(t.value, color="black", lw=0.8, ls="--", label=f"target {t.op} {t.value:g}")
-            ax.axvline(sizing.answer[key], color="#2a9d4b", lw=2, alpha=0.6, label=f"simulation's answer: {sizing.answer[key]}")
+            ax.axvline(
+                sizing.answer[key], color="#2a9d4b", lw=2, alpha=0.6, label=f"simulation's answer: {sizing.answer[key]}"
+            )
             erl = sizing.erlang[sizing.erlang["group"] == group] if len(sizing.erlang) else sizing.erlang
             marks = [int(sizing.answer[key])]
             for label, marker, colour in (("erlang_c", "v", "#d1495b"), ("erlang_a", "^", "#6c4f9e")):
@@ -324,15 +390,25 @@ def plot(sizing: Sizing, sizer: Sizer, path: Path) -> None:
                     continue
                 v = int(erl[col_e].iloc[0])
                 marks.append(v)
-                ax.plot([v], [1.0], marker=marker, ms=10, color=colour, transform=ax.get_xaxis_transform(),
-                        clip_on=False, ls="none", label=f"{name} staffing: {v}")
+                ax.plot(
+                    [v],
+                    [1.0],
+                    marker=marker,
+                    ms=10,
+                    color=colour,
+                    transform=ax.get_xaxis_transform(),
+                    clip_on=False,
+                    ls="none",
+                    label=f"{name} staffing: {v}",
+                )
                 if t.kpi.endswith("wait_hours_mean"):  # Erlang's own prediction of the KPI
                     row = erl.iloc[0]
                     lam, mu, th = row["lambda_per_team_hour"], 1 / row["handling_hours_mean"], row["theta_per_hour"]
                     cs = np.arange(max(1, min(x.min(), v) - 1), max(x.max(), v) + 2)
                     wq = [_safe_wq(lam, mu, 0.0 if label == "erlang_c" else th, int(c)) for c in cs]
-                    ax.plot(cs, wq, ls=":" if label == "erlang_c" else "-.", color=colour, lw=1.2,
-                            label=f"{name} mean wait")
+                    ax.plot(
+                        cs, wq, ls=":" if label == "erlang_c" else "-.", color=colour, lw=1.2, label=f"{name} mean wait"
+                    )
             lo_x, hi_x = int(min(min(marks), x.min())), int(max(max(marks), x.max()))
             ax.set_xlim(lo_x - 0.5, hi_x + 0.5)
             ax.set_xticks(range(lo_x, hi_x + 1))
@@ -354,17 +430,41 @@ def _safe_wq(lam: float, mu: float, theta: float, c: int) -> float:
 
 
 def write(sizing: Sizing, sizer: Sizer) -> list[Path]:
+    """Write ``size_evaluations.csv``, ``size_erlang.csv``, ``size.png`` and ``size.yaml`` into the
+    sizer's directory; returns their paths."""
     out = sizer.out
-    ev_path, erl_path, png, ans = out / "size_evaluations.csv", out / "size_erlang.csv", out / "size.png", out / "size.yaml"
-    keep = [c for c in sizing.evaluations.columns if c in ("policy", "rep", "seed") or c.startswith("staffing.")
-            or any(c.endswith(t.kpi) for t in sizer.targets)]
+    ev_path, erl_path, png, ans = (
+        out / "size_evaluations.csv",
+        out / "size_erlang.csv",
+        out / "size.png",
+        out / "size.yaml",
+    )
+    keep = [
+        c
+        for c in sizing.evaluations.columns
+        if c in ("policy", "rep", "seed") or c.startswith("staffing.") or any(c.endswith(t.kpi) for t in sizer.targets)
+    ]
     sizing.evaluations[keep].to_csv(ev_path, index=False)
     sizing.erlang.to_csv(erl_path, index=False)
     plot(sizing, sizer, png)
-    ans.write_text(yaml.safe_dump({"scenario": str(sizer.scenario), "targets": [str(t) for t in sizer.targets],
-                                   "confidence": sizer.confidence, "replications": sizer.reps, "seed": sizer.seed,
-                                   "days": sizer.days, "answer": sizing.answer, "simulations": sizing.simulations,
-                                   "notes": sizing.notes}, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    ans.write_text(
+        yaml.safe_dump(
+            {
+                "scenario": str(sizer.scenario),
+                "targets": [str(t) for t in sizer.targets],
+                "confidence": sizer.confidence,
+                "replications": sizer.reps,
+                "seed": sizer.seed,
+                "days": sizer.days,
+                "answer": sizing.answer,
+                "simulations": sizing.simulations,
+                "notes": sizing.notes,
+            },
+            sort_keys=False,
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     return [ans, ev_path, erl_path, png]
 
 
@@ -375,14 +475,19 @@ def table(sizing: Sizing, sizer: Sizer, by_type: bool = False) -> str:
     lines = []
     for settings, g in ev.groupby(keys, sort=True):
         settings = settings if isinstance(settings, tuple) else (settings,)
-        cells = [f"{k.split('.')[-2] if k.count('.') > 1 else k.split('.')[-1]}={v}" for k, v in zip(keys, settings)]
+        cells = [
+            f"{k.split('.')[-2] if k.count('.') > 1 else k.split('.')[-1]}={v}"
+            for k, v in zip(keys, settings, strict=True)
+        ]
         stats = []
         for t in sizer.targets:
-            cols = [c for c in g.columns if (c.endswith("." + t.kpi) and c.startswith("by_community_type."))] \
-                if by_type else [t.kpi]
+            cols = (
+                [c for c in g.columns if (c.endswith("." + t.kpi) and c.startswith("by_community_type."))]
+                if by_type
+                else [t.kpi]
+            )
             for col in cols:
                 share = t.met(g[col].to_numpy()).mean()
                 stats.append(f"{col} {g[col].mean():.4g} (met {share:.0%})")
         lines.append(f"  {', '.join(cells):<44}{'  '.join(stats)}")
     return "\n".join(lines)
-

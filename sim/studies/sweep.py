@@ -14,20 +14,29 @@ import json
 import multiprocessing
 import time
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 
-from sim.studies.comparison import paired_differences
-from sim.scenario.loading import ScenarioError, apply_overrides, scenario_from_dict
-from sim.studies.experiment import Experiment, RunSpec
 from sim.output.runner import _atomic_write
+from sim.scenario.loading import ScenarioError, apply_overrides, scenario_from_dict
+from sim.studies.comparison import paired_differences
+from sim.studies.experiment import Experiment, RunSpec
 
 TABLES = ("daily", "scores", "summary")  # written in this order: summary last marks completion
-DAILY_COLUMNS = ["day", "surfaced", "closed", "backlog", "satisfied_share", "satisfaction", "worker_utilization",
-                 "overtime_hours", "vacant_posts"]
+DAILY_COLUMNS = [
+    "day",
+    "surfaced",
+    "closed",
+    "backlog",
+    "satisfied_share",
+    "satisfaction",
+    "worker_utilization",
+    "overtime_hours",
+    "vacant_posts",
+]
 SCORE_COLUMNS = ["period", "agent", "kind", "community_type", "score", "true_value"]
 
 
@@ -68,8 +77,11 @@ def execute(job: tuple) -> dict:
             scores = pd.DataFrame(columns=SCORE_COLUMNS)
         return {"summary": summary, "daily": daily, "scores": scores, "wall_s": time.perf_counter() - t0}
     except Exception as exc:  # noqa: BLE001 — recorded, not raised: one bad run must not stop a sweep
-        return {"error": f"{exc.__class__.__name__}: {exc}", "traceback": traceback.format_exc(),
-                "wall_s": time.perf_counter() - t0}
+        return {
+            "error": f"{exc.__class__.__name__}: {exc}",
+            "traceback": traceback.format_exc(),
+            "wall_s": time.perf_counter() - t0,
+        }
 
 
 # ------------------------------------------------------------------ the store
@@ -82,12 +94,15 @@ class Store:
         self.root = Path(root)
 
     def part(self, table: str, key: str) -> Path:
+        """Where run ``key``'s part of ``table`` lies."""
         return self.root / "parts" / table / f"{key}.parquet"
 
     def error_file(self, key: str) -> Path:
+        """Where run ``key``'s error and traceback are written if it fails."""
         return self.root / "errors" / f"{key}.txt"
 
     def prepare(self, exp: Experiment) -> None:
+        """Make the directories and remove temporary files a killed write left behind."""
         for table in TABLES:
             d = self.root / "parts" / table
             d.mkdir(parents=True, exist_ok=True)
@@ -98,6 +113,7 @@ class Store:
         _atomic_write(self.root / "experiment.yaml", lambda p: Path(p).write_text(text, encoding="utf-8"))
 
     def done(self, key: str) -> bool:
+        """Whether run ``key`` finished (its summary, written last, is there)."""
         return self.part("summary", key).exists()
 
     def write(self, spec: RunSpec, result: dict) -> None:
@@ -111,8 +127,11 @@ class Store:
         row.update({f"param.{k}": v for k, v in spec.params.items()})
         row.update(result["summary"])
         row["wall_s"] = result["wall_s"]
-        for table, frame in (("daily", result["daily"]), ("scores", result["scores"]),
-                             ("summary", pd.DataFrame([row]))):
+        for table, frame in (
+            ("daily", result["daily"]),
+            ("scores", result["scores"]),
+            ("summary", pd.DataFrame([row])),
+        ):
             frame = frame.copy()
             for col, value in reversed(list(ids.items())):
                 if col not in frame:
@@ -127,16 +146,35 @@ class Store:
         for s in design:
             status = "done" if self.done(s.key) else ("error" if self.error_file(s.key).exists() else "pending")
             err = self.error_file(s.key).read_text(encoding="utf-8").split("\n", 1)[0] if status == "error" else ""
-            rows.append({"key": s.key, "policy": s.policy, "sample": s.sample, "rep": s.rep, "seed": s.seed,
-                         "status": status, "error": err, "wall_s": wall.get(s.key, float("nan")),
-                         **{f"param.{k}": v for k, v in s.params.items()}})
+            rows.append(
+                {
+                    "key": s.key,
+                    "policy": s.policy,
+                    "sample": s.sample,
+                    "rep": s.rep,
+                    "seed": s.seed,
+                    "status": status,
+                    "error": err,
+                    "wall_s": wall.get(s.key, float("nan")),
+                    **{f"param.{k}": v for k, v in s.params.items()},
+                }
+            )
         manifest = pd.DataFrame(rows)
         _atomic_write(self.root / "manifest.parquet", lambda p: manifest.to_parquet(p, index=False))
-        meta = {"name": exp.name, "description": exp.spec.description, "experiment": exp.path,
-                "scenario": exp.scenario_path, "days": exp.days, "seed": exp.seed,
-                "policies": exp.policies, "reference": exp.reference, "kpis": exp.kpis,
-                "uncertainties": {k: v.model_dump() for k, v in exp.spec.uncertainties.items()},
-                "samples": len(exp.samples), "replications": max((s.rep for s in design), default=-1) + 1}
+        meta = {
+            "name": exp.name,
+            "description": exp.spec.description,
+            "experiment": exp.path,
+            "scenario": exp.scenario_path,
+            "days": exp.days,
+            "seed": exp.seed,
+            "policies": exp.policies,
+            "reference": exp.reference,
+            "kpis": exp.kpis,
+            "uncertainties": {k: v.model_dump() for k, v in exp.spec.uncertainties.items()},
+            "samples": len(exp.samples),
+            "replications": max((s.rep for s in design), default=-1) + 1,
+        }
         text = json.dumps(meta, indent=2, ensure_ascii=False, default=str) + "\n"
         _atomic_write(self.root / "experiment.json", lambda p: Path(p).write_text(text, encoding="utf-8"))
         return manifest
@@ -166,13 +204,16 @@ def load_results(root: str | Path, table: str = "summary") -> pd.DataFrame:
 # ------------------------------------------------------------------ running
 
 
-def _completed(exp: Experiment, specs: list[RunSpec], workers: int, scheduler: str | None) -> Iterator[tuple[RunSpec, dict]]:
+def _completed(
+    exp: Experiment, specs: list[RunSpec], workers: int, scheduler: str | None
+) -> Iterator[tuple[RunSpec, dict]]:
     """Yield (spec, result) as runs finish: in this process, in a process pool, or on a Dask
     cluster — the same jobs and the same results in each."""
     specs = list({s.key: s for s in specs}.values())  # a run two policies share is simulated once
     jobs = {s.key: (exp.raw, exp.path, s.overrides, s.seed, exp.days) for s in specs}
     if scheduler:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
 
         with Client(scheduler) as client:
             futures = {client.submit(execute, jobs[s.key], pure=False, key=f"gridsim-{s.key}"): s for s in specs}
@@ -199,7 +240,11 @@ def _result_of(fut) -> dict:
     try:
         return fut.result()
     except Exception as exc:  # a worker that died: the run is recorded as failed, the sweep goes on
-        return {"error": f"{exc.__class__.__name__}: {exc}", "traceback": traceback.format_exc(), "wall_s": float("nan")}
+        return {
+            "error": f"{exc.__class__.__name__}: {exc}",
+            "traceback": traceback.format_exc(),
+            "wall_s": float("nan"),
+        }
 
 
 def probe_kpis(exp: Experiment) -> None:
@@ -211,12 +256,20 @@ def probe_kpis(exp: Experiment) -> None:
     scalar = sorted(res["summary"])
     for k in exp.kpis:
         if k not in res["summary"]:
-            raise ScenarioError(f"{exp.path}: kpis: {k!r} is not a number in a run summary (numbers there: "
-                                f"{', '.join(scalar)})")
+            raise ScenarioError(
+                f"{exp.path}: kpis: {k!r} is not a number in a run summary (numbers there: {', '.join(scalar)})"
+            )
 
 
-def sweep(exp: Experiment, out: str | Path, workers: int = 1, scheduler: str | None = None,
-          progress: bool = True, log=print, check_kpis: bool = True) -> pd.DataFrame:
+def sweep(
+    exp: Experiment,
+    out: str | Path,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: bool = True,
+    log=print,
+    check_kpis: bool = True,
+) -> pd.DataFrame:
     """Run every run of the design not yet in ``out``; adaptive replications add rounds
     until each compared difference is narrow enough. Returns the manifest."""
     from tqdm import tqdm
@@ -232,9 +285,16 @@ def sweep(exp: Experiment, out: str | Path, workers: int = 1, scheduler: str | N
         store.write_manifest(exp, design, wall)
         pending = [s for s in design if not store.done(s.key)]
         if len(pending) < len(design):
-            log(f"{exp.name}: {len(design) - len(pending)} of {len(design)} runs already done; running the other {len(pending)}")
-        bar = tqdm(total=len(design), initial=len(design) - len(pending), unit="run", desc=exp.name,
-                   disable=not progress or not pending, smoothing=0.1)
+            done = len(design) - len(pending)
+            log(f"{exp.name}: {done} of {len(design)} runs already done; running the other {len(pending)}")
+        bar = tqdm(
+            total=len(design),
+            initial=len(design) - len(pending),
+            unit="run",
+            desc=exp.name,
+            disable=not progress or not pending,
+            smoothing=0.1,
+        )
         try:
             for spec, result in _completed(exp, pending, workers, scheduler):
                 store.write(spec, result)
@@ -243,7 +303,8 @@ def sweep(exp: Experiment, out: str | Path, workers: int = 1, scheduler: str | N
                     failed += 1
                     bar.set_postfix(failed=failed)
                     if not progress:
-                        log(f"run {spec.key} ({spec.policy}, sample {spec.sample}, rep {spec.rep}) failed: {result['error']}")
+                        where = f"{spec.policy}, sample {spec.sample}, rep {spec.rep}"
+                        log(f"run {spec.key} ({where}) failed: {result['error']}")
                 bar.update(1)
         finally:
             bar.close()
@@ -253,7 +314,9 @@ def sweep(exp: Experiment, out: str | Path, workers: int = 1, scheduler: str | N
         summary = load_results(out)
         diffs = paired_differences(summary, list(plan.width), exp.reference, list(exp.policies))
         span = diffs["hi"] - diffs["lo"]  # fewer than two pairs, or no data: not known to any width yet
-        wide = diffs[(span > diffs["kpi"].map(plan.width)) | span.isna() | (diffs["pairs"] < 2)] if len(diffs) else diffs
+        wide = (
+            diffs[(span > diffs["kpi"].map(plan.width)) | span.isna() | (diffs["pairs"] < 2)] if len(diffs) else diffs
+        )
         if len(diffs) and wide.empty:
             log(f"{exp.name}: every compared difference is narrower than its width after {reps} replications")
             break

@@ -18,8 +18,8 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
-from sim.scenario.schema import Strict
 from sim.scenario.loading import ScenarioError, _format_error, apply_overrides, read_raw, scenario_from_dict
+from sim.scenario.schema import Strict
 
 
 class Target(Strict):
@@ -37,6 +37,8 @@ class Target(Strict):
 
 
 class TargetFile(Strict):
+    """A targets file: published figures, each name once."""
+
     targets: list[Target]
 
     @model_validator(mode="after")
@@ -86,9 +88,11 @@ def check_quantities(targets: list[Target], summary: dict, source: str) -> None:
             quantity(summary, t.quantity)
         except KeyError:
             scalar = sorted(k for k, v in summary.items() if isinstance(v, (int, float)))
-            raise ScenarioError(f"{source}: targets.{t.name}.quantity: {t.quantity!r} is not a number in "
-                                f"summary.json (numbers there: {', '.join(scalar)}; or a dotted path "
-                                "into resolved_at_level, resolved_by_role, …)") from None
+            raise ScenarioError(
+                f"{source}: targets.{t.name}.quantity: {t.quantity!r} is not a number in "
+                f"summary.json (numbers there: {', '.join(scalar)}; or a dotted path "
+                "into resolved_at_level, resolved_by_role, …)"
+            ) from None
 
 
 # ------------------------------------------------------------------ simulation
@@ -108,8 +112,9 @@ def _one(job: tuple) -> dict:
     return simulate(*job)
 
 
-def replicate(path: str | Path, reps: int, days: list[int | None], overrides: list[str] | None = None,
-              workers: int | None = None) -> dict[int | None, list[dict]]:
+def replicate(
+    path: str | Path, reps: int, days: list[int | None], overrides: list[str] | None = None, workers: int | None = None
+) -> dict[int | None, list[dict]]:
     """Summaries of ``reps`` replications (seeds seed..seed+reps-1) for each run length in
     ``days`` (None: the scenario's), run in parallel processes."""
     raw = read_raw(path)
@@ -122,7 +127,7 @@ def replicate(path: str | Path, reps: int, days: list[int | None], overrides: li
         with ProcessPoolExecutor(workers) as pool:
             results = list(pool.map(_one, jobs))
     out: dict = {d: [] for d in days}
-    for job, res in zip(jobs, results):
+    for job, res in zip(jobs, results, strict=True):
         out[job[4]].append(res)
     return out
 
@@ -141,13 +146,26 @@ def check(targets: list[Target], runs: dict[int | None, list[dict]]) -> list[dic
     for t in targets:
         x = np.array([quantity(s, t.quantity) for s in runs[t.days]])
         m, lo, hi = interval(x)
-        rows.append({"target": t.name, "quantity": t.quantity, "published": t.value, "mean": m, "lo": lo,
-                     "hi": hi, "tolerance": t.tolerance, "passed": abs(m - t.value) <= t.tolerance,
-                     "holdout": t.holdout, "reps": len(x), "source": t.source})
+        rows.append(
+            {
+                "target": t.name,
+                "quantity": t.quantity,
+                "published": t.value,
+                "mean": m,
+                "lo": lo,
+                "hi": hi,
+                "tolerance": t.tolerance,
+                "passed": abs(m - t.value) <= t.tolerance,
+                "holdout": t.holdout,
+                "reps": len(x),
+                "source": t.source,
+            }
+        )
     return rows
 
 
 def print_check(rows: list[dict], scenario: str, reps: int) -> None:
+    """Print the check's table: fitted targets, then those held out for validation."""
     print(f"{scenario}: {reps} replications per target; pass = |mean − published| ≤ tolerance")
     for title, keep in (("fitted targets", False), ("held out (out-of-sample validation)", True)):
         part = [r for r in rows if r["holdout"] == keep]
@@ -157,6 +175,7 @@ def print_check(rows: list[dict], scenario: str, reps: int) -> None:
         print(f"  {'target':<28}{'quantity':<26}{'published':>10}{'simulated mean [95% CI]':>30}{'tol':>8}  result")
         for r in part:
             ci = f"{r['mean']:.4g} [{r['lo']:.4g}, {r['hi']:.4g}]"
-            print(f"  {r['target']:<28}{r['quantity']:<26}{r['published']:>10.4g}{ci:>30}{r['tolerance']:>8.3g}  "
-                  f"{'pass' if r['passed'] else 'FAIL'}")
-
+            print(
+                f"  {r['target']:<28}{r['quantity']:<26}{r['published']:>10.4g}{ci:>30}{r['tolerance']:>8.3g}  "
+                f"{'pass' if r['passed'] else 'FAIL'}"
+            )

@@ -20,7 +20,9 @@ from sim.scenario.loading import ScenarioError, json_schema, load_scenario
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gridsim", description="Simulate grid-based community governance (网格化社会治理).")
+    p = argparse.ArgumentParser(
+        prog="gridsim", description="Simulate grid-based community governance (网格化社会治理)."
+    )
     p.add_argument("--version", action="version", version=f"gridsim {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -28,10 +30,20 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("scenario", help="scenario YAML file")
     r.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     r.add_argument("--days", type=int, help="days to simulate (default: the scenario's)")
-    r.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a scenario field, e.g. --set staffing.full_time=2 (repeatable)")
+    r.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario field, e.g. --set staffing.full_time=2 (repeatable)",
+    )
     r.add_argument("--out", default=None, help="run directory (default: runs/<scenario name>)")
-    r.add_argument("--no-transitions", action="store_true", help="do not record the transition log (faster; no transitions.parquet)")
+    r.add_argument(
+        "--no-transitions",
+        action="store_true",
+        help="do not record the transition log (faster; no transitions.parquet)",
+    )
     r.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     v = sub.add_parser("validate", help="check a scenario file (exit 0 if valid, 2 if not)")
@@ -52,9 +64,15 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--targets", default="calibration/targets.yaml", help="target file (default: %(default)s)")
     k.add_argument("--out", default=None, help="output directory (default: runs/calibrate/<scenario name>)")
     k.add_argument("--population", type=int, default=40, help="particles per generation (default %(default)s)")
-    k.add_argument("--generations", type=int, default=5, help="generations in all, resumed ones included (default %(default)s)")
-    k.add_argument("--min-epsilon", type=float, default=0.5,
-                   help="stop when every fitted target is within this many tolerances (default %(default)s)")
+    k.add_argument(
+        "--generations", type=int, default=5, help="generations in all, resumed ones included (default %(default)s)"
+    )
+    k.add_argument(
+        "--min-epsilon",
+        type=float,
+        default=0.5,
+        help="stop when every fitted target is within this many tolerances (default %(default)s)",
+    )
     k.add_argument("--days", type=int, default=None, help="days per simulation (default: the scenario's)")
     k.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     k.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -63,21 +81,42 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("experiment", help="experiment YAML file (see experiments/)")
     w.add_argument("--out", default=None, help="sweep directory (default: runs/<experiment name>)")
     w.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
-    w.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run on a Dask distributed cluster, e.g. tcp://host:8786, instead of local processes")
+    w.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask distributed cluster, e.g. tcp://host:8786, instead of local processes",
+    )
     w.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     z = sub.add_parser("size", help="least grid workers per grid meeting service targets, with Erlang C / A beside")
     z.add_argument("scenario")
-    z.add_argument("--target", dest="targets", action="append", required=True, metavar="KPI<=VALUE",
-                   help="service target on a summary number, e.g. resolution_hours_p90<=72 (repeatable)")
-    z.add_argument("--confidence", type=float, default=0.9,
-                   help="share of simulated years in which every target must hold (default %(default)s)")
+    z.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        required=True,
+        metavar="KPI<=VALUE",
+        help="service target on a summary number, e.g. resolution_hours_p90<=72 (repeatable)",
+    )
+    z.add_argument(
+        "--confidence",
+        type=float,
+        default=0.9,
+        help="share of simulated years in which every target must hold (default %(default)s)",
+    )
     z.add_argument("--reps", type=int, default=10, help="replications per candidate (default %(default)s)")
     z.add_argument("--by", choices=["community_type"], default=None, help="size each community type apart")
-    z.add_argument("--mix", type=int, default=None, metavar="MAX_PART_TIME",
-                   help="also try 0..MAX part-time workers per grid; choose the cheapest mix at staffing.costs")
-    z.add_argument("--max", type=int, default=30, help="most full-time workers per grid to consider (default %(default)s)")
+    z.add_argument(
+        "--mix",
+        type=int,
+        default=None,
+        metavar="MAX_PART_TIME",
+        help="also try 0..MAX part-time workers per grid; choose the cheapest mix at staffing.costs",
+    )
+    z.add_argument(
+        "--max", type=int, default=30, help="most full-time workers per grid to consider (default %(default)s)"
+    )
     z.add_argument("--days", type=int, default=None)
     z.add_argument("--seed", type=int, default=None)
     z.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
@@ -87,16 +126,34 @@ def _parser() -> argparse.ArgumentParser:
 
     n = sub.add_parser("sensitivity", help="which uncertain inputs drive the KPIs (SALib: Morris, then Sobol)")
     n.add_argument("scenario")
-    n.add_argument("--params", nargs="+", required=True, metavar="NAME[=LOW:HIGH[:log]]",
-                   help="parameters and ranges (a bare name takes its range from the scenario's uncertain: block)")
-    n.add_argument("--method", choices=["morris", "sobol"], default="morris",
-                   help="morris: screening; sobol: Morris first, then Sobol indices on the survivors")
-    n.add_argument("--kpi", dest="kpis", action="append", default=None,
-                   help="KPI to analyse (repeatable; default closure_rate, wait_hours_mean, satisfaction)")
+    n.add_argument(
+        "--params",
+        nargs="+",
+        required=True,
+        metavar="NAME[=LOW:HIGH[:log]]",
+        help="parameters and ranges (a bare name takes its range from the scenario's uncertain: block)",
+    )
+    n.add_argument(
+        "--method",
+        choices=["morris", "sobol"],
+        default="morris",
+        help="morris: screening; sobol: Morris first, then Sobol indices on the survivors",
+    )
+    n.add_argument(
+        "--kpi",
+        dest="kpis",
+        action="append",
+        default=None,
+        help="KPI to analyse (repeatable; default closure_rate, wait_hours_mean, satisfaction)",
+    )
     n.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default %(default)s)")
     n.add_argument("--n", type=int, default=64, help="Sobol base sample size, a power of two (default %(default)s)")
-    n.add_argument("--screen", type=float, default=0.1,
-                   help="Sobol keeps parameters with μ* ≥ this share of the largest (default %(default)s)")
+    n.add_argument(
+        "--screen",
+        type=float,
+        default=0.1,
+        help="Sobol keeps parameters with μ* ≥ this share of the largest (default %(default)s)",
+    )
     n.add_argument("--reps", type=int, default=1, help="seeds averaged per point (default %(default)s)")
     n.add_argument("--days", type=int, default=None)
     n.add_argument("--seed", type=int, default=None)
@@ -139,7 +196,9 @@ def _cmd_check(args) -> int:
     rows = check(targets, runs)
     print_check(rows, config.name, args.reps)
     failed = [r["target"] for r in rows if not r["passed"]]
-    print(f"\n{len(rows) - len(failed)}/{len(rows)} targets pass" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    print(
+        f"\n{len(rows) - len(failed)}/{len(rows)} targets pass" + (f"; failed: {', '.join(failed)}" if failed else "")
+    )
     return 1 if failed else 0
 
 
@@ -157,10 +216,19 @@ def _cmd_calibrate(args) -> int:
         raise ScenarioError(f"--out {out}: exists and is not a directory")
     check_quantities(pb.targets, simulate(pb.raw, pb.source, [], config.seed, 1), args.targets)
     out.mkdir(parents=True, exist_ok=True)
-    print(f"calibrating {config.name}: {len(pb.priors)} parameters ({', '.join(pb.priors)}) to "
-          f"{len(pb.targets)} targets ({', '.join(t.name for t in pb.targets)}); history in {out / 'abc.db'}")
-    history = calibrate(pb, out / "abc.db", args.population, args.generations, args.workers or os.cpu_count() or 1,
-                        args.min_epsilon, progress=not args.no_progress)
+    print(
+        f"calibrating {config.name}: {len(pb.priors)} parameters ({', '.join(pb.priors)}) to "
+        f"{len(pb.targets)} targets ({', '.join(t.name for t in pb.targets)}); history in {out / 'abc.db'}"
+    )
+    history = calibrate(
+        pb,
+        out / "abc.db",
+        args.population,
+        args.generations,
+        args.workers or os.cpu_count() or 1,
+        args.min_epsilon,
+        progress=not args.no_progress,
+    )
     post = posterior(history, pb)
     table = summarise(post, pb)
     pops = history.get_all_populations()
@@ -188,17 +256,26 @@ def _cmd_sweep(args) -> int:
         raise ScenarioError(f"--out {out}: exists and is not a directory")
     workers = args.workers or os.cpu_count() or 1
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} local process{'es' * (workers > 1)}"
-    print(f"{exp.name}: {len(exp.policies)} policies × {len(exp.samples)} samples × "
-          f"{exp.replications.n}{'+' if exp.replications.width else ''} replications of {exp.days} days "
-          f"on {where}; writing {out}")
+    print(
+        f"{exp.name}: {len(exp.policies)} policies × {len(exp.samples)} samples × "
+        f"{exp.replications.n}{'+' if exp.replications.width else ''} replications of {exp.days} days "
+        f"on {where}; writing {out}"
+    )
     t0 = time.perf_counter()
     manifest = sweep(exp, out, workers, args.scheduler, progress=not args.no_progress)
     counts = manifest["status"].value_counts()
     done, failed = int(counts.get("done", 0)), int(counts.get("error", 0))
-    print(f"{done} runs done, {failed} failed in {time.perf_counter() - t0:.1f} s"
-          + (f" (errors in {out}/errors/)" if failed else ""))
+    print(
+        f"{done} runs done, {failed} failed in {time.perf_counter() - t0:.1f} s"
+        + (f" (errors in {out}/errors/)" if failed else "")
+    )
     print(f"next: gridsim report {out}")
     return 1 if failed else 0
+
+
+def _erlang_name(column: str) -> str:
+    """``erlang_c`` → ``Erlang C``, ``erlang_a`` → ``Erlang A``."""
+    return column.replace("erlang_", "Erlang ").replace("Erlang c", "Erlang C").replace("Erlang a", "Erlang A")
 
 
 def _cmd_size(args) -> int:
@@ -220,10 +297,23 @@ def _cmd_size(args) -> int:
     out = Path(args.out) if args.out else Path("runs") / "size" / config.name
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a directory")
-    sizer = Sizer(args.scenario, targets, args.confidence, args.reps, out, args.days, args.seed,
-                  args.workers or os.cpu_count() or 1, args.scheduler, overrides)
-    print(f"sizing {config.name}: {', '.join(map(str, targets))} in ≥ {args.confidence:.0%} of {args.reps} "
-          f"simulated years of {sizer.days} days (seeds {sizer.seed}…{sizer.seed + args.reps - 1}, common to every candidate)")
+    sizer = Sizer(
+        args.scenario,
+        targets,
+        args.confidence,
+        args.reps,
+        out,
+        args.days,
+        args.seed,
+        args.workers or os.cpu_count() or 1,
+        args.scheduler,
+        overrides,
+    )
+    print(
+        f"sizing {config.name}: {', '.join(map(str, targets))} in ≥ {args.confidence:.0%} of {args.reps} "
+        f"simulated years of {sizer.days} days "
+        f"(seeds {sizer.seed}…{sizer.seed + args.reps - 1}, common to every candidate)"
+    )
     t0 = time.perf_counter()
     result = size(sizer, by_type=args.by == "community_type", mix=args.mix, high=args.max)
     wall = time.perf_counter() - t0
@@ -235,12 +325,16 @@ def _cmd_size(args) -> int:
     if len(result.erlang):
         print("\nErlang beside it (rates measured in one run at the answer; servers always on duty):")
         for row in result.erlang.to_dict("records"):
-            cells = [f"{k.split(':', 1)[0].replace('erlang_', 'Erlang ').replace('Erlang c', 'Erlang C').replace('Erlang a', 'Erlang A')}"
-                     f" {k.split(':', 1)[1]}: {'n/a' if v is None or v != v else int(v)}"
-                     for k, v in row.items() if k.startswith("erlang_")]
-            print(f"  {row['group']}: λ = {row['lambda_per_team_hour']:.3f} cases/h per team, handling "
-                  f"{row['handling_hours_mean']:.2f} h, θ = {row['theta_per_hour']:.3g}/h; simulated {row['simulated']}; "
-                  + "; ".join(cells))
+            cells = [
+                f"{_erlang_name(k.split(':', 1)[0])} {k.split(':', 1)[1]}: {'n/a' if v is None or v != v else int(v)}"
+                for k, v in row.items()
+                if k.startswith("erlang_")
+            ]
+            print(
+                f"  {row['group']}: λ = {row['lambda_per_team_hour']:.3f} cases/h per team, handling "
+                f"{row['handling_hours_mean']:.2f} h, θ = {row['theta_per_hour']:.3g}/h; simulated {row['simulated']}; "
+                + "; ".join(cells)
+            )
     files = write(result, sizer)
     print(f"\n{result.simulations} simulations in {wall:.0f} s; wrote " + ", ".join(str(f) for f in files))
     return 0
@@ -264,11 +358,19 @@ def _cmd_sensitivity(args) -> int:
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a directory")
     workers = args.workers or os.cpu_count() or 1
-    common = dict(days=args.days, seed=args.seed, reps=args.reps, workers=workers, scheduler=args.scheduler,
-                  progress=not args.no_progress)
+    common = dict(
+        days=args.days,
+        seed=args.seed,
+        reps=args.reps,
+        workers=workers,
+        scheduler=args.scheduler,
+        progress=not args.no_progress,
+    )
     t0 = time.perf_counter()
-    print(f"Morris screening of {len(priors)} parameters on {config.name}: {args.trajectories} trajectories × "
-          f"{len(priors) + 1} points = {args.trajectories * (len(priors) + 1) * args.reps} runs")
+    print(
+        f"Morris screening of {len(priors)} parameters on {config.name}: {args.trajectories} trajectories × "
+        f"{len(priors) + 1} points = {args.trajectories * (len(priors) + 1) * args.reps} runs"
+    )
     screen = sa.morris(args.scenario, priors, kpis, out / "morris", trajectories=args.trajectories, **common)
     screen.to_csv(out / "morris.csv", index=False)
     sa.plot(screen, "morris", out / "morris.png")
@@ -280,7 +382,10 @@ def _cmd_sensitivity(args) -> int:
     if args.method == "sobol":
         keep = sa.survivors(screen, args.screen)
         dropped = [p for p in priors if p not in keep]
-        print(f"\nSobol on the {len(keep)} survivors" + (f" (held at the scenario's values: {', '.join(dropped)})" if dropped else ""))
+        print(
+            f"\nSobol on the {len(keep)} survivors"
+            + (f" (held at the scenario's values: {', '.join(dropped)})" if dropped else "")
+        )
         if len(keep) < 2:
             print("fewer than two parameters survive screening: Sobol indices are not needed")
         else:
@@ -311,8 +416,21 @@ def _cmd_viz(args) -> int:
         raise ScenarioError(f"--port: {args.port} is not a port number")
     env = {**os.environ, "GRIDSIM_VIZ_SCENARIO": str(Path(args.scenario).resolve())}
     print(f"gridsim viz: serving {args.scenario} on http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
-    cmd = [sys.executable, "-m", "solara", "run", "sim.ui.viz:page", "--host", args.host, "--port", str(args.port),
-           "--production", "--no-open", "--log-level", "warning"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        "sim.ui.viz:page",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--production",
+        "--no-open",
+        "--log-level",
+        "warning",
+    ]
     return subprocess.call(cmd, env=env)
 
 
@@ -343,15 +461,20 @@ def _cmd_run(args) -> int:
     wall = time.perf_counter() - t0
     summary = write_run(model, out, transitions=not args.no_transitions)
     if not args.quiet:
-        print(f"gridsim {__version__} · {config.name} · seed {model.seed} · {model.day} days · "
-              f"{model.world.n_grids} grids · {model.world.n_households:,} households · {wall:.2f} s")
+        print(
+            f"gridsim {__version__} · {config.name} · seed {model.seed} · {model.day} days · "
+            f"{model.world.n_grids} grids · {model.world.n_households:,} households · {wall:.2f} s"
+        )
         print_table({k: v for k, v in summary.items() if k not in ("scenario", "seed", "days", "version")})
-        print(f"wrote {out}/summary.json, incidents.parquet, daily.parquet, workers.parquet, scores.parquet, "
-              "grids.parquet, scenario.yaml")
+        print(
+            f"wrote {out}/summary.json, incidents.parquet, daily.parquet, workers.parquet, scores.parquet, "
+            "grids.parquet, scenario.yaml"
+        )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``gridsim`` command line; returns the exit status (2 for bad input)."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "run":
@@ -390,8 +513,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean exit short
-        hint = {"calibrate": "; completed generations are kept: run the same command to resume",
-                "sweep": "; finished runs are kept: run the same command to resume"}.get(args.command, "")
+        hint = {
+            "calibrate": "; completed generations are kept: run the same command to resume",
+            "sweep": "; finished runs are kept: run the same command to resume",
+        }.get(args.command, "")
         print(f"gridsim: interrupted{hint}", file=sys.stderr)
         return 130
     return 2

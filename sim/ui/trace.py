@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.scenario.loading import ScenarioError, load_scenario
 from sim.scenario.labels import duration, text, when
+from sim.scenario.loading import ScenarioError, load_scenario
 
 
 class Names:
@@ -26,6 +26,7 @@ class Names:
         self.level = {lv.name: lv.label_zh for lv in config.levels if getattr(lv, "label_zh", "")}
 
     def of(self, kind: str, key, lang: str) -> str:
+        """The name of a category, community type (``ctype``) or level in ``lang``."""
         key = str(key)
         if lang == "zh" and key in getattr(self, kind, {}):
             return getattr(self, kind)[key]
@@ -40,15 +41,29 @@ def _actor(actor: int, roles: dict[int, str], lang: str) -> str:
     return f"{role} #{actor}" if lang == "en" else f"{role}#{actor}"
 
 
-def story(inc: dict, transitions: pd.DataFrame, roles: dict[int, str], names: Names, lang: str = "en") -> list[tuple[float, str]]:
+def story(
+    inc: dict, transitions: pd.DataFrame, roles: dict[int, str], names: Names, lang: str = "en"
+) -> list[tuple[float, str]]:
     """(time, sentence) for every step of one incident, in time order."""
     out = []
     sev0 = inc.get("severity_initial", inc["severity"])
-    out.append((inc["t_occurred"], text("story.latent", lang, category=names.of("category", inc["category"], lang),
-                                        severity=text(f"severity.{sev0}", lang), grid=inc["grid_name"],
-                                        ctype=names.of("ctype", inc["community_type"], lang))))
+    out.append(
+        (
+            inc["t_occurred"],
+            text(
+                "story.latent",
+                lang,
+                category=names.of("category", inc["category"], lang),
+                severity=text(f"severity.{sev0}", lang),
+                grid=inc["grid_name"],
+                ctype=names.of("ctype", inc["community_type"], lang),
+            ),
+        )
+    )
     if _t(inc.get("t_worsened")) is not None:
-        out.append((inc["t_worsened"], text("story.worsened", lang, severity=text(f"severity.{inc['severity']}", lang))))
+        out.append(
+            (inc["t_worsened"], text("story.worsened", lang, severity=text(f"severity.{inc['severity']}", lang)))
+        )
     if bool(inc.get("absorbed_by_property")):
         out.append((inc["t_occurred"], text("story.absorbed", lang)))
     surfaced = _t(inc.get("t_surfaced"))
@@ -75,7 +90,11 @@ def story(inc: dict, transitions: pd.DataFrame, roles: dict[int, str], names: Na
         elif st == "reopened":
             line = text("story.reopened", lang)
         elif st == "closed":
-            verdict = "verdict.satisfied" if inc.get("satisfied") is True or inc.get("satisfied") == 1 else "verdict.unsatisfied"
+            verdict = (
+                "verdict.satisfied"
+                if inc.get("satisfied") is True or inc.get("satisfied") == 1
+                else "verdict.unsatisfied"
+            )
             line = text("story.closed", lang, verdict=text(verdict, lang), hours=since)
         else:
             line = text(f"state.{st}", lang)
@@ -90,6 +109,7 @@ def _t(x):
 
 
 def render(incident: int, lines: list[tuple[float, str]], lang: str = "en") -> str:
+    """An incident's story as text: a heading, then one line per transition with its time."""
     head = text("word.incident", lang, id=incident)
     return "\n".join([head] + [f"  {when(t, lang)}  {s}" for t, s in lines])
 
@@ -108,8 +128,13 @@ def from_run(run_dir: str | Path, incident: int, lang: str = "en") -> list[tuple
         raise ScenarioError(f"--incident {incident}: no such incident in {run} (ids 0…{n - 1})")
     tr = pd.read_parquet(run / "transitions.parquet", filters=[("incident", "==", int(incident))])
     workers = pd.read_parquet(run / "workers.parquet", columns=["agent", "role"])
-    return story(inc.iloc[0].to_dict(), tr, dict(zip(workers["agent"], workers["role"].astype(str))),
-                 Names(load_scenario(run / "scenario.yaml")), lang)
+    return story(
+        inc.iloc[0].to_dict(),
+        tr,
+        dict(zip(workers["agent"], workers["role"].astype(str), strict=True)),
+        Names(load_scenario(run / "scenario.yaml")),
+        lang,
+    )
 
 
 def from_model(model, incident: int, lang: str = "en") -> list[tuple[float, str]]:

@@ -19,18 +19,21 @@ import solara
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
-from mesa.visualization import SolaraViz, Slider
+from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
-from sim.scenario.loading import load_scenario
 from sim.core.incidents import State
 from sim.model import GridModel
+from sim.scenario.loading import load_scenario
 from sim.workforce.agents import BeatPolice, GridWorker
 
-SCENARIO = os.environ.get("GRIDSIM_VIZ_SCENARIO", os.path.join(os.path.dirname(__file__), "..", "..", "scenarios",
-                                                               "baseline.yaml"))
-OPEN_STATES = np.array([State.ACCEPTED, State.WAITING, State.HANDLING, State.ESCALATED, State.RESOLVED,
-                        State.FEEDBACK, State.REOPENED], dtype=np.int64)
+SCENARIO = os.environ.get(
+    "GRIDSIM_VIZ_SCENARIO", os.path.join(os.path.dirname(__file__), "..", "..", "scenarios", "baseline.yaml")
+)
+OPEN_STATES = np.array(
+    [State.ACCEPTED, State.WAITING, State.HANDLING, State.ESCALATED, State.RESOLVED, State.FEEDBACK, State.REOPENED],
+    dtype=np.int64,
+)
 RISK_COLOURS = np.array(["#4c9a2a", "#f2b134", "#d1495b"])
 
 
@@ -38,18 +41,30 @@ class TrainerModel(GridModel):
     """A ``GridModel`` built from the scenario and the trainer's lever settings; ``step()``
     advances one hour or one day."""
 
-    def __init__(self, scenario: str = SCENARIO, full_time: int | None = None, fusion: bool | None = None,
-                 scheme: str | None = None, time_limit_hours: float | None = None, step_by: str = "day",
-                 seed: int | None = None):
+    def __init__(
+        self,
+        scenario: str = SCENARIO,
+        full_time: int | None = None,
+        fusion: bool | None = None,
+        scheme: str | None = None,
+        time_limit_hours: float | None = None,
+        step_by: str = "day",
+        seed: int | None = None,
+    ):
         overrides = []
-        for key, value in (("staffing.full_time", full_time), ("police.fusion", fusion),
-                           ("scoring.scheme", scheme), ("levels.0.time_limit_hours", time_limit_hours)):
+        for key, value in (
+            ("staffing.full_time", full_time),
+            ("police.fusion", fusion),
+            ("scoring.scheme", scheme),
+            ("levels.0.time_limit_hours", time_limit_hours),
+        ):
             if value is not None:
                 overrides.append(f"{key}={str(value).lower() if isinstance(value, bool) else value}")
         super().__init__(load_scenario(scenario, overrides), seed=seed, transitions=True)
         self.step_hours = 1.0 if step_by == "hour" else 24.0
 
     def step(self) -> None:
+        """Advance one hour or one day, as the trainer chose."""
         self.advance(self.step_hours)
 
 
@@ -61,8 +76,12 @@ def defaults(scenario: str = SCENARIO) -> dict:
         "scenario": scenario,
         "full_time": Slider("full-time grid workers per grid (网格员)", max(1, sc.staffing.full_time), 1, 6, 1),
         "fusion": {"type": "Checkbox", "value": sc.police.fusion, "label": "police–grid fusion (网格+警格)"},
-        "scheme": {"type": "Select", "value": sc.scoring.scheme, "values": ["uniform", "per_type", "outcome_adjusted"],
-                   "label": "scoring scheme (考核)"},
+        "scheme": {
+            "type": "Select",
+            "value": sc.scoring.scheme,
+            "values": ["uniform", "per_type", "outcome_adjusted"],
+            "label": "scoring scheme (考核)",
+        },
         "time_limit_hours": Slider("grid time limit before escalation (h)", float(limit), 6.0, 168.0, 6.0),
         "step_by": {"type": "Select", "value": "day", "values": ["day", "hour"], "label": "one step ="},
     }
@@ -78,8 +97,10 @@ def layout(key: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     computed once per world shape, independent of the run."""
     grid_community, community_street, n_streets = (np.array(key[0]), np.array(key[1]), key[2])
     golden = np.pi * (3 - np.sqrt(5))
-    street = np.c_[np.cos(2 * np.pi * np.arange(n_streets) / max(n_streets, 1)),
-                   np.sin(2 * np.pi * np.arange(n_streets) / max(n_streets, 1))] * (0 if n_streets == 1 else 3.0)
+    street = np.c_[
+        np.cos(2 * np.pi * np.arange(n_streets) / max(n_streets, 1)),
+        np.sin(2 * np.pi * np.arange(n_streets) / max(n_streets, 1)),
+    ] * (0 if n_streets == 1 else 3.0)
     comm = np.zeros((len(community_street), 2))
     grid = np.zeros((len(grid_community), 2))
     for s in range(n_streets):
@@ -103,11 +124,14 @@ def layout(key: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def world_layout(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions of grids, communities and streets for the district map (computed once per
+    world shape)."""
     w = model.world
     return layout((tuple(w.grid_community.tolist()), tuple(w.community_street.tolist()), int(w.n_streets)))
 
 
 def backlog_per_grid(model) -> np.ndarray:
+    """Open cases per grid now."""
     log = model.log
     n = log.n
     if n == 0:
@@ -128,14 +152,31 @@ def map_figure(model, colour_by: str = "backlog") -> Figure:
     ax.add_collection(LineCollection(segs, colors="#cccccc", linewidths=0.5, zorder=1))
     size = float(np.clip(6000.0 / max(w.n_grids, 1), 10.0, 160.0))
     if colour_by == "risk":
-        ax.scatter(grid_xy[:, 0], grid_xy[:, 1], s=size, c=RISK_COLOURS[model.risk.level], edgecolors="white",
-                   linewidths=0.3, zorder=2)
+        ax.scatter(
+            grid_xy[:, 0],
+            grid_xy[:, 1],
+            s=size,
+            c=RISK_COLOURS[model.risk.level],
+            edgecolors="white",
+            linewidths=0.3,
+            zorder=2,
+        )
         for i, name in enumerate(("green", "yellow", "red")):
             ax.scatter([], [], s=30, c=RISK_COLOURS[i], label=f"{name}: {int((model.risk.level == i).sum())} grids")
     else:
         b = backlog_per_grid(model)
-        pts = ax.scatter(grid_xy[:, 0], grid_xy[:, 1], s=size, c=b, cmap="YlOrRd", vmin=0, vmax=max(3, int(b.max())),
-                         edgecolors="#999999", linewidths=0.3, zorder=2)
+        pts = ax.scatter(
+            grid_xy[:, 0],
+            grid_xy[:, 1],
+            s=size,
+            c=b,
+            cmap="YlOrRd",
+            vmin=0,
+            vmax=max(3, int(b.max())),
+            edgecolors="#999999",
+            linewidths=0.3,
+            zorder=2,
+        )
         fig.colorbar(pts, ax=ax, shrink=0.6, label="open cases in the grid (backlog)")
     ax.scatter(comm_xy[:, 0], comm_xy[:, 1], s=14, marker="s", c="#555555", zorder=1.5, label="community desk")
     ax.scatter(street_xy[:, 0], street_xy[:, 1], s=60, marker="*", c="black", zorder=3, label="street centre")
@@ -144,19 +185,32 @@ def map_figure(model, colour_by: str = "backlog") -> Figure:
     busy_w = [grid_of[a.current] for a in by_type.get(GridWorker, []) if a.current >= 0]
     busy_p = [grid_of[a.current] for a in by_type.get(BeatPolice, []) if a.current >= 0]
     rng = np.random.default_rng(0)  # jitter only, so two at one grid both show
-    for gs, marker, colour, lab in ((busy_w, "o", "#1f77b4", "grid worker on a case"),
-                                    (busy_p, "D", "#2a4d9b", "beat police on a case")):
+    for gs, marker, colour, lab in (
+        (busy_w, "o", "#1f77b4", "grid worker on a case"),
+        (busy_p, "D", "#2a4d9b", "beat police on a case"),
+    ):
         if gs:
             xy = grid_xy[np.array(gs)] + rng.normal(0, 0.01, (len(gs), 2))
-            ax.scatter(xy[:, 0], xy[:, 1], s=16, marker=marker, c=colour, edgecolors="white", linewidths=0.4,
-                       zorder=4, label=f"{lab} ({len(gs)})")
+            ax.scatter(
+                xy[:, 0],
+                xy[:, 1],
+                s=16,
+                marker=marker,
+                c=colour,
+                edgecolors="white",
+                linewidths=0.4,
+                zorder=4,
+                label=f"{lab} ({len(gs)})",
+            )
     hour = model.clock.now
-    ax.set_title(f"{model.config.name}: day {int(hour // 24)}, {int(hour % 24):02d}:00 — "
-                 f"{w.n_grids} grids, colour = {colour_by}", fontsize=10)
+    ax.set_title(
+        f"{model.config.name}: day {int(hour // 24)}, {int(hour % 24):02d}:00 — "
+        f"{w.n_grids} grids, colour = {colour_by}",
+        fontsize=10,
+    )
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0) if colour_by == "risk" else (0, 0),
-              frameon=False)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0) if colour_by == "risk" else (0, 0), frameon=False)
     fig.tight_layout()
     return fig
 
@@ -177,16 +231,20 @@ def DistrictMap(model):
 # ------------------------------------------------------------------ live plots
 
 # figure text stays English: matplotlib's default font has no CJK glyphs (Chinese is in the widgets)
-SERIES = [("closure_rate", "closure rate, cumulative"), ("backlog", "open cases (backlog)"),
-          ("response_hours", "wait before handling (h), cases started that day"),
-          ("satisfied_share", "share of feedback satisfied")]
+SERIES = [
+    ("closure_rate", "closure rate, cumulative"),
+    ("backlog", "open cases (backlog)"),
+    ("response_hours", "wait before handling (h), cases started that day"),
+    ("satisfied_share", "share of feedback satisfied"),
+]
 
 
 def kpi_figure(model) -> Figure:
+    """The daily plots: closure rate, backlog, wait before handling, satisfaction."""
     df = model.datacollector.get_model_vars_dataframe()
     fig = Figure(figsize=(6.4, 4.6))
     axes = fig.subplots(2, 2).flat
-    for ax, (col, title) in zip(axes, SERIES):
+    for ax, (col, title) in zip(axes, SERIES, strict=True):
         if len(df) and col in df:
             ax.plot(df["day"], df[col], color="#1f77b4", lw=1.2)
         ax.set_title(title, fontsize=8)
@@ -200,6 +258,7 @@ def kpi_figure(model) -> Figure:
 
 @solara.component
 def KpiPlots(model):
+    """The daily plots, redrawn after each step."""
     update_counter.get()
     solara.FigureMatplotlib(kpi_figure(model), format="png", bbox_inches="tight")
 
@@ -209,6 +268,7 @@ def KpiPlots(model):
 
 @solara.component
 def Inspector(model):
+    """The incident inspector: an id and a language in, the case's story out."""
     from sim.ui.trace import from_model, render
 
     update_counter.get()
@@ -233,10 +293,15 @@ def Inspector(model):
 
 
 def make_page():
+    """The SolaraViz page: district map, daily plots, levers and inspector."""
     model = TrainerModel(SCENARIO)
-    return SolaraViz(model, components=[(DistrictMap, 0), (KpiPlots, 0)],
-                     model_params=defaults(SCENARIO), name="gridsim — the trainer's view (网格化治理演示)",
-                     play_interval=300)
+    return SolaraViz(
+        model,
+        components=[(DistrictMap, 0), (KpiPlots, 0)],
+        model_params=defaults(SCENARIO),
+        name="gridsim — the trainer's view (网格化治理演示)",
+        play_interval=300,
+    )
 
 
 page = make_page()
