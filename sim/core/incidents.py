@@ -149,7 +149,7 @@ class IncidentLog:
             "incident": _numpy(self.tr_incident, np.int64),
             "time": _numpy(self.tr_time, np.float64),
             "state": pd.Categorical.from_codes(_numpy(self.tr_state, np.int8).astype(np.int64),
-                                               categories=[STATE_NAMES[i] for i in range(len(STATE_NAMES))]),
+                                               categories=pd.Index([STATE_NAMES[i] for i in range(len(STATE_NAMES))])),
             "level": _numpy(self.tr_level, np.int8).astype(np.int64),
             "actor": _numpy(self.tr_actor, np.int64),
         })
