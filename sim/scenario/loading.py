@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.scenario import policy_table
 from sim.scenario.schema import Scenario, _default_categories, _default_types, _hint
 
 
@@ -169,12 +170,49 @@ def _deepcopy(x):
     return copy.deepcopy(x)
 
 
-def scenario_from_dict(raw: Any, source: str = "<scenario>") -> Scenario:
-    """Validate a raw mapping into a Scenario, raising ScenarioError with a one-line message."""
+def _load_plugins(raw: dict, source: str, base: Path | None) -> dict:
+    """Import the scenario's ``plugins`` (so their policies register) before it is validated;
+    plugin files are named by absolute path from then on, so the resolved scenario runs anywhere."""
+    plugins = raw.get("plugins")
+    if not plugins or not isinstance(plugins, list):
+        return raw  # (nothing to import, or a wrong type for pydantic to report)
+    resolved = []
+    for i, spec in enumerate(plugins):
+        if not isinstance(spec, str):
+            raise ScenarioError(f"{source}: plugins.{i}: expected a module name or a .py file, got {spec!r}")
+        if policy_table.is_file(spec):
+            path = Path(spec)
+            spec = str((base / path if base is not None and not path.is_absolute() else path).resolve())
+        try:
+            policy_table.load_plugins([spec])
+        except Exception as exc:  # the plugin's own error, in one line
+            raise ScenarioError(f"{source}: plugins.{i}: cannot import {spec!r} "
+                                f"({exc.__class__.__name__}: {exc})") from None
+        resolved.append(spec)
+    return {**raw, "plugins": resolved}
+
+
+def _routing_fusion(raw: dict) -> dict:
+    """``routing.policy`` given and ``police.fusion`` not: the policy says whether police fuse."""
+    routing, police = raw.get("routing"), raw.get("police")
+    name = routing.get("policy") if isinstance(routing, dict) else None
+    if not isinstance(name, str) or (isinstance(police, dict) and "fusion" in police):
+        return raw
+    try:
+        fusion = bool(getattr(policy_table.lookup("routing", name), "fusion", False))
+    except ValueError:
+        return raw  # an unknown name: validation reports it
+    return {**raw, "police": {**(police if isinstance(police, dict) else {}), "fusion": fusion}}
+
+
+def scenario_from_dict(raw: Any, source: str = "<scenario>", base: Path | None = None) -> Scenario:
+    """Validate a raw mapping into a Scenario, raising ScenarioError with a one-line message;
+    ``base``: the folder relative plugin files are found from (the scenario file's)."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise ScenarioError(f"{source}: expected a mapping of scenario fields at the top level")
+    raw = _routing_fusion(_load_plugins(raw, source, base))
     try:
         sc = Scenario.model_validate(_merge_catalog(raw))
     except ValidationError as err:
@@ -216,7 +254,7 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     raw = read_raw(path)
     if overrides:
         raw = apply_overrides(raw, overrides, source=f"{path} (--set)")
-    return scenario_from_dict(raw, source=str(path))
+    return scenario_from_dict(raw, source=str(path), base=Path(path).parent)
 
 
 def json_schema() -> dict:

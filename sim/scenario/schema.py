@@ -9,13 +9,20 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sim.scenario import catalog
+from sim.scenario import catalog, policy_table
 
 NonNeg = Annotated[float, Field(ge=0)]
 Prob = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=0)]
+
+
+def PolicyName(kind: str):  # noqa: N802 (a type, spelt like one)
+    """A field naming a registered policy of ``kind`` (``sim.policies.registry``): checked
+    against the registry, listed as an enum in the JSON schema."""
+    return Annotated[str, AfterValidator(lambda name: policy_table.check(kind, name)),
+                     Field(json_schema_extra=lambda schema: schema.update(enum=list(policy_table.names(kind))))]
 
 
 class Strict(BaseModel):
@@ -27,7 +34,7 @@ class Strict(BaseModel):
 class HandlingDist(Strict):
     """Handling-time distribution family; the mean comes from the category and level."""
 
-    family: Literal["exponential", "lognormal", "fixed"] = "lognormal"
+    family: PolicyName("handling") = "lognormal"
     cv: NonNeg = 0.8  # coefficient of variation for lognormal
 
 
@@ -89,7 +96,7 @@ class Level(Strict):
     name: str
     label_zh: str = ""
     scope: Literal["grid", "community", "street", "district"] = "grid"
-    discipline: Literal["team", "meeting", "referral"] = "team"
+    discipline: PolicyName("discipline") = "team"
     role: str = "grid_worker"
     servers: Annotated[int, Field(ge=1)] = 1
     p_solve: Prob = 0.9
@@ -219,14 +226,17 @@ class Turnover(Strict):
     resign_unfairness: NonNeg = 2.0  # log-hazard per unit (true-value − score) percentile gap
     retire_per_year: NonNeg = 0.02
     recruit_days_mean: NonNeg = 90.0  # recruitment lead time (随缺随补 fails when long, 004)
-    refill: Literal["wait", "borrow", "reserve"] = "wait"
-    cover: Literal["neighbour", "community"] = "neighbour"
+    refill: PolicyName("refill") = "wait"  # 补员 (sim.policies.vacancy)
+    cover: PolicyName("cover") = "neighbour"
     kinds: list[Literal[KINDS]] = ["grid_worker", "part_time", "political_legal"]
 
 
 METRICS = ("closed_cases", "disputes_closed", "discoveries", "visits", "records",
            "closure_rate", "timeliness", "satisfaction", "attendance", "log_filling")
 """What a score can count (考核指标); counts are per month, rates are shares."""
+
+COUNT_METRICS = ("closed_cases", "disputes_closed", "discoveries", "visits", "records")
+"""The metrics that are counts (their targets scale with the period's length)."""
 
 Metric = Literal[METRICS]
 Positive = Annotated[float, Field(gt=0)]
@@ -247,9 +257,9 @@ class TrueValue(Strict):
 
 
 class Scoring(Strict):
-    """Scoring scheme (考核): a policy class in ``sim.workforce.scoring`` chosen by name."""
+    """Scoring scheme (考核): a registered policy (``sim.policies.scoring``) chosen by name."""
 
-    scheme: Literal["uniform", "per_type", "outcome_adjusted"] = "uniform"
+    scheme: PolicyName("scoring") = "uniform"
     period: Literal["month", "quarter"] = "month"
     weights: dict[Metric, NonNeg] = {
         "closed_cases": 0.2, "disputes_closed": 0.2, "visits": 0.2, "records": 0.1,
@@ -318,10 +328,17 @@ class Police(Strict):
     authority_level: str = "community"  # police act as deputy leaders (seed 000)
 
 
-class Escalation(Strict):
-    """How cases move up the ladder; ``policy`` names a class in ``sim.policies.escalation``."""
+class Routing(Strict):
+    """Who takes a new case first: a registered routing policy (``sim.policies.routing``).
+    Left out, ``police.fusion`` chooses: ``police_fusion`` when true, else ``grid_only``."""
 
-    policy: Literal["stepwise", "skip_major", "direct_dispatch"] = "skip_major"
+    policy: PolicyName("routing") | None = None
+
+
+class Escalation(Strict):
+    """How cases move up the ladder; ``policy`` names a registered policy (``sim.policies.escalation``)."""
+
+    policy: PolicyName("escalation") = "skip_major"
     whistle: bool = True  # 街道吹哨、部门报到
     max_reopens: Count = 2
 
@@ -420,6 +437,7 @@ class Scenario(Strict):
 
     name: str = "scenario"
     description: str = ""
+    plugins: list[str] = []  # modules or .py files imported before validation: user policies register there
     seed: int = Field(0, ge=0)
     days: Annotated[int, Field(ge=1, le=36500)] = 365
     world: World = World()
@@ -429,6 +447,7 @@ class Scenario(Strict):
     handling: HandlingDist = HandlingDist()
     staffing: Staffing = Staffing()
     police: Police = Police()
+    routing: Routing = Routing()
     escalation: Escalation = Escalation()
     residents: Residents = Residents()
     arrivals: Arrivals = Arrivals()
@@ -441,8 +460,21 @@ class Scenario(Strict):
     household_register: Register = Register()
     uncertain: dict[str, Prior] = {}  # dotted parameter path -> prior (what `gridsim calibrate` fits)
 
+    @property
+    def routing_policy(self) -> str:
+        """The routing policy's name: ``routing.policy``, else what ``police.fusion`` says."""
+        if self.routing.policy is not None:
+            return self.routing.policy
+        return "police_fusion" if self.police.fusion else "grid_only"
+
     @model_validator(mode="after")
     def _cross_refs(self):
+        if self.routing.policy is not None:
+            fusion = getattr(policy_table.lookup("routing", self.routing.policy), "fusion", False)
+            if fusion != self.police.fusion:
+                raise ValueError(f"routing.policy: {self.routing.policy!r} is a policy with"
+                                 f"{'' if fusion else 'out'} police fusion but police.fusion is "
+                                 f"{str(self.police.fusion).lower()}")
         level_names = [lv.name for lv in self.levels]
         if len(set(level_names)) != len(level_names):
             raise ValueError(f"levels: names must be unique, got {level_names}")
