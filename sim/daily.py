@@ -8,6 +8,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.core.incidents import State
+
 DAILY_FIELDS = ("day", "occurred", "surfaced", "resolved", "closed", "escalated", "reopened",
                 "backlog", "latent", "closure_rate", "response_hours", "satisfied_share", "satisfaction",
                 "worker_utilization",
@@ -78,3 +80,10 @@ class DailyRecord(mesa.DataCollector):
             self._collection_steps.append(model.time)
         for var, values in self.model_vars.items():
             values.append(today[var])
+
+
+def state_counts(log) -> dict[str, int]:
+    """How many incidents of ``log`` are in each workflow state."""
+    st = np.frombuffer(log.state, dtype=np.int64) if log.n else np.empty(0, np.int64)
+    c = np.bincount(st, minlength=len(State))
+    return {s.name.lower(): int(c[s]) for s in State}

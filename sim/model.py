@@ -8,8 +8,6 @@ stepped that has nothing to do: agents act only when an event reaches them.
 
 from __future__ import annotations
 
-from array import array
-
 import mesa
 import numpy as np
 from mesa.discrete_space import Network
@@ -17,9 +15,9 @@ from mesa.discrete_space import Network
 from sim import __version__
 from sim.context import Context
 from sim.core import compiled
-from sim.core.incidents import IncidentLog, State
+from sim.core.incidents import IncidentLog
 from sim.core.streams import spawn_streams
-from sim.daily import DAILY_FIELDS, DailyCounts, DailyRecord
+from sim.daily import DailyCounts, DailyRecord, state_counts
 from sim.policies import registry
 from sim.policies.routing import Intake
 from sim.scenario.schema import ACTIVITIES, Scenario
@@ -36,37 +34,28 @@ from sim.workforce.workday import WorkDay
 from sim.world.arrivals import ArrivalProcess
 from sim.world.campaigns import Campaigns
 from sim.world.district import build_world
+from sim.world.occurrence import Occurrence
 from sim.world.register import Register
 from sim.world.residents import Households, ResidentState
 from sim.world.risk import RiskGrader
 from sim.world.surfacing import Surfacing
 
-__all__ = ["GridModel", "DAILY_FIELDS"]
-
-
-def _desk_ids(desks) -> np.ndarray:
-    return np.array([-1 if d is None else d.id for d in desks], dtype=np.int64)
-
 
 class GridModel(mesa.Model):
-    """One district under one scenario and seed.
+    """One district under one scenario and seed: the day loop, and the wiring of its parts.
 
-    Attributes most users need: ``world`` (layout arrays and graph), ``space`` (the
-    graph as a Mesa ``Network``), ``log`` (every incident, columnar), ``datacollector``
-    (daily aggregates), ``grid_workers`` (Mesa agents), ``staff`` (everyone ever employed
-    at the grid level, with hour accounts), ``scorer`` (scoring periods), ``residents``
-    (household state, columnar) and ``households`` (the household agents, made when first
-    looked at; ``household_agents=True`` makes them all at build). ``context`` holds the
-    parts the components were built with.
-    """
+    Most used: ``world`` (layout, graph), ``space`` (the graph as a Mesa ``Network``), ``log``
+    (every incident), ``datacollector`` (daily rows), ``grid_workers`` (Mesa agents), ``staff``
+    (hour accounts), ``scorer``, ``residents`` (household state) and ``households`` (agents,
+    made when looked at, or all at build with ``household_agents=True``); ``context``: the
+    parts the components were built with."""
 
     def __init__(self, config: Scenario, seed: int | None = None, household_agents: bool = False,
                  transitions: bool = True):
         seed = config.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.config, self.seed, self.version = config, seed, __version__
-        self.day = 0
-        self._open = None  # (working, rate multipliers, incidents) of a day opened and not yet closed
+        self.day, self._open = 0, None  # _open: (working, rate multipliers, incidents) of a day not yet closed
         registry.load_plugins(config.plugins)  # (a scenario sent to another process names its own)
         self.streams = spawn_streams(seed)
         self._core = compiled.event_core()  # compiled (sim.core._core) where built, else the reference
@@ -84,6 +73,7 @@ class GridModel(mesa.Model):
         self.arrivals = ArrivalProcess(config, w, self.residents.first, self.streams["arrivals"])
         self._wire_workforce_and_policies()
         self.surfacings = self._core.Timetable(self.clock, self.workflow.accept)  # planned acceptances, by day
+        self.occurrence = Occurrence(self.context, self.surfacing, self.surfacings)
         self.daily = DailyCounts(self.workflow, self.workday, self.risk, self.staff, self.turnover, self.register,
                                  self.log, self.residents)
         self._today: dict = {}
@@ -99,27 +89,16 @@ class GridModel(mesa.Model):
         self.desks, self.desks_by_id, self.level_unit = of.desks, of.by_id, of.level_unit
         self.police_desks, self.police, self.property_desks, self.informants = (
             of.police_desks, of.police, of.property_desks, of.informants)
-        level_index = {lv.name: k for k, lv in enumerate(sc.levels)}
-        authority = [[level_index[a] for a in c.authority] for c in sc.categories.values()]
-        self.escalation = registry.lookup("escalation", sc.escalation.policy)(authority, len(sc.levels))
-        if compiled.core is not None and self._core.Workflow is compiled.core.Workflow:
-            registry.compiled_core_may_run(self.escalation)
-        self.routing = registry.lookup("routing", sc.routing_policy)(
-            _desk_ids(self.desks[0])[self.level_unit[0]], _desk_ids(self.property_desks), w.grid_community,
-            _desk_ids(self.police_desks), w.grid_beat, np.array([c in sc.police.categories for c in sc.categories]))
-        level_grid_desk = np.array([_desk_ids(row)[self.level_unit[k]] for k, row in enumerate(self.desks)])
-        self.intake = Intake(self.escalation, self.routing, level_grid_desk, len(sc.categories))
-        self.entry_desk = array("q")
+        self.intake = Intake.choose(sc, of, w)
+        self.escalation, self.routing = self.intake.escalation, self.intake.routing
+        registry.core_may_run(self._core, self.escalation)
         self.hiring = Hiring(self, self.space, w, plan, self.staff, self.rosters, self.desks[0], self.effort.initial)
         self.patrol = Patrol(sc, plan, self.staff, self.rosters.full_time, self.risk, self.campaigns)
-        r = self.rosters
         self.context = ctx = Context(
             config=sc, clock=self.clock, log=self.log, streams=self.streams, world=w, residents=self.residents,
             register=self.register, arrivals=self.arrivals, campaigns=self.campaigns, risk=self.risk, plan=plan,
-            staff=self.staff, kind_roster=r.by_kind, full_time_roster=r.full_time, patrol_roster=r.patrol,
-            responder_roster=r.responder, desks=self.desks, desks_by_id=self.desks_by_id, level_unit=self.level_unit,
-            escalation=self.escalation, routing=self.routing, level_grid_desk=level_grid_desk,
-            entry_desk=self.entry_desk, patrol_intensity=self.patrol.intensity, staff_grid=self.hiring.staff_grid)
+            staff=self.staff, rosters=self.rosters, offices=of, intake=self.intake,
+            patrol=self.patrol, hiring=self.hiring)
         self.workflow = self._core.Workflow(ctx)
         for desk in self.desks_by_id:
             desk.wf = self.workflow
@@ -131,8 +110,6 @@ class GridModel(mesa.Model):
         self.workday = WorkDay(sc, ctx)
         self.scorer = Scorer(sc, ctx, registry.lookup("scoring", sc.scoring.scheme)(sc, ctx), self.effort)
         self.need = TeamNeed(plan, self.arrivals)
-        self._draw_handling = registry.lookup("handling", sc.handling.family)(
-            sc.handling, len(sc.levels), self.streams["handling"])
 
     @property
     def grid_workers(self) -> list:
@@ -142,10 +119,6 @@ class GridModel(mesa.Model):
     def staff_grid(self, slots: np.ndarray) -> np.ndarray:
         """Home grid of each staff slot (a stand-in: the first grid of the team they serve)."""
         return self.hiring.staff_grid(slots)
-
-    def patrol_intensity(self) -> np.ndarray:
-        """Patrol discovery effort per grid, per calendar hour, today."""
-        return self.patrol.intensity()
 
     # ------------------------------------------------------------------ dynamics
 
@@ -175,20 +148,7 @@ class GridModel(mesa.Model):
         self.workday.begin_day(d, working, self.campaigns.hours(d))
         self.patrol.start_day(d, working, self.turnover.patrol_area())
         mult = self.campaigns.rate_multiplier(d)
-        new = self.arrivals.day(d, mult)
-        n = len(new["category"])
-        if n:
-            plan = self.surfacing.plan(new, self.streams["behaviour"])
-            t_acc = plan.pop("t_accepted_plan")
-            new["severity_initial"] = new["severity"]
-            new.update(plan)
-            u_feedback, u_reopen, u_visit = self.streams["feedback"].random((3, n))  # as three calls of n
-            ids = self.log.extend(
-                **new, work=self._draw_handling(n), u_solve=self.streams["handling"].random(n * len(self.config.levels)),
-                u_feedback=u_feedback, u_reopen=u_reopen, u_visit=u_visit)
-            self.log.add_latent(ids, new["t_occurred"])
-            self.entry_desk.frombytes(self.intake.desk_ids(new).tobytes())
-            self.surfacings.plan(t_acc, np.arange(ids.start, ids.stop, dtype=np.int64))
+        n = self.occurrence.day(d, mult)
         self.surfacings.open(d)
         self._open = (working, mult, n)
 
@@ -197,8 +157,7 @@ class GridModel(mesa.Model):
         working, mult, n = self._open
         d = self.day
         self.log.flush()
-        st = self.staff  # hour accounts of everyone on a team today (leavers of yesterday included)
-        accounted = np.flatnonzero(((st.left[: st.n] < 0) | (st.left[: st.n] >= d - 1)) & (st.team[: st.n] >= 0))
+        accounted = self.staff.accounted(d)
         out = self.workday.end_day(d, accounted, working, self.need.today(mult, self.turnover.cover_of),
                                    self.world.n_grids)
         self.patrol.end_day(accounted, out["patrol"], self.turnover.patrol_area())
@@ -225,12 +184,11 @@ class GridModel(mesa.Model):
 
     def busy_hours(self) -> float:
         """Grid-level case workers' busy hours so far, counting work in hand up to now."""
-        now = self.clock.now
-        return sum(w.busy_hours + (now - w.busy_since if w.current >= 0 else 0.0) for w in self.grid_workers)
+        return self.staff.busy_hours(self.clock.now)
 
     def duty_hours(self) -> float:
         """Grid-level case workers' shift hours worked so far (absences excluded)."""
-        return float(self.staff.total["shift"][: self.staff.n].sum())
+        return self.staff.duty_hours()
 
     @property
     def now(self) -> float:
@@ -238,6 +196,5 @@ class GridModel(mesa.Model):
         return self.clock.now
 
     def state_counts(self) -> dict[str, int]:
-        st = np.frombuffer(self.log.state, dtype=np.int64) if self.log.n else np.empty(0, np.int64)
-        c = np.bincount(st, minlength=len(State))
-        return {s.name.lower(): int(c[s]) for s in State}
+        """How many incidents are in each workflow state now."""
+        return state_counts(self.log)

@@ -22,10 +22,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from sim.core import compiled
 from sim.scenario import policy_table
 from sim.scenario.policy_table import FIELDS, load_plugins, lookup, names, table
 
-__all__ = ["FIELDS", "register", "lookup", "names", "table", "load_plugins", "compiled_core_may_run"]
+__all__ = ["FIELDS", "register", "lookup", "names", "table", "load_plugins", "core_may_run"]
 
 T = TypeVar("T", bound=type)
 
@@ -41,9 +42,10 @@ def register(kind: str, name: str) -> Callable[[T], T]:
     return enter
 
 
-def compiled_core_may_run(policy) -> None:
-    """Refuse, with a one-line message, an escalation policy the compiled event core cannot
-    tabulate: the core reads ``next_level`` once per (category, severity, rank) at start."""
-    if not getattr(policy, "tabulable", True):
+def core_may_run(core, policy) -> None:
+    """Refuse, with a one-line message, an escalation policy the compiled event core (``core``,
+    from ``sim.core.compiled.event_core()``) cannot tabulate: that core reads ``next_level``
+    once per (category, severity, rank) at start; the interpreted core asks on every escalation."""
+    if compiled.core is not None and core.Workflow is compiled.core.Workflow and not getattr(policy, "tabulable", True):
         raise ValueError(f"escalation policy {policy.name!r} is not tabulable (tabulable = False), and the "
                          f"compiled event core tabulates escalation once; run it with GRIDSIM_PURE=1")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ class ScenarioError(Exception):
     """A scenario that cannot be used; the message is one line naming file and field."""
 
 
-_MERGE_MAPS = {"community_types": _default_types, "categories": _default_categories}
+_MERGE_MAPS: dict[str, Callable[[], dict[str, Any]]] = {"community_types": _default_types,
+                                                         "categories": _default_categories}
 
 
 def _merge_catalog(raw: dict) -> dict:
@@ -35,7 +37,7 @@ def _merge_catalog(raw: dict) -> dict:
             continue  # let pydantic report the type error
         given = dict(given)
         replace = given.pop("replace", False)
-        base = {} if replace else {k: v.model_dump() for k, v in factory().items()}
+        base: dict[str, Any] = {} if replace else {k: v.model_dump() for k, v in factory().items()}
         for name, fields in given.items():
             if isinstance(fields, dict) and name in base:
                 merged = dict(base[name])
@@ -125,7 +127,7 @@ def _child(node: Any, part: str, key: str, source: str, create: bool) -> Any:
 def _default_lists() -> dict:
     """Top-level fields whose defaults are lists (``levels``), as raw data: an override
     into a list the file leaves out (``levels.grid.p_solve``) starts from the default list."""
-    dumped = Scenario().model_dump(mode="json")
+    dumped = Scenario.model_validate({}).model_dump(mode="json")
     return {k: v for k, v in dumped.items() if isinstance(v, list)}
 
 

@@ -133,7 +133,8 @@ class Scorer:
         x[:, M["disputes_closed"]] = np.bincount(r, col("category")[c] == self.dispute, minlength=n)
         sat = col("satisfied")[c]
         fed = sat >= 0
-        x[:, M["satisfaction"]] = _share(np.bincount(r[fed], sat[fed] == 1, minlength=n), np.bincount(r[fed], minlength=n))
+        x[:, M["satisfaction"]] = _share(np.bincount(r[fed], sat[fed] == 1, minlength=n),
+                                         np.bincount(r[fed], minlength=n))
         timely = (col("t_closed")[c] - col("t_surfaced")[c]) <= self.spec.timely_hours
         x[:, M["timeliness"]] = _share(np.bincount(r, timely, minlength=n), np.bincount(r, minlength=n))
         # team-level: patrol discoveries (shared by patrol hours) and closure rate
@@ -244,4 +245,4 @@ def gap_by_type(scores: pd.DataFrame) -> dict[str, float]:
     cols = [np.ones(len(g)), g["true_value"].to_numpy()] + [(g["community_type"] == ty).to_numpy(float)
                                                             for ty in types[1:]]
     beta, *_ = np.linalg.lstsq(np.column_stack(cols), g["score"].to_numpy(), rcond=None)
-    return {types[0]: 0.0} | {ty: float(b) for ty, b in zip(types[1:], beta[2:])}
+    return {types[0]: 0.0} | {ty: float(b) for ty, b in zip(types[1:], beta[2:], strict=True)}
