@@ -15,7 +15,7 @@ import sim.core.compiled
 from sim.model import GridModel
 from sim.output.tables import incidents_table
 from sim.policies.escalation import EscalationPolicy
-from sim.policies.registry import names, register
+from sim.policies.registry import names, register, unregister
 from sim.policies.scoring import Scheme
 from sim.scenario.loading import ScenarioError, json_schema, load_scenario, scenario_from_dict
 from sim.scenario.schema import METRICS
@@ -52,6 +52,26 @@ class Moody(EscalationPolicy):
     """Not a pure table: the compiled core may not tabulate it."""
 
     tabulable = False
+
+
+# This file is also the scenarios' plugin (imported by path, under another module name, while
+# the tests run). Imported by pytest, it must not leave its policies registered for the other
+# test modules of the same process: it withdraws them at once and registers them only while
+# its own tests run.
+MINE = {("escalation", "straight_to_top"): StraightToTop, ("scoring", "closed_only"): ClosedOnly,
+        ("escalation", "moody"): Moody}
+if not __name__.startswith("gridsim_plugin_"):
+    for kind_name in MINE:
+        unregister(*kind_name)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _registered():
+    for (kind, name), cls in MINE.items():
+        register(kind, name)(cls)
+    yield
+    for kind_name in MINE:
+        unregister(*kind_name)
 
 
 SMALL = {"name": "plugged", "seed": 5, "days": 70,

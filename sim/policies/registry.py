@@ -26,7 +26,7 @@ from sim.core import compiled
 from sim.scenario import policy_table
 from sim.scenario.policy_table import FIELDS, load_plugins, lookup, names, table
 
-__all__ = ["FIELDS", "register", "lookup", "names", "table", "load_plugins", "core_may_run"]
+__all__ = ["FIELDS", "register", "unregister", "lookup", "names", "table", "load_plugins", "core_may_run"]
 
 T = TypeVar("T", bound=type)
 
@@ -40,6 +40,12 @@ def register(kind: str, name: str) -> Callable[[T], T]:
         return cls
 
     return enter
+
+
+def unregister(kind: str, name: str) -> None:
+    """Take policy ``name`` of ``kind`` out of the registry (a test that registers its own
+    leaves the registry as it found it)."""
+    policy_table.remove(kind, name)
 
 
 def core_may_run(core, policy) -> None:

@@ -42,6 +42,11 @@ def add(kind: str, name: str, cls: type) -> None:
     _TABLE[kind][name] = cls
 
 
+def remove(kind: str, name: str) -> None:
+    """Take policy ``name`` of ``kind`` out of the table (if it is there)."""
+    _TABLE[kind].pop(name, None)
+
+
 def load_builtins() -> None:
     """Import the built-in policy modules once, so that their decorators have run."""
     global _loaded
