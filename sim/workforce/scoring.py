@@ -25,12 +25,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.scenario import policy_table
 from sim.scenario.schema import COUNT_METRICS, METRICS, Scenario
 from sim.workforce.staffing import HOURS, KIND_CODE
 
 PERIOD_DAYS = {"month": 365.0 / 12.0, "quarter": 365.0 / 4.0}
 COUNTS = COUNT_METRICS
 M = {m: k for k, m in enumerate(METRICS)}
+SCHEMES = policy_table.table("scoring")
+"""Every registered scoring scheme, name -> class (live, read-only; the built-ins are in ``sim.policies.scoring``)."""
 
 
 def period_ends(period: str, days: int) -> list[int]:
