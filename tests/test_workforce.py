@@ -300,7 +300,7 @@ def test_all_weight_on_one_metric_moves_effort_toward_it(activity, mu, kappa, ho
     """Putting every weight on the metric an activity produces raises that activity's
     preferred share above what a scheme counting none of the activities gives it."""
     sc = scenario_from_dict({"effort": {"intrinsic": mu, "responsiveness": kappa}})
-    ef = Effort(sc, model=None)
+    ef = Effort(sc)
     m = METRICS.index(LINKED[activity])
     w_on, w_off = np.zeros((1, len(METRICS))), np.zeros((1, len(METRICS)))
     w_on[0, m] = 1.0
@@ -329,7 +329,7 @@ def test_scored_metric_draws_hours_in_a_run(metric, activity):
 
 def test_rushing_and_depth_follow_the_weights():
     sc = scenario_from_dict({"effort": {"intrinsic": 0.0, "min_depth": 0.5}})
-    ef = Effort(sc, model=None)
+    ef = Effort(sc)
     speed = np.zeros((1, len(METRICS)))
     speed[0, METRICS.index("closed_cases")] = 1.0
     quality = np.zeros((1, len(METRICS)))

@@ -113,19 +113,22 @@ def workforce_kpis(workers: pd.DataFrame, scores: pd.DataFrame, days: int, costs
     inf = workers[workers["role"] == "informant"]
     end = np.where(staff["exit_day"] >= 0, staff["exit_day"], days)
     person_days = (end - staff["hired_day"]).clip(lower=0)
-    cost = float((person_days * staff["role"].map(costs).fillna(1.0)).sum() + len(inf) * days * costs.get("informant", 0.0))
+    cost = float((person_days * staff["role"].map(costs).fillna(1.0)).sum()
+                 + len(inf) * days * costs.get("informant", 0.0))
     scored = staff[staff["role"].isin(scored_kinds)]
     disc = scored[["patrol_hours", "visits_hours", "entry_hours"]]
     by_type = {}
     for ty, g in scored.groupby("community_type", observed=True):
         tot = g[["patrol_hours", "visits_hours", "entry_hours"]].sum()
         total = tot.sum()
-        by_type[str(ty)] = {a: _r(tot[f"{a}_hours"] / total) if total > 0 else None for a in ("patrol", "visits", "entry")}
+        by_type[str(ty)] = {a: _r(tot[f"{a}_hours"] / total) if total > 0 else None
+                            for a in ("patrol", "visits", "entry")}
         by_type[str(ty)]["depth"] = _r(float(g["depth"].mean()))
     reasons = staff["exit_reason"].astype(str)
     return {
         "worker_overtime_hours_mean": _r(float(staff["overtime_hours"].mean())) if len(staff) else None,
-        "vacancy_days": _r(float(staff["post_vacant_days"].groupby(staff["post"]).first().sum())) if len(staff) else 0.0,
+        "vacancy_days": (_r(float(staff["post_vacant_days"].groupby(staff["post"]).first().sum()))
+                         if len(staff) else 0.0),
         "absence_days": _r(float(staff["absent_days"].sum())),
         "attrition_count": int((staff["exit_day"] >= 0).sum()),
         "exits": {r: int((reasons == r).sum()) for r in ("resigned", "retired")},

@@ -9,13 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.core.incidents import CHANNELS, STATE_NAMES, State
+from sim.core.incidents import _FLOAT_COLS, CHANNELS, STATE_NAMES, State  # (one list of columns)
+from sim.workforce.agents import ROLES
 from sim.workforce.staffing import HOURS, TALLIES
 from sim.workforce.turnover import EXIT_REASONS
-from sim.workforce.agents import ROLES
 
-TIME_COLUMNS = ("t_occurred", "t_surfaced", "t_accepted", "t_handling", "t_escalated", "t_resolved",
-                "t_feedback", "t_closed", "t_reopened", "t_worsened")
+TIME_COLUMNS = tuple(c for c in _FLOAT_COLS if c.startswith("t_") and c != "t_join")
+"""The transition times of an incident, in the log's own column order (``t_join``, a desk's
+queue bookkeeping, is not a transition)."""
 
 
 def _cat(codes: np.ndarray, names) -> pd.Categorical:
@@ -96,13 +97,14 @@ def workers_table(model) -> pd.DataFrame:
     agents = st.agents
     busy = np.array([a.busy_hours + (now - a.busy_since if a.current >= 0 else 0.0) for a in agents])
     post = st.post[:n]
+    home = model.staff_grid(slots)
     staff = pd.DataFrame({
         "agent": [a.unique_id for a in agents], "role": [a.role for a in agents],
         "desk": [f"{model.config.levels[0].name}:{t}" if t >= 0 else "reserve pool" for t in st.team[:n]],
         "level": 0, "busy_hours": busy, "duty_hours": st.total["shift"][:n],
         "cases_handled": [a.cases_handled for a in agents],
-        "team": st.team[:n], "grid": model.staff_grid(slots), "post": post,
-        "community_type": pd.Categorical([model.world.type_names[t] for t in model.world.grid_type[model.staff_grid(slots)]],
+        "team": st.team[:n], "grid": home, "post": post,
+        "community_type": pd.Categorical([model.world.type_names[t] for t in model.world.grid_type[home]],
                                          categories=list(model.world.type_names)),
         "hired_day": st.hired[:n], "exit_day": st.left[:n],
         "exit_reason": _cat(st.reason[:n], EXIT_REASONS),

@@ -13,13 +13,21 @@ the case's category, severity and channel and the rank of the desk that holds it
 
 from __future__ import annotations
 
+from sim.policies.registry import register, table
+
 MAJOR = 2
 
 
 class EscalationPolicy:
-    """Base policy: ``authority[category][severity]`` is the lowest rung with authority."""
+    """Base policy: ``authority[category][severity]`` is the lowest rung with authority.
+
+    ``tabulable``: the answers are a pure table over (category, severity, channel, rank), so
+    the event core may ask each question once at start and look the answers up afterwards
+    (the compiled core does; a policy that sets it False runs only on the interpreted core).
+    """
 
     name = "base"
+    tabulable = True
 
     def __init__(self, authority: list[list[int]], n_levels: int):
         self.authority = authority
@@ -32,16 +40,15 @@ class EscalationPolicy:
         return min(rank + 1, self.top)
 
 
+@register("escalation", "stepwise")
 class Stepwise(EscalationPolicy):
     """One rung at a time."""
 
-    name = "stepwise"
 
-
+@register("escalation", "skip_major")
 class SkipMajor(EscalationPolicy):
     """Major cases skip to the rung with authority; others climb one rung at a time."""
 
-    name = "skip_major"
 
     def entry_level(self, category, severity, channel):
         return self.authority[category][severity] if severity == MAJOR else 0
@@ -53,10 +60,10 @@ class SkipMajor(EscalationPolicy):
         return min(rank + 1, self.top)
 
 
+@register("escalation", "direct_dispatch")
 class DirectDispatch(EscalationPolicy):
     """Hotline cases go straight to the rung with authority; escalations jump there too."""
 
-    name = "direct_dispatch"
     HOTLINE = 1
 
     def entry_level(self, category, severity, channel):
@@ -66,6 +73,5 @@ class DirectDispatch(EscalationPolicy):
         return min(max(self.authority[category][severity], rank + 1), self.top)
 
 
-POLICIES: dict[str, type[EscalationPolicy]] = {
-    cls.name: cls for cls in (Stepwise, SkipMajor, DirectDispatch)
-}
+POLICIES = table("escalation")
+"""Every registered escalation policy, name -> class (a live, read-only view of the registry)."""

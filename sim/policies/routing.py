@@ -1,5 +1,8 @@
 """First responder (首问负责): which desk takes a newly accepted case at the grid level.
 
+Chosen by name (``routing.policy``: ``grid_only`` or ``police_fusion``) or, as before, by
+``police.fusion: true / false``, which names one of the two.
+
 Grid–police fusion (网格+警格, seeds 000/003) is the policy lever here: with fusion on,
 security cases go straight to the beat police desk, and door-to-door visits to hard-to-
 reach households are made jointly with the police (lower chance the door stays shut).
@@ -8,13 +11,18 @@ A share of property matters is absorbed by the estate's property manager where o
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 
+from sim.policies.registry import lookup, register
 
+
+@register("routing", "grid_only")
 class FirstResponder:
     """Grid workers take everything (fusion off); property managers absorb their share."""
 
-    name = "grid_only"
+    fusion = False  # whether police take their categories first (what ``police.fusion`` says)
     joint_visits = False
 
     def __init__(self, grid_desks: np.ndarray, property_desks: np.ndarray, grid_community: np.ndarray,
@@ -32,12 +40,56 @@ class FirstResponder:
         return np.where((absorbed != 0) & (prop >= 0), prop, self.grid_desks[grid])
 
 
+@register("routing", "police_fusion")
 class PoliceFusion(FirstResponder):
     """Fusion on: beat police take security cases first and join hard visits."""
 
-    name = "police_fusion"
+    fusion = True
     joint_visits = True
 
     def desk_ids(self, category, grid, absorbed):
         ids = super().desk_ids(category, grid, absorbed)
         return np.where(self.police_categories[category], self.police_desks[self.grid_beat[grid]], ids)
+
+
+def desk_ids(desks: list) -> np.ndarray:
+    """Desk ids of a list of desks (−1 for None)."""
+    return np.array([-1 if d is None else d.id for d in desks], dtype=np.int64)
+
+
+class Intake:
+    """The first desk of each new incident: the escalation policy's entry rung, and at the
+    grid rung the routing policy's first responder. Entry rungs are tabulated once over
+    (category, severity, channel)."""
+
+    def __init__(self, escalation, routing: FirstResponder, level_grid_desk: np.ndarray, n_categories: int):
+        self.escalation, self.routing = escalation, routing
+        self.level_grid_desk = level_grid_desk  # desk id of level k for grid g
+        self.entry_desk = array("q")  # first desk of each incident so far (the workflow reads it)
+        self.entry_table = np.array([[[escalation.entry_level(c, s, ch) for ch in range(3)]
+                                      for s in range(3)] for c in range(n_categories)], dtype=np.int64)
+
+    @classmethod
+    def choose(cls, sc, offices, world) -> Intake:
+        """The scenario's escalation and routing policies (by name) over ``offices``' desks."""
+        level_index = {lv.name: k for k, lv in enumerate(sc.levels)}
+        authority = [[level_index[a] for a in c.authority] for c in sc.categories.values()]
+        escalation = lookup("escalation", sc.escalation.policy)(authority, len(sc.levels))
+        desks, unit = offices.desks, offices.level_unit
+        routing = lookup("routing", sc.routing_policy)(
+            desk_ids(desks[0])[unit[0]], desk_ids(offices.property_desks), world.grid_community,
+            desk_ids(offices.police_desks), world.grid_beat,
+            np.array([c in sc.police.categories for c in sc.categories]))
+        level_grid_desk = np.array([desk_ids(row)[unit[k]] for k, row in enumerate(desks)])
+        return cls(escalation, routing, level_grid_desk, len(sc.categories))
+
+    def plan(self, new: dict) -> None:
+        """Record the first desk of each incident of a day's batch."""
+        self.entry_desk.frombytes(self.desk_ids(new).tobytes())
+
+    def desk_ids(self, new: dict) -> np.ndarray:
+        """First desk id of each incident of a day's batch."""
+        cat, grid = new["category"], new["grid"]
+        level = self.entry_table[cat, new["severity"], new["channel"]]
+        first = self.routing.desk_ids(cat, grid, new["absorbed"])
+        return np.where(level == 0, first, self.level_grid_desk[level, grid]).astype(np.int64)

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.scenario import policy_table
 from sim.scenario.schema import Scenario, _default_categories, _default_types, _hint
 
 
@@ -17,7 +19,8 @@ class ScenarioError(Exception):
     """A scenario that cannot be used; the message is one line naming file and field."""
 
 
-_MERGE_MAPS = {"community_types": _default_types, "categories": _default_categories}
+_MERGE_MAPS: dict[str, Callable[[], dict[str, Any]]] = {"community_types": _default_types,
+                                                         "categories": _default_categories}
 
 
 def _merge_catalog(raw: dict) -> dict:
@@ -34,7 +37,7 @@ def _merge_catalog(raw: dict) -> dict:
             continue  # let pydantic report the type error
         given = dict(given)
         replace = given.pop("replace", False)
-        base = {} if replace else {k: v.model_dump() for k, v in factory().items()}
+        base: dict[str, Any] = {} if replace else {k: v.model_dump() for k, v in factory().items()}
         for name, fields in given.items():
             if isinstance(fields, dict) and name in base:
                 merged = dict(base[name])
@@ -124,7 +127,7 @@ def _child(node: Any, part: str, key: str, source: str, create: bool) -> Any:
 def _default_lists() -> dict:
     """Top-level fields whose defaults are lists (``levels``), as raw data: an override
     into a list the file leaves out (``levels.grid.p_solve``) starts from the default list."""
-    dumped = Scenario().model_dump(mode="json")
+    dumped = Scenario.model_validate({}).model_dump(mode="json")
     return {k: v for k, v in dumped.items() if isinstance(v, list)}
 
 
@@ -169,12 +172,49 @@ def _deepcopy(x):
     return copy.deepcopy(x)
 
 
-def scenario_from_dict(raw: Any, source: str = "<scenario>") -> Scenario:
-    """Validate a raw mapping into a Scenario, raising ScenarioError with a one-line message."""
+def _load_plugins(raw: dict, source: str, base: Path | None) -> dict:
+    """Import the scenario's ``plugins`` (so their policies register) before it is validated;
+    plugin files are named by absolute path from then on, so the resolved scenario runs anywhere."""
+    plugins = raw.get("plugins")
+    if not plugins or not isinstance(plugins, list):
+        return raw  # (nothing to import, or a wrong type for pydantic to report)
+    resolved = []
+    for i, spec in enumerate(plugins):
+        if not isinstance(spec, str):
+            raise ScenarioError(f"{source}: plugins.{i}: expected a module name or a .py file, got {spec!r}")
+        if policy_table.is_file(spec):
+            path = Path(spec)
+            spec = str((base / path if base is not None and not path.is_absolute() else path).resolve())
+        try:
+            policy_table.load_plugins([spec])
+        except Exception as exc:  # the plugin's own error, in one line
+            raise ScenarioError(f"{source}: plugins.{i}: cannot import {spec!r} "
+                                f"({exc.__class__.__name__}: {exc})") from None
+        resolved.append(spec)
+    return {**raw, "plugins": resolved}
+
+
+def _routing_fusion(raw: dict) -> dict:
+    """``routing.policy`` given and ``police.fusion`` not: the policy says whether police fuse."""
+    routing, police = raw.get("routing"), raw.get("police")
+    name = routing.get("policy") if isinstance(routing, dict) else None
+    if not isinstance(name, str) or (isinstance(police, dict) and "fusion" in police):
+        return raw
+    try:
+        fusion = bool(getattr(policy_table.lookup("routing", name), "fusion", False))
+    except ValueError:
+        return raw  # an unknown name: validation reports it
+    return {**raw, "police": {**(police if isinstance(police, dict) else {}), "fusion": fusion}}
+
+
+def scenario_from_dict(raw: Any, source: str = "<scenario>", base: Path | None = None) -> Scenario:
+    """Validate a raw mapping into a Scenario, raising ScenarioError with a one-line message;
+    ``base``: the folder relative plugin files are found from (the scenario file's)."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise ScenarioError(f"{source}: expected a mapping of scenario fields at the top level")
+    raw = _routing_fusion(_load_plugins(raw, source, base))
     try:
         sc = Scenario.model_validate(_merge_catalog(raw))
     except ValidationError as err:
@@ -216,7 +256,7 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     raw = read_raw(path)
     if overrides:
         raw = apply_overrides(raw, overrides, source=f"{path} (--set)")
-    return scenario_from_dict(raw, source=str(path))
+    return scenario_from_dict(raw, source=str(path), base=Path(path).parent)
 
 
 def json_schema() -> dict:

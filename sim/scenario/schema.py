@@ -7,15 +7,42 @@ Unknown keys are rejected (with a "did you mean" hint) and ranges are checked; d
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import core_schema
 
-from sim.scenario import catalog
+from sim.scenario import catalog, policy_table
 
 NonNeg = Annotated[float, Field(ge=0)]
 Prob = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=0)]
+
+
+@dataclass(frozen=True)
+class Registered:
+    """Marks a string field as naming a registered policy of ``kind`` (``sim.policies.registry``):
+    validation checks the name against the registry; the JSON schema lists the names as an enum."""
+
+    kind: str
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(lambda name: policy_table.check(self.kind, name),
+                                                            handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict:
+        out = handler(schema)
+        out["enum"] = list(policy_table.names(self.kind))
+        return out
 
 
 class Strict(BaseModel):
@@ -27,7 +54,7 @@ class Strict(BaseModel):
 class HandlingDist(Strict):
     """Handling-time distribution family; the mean comes from the category and level."""
 
-    family: Literal["exponential", "lognormal", "fixed"] = "lognormal"
+    family: Annotated[str, Registered("handling")] = "lognormal"
     cv: NonNeg = 0.8  # coefficient of variation for lognormal
 
 
@@ -89,7 +116,7 @@ class Level(Strict):
     name: str
     label_zh: str = ""
     scope: Literal["grid", "community", "street", "district"] = "grid"
-    discipline: Literal["team", "meeting", "referral"] = "team"
+    discipline: Annotated[str, Registered("discipline")] = "team"
     role: str = "grid_worker"
     servers: Annotated[int, Field(ge=1)] = 1
     p_solve: Prob = 0.9
@@ -103,7 +130,8 @@ class Level(Strict):
     shift: Shift | None = None  # defaults to the full-time grid workers' shift
 
 
-KINDS = ("grid_worker", "part_time", "political_legal", "volunteer", "reserve")
+Kind = Literal["grid_worker", "part_time", "political_legal", "volunteer", "reserve"]
+KINDS: tuple[str, ...] = get_args(Kind)
 """Kinds of grid-level staff who take cases (informants only report)."""
 
 
@@ -138,7 +166,7 @@ class Staffing(Strict):
     informant_discovery_factor: NonNeg = 0.5  # one informant = this many patrol hours/day
     visit_retry_hours: Annotated[float, Field(gt=0)] = 48.0
     max_visit_attempts: Annotated[int, Field(ge=1)] = 3
-    costs: dict[Literal[KINDS + ("informant",)], NonNeg] = {  # person-years per head
+    costs: dict[Kind | Literal["informant"], NonNeg] = {  # person-years per head
         "grid_worker": 1.0, "part_time": 0.5, "political_legal": 1.0, "volunteer": 0.0,
         "reserve": 1.0, "informant": 0.1}
 
@@ -162,7 +190,7 @@ class Overhead(Strict):
     integrated_platform: bool = False  # one integrated platform replaces the many
     integrated_minutes: NonNeg = 10.0  # daily minutes on the one platform; assumption
     integrated_duty_share: Prob = 0.5  # share of duty hours left once reporting is merged; assumption
-    kinds: list[Literal[KINDS]] = ["grid_worker", "political_legal"]
+    kinds: list[Kind] = ["grid_worker", "political_legal"]
 
     def hours_per_day(self, workdays_per_week: float) -> float:
         """Overhead hours on one working day."""
@@ -219,16 +247,19 @@ class Turnover(Strict):
     resign_unfairness: NonNeg = 2.0  # log-hazard per unit (true-value − score) percentile gap
     retire_per_year: NonNeg = 0.02
     recruit_days_mean: NonNeg = 90.0  # recruitment lead time (随缺随补 fails when long, 004)
-    refill: Literal["wait", "borrow", "reserve"] = "wait"
-    cover: Literal["neighbour", "community"] = "neighbour"
-    kinds: list[Literal[KINDS]] = ["grid_worker", "part_time", "political_legal"]
+    refill: Annotated[str, Registered("refill")] = "wait"  # 补员 (sim.policies.vacancy)
+    cover: Annotated[str, Registered("cover")] = "neighbour"
+    kinds: list[Kind] = ["grid_worker", "part_time", "political_legal"]
 
 
-METRICS = ("closed_cases", "disputes_closed", "discoveries", "visits", "records",
-           "closure_rate", "timeliness", "satisfaction", "attendance", "log_filling")
+Metric = Literal["closed_cases", "disputes_closed", "discoveries", "visits", "records",
+                 "closure_rate", "timeliness", "satisfaction", "attendance", "log_filling"]
+METRICS: tuple[str, ...] = get_args(Metric)
 """What a score can count (考核指标); counts are per month, rates are shares."""
 
-Metric = Literal[METRICS]
+COUNT_METRICS = ("closed_cases", "disputes_closed", "discoveries", "visits", "records")
+"""The metrics that are counts (their targets scale with the period's length)."""
+
 Positive = Annotated[float, Field(gt=0)]
 
 
@@ -247,9 +278,9 @@ class TrueValue(Strict):
 
 
 class Scoring(Strict):
-    """Scoring scheme (考核): a policy class in ``sim.workforce.scoring`` chosen by name."""
+    """Scoring scheme (考核): a registered policy (``sim.policies.scoring``) chosen by name."""
 
-    scheme: Literal["uniform", "per_type", "outcome_adjusted"] = "uniform"
+    scheme: Annotated[str, Registered("scoring")] = "uniform"
     period: Literal["month", "quarter"] = "month"
     weights: dict[Metric, NonNeg] = {
         "closed_cases": 0.2, "disputes_closed": 0.2, "visits": 0.2, "records": 0.1,
@@ -262,14 +293,14 @@ class Scoring(Strict):
     cap: Annotated[float, Field(ge=1)] = 1.2  # credit stops at this multiple of the target
     timely_hours: Positive = 72.0  # surfaced → closed within this counts as timely
     log_minutes_per_day: NonNeg = 15.0  # entry time that counts as a filled work log
-    kinds: list[Literal[KINDS]] = ["grid_worker", "political_legal"]
+    kinds: list[Kind] = ["grid_worker", "political_legal"]
     true_value: TrueValue = TrueValue()
 
 
-ACTIVITIES = ("patrol", "visits", "entry")
+Activity = Literal["patrol", "visits", "entry"]
+ACTIVITIES: tuple[str, ...] = get_args(Activity)
 """Discretionary activities a worker divides free duty hours between."""
 
-Activity = Literal[ACTIVITIES]
 
 
 class Effort(Strict):
@@ -318,10 +349,17 @@ class Police(Strict):
     authority_level: str = "community"  # police act as deputy leaders (seed 000)
 
 
-class Escalation(Strict):
-    """How cases move up the ladder; ``policy`` names a class in ``sim.policies.escalation``."""
+class Routing(Strict):
+    """Who takes a new case first: a registered routing policy (``sim.policies.routing``).
+    Left out, ``police.fusion`` chooses: ``police_fusion`` when true, else ``grid_only``."""
 
-    policy: Literal["stepwise", "skip_major", "direct_dispatch"] = "skip_major"
+    policy: Annotated[str, Registered("routing")] | None = None
+
+
+class Escalation(Strict):
+    """How cases move up the ladder; ``policy`` names a registered policy (``sim.policies.escalation``)."""
+
+    policy: Annotated[str, Registered("escalation")] = "skip_major"
     whistle: bool = True  # 街道吹哨、部门报到
     max_reopens: Count = 2
 
@@ -420,6 +458,7 @@ class Scenario(Strict):
 
     name: str = "scenario"
     description: str = ""
+    plugins: list[str] = []  # modules or .py files imported before validation: user policies register there
     seed: int = Field(0, ge=0)
     days: Annotated[int, Field(ge=1, le=36500)] = 365
     world: World = World()
@@ -429,6 +468,7 @@ class Scenario(Strict):
     handling: HandlingDist = HandlingDist()
     staffing: Staffing = Staffing()
     police: Police = Police()
+    routing: Routing = Routing()
     escalation: Escalation = Escalation()
     residents: Residents = Residents()
     arrivals: Arrivals = Arrivals()
@@ -441,8 +481,21 @@ class Scenario(Strict):
     household_register: Register = Register()
     uncertain: dict[str, Prior] = {}  # dotted parameter path -> prior (what `gridsim calibrate` fits)
 
+    @property
+    def routing_policy(self) -> str:
+        """The routing policy's name: ``routing.policy``, else what ``police.fusion`` says."""
+        if self.routing.policy is not None:
+            return self.routing.policy
+        return "police_fusion" if self.police.fusion else "grid_only"
+
     @model_validator(mode="after")
     def _cross_refs(self):
+        if self.routing.policy is not None:
+            fusion = getattr(policy_table.lookup("routing", self.routing.policy), "fusion", False)
+            if fusion != self.police.fusion:
+                raise ValueError(f"routing.policy: {self.routing.policy!r} is a policy with"
+                                 f"{'' if fusion else 'out'} police fusion but police.fusion is "
+                                 f"{str(self.police.fusion).lower()}")
         level_names = [lv.name for lv in self.levels]
         if len(set(level_names)) != len(level_names):
             raise ValueError(f"levels: names must be unique, got {level_names}")
@@ -454,7 +507,7 @@ class Scenario(Strict):
                     raise ValueError(f"categories.{name}.authority: unknown level {lv!r}"
                                      f"{_hint(lv, level_names)}")
         types = self.community_types
-        for name, w in ({} if self.world.communities else self.world.community_mix).items():
+        for name in {} if self.world.communities else self.world.community_mix:
             if name not in types:
                 raise ValueError(f"world.community_mix.{name}: unknown community type{_hint(name, types)}")
         if not self.world.communities and sum(self.world.community_mix.values()) <= 0:

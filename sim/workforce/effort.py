@@ -38,10 +38,9 @@ QUALITY = ("satisfaction",)
 class Effort:
     """Updates each scored worker's activity shares and handling depth after a period."""
 
-    def __init__(self, sc: Scenario, model):
+    def __init__(self, sc: Scenario):
         ef = sc.effort
         self.spec = ef
-        self.model = model
         init = np.array([ef.initial.get(a, 0.0) for a in ACTIVITIES])
         self.initial = init / init.sum()
         self.value = np.array([ef.value_per_hour.get(a, 0.0) for a in ACTIVITIES])
@@ -74,11 +73,10 @@ class Effort:
         rel = np.where(q + s > 0, q / np.where(q + s > 0, q + s, 1.0), 1.0)
         return ef.min_depth + (1.0 - ef.min_depth) * ((1.0 - ef.intrinsic) * rel + ef.intrinsic)
 
-    def update(self, slots: np.ndarray, x: np.ndarray, w: np.ndarray, t: np.ndarray, cap: float) -> None:
-        """Move the shares and depth of ``slots`` part of the way to their preferred values."""
+    def update(self, st, slots: np.ndarray, x: np.ndarray, w: np.ndarray, t: np.ndarray, cap: float) -> None:
+        """Move the shares and depth of staff ``st``'s ``slots`` part of the way to their preferred values."""
         if not len(slots):
             return
-        st = self.model.staff
         eta = self.spec.adaptation
         hours = np.column_stack([st.period[a][slots] for a in ACTIVITIES])
         star = self.preferred(hours, x, w, t, cap)

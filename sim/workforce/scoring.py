@@ -2,13 +2,9 @@
 
 A score is ``100 × Σ_m w_m · min(x_m / t_m, cap) / Σ_m w_m`` over the metrics of
 ``sim.scenario.schema.METRICS``: counts (per month, scaled to the period) and shares. A share with
-nothing to measure (no closed case, say) counts as on target. Schemes differ only in the
-weights ``w`` and targets ``t`` each worker faces:
-
-* :class:`Uniform` — one yardstick for everyone (一把尺);
-* :class:`PerType` — weights and targets per community type (分类考核, seed 004);
-* :class:`OutcomeAdjusted` — count targets scaled by the expected load of the worker's
-  grids, computed from the *registered* households (so register drift leaks in).
+nothing to measure (no closed case, say) counts as on target. The scoring scheme
+(``scoring.scheme``, a registered policy: ``sim.policies.scoring``) gives the weights ``w`` and
+targets ``t`` each worker faces; :class:`Scorer` does the rest.
 
 Case metrics count cases *closed and signed off* (办结销号) in the period, credited to the
 worker who resolved them; discoveries are the patrol finds of the worker's team, shared by
@@ -29,13 +25,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.scenario.schema import METRICS, Scenario
+from sim.scenario import policy_table
+from sim.scenario.schema import COUNT_METRICS, METRICS, Scenario
 from sim.workforce.staffing import HOURS, KIND_CODE
 
 PERIOD_DAYS = {"month": 365.0 / 12.0, "quarter": 365.0 / 4.0}
-COUNTS = ("closed_cases", "disputes_closed", "discoveries", "visits", "records")
+COUNTS = COUNT_METRICS
 M = {m: k for k, m in enumerate(METRICS)}
-_COUNT_MASK = np.array([m in COUNTS for m in METRICS])
+SCHEMES = policy_table.table("scoring")
+"""Every registered scoring scheme, name -> class (live, read-only; the built-ins are in ``sim.policies.scoring``)."""
 
 
 def period_ends(period: str, days: int) -> list[int]:
@@ -55,103 +53,18 @@ def score(x: np.ndarray, w: np.ndarray, t: np.ndarray, cap: float) -> np.ndarray
     return 100.0 * (w * ratio).sum(axis=1) / np.where(total > 0, total, 1.0)
 
 
-class Scheme:
-    """Weights and targets per worker; subclasses say how they vary."""
-
-    name = "scheme"
-
-    def __init__(self, sc: Scenario, model):
-        sp = sc.scoring
-        self.spec = sp
-        self.w = np.array([sp.weights.get(m, 0.0) for m in METRICS])
-        self.t = np.array([sp.targets.get(m, 1.0) for m in METRICS])
-        self.team_type = model.world.grid_type[[g[0] for g in model.plan.team_grids]]
-
-    def rules(self, teams: np.ndarray, months: float) -> tuple[np.ndarray, np.ndarray]:
-        """(weights, targets) per worker of ``teams``, count targets scaled to ``months``."""
-        n = len(teams)
-        w, t = np.tile(self.w, (n, 1)), np.tile(self.t, (n, 1))
-        t[:, _COUNT_MASK] *= months
-        return w, t
-
-
-class Uniform(Scheme):
-    """One target and weight set for all (一把尺)."""
-
-    name = "uniform"
-
-
-class PerType(Scheme):
-    """Targets and weights per community type (分类考核); types not listed use the general set."""
-
-    name = "per_type"
-
-    def __init__(self, sc, model):
-        super().__init__(sc, model)
-        types = list(sc.community_types)
-        self.by_type_w = np.tile(self.w, (len(types), 1))
-        self.by_type_t = np.tile(self.t, (len(types), 1))
-        for tname, rule in sc.scoring.by_type.items():
-            k = types.index(tname)
-            for m, v in rule.weights.items():
-                self.by_type_w[k, M[m]] = v
-            for m, v in rule.targets.items():
-                self.by_type_t[k, M[m]] = v
-
-    def rules(self, teams, months):
-        ty = self.team_type[np.maximum(teams, 0)]
-        w, t = self.by_type_w[ty].copy(), self.by_type_t[ty].copy()
-        t[:, _COUNT_MASK] *= months
-        return w, t
-
-
-class OutcomeAdjusted(Scheme):
-    """Count targets scaled by each team's expected load per worker relative to the mean,
-    from the *registered* households: case counts by expected incidents, visits and
-    records by households."""
-
-    name = "outcome_adjusted"
-
-    def __init__(self, sc, model):
-        super().__init__(sc, model)
-        self.model = model
-        cats = list(sc.categories)
-        self.dispute = cats.index("dispute") if "dispute" in cats else None
-
-    def rules(self, teams, months):
-        w, t = super().rules(teams, months)
-        m = self.model
-        reg = m.register.registered
-        per_hh = m.arrivals.daily_rate / np.maximum(m.world.grid_households, 1)[:, None]  # per household-day
-        load = {"cases": reg[:, None] * per_hh, "households": reg}
-        tog = m.plan.team_of_grid
-        n_teams = len(m.plan.team_grids)
-        posts = np.maximum(np.bincount(m.plan.post_team, minlength=n_teams), 1)
-
-        def per_worker(per_grid):
-            team_load = np.bincount(tog, per_grid, minlength=n_teams) / posts
-            return team_load[np.maximum(teams, 0)] / team_load.mean()
-
-        cases = load["cases"].sum(axis=1)
-        factor = {"closed_cases": per_worker(cases), "discoveries": per_worker(cases),
-                  "visits": per_worker(load["households"]), "records": per_worker(load["households"]),
-                  "disputes_closed": per_worker(load["cases"][:, self.dispute]) if self.dispute is not None
-                  else per_worker(cases)}
-        for name, f in factor.items():
-            t[:, M[name]] *= np.where(f > 0, f, 1.0)
-        return w, t
-
-
-SCHEMES = {cls.name: cls for cls in (Uniform, PerType, OutcomeAdjusted)}
-
-
 class Scorer:
     """Closes scoring periods: metrics, scores, ranks and true values of every worker."""
 
-    def __init__(self, sc: Scenario, model):
+    def __init__(self, sc: Scenario, ctx, scheme, effort):
+        """``ctx``: the model's context (``staff``, ``log``, ``plan``, ``world``, ``staff_grid``);
+        ``scheme``: the scoring scheme (a ``sim.policies.scoring.Scheme``); ``effort``: who
+        re-allocates hours once a period is scored."""
         self.spec = sc.scoring
-        self.model = model
-        self.scheme = SCHEMES[self.spec.scheme](sc, model)
+        self.staff, self.log, self.plan, self.world, self.staff_grid = (
+            ctx.staff, ctx.log, ctx.plan, ctx.world, ctx.staff_grid)
+        self.scheme = scheme
+        self.effort = effort
         self.scored_kinds = np.array([KIND_CODE[k] for k in self.spec.kinds])
         self.ends = period_ends(self.spec.period, sc.days)
         self.sev_weight = np.array(self.spec.true_value.severity_weights)
@@ -168,7 +81,7 @@ class Scorer:
 
     def close_period(self, day: int) -> None:
         """Score the period [start, day) and start the next one."""
-        m, st = self.model, self.model.staff
+        st = self.staff
         d0, d1 = self.start, day
         t0, t1 = 24.0 * d0, 24.0 * d1
         months = (d1 - d0) / PERIOD_DAYS["month"]
@@ -184,8 +97,8 @@ class Scorer:
         cols = {"period": np.full(k, self.n_period), "day_start": np.full(k, d0), "day_end": np.full(k, d1),
                 "agent": np.array([a.unique_id for a in people], dtype=np.int64), "slot": slots,
                 "kind": [a.role for a in people],
-                "team": st.team[slots], "grid": m.staff_grid(slots),
-                "community_type": [m.world.type_names[k] for k in self.scheme.team_type[st.team[slots]]],
+                "team": st.team[slots], "grid": self.staff_grid(slots),
+                "community_type": [self.world.type_names[k] for k in self.scheme.team_type[st.team[slots]]],
                 "scored": scored}
         cols |= {name: x[:, M[name]] for name in METRICS}
         cols |= {f"{h}_hours": st.period[h][slots] for h in HOURS}
@@ -205,12 +118,12 @@ class Scorer:
     def _col(self, name: str) -> np.ndarray:
         """Column ``name`` of the incidents that can still count in this period (ids from
         ``_live`` on): a period looks at the cases still in play, not at every case ever."""
-        return self.model.log.column(name)[self._live:]
+        return self.log.column(name)[self._live:]
 
     # ---------------------------------------------------------------- what the records show
 
     def metrics(self, slots: np.ndarray, t0: float, t1: float) -> np.ndarray:
-        m, st = self.model, self.model.staff
+        st, plan = self.staff, self.plan
         n = len(slots)
         x = np.full((n, len(METRICS)), np.nan)
         row = self._row_of(slots)
@@ -223,12 +136,13 @@ class Scorer:
         x[:, M["disputes_closed"]] = np.bincount(r, col("category")[c] == self.dispute, minlength=n)
         sat = col("satisfied")[c]
         fed = sat >= 0
-        x[:, M["satisfaction"]] = _share(np.bincount(r[fed], sat[fed] == 1, minlength=n), np.bincount(r[fed], minlength=n))
+        x[:, M["satisfaction"]] = _share(np.bincount(r[fed], sat[fed] == 1, minlength=n),
+                                         np.bincount(r[fed], minlength=n))
         timely = (col("t_closed")[c] - col("t_surfaced")[c]) <= self.spec.timely_hours
         x[:, M["timeliness"]] = _share(np.bincount(r, timely, minlength=n), np.bincount(r, minlength=n))
         # team-level: patrol discoveries (shared by patrol hours) and closure rate
-        n_teams = len(m.plan.team_grids)
-        team_of = m.plan.team_of_grid[col("grid")]
+        n_teams = len(plan.team_grids)
+        team_of = plan.team_of_grid[col("grid")]
         ts, ta, tc = col("t_surfaced"), col("t_accepted"), col("t_closed")
         found = (col("channel") == 2) & (ts >= t0) & (ts < t1)  # surfaced (and so open) in the period
         disc = np.bincount(team_of[found], minlength=n_teams)
@@ -249,7 +163,7 @@ class Scorer:
         return x
 
     def true_value(self, slots: np.ndarray, t0: float, t1: float) -> np.ndarray:
-        st, col = self.model.staff, self._col
+        st, col = self.staff, self._col
         row = self._row_of(slots)
         closed = self._closed(t0, t1)
         r = row[col("resolver")[closed]] if len(closed) else np.empty(0, np.int64)
@@ -265,7 +179,7 @@ class Scorer:
 
     def _row_of(self, slots: np.ndarray) -> np.ndarray:
         """Map agent unique_id -> row in ``slots`` (-1 for anyone else)."""
-        st = self.model.staff
+        st = self.staff
         uids = np.array([st.agents[k].unique_id for k in slots.tolist()], dtype=np.int64)
         top = max(int(uids.max()) if len(uids) else 0, int(self._col("resolver").max(initial=0))) + 1
         row = np.full(top + 1, -1, dtype=np.int64)
@@ -278,7 +192,7 @@ class Scorer:
     def _feed_back(self, cols: dict, slots, x, w, t) -> None:
         """What the period's scores do next: perceived unfairness and overload feed the
         resignation hazard; the effort model re-allocates discretionary hours."""
-        st = self.model.staff
+        st = self.staff
         k = cols["scored"]
         sc = k & np.isfinite(cols["true_value"])
         shift = st.period["shift"][slots]
@@ -287,7 +201,7 @@ class Scorer:
             pct_tv = pd.Series(cols["true_value"][sc]).rank(pct=True).to_numpy()
             pct_s = pd.Series(cols["score"][sc]).rank(pct=True).to_numpy()
             st.unfairness[slots[sc]] = np.maximum(0.0, pct_tv - pct_s)
-        self.model.effort.update(slots[k], x[k], w[k], t[k], self.spec.cap)
+        self.effort.update(st, slots[k], x[k], w[k], t[k], self.spec.cap)
 
     # ---------------------------------------------------------------- summaries
 
@@ -334,4 +248,4 @@ def gap_by_type(scores: pd.DataFrame) -> dict[str, float]:
     cols = [np.ones(len(g)), g["true_value"].to_numpy()] + [(g["community_type"] == ty).to_numpy(float)
                                                             for ty in types[1:]]
     beta, *_ = np.linalg.lstsq(np.column_stack(cols), g["score"].to_numpy(), rcond=None)
-    return {types[0]: 0.0} | {ty: float(b) for ty, b in zip(types[1:], beta[2:])}
+    return {types[0]: 0.0} | {ty: float(b) for ty, b in zip(types[1:], beta[2:], strict=True)}

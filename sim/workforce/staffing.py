@@ -15,8 +15,8 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.scenario.schema import KINDS, Scenario
 from sim.scenario.loading import ScenarioError
+from sim.scenario.schema import KINDS, Scenario
 
 KIND_CODE = {k: i for i, k in enumerate(KINDS)}
 _COUNT_FIELDS = (("grid_worker", "full_time"), ("part_time", "part_time"),
@@ -151,6 +151,19 @@ class Staff:
         self.total = {h: self.totals[k] for k, h in enumerate(names)}
         self.period = {h: self.periods[k] for k, h in enumerate(names)}
         self.cap = cap
+
+    def accounted(self, day: int) -> np.ndarray:
+        """Slots whose hours are accounted on ``day``: on a team, employed (or left yesterday or later)."""
+        n = self.n
+        return np.flatnonzero(((self.left[:n] < 0) | (self.left[:n] >= day - 1)) & (self.team[:n] >= 0))
+
+    def busy_hours(self, now: float) -> float:
+        """Busy hours on cases so far, counting the work in hand up to ``now``."""
+        return sum(a.busy_hours + (now - a.busy_since if a.current >= 0 else 0.0) for a in self.agents)
+
+    def duty_hours(self) -> float:
+        """Shift hours worked so far (absences excluded)."""
+        return float(self.total["shift"][: self.n].sum())
 
     def add(self, agent, kind: int, post: int, team: int, day: int, shares: np.ndarray) -> int:
         """Employ a person; returns their slot (also set as ``agent.slot``)."""

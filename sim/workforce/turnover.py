@@ -9,12 +9,10 @@ the percentile of the true value of their work):
     hazard/year = resign_per_year × exp(resign_overload × overload + resign_unfairness × unfairness)
 
 A post left by an exit stays vacant until the recruit arrives (``recruit_days_mean``,
-exponential). Refill policy while it is vacant: ``wait`` — the covering team takes the
-cases, nobody patrols the grid; ``borrow`` — the covering team also patrols it;
-``reserve`` — a stand-in from the street's reserve pool takes the post at once if one is
-free. A team with nobody present hands its cases to the covering team named by
-``turnover.cover``: ``neighbour`` (nearest team with someone present, by hops over grid
-adjacency, lowest grid id first) or ``community`` (the community desk).
+exponential). What happens meanwhile is the refill (补员) policy (``turnover.refill``:
+``wait`` / ``borrow`` / ``reserve``), and a team with nobody present hands its cases to the
+desk its cover policy names (``turnover.cover``: ``neighbour`` / ``community``); both are
+registered policies in ``sim.policies.vacancy``.
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import kernels
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Turnover as TurnoverSpec
 from sim.workforce.staffing import KIND_CODE
 
 EXIT_REASONS = ("resigned", "retired")
@@ -32,13 +30,19 @@ RESIGNED, RETIRED = 0, 1
 class Turnover:
     """Who is at work today; absences, exits, recruits, stand-ins and vacancy cover."""
 
-    def __init__(self, sc: Scenario, model):
-        self.spec = sc.turnover
-        self.model = model
-        self.staff = model.staff
-        plan = model.plan
+    def __init__(self, spec: TurnoverSpec, ctx, hiring, refill, cover):
+        """``ctx``: the model's context (``staff``, ``plan``, ``world``, ``desks``, ``log``,
+        ``streams``); ``hiring``: who hires a recruit into a post; ``refill`` and ``cover``: the
+        vacancy policies (``sim.policies.vacancy``)."""
+        self.spec = spec
+        self.staff = ctx.staff
+        plan = ctx.plan
         self.plan = plan
-        self.rng = model.streams["workforce"]
+        self.world, self.log = ctx.world, ctx.log
+        self.teams = ctx.desks[0]  # the grid teams' desks
+        self.hiring = hiring
+        self.refill, self.cover = refill, cover
+        self.rng = ctx.streams["workforce"]
         n_posts = plan.n_posts
         self.holder = np.full(n_posts, -1, dtype=np.int64)  # slot holding each post
         self.standin = np.full(n_posts, -1, dtype=np.int64)
@@ -52,18 +56,8 @@ class Turnover:
         self.cover_of = np.full(len(plan.team_grids), -1, dtype=np.int64)  # cover team per vacant team
         self.cover_log: list[tuple[float, int, int]] = []  # (time, vacant team's desk id, cover desk id)
         self._covered: list[int] = []  # teams given a cover at the last recover
-        self._team_adj = self._team_adjacency(model.world)
 
     # ---------------------------------------------------------------- bookkeeping
-
-    def _team_adjacency(self, world) -> list[list[int]]:
-        tog = self.plan.team_of_grid
-        adj: list[set] = [set() for _ in self.plan.team_grids]
-        for t, grids in enumerate(self.plan.team_grids):
-            for g in grids:
-                adj[t].update(int(tog[n]) for n in world.grid_neighbours(g))
-            adj[t].discard(t)
-        return [sorted(a) for a in adj]  # teams are numbered by their first grid: lowest first
 
     def _fit(self) -> None:
         cap = self.staff.cap
@@ -71,6 +65,14 @@ class Turnover:
             a = np.zeros(cap, dtype=bool)
             a[: len(self.at_work)] = self.at_work
             self.at_work = a
+
+    def staff_up(self) -> None:
+        """Day 0: fill every post, and the streets' reserve pools."""
+        for p in range(self.plan.n_posts):
+            self.fill(p, self.hiring.hire(p, 0))
+        for street, n in enumerate(self.plan.reserve.tolist()):
+            for _ in range(n):  # the pool waits at the street until sent to a vacant post
+                self.add_reserve(street, self.hiring.hire_reserve(street))
 
     def fill(self, post: int, slot: int) -> None:
         """Record that ``slot`` holds ``post`` and is at work (used when hiring)."""
@@ -90,7 +92,7 @@ class Turnover:
 
     def start_of_day(self, d: int) -> None:
         """Returns from leave, recruits arriving, then today's absences and exits."""
-        st, m = self.staff, self.model
+        st = self.staff
         now = 24.0 * d
         self._fit()
         changed = False
@@ -101,13 +103,13 @@ class Turnover:
         for p in (self.recruit_day == d).nonzero()[0].tolist():  # a recruit starts
             self.recruit_day[p] = -1
             r = int(self.standin[p])
-            s = m.hire(p, d)
+            s = self.hiring.hire(p, d)
             self.fill(p, s)
             if r >= 0:  # the stand-in goes back to the pool
                 self.standin[p] = -1
                 self._leave(r, now)
                 st.team[r] = -1
-                self.pool[m.world.grid_street[self.plan.post_grid[p]]].append(r)
+                self.pool[self.world.grid_street[self.plan.post_grid[p]]].append(r)
             changed = True
         changed |= self._draw(d, now)
         if changed:
@@ -152,7 +154,7 @@ class Turnover:
     def exit(self, post: int, d: int, lead: int, reason: int = RESIGNED) -> None:
         """The holder of ``post`` leaves on day ``d``; the recruit starts ``lead`` days later.
         (Call :meth:`recover` afterwards to name covers, as the day's draws do.)"""
-        st, m = self.staff, self.model
+        st = self.staff
         now = 24.0 * d
         slot = int(self.holder[post])
         st.left[slot], st.reason[slot] = d, reason
@@ -161,21 +163,25 @@ class Turnover:
         st.agents[slot].remove()  # leaves the Mesa model (their records stay in the staff register)
         self.holder[post] = -1
         self.recruit_day[post] = d + lead
-        if self.spec.refill == "reserve":
-            street = int(m.world.grid_street[self.plan.post_grid[post]])
-            if self.pool[street]:
-                r = self.pool[street].pop(0)
-                self.standin[post] = r
-                st.team[r] = self.plan.post_team[post]
-                self._join(r, int(st.team[r]), now)
+        self.refill.on_exit(self, post, now)
+
+    def send_standin(self, post: int, now: float) -> None:
+        """A stand-in from the street's reserve pool takes vacant ``post``, if one is free."""
+        st = self.staff
+        street = int(self.world.grid_street[self.plan.post_grid[post]])
+        if self.pool[street]:
+            r = self.pool[street].pop(0)
+            self.standin[post] = r
+            st.team[r] = self.plan.post_team[post]
+            self._join(r, int(st.team[r]), now)
 
     def _join(self, slot: int, team: int, now: float) -> None:
         self.at_work[slot] = True
-        self.model.desks[0][team].join(self.staff.agents[slot], now)
+        self.teams[team].join(self.staff.agents[slot], now)
 
     def _leave(self, slot: int, now: float) -> None:
         self.at_work[slot] = False
-        self.model.desks[0][int(self.staff.team[slot])].leave(self.staff.agents[slot], now)
+        self.teams[int(self.staff.team[slot])].leave(self.staff.agents[slot], now)
 
     # ---------------------------------------------------------------- cover
 
@@ -183,12 +189,12 @@ class Turnover:
         """Name a covering team for every team with nobody present, then hand each vacant
         team's queue on: every case to its own grid's team if someone is there, else to the
         cover named for that team (not to whoever covered the team holding it)."""
-        teams = self.model.desks[0]
+        teams = self.teams
         present = np.array([bool(t.members) for t in teams])
         vacant = np.flatnonzero(~present).tolist()
         self.cover_of[:] = -1
         for t in vacant:
-            cover = self._cover(t, present)
+            cover = self.cover.choose(t, present)
             if isinstance(cover, int):
                 self.cover_of[t] = cover
                 teams[t].cover = teams[cover]
@@ -199,7 +205,7 @@ class Turnover:
             if present[t]:
                 teams[t].cover = None
         self._covered = vacant
-        home, grid = self.plan.team_of_grid, self.model.log.grid
+        home, grid = self.plan.team_of_grid, self.log.grid
 
         def route(i: int):
             team = teams[home[grid[i]]]
@@ -208,25 +214,9 @@ class Turnover:
         for t in vacant:
             teams[t].hand_over(now, route)
 
-    def _cover(self, team: int, present: np.ndarray):
-        if self.spec.cover == "community":
-            m = self.model
-            if len(m.desks) < 2:
-                return None
-            return m.desks[1][m.level_unit[1][self.plan.team_grids[team][0]]]
-        seen, frontier = {team}, [team]
-        while frontier:  # breadth-first, one hop at a time; lowest team id (= grid id) wins
-            nxt = sorted({n for t in frontier for n in self._team_adj[t]} - seen)
-            for n in nxt:
-                if present[n]:
-                    return n
-            seen.update(nxt)
-            frontier = nxt
-        return None
-
     def patrol_area(self) -> list[tuple[int, list[int]]]:
         """Extra grids a covering team patrols under ``borrow`` (team, vacant grids)."""
-        if self.spec.refill != "borrow":
+        if not self.refill.patrols_vacant:
             return []
         out: dict[int, list[int]] = {}
         for t in np.flatnonzero(self.cover_of >= 0).tolist():

@@ -172,12 +172,12 @@ def _fill_graph(w: World) -> None:
     # of one street touch at their boundary grids
     for c in range(w.n_communities):
         gs = np.flatnonzero(w.grid_community == c).tolist()
-        G.add_edges_from(((a, b) for a, b in zip(gs, gs[1:])), kind="adjacent")
+        G.add_edges_from(((a, b) for a, b in zip(gs, gs[1:], strict=False)), kind="adjacent")
         if len(gs) >= 3:
             G.add_edge(gs[-1], gs[0], kind="adjacent")
     for s in range(w.n_streets):
         cs = np.flatnonzero(w.community_street == s).tolist()
-        for a, b in zip(cs, cs[1:]):
+        for a, b in zip(cs, cs[1:], strict=False):
             ga = int(np.flatnonzero(w.grid_community == a)[-1])
             gb = int(np.flatnonzero(w.grid_community == b)[0])
             if not G.has_edge(ga, gb):

@@ -1,0 +1,52 @@
+"""Handling-time families (``handling.family``): per-incident, per-level multipliers of the
+mean handling time, unit mean, drawn from the ``handling`` stream when incidents occur.
+
+Built as ``Family(spec, n_levels, rng)`` (``spec``: the scenario's ``handling`` section);
+calling it with ``n`` gives ``n × n_levels`` multipliers, incident by incident.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.policies.registry import register
+
+
+class Family:
+    """Base family: every case takes exactly the mean."""
+
+    name = "family"
+
+    def __init__(self, spec, n_levels: int, rng: np.random.Generator):
+        self.spec, self.n_levels, self.rng = spec, n_levels, rng
+
+    def __call__(self, n: int) -> np.ndarray:
+        return (self.rng.standard_exponential((n, self.n_levels)) * 0 + 1.0).ravel()  # same draws as the others
+
+
+@register("handling", "exponential")
+class Exponential(Family):
+    """Exponential times (cv = 1), as in M/M/c."""
+
+    def __call__(self, n):
+        return self.rng.standard_exponential((n, self.n_levels)).ravel()
+
+
+@register("handling", "lognormal")
+class Lognormal(Family):
+    """Lognormal times with coefficient of variation ``handling.cv``."""
+
+    def __init__(self, spec, n_levels, rng):
+        super().__init__(spec, n_levels, rng)
+        s2 = math.log1p(spec.cv ** 2)
+        self.s, self.half_s2 = math.sqrt(s2), s2 / 2
+
+    def __call__(self, n):
+        return np.exp(self.s * self.rng.standard_normal((n, self.n_levels)) - self.half_s2).ravel()
+
+
+@register("handling", "fixed")
+class Fixed(Family):
+    """Every case takes exactly the mean (the stream is still drawn, so other draws line up)."""

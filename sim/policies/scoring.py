@@ -1,0 +1,107 @@
+"""Scoring schemes (考核方案): the weights ``w`` and targets ``t`` each worker faces.
+
+Chosen by name (``scoring.scheme``); :class:`sim.workforce.scoring.Scorer` closes the periods
+and scores ``100 × Σ_m w_m · min(x_m / t_m, cap) / Σ_m w_m`` with what a scheme says:
+
+* ``uniform`` — one yardstick for everyone (一把尺);
+* ``per_type`` — weights and targets per community type (分类考核, seed 004);
+* ``outcome_adjusted`` — count targets scaled by the expected load of the worker's grids,
+  computed from the *registered* households (so register drift leaks in).
+
+A scheme is built as ``Scheme(scenario, context)`` (the model's :class:`sim.context.Context`:
+``world``, ``plan``, ``register``, ``arrivals`` …) and answers :meth:`Scheme.rules`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.policies.registry import register
+from sim.scenario.schema import COUNT_METRICS, METRICS, Scenario
+
+M = {m: k for k, m in enumerate(METRICS)}
+_COUNT_MASK = np.array([m in COUNT_METRICS for m in METRICS])
+
+
+class Scheme:
+    """Weights and targets per worker; subclasses say how they vary."""
+
+    name = "scheme"
+
+    def __init__(self, sc: Scenario, ctx):
+        sp = sc.scoring
+        self.spec = sp
+        self.w = np.array([sp.weights.get(m, 0.0) for m in METRICS])
+        self.t = np.array([sp.targets.get(m, 1.0) for m in METRICS])
+        self.team_type = ctx.world.grid_type[[g[0] for g in ctx.plan.team_grids]]
+
+    def rules(self, teams: np.ndarray, months: float) -> tuple[np.ndarray, np.ndarray]:
+        """(weights, targets) per worker of ``teams``, count targets scaled to ``months``."""
+        n = len(teams)
+        w, t = np.tile(self.w, (n, 1)), np.tile(self.t, (n, 1))
+        t[:, _COUNT_MASK] *= months
+        return w, t
+
+
+@register("scoring", "uniform")
+class Uniform(Scheme):
+    """One target and weight set for all (一把尺)."""
+
+
+@register("scoring", "per_type")
+class PerType(Scheme):
+    """Targets and weights per community type (分类考核); types not listed use the general set."""
+
+    def __init__(self, sc, ctx):
+        super().__init__(sc, ctx)
+        types = list(sc.community_types)
+        self.by_type_w = np.tile(self.w, (len(types), 1))
+        self.by_type_t = np.tile(self.t, (len(types), 1))
+        for tname, rule in sc.scoring.by_type.items():
+            k = types.index(tname)
+            for m, v in rule.weights.items():
+                self.by_type_w[k, M[m]] = v
+            for m, v in rule.targets.items():
+                self.by_type_t[k, M[m]] = v
+
+    def rules(self, teams, months):
+        ty = self.team_type[np.maximum(teams, 0)]
+        w, t = self.by_type_w[ty].copy(), self.by_type_t[ty].copy()
+        t[:, _COUNT_MASK] *= months
+        return w, t
+
+
+@register("scoring", "outcome_adjusted")
+class OutcomeAdjusted(Scheme):
+    """Count targets scaled by each team's expected load per worker relative to the mean,
+    from the *registered* households: case counts by expected incidents, visits and
+    records by households."""
+
+    def __init__(self, sc, ctx):
+        super().__init__(sc, ctx)
+        self.register, self.arrivals, self.world, self.plan = ctx.register, ctx.arrivals, ctx.world, ctx.plan
+        cats = list(sc.categories)
+        self.dispute = cats.index("dispute") if "dispute" in cats else None
+
+    def rules(self, teams, months):
+        w, t = super().rules(teams, months)
+        plan = self.plan
+        reg = self.register.registered
+        per_hh = self.arrivals.daily_rate / np.maximum(self.world.grid_households, 1)[:, None]  # per household-day
+        load = {"cases": reg[:, None] * per_hh, "households": reg}
+        tog = plan.team_of_grid
+        n_teams = len(plan.team_grids)
+        posts = np.maximum(np.bincount(plan.post_team, minlength=n_teams), 1)
+
+        def per_worker(per_grid):
+            team_load = np.bincount(tog, per_grid, minlength=n_teams) / posts
+            return team_load[np.maximum(teams, 0)] / team_load.mean()
+
+        cases = load["cases"].sum(axis=1)
+        factor = {"closed_cases": per_worker(cases), "discoveries": per_worker(cases),
+                  "visits": per_worker(load["households"]), "records": per_worker(load["households"]),
+                  "disputes_closed": per_worker(load["cases"][:, self.dispute]) if self.dispute is not None
+                  else per_worker(cases)}
+        for name, f in factor.items():
+            t[:, M[name]] *= np.where(f > 0, f, 1.0)
+        return w, t
