@@ -10,14 +10,34 @@ import numpy as np
 
 from sim.core.incidents import State
 
-DAILY_FIELDS = ("day", "occurred", "surfaced", "resolved", "closed", "escalated", "reopened",
-                "backlog", "latent", "closure_rate", "response_hours", "satisfied_share", "satisfaction",
-                "worker_utilization",
-                "green", "yellow", "red", "at_work", "absent", "vacant_posts", "overtime_hours",
-                "overhead_hours", "patrol_hours", "registered_excess")
+DAILY_FIELDS = (
+    "day",
+    "occurred",
+    "surfaced",
+    "resolved",
+    "closed",
+    "escalated",
+    "reopened",
+    "backlog",
+    "latent",
+    "closure_rate",
+    "response_hours",
+    "satisfied_share",
+    "satisfaction",
+    "worker_utilization",
+    "green",
+    "yellow",
+    "red",
+    "at_work",
+    "absent",
+    "vacant_posts",
+    "overtime_hours",
+    "overhead_hours",
+    "patrol_hours",
+    "registered_excess",
+)
 
-_COUNTERS = ("surfaced", "resolved", "closed", "escalated", "reopened", "feedback", "satisfied", "wait_sum",
-             "started")
+_COUNTERS = ("surfaced", "resolved", "closed", "escalated", "reopened", "feedback", "satisfied", "wait_sum", "started")
 
 
 class DailyCounts:
@@ -38,28 +58,46 @@ class DailyCounts:
         st, tv = self.staff, self.turnover
         employed = st.left[: st.n] < 0
         row = {
-            "day": day, "occurred": occurred,
-            "surfaced": wf.n_accepted - prev["surfaced"], "resolved": wf.n_resolved - prev["resolved"],
-            "closed": wf.n_closed - prev["closed"], "escalated": wf.n_escalated - prev["escalated"],
+            "day": day,
+            "occurred": occurred,
+            "surfaced": wf.n_accepted - prev["surfaced"],
+            "resolved": wf.n_resolved - prev["resolved"],
+            "closed": wf.n_closed - prev["closed"],
+            "escalated": wf.n_escalated - prev["escalated"],
             "reopened": wf.n_reopened - prev["reopened"],
-            "backlog": wf.n_accepted - wf.n_closed, "latent": self.log.n - wf.n_accepted,
+            "backlog": wf.n_accepted - wf.n_closed,
+            "latent": self.log.n - wf.n_accepted,
             "closure_rate": wf.n_closed / wf.n_accepted if wf.n_accepted else float("nan"),
-            "response_hours": ((wf.wait_sum - prev["wait_sum"]) / (wf.n_started - prev["started"])
-                               if wf.n_started > prev["started"] else float("nan")),
+            "response_hours": (
+                (wf.wait_sum - prev["wait_sum"]) / (wf.n_started - prev["started"])
+                if wf.n_started > prev["started"]
+                else float("nan")
+            ),
             "satisfied_share": sat / fb if fb else float("nan"),
             "satisfaction": self.residents.mean_satisfaction(),
             "worker_utilization": today["cases"] / today["shift"] if today.get("shift") else float("nan"),
-            "green": int(counts[0]), "yellow": int(counts[1]), "red": int(counts[2]),
+            "green": int(counts[0]),
+            "yellow": int(counts[1]),
+            "red": int(counts[2]),
             "at_work": int(tv.at_work[: st.n].sum()),
             "absent": int((employed & (st.absent_until[: st.n] > day - 1)).sum()),
             "vacant_posts": int(((tv.holder < 0) & (tv.standin < 0)).sum()),
-            "overtime_hours": today.get("overtime", 0.0), "overhead_hours": today.get("overhead", 0.0),
+            "overtime_hours": today.get("overtime", 0.0),
+            "overhead_hours": today.get("overhead", 0.0),
             "patrol_hours": today.get("patrol", 0.0),
             "registered_excess": float(self.register.stale.sum() / self.register.actual.sum()),
         }
-        prev.update(surfaced=wf.n_accepted, resolved=wf.n_resolved, closed=wf.n_closed,
-                    escalated=wf.n_escalated, reopened=wf.n_reopened, feedback=wf.n_feedback,
-                    satisfied=wf.n_satisfied, wait_sum=wf.wait_sum, started=wf.n_started)
+        prev.update(
+            surfaced=wf.n_accepted,
+            resolved=wf.n_resolved,
+            closed=wf.n_closed,
+            escalated=wf.n_escalated,
+            reopened=wf.n_reopened,
+            feedback=wf.n_feedback,
+            satisfied=wf.n_satisfied,
+            wait_sum=wf.wait_sum,
+            started=wf.n_started,
+        )
         return row
 
 

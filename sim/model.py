@@ -50,8 +50,9 @@ class GridModel(mesa.Model):
     made when looked at, or all at build with ``household_agents=True``); ``context``: the
     parts the components were built with."""
 
-    def __init__(self, config: Scenario, seed: int | None = None, household_agents: bool = False,
-                 transitions: bool = True):
+    def __init__(
+        self, config: Scenario, seed: int | None = None, household_agents: bool = False, transitions: bool = True
+    ):
         seed = config.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.config, self.seed, self.version = config, seed, __version__
@@ -74,8 +75,9 @@ class GridModel(mesa.Model):
         self._wire_workforce_and_policies()
         self.surfacings = self._core.Timetable(self.clock, self.workflow.accept)  # planned acceptances, by day
         self.occurrence = Occurrence(self.context, self.surfacing, self.surfacings)
-        self.daily = DailyCounts(self.workflow, self.workday, self.risk, self.staff, self.turnover, self.register,
-                                 self.log, self.residents)
+        self.daily = DailyCounts(
+            self.workflow, self.workday, self.risk, self.staff, self.turnover, self.register, self.log, self.residents
+        )
         self._today: dict = {}
         self.datacollector = DailyRecord()
 
@@ -88,24 +90,43 @@ class GridModel(mesa.Model):
         self.offices = of = build_offices(sc, w, self.space, plan, self.rosters.full_time, self._core, self.clock, self)
         self.desks, self.desks_by_id, self.level_unit = of.desks, of.by_id, of.level_unit
         self.police_desks, self.police, self.property_desks, self.informants = (
-            of.police_desks, of.police, of.property_desks, of.informants)
+            of.police_desks,
+            of.police,
+            of.property_desks,
+            of.informants,
+        )
         self.intake = Intake.choose(sc, of, w)
         self.escalation, self.routing = self.intake.escalation, self.intake.routing
         registry.core_may_run(self._core, self.escalation)
         self.hiring = Hiring(self, self.space, w, plan, self.staff, self.rosters, self.desks[0], self.effort.initial)
         self.patrol = Patrol(sc, plan, self.staff, self.rosters.full_time, self.risk, self.campaigns)
         self.context = ctx = Context(
-            config=sc, clock=self.clock, log=self.log, streams=self.streams, world=w, residents=self.residents,
-            register=self.register, arrivals=self.arrivals, campaigns=self.campaigns, risk=self.risk, plan=plan,
-            staff=self.staff, rosters=self.rosters, offices=of, intake=self.intake,
-            patrol=self.patrol, hiring=self.hiring)
+            config=sc,
+            clock=self.clock,
+            log=self.log,
+            streams=self.streams,
+            world=w,
+            residents=self.residents,
+            register=self.register,
+            arrivals=self.arrivals,
+            campaigns=self.campaigns,
+            risk=self.risk,
+            plan=plan,
+            staff=self.staff,
+            rosters=self.rosters,
+            offices=of,
+            intake=self.intake,
+            patrol=self.patrol,
+            hiring=self.hiring,
+        )
         self.workflow = self._core.Workflow(ctx)
         for desk in self.desks_by_id:
             desk.wf = self.workflow
         self.surfacing = Surfacing(sc, ctx)
         tv = sc.turnover
-        self.turnover = Turnover(tv, ctx, self.hiring, registry.lookup("refill", tv.refill)(ctx),
-                                 registry.lookup("cover", tv.cover)(ctx))
+        self.turnover = Turnover(
+            tv, ctx, self.hiring, registry.lookup("refill", tv.refill)(ctx), registry.lookup("cover", tv.cover)(ctx)
+        )
         self.turnover.staff_up()
         self.workday = WorkDay(sc, ctx)
         self.scorer = Scorer(sc, ctx, registry.lookup("scoring", sc.scoring.scheme)(sc, ctx), self.effort)
@@ -158,8 +179,9 @@ class GridModel(mesa.Model):
         d = self.day
         self.log.flush()
         accounted = self.staff.accounted(d)
-        out = self.workday.end_day(d, accounted, working, self.need.today(mult, self.turnover.cover_of),
-                                   self.world.n_grids)
+        out = self.workday.end_day(
+            d, accounted, working, self.need.today(mult, self.turnover.cover_of), self.world.n_grids
+        )
         self.patrol.end_day(accounted, out["patrol"], self.turnover.patrol_area())
         self.workday.meet_households(self.residents, out["visited"], self.residents.first, self.world.grid_households)
         self.register.day(out["records"])

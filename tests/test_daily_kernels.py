@@ -47,10 +47,17 @@ def _same_stream(r1: np.random.Generator, r2: np.random.Generator) -> None:
 
 # ---------------------------------------------------------------- arrivals
 
+
 @needs_compiled
 @EXAMPLES
-@given(seed=SEED, grids=st.integers(1, 6), cats=st.integers(1, 4), campaign=st.booleans(), monthly=st.booleans(),
-       d=st.integers(0, 800))
+@given(
+    seed=SEED,
+    grids=st.integers(1, 6),
+    cats=st.integers(1, 4),
+    campaign=st.booleans(),
+    monthly=st.booleans(),
+    d=st.integers(0, 800),
+)
 def test_arrivals_day(seed, grids, cats, campaign, monthly, d):
     g = np.random.default_rng(seed ^ 0x5EED)
     rate = g.uniform(0.0, 3.0, (grids, cats)) * (g.random((grids, cats)) < 0.8)
@@ -70,11 +77,16 @@ def test_arrivals_day(seed, grids, cats, campaign, monthly, d):
 
 # ---------------------------------------------------------------- surfacing
 
+
 def _shift(g: np.random.Generator) -> Shift:
     start = float(g.choice([0.0, 7.25, 8.5, 13.0]))
     days = sorted(set(g.integers(0, 7, g.integers(0, 8)).tolist()))
-    return Shift(always=bool(g.random() < 0.2), weekdays=days, start_hour=start,
-                 end_hour=min(start + float(g.choice([0.5, 4.0, 9.0, 11.0])), 24.0))
+    return Shift(
+        always=bool(g.random() < 0.2),
+        weekdays=days,
+        start_hour=start,
+        end_hour=min(start + float(g.choice([0.5, 4.0, 9.0, 11.0])), 24.0),
+    )
 
 
 @needs_compiled
@@ -84,10 +96,17 @@ def test_surfacing_plan(seed, n, cats, grids, d):
     g = np.random.default_rng(seed)
     types, homes = 3, 50
     rates = SimpleNamespace(
-        propensity=g.random(cats), delay=g.uniform(0.1, 48.0, cats), discover=g.random(cats) * (g.random(cats) < 0.7),
-        worsen=g.random(cats) / 24.0 * (g.random(cats) < 0.7), absorbable=g.random(cats) < 0.5,
-        absorbs=g.random(types), police_cat=g.random(cats) < 0.3, willingness=float(g.random()),
-        dispatch=float(g.uniform(0, 6)), accept_delay=float(g.uniform(0, 2)))
+        propensity=g.random(cats),
+        delay=g.uniform(0.1, 48.0, cats),
+        discover=g.random(cats) * (g.random(cats) < 0.7),
+        worsen=g.random(cats) / 24.0 * (g.random(cats) < 0.7),
+        absorbable=g.random(cats) < 0.5,
+        absorbs=g.random(types),
+        police_cat=g.random(cats) < 0.3,
+        willingness=float(g.random()),
+        dispatch=float(g.uniform(0, 6)),
+        accept_delay=float(g.uniform(0, 2)),
+    )
     grid_type = g.integers(0, types, grids)
     patrol, responder = Roster(_shift(g)), Roster(_shift(g))
     cat, grid, h = g.integers(0, cats, n), g.integers(0, grids, n), g.integers(0, homes, n)
@@ -96,8 +115,10 @@ def test_surfacing_plan(seed, n, cats, grids, d):
     draws = (*g.random((3, n)), *g.standard_exponential((3, n)))
     trust, awareness, intensity = g.random(homes), g.random(homes), g.uniform(0, 3, grids) * (g.random(grids) < 0.8)
     outs = []
-    for k in (comp.SurfacingKernel(rates, grid_type, patrol, responder),
-              ref.SurfacingKernel(rates, grid_type, patrol, responder)):
+    for k in (
+        comp.SurfacingKernel(rates, grid_type, patrol, responder),
+        ref.SurfacingKernel(rates, grid_type, patrol, responder),
+    ):
         out = [sev.copy(), np.empty(n), np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)]
         k.plan(cat, grid, h, t0, out[0], *draws, trust, awareness, intensity, *out[1:])
         outs.append(out)
@@ -107,41 +128,98 @@ def test_surfacing_plan(seed, n, cats, grids, d):
 
 # ---------------------------------------------------------------- the day close
 
+
 def _workers(g: np.random.Generator, cap: int) -> list:
-    return [SimpleNamespace(busy_hours=float(g.uniform(0, 200)), busy_since=float(g.uniform(0, 24)),
-                            current=float(g.choice([-1, 0, 7])), block_hours=float(g.uniform(0, 50)),
-                            free_at=float(g.uniform(0, 30))) for _ in range(cap)]
+    return [
+        SimpleNamespace(
+            busy_hours=float(g.uniform(0, 200)),
+            busy_since=float(g.uniform(0, 24)),
+            current=float(g.choice([-1, 0, 7])),
+            block_hours=float(g.uniform(0, 50)),
+            free_at=float(g.uniform(0, 30)),
+        )
+        for _ in range(cap)
+    ]
 
 
 @needs_compiled
 @EXAMPLES
-@given(seed=SEED, cap=st.integers(0, 14), teams=st.integers(1, 4), grids=st.integers(1, 5),
-       full_day=st.sampled_from([0.0, 8.0, 9.5]), discretionary=st.floats(0.0, 6.0))
+@given(
+    seed=SEED,
+    cap=st.integers(0, 14),
+    teams=st.integers(1, 4),
+    grids=st.integers(1, 5),
+    full_day=st.sampled_from([0.0, 8.0, 9.5]),
+    discretionary=st.floats(0.0, 6.0),
+)
 def test_hour_accounts_and_visits_and_records(seed, cap, teams, grids, full_day, discretionary):
     g = np.random.default_rng(seed)
     s = np.flatnonzero(g.random(cap) < 0.8)  # accounted: maybe scattered (people have left)
     working = s[g.random(len(s)) < 0.7]
     now = 24.0 * float(g.integers(1, 300))
-    hours = np.array([[w.busy_hours, w.busy_since + now - 24.0, w.current, w.block_hours, w.free_at + now - 24.0]
-                      for w in _workers(g, len(s))]).T.reshape(5, len(s))
+    hours = np.array(
+        [
+            [w.busy_hours, w.busy_since + now - 24.0, w.current, w.block_hours, w.free_at + now - 24.0]
+            for w in _workers(g, len(s))
+        ]
+    ).T.reshape(5, len(s))
     kind, team = g.integers(0, 5, cap), g.integers(0, teams, cap)
     left = np.where(g.random(cap) < 0.2, 3, -1)
     shares = g.dirichlet(np.ones(3), cap) if cap else np.zeros((0, 3))
     post = np.where(g.random(cap) < 0.8, g.integers(0, 6, cap), -1)
-    args = dict(rostered=np.where(g.random(5) < 0.8, g.uniform(0, 12, 5), 0.0), campaign=g.random(cap),
-                need=g.uniform(0, 3, teams), success=g.random(grids), post_grid=g.integers(0, grids, 6),
-                team_first=g.integers(0, grids, teams), marks=g.uniform(0, 50, (2, cap)), totals=g.random((16, cap)),
-                prod=g.uniform(0, 3, 2))
+    args = dict(
+        rostered=np.where(g.random(5) < 0.8, g.uniform(0, 12, 5), 0.0),
+        campaign=g.random(cap),
+        need=g.uniform(0, 3, teams),
+        success=g.random(grids),
+        post_grid=g.integers(0, grids, 6),
+        team_first=g.integers(0, grids, teams),
+        marks=g.uniform(0, 50, (2, cap)),
+        totals=g.random((16, cap)),
+        prod=g.uniform(0, 3, 2),
+    )
     results = []
     for k, rng in zip((comp, ref), _rngs(seed), strict=True):
         marks, totals, periods = args["marks"].copy(), args["totals"].copy(), args["totals"].copy()
         rows = np.zeros((16, len(s)))
-        k.hour_accounts(s, working, np.zeros(cap, np.uint8), now, *hours.copy(), marks[0], marks[1], kind,
-                        args["rostered"], shares, args["campaign"], team, left, args["need"], np.zeros(teams),
-                        discretionary, full_day, 0.25 - 1e-9, rows)
+        k.hour_accounts(
+            s,
+            working,
+            np.zeros(cap, np.uint8),
+            now,
+            *hours.copy(),
+            marks[0],
+            marks[1],
+            kind,
+            args["rostered"],
+            shares,
+            args["campaign"],
+            team,
+            left,
+            args["need"],
+            np.zeros(teams),
+            discretionary,
+            full_day,
+            0.25 - 1e-9,
+            rows,
+        )
         grid, visits, records = np.empty(len(s), np.int64), np.empty(len(s), np.int64), np.zeros(grids)
-        k.visits_and_records(rng, rows, s, *args["prod"], args["success"], post, team, args["post_grid"],
-                             args["team_first"], totals, periods, grid, visits, records)
+        k.visits_and_records(
+            rng,
+            rows,
+            s,
+            *args["prod"],
+            args["success"],
+            post,
+            team,
+            args["post_grid"],
+            args["team_first"],
+            totals,
+            periods,
+            grid,
+            visits,
+            records,
+        )
         results.append((rows, marks, totals, periods, grid, visits, records, rng))
     for a, b in zip(*results[:2], strict=True):
         if isinstance(a, np.random.Generator):
@@ -151,6 +229,7 @@ def test_hour_accounts_and_visits_and_records(seed, cap, teams, grids, full_day,
 
 
 # ---------------------------------------------------------------- the turnover screen
+
 
 @needs_compiled
 @settings(max_examples=80, deadline=None)
@@ -172,10 +251,15 @@ def test_quiet_day(seed, posts, slots, rare):
 
 # ---------------------------------------------------------------- duty rosters
 
+
 @needs_compiled
-@given(weekdays=st.lists(st.integers(0, 6), unique=True, max_size=7), start=st.floats(0, 23.5),
-       length=st.floats(0.25, 12), always=st.booleans(),
-       t=st.lists(st.one_of(st.floats(0, 24 * 400, allow_nan=False), st.just(np.inf)), min_size=1, max_size=30))
+@given(
+    weekdays=st.lists(st.integers(0, 6), unique=True, max_size=7),
+    start=st.floats(0, 23.5),
+    length=st.floats(0.25, 12),
+    always=st.booleans(),
+    t=st.lists(st.one_of(st.floats(0, 24 * 400, allow_nan=False), st.just(np.inf)), min_size=1, max_size=30),
+)
 def test_roster_twin(weekdays, start, length, always, t):
     """The compiled twin and the Python roster (the reference twin) answer every method alike."""
     r = Roster(Shift(always=always, weekdays=weekdays, start_hour=start, end_hour=min(start + length, 24.0)))
@@ -202,10 +286,15 @@ def test_a_roster_always_has_its_twin():
 
 # ---------------------------------------------------------------- the incident log's appends
 
+
 def _columns() -> list:
     f8, i8 = np.dtype(np.float64), np.dtype(np.int64)
-    return [(array("q"), "a", i8, -1), (array("q"), "b", i8, 0), (array("d"), "c", f8, np.nan),
-            (array("d"), "d", f8, None)]
+    return [
+        (array("q"), "a", i8, -1),
+        (array("q"), "b", i8, 0),
+        (array("d"), "c", f8, np.nan),
+        (array("d"), "d", f8, None),
+    ]
 
 
 @needs_compiled
@@ -232,9 +321,15 @@ def test_extend_columns(seed, k, days):
 # ---------------------------------------------------------------- one switch
 
 SWITCH_OF_THE_CORE = REPO / "sim" / "core" / "compiled.py"  # builds the event core where the compiled kernels run
-DOMAIN = sorted(p for d in ("world", "workforce", "core", "policies", "output") for p in (REPO / "sim" / d).iterdir()
-                if p.suffix in (".py", ".pyx") and p != SWITCH_OF_THE_CORE)
+DOMAIN = sorted(
+    p
+    for d in ("world", "workforce", "core", "policies", "output")
+    for p in (REPO / "sim" / d).iterdir()
+    if p.suffix in (".py", ".pyx") and p != SWITCH_OF_THE_CORE
+)
 ASKS = re.compile(r"compiled\.kernels|kernels is (not )?None")
+
+
 @pytest.mark.parametrize("path", DOMAIN, ids=lambda p: str(p.relative_to(REPO)))
 def test_no_domain_module_asks_which_kernels_run(path):
     assert not ASKS.search(path.read_text()), f"{path}: call sim.kernels' names unconditionally"

@@ -22,21 +22,30 @@ VARIANTS = [  # (scenario, days, overrides, hash of 0.3.0)
     ("yanjiang.yaml", 120, [], "0cb7805e890e543e"),
     ("laocheng.yaml", 90, [], "9036222b340ca2ca"),
     ("jianye.yaml", 200, [*ONE_WORKER, "turnover.refill=borrow"], "0b21fb200a207de6"),
-    ("jianye.yaml", 200, [*ONE_WORKER, "turnover.refill=reserve", "staffing.reserve_per_street=4"],
-     "21bc44268b2ab7ff"),
-    ("jianye.yaml", 150, ["turnover.resign_per_year=0.3", "turnover.refill=wait", "turnover.cover=community"],
-     "ade9e015614dc4dc"),
+    ("jianye.yaml", 200, [*ONE_WORKER, "turnover.refill=reserve", "staffing.reserve_per_street=4"], "21bc44268b2ab7ff"),
+    (
+        "jianye.yaml",
+        150,
+        ["turnover.resign_per_year=0.3", "turnover.refill=wait", "turnover.cover=community"],
+        "ade9e015614dc4dc",
+    ),
     ("validation/mmc.yaml", 300, [], "a8b312f5f57bf607"),
 ]
 
 
 @pytest.mark.parametrize("pure", [False, True], ids=["compiled", "interpreted"])
-@pytest.mark.parametrize("scenario, days, overrides, expected", VARIANTS,
-                         ids=[f"{v[0]}-{v[1]}d-{i}" for i, v in enumerate(VARIANTS)])
+@pytest.mark.parametrize(
+    "scenario, days, overrides, expected", VARIANTS, ids=[f"{v[0]}-{v[1]}d-{i}" for i, v in enumerate(VARIANTS)]
+)
 def test_fingerprint_unchanged(scenario, days, overrides, expected, pure):
     env = dict(os.environ, GRIDSIM_PURE="1" if pure else "0")
-    cmd = [sys.executable, str(REPO / "benchmarks" / "fingerprint.py"), str(REPO / "scenarios" / scenario),
-           "--days", str(days)]
+    cmd = [
+        sys.executable,
+        str(REPO / "benchmarks" / "fingerprint.py"),
+        str(REPO / "scenarios" / scenario),
+        "--days",
+        str(days),
+    ]
     for o in overrides:
         cmd += ["--set", o]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout

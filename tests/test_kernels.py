@@ -20,16 +20,17 @@ from hypothesis import strategies as st
 
 import sim.core
 import sim.core.compiled
-from sim.scenario.schema import Shift
-from sim.scenario.loading import load_scenario
 from sim.model import GridModel
+from sim.scenario.loading import load_scenario
+from sim.scenario.schema import Shift
 from sim.workforce.shifts import Roster
 
 REPO = Path(__file__).resolve().parents[1]
 KERNELS = sim.core.compiled.kernels
 CORE = sim.core.compiled.core
-needs_kernels = pytest.mark.skipif(KERNELS is None,
-                                   reason="sim.kernels._kernels was not built (no C compiler at install) or GRIDSIM_PURE=1")
+needs_kernels = pytest.mark.skipif(
+    KERNELS is None, reason="sim.kernels._kernels was not built (no C compiler at install) or GRIDSIM_PURE=1"
+)
 
 _spec = importlib.util.spec_from_file_location("fingerprint", REPO / "benchmarks" / "fingerprint.py")
 fp = importlib.util.module_from_spec(_spec)
@@ -48,8 +49,13 @@ def test_the_compiled_kernels_are_built_where_required():
 def _pure(scenario: str, overrides: list[str], days: int) -> str:
     """Fingerprint of a run on the reference (GRIDSIM_PURE=1: no compiled kernels, the event core's source
     interpreted), in a fresh interpreter: which core runs is decided when its modules are imported."""
-    cmd = [sys.executable, str(REPO / "benchmarks" / "fingerprint.py"), str(REPO / "scenarios" / scenario),
-           "--days", str(days)]
+    cmd = [
+        sys.executable,
+        str(REPO / "benchmarks" / "fingerprint.py"),
+        str(REPO / "scenarios" / scenario),
+        "--days",
+        str(days),
+    ]
     for o in overrides:
         cmd += ["--set", o]
     out = subprocess.run(cmd, env={**os.environ, "GRIDSIM_PURE": "1"}, capture_output=True, text=True, check=True)
@@ -57,16 +63,22 @@ def _pure(scenario: str, overrides: list[str], days: int) -> str:
 
 
 @needs_kernels
-@pytest.mark.parametrize("scenario, days, overrides", [
-    ("baseline.yaml", 60, []),
-    ("jianye.yaml", 45, ["staffing.part_time=0", "staffing.volunteers=0", "turnover.resign_per_year=0.5",
-                         "turnover.refill=borrow"]),
-    ("jianye.yaml", 60, ["turnover.resign_per_year=0.6", "turnover.refill=wait", "turnover.cover=community"]),
-    ("laocheng.yaml", 30, []),  # the weekly meeting (a Meeting desk)
-    ("xuanwu.yaml", 8, []),  # direct dispatch, property managers (Referral desks), police fusion
-    ("yanjiang.yaml", 30, ["escalation.policy=stepwise", "staffing.on_call=false"]),
-    ("validation/mmc.yaml", 60, []),
-])
+@pytest.mark.parametrize(
+    "scenario, days, overrides",
+    [
+        ("baseline.yaml", 60, []),
+        (
+            "jianye.yaml",
+            45,
+            ["staffing.part_time=0", "staffing.volunteers=0", "turnover.resign_per_year=0.5", "turnover.refill=borrow"],
+        ),
+        ("jianye.yaml", 60, ["turnover.resign_per_year=0.6", "turnover.refill=wait", "turnover.cover=community"]),
+        ("laocheng.yaml", 30, []),  # the weekly meeting (a Meeting desk)
+        ("xuanwu.yaml", 8, []),  # direct dispatch, property managers (Referral desks), police fusion
+        ("yanjiang.yaml", 30, ["escalation.policy=stepwise", "staffing.on_call=false"]),
+        ("validation/mmc.yaml", 60, []),
+    ],
+)
 def test_compiled_and_reference_runs_are_identical(scenario, days, overrides):
     sc = load_scenario(REPO / "scenarios" / scenario, overrides)
     assert fp.fingerprint(GridModel(sc).run(days)) == _pure(scenario, overrides, days)
@@ -98,17 +110,33 @@ def test_a_discarded_model_is_freed_with_events_still_pending():
 
 @needs_kernels
 @settings(max_examples=int(os.environ.get("GRIDSIM_EXAMPLES", 8)), deadline=None)
-@given(seed=st.integers(0, 2**31 - 1), overhead=st.floats(0.0, 12.0), always=st.booleans(),
-       start=st.sampled_from([0.0, 7.25, 8.5, 13.0]), length=st.sampled_from([0.5, 4.0, 9.0, 11.0]),
-       discretionary=st.floats(0.0, 6.0), campaign=st.booleans(), seasons=st.booleans())
-def test_compiled_equals_reference_over_random_settings(seed, overhead, always, start, length, discretionary,
-                                                        campaign, seasons):
-    over = [f"seed={seed}", f"overhead.hours_per_duty_per_week={overhead}",
-            f"staffing.full_time_shift.always={always}", f"staffing.full_time_shift.start_hour={start}",
-            f"staffing.full_time_shift.end_hour={start + length}", f"effort.discretionary_hours_per_day={discretionary}",
-            "turnover.resign_per_year=0.4", "turnover.sick_per_year=6"]
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    overhead=st.floats(0.0, 12.0),
+    always=st.booleans(),
+    start=st.sampled_from([0.0, 7.25, 8.5, 13.0]),
+    length=st.sampled_from([0.5, 4.0, 9.0, 11.0]),
+    discretionary=st.floats(0.0, 6.0),
+    campaign=st.booleans(),
+    seasons=st.booleans(),
+)
+def test_compiled_equals_reference_over_random_settings(
+    seed, overhead, always, start, length, discretionary, campaign, seasons
+):
+    over = [
+        f"seed={seed}",
+        f"overhead.hours_per_duty_per_week={overhead}",
+        f"staffing.full_time_shift.always={always}",
+        f"staffing.full_time_shift.start_hour={start}",
+        f"staffing.full_time_shift.end_hour={start + length}",
+        f"effort.discretionary_hours_per_day={discretionary}",
+        "turnover.resign_per_year=0.4",
+        "turnover.sick_per_year=6",
+    ]
     if campaign:
-        over += ["campaigns=[{name: screening, start_day: 3, days: 10, hours_per_day: 2.0, rate_multiplier: {hazard: 3.0}}]"]
+        over += [
+            "campaigns=[{name: screening, start_day: 3, days: 10, hours_per_day: 2.0, rate_multiplier: {hazard: 3.0}}]"
+        ]
     if seasons:
         over += ["arrivals.monthly_profile=[0.5, 0.7, 1.0, 1.2, 1.5, 1.3, 1.1, 1.0, 0.9, 0.8, 0.7, 0.6]"]
     sc = load_scenario(REPO / "scenarios" / "baseline.yaml", over)
@@ -117,9 +145,13 @@ def test_compiled_equals_reference_over_random_settings(seed, overhead, always, 
 
 
 @needs_kernels
-@given(weekdays=st.lists(st.integers(0, 6), unique=True, max_size=7), start=st.floats(0, 23.5),
-       length=st.floats(0.25, 12), always=st.booleans(),
-       t=st.lists(st.one_of(st.floats(0, 24 * 400, allow_nan=False), st.just(np.inf)), min_size=1, max_size=30))
+@given(
+    weekdays=st.lists(st.integers(0, 6), unique=True, max_size=7),
+    start=st.floats(0, 23.5),
+    length=st.floats(0.25, 12),
+    always=st.booleans(),
+    t=st.lists(st.one_of(st.floats(0, 24 * 400, allow_nan=False), st.just(np.inf)), min_size=1, max_size=30),
+)
 def test_compiled_duty_rules_equal_the_reference(weekdays, start, length, always, t):
     r = Roster(Shift(always=always, weekdays=weekdays, start_hour=start, end_hour=min(start + length, 24.0)))
     k = KERNELS.Roster(r)
@@ -138,18 +170,29 @@ def test_compiled_duty_rules_equal_the_reference(weekdays, start, length, always
 @pytest.mark.parametrize("value", ["1", "true", "yes"])
 def test_gridsim_pure_runs_the_reference(value):
     """Even where the core was compiled, GRIDSIM_PURE runs its .py source (and workers keep their fields in Python)."""
-    code = ("import sim.core, sim.core.compiled as c; from sim.workforce.agents import Worker; "
-            "from sim.core.workers import WorkerState; import importlib; "
-            "print(c.kernels is None, c.core is None, "
-            "all(importlib.import_module('sim.core.' + m).__file__.endswith('.py') for m in sim.core.COMPILED_MODULES), "
-            "issubclass(Worker, WorkerState))")
-    out = subprocess.run([sys.executable, "-c", code],
-                         env={**os.environ, "GRIDSIM_PURE": value}, capture_output=True, text=True, check=True)
+    code = (
+        "import sim.core, sim.core.compiled as c; from sim.workforce.agents import Worker; "
+        "from sim.core.workers import WorkerState; import importlib; "
+        "print(c.kernels is None, c.core is None, "
+        "all(importlib.import_module('sim.core.' + m).__file__.endswith('.py') for m in sim.core.COMPILED_MODULES), "
+        "issubclass(Worker, WorkerState))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "GRIDSIM_PURE": value},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.split() == ["True", "True", "True", "True"]
 
 
-@given(weekdays=st.lists(st.integers(0, 6), unique=True, max_size=7), start=st.floats(0, 23.5),
-       length=st.floats(0.25, 12), t=st.lists(st.floats(0, 24 * 400, allow_nan=False), min_size=1, max_size=30))
+@given(
+    weekdays=st.lists(st.integers(0, 6), unique=True, max_size=7),
+    start=st.floats(0, 23.5),
+    length=st.floats(0.25, 12),
+    t=st.lists(st.floats(0, 24 * 400, allow_nan=False), min_size=1, max_size=30),
+)
 def test_duty_checks_agree_with_their_definition(weekdays, start, length, t):
     """``is_on`` and ``next_on`` (bisect over the week's intervals) against the plain reading:
     on duty when some interval holds the hour of the week; next on duty the first such time."""

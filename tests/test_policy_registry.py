@@ -58,8 +58,11 @@ class Moody(EscalationPolicy):
 # the tests run). Imported by pytest, it must not leave its policies registered for the other
 # test modules of the same process: it withdraws them at once and registers them only while
 # its own tests run.
-MINE = {("escalation", "straight_to_top"): StraightToTop, ("scoring", "closed_only"): ClosedOnly,
-        ("escalation", "moody"): Moody}
+MINE = {
+    ("escalation", "straight_to_top"): StraightToTop,
+    ("scoring", "closed_only"): ClosedOnly,
+    ("escalation", "moody"): Moody,
+}
 if not __name__.startswith("gridsim_plugin_"):
     for kind_name in MINE:
         unregister(*kind_name)
@@ -74,9 +77,13 @@ def _registered():
         unregister(*kind_name)
 
 
-SMALL = {"name": "plugged", "seed": 5, "days": 70,
-         "world": {"streets": 1, "communities_per_street": 2, "grids_per_community": 3},
-         "arrivals": {"rate_scale": 2.0}}
+SMALL = {
+    "name": "plugged",
+    "seed": 5,
+    "days": 70,
+    "world": {"streets": 1, "communities_per_street": 2, "grids_per_community": 3},
+    "arrivals": {"rate_scale": 2.0},
+}
 
 
 def write_scenario(tmp_path: Path, **extra) -> Path:
@@ -129,12 +136,15 @@ def test_plugin_module_by_name_and_schema_enum():
     assert "closed_only" in names("scoring")
 
 
-@pytest.mark.parametrize("field, raw", [
-    ("escalation.policy", {"escalation": {"policy": "stepwize"}}),
-    ("scoring.scheme", {"scoring": {"scheme": "per-type"}}),
-    ("turnover.refill", {"turnover": {"refill": "borow"}}),
-    ("levels.1.discipline", {"levels": [{"name": "grid"}, {"name": "c", "scope": "community", "discipline": "x"}]}),
-])
+@pytest.mark.parametrize(
+    "field, raw",
+    [
+        ("escalation.policy", {"escalation": {"policy": "stepwize"}}),
+        ("scoring.scheme", {"scoring": {"scheme": "per-type"}}),
+        ("turnover.refill", {"turnover": {"refill": "borow"}}),
+        ("levels.1.discipline", {"levels": [{"name": "grid"}, {"name": "c", "scope": "community", "discipline": "x"}]}),
+    ],
+)
 def test_unknown_policy_is_one_line_naming_file_field_and_valid_names(tmp_path, field, raw):
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
@@ -142,8 +152,12 @@ def test_unknown_policy_is_one_line_naming_file_field_and_valid_names(tmp_path, 
         load_scenario(path)
     msg = str(err.value)
     assert "\n" not in msg and msg.startswith(f"{path}: {field}: unknown ")
-    kind = {"escalation.policy": "escalation", "scoring.scheme": "scoring", "turnover.refill": "refill",
-            "levels.1.discipline": "discipline"}[field]
+    kind = {
+        "escalation.policy": "escalation",
+        "scoring.scheme": "scoring",
+        "turnover.refill": "refill",
+        "levels.1.discipline": "discipline",
+    }[field]
     assert msg.endswith("valid: " + ", ".join(names(kind)))
     if field == "escalation.policy":
         assert "did you mean 'stepwise'?" in msg

@@ -45,8 +45,9 @@ class _SourceFinder:
         if not self.interpreted:
             return None  # the usual finders: the extension where built, else the source
         source = self.here / f"{mod}.py"
-        return importlib.util.spec_from_file_location(name, source,
-                                                      loader=importlib.machinery.SourceFileLoader(name, str(source)))
+        return importlib.util.spec_from_file_location(
+            name, source, loader=importlib.machinery.SourceFileLoader(name, str(source))
+        )
 
 
 if not any(isinstance(f, _SourceFinder) for f in sys.meta_path):
@@ -56,4 +57,5 @@ if not any(isinstance(f, _SourceFinder) for f in sys.meta_path):
 def is_compiled() -> bool:
     """Is the event core running compiled (in this process)?"""
     from sim.core import clock
+
     return not str(clock.__file__).endswith(".py")

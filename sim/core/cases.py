@@ -13,10 +13,39 @@ from typing import Any
 from sim.core.clock import Actor, Clock
 from sim.core.workers import WorkerState
 
-COLUMNS_Q = ("state", "desk", "severity", "category", "level", "outcome", "grid", "escalations", "resolver",
-             "handler", "household", "reopens", "visits_failed", "satisfied")
-COLUMNS_D = ("t_join", "t_handling", "t_surfaced", "t_accepted", "t_escalated", "t_resolved", "t_feedback",
-             "t_reopened", "t_closed", "depth", "work", "u_solve", "u_visit", "u_feedback", "u_reopen")
+COLUMNS_Q = (
+    "state",
+    "desk",
+    "severity",
+    "category",
+    "level",
+    "outcome",
+    "grid",
+    "escalations",
+    "resolver",
+    "handler",
+    "household",
+    "reopens",
+    "visits_failed",
+    "satisfied",
+)
+COLUMNS_D = (
+    "t_join",
+    "t_handling",
+    "t_surfaced",
+    "t_accepted",
+    "t_escalated",
+    "t_resolved",
+    "t_feedback",
+    "t_reopened",
+    "t_closed",
+    "depth",
+    "work",
+    "u_solve",
+    "u_visit",
+    "u_feedback",
+    "u_reopen",
+)
 """The incident log's columns the event core reads and writes (64-bit integers, doubles)."""
 
 
@@ -41,7 +70,11 @@ class CaseFlow(Actor):
         self.reopens = log.reopens
         self.visits_failed, self.satisfied = log.visits_failed, log.satisfied
         self.t_join, self.t_handling, self.t_surfaced, self.t_accepted = (
-            log.t_join, log.t_handling, log.t_surfaced, log.t_accepted)
+            log.t_join,
+            log.t_handling,
+            log.t_surfaced,
+            log.t_accepted,
+        )
         self.t_escalated, self.t_resolved, self.t_feedback = log.t_escalated, log.t_resolved, log.t_feedback
         self.t_reopened, self.t_closed, self.depth = log.t_reopened, log.t_closed, log.depth
         self.work, self.u_solve, self.u_visit = log.work, log.u_solve, log.u_visit

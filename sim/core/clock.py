@@ -141,8 +141,9 @@ class Clock:
             c = 2 * j + 1
             if c >= n:
                 break
-            if c + 1 < n and (self._t[c + 1] < self._t[c] or (
-                    self._t[c + 1] == self._t[c] and self._key[c + 1] < self._key[c])):
+            if c + 1 < n and (
+                self._t[c + 1] < self._t[c] or (self._t[c + 1] == self._t[c] and self._key[c + 1] < self._key[c])
+            ):
                 c += 1
             if self._t[c] < t or (self._t[c] == t and self._key[c] < key):
                 self._t[j] = self._t[c]

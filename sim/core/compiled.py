@@ -33,6 +33,7 @@ def event_core() -> EventCore:
     from sim.core.clock import Clock, Timetable
     from sim.core.desks import Meeting, Referral, Team
     from sim.core.workflow import Workflow
+
     return EventCore(Clock, Timetable, Team, Meeting, Referral, Workflow)
 
 
@@ -40,6 +41,7 @@ def _compiled_core() -> SimpleNamespace | None:
     if not is_compiled():
         return None
     from sim.core import workers
+
     return SimpleNamespace(**event_core()._asdict(), WorkerState=workers.WorkerState, hour_fields=workers.hour_fields)
 
 

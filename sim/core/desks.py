@@ -43,8 +43,7 @@ class Desk(Actor):
 
     discipline = "desk"
 
-    def __init__(self, clock: Clock, ident: int, level: int, rank: int, unit: int, name: str,
-                 multiplier: float = 1.0):
+    def __init__(self, clock: Clock, ident: int, level: int, rank: int, unit: int, name: str, multiplier: float = 1.0):
         Actor.__init__(self)
         self.wf = cast(CaseFlow, None)  # the Workflow, bound once the model has built it
         self.clock = clock
@@ -70,8 +69,19 @@ class Team(Desk):
 
     discipline = "team"
 
-    def __init__(self, clock: Clock, ident: int, level: int, rank: int, unit: int, name: str, members: list,
-                 time_limit: float | None = None, multiplier: float = 1.0, on_call: bool = True):
+    def __init__(
+        self,
+        clock: Clock,
+        ident: int,
+        level: int,
+        rank: int,
+        unit: int,
+        name: str,
+        members: list,
+        time_limit: float | None = None,
+        multiplier: float = 1.0,
+        on_call: bool = True,
+    ):
         Desk.__init__(self, clock, ident, level, rank, unit, name, multiplier)
         self.members = list(members)
         self.idle = list(members)
@@ -123,8 +133,9 @@ class Team(Desk):
         j = self.qn
         while j > 0:
             p = (j - 1) >> 1
-            if negsev < self.q_negsev[p] or (negsev == self.q_negsev[p] and (
-                    tj < self.q_tj[p] or (tj == self.q_tj[p] and seq < self.q_seq[p]))):
+            if negsev < self.q_negsev[p] or (
+                negsev == self.q_negsev[p] and (tj < self.q_tj[p] or (tj == self.q_tj[p] and seq < self.q_seq[p]))
+            ):
                 self.q_negsev[j] = self.q_negsev[p]
                 self.q_tj[j] = self.q_tj[p]
                 self.q_seq[j] = self.q_seq[p]
@@ -152,8 +163,9 @@ class Team(Desk):
                 break
             if c + 1 < n and self._q_before(c + 1, c):
                 c += 1
-            if self.q_negsev[c] < negsev or (self.q_negsev[c] == negsev and (
-                    self.q_tj[c] < tj or (self.q_tj[c] == tj and self.q_seq[c] < seq))):
+            if self.q_negsev[c] < negsev or (
+                self.q_negsev[c] == negsev and (self.q_tj[c] < tj or (self.q_tj[c] == tj and self.q_seq[c] < seq))
+            ):
                 self.q_negsev[j] = self.q_negsev[c]
                 self.q_tj[j] = self.q_tj[c]
                 self.q_seq[j] = self.q_seq[c]
@@ -403,8 +415,19 @@ class Meeting(Desk):
 
     discipline = "meeting"
 
-    def __init__(self, clock: Clock, ident: int, level: int, rank: int, unit: int, name: str, chair: WorkerState,
-                 weekday: int, hour: float, multiplier: float = 1.0):
+    def __init__(
+        self,
+        clock: Clock,
+        ident: int,
+        level: int,
+        rank: int,
+        unit: int,
+        name: str,
+        chair: WorkerState,
+        weekday: int,
+        hour: float,
+        multiplier: float = 1.0,
+    ):
         Desk.__init__(self, clock, ident, level, rank, unit, name, multiplier)
         self.chair = chair
         self.at_week_hour = weekday * 24.0 + hour
@@ -456,8 +479,18 @@ class Referral(Desk):
 
     discipline = "referral"
 
-    def __init__(self, clock: Clock, ident: int, level: int, rank: int, unit: int, name: str, agent: WorkerState,
-                 response_hours: float, multiplier: float = 1.0):
+    def __init__(
+        self,
+        clock: Clock,
+        ident: int,
+        level: int,
+        rank: int,
+        unit: int,
+        name: str,
+        agent: WorkerState,
+        response_hours: float,
+        multiplier: float = 1.0,
+    ):
         Desk.__init__(self, clock, ident, level, rank, unit, name, multiplier)
         self.agent = agent
         self.response_hours = response_hours

@@ -39,15 +39,53 @@ STATE_NAMES = {s.value: s.name.lower() for s in State}
 CHANNELS = ("report", "hotline", "patrol")
 """How a case surfaces: a resident calls the worker, the 12345 hotline dispatches, a patrol finds it."""
 
-_INT_COLS = ("category", "severity", "severity_initial", "grid", "household", "channel", "state",
-             "level", "escalations", "handler", "resolver", "reopens", "visits_failed", "satisfied", "desk", "outcome",
-             "absorbed")
-_FLOAT_COLS = ("t_occurred", "t_surfaced", "t_accepted", "t_handling", "t_escalated", "t_resolved",
-               "t_feedback", "t_closed", "t_reopened", "t_worsened", "t_join",
-               "depth")  # handling depth of whoever resolved it (1 thorough, < 1 rushed)
+_INT_COLS = (
+    "category",
+    "severity",
+    "severity_initial",
+    "grid",
+    "household",
+    "channel",
+    "state",
+    "level",
+    "escalations",
+    "handler",
+    "resolver",
+    "reopens",
+    "visits_failed",
+    "satisfied",
+    "desk",
+    "outcome",
+    "absorbed",
+)
+_FLOAT_COLS = (
+    "t_occurred",
+    "t_surfaced",
+    "t_accepted",
+    "t_handling",
+    "t_escalated",
+    "t_resolved",
+    "t_feedback",
+    "t_closed",
+    "t_reopened",
+    "t_worsened",
+    "t_join",
+    "depth",
+)  # handling depth of whoever resolved it (1 thorough, < 1 rushed)
 _DRAWS = ("work", "u_solve", "u_feedback", "u_reopen", "u_visit")  # per-incident random draws (no default)
-_DEFAULT_INT = {"state": 0, "level": 0, "escalations": 0, "reopens": 0, "visits_failed": 0,
-                "satisfied": -1, "handler": -1, "resolver": -1, "desk": -1, "outcome": -1, "absorbed": 0}
+_DEFAULT_INT = {
+    "state": 0,
+    "level": 0,
+    "escalations": 0,
+    "reopens": 0,
+    "visits_failed": 0,
+    "satisfied": -1,
+    "handler": -1,
+    "resolver": -1,
+    "desk": -1,
+    "outcome": -1,
+    "absorbed": 0,
+}
 
 
 class IncidentLog:
@@ -105,9 +143,11 @@ class IncidentLog:
         """(column, name, numpy type, default) for every per-incident column, in a fixed order."""
         if self._columns is None:
             f8, i8 = np.dtype(np.float64), np.dtype(np.int64)
-            self._columns = ([(getattr(self, c), c, i8, _DEFAULT_INT.get(c, -1)) for c in _INT_COLS]
-                             + [(getattr(self, c), c, f8, np.nan) for c in _FLOAT_COLS]
-                             + [(getattr(self, c), c, f8, None) for c in _DRAWS])
+            self._columns = (
+                [(getattr(self, c), c, i8, _DEFAULT_INT.get(c, -1)) for c in _INT_COLS]
+                + [(getattr(self, c), c, f8, np.nan) for c in _FLOAT_COLS]
+                + [(getattr(self, c), c, f8, None) for c in _DRAWS]
+            )
         return self._columns
 
     def flush(self) -> None:
@@ -137,22 +177,29 @@ class IncidentLog:
     def column(self, name: str) -> np.ndarray:
         """A zero-copy numpy view of a column."""
         a = getattr(self, name)
-        return np.frombuffer(a, dtype=np.int64 if a.typecode == "q" else np.float64) if len(a) else (
-            np.empty(0, dtype=np.int64 if a.typecode == "q" else np.float64))
+        return (
+            np.frombuffer(a, dtype=np.int64 if a.typecode == "q" else np.float64)
+            if len(a)
+            else (np.empty(0, dtype=np.int64 if a.typecode == "q" else np.float64))
+        )
 
     def transitions(self) -> pd.DataFrame:
         """Long-format transition log, in the order transitions were recorded."""
         if not self.recording:
             raise RuntimeError("this model was built with transitions=False: no transition log")
         self.flush()
-        return pd.DataFrame({
-            "incident": _numpy(self.tr_incident, np.int64),
-            "time": _numpy(self.tr_time, np.float64),
-            "state": pd.Categorical.from_codes(_numpy(self.tr_state, np.int8).astype(np.int64),
-                                               categories=pd.Index([STATE_NAMES[i] for i in range(len(STATE_NAMES))])),
-            "level": _numpy(self.tr_level, np.int8).astype(np.int64),
-            "actor": _numpy(self.tr_actor, np.int64),
-        })
+        return pd.DataFrame(
+            {
+                "incident": _numpy(self.tr_incident, np.int64),
+                "time": _numpy(self.tr_time, np.float64),
+                "state": pd.Categorical.from_codes(
+                    _numpy(self.tr_state, np.int8).astype(np.int64),
+                    categories=pd.Index([STATE_NAMES[i] for i in range(len(STATE_NAMES))]),
+                ),
+                "level": _numpy(self.tr_level, np.int8).astype(np.int64),
+                "actor": _numpy(self.tr_actor, np.int64),
+            }
+        )
 
 
 def _numpy(a: array, dtype: type) -> np.ndarray:

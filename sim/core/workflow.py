@@ -71,8 +71,10 @@ class Workflow(CaseFlow):
         authority = authority.reshape(len(cats), -1)
         self.n_sev = authority.shape[1]
         # the escalation policy, tabulated: next rung for (category, severity, rank)
-        nxt = [[[self.policy.next_level(c, s, r) for r in range(self.L)] for s in range(self.n_sev)]
-               for c in range(len(cats))]
+        nxt = [
+            [[self.policy.next_level(c, s, r) for r in range(self.L)] for s in range(self.n_sev)]
+            for c in range(len(cats))
+        ]
         types = list(sc.community_types.values())
         self.n_grids = model.world.n_grids
         self.cat_hours = _doubles([c.handling_hours for c in cats])
@@ -91,8 +93,11 @@ class Workflow(CaseFlow):
         r = sc.residents
         self.feedbacks_due = DelayLine(self.clock, r.feedback_delay_hours, self, FEEDBACK_DUE)
         self.sat_base, self.sat_day, self.sat_esc, self.sat_floor = (
-            r.satisfaction_base, r.satisfaction_loss_per_day, r.satisfaction_loss_per_escalation,
-            r.satisfaction_floor)
+            r.satisfaction_base,
+            r.satisfaction_loss_per_day,
+            r.satisfaction_loss_per_escalation,
+            r.satisfaction_floor,
+        )
         self.p_reopen = r.reopen_if_unsatisfied
         ef = sc.effort  # satisfaction lost per unit of rushing (depth below 1), full at min_depth
         self.rush_loss = ef.rush_satisfaction_loss / (1.0 - ef.min_depth) if ef.min_depth < 1 else 0.0
@@ -100,7 +105,11 @@ class Workflow(CaseFlow):
         self.trust_gain, self.trust_loss, self.aware_gain = r.trust_gain, r.trust_loss, r.awareness_gain_on_contact
         res = self.residents = model.residents  # household columns (sim.world.residents.ResidentState)
         self.trust, self.awareness, self.satisfaction, self.feedbacks = (
-            res._trust, res._awareness, res._satisfaction, res.feedbacks)
+            res._trust,
+            res._awareness,
+            res._satisfaction,
+            res.feedbacks,
+        )
         self.sat_sum, self.sat_n, self.weight = res._sat_sum, res._sat_n, res.weight
         self.entry_desk = model.entry_desk  # per incident, planned when it occurs
         # running counters (the daily collector reads and differences them)
@@ -258,8 +267,12 @@ class Workflow(CaseFlow):
         now = self.clock.now
         h = self.household[i]
         days = (self.t_resolved[i] - self.t_surfaced[i]) / 24.0
-        p = (self.sat_base - self.sat_day * days - self.sat_esc * self.escalations[i]
-             - self.rush_loss * (1.0 - self.depth[i]))
+        p = (
+            self.sat_base
+            - self.sat_day * days
+            - self.sat_esc * self.escalations[i]
+            - self.rush_loss * (1.0 - self.depth[i])
+        )
         if p < self.sat_floor:
             p = self.sat_floor
         first = self.reopens[i] == 0

@@ -37,5 +37,15 @@ extend_columns = _chosen.extend_columns
 roster_twin = compiled.Roster if compiled is not None else reference.roster_twin
 """A roster's twin for the desks and the day close: the compiled ``Roster`` or the roster itself."""
 
-__all__ = ["SurfacingKernel", "arrivals_day", "compiled", "extend_columns", "hour_accounts", "pure",
-           "quiet_day", "reference", "roster_twin", "visits_and_records"]
+__all__ = [
+    "SurfacingKernel",
+    "arrivals_day",
+    "compiled",
+    "extend_columns",
+    "hour_accounts",
+    "pure",
+    "quiet_day",
+    "reference",
+    "roster_twin",
+    "visits_and_records",
+]

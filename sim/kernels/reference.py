@@ -17,9 +17,19 @@ REPORT, HOTLINE, PATROL = 0, 1, 2  # surfacing channels (sim.world.surfacing)
 
 # ---------------------------------------------------------------- arrivals (sim.world.arrivals)
 
-def arrivals_day(rng: np.random.Generator, daily_rate: np.ndarray, category_multiplier: np.ndarray | None,
-                 month_factor: float, monthly: bool, first: np.ndarray, households: np.ndarray,
-                 sev_cut: np.ndarray, d: int, hourly: np.ndarray | None = None) -> dict[str, np.ndarray]:
+
+def arrivals_day(
+    rng: np.random.Generator,
+    daily_rate: np.ndarray,
+    category_multiplier: np.ndarray | None,
+    month_factor: float,
+    monthly: bool,
+    first: np.ndarray,
+    households: np.ndarray,
+    sev_cut: np.ndarray,
+    d: int,
+    hourly: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     """A day's new incidents: Poisson counts per grid × category (``daily_rate``, times a
     campaign's ``category_multiplier`` and, when ``monthly``, the month's factor), then each
     one's time, household and severity, sorted by time (stable). An ``hourly`` profile (the
@@ -44,11 +54,17 @@ def arrivals_day(rng: np.random.Generator, daily_rate: np.ndarray, category_mult
     cut = sev_cut[cat]
     sev = (u >= cut[:, 0]).astype(np.int64) + (u >= cut[:, 1])
     order = np.argsort(t, kind="stable")
-    return {"t_occurred": t[order], "grid": grid[order], "category": cat[order],
-            "household": household[order], "severity": sev[order]}
+    return {
+        "t_occurred": t[order],
+        "grid": grid[order],
+        "category": cat[order],
+        "household": household[order],
+        "severity": sev[order],
+    }
 
 
 # ---------------------------------------------------------------- surfacing (sim.world.surfacing)
+
 
 class SurfacingKernel:
     """Surfacing and acceptance plans of a day's new incidents, given their draws.
@@ -65,8 +81,28 @@ class SurfacingKernel:
         self.patrol_roster = patrol_roster
         self.responder_roster = responder_roster
 
-    def plan(self, cat, grid, h, t0, sev, u_rep, u_chan, u_abs, e_rep, e_pat, e_wor, trust, awareness, patrol,
-             t_surfaced, t_worsened, channel, absorbed, t_acc) -> None:
+    def plan(
+        self,
+        cat,
+        grid,
+        h,
+        t0,
+        sev,
+        u_rep,
+        u_chan,
+        u_abs,
+        e_rep,
+        e_pat,
+        e_wor,
+        trust,
+        awareness,
+        patrol,
+        t_surfaced,
+        t_worsened,
+        channel,
+        absorbed,
+        t_acc,
+    ) -> None:
         """Fills the five output columns; ``sev`` (a copy) is raised where the case worsens."""
         r = self.rates
         willing = u_rep < r.propensity[cat] * (r.willingness + (1.0 - r.willingness) * trust[h])
@@ -104,9 +140,32 @@ class SurfacingKernel:
 
 # ---------------------------------------------------------------- the day close (sim.workforce.workday)
 
-def hour_accounts(s, working, on_buf, now, busy, since, current, block, free_at, busy_mark, block_mark, kind,
-                  rostered_by_kind, shares, campaign_part, team, left, team_need, n_team, discretionary, full_day,
-                  log_threshold, rows) -> None:
+
+def hour_accounts(
+    s,
+    working,
+    on_buf,
+    now,
+    busy,
+    since,
+    current,
+    block,
+    free_at,
+    busy_mark,
+    block_mark,
+    kind,
+    rostered_by_kind,
+    shares,
+    campaign_part,
+    team,
+    left,
+    team_need,
+    n_team,
+    discretionary,
+    full_day,
+    log_threshold,
+    rows,
+) -> None:
     """The day's hour accounts of the people in slots ``s`` (``working`` ⊆ s were on the job)
     up to the random draws: fills ``rows`` (HOURS + TALLIES × people of
     ``sim.workforce.staffing``) except the visits made and records (rows 9, 10), and moves
@@ -138,8 +197,23 @@ def hour_accounts(s, working, on_buf, now, busy, since, current, block, free_at,
     rows[15] = np.where(on, team_need[team[s]] / np.maximum(n_on[team[s]], 1.0), 0.0)  # need
 
 
-def visits_and_records(rng, rows, s, per_visit_hour, per_entry_hour, success, post, team, post_grid, team_first,
-                       totals, periods, grid, visits, records_per_grid) -> None:
+def visits_and_records(
+    rng,
+    rows,
+    s,
+    per_visit_hour,
+    per_entry_hour,
+    success,
+    post,
+    team,
+    post_grid,
+    team_first,
+    totals,
+    periods,
+    grid,
+    visits,
+    records_per_grid,
+) -> None:
     """The rest of the day close: each person's home grid (a stand-in's: the first grid of
     their team), the day's visit attempts (Poisson in the visit hours), successful visits
     (binomial in the grid's access), records (Poisson in the entry hours), drawn in that
@@ -162,6 +236,7 @@ def visits_and_records(rng, rows, s, per_visit_hour, per_entry_hour, success, po
 
 # ---------------------------------------------------------------- turnover (sim.workforce.turnover)
 
+
 def quiet_day(u, holder, applies, at_work, overload, unfairness, p_retire, p_maternity, p_sick, resign, a, b) -> bool:
     """True when no draw today can start an exit or a leave (most days): over the posts whose
     holder is at work, each kind's smallest draw (``u``: retire, resign, maternity, sick) is
@@ -181,6 +256,7 @@ def quiet_day(u, holder, applies, at_work, overload, unfairness, p_retire, p_mat
 
 # ---------------------------------------------------------------- duty rosters (sim.workforce.shifts)
 
+
 def roster_twin(roster):
     """The twin the desks ask about duty hours: here the roster itself
     (``sim.workforce.shifts.Roster`` answers everything its compiled twin does)."""
@@ -188,6 +264,7 @@ def roster_twin(roster):
 
 
 # ---------------------------------------------------------------- the incident log (sim.core.incidents)
+
 
 def extend_columns(columns: list, values: dict, k: int) -> None:
     """``IncidentLog.extend``'s appends: each ``(column, name, numpy type, default)`` gets the

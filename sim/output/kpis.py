@@ -42,8 +42,9 @@ def _r(x: float, nd: int = 6) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), nd)
 
 
-def summarize(inc: pd.DataFrame, level_names: list[str], busy_hours: float = math.nan,
-              duty_hours: float = math.nan) -> dict:
+def summarize(
+    inc: pd.DataFrame, level_names: list[str], busy_hours: float = math.nan, duty_hours: float = math.nan
+) -> dict:
     """The summary.json dictionary."""
     n = len(inc)
     state = inc["state"].astype(str).to_numpy()
@@ -95,17 +96,20 @@ def by_community_type(inc: pd.DataFrame, known, closed, handled) -> dict:
         mine = types == t
         k, c, h = mine & known, mine & closed, mine & handled
         s = sat[mine].dropna()
-        out[t] = {"incidents": int(mine.sum()),
-                  "closure_rate": _r(c.sum() / k.sum()) if k.any() else None,
-                  "wait_hours_mean": _r(float(wait[h].mean())) if h.any() else None,
-                  "resolution_hours_p50": _r(_q(res[c], 0.5)),
-                  "resolution_hours_p90": _r(_q(res[c], 0.9)),
-                  "satisfaction": _r(float(s.astype(bool).mean())) if len(s) else None}
+        out[t] = {
+            "incidents": int(mine.sum()),
+            "closure_rate": _r(c.sum() / k.sum()) if k.any() else None,
+            "wait_hours_mean": _r(float(wait[h].mean())) if h.any() else None,
+            "resolution_hours_p50": _r(_q(res[c], 0.5)),
+            "resolution_hours_p90": _r(_q(res[c], 0.9)),
+            "satisfaction": _r(float(s.astype(bool).mean())) if len(s) else None,
+        }
     return out
 
 
-def workforce_kpis(workers: pd.DataFrame, scores: pd.DataFrame, days: int, costs: dict,
-                   scored_kinds: list[str]) -> dict:
+def workforce_kpis(
+    workers: pd.DataFrame, scores: pd.DataFrame, days: int, costs: dict, scored_kinds: list[str]
+) -> dict:
     """The workforce part of summary.json, from the workers and scores tables."""
     from sim.workforce.scoring import gap_by_type, validity
 
@@ -113,22 +117,25 @@ def workforce_kpis(workers: pd.DataFrame, scores: pd.DataFrame, days: int, costs
     inf = workers[workers["role"] == "informant"]
     end = np.where(staff["exit_day"] >= 0, staff["exit_day"], days)
     person_days = (end - staff["hired_day"]).clip(lower=0)
-    cost = float((person_days * staff["role"].map(costs).fillna(1.0)).sum()
-                 + len(inf) * days * costs.get("informant", 0.0))
+    cost = float(
+        (person_days * staff["role"].map(costs).fillna(1.0)).sum() + len(inf) * days * costs.get("informant", 0.0)
+    )
     scored = staff[staff["role"].isin(scored_kinds)]
     disc = scored[["patrol_hours", "visits_hours", "entry_hours"]]
     by_type = {}
     for ty, g in scored.groupby("community_type", observed=True):
         tot = g[["patrol_hours", "visits_hours", "entry_hours"]].sum()
         total = tot.sum()
-        by_type[str(ty)] = {a: _r(tot[f"{a}_hours"] / total) if total > 0 else None
-                            for a in ("patrol", "visits", "entry")}
+        by_type[str(ty)] = {
+            a: _r(tot[f"{a}_hours"] / total) if total > 0 else None for a in ("patrol", "visits", "entry")
+        }
         by_type[str(ty)]["depth"] = _r(float(g["depth"].mean()))
     reasons = staff["exit_reason"].astype(str)
     return {
         "worker_overtime_hours_mean": _r(float(staff["overtime_hours"].mean())) if len(staff) else None,
-        "vacancy_days": (_r(float(staff["post_vacant_days"].groupby(staff["post"]).first().sum()))
-                         if len(staff) else 0.0),
+        "vacancy_days": (
+            _r(float(staff["post_vacant_days"].groupby(staff["post"]).first().sum())) if len(staff) else 0.0
+        ),
         "absence_days": _r(float(staff["absent_days"].sum())),
         "attrition_count": int((staff["exit_day"] >= 0).sum()),
         "exits": {r: int((reasons == r).sum()) for r in ("resigned", "retired")},
@@ -145,8 +152,12 @@ def print_table(summary: dict, file=None) -> None:
     rows = []
     for k, v in summary.items():
         if isinstance(v, dict) and any(isinstance(b, dict) for b in v.values()):
-            v = "; ".join(f"{a}: " + ", ".join(f"{c} {d:.2f}" for c, d in b.items() if d is not None)
-                          for a, b in v.items()) or "—"
+            v = (
+                "; ".join(
+                    f"{a}: " + ", ".join(f"{c} {d:.2f}" for c, d in b.items() if d is not None) for a, b in v.items()
+                )
+                or "—"
+            )
         elif isinstance(v, dict) and k in ("exits", "score_gap_by_type"):
             v = ", ".join(f"{a} {b:,.2f}" if isinstance(b, float) else f"{a} {b}" for a, b in v.items()) or "—"
         elif isinstance(v, dict):

@@ -40,32 +40,34 @@ def incidents_table(model) -> pd.DataFrame:
     state[(state == State.LATENT) & ~late] = State.SURFACED
     level_names = [lv.name for lv in sc.levels]
     satisfied = col("satisfied")
-    df = pd.DataFrame({
-        "id": np.arange(log.n, dtype=np.int64),
-        "category": _cat(col("category"), sc.categories),
-        "severity": _cat(severity, ("minor", "general", "major")),
-        "severity_initial": _cat(col("severity_initial"), ("minor", "general", "major")),
-        "grid": grid,
-        "grid_name": _cat(grid, w.grid_names),
-        "team": model.plan.team_of_grid[grid],
-        "community": w.grid_community[grid],
-        "street": w.grid_street[grid],
-        "community_type": _cat(w.grid_type[grid], w.type_names),
-        "household": col("household"),
-        "channel": _cat(np.where(late, -1, col("channel")), CHANNELS),
-        "state": _cat(state, [STATE_NAMES[i] for i in range(len(STATE_NAMES))]),
-        **t,
-        "final_level": _cat(np.where(np.isnan(t["t_accepted"]), -1, col("level")), level_names),
-        "escalations": col("escalations"),
-        "handler_role": _cat(col("handler"), ROLES),
-        "resolver": col("resolver"),
-        "resolver_depth": col("depth"),
-        "satisfied": pd.array(np.where(satisfied < 0, None, satisfied == 1), dtype="boolean"),
-        "reopened": col("reopens") > 0,
-        "reopens": col("reopens"),
-        "visits_failed": col("visits_failed"),
-        "absorbed_by_property": col("absorbed") == 1,
-    })
+    df = pd.DataFrame(
+        {
+            "id": np.arange(log.n, dtype=np.int64),
+            "category": _cat(col("category"), sc.categories),
+            "severity": _cat(severity, ("minor", "general", "major")),
+            "severity_initial": _cat(col("severity_initial"), ("minor", "general", "major")),
+            "grid": grid,
+            "grid_name": _cat(grid, w.grid_names),
+            "team": model.plan.team_of_grid[grid],
+            "community": w.grid_community[grid],
+            "street": w.grid_street[grid],
+            "community_type": _cat(w.grid_type[grid], w.type_names),
+            "household": col("household"),
+            "channel": _cat(np.where(late, -1, col("channel")), CHANNELS),
+            "state": _cat(state, [STATE_NAMES[i] for i in range(len(STATE_NAMES))]),
+            **t,
+            "final_level": _cat(np.where(np.isnan(t["t_accepted"]), -1, col("level")), level_names),
+            "escalations": col("escalations"),
+            "handler_role": _cat(col("handler"), ROLES),
+            "resolver": col("resolver"),
+            "resolver_depth": col("depth"),
+            "satisfied": pd.array(np.where(satisfied < 0, None, satisfied == 1), dtype="boolean"),
+            "reopened": col("reopens") > 0,
+            "reopens": col("reopens"),
+            "visits_failed": col("visits_failed"),
+            "absorbed_by_property": col("absorbed") == 1,
+        }
+    )
     return df
 
 
@@ -98,24 +100,34 @@ def workers_table(model) -> pd.DataFrame:
     busy = np.array([a.busy_hours + (now - a.busy_since if a.current >= 0 else 0.0) for a in agents])
     post = st.post[:n]
     home = model.staff_grid(slots)
-    staff = pd.DataFrame({
-        "agent": [a.unique_id for a in agents], "role": [a.role for a in agents],
-        "desk": [f"{model.config.levels[0].name}:{t}" if t >= 0 else "reserve pool" for t in st.team[:n]],
-        "level": 0, "busy_hours": busy, "duty_hours": st.total["shift"][:n],
-        "cases_handled": [a.cases_handled for a in agents],
-        "team": st.team[:n], "grid": home, "post": post,
-        "community_type": pd.Categorical([model.world.type_names[t] for t in model.world.grid_type[home]],
-                                         categories=list(model.world.type_names)),
-        "hired_day": st.hired[:n], "exit_day": st.left[:n],
-        "exit_reason": _cat(st.reason[:n], EXIT_REASONS),
-        **{f"{h}_hours": st.total[h][:n] for h in HOURS},
-        **{k: st.total[k][:n] for k in TALLIES if k != "need"},
-        "post_vacant_days": np.where(post >= 0, tv.vacant_days[np.maximum(post, 0)], np.nan),
-        "depth": st.depth[:n],
-        **{f"share_{a}": st.shares[:n, k] for k, a in enumerate(("patrol", "visits", "entry"))},
-    })
+    staff = pd.DataFrame(
+        {
+            "agent": [a.unique_id for a in agents],
+            "role": [a.role for a in agents],
+            "desk": [f"{model.config.levels[0].name}:{t}" if t >= 0 else "reserve pool" for t in st.team[:n]],
+            "level": 0,
+            "busy_hours": busy,
+            "duty_hours": st.total["shift"][:n],
+            "cases_handled": [a.cases_handled for a in agents],
+            "team": st.team[:n],
+            "grid": home,
+            "post": post,
+            "community_type": pd.Categorical(
+                [model.world.type_names[t] for t in model.world.grid_type[home]],
+                categories=list(model.world.type_names),
+            ),
+            "hired_day": st.hired[:n],
+            "exit_day": st.left[:n],
+            "exit_reason": _cat(st.reason[:n], EXIT_REASONS),
+            **{f"{h}_hours": st.total[h][:n] for h in HOURS},
+            **{k: st.total[k][:n] for k in TALLIES if k != "need"},
+            "post_vacant_days": np.where(post >= 0, tv.vacant_days[np.maximum(post, 0)], np.nan),
+            "depth": st.depth[:n],
+            **{f"share_{a}": st.shares[:n, k] for k, a in enumerate(("patrol", "visits", "entry"))},
+        }
+    )
     rows = []
-    for desk in model.desks_by_id[len(model.desks[0]):]:
+    for desk in model.desks_by_id[len(model.desks[0]) :]:
         for a in desk.workers:
             b = a.busy_hours + (now - a.busy_since if a.current >= 0 else 0.0)
             rows.append((a.unique_id, a.role, desk.name, desk.level, b, a.roster.on_hours(0.0, now), a.cases_handled))
@@ -134,11 +146,18 @@ def grids_table(model) -> pd.DataFrame:
     """One row per grid: type, team, actual and registered households, risk, vacancy days."""
     w, plan, tv = model.world, model.plan, model.turnover
     vac = np.bincount(plan.post_grid, tv.vacant_days, minlength=w.n_grids)
-    return pd.DataFrame({
-        "grid": np.arange(w.n_grids), "grid_name": list(w.grid_names),
-        "community": w.grid_community, "community_type": _cat(w.grid_type, w.type_names),
-        "team": plan.team_of_grid, "households_actual": w.grid_households,
-        "households_registered": model.register.registered,
-        "posts": np.bincount(plan.post_grid, minlength=w.n_grids), "informants": plan.informants,
-        "vacancy_days": vac, "risk_level": _cat(model.risk.level, ("green", "yellow", "red")),
-    })
+    return pd.DataFrame(
+        {
+            "grid": np.arange(w.n_grids),
+            "grid_name": list(w.grid_names),
+            "community": w.grid_community,
+            "community_type": _cat(w.grid_type, w.type_names),
+            "team": plan.team_of_grid,
+            "households_actual": w.grid_households,
+            "households_registered": model.register.registered,
+            "posts": np.bincount(plan.post_grid, minlength=w.n_grids),
+            "informants": plan.informants,
+            "vacancy_days": vac,
+            "risk_level": _cat(model.risk.level, ("green", "yellow", "red")),
+        }
+    )

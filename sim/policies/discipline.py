@@ -46,8 +46,9 @@ class WeeklyMeeting(Discipline):
     def desk(self, parts, ident, rank, unit, name, cell, limit):
         lv = self.level
         chair = parts.leader(cell, parts.roster(lv.shift), lv.role)
-        return parts.core.Meeting(parts.clock, ident, rank, rank, unit, name, chair, lv.meeting_weekday,
-                                  lv.meeting_hour)
+        return parts.core.Meeting(
+            parts.clock, ident, rank, rank, unit, name, chair, lv.meeting_weekday, lv.meeting_hour
+        )
 
 
 @register("discipline", "referral")

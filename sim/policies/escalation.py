@@ -49,7 +49,6 @@ class Stepwise(EscalationPolicy):
 class SkipMajor(EscalationPolicy):
     """Major cases skip to the rung with authority; others climb one rung at a time."""
 
-
     def entry_level(self, category, severity, channel):
         return self.authority[category][severity] if severity == MAJOR else 0
 

@@ -40,7 +40,7 @@ class Lognormal(Family):
 
     def __init__(self, spec, n_levels, rng):
         super().__init__(spec, n_levels, rng)
-        s2 = math.log1p(spec.cv ** 2)
+        s2 = math.log1p(spec.cv**2)
         self.s, self.half_s2 = math.sqrt(s2), s2 / 2
 
     def __call__(self, n):

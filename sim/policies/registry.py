@@ -53,5 +53,7 @@ def core_may_run(core, policy) -> None:
     from ``sim.core.compiled.event_core()``) cannot tabulate: that core reads ``next_level``
     once per (category, severity, rank) at start; the interpreted core asks on every escalation."""
     if compiled.core is not None and core.Workflow is compiled.core.Workflow and not getattr(policy, "tabulable", True):
-        raise ValueError(f"escalation policy {policy.name!r} is not tabulable (tabulable = False), and the "
-                         f"compiled event core tabulates escalation once; run it with GRIDSIM_PURE=1")
+        raise ValueError(
+            f"escalation policy {policy.name!r} is not tabulable (tabulable = False), and the "
+            f"compiled event core tabulates escalation once; run it with GRIDSIM_PURE=1"
+        )

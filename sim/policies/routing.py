@@ -25,8 +25,15 @@ class FirstResponder:
     fusion = False  # whether police take their categories first (what ``police.fusion`` says)
     joint_visits = False
 
-    def __init__(self, grid_desks: np.ndarray, property_desks: np.ndarray, grid_community: np.ndarray,
-                 police_desks: np.ndarray, grid_beat: np.ndarray, police_categories: np.ndarray):
+    def __init__(
+        self,
+        grid_desks: np.ndarray,
+        property_desks: np.ndarray,
+        grid_community: np.ndarray,
+        police_desks: np.ndarray,
+        grid_beat: np.ndarray,
+        police_categories: np.ndarray,
+    ):
         self.grid_desks = grid_desks  # desk id per grid
         self.property_desks = property_desks  # desk id per community, -1 where no management
         self.grid_community = grid_community
@@ -66,8 +73,10 @@ class Intake:
         self.escalation, self.routing = escalation, routing
         self.level_grid_desk = level_grid_desk  # desk id of level k for grid g
         self.entry_desk = array("q")  # first desk of each incident so far (the workflow reads it)
-        self.entry_table = np.array([[[escalation.entry_level(c, s, ch) for ch in range(3)]
-                                      for s in range(3)] for c in range(n_categories)], dtype=np.int64)
+        self.entry_table = np.array(
+            [[[escalation.entry_level(c, s, ch) for ch in range(3)] for s in range(3)] for c in range(n_categories)],
+            dtype=np.int64,
+        )
 
     @classmethod
     def choose(cls, sc, offices, world) -> Intake:
@@ -77,9 +86,13 @@ class Intake:
         escalation = lookup("escalation", sc.escalation.policy)(authority, len(sc.levels))
         desks, unit = offices.desks, offices.level_unit
         routing = lookup("routing", sc.routing_policy)(
-            desk_ids(desks[0])[unit[0]], desk_ids(offices.property_desks), world.grid_community,
-            desk_ids(offices.police_desks), world.grid_beat,
-            np.array([c in sc.police.categories for c in sc.categories]))
+            desk_ids(desks[0])[unit[0]],
+            desk_ids(offices.property_desks),
+            world.grid_community,
+            desk_ids(offices.police_desks),
+            world.grid_beat,
+            np.array([c in sc.police.categories for c in sc.categories]),
+        )
         level_grid_desk = np.array([desk_ids(row)[unit[k]] for k, row in enumerate(desks)])
         return cls(escalation, routing, level_grid_desk, len(sc.categories))
 

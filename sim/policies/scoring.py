@@ -98,10 +98,15 @@ class OutcomeAdjusted(Scheme):
             return team_load[np.maximum(teams, 0)] / team_load.mean()
 
         cases = load["cases"].sum(axis=1)
-        factor = {"closed_cases": per_worker(cases), "discoveries": per_worker(cases),
-                  "visits": per_worker(load["households"]), "records": per_worker(load["households"]),
-                  "disputes_closed": per_worker(load["cases"][:, self.dispute]) if self.dispute is not None
-                  else per_worker(cases)}
+        factor = {
+            "closed_cases": per_worker(cases),
+            "discoveries": per_worker(cases),
+            "visits": per_worker(load["households"]),
+            "records": per_worker(load["households"]),
+            "disputes_closed": per_worker(load["cases"][:, self.dispute])
+            if self.dispute is not None
+            else per_worker(cases),
+        }
         for name, f in factor.items():
             t[:, M[name]] *= np.where(f > 0, f, 1.0)
         return w, t

@@ -19,8 +19,10 @@ class ScenarioError(Exception):
     """A scenario that cannot be used; the message is one line naming file and field."""
 
 
-_MERGE_MAPS: dict[str, Callable[[], dict[str, Any]]] = {"community_types": _default_types,
-                                                         "categories": _default_categories}
+_MERGE_MAPS: dict[str, Callable[[], dict[str, Any]]] = {
+    "community_types": _default_types,
+    "categories": _default_categories,
+}
 
 
 def _merge_catalog(raw: dict) -> dict:
@@ -59,7 +61,7 @@ def _format_error(source: str, err: ValidationError) -> str:
         return f"{source}: {path}: unknown key{hint}"
     msg = e["msg"]
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
         if e["type"] == "value_error" and not loc:
             return f"{source}: {msg}"
     return f"{source}: {path}: {msg}"
@@ -150,8 +152,10 @@ def apply_overrides(raw: dict, overrides: list[str], source: str = "--set") -> d
         node = raw
         for n, p in enumerate(parts[:-1]):
             if isinstance(node, dict) and p not in node and parts[n + 1].lstrip("-").isdigit():
-                raise ScenarioError(f"{source}: {key}: there is no list at {'.'.join(parts[:n + 1])} "
-                                    f"to index; give the whole list in the file")
+                raise ScenarioError(
+                    f"{source}: {key}: there is no list at {'.'.join(parts[: n + 1])} "
+                    f"to index; give the whole list in the file"
+                )
             node = _child(node, p, key, source, create=True)
             if node is None or not isinstance(node, (dict, list)):
                 raise ScenarioError(f"{source}: {key}: {p!r} is a value, not a section")
@@ -188,8 +192,9 @@ def _load_plugins(raw: dict, source: str, base: Path | None) -> dict:
         try:
             policy_table.load_plugins([spec])
         except Exception as exc:  # the plugin's own error, in one line
-            raise ScenarioError(f"{source}: plugins.{i}: cannot import {spec!r} "
-                                f"({exc.__class__.__name__}: {exc})") from None
+            raise ScenarioError(
+                f"{source}: plugins.{i}: cannot import {spec!r} ({exc.__class__.__name__}: {exc})"
+            ) from None
         resolved.append(spec)
     return {**raw, "plugins": resolved}
 
@@ -224,8 +229,9 @@ def scenario_from_dict(raw: Any, source: str = "<scenario>", base: Path | None =
         try:
             scenario_from_dict(apply_overrides(probe, [f"{key}={prior.low!r}"], source), source)
         except ScenarioError as err:
-            raise ScenarioError(f"{source}: uncertain.{key}: not a settable parameter "
-                                f"({str(err).split(': ', 1)[-1]})") from None
+            raise ScenarioError(
+                f"{source}: uncertain.{key}: not a settable parameter ({str(err).split(': ', 1)[-1]})"
+            ) from None
     return sc
 
 

@@ -27,8 +27,14 @@ FIELDS = {
 }
 """Each kind of policy and the scenario field that names one."""
 
-BUILTIN_MODULES = ("sim.policies.escalation", "sim.policies.routing", "sim.policies.scoring",
-                   "sim.policies.vacancy", "sim.policies.handling", "sim.policies.discipline")
+BUILTIN_MODULES = (
+    "sim.policies.escalation",
+    "sim.policies.routing",
+    "sim.policies.scoring",
+    "sim.policies.vacancy",
+    "sim.policies.handling",
+    "sim.policies.discipline",
+)
 """Modules whose import registers the built-in policies."""
 
 _TABLE: dict[str, dict[str, type]] = {kind: {} for kind in FIELDS}

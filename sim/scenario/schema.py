@@ -36,8 +36,9 @@ class Registered:
     kind: str
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(lambda name: policy_table.check(self.kind, name),
-                                                            handler(source))
+        return core_schema.no_info_after_validator_function(
+            lambda name: policy_table.check(self.kind, name), handler(source)
+        )
 
     def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict:
         out = handler(schema)
@@ -167,13 +168,19 @@ class Staffing(Strict):
     visit_retry_hours: Annotated[float, Field(gt=0)] = 48.0
     max_visit_attempts: Annotated[int, Field(ge=1)] = 3
     costs: dict[Kind | Literal["informant"], NonNeg] = {  # person-years per head
-        "grid_worker": 1.0, "part_time": 0.5, "political_legal": 1.0, "volunteer": 0.0,
-        "reserve": 1.0, "informant": 0.1}
+        "grid_worker": 1.0,
+        "part_time": 0.5,
+        "political_legal": 1.0,
+        "volunteer": 0.0,
+        "reserve": 1.0,
+        "informant": 0.1,
+    }
 
     @model_validator(mode="after")
     def _someone_handles(self):
         if self.full_time + self.part_time + self.political_legal + self.volunteers < 1 and not (
-                self.by_type or self.by_grid):
+            self.by_type or self.by_grid
+        ):
             raise ValueError("full_time + part_time + political_legal + volunteers must be at least 1 per grid")
         return self
 
@@ -252,8 +259,18 @@ class Turnover(Strict):
     kinds: list[Kind] = ["grid_worker", "part_time", "political_legal"]
 
 
-Metric = Literal["closed_cases", "disputes_closed", "discoveries", "visits", "records",
-                 "closure_rate", "timeliness", "satisfaction", "attendance", "log_filling"]
+Metric = Literal[
+    "closed_cases",
+    "disputes_closed",
+    "discoveries",
+    "visits",
+    "records",
+    "closure_rate",
+    "timeliness",
+    "satisfaction",
+    "attendance",
+    "log_filling",
+]
 METRICS: tuple[str, ...] = get_args(Metric)
 """What a score can count (考核指标); counts are per month, rates are shares."""
 
@@ -283,12 +300,27 @@ class Scoring(Strict):
     scheme: Annotated[str, Registered("scoring")] = "uniform"
     period: Literal["month", "quarter"] = "month"
     weights: dict[Metric, NonNeg] = {
-        "closed_cases": 0.2, "disputes_closed": 0.2, "visits": 0.2, "records": 0.1,
-        "timeliness": 0.1, "satisfaction": 0.1, "attendance": 0.05, "log_filling": 0.05}
+        "closed_cases": 0.2,
+        "disputes_closed": 0.2,
+        "visits": 0.2,
+        "records": 0.1,
+        "timeliness": 0.1,
+        "satisfaction": 0.1,
+        "attendance": 0.05,
+        "log_filling": 0.05,
+    }
     targets: dict[Metric, Positive] = {
-        "closed_cases": 20.0, "disputes_closed": 5.0, "discoveries": 8.0, "visits": 40.0,
-        "records": 60.0, "closure_rate": 0.95, "timeliness": 0.9, "satisfaction": 0.9,
-        "attendance": 1.0, "log_filling": 1.0}
+        "closed_cases": 20.0,
+        "disputes_closed": 5.0,
+        "discoveries": 8.0,
+        "visits": 40.0,
+        "records": 60.0,
+        "closure_rate": 0.95,
+        "timeliness": 0.9,
+        "satisfaction": 0.9,
+        "attendance": 1.0,
+        "log_filling": 1.0,
+    }
     by_type: dict[str, ScoreRule] = {}
     cap: Annotated[float, Field(ge=1)] = 1.2  # credit stops at this multiple of the target
     timely_hours: Positive = 72.0  # surfaced → closed within this counts as timely
@@ -300,7 +332,6 @@ class Scoring(Strict):
 Activity = Literal["patrol", "visits", "entry"]
 ACTIVITIES: tuple[str, ...] = get_args(Activity)
 """Discretionary activities a worker divides free duty hours between."""
-
 
 
 class Effort(Strict):
@@ -493,9 +524,11 @@ class Scenario(Strict):
         if self.routing.policy is not None:
             fusion = getattr(policy_table.lookup("routing", self.routing.policy), "fusion", False)
             if fusion != self.police.fusion:
-                raise ValueError(f"routing.policy: {self.routing.policy!r} is a policy with"
-                                 f"{'' if fusion else 'out'} police fusion but police.fusion is "
-                                 f"{str(self.police.fusion).lower()}")
+                raise ValueError(
+                    f"routing.policy: {self.routing.policy!r} is a policy with"
+                    f"{'' if fusion else 'out'} police fusion but police.fusion is "
+                    f"{str(self.police.fusion).lower()}"
+                )
         level_names = [lv.name for lv in self.levels]
         if len(set(level_names)) != len(level_names):
             raise ValueError(f"levels: names must be unique, got {level_names}")
@@ -504,8 +537,7 @@ class Scenario(Strict):
         for name, cat in self.categories.items():
             for lv in cat.authority:
                 if lv not in level_names:
-                    raise ValueError(f"categories.{name}.authority: unknown level {lv!r}"
-                                     f"{_hint(lv, level_names)}")
+                    raise ValueError(f"categories.{name}.authority: unknown level {lv!r}{_hint(lv, level_names)}")
         types = self.community_types
         for name in {} if self.world.communities else self.world.community_mix:
             if name not in types:
@@ -514,19 +546,20 @@ class Scenario(Strict):
             raise ValueError("world.community_mix: weights must not all be zero")
         for i, c in enumerate(self.world.communities or []):
             if c.type not in types:
-                raise ValueError(f"world.communities.{i}.type: unknown community type {c.type!r}"
-                                 f"{_hint(c.type, types)}")
+                raise ValueError(f"world.communities.{i}.type: unknown community type {c.type!r}{_hint(c.type, types)}")
             if c.street >= self.world.streets:
-                raise ValueError(f"world.communities.{i}.street: {c.street} but only "
-                                 f"{self.world.streets} street(s)")
+                raise ValueError(f"world.communities.{i}.street: {c.street} but only {self.world.streets} street(s)")
         for tname, t in types.items():
             for cat in t.rate_multiplier:
                 if cat not in self.categories:
-                    raise ValueError(f"community_types.{tname}.rate_multiplier.{cat}: unknown category"
-                                     f"{_hint(cat, self.categories)}")
+                    raise ValueError(
+                        f"community_types.{tname}.rate_multiplier.{cat}: unknown category{_hint(cat, self.categories)}"
+                    )
         if self.police.authority_level not in level_names:
-            raise ValueError(f"police.authority_level: unknown level {self.police.authority_level!r}"
-                             f"{_hint(self.police.authority_level, level_names)}")
+            raise ValueError(
+                f"police.authority_level: unknown level {self.police.authority_level!r}"
+                f"{_hint(self.police.authority_level, level_names)}"
+            )
         for cat in self.police.categories:
             if cat not in self.categories:
                 raise ValueError(f"police.categories: unknown category {cat!r}{_hint(cat, self.categories)}")
@@ -537,13 +570,12 @@ class Scenario(Strict):
         for k, c in enumerate(self.campaigns):
             for cat in c.rate_multiplier:
                 if cat not in self.categories:
-                    raise ValueError(f"campaigns.{k}.rate_multiplier.{cat}: unknown category"
-                                     f"{_hint(cat, self.categories)}")
+                    raise ValueError(
+                        f"campaigns.{k}.rate_multiplier.{cat}: unknown category{_hint(cat, self.categories)}"
+                    )
         return self
 
 
 def _hint(word: str, choices) -> str:
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-

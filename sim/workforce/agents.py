@@ -11,11 +11,22 @@ from mesa.discrete_space import CellAgent
 from sim.core.workers import WorkerState
 from sim.workforce.shifts import Roster
 
-ROLES = ("grid_worker", "part_time", "political_legal", "informant", "police", "grid_leader",
-         "community_secretary", "command_centre", "district_centre", "department", "property_manager",
-         "volunteer", "reserve")
-GRID_ROLES = frozenset(ROLES.index(r) for r in ("grid_worker", "part_time", "political_legal", "volunteer",
-                                                "reserve"))
+ROLES = (
+    "grid_worker",
+    "part_time",
+    "political_legal",
+    "informant",
+    "police",
+    "grid_leader",
+    "community_secretary",
+    "command_centre",
+    "district_centre",
+    "department",
+    "property_manager",
+    "volunteer",
+    "reserve",
+)
+GRID_ROLES = frozenset(ROLES.index(r) for r in ("grid_worker", "part_time", "political_legal", "volunteer", "reserve"))
 """Role codes of the grid's own case workers (the people residents meet)."""
 ROLE_CODE = {r: i for i, r in enumerate(ROLES)}
 

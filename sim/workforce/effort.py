@@ -49,8 +49,7 @@ class Effort:
         self.speed = np.array([METRICS.index(m) for m in SPEED])
         self.quality = np.array([METRICS.index(m) for m in QUALITY])
 
-    def preferred(self, hours: np.ndarray, x: np.ndarray, w: np.ndarray, t: np.ndarray,
-                  cap: float) -> np.ndarray:
+    def preferred(self, hours: np.ndarray, x: np.ndarray, w: np.ndarray, t: np.ndarray, cap: float) -> np.ndarray:
         """s* for each row: the allocation the worker would choose given last period."""
         ef = self.spec
         out_ = x[:, self.metric]

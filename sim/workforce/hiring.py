@@ -12,8 +12,17 @@ from sim.workforce.staffing import KINDS, Plan, Staff
 class Hiring:
     """Makes grid-level staff: the Mesa agent, their row in the staff register, their team."""
 
-    def __init__(self, agents_model, space, world, plan: Plan, staff: Staff, rosters: Rosters, teams: list,
-                 initial_shares: np.ndarray):
+    def __init__(
+        self,
+        agents_model,
+        space,
+        world,
+        plan: Plan,
+        staff: Staff,
+        rosters: Rosters,
+        teams: list,
+        initial_shares: np.ndarray,
+    ):
         self.agents_model, self.space, self.world = agents_model, space, world
         self.plan, self.staff, self.rosters, self.teams = plan, staff, rosters, teams
         self.initial_shares = initial_shares  # everyone starts with the scenario's effort shares
@@ -30,8 +39,13 @@ class Hiring:
 
     def hire_reserve(self, street: int) -> int:
         """A new person for the street's reserve pool (waiting at the street, in no team)."""
-        a = GridWorker(self.agents_model, self.space[self.world.street_node(street)], self.rosters.by_kind["reserve"],
-                       "reserve", -1)
+        a = GridWorker(
+            self.agents_model,
+            self.space[self.world.street_node(street)],
+            self.rosters.by_kind["reserve"],
+            "reserve",
+            -1,
+        )
         return self.staff.add(a, KINDS.index("reserve"), -1, -1, 0, self.initial_shares)
 
     def staff_grid(self, slots: np.ndarray) -> np.ndarray:

@@ -61,10 +61,18 @@ def build_offices(sc: Scenario, world, space, plan, full_time: Roster, core, clo
     parts = DeskParts(core, clock, agents_model, st.full_time_shift, sc.escalation.whistle)
     out = Offices()
     units = {"grid": len(plan.team_grids), "community": w.n_communities, "street": w.n_streets, "district": 1}
-    unit_of = {"grid": plan.team_of_grid, "community": w.grid_community,
-               "street": w.grid_street, "district": np.zeros(w.n_grids, dtype=np.int64)}
-    node_of = {"grid": lambda u: plan.team_grids[u][0], "community": w.community_node,
-               "street": w.street_node, "district": lambda u: w.district_node}
+    unit_of = {
+        "grid": plan.team_of_grid,
+        "community": w.grid_community,
+        "street": w.grid_street,
+        "district": np.zeros(w.n_grids, dtype=np.int64),
+    }
+    node_of = {
+        "grid": lambda u: plan.team_grids[u][0],
+        "community": w.community_node,
+        "street": w.street_node,
+        "district": lambda u: w.district_node,
+    }
     out.level_unit = [unit_of[lv.scope].tolist() for lv in sc.levels]
     n_levels = len(sc.levels)
     for k, lv in enumerate(sc.levels):
@@ -82,8 +90,9 @@ def build_offices(sc: Scenario, world, space, plan, full_time: Roster, core, clo
             out.by_id.append(desk)
         out.desks.append(row)
     for g in range(w.n_grids):
-        out.informants += [GridWorker(agents_model, space[g], full_time, "informant", g)
-                           for _ in range(int(plan.informants[g]))]
+        out.informants += [
+            GridWorker(agents_model, space[g], full_time, "informant", g) for _ in range(int(plan.informants[g]))
+        ]
     # beat police desks (level 0, with the authority of the rung police sit on)
     pol = sc.police
     rank = [lv.name for lv in sc.levels].index(pol.authority_level)
@@ -104,8 +113,9 @@ def build_offices(sc: Scenario, world, space, plan, full_time: Roster, core, clo
             out.property_desks.append(None)
             continue
         agent = Department(agents_model, space[w.community_node(c)], always, "property_manager")
-        desk = core.Referral(clock, len(out.by_id), 0, n_levels - 1, c, f"property:{c}", agent,
-                             t.property_response_hours)
+        desk = core.Referral(
+            clock, len(out.by_id), 0, n_levels - 1, c, f"property:{c}", agent, t.property_response_hours
+        )
         out.property_desks.append(desk)
         out.by_id.append(desk)
     return out

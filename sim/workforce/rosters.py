@@ -24,11 +24,18 @@ class Rosters:
 
 def rosters_for(st: Staffing, plan: Plan) -> Rosters:
     """The rosters of a staffing plan's kinds."""
-    by_kind = {"grid_worker": Roster(st.full_time_shift), "part_time": Roster(st.part_time_shift),
-               "political_legal": Roster(st.full_time_shift), "volunteer": Roster(st.volunteer_shift),
-               "reserve": Roster(st.full_time_shift)}
+    by_kind = {
+        "grid_worker": Roster(st.full_time_shift),
+        "part_time": Roster(st.part_time_shift),
+        "political_legal": Roster(st.full_time_shift),
+        "volunteer": Roster(st.volunteer_shift),
+        "reserve": Roster(st.full_time_shift),
+    }
     full_time = by_kind["grid_worker"]
     working = {KINDS[k] for k in set(plan.post_kind.tolist())}
-    patrol = full_time if working & {"grid_worker", "political_legal"} else (
-        by_kind["part_time"] if "part_time" in working else by_kind["volunteer"])
+    patrol = (
+        full_time
+        if working & {"grid_worker", "political_legal"}
+        else (by_kind["part_time"] if "part_time" in working else by_kind["volunteer"])
+    )
     return Rosters(by_kind, full_time, patrol, patrol)

@@ -62,7 +62,12 @@ class Scorer:
         re-allocates hours once a period is scored."""
         self.spec = sc.scoring
         self.staff, self.log, self.plan, self.world, self.staff_grid = (
-            ctx.staff, ctx.log, ctx.plan, ctx.world, ctx.staff_grid)
+            ctx.staff,
+            ctx.log,
+            ctx.plan,
+            ctx.world,
+            ctx.staff_grid,
+        )
         self.scheme = scheme
         self.effort = effort
         self.scored_kinds = np.array([KIND_CODE[k] for k in self.spec.kinds])
@@ -94,17 +99,27 @@ class Scorer:
         tv = self.true_value(slots, t0, t1)
         people = [st.agents[k] for k in slots.tolist()]
         k = len(slots)
-        cols = {"period": np.full(k, self.n_period), "day_start": np.full(k, d0), "day_end": np.full(k, d1),
-                "agent": np.array([a.unique_id for a in people], dtype=np.int64), "slot": slots,
-                "kind": [a.role for a in people],
-                "team": st.team[slots], "grid": self.staff_grid(slots),
-                "community_type": [self.world.type_names[k] for k in self.scheme.team_type[st.team[slots]]],
-                "scored": scored}
+        cols = {
+            "period": np.full(k, self.n_period),
+            "day_start": np.full(k, d0),
+            "day_end": np.full(k, d1),
+            "agent": np.array([a.unique_id for a in people], dtype=np.int64),
+            "slot": slots,
+            "kind": [a.role for a in people],
+            "team": st.team[slots],
+            "grid": self.staff_grid(slots),
+            "community_type": [self.world.type_names[k] for k in self.scheme.team_type[st.team[slots]]],
+            "scored": scored,
+        }
         cols |= {name: x[:, M[name]] for name in METRICS}
         cols |= {f"{h}_hours": st.period[h][slots] for h in HOURS}
-        cols |= {"need": st.period["need"][slots], "score": s,
-                 "rank": pd.Series(s).rank(ascending=False, method="min").to_numpy(),
-                 "true_value": tv, "depth": st.depth[slots]}
+        cols |= {
+            "need": st.period["need"][slots],
+            "score": s,
+            "rank": pd.Series(s).rank(ascending=False, method="min").to_numpy(),
+            "true_value": tv,
+            "depth": st.depth[slots],
+        }
         self._feed_back(cols, slots, x, w, t)
         self.rows.append(cols)
         self._table = None
@@ -118,7 +133,7 @@ class Scorer:
     def _col(self, name: str) -> np.ndarray:
         """Column ``name`` of the incidents that can still count in this period (ids from
         ``_live`` on): a period looks at the cases still in play, not at every case ever."""
-        return self.log.column(name)[self._live:]
+        return self.log.column(name)[self._live :]
 
     # ---------------------------------------------------------------- what the records show
 
@@ -136,8 +151,9 @@ class Scorer:
         x[:, M["disputes_closed"]] = np.bincount(r, col("category")[c] == self.dispute, minlength=n)
         sat = col("satisfied")[c]
         fed = sat >= 0
-        x[:, M["satisfaction"]] = _share(np.bincount(r[fed], sat[fed] == 1, minlength=n),
-                                         np.bincount(r[fed], minlength=n))
+        x[:, M["satisfaction"]] = _share(
+            np.bincount(r[fed], sat[fed] == 1, minlength=n), np.bincount(r[fed], minlength=n)
+        )
         timely = (col("t_closed")[c] - col("t_surfaced")[c]) <= self.spec.timely_hours
         x[:, M["timeliness"]] = _share(np.bincount(r, timely, minlength=n), np.bincount(r, minlength=n))
         # team-level: patrol discoveries (shared by patrol hours) and closure rate
@@ -149,12 +165,16 @@ class Scorer:
         teams = st.team[slots]
         patrol = st.period["patrol"][slots]
         team_patrol = np.bincount(teams, patrol, minlength=n_teams)
-        x[:, M["discoveries"]] = np.where(team_patrol[teams] > 0, disc[teams] * patrol / np.where(
-            team_patrol[teams] > 0, team_patrol[teams], 1.0), 0.0)
+        x[:, M["discoveries"]] = np.where(
+            team_patrol[teams] > 0,
+            disc[teams] * patrol / np.where(team_patrol[teams] > 0, team_patrol[teams], 1.0),
+            0.0,
+        )
         acc = (ta >= t0) & (ta < t1)
         done = acc & (tc < t1)
-        x[:, M["closure_rate"]] = _share(np.bincount(team_of[done], minlength=n_teams),
-                                         np.bincount(team_of[acc], minlength=n_teams))[teams]
+        x[:, M["closure_rate"]] = _share(
+            np.bincount(team_of[done], minlength=n_teams), np.bincount(team_of[acc], minlength=n_teams)
+        )[teams]
         p = st.period
         x[:, M["visits"]] = p["visits_made"][slots]
         x[:, M["records"]] = p["records"][slots]
@@ -211,10 +231,31 @@ class Scorer:
             if self._table is None:  # one construction for all periods, not one per period
                 self._table = pd.DataFrame({c: _joined([r[c] for r in self.rows]) for c in self.rows[0]})
             return self._table.copy()
-        cols = ["period", "day_start", "day_end", "agent", "slot", "kind", "team", "grid", "community_type",
-                "scored", *METRICS, *(f"{h}_hours" for h in HOURS), "need", "score", "rank", "true_value", "depth"]
-        return pd.DataFrame({c: pd.Series(dtype=bool if c == "scored" else object if c in ("kind", "community_type")
-                                          else np.float64) for c in cols})
+        cols = [
+            "period",
+            "day_start",
+            "day_end",
+            "agent",
+            "slot",
+            "kind",
+            "team",
+            "grid",
+            "community_type",
+            "scored",
+            *METRICS,
+            *(f"{h}_hours" for h in HOURS),
+            "need",
+            "score",
+            "rank",
+            "true_value",
+            "depth",
+        ]
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype=bool if c == "scored" else object if c in ("kind", "community_type") else np.float64)
+                for c in cols
+            }
+        )
 
 
 def _joined(parts: list) -> np.ndarray | list:
@@ -245,7 +286,8 @@ def gap_by_type(scores: pd.DataFrame) -> dict[str, float]:
     if g.empty:
         return {}
     types = list(dict.fromkeys(g["community_type"]))
-    cols = [np.ones(len(g)), g["true_value"].to_numpy()] + [(g["community_type"] == ty).to_numpy(float)
-                                                            for ty in types[1:]]
+    cols = [np.ones(len(g)), g["true_value"].to_numpy()] + [
+        (g["community_type"] == ty).to_numpy(float) for ty in types[1:]
+    ]
     beta, *_ = np.linalg.lstsq(np.column_stack(cols), g["score"].to_numpy(), rcond=None)
     return {types[0]: 0.0} | {ty: float(b) for ty, b in zip(types[1:], beta[2:], strict=True)}

@@ -19,8 +19,12 @@ from sim.scenario.loading import ScenarioError
 from sim.scenario.schema import KINDS, Scenario
 
 KIND_CODE = {k: i for i, k in enumerate(KINDS)}
-_COUNT_FIELDS = (("grid_worker", "full_time"), ("part_time", "part_time"),
-                 ("political_legal", "political_legal"), ("volunteer", "volunteers"))
+_COUNT_FIELDS = (
+    ("grid_worker", "full_time"),
+    ("part_time", "part_time"),
+    ("political_legal", "political_legal"),
+    ("volunteer", "volunteers"),
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ def headcount(sc: Scenario, world) -> dict[str, np.ndarray]:
     for gname, hc in st.by_grid.items():
         if gname not in names:
             from sim.scenario.schema import _hint
+
             raise ScenarioError(f"staffing.by_grid.{gname}: unknown grid{_hint(gname, names)}")
         for f, v in hc.model_dump(exclude_none=True).items():
             out[f][names[gname]] = v
@@ -77,7 +82,7 @@ def plan_staffing(sc: Scenario, world) -> Plan:
     team_grids: list[list[int]] = []
     for c in range(world.n_communities):
         grids = np.flatnonzero(world.grid_community == c).tolist()
-        team_grids += [grids[j:j + k] for j in range(0, len(grids), k)]
+        team_grids += [grids[j : j + k] for j in range(0, len(grids), k)]
     team_grids.sort(key=lambda gs: gs[0])
     team_of_grid = np.empty(world.n_grids, dtype=np.int64)
     post_team, post_grid, post_kind = [], [], []
@@ -93,12 +98,20 @@ def plan_staffing(sc: Scenario, world) -> Plan:
     empty = [t for t in range(len(team_grids)) if t not in staffed]
     if empty:
         g = team_grids[empty[0]][0]
-        raise ScenarioError(f"staffing: grid {world.grid_names[g]} has nobody to take its cases "
-                            f"(full_time + part_time + political_legal + volunteers is 0)")
+        raise ScenarioError(
+            f"staffing: grid {world.grid_names[g]} has nobody to take its cases "
+            f"(full_time + part_time + political_legal + volunteers is 0)"
+        )
     reserve = np.full(world.n_streets, sc.staffing.reserve_per_street, dtype=np.int64)
-    return Plan(team_grids, team_of_grid, np.array(post_team, dtype=np.int64),
-                np.array(post_grid, dtype=np.int64), np.array(post_kind, dtype=np.int64),
-                counts["informants"], reserve)
+    return Plan(
+        team_grids,
+        team_of_grid,
+        np.array(post_team, dtype=np.int64),
+        np.array(post_grid, dtype=np.int64),
+        np.array(post_kind, dtype=np.int64),
+        counts["informants"],
+        reserve,
+    )
 
 
 HOURS = ("shift", "cases", "overhead", "campaign", "patrol", "visits", "entry", "idle", "overtime")
@@ -117,10 +130,18 @@ class Staff:
     """
 
     # column name -> (fill value, dtype)
-    COLUMNS = {"kind": (-1, np.int64), "post": (-1, np.int64), "team": (-1, np.int64),
-               "hired": (0, np.int64), "left": (-1, np.int64), "reason": (-1, np.int64),
-               "absent_until": (-1, np.int64), "depth": (1.0, np.float64),
-               "overload": (0.0, np.float64), "unfairness": (0.0, np.float64)}
+    COLUMNS = {
+        "kind": (-1, np.int64),
+        "post": (-1, np.int64),
+        "team": (-1, np.int64),
+        "hired": (0, np.int64),
+        "left": (-1, np.int64),
+        "reason": (-1, np.int64),
+        "absent_until": (-1, np.int64),
+        "depth": (1.0, np.float64),
+        "overload": (0.0, np.float64),
+        "unfairness": (0.0, np.float64),
+    }
 
     def __init__(self, n_activities: int, capacity: int = 64):
         self.n = 0

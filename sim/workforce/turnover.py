@@ -120,16 +120,29 @@ class Turnover:
         sp, st = self.spec, self.staff
         u = self.rng.random((len(self.holder), 5))  # a fixed number of draws per day (common random numbers)
         h = self.holder
-        if kernels.quiet_day(u, h, self._applies_u8, self.at_work.view(np.uint8), st.overload, st.unfairness,
-                             sp.retire_per_year / 365.0, sp.maternity_per_year / 365.0, sp.sick_per_year / 365.0,
-                             sp.resign_per_year, sp.resign_overload, sp.resign_unfairness):
+        if kernels.quiet_day(
+            u,
+            h,
+            self._applies_u8,
+            self.at_work.view(np.uint8),
+            st.overload,
+            st.unfairness,
+            sp.retire_per_year / 365.0,
+            sp.maternity_per_year / 365.0,
+            sp.sick_per_year / 365.0,
+            sp.resign_per_year,
+            sp.resign_overload,
+            sp.resign_unfairness,
+        ):
             return False  # most days: no draw can start an exit or a leave (screened before any numpy work)
         ok = (h >= 0) & self.applies
         ok[ok] = self.at_work[h[ok]]
         posts = ok.nonzero()[0]
         s = h[posts]
         uu = u[posts]
-        hazard = sp.resign_per_year * np.exp(sp.resign_overload * st.overload[s] + sp.resign_unfairness * st.unfairness[s])
+        hazard = sp.resign_per_year * np.exp(
+            sp.resign_overload * st.overload[s] + sp.resign_unfairness * st.unfairness[s]
+        )
         retire = uu[:, 0] < sp.retire_per_year / 365.0
         resign = ~retire & (uu[:, 1] < -np.expm1(-hazard / 365.0))
         leave = ~(retire | resign)
@@ -222,4 +235,3 @@ class Turnover:
         for t in np.flatnonzero(self.cover_of >= 0).tolist():
             out.setdefault(int(self.cover_of[t]), []).extend(self.plan.team_grids[t])
         return list(out.items())
-

@@ -31,7 +31,6 @@ _ROW_PATROL = HOURS.index("patrol")
 assert HOURS[4:7] == ACTIVITIES and TALLIES[:2] == ("visits_made", "records") and len(HOURS) == 9
 
 
-
 class WorkDay:
     """Plans each day's non-case work and closes each day's hour accounts."""
 
@@ -103,8 +102,9 @@ class WorkDay:
 
     # ---------------------------------------------------------------- evening
 
-    def end_day(self, d: int, accounted: np.ndarray, working: np.ndarray, team_need: np.ndarray,
-                n_grids: int) -> dict[str, np.ndarray]:
+    def end_day(
+        self, d: int, accounted: np.ndarray, working: np.ndarray, team_need: np.ndarray, n_grids: int
+    ) -> dict[str, np.ndarray]:
         """Close the day's accounts of ``accounted`` people (``working`` ⊆ accounted were on
         the job). Returns per-grid patrol hours, records and the households visited.
 
@@ -118,15 +118,47 @@ class WorkDay:
         hour_fields(st.agents, s, hours)
         rostered = np.array([r.on_hours(t0, now) for r in self.rosters])
         rows = np.empty((len(HOURS) + len(TALLIES), len(s)))
-        kernels.hour_accounts(s, working, self.on_buf, now, *hours, self.busy_mark, self.block_mark, st.kind,
-                              rostered, st.shares, self.campaign_part, st.team, st.left, team_need,
-                              np.zeros(len(team_need)), self.discretionary, self.full_day, self.log_hours - 1e-9, rows)
+        kernels.hour_accounts(
+            s,
+            working,
+            self.on_buf,
+            now,
+            *hours,
+            self.busy_mark,
+            self.block_mark,
+            st.kind,
+            rostered,
+            st.shares,
+            self.campaign_part,
+            st.team,
+            st.left,
+            team_need,
+            np.zeros(len(team_need)),
+            self.discretionary,
+            self.full_day,
+            self.log_hours - 1e-9,
+            rows,
+        )
         plan = self.model.plan
         grid, visits = np.empty(len(s), np.int64), np.empty(len(s), np.int64)
         records = np.zeros(n_grids)
-        kernels.visits_and_records(self.rng, rows, s, self.productivity[VISITS], self.productivity[ENTRY],
-                                   self.success, st.post, st.team, plan.post_grid, plan.team_first, st.totals,
-                                   st.periods, grid, visits, records)
+        kernels.visits_and_records(
+            self.rng,
+            rows,
+            s,
+            self.productivity[VISITS],
+            self.productivity[ENTRY],
+            self.success,
+            st.post,
+            st.team,
+            plan.post_grid,
+            plan.team_first,
+            st.totals,
+            st.periods,
+            grid,
+            visits,
+            records,
+        )
         self.today = dict(zip(HOURS, rows[: len(HOURS)].sum(axis=1).tolist(), strict=True))
         return {"patrol": rows[_ROW_PATROL], "records": records, "visited": np.repeat(grid, visits)}
 
@@ -138,4 +170,3 @@ class WorkDay:
         aw, tr = residents.awareness, residents.trust  # numpy views of the columns
         aw[h] += self.visit_awareness * (1.0 - aw[h])
         tr[h] += self.visit_trust * (1.0 - tr[h])
-

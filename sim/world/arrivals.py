@@ -29,17 +29,16 @@ class ArrivalProcess:
         base = np.array([c.rate for c in cats])
         mult = np.array([[t.rate_multiplier.get(c, 1.0) for c in cat_names] for t in types])
         # expected incidents per grid × category per day
-        self.daily_rate = (world.grid_households[:, None] * base[None, :] * mult[world.grid_type]
-                           * sc.arrivals.rate_scale / 365.0)
+        self.daily_rate = (
+            world.grid_households[:, None] * base[None, :] * mult[world.grid_type] * sc.arrivals.rate_scale / 365.0
+        )
         self.households = world.grid_households
         self.first = first_household
         mix = np.array([c.severity_mix for c in cats])
         self.sev_cut = np.cumsum(mix, axis=1)[:, :2]
         a = sc.arrivals
-        self.monthly = None if a.monthly_profile is None else (
-            np.array(a.monthly_profile) / np.mean(a.monthly_profile))
-        self.hourly = None if a.hourly_profile is None else (
-            np.array(a.hourly_profile) / np.sum(a.hourly_profile))
+        self.monthly = None if a.monthly_profile is None else (np.array(a.monthly_profile) / np.mean(a.monthly_profile))
+        self.hourly = None if a.hourly_profile is None else (np.array(a.hourly_profile) / np.sum(a.hourly_profile))
 
     def expected_per_day(self) -> float:
         return float(self.daily_rate.sum())
@@ -48,8 +47,17 @@ class ArrivalProcess:
         """New incidents occurring in [24 d, 24 d + 24), sorted by time (a campaign may
         multiply some categories' rates)."""
         month = 1.0 if self.monthly is None else float(self.monthly[int(d / DAYS_PER_MONTH) % 12])
-        args = (self.rng, self.daily_rate, category_multiplier, month, self.monthly is not None, self.first,
-                self.households, self.sev_cut, d)
+        args = (
+            self.rng,
+            self.daily_rate,
+            category_multiplier,
+            month,
+            self.monthly is not None,
+            self.first,
+            self.households,
+            self.sev_cut,
+            d,
+        )
         if self.hourly is not None:  # the hour of day drawn first: the reference alone does that
             return kernels.reference.arrivals_day(*args, hourly=self.hourly)
         return kernels.arrivals_day(*args)

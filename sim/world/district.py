@@ -153,12 +153,10 @@ def _fill_graph(w: World) -> None:
     """Nodes for every unit, ``parent`` edges up the hierarchy, ``adjacent`` edges between grids."""
     G = w.graph
     G.add_nodes_from(
-        (g, {"kind": "grid", "name": w.grid_names[g], "community": int(w.grid_community[g])})
-        for g in range(w.n_grids)
+        (g, {"kind": "grid", "name": w.grid_names[g], "community": int(w.grid_community[g])}) for g in range(w.n_grids)
     )
     G.add_nodes_from(
-        (w.community_node(c), {"kind": "community", "name": w.community_names[c]})
-        for c in range(w.n_communities)
+        (w.community_node(c), {"kind": "community", "name": w.community_names[c]}) for c in range(w.n_communities)
     )
     G.add_nodes_from((w.street_node(s), {"kind": "street", "name": f"S{s + 1}"}) for s in range(w.n_streets))
     G.add_node(w.district_node, kind="district", name="district")

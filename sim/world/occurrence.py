@@ -25,8 +25,9 @@ class Occurrence:
         self.behaviour, self.feedback = streams["behaviour"], streams["feedback"]
         self.handling_rng = streams["handling"]
         # the handling-time family (a registered policy): n -> n × levels unit-mean multipliers
-        self.handling = policy_table.lookup("handling", sc.handling.family)(sc.handling, self.n_levels,
-                                                                            self.handling_rng)
+        self.handling = policy_table.lookup("handling", sc.handling.family)(
+            sc.handling, self.n_levels, self.handling_rng
+        )
         self.intake = ctx.intake  # first desk per incident
         self.acceptances = acceptances
 
@@ -40,10 +41,15 @@ class Occurrence:
             new["severity_initial"] = new["severity"]
             new.update(plan)
             u_feedback, u_reopen, u_visit = self.feedback.random((3, n))  # the same draws as three calls of n
-            ids = self.log.extend(**new, work=self.handling(n), u_solve=self.handling_rng.random(n * self.n_levels),
-                                  u_feedback=u_feedback, u_reopen=u_reopen, u_visit=u_visit)
+            ids = self.log.extend(
+                **new,
+                work=self.handling(n),
+                u_solve=self.handling_rng.random(n * self.n_levels),
+                u_feedback=u_feedback,
+                u_reopen=u_reopen,
+                u_visit=u_visit,
+            )
             self.log.add_latent(ids, new["t_occurred"])
             self.intake.plan(new)
             self.acceptances.plan(t_acc, np.arange(ids.start, ids.stop, dtype=np.int64))
         return n
-

@@ -36,7 +36,10 @@ class RiskGrader:
         seen = (t >= start) & (t < now) & ~np.isnan(acc)
         hh = self.households if households is None else households
         rate = np.bincount(log.column("grid")[seen], minlength=len(self.households)) * 100.0 / hh
-        level = np.where(rate >= self.spec.red_per_100_households, RED,
-                         np.where(rate >= self.spec.yellow_per_100_households, YELLOW, GREEN))
+        level = np.where(
+            rate >= self.spec.red_per_100_households,
+            RED,
+            np.where(rate >= self.spec.yellow_per_100_households, YELLOW, GREEN),
+        )
         self.level = level.astype(np.int64)
         self.history.append((int(round(now / 24.0)), self.level.copy()))
