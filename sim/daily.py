@@ -110,6 +110,8 @@ class DailyRecord(mesa.DataCollector):
         super().__init__(model_reporters={k: (lambda m, k=k: m._today[k]) for k in DAILY_FIELDS})
 
     def collect(self, model) -> None:
+        """Append today's row from ``model._today`` directly; Mesa's own way (deep copies) only when
+        someone has added reporters of their own."""
         today = model._today
         if self.agent_reporters or self.agenttype_reporters or not today.keys() >= self.model_reporters.keys():
             super().collect(model)  # someone added reporters of their own: Mesa's way for all

@@ -1,9 +1,9 @@
 """Which implementation runs: compiled, built at install, or interpreted. Both give bit-identical results.
 
-``kernels`` is the compiled daily kernels (``sim.kernels._kernels``; reference: ``sim.kernels.reference``), ``None`` where not built or
-where ``GRIDSIM_PURE=1`` asks for the reference (``sim.kernels`` decides). ``core`` names
-the event core's classes where it runs compiled (``None`` where interpreted): the calendar, desks and
-workflow are one Python source either way (``sim.core``'s package docstring says how one is chosen).
+``kernels`` is the compiled daily kernels (``sim.kernels._kernels``; reference: ``sim.kernels.reference``),
+``None`` where not built or where ``GRIDSIM_PURE=1`` asks for the reference (``sim.kernels`` decides).
+``core`` names the event core's classes where it runs compiled (``None`` where interpreted): the calendar,
+desks and workflow are one Python source either way (``sim.core``'s package docstring says how one is chosen).
 """
 
 from __future__ import annotations

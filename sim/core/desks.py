@@ -57,6 +57,7 @@ class Desk(Actor):
 
     @property
     def workers(self) -> list:
+        """The workers of this desk; none for the bare base desk."""
         return []
 
     def admit(self, i: int, now: float) -> None:
@@ -113,6 +114,7 @@ class Team(Desk):
 
     @property
     def workers(self) -> list:
+        """The team's current members."""
         return self.members
 
     @property
@@ -437,9 +439,11 @@ class Meeting(Desk):
 
     @property
     def workers(self) -> list:
+        """The chair, who works every case the meeting decides."""
         return [self.chair]
 
     def admit(self, i: int, now: float) -> None:
+        """A case arrives: it waits for the next weekly meeting, booked now if none is on the calendar."""
         self.wf.wait(i, now, self)
         self.pending.append((i, now))
         self.n_waiting += 1
@@ -498,9 +502,11 @@ class Referral(Desk):
 
     @property
     def workers(self) -> list:
+        """The department or property manager who answers referrals."""
         return [self.agent]
 
     def admit(self, i: int, now: float) -> None:
+        """A case arrives: it waits out the response time, then is handled (no queue)."""
         self.wf.wait(i, now, self)
         self.n_waiting += 1
         self.responses.push(i)

@@ -233,6 +233,8 @@ class Workflow(CaseFlow):
         up.admit(i, now)
 
     def resolve(self, i: int, now: float, desk: Any, worker: WorkerState) -> None:
+        """Mark the case resolved at ``desk`` by ``worker`` and book the resident's feedback; a
+        resident who met their grid worker grows more aware of them."""
         d = cython.cast(Desk, desk)
         self.state[i] = RESOLVED
         self.t_resolved[i] = now

@@ -33,6 +33,7 @@ class TeamQueue(Discipline):
     """One queue served by the level's leaders."""
 
     def desk(self, parts, ident, rank, unit, name, cell, limit):
+        """A :class:`~sim.core.desks.Team` of ``servers`` leaders on the level's shift."""
         lv = self.level
         roster = parts.roster(lv.shift)
         members = [parts.leader(cell, roster, lv.role) for _ in range(lv.servers)]
@@ -44,6 +45,7 @@ class WeeklyMeeting(Discipline):
     """Cases wait for the weekly meeting, where one chair works them."""
 
     def desk(self, parts, ident, rank, unit, name, cell, limit):
+        """A :class:`~sim.core.desks.Meeting` chaired by one leader, on the level's weekday and hour."""
         lv = self.level
         chair = parts.leader(cell, parts.roster(lv.shift), lv.role)
         return parts.core.Meeting(
@@ -56,6 +58,7 @@ class Referral(Discipline):
     """Handed to a department, which answers after its response time (吹哨报到: sooner)."""
 
     def desk(self, parts, ident, rank, unit, name, cell, limit):
+        """A :class:`~sim.core.desks.Referral` to a department, with the whistle's shorter response if sounded."""
         lv = self.level
         agent = parts.department(cell, lv.role)
         resp = lv.response_hours

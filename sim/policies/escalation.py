@@ -34,9 +34,11 @@ class EscalationPolicy:
         self.top = n_levels - 1
 
     def entry_level(self, category: int, severity: int, channel: int) -> int:
+        """The rung a new case enters at; the base policy starts every case in the grid."""
         return 0
 
     def next_level(self, category: int, severity: int, rank: int) -> int:
+        """The rung a case held at ``rank`` goes to when passed up: one higher, capped at the top."""
         return min(rank + 1, self.top)
 
 
@@ -50,9 +52,11 @@ class SkipMajor(EscalationPolicy):
     """Major cases skip to the rung with authority; others climb one rung at a time."""
 
     def entry_level(self, category, severity, channel):
+        """A major case enters at the rung with authority over it; others in the grid."""
         return self.authority[category][severity] if severity == MAJOR else 0
 
     def next_level(self, category, severity, rank):
+        """A major case jumps to the rung with authority if above ``rank``; others climb one rung."""
         auth = self.authority[category][severity]
         if severity == MAJOR and auth > rank:
             return auth
@@ -66,9 +70,11 @@ class DirectDispatch(EscalationPolicy):
     HOTLINE = 1
 
     def entry_level(self, category, severity, channel):
+        """A hotline case enters at the rung with authority (派单); others in the grid."""
         return self.authority[category][severity] if channel == self.HOTLINE else 0
 
     def next_level(self, category, severity, rank):
+        """At least the rung with authority, at least one higher, capped at the top."""
         return min(max(self.authority[category][severity], rank + 1), self.top)
 
 

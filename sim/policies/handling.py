@@ -23,6 +23,8 @@ class Family:
         self.spec, self.n_levels, self.rng = spec, n_levels, rng
 
     def __call__(self, n: int) -> np.ndarray:
+        """``n × n_levels`` multipliers, all 1; exponentials are still drawn so the stream lines up
+        with the other families."""
         return (self.rng.standard_exponential((n, self.n_levels)) * 0 + 1.0).ravel()  # same draws as the others
 
 
@@ -31,6 +33,7 @@ class Exponential(Family):
     """Exponential times (cv = 1), as in M/M/c."""
 
     def __call__(self, n):
+        """``n × n_levels`` unit-mean exponential multipliers."""
         return self.rng.standard_exponential((n, self.n_levels)).ravel()
 
 
@@ -44,6 +47,7 @@ class Lognormal(Family):
         self.s, self.half_s2 = math.sqrt(s2), s2 / 2
 
     def __call__(self, n):
+        """``n × n_levels`` unit-mean lognormal multipliers (the ``-s²/2`` shift keeps the mean at 1)."""
         return np.exp(self.s * self.rng.standard_normal((n, self.n_levels)) - self.half_s2).ravel()
 
 

@@ -55,6 +55,7 @@ class PoliceFusion(FirstResponder):
     joint_visits = True
 
     def desk_ids(self, category, grid, absorbed):
+        """As grid-only, but cases of the police categories go to the grid's beat police desk."""
         ids = super().desk_ids(category, grid, absorbed)
         return np.where(self.police_categories[category], self.police_desks[self.grid_beat[grid]], ids)
 

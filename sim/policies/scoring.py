@@ -65,6 +65,7 @@ class PerType(Scheme):
                 self.by_type_t[k, M[m]] = v
 
     def rules(self, teams, months):
+        """(weights, targets) per worker from the community type of each worker's team."""
         ty = self.team_type[np.maximum(teams, 0)]
         w, t = self.by_type_w[ty].copy(), self.by_type_t[ty].copy()
         t[:, _COUNT_MASK] *= months
@@ -84,6 +85,8 @@ class OutcomeAdjusted(Scheme):
         self.dispute = cats.index("dispute") if "dispute" in cats else None
 
     def rules(self, teams, months):
+        """The general rules, with count targets scaled by each worker's expected load relative to
+        the mean, from the registered (possibly stale) households."""
         w, t = super().rules(teams, months)
         plan = self.plan
         reg = self.register.registered

@@ -45,6 +45,7 @@ class Reserve(Refill):
     """A stand-in from the street's reserve pool takes the post at once, if one is free."""
 
     def on_exit(self, turnover, post, now):
+        """Send a stand-in from the street's reserve pool to ``post``, if one is free."""
         turnover.send_standin(post, now)
 
 
@@ -76,6 +77,7 @@ class Neighbour(Cover):
         self.adjacent = [sorted(a) for a in adj]  # teams are numbered by their first grid: lowest first
 
     def choose(self, team, present):
+        """The nearest team with someone present, breadth-first over adjacency; None if none."""
         seen, frontier = {team}, [team]
         while frontier:  # breadth-first, one hop at a time; lowest team id (= grid id) wins
             nxt = sorted({n for t in frontier for n in self.adjacent[t]} - seen)
@@ -95,6 +97,7 @@ class Community(Cover):
         self.desks, self.level_unit, self.team_grids = ctx.desks, ctx.level_unit, ctx.plan.team_grids
 
     def choose(self, team, present):
+        """The community desk of the team's first grid; None when there is no community level."""
         if len(self.desks) < 2:
             return None
         return self.desks[1][self.level_unit[1][self.team_grids[team][0]]]

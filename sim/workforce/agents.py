@@ -51,6 +51,7 @@ class Worker(CellAgent, WorkerState):
 
     @property
     def busy(self) -> bool:
+        """Whether the worker has a case in hand."""
         return self.current >= 0
 
 

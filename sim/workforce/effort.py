@@ -67,6 +67,8 @@ class Effort:
         return bk / bk.sum(axis=1, keepdims=True)
 
     def preferred_depth(self, w: np.ndarray) -> np.ndarray:
+        """d* for each row: the handling depth the worker would choose, from the weights on quality
+        versus speed, tempered by intrinsic motivation."""
         ef = self.spec
         q, s = w[:, self.quality].sum(axis=1), w[:, self.speed].sum(axis=1)
         rel = np.where(q + s > 0, q / np.where(q + s > 0, q + s, 1.0), 1.0)

@@ -31,12 +31,15 @@ class DeskParts:
     whistle: bool
 
     def roster(self, shift: Shift | None) -> Roster:
+        """A roster for ``shift``, or for the default (full-time) shift if none."""
         return Roster(shift if shift is not None else self.default_shift)
 
     def leader(self, cell, roster: Roster, role: str) -> Leader:
+        """A new leader agent at ``cell`` on ``roster``, in ``role``."""
         return Leader(self.agents_model, cell, roster, role)
 
     def department(self, cell, role: str) -> Department:
+        """A new department agent at ``cell``, always on duty (it answers by response time)."""
         return Department(self.agents_model, cell, Roster(_ALWAYS), role)
 
 

@@ -82,6 +82,7 @@ class Scorer:
         self._live = 0  # every incident below this id was closed before the current period began
 
     def due(self, day: int) -> bool:
+        """Whether a scoring period closes on ``day``."""
         return day in self.ends
 
     def close_period(self, day: int) -> None:
@@ -138,6 +139,8 @@ class Scorer:
     # ---------------------------------------------------------------- what the records show
 
     def metrics(self, slots: np.ndarray, t0: float, t1: float) -> np.ndarray:
+        """What the records show for staff ``slots`` in [t0, t1): one row of ``METRICS`` each, NaN
+        where a metric cannot be judged."""
         st, plan = self.staff, self.plan
         n = len(slots)
         x = np.full((n, len(METRICS)), np.nan)
@@ -183,6 +186,8 @@ class Scorer:
         return x
 
     def true_value(self, slots: np.ndarray, t0: float, t1: float) -> np.ndarray:
+        """Severity-weighted value of the cases each of ``slots`` closed in [t0, t1) (unsatisfied ones
+        discounted), per hour of need; NaN where there was no need."""
         st, col = self.staff, self._col
         row = self._row_of(slots)
         closed = self._closed(t0, t1)

@@ -35,6 +35,7 @@ class Roster:
         self.twin = kernels.roster_twin(self)
 
     def is_on(self, t: float) -> bool:
+        """Whether this roster is on duty at time ``t`` (hours)."""
         if self.always:
             return True
         w = t % WEEK

@@ -41,6 +41,7 @@ class Plan:
 
     @property
     def n_posts(self) -> int:
+        """Number of grid-level posts in the plan."""
         return len(self.post_team)
 
     @cached_property

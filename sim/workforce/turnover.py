@@ -81,6 +81,7 @@ class Turnover:
         self.at_work[slot] = True
 
     def add_reserve(self, street: int, slot: int) -> None:
+        """Put reserve ``slot`` into the pool of ``street``, free to be sent to a vacant post."""
         self._fit()
         self.pool[street].append(slot)
 
@@ -156,9 +157,9 @@ class Turnover:
         # the same values as over every post)
         lead = np.maximum(1, np.ceil(-sp.recruit_days_mean * np.log1p(-uu[gone, 4]))).astype(np.int64)
         length = np.maximum(1, np.ceil(-sp.sick_days_mean * np.log1p(-uu[away, 4]))).astype(np.int64)
-        for k, n_days in zip(gone.tolist(), lead.tolist()):
+        for k, n_days in zip(gone.tolist(), lead.tolist(), strict=True):
             self.exit(int(posts[k]), d, n_days, RETIRED if retire[k] else RESIGNED)
-        for k, n_days in zip(away.tolist(), length.tolist()):
+        for k, n_days in zip(away.tolist(), length.tolist(), strict=True):
             slot = int(s[k])
             st.absent_until[slot] = d + (sp.maternity_days if maternity[k] else n_days)
             self._leave(slot, now)

@@ -41,6 +41,7 @@ class ArrivalProcess:
         self.hourly = None if a.hourly_profile is None else (np.array(a.hourly_profile) / np.sum(a.hourly_profile))
 
     def expected_per_day(self) -> float:
+        """Expected incidents per day over the whole district, before profiles and campaigns."""
         return float(self.daily_rate.sum())
 
     def day(self, d: int, category_multiplier: np.ndarray | None = None) -> dict[str, np.ndarray]:

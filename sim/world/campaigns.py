@@ -21,6 +21,7 @@ class Campaigns:
         self.rate = [np.array([c.rate_multiplier.get(k, 1.0) for k in cats]) for c in self.items]
 
     def active(self, day: int) -> list[int]:
+        """Indices of the campaigns running on ``day``."""
         return [k for k, c in enumerate(self.items) if c.start_day <= day < c.start_day + c.days]
 
     def hours(self, day: int) -> float:
@@ -35,4 +36,5 @@ class Campaigns:
         return np.prod([self.rate[k] for k in act], axis=0)
 
     def patrol_multiplier(self, day: int) -> float:
+        """Product of the patrol multipliers of the campaigns running on ``day`` (1 if none)."""
         return float(np.prod([self.items[k].patrol_multiplier for k in self.active(day)])) if self.items else 1.0

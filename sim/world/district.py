@@ -41,28 +41,35 @@ class World:
 
     @property
     def n_grids(self) -> int:
+        """Number of grids."""
         return len(self.grid_households)
 
     @property
     def n_communities(self) -> int:
+        """Number of communities."""
         return len(self.community_street)
 
     @property
     def n_beats(self) -> int:
+        """Number of police beats (one more than the highest beat index)."""
         return int(self.grid_beat.max()) + 1 if self.n_grids else 0
 
     @property
     def n_households(self) -> int:
+        """Number of households in the district."""
         return int(self.grid_households.sum())
 
     def community_node(self, c: int) -> int:
+        """Graph node id of community ``c`` (communities follow the grids)."""
         return self.n_grids + c
 
     def street_node(self, s: int) -> int:
+        """Graph node id of street ``s`` (streets follow the communities)."""
         return self.n_grids + self.n_communities + s
 
     @property
     def district_node(self) -> int:
+        """Graph node id of the district (the last node)."""
         return self.n_grids + self.n_communities + self.n_streets
 
     def grid_neighbours(self, g: int) -> list[int]:

@@ -26,6 +26,7 @@ class Register:
 
     @property
     def registered(self) -> np.ndarray:
+        """Households on the register per grid: the actual ones plus stale entries."""
         return self.actual + self.stale
 
     def day(self, records_per_grid: np.ndarray) -> None:

@@ -103,8 +103,10 @@ class Household(mesa.Agent):
 
     @property
     def trust(self) -> float:
+        """This household's trust, which raises its willingness to report."""
         return self.model.residents._trust[self.index]
 
     @property
     def satisfaction(self) -> float:
+        """This household's satisfaction, moved by each feedback (exponential memory)."""
         return self.model.residents._satisfaction[self.index]

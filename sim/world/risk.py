@@ -25,6 +25,7 @@ class RiskGrader:
         self.history: list[tuple[int, np.ndarray]] = []
 
     def due(self, day: int) -> bool:
+        """Whether the grids are re-graded on ``day``."""
         return day % self.spec.regrade_every_days == 0
 
     def regrade(self, log, now: float, households: np.ndarray | None = None) -> None:
