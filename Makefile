@@ -48,12 +48,12 @@ bench: $(BUILT)
 
 # The gates (configured in pyproject.toml): lint and format (ruff), the import contracts between the
 # sub-packages (import-linter; docs/architecture.md), types (mypy). Each runs even when one before it
-# failed, so one pass lists every finding; `make lint LINT=sim/ui` lints a part with ruff.
-LINT ?= .
+# failed, so one pass lists every finding; `make lint LINT_PATHS=sim/ui` lints a part with ruff.
+LINT_PATHS ?= .  # (not LINT: make defines LINT = lint built in)
 lint: $(STAMP)
 	@status=0; \
-	  $(BIN)/ruff check $(LINT) || status=1; \
-	  $(BIN)/ruff format --check $(LINT) || status=1; \
+	  $(BIN)/ruff check $(LINT_PATHS) || status=1; \
+	  $(BIN)/ruff format --check $(LINT_PATHS) || status=1; \
 	  $(BIN)/lint-imports || status=1; \
 	  $(BIN)/mypy || status=1; \
 	  exit $$status
