@@ -39,6 +39,20 @@ def fingerprint(model: GridModel, ids: bool = True) -> str:
     return h.hexdigest()[:16]
 
 
+def in_fresh_process(scenario: str, days: int, overrides: list[str], pure: bool) -> str:
+    """The fingerprint of a run in a fresh interpreter, compiled or (``pure``) interpreted: which core
+    runs is decided when its modules are first imported, so a test cannot switch it in-process."""
+    import os
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, __file__, scenario, "--days", str(days)]
+    for o in overrides:
+        cmd += ["--set", o]
+    env = dict(os.environ, GRIDSIM_PURE="1" if pure else "0")
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout.split()[-1]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenario")

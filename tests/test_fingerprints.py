@@ -6,14 +6,15 @@ change meant to alter results must say so and record the new hashes here."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import importlib.util
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("fingerprint", REPO / "benchmarks" / "fingerprint.py")
+fp = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(fp)
 
 ONE_WORKER = ["staffing.part_time=0", "staffing.volunteers=0", "turnover.resign_per_year=0.3"]
 VARIANTS = [  # (scenario, days, overrides, hash of 0.3.0)
@@ -38,15 +39,5 @@ VARIANTS = [  # (scenario, days, overrides, hash of 0.3.0)
     "scenario, days, overrides, expected", VARIANTS, ids=[f"{v[0]}-{v[1]}d-{i}" for i, v in enumerate(VARIANTS)]
 )
 def test_fingerprint_unchanged(scenario, days, overrides, expected, pure):
-    env = dict(os.environ, GRIDSIM_PURE="1" if pure else "0")
-    cmd = [
-        sys.executable,
-        str(REPO / "benchmarks" / "fingerprint.py"),
-        str(REPO / "scenarios" / scenario),
-        "--days",
-        str(days),
-    ]
-    for o in overrides:
-        cmd += ["--set", o]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
-    assert out.split()[-1] == expected, out
+    got = fp.in_fresh_process(str(REPO / "scenarios" / scenario), days, overrides, pure)
+    assert got == expected, f"{scenario} {days} d {overrides}: {got}"

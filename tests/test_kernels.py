@@ -48,18 +48,8 @@ def test_the_compiled_kernels_are_built_where_required():
 
 def _pure(scenario: str, overrides: list[str], days: int) -> str:
     """Fingerprint of a run on the reference (GRIDSIM_PURE=1: no compiled kernels, the event core's source
-    interpreted), in a fresh interpreter: which core runs is decided when its modules are imported."""
-    cmd = [
-        sys.executable,
-        str(REPO / "benchmarks" / "fingerprint.py"),
-        str(REPO / "scenarios" / scenario),
-        "--days",
-        str(days),
-    ]
-    for o in overrides:
-        cmd += ["--set", o]
-    out = subprocess.run(cmd, env={**os.environ, "GRIDSIM_PURE": "1"}, capture_output=True, text=True, check=True)
-    return out.stdout.split()[-1]
+    interpreted), in a fresh interpreter."""
+    return fp.in_fresh_process(str(REPO / "scenarios" / scenario), days, overrides, pure=True)
 
 
 @needs_kernels
