@@ -101,12 +101,12 @@ MAX_YAML_NODES = 200_000  # nodes after aliases are expanded: a scenario has a f
 MAX_YAML_DEPTH = 100  # sections inside sections: a scenario has fewer than ten
 
 
-class _Loader(yaml.CSafeLoader):  # type: ignore[misc]
+class _Loader(yaml.CSafeLoader):
     """The libyaml safe loader, refusing what YAML would silently accept: a key given twice in
     one mapping (the last would win), aliases that expand beyond :data:`MAX_YAML_NODES` nodes
     ("billion laughs") or refer to themselves, and nesting deeper than :data:`MAX_YAML_DEPTH`."""
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         """A mapping, refusing a key that appears twice (``<<`` merge keys may repeat keys)."""
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
