@@ -399,9 +399,9 @@ def check_sweep_out(out: Path, exp: Experiment) -> Path:
         raise ScenarioError(f"--out {out}: exists and is not a directory")
     if out.is_dir() and any(out.iterdir()):
         owner = Store(out).owner()
-        if owner is None:
+        if owner is None and not (out / "parts").is_dir():  # (parts but no description: killed at once)
             raise ScenarioError(f"--out {out}: exists and is not a gridsim sweep directory (choose another --out)")
-        if owner != exp.name:
+        if owner is not None and owner != exp.name:
             raise ScenarioError(
                 f"--out {out}: holds the sweep of experiment {owner!r}, not {exp.name!r} (choose another --out)"
             )
