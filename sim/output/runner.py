@@ -36,7 +36,10 @@ def _umask() -> int:
 
 
 def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # a system that cannot open folders (Windows): renames are durable there
+        return
     try:
         os.fsync(fd)
     finally:

@@ -466,9 +466,8 @@ def sweep(
     while True:
         design = exp.runs(reps)
         for key in dict.fromkeys(s.key for s in design):
-            problem = store.problem(key) if store.part("summary", key).exists() else None
-            if problem is not None:  # a part cut short by a crash, say: run it again
-                log(f"{exp.name}: run {key}: {problem}; running it again")
+            if store.part("summary", key).exists() and not store.done(key):  # cut short by a crash, say
+                log(f"{exp.name}: run {key}: {store.problem(key)}; running it again")
                 store.discard(key)
         store.write_manifest(exp, design, wall)
         pending = [s for s in design if not store.done(s.key)]
