@@ -97,7 +97,8 @@ def _model_at(model, loc: list[str]):
     return cur
 
 
-MAX_YAML_NODES = 200_000  # nodes after aliases are expanded: a scenario has a few thousand
+MAX_YAML_BYTES = 2_000_000  # a resolved scenario is about 20 kB
+MAX_YAML_NODES = 200_000  # values after aliases are expanded: a scenario has a few hundred
 MAX_YAML_DEPTH = 100  # sections inside sections: a scenario has fewer than ten
 
 
@@ -148,7 +149,7 @@ def _check_expansion(root: yaml.Node) -> None:
             depth_of[nid] = 1 + max((depth_of[id(c)] for c in children), default=0)
             if size[nid] > MAX_YAML_NODES:
                 raise _YamlRefusal(
-                    f"aliases expand to more than {MAX_YAML_NODES:,} values (line {node.start_mark.line + 1})"
+                    f"more than {MAX_YAML_NODES:,} values with aliases expanded (line {node.start_mark.line + 1})"
                 )
             if depth_of[nid] > MAX_YAML_DEPTH:
                 raise _YamlRefusal(f"nested more than {MAX_YAML_DEPTH} levels deep")
@@ -166,6 +167,8 @@ def load_yaml(text: str, source: str, empty: str | None = None) -> Any:
     """Parse YAML text with the libyaml safe loader, bounded (see :class:`_Loader`); every
     refusal is one :class:`ScenarioError` line naming ``source`` (and the line). ``empty``: the
     message for a document with no content (default: an empty document is ``None``)."""
+    if len(text) > MAX_YAML_BYTES:
+        raise ScenarioError(f"{source}: {len(text):,} characters (at most {MAX_YAML_BYTES:,})")
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -335,6 +338,10 @@ def read_raw(path: str | Path) -> dict:
     empty file is refused (it is almost always a mistake)."""
     p = Path(path)
     try:
+        if p.is_file() and p.stat().st_size > MAX_YAML_BYTES:
+            raise ScenarioError(
+                f"{p}: {p.stat().st_size:,} bytes (a scenario or experiment file is at most {MAX_YAML_BYTES:,})"
+            )
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(f"{p}: no such file") from None
