@@ -328,6 +328,8 @@ def _in_pool(jobs: dict[str, tuple], specs: list[RunSpec], workers: int) -> Iter
                 except BrokenProcessPool:
                     lost.append(s)
                     continue
+                except Exception:  # noqa: BLE001 — e.g. a result that cannot be sent back: recorded
+                    result = _result_of(fut)
                 yield s, result
             if not lost:
                 continue
@@ -384,7 +386,7 @@ def _watchdog(driver: int) -> None:
 def _result_of(fut) -> dict:
     try:
         return fut.result()
-    except Exception as exc:  # a worker that died: the run is recorded as failed, the sweep goes on
+    except Exception as exc:  # no result (a Dask worker lost beyond its retries): recorded, the sweep goes on
         return {
             "error": f"{exc.__class__.__name__}: {exc}",
             "traceback": traceback.format_exc(),
