@@ -1,13 +1,15 @@
 """Run a scenario and write its run directory (summary, tables, resolved scenario).
 
-Files are written to temporary names and moved into place one by one, so an
-interrupted or failed write never leaves a half-written file behind.
+The whole directory is written into a temporary sibling, each file flushed to disk, and
+swapped in at once: an interrupted write leaves the previous run directory (or none), never
+files of two runs side by side. Output files get the permissions the umask allows.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -16,8 +18,32 @@ import yaml
 from sim import __version__
 from sim.model import GridModel
 from sim.output.kpis import summarize, workforce_kpis
+from sim.output.locations import RUN_FILES, check_out, is_run_dir
 from sim.output.tables import daily_table, grids_table, incidents_table, scores_table, transitions_table, workers_table
 from sim.scenario.schema import Scenario
+
+
+def _umask() -> int:
+    try:  # Linux: read it without changing it (changing it is not thread-safe)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # a system that cannot open folders (Windows): renames are durable there
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def run_scenario(
@@ -57,41 +83,88 @@ def resolved_scenario(model: GridModel) -> dict:
 
 
 def _atomic_write(path: Path, write) -> None:
+    """Write ``path`` through ``write(tmp)`` into a temporary sibling, flushed to disk, then
+    renamed into place: a reader or a power loss sees the old file or the whole new one."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
+        _fsync_dir(path.parent)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
 
 
-def write_run(model: GridModel, out: str | Path, transitions: bool = True) -> dict:
+def write_run(model: GridModel, out: str | Path, transitions: bool = True, force: bool = False) -> dict:
     """Write summary.json, incidents/daily/workers/scores/grids(/transitions).parquet and
-    scenario.yaml."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    scenario.yaml into a temporary sibling of ``out``, then swap it in whole (a run directory
+    already there is replaced, never mixed with). ``force``: ``out`` is a folder of other
+    things (:func:`check_out`); the run's files are written into it, stale ones removed."""
+    out = check_out(out, force)
+    out.parent.mkdir(parents=True, exist_ok=True)
     inc, workers, scores = incidents_table(model), workers_table(model), scores_table(model)
     summary = summary_of(model, inc, workers, scores)
     text = json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-    _atomic_write(out / "incidents.parquet", lambda p: inc.to_parquet(p, index=False))
-    _atomic_write(out / "daily.parquet", lambda p: daily_table(model).to_parquet(p, index=False))
-    _atomic_write(out / "workers.parquet", lambda p: workers.to_parquet(p, index=False))
-    _atomic_write(out / "scores.parquet", lambda p: scores.to_parquet(p, index=False))
-    _atomic_write(out / "grids.parquet", lambda p: grids_table(model).to_parquet(p, index=False))
-    if transitions and model.log.recording:
-        _atomic_write(out / "transitions.parquet", lambda p: transitions_table(model).to_parquet(p, index=False))
     header = (
         f"# Resolved scenario written by gridsim {__version__}: every default filled in.\n"
         f"# `gridsim run` on this file reproduces the run exactly.\n"
     )
-    _atomic_write(
-        out / "scenario.yaml",
-        lambda p: Path(p).write_text(
-            header + yaml.safe_dump(resolved_scenario(model), sort_keys=False, allow_unicode=True), encoding="utf-8"
-        ),
-    )
-    _atomic_write(out / "summary.json", lambda p: Path(p).write_text(text, encoding="utf-8"))
+    scenario_text = header + yaml.safe_dump(resolved_scenario(model), sort_keys=False, allow_unicode=True)
+    writers = {
+        "incidents.parquet": lambda p: inc.to_parquet(p, index=False),
+        "daily.parquet": lambda p: daily_table(model).to_parquet(p, index=False),
+        "workers.parquet": lambda p: workers.to_parquet(p, index=False),
+        "scores.parquet": lambda p: scores.to_parquet(p, index=False),
+        "grids.parquet": lambda p: grids_table(model).to_parquet(p, index=False),
+    }
+    if transitions and model.log.recording:
+        writers["transitions.parquet"] = lambda p: transitions_table(model).to_parquet(p, index=False)
+    writers["scenario.yaml"] = lambda p: Path(p).write_text(scenario_text, encoding="utf-8")
+    writers["summary.json"] = lambda p: Path(p).write_text(text, encoding="utf-8")  # last: marks completion
+    if force and out.is_dir() and any(out.iterdir()) and not is_run_dir(out):
+        for name in RUN_FILES:  # a folder of other things: only the run's own files change
+            if name not in writers:
+                (out / name).unlink(missing_ok=True)
+        for name, write in writers.items():
+            _atomic_write(out / name, write)
+        return summary
+    _clear_leftovers(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())
+        for name, write in writers.items():
+            _atomic_write(tmp / name, write)
+        _swap_in(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return summary
+
+
+def _swap_in(new: Path, out: Path) -> None:
+    """Put directory ``new`` at ``out``: a rename onto an absent or empty ``out``; else the old
+    run directory is renamed aside first and removed after (a crash between the two renames
+    leaves no ``out`` and the complete new one beside it, never a mixture)."""
+    try:
+        os.replace(new, out)
+    except OSError:  # out is a non-empty run directory
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.replace(out, old / "run")
+        os.replace(new, out)
+        shutil.rmtree(old, ignore_errors=True)
+    _fsync_dir(out.parent)
+
+
+def _clear_leftovers(out: Path) -> None:
+    """Remove temporary siblings a killed write left beside ``out``."""
+    for junk in out.parent.glob(f".{out.name}.new-*"):
+        shutil.rmtree(junk, ignore_errors=True)
+    for junk in out.parent.glob(f".{out.name}.old-*"):
+        shutil.rmtree(junk, ignore_errors=True)

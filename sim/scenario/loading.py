@@ -97,12 +97,106 @@ def _model_at(model, loc: list[str]):
     return cur
 
 
+MAX_YAML_BYTES = 2_000_000  # a resolved scenario is about 20 kB
+MAX_YAML_NODES = 200_000  # values after aliases are expanded: a scenario has a few hundred
+MAX_YAML_DEPTH = 100  # sections inside sections: a scenario has fewer than ten
+
+
+class _Loader(yaml.CSafeLoader):
+    """The libyaml safe loader, refusing what YAML would silently accept: a key given twice in
+    one mapping (the last would win), aliases that expand beyond :data:`MAX_YAML_NODES` nodes
+    ("billion laughs") or refer to themselves, and nesting deeper than :data:`MAX_YAML_DEPTH`."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping, refusing a key that appears twice (``<<`` merge keys may repeat keys)."""
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                if key in seen:
+                    raise _YamlRefusal(f"key {key!r} given twice (lines {seen[key]} and {line})")
+                seen[key] = line
+            except TypeError:  # an unhashable key: SafeConstructor reports it
+                continue
+        return super().construct_mapping(node, deep=deep)
+
+
+class _YamlRefusal(Exception):
+    """A YAML document that parses but is refused (duplicate key, alias bomb, cycle)."""
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse a node graph whose aliases expand beyond the bounds, or that contains itself.
+    Sizes are counted once per node object (aliases share nodes), so this is linear in the file."""
+    size: dict[int, int] = {}
+    depth_of: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_: set[int] = set()
+    while stack:
+        node, finished = stack.pop()
+        nid = id(node)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if finished:
+            open_.discard(nid)
+            size[nid] = 1 + sum(size[id(c)] for c in children)
+            depth_of[nid] = 1 + max((depth_of[id(c)] for c in children), default=0)
+            if size[nid] > MAX_YAML_NODES:
+                raise _YamlRefusal(
+                    f"more than {MAX_YAML_NODES:,} values with aliases expanded (line {node.start_mark.line + 1})"
+                )
+            if depth_of[nid] > MAX_YAML_DEPTH:
+                raise _YamlRefusal(f"nested more than {MAX_YAML_DEPTH} levels deep")
+            continue
+        if nid in size:
+            continue
+        if nid in open_:
+            raise _YamlRefusal(f"an alias refers to its own anchor (line {node.start_mark.line + 1})")
+        open_.add(nid)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in size)
+
+
+def load_yaml(text: str, source: str, empty: str | None = None) -> Any:
+    """Parse YAML text with the libyaml safe loader, bounded (see :class:`_Loader`); every
+    refusal is one :class:`ScenarioError` line naming ``source`` (and the line). ``empty``: the
+    message for a document with no content (default: an empty document is ``None``)."""
+    if len(text) > MAX_YAML_BYTES:
+        raise ScenarioError(f"{source}: {len(text):,} characters (at most {MAX_YAML_BYTES:,})")
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            if empty is not None:
+                raise ScenarioError(f"{source}: {empty}")
+            return None
+        _check_expansion(node)
+        return loader.construct_document(node)
+    except _YamlRefusal as exc:
+        raise ScenarioError(f"{source}: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None)
+        raise ScenarioError(f"{source}: not valid YAML{where}" + (f" ({problem})" if problem else "")) from None
+    except RecursionError:
+        raise ScenarioError(f"{source}: nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
 def parse_value(text: str, key: str = "", source: str = "--set") -> Any:
     """Parse a ``--set`` value the way YAML would (numbers, booleans, lists)."""
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise ScenarioError(f"{source}: {key}: cannot parse value {text!r}") from None
+        return load_yaml(text, f"{source}: {key}")
+    except ScenarioError as err:
+        raise ScenarioError(f"{source}: {key}: cannot parse value {text[:80]!r} ({str(err).split(': ')[-1]})") from None
 
 
 def _child(node: Any, part: str, key: str, source: str, create: bool) -> Any:
@@ -224,6 +318,10 @@ def scenario_from_dict(raw: Any, source: str = "<scenario>", base: Path | None =
         sc = Scenario.model_validate(_merge_catalog(raw))
     except ValidationError as err:
         raise ScenarioError(_format_error(source, err)) from None
+    names = [c.name for c in sc.campaigns]
+    for k, name in enumerate(names):
+        if name in names[:k]:
+            raise ScenarioError(f"{source}: campaigns.{k}.name: {name!r} given twice (also item {names.index(name)})")
     for key, prior in sc.uncertain.items():  # each uncertain path must name a settable number
         probe = {k: v for k, v in raw.items() if k != "uncertain"}
         try:
@@ -236,22 +334,20 @@ def scenario_from_dict(raw: Any, source: str = "<scenario>", base: Path | None =
 
 
 def read_raw(path: str | Path) -> dict:
-    """Read a scenario YAML file into a raw mapping, with one-line errors."""
+    """Read a scenario or experiment YAML file into a raw mapping, with one-line errors; an
+    empty file is refused (it is almost always a mistake)."""
     p = Path(path)
     try:
+        if p.is_file() and p.stat().st_size > MAX_YAML_BYTES:
+            raise ScenarioError(
+                f"{p}: {p.stat().st_size:,} bytes (a scenario or experiment file is at most {MAX_YAML_BYTES:,})"
+            )
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(f"{p}: no such file") from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{p}: cannot read ({exc.__class__.__name__})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ScenarioError(f"{p}: not valid YAML{where}") from None
-    if raw is None:
-        return {}
+    raw = load_yaml(text, str(p), empty="empty file (no fields; give at least a name)")
     if not isinstance(raw, dict):
         raise ScenarioError(f"{p}: expected a mapping of scenario fields at the top level")
     return raw

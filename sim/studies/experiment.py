@@ -27,6 +27,10 @@ from sim import __version__
 from sim.scenario.loading import ScenarioError, _format_error, apply_overrides, read_raw, scenario_from_dict
 from sim.scenario.schema import Prior, Strict
 
+MAX_SEED = 2**62  # seeds are stored as 64-bit integers, with room for ``seed + replication``
+MAX_SETTINGS = 200  # entries in one free-form ``set`` / ``policies.set`` / ``levers`` mapping
+MAX_VALUE_CHARS = 20_000  # one value of those, written as JSON
+
 DEFAULT_KPIS = [
     "closure_rate",
     "resolution_hours_p90",
@@ -68,7 +72,7 @@ class ExperimentFile(Strict):
     description: str = ""
     scenario: str  # base scenario file, relative to the experiment file
     days: Annotated[int, Field(ge=1)] | None = None  # default: the scenario's
-    seed: int | None = None  # default: the scenario's
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = None  # default: the scenario's
     set: dict[str, Any] = {}  # overrides applied to the base scenario for every run
     levers: dict[str, list[Any]] = {}  # parameter → values (one policy per combination)
     design: Literal["factorial", "list"] = "factorial"  # cross the lever values, or zip them
@@ -88,6 +92,15 @@ class ExperimentFile(Strict):
                 raise ValueError(f"levers.{key}: empty list of values")
         if self.design == "list" and len({len(v) for v in self.levers.values()}) > 1:
             raise ValueError("levers: design 'list' needs every lever to list the same number of values")
+        _bounded("set", self.set)
+        _bounded("levers", self.levers)
+        for p in self.policies:
+            _bounded(f"policies.{p.name}.set", p.set)
+        for key, values in self.levers.items():
+            seen = [json.dumps(v, sort_keys=True) for v in values]
+            dup = sorted({v for v in seen if seen.count(v) > 1})
+            if dup:
+                raise ValueError(f"levers.{key}: value {dup[0]} listed twice (it would be one policy)")
         names = [p.name for p in self.policies]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -95,6 +108,20 @@ class ExperimentFile(Strict):
         if not self.kpis:
             raise ValueError("kpis: empty list")
         return self
+
+
+def _bounded(where: str, settings: dict[str, Any]) -> None:
+    """Refuse a free-form mapping of scenario settings that is too large, or holds a value that
+    is not plain data (a YAML date, a non-finite number) and so could not be passed on as text."""
+    if len(settings) > MAX_SETTINGS:
+        raise ValueError(f"{where}: {len(settings)} entries (at most {MAX_SETTINGS})")
+    for key, value in settings.items():
+        try:
+            text = json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}.{key}: not a plain value ({exc})") from None
+        if len(text) > MAX_VALUE_CHARS:
+            raise ValueError(f"{where}.{key}: value of {len(text):,} characters (at most {MAX_VALUE_CHARS:,})")
 
 
 @dataclass(frozen=True)

@@ -311,7 +311,10 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
     meta_path = root / "experiment.json"
     if not meta_path.exists():
         raise ScenarioError(f"{root}: not a sweep directory (no experiment.json; run `gridsim sweep` first)")
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"{meta_path}: unreadable ({exc.__class__.__name__}); run `gridsim sweep` again") from None
     results = load_results(root)
     if results.empty:
         raise ScenarioError(f"{root}: no finished runs to report")
@@ -368,7 +371,9 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
                 "verdict": verdict,
             }
         )
-    counts = manifest["status"].value_counts()
+    # finished runs are those whose parts check out now (the manifest may lag a killed sweep)
+    counts = {"done": len(results), "error": int((manifest["status"] == "error").sum())}
+    counts["pending"] = max(len(manifest) - counts["done"] - counts["error"], 0)
     policy_rows = pd.DataFrame(
         [
             {

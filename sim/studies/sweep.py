@@ -1,24 +1,36 @@
 """Run an experiment's design (扫参): locally in processes or on a Dask cluster, resumably.
 
 Workers only simulate; this process writes. Each finished run is written at once as one
-Parquet part per table, named by the run's key (``parts/summary/<key>.parquet`` last, so
-a summary part means the run is complete); a run that raises leaves ``errors/<key>.txt``
-and the sweep goes on. Running the same command again skips every key already present,
-so a sweep killed at any moment resumes where it stopped and no run is ever stored twice.
-Results do not depend on the number of workers: each run is fixed by its seed.
+Parquet part per table, named by the run's key, flushed to disk before it is renamed into
+place (``parts/summary/<key>.parquet`` last, so a summary part means the run is complete);
+the manifest is rewritten as each run finishes. A run that raises leaves ``errors/<key>.txt``
+and the sweep goes on; a worker process that dies (killed, out of memory) is replaced, the
+runs it may have held are retried one at a time, and a run that kills its worker twice is
+recorded as failed. Running the same command again skips every key whose parts are readable
+and belong to it (a truncated or foreign part is run again), so a sweep killed at any moment
+resumes where it stopped and no run is ever stored twice. Workers exit when the driver dies
+(a watchdog), so a killed sweep leaves no process behind. Results do not depend on the
+number of workers: each run is fixed by its seed.
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import select
+import socket
+import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from sim.output.runner import _atomic_write
 from sim.scenario.loading import ScenarioError, apply_overrides, scenario_from_dict
@@ -38,6 +50,7 @@ DAILY_COLUMNS = [
     "vacant_posts",
 ]
 SCORE_COLUMNS = ["period", "agent", "kind", "community_type", "score", "true_value"]
+MAX_DEATHS = 2  # a run whose worker dies this often, alone, is recorded as failed
 
 
 def flatten(summary: dict, prefix: str = "") -> dict[str, float]:
@@ -88,10 +101,13 @@ def execute(job: tuple) -> dict:
 
 
 class Store:
-    """A sweep's directory: design, parts per run, errors, manifest."""
+    """A sweep's directory: design, parts per run, errors, manifest. ``days``: the runs' length,
+    when known, so that a daily part of another length is not taken as done."""
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, days: int | None = None):
         self.root = Path(root)
+        self.days = days
+        self._verified: dict[str, bool] = {}
 
     def part(self, table: str, key: str) -> Path:
         """Where run ``key``'s part of ``table`` lies."""
@@ -101,8 +117,21 @@ class Store:
         """Where run ``key``'s error and traceback are written if it fails."""
         return self.root / "errors" / f"{key}.txt"
 
+    def owner(self) -> str | None:
+        """The name of the experiment whose sweep this directory holds (None: none yet)."""
+        try:
+            return str(json.loads((self.root / "experiment.json").read_text(encoding="utf-8"))["name"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def prepare(self, exp: Experiment) -> None:
-        """Make the directories and remove temporary files a killed write left behind."""
+        """Make the directories and remove temporary files a killed write left behind;
+        refuse a directory holding another experiment's sweep (their parts would mix)."""
+        owner = self.owner()
+        if owner is not None and owner != exp.name:
+            raise ScenarioError(
+                f"--out {self.root}: holds the sweep of experiment {owner!r}, not {exp.name!r} (choose another --out)"
+            )
         for table in TABLES:
             d = self.root / "parts" / table
             d.mkdir(parents=True, exist_ok=True)
@@ -113,8 +142,36 @@ class Store:
         _atomic_write(self.root / "experiment.yaml", lambda p: Path(p).write_text(text, encoding="utf-8"))
 
     def done(self, key: str) -> bool:
-        """Whether run ``key`` finished (its summary, written last, is there)."""
-        return self.part("summary", key).exists()
+        """Whether run ``key`` finished: every part of it is there, readable, holds its key
+        and the expected rows (one summary row; one daily row per day). Checked once."""
+        if key not in self._verified:
+            self._verified[key] = self.problem(key) is None
+        return self._verified[key]
+
+    def problem(self, key: str) -> str | None:
+        """What is wrong with run ``key``'s parts (None: nothing; they are complete)."""
+        if not self.part("summary", key).exists():
+            return "no summary part"
+        for table in TABLES:
+            path = self.part(table, key)
+            try:
+                keys = pq.read_table(path, columns=["key"]).column("key").unique().to_pylist()
+            except (OSError, ValueError, KeyError) as exc:  # missing, truncated, empty, not Parquet
+                return f"{table} part unreadable ({exc.__class__.__name__})"
+            if keys and keys != [key]:
+                return f"{table} part belongs to another run"
+            rows = pq.read_metadata(path).num_rows
+            if table == "summary" and rows != 1:
+                return f"summary part has {rows} rows"
+            if table == "daily" and self.days is not None and rows != self.days:
+                return f"daily part has {rows} rows, not {self.days}"
+        return None
+
+    def discard(self, key: str) -> None:
+        """Remove run ``key``'s parts (summary first), so that it runs again."""
+        for table in reversed(TABLES):
+            self.part(table, key).unlink(missing_ok=True)
+        self._verified[key] = False
 
     def write(self, spec: RunSpec, result: dict) -> None:
         """Store a finished run (summary last) or its error."""
@@ -137,11 +194,14 @@ class Store:
                 if col not in frame:
                     frame.insert(0, col, value)
             _atomic_write(self.part(table, spec.key), lambda p, f=frame: f.to_parquet(p, index=False))
+        self._verified[spec.key] = True
         self.error_file(spec.key).unlink(missing_ok=True)
 
-    def write_manifest(self, exp: Experiment, design: list[RunSpec], wall: dict[str, float]) -> pd.DataFrame:
-        """The design with each run's status (done / error / pending), and the experiment's
-        resolved description, written atomically."""
+    def write_manifest(
+        self, exp: Experiment, design: list[RunSpec], wall: dict[str, float], describe: bool = True
+    ) -> pd.DataFrame:
+        """The design with each run's status (done / error / pending), and (``describe``) the
+        experiment's resolved description, written atomically."""
         rows = []
         for s in design:
             status = "done" if self.done(s.key) else ("error" if self.error_file(s.key).exists() else "pending")
@@ -161,6 +221,8 @@ class Store:
             )
         manifest = pd.DataFrame(rows)
         _atomic_write(self.root / "manifest.parquet", lambda p: manifest.to_parquet(p, index=False))
+        if not describe:
+            return manifest
         meta = {
             "name": exp.name,
             "description": exp.spec.description,
@@ -188,13 +250,21 @@ def load_results(root: str | Path, table: str = "summary") -> pd.DataFrame:
     manifest_path = root / "manifest.parquet"
     if not manifest_path.exists():
         raise ScenarioError(f"{root}: not a sweep directory (no manifest.parquet; run `gridsim sweep` first)")
-    manifest = pd.read_parquet(manifest_path)
+    try:
+        manifest = pd.read_parquet(manifest_path)
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(
+            f"{manifest_path}: unreadable ({exc.__class__.__name__}); run `gridsim sweep` again"
+        ) from None
     store, cache, frames = Store(root), {}, []
     for row in manifest.itertuples(index=False):
-        if not store.done(row.key):
+        if not store.done(row.key):  # a bad part is skipped: the next sweep runs it again
             continue
         if row.key not in cache:
-            cache[row.key] = pd.read_parquet(store.part(table, row.key))
+            try:
+                cache[row.key] = pd.read_parquet(store.part(table, row.key))
+            except (OSError, ValueError):
+                continue
         frame = cache[row.key]
         if len(frame):
             frames.append(frame.assign(policy=row.policy, sample=row.sample, rep=row.rep, seed=row.seed))
@@ -224,27 +294,142 @@ def _completed(
         for s in specs:
             yield s, execute(jobs[s.key])
         return
+    yield from _in_pool(jobs, specs, workers)
+
+
+def _in_pool(jobs: dict[str, tuple], specs: list[RunSpec], workers: int) -> Iterator[tuple[RunSpec, dict]]:
+    """Runs in a pool of ``workers`` processes, at most one queued per worker. When a worker
+    dies the pool is replaced; the runs it held are retried one at a time (so a death is
+    pinned on its run) and a run that dies :data:`MAX_DEATHS` times is returned as failed."""
     # forkserver, not fork: this process holds Arrow's threads, and fork() under threads can deadlock
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["sim.studies.sweep", "sim.model"])  # workers start with the model imported
-    pool = ProcessPoolExecutor(workers, mp_context=ctx)
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_watchdog, initargs=(os.getpid(),))
+
+    todo, suspects, deaths = deque(specs), deque[RunSpec](), dict[str, int]()
+    running: dict[Future, RunSpec] = {}
+    pool = new_pool()
     try:
-        futures = {pool.submit(execute, jobs[s.key]): s for s in specs}
-        for fut in as_completed(futures):
-            yield futures[fut], _result_of(fut)
+        while todo or suspects or running:
+            while not running and suspects:  # a suspect runs alone
+                s = suspects.popleft()
+                running[pool.submit(execute, jobs[s.key])] = s
+            while todo and not suspects and len(running) < workers:
+                s = todo.popleft()
+                running[pool.submit(execute, jobs[s.key])] = s
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            lost: list[RunSpec] = []
+            for fut in finished:
+                s = running.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    lost.append(s)
+                    continue
+                except Exception:  # noqa: BLE001 — e.g. a result that cannot be sent back: recorded
+                    result = _result_of(fut)
+                yield s, result
+            if not lost:
+                continue
+            lost += running.values()  # the pool is broken: every run in it is lost
+            alone = len(lost) == 1  # it ran alone: the death is its own
+            running.clear()
+            pool.shutdown(wait=True, cancel_futures=True)
+            pool = new_pool()
+            for s in lost:
+                if alone:
+                    deaths[s.key] = deaths.get(s.key, 0) + 1
+                if deaths.get(s.key, 0) >= MAX_DEATHS:
+                    yield (
+                        s,
+                        {
+                            "error": f"WorkerDied: the worker process running it died {MAX_DEATHS} times "
+                            "(killed, or out of memory)",
+                            "traceback": "",
+                            "wall_s": float("nan"),
+                        },
+                    )
+                else:
+                    suspects.append(s)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _watchdog(driver: int) -> None:
+    """Pool initializer: a thread that ends this worker when the sweep's driver process ends
+    (killed with SIGKILL, say), so that no worker outlives it. ``driver``: its process id."""
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(driver)  # Linux: readable once the process has ended
+        except ProcessLookupError:
+            os._exit(1)
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])
+            os._exit(1)
+        while True:  # elsewhere: poll
+            time.sleep(1.0)
+            try:
+                os.kill(driver, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="gridsim-watchdog", daemon=True).start()
 
 
 def _result_of(fut) -> dict:
     try:
         return fut.result()
-    except Exception as exc:  # a worker that died: the run is recorded as failed, the sweep goes on
+    except Exception as exc:  # no result (a Dask worker lost beyond its retries): recorded, the sweep goes on
         return {
             "error": f"{exc.__class__.__name__}: {exc}",
             "traceback": traceback.format_exc(),
             "wall_s": float("nan"),
         }
+
+
+def check_sweep_out(out: Path, exp: Experiment) -> Path:
+    """Refuse a sweep ``--out`` that is a file, a folder of other things, or another
+    experiment's sweep directory, before anything is written."""
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()):
+        owner = Store(out).owner()
+        if owner is None and not (out / "parts").is_dir():  # (parts but no description: killed at once)
+            raise ScenarioError(f"--out {out}: exists and is not a gridsim sweep directory (choose another --out)")
+        if owner is not None and owner != exp.name:
+            raise ScenarioError(
+                f"--out {out}: holds the sweep of experiment {owner!r}, not {exp.name!r} (choose another --out)"
+            )
+    return out
+
+
+def check_scheduler(address: str, timeout: float = 5.0) -> None:
+    """Refuse a Dask scheduler address that is malformed or does not answer, quickly and
+    before anything is written."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+    except (ValueError, TypeError) as exc:
+        raise ScenarioError(f"--scheduler {address}: not a scheduler address like tcp://host:8786 ({exc})") from None
+    if scheme not in ("tcp", "tls", "ws", "wss"):
+        return  # in-process and UCX addresses: the client checks them
+    try:
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise ScenarioError(f"--scheduler {address}: not a scheduler address like tcp://host:8786 ({exc})") from None
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise ScenarioError(f"--scheduler {address}: no scheduler answers there ({reason})") from None
 
 
 def probe_kpis(exp: Experiment) -> None:
@@ -274,7 +459,7 @@ def sweep(
     until each compared difference is narrow enough. Returns the manifest."""
     from tqdm import tqdm
 
-    store = Store(out)
+    store = Store(out, exp.days)
     if check_kpis:
         probe_kpis(exp)
     store.prepare(exp)
@@ -282,6 +467,10 @@ def sweep(
     reps, wall, failed = plan.n, {}, 0
     while True:
         design = exp.runs(reps)
+        for key in dict.fromkeys(s.key for s in design):
+            if store.part("summary", key).exists() and not store.done(key):  # cut short by a crash, say
+                log(f"{exp.name}: run {key}: {store.problem(key)}; running it again")
+                store.discard(key)
         store.write_manifest(exp, design, wall)
         pending = [s for s in design if not store.done(s.key)]
         if len(pending) < len(design):
@@ -296,9 +485,13 @@ def sweep(
             smoothing=0.1,
         )
         try:
+            last = time.monotonic()
             for spec, result in _completed(exp, pending, workers, scheduler):
                 store.write(spec, result)
                 wall[spec.key] = result["wall_s"]
+                if time.monotonic() - last > 1.0:  # the manifest follows the runs (at most once a second)
+                    store.write_manifest(exp, design, wall, describe=False)
+                    last = time.monotonic()
                 if "error" in result:
                     failed += 1
                     bar.set_postfix(failed=failed)

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from sim import __version__
+from sim.output.locations import default_out, slug
 from sim.scenario.loading import ScenarioError, json_schema, load_scenario
 
 
@@ -39,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         help="override a scenario field, e.g. --set staffing.full_time=2 (repeatable)",
     )
     r.add_argument("--out", default=None, help="run directory (default: runs/<scenario name>)")
+    r.add_argument("--force", action="store_true", help="write into an --out folder that is not a run directory")
     r.add_argument(
         "--no-transitions",
         action="store_true",
@@ -211,7 +213,7 @@ def _cmd_calibrate(args) -> int:
     config = load_scenario(args.scenario)
     targets = for_scenario(load_targets(args.targets), config.name, args.targets)
     pb = problem(args.scenario, targets, args.days)
-    out = Path(args.out) if args.out else Path("runs") / "calibrate" / config.name
+    out = Path(args.out) if args.out else default_out("calibrate", config.name)
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a directory")
     check_quantities(pb.targets, simulate(pb.raw, pb.source, [], config.seed, 1), args.targets)
@@ -237,7 +239,7 @@ def _cmd_calibrate(args) -> int:
     post.to_csv(out / "posterior.csv", index=False)
     table.to_csv(out / "posterior_summary.csv", index=False)
     plot_posterior(post, pb, out / "posterior.png")
-    cal = out / f"{config.name}.calibrated.yaml"
+    cal = out / f"{slug(config.name)}.calibrated.yaml"
     cal.write_text(calibrated_scenario(args.scenario, pb, table, eps, history.max_t), encoding="utf-8")
     print(f"generations {history.max_t + 1} · epsilon {eps:.3g} · simulations {int(pops['samples'].sum())}")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -247,13 +249,13 @@ def _cmd_calibrate(args) -> int:
 
 def _cmd_sweep(args) -> int:
     from sim.studies.experiment import load_experiment
-    from sim.studies.sweep import sweep
+    from sim.studies.sweep import check_scheduler, check_sweep_out, sweep
 
     _positive(args.workers, "--workers")
     exp = load_experiment(args.experiment)
-    out = Path(args.out) if args.out else Path("runs") / exp.name
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out {out}: exists and is not a directory")
+    out = check_sweep_out(Path(args.out) if args.out else default_out(exp.name), exp)
+    if args.scheduler:
+        check_scheduler(args.scheduler)
     workers = args.workers or os.cpu_count() or 1
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} local process{'es' * (workers > 1)}"
     print(
@@ -294,9 +296,13 @@ def _cmd_size(args) -> int:
         k, v = item.split("=", 1)
         overrides[k.strip()] = parse_value(v, k, "--set")
     config = load_scenario(args.scenario, args.overrides)
-    out = Path(args.out) if args.out else Path("runs") / "size" / config.name
+    out = Path(args.out) if args.out else default_out("size", config.name)
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a directory")
+    if args.scheduler:
+        from sim.studies.sweep import check_scheduler
+
+        check_scheduler(args.scheduler)
     sizer = Sizer(
         args.scenario,
         targets,
@@ -354,9 +360,13 @@ def _cmd_sensitivity(args) -> int:
             raise ScenarioError(f"--params {key}: {str(err).split(': ', 2)[-1]}") from None
     kpis = args.kpis or ["closure_rate", "wait_hours_mean", "satisfaction"]
     sa.check_kpis(args.scenario, kpis)
-    out = Path(args.out) if args.out else Path("runs") / "sensitivity" / config.name
+    out = Path(args.out) if args.out else default_out("sensitivity", config.name)
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a directory")
+    if args.scheduler:
+        from sim.studies.sweep import check_scheduler
+
+        check_scheduler(args.scheduler)
     workers = args.workers or os.cpu_count() or 1
     common = dict(
         days=args.days,
@@ -431,7 +441,26 @@ def _cmd_viz(args) -> int:
         "--log-level",
         "warning",
     ]
-    return subprocess.call(cmd, env=env)
+    server = subprocess.Popen(cmd, env=env)
+
+    def stop(signum, frame):  # SIGTERM / SIGHUP: the page server goes with us
+        server.terminate()
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:  # Ctrl-C reached the server too; let it finish
+        server.terminate()
+        server.wait()
+        raise
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
 
 def _cmd_report(args) -> int:
@@ -449,17 +478,16 @@ def _cmd_run(args) -> int:
     if args.seed is not None:
         overrides.append(f"seed={args.seed}")
     config = load_scenario(args.scenario, overrides)
-    out = Path(args.out) if args.out else Path("runs") / config.name
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out {out}: exists and is not a directory")
-
     from sim.output.kpis import print_table
+    from sim.output.locations import check_out
     from sim.output.runner import run_scenario, write_run
+
+    out = check_out(Path(args.out) if args.out else default_out(config.name), args.force)
 
     t0 = time.perf_counter()
     model = run_scenario(config, transitions=not args.no_transitions)
     wall = time.perf_counter() - t0
-    summary = write_run(model, out, transitions=not args.no_transitions)
+    summary = write_run(model, out, transitions=not args.no_transitions, force=args.force)
     if not args.quiet:
         print(
             f"gridsim {__version__} · {config.name} · seed {model.seed} · {model.day} days · "

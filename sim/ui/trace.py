@@ -122,8 +122,9 @@ def from_run(run_dir: str | Path, incident: int, lang: str = "en") -> list[tuple
             raise ScenarioError(f"{run}: no {f} (not a run directory written by `gridsim run`)")
     if not (run / "transitions.parquet").exists():
         raise ScenarioError(f"{run}: no transitions.parquet (the run used --no-transitions; run it again without)")
-    inc = pd.read_parquet(run / "incidents.parquet", filters=[("id", "==", int(incident))])
-    if inc.empty:
+    in_range = 0 <= incident < 2**63  # an id column holds 64-bit integers: beyond, no such incident
+    inc = pd.read_parquet(run / "incidents.parquet", filters=[("id", "==", int(incident))]) if in_range else None
+    if inc is None or inc.empty:
         n = len(pd.read_parquet(run / "incidents.parquet", columns=["id"]))
         raise ScenarioError(f"--incident {incident}: no such incident in {run} (ids 0…{n - 1})")
     tr = pd.read_parquet(run / "transitions.parquet", filters=[("incident", "==", int(incident))])
