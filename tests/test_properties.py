@@ -107,6 +107,7 @@ def small_scenarios(draw) -> dict:
         "escalation": {
             "policy": draw(st.sampled_from(sorted(POLICIES))),
             "whistle": draw(st.booleans()),
+            "whistle_scope": draw(st.sampled_from(["summoned", "all"])),
             "max_reopens": draw(st.integers(0, 2)),
         },
         "residents": {
@@ -559,7 +560,8 @@ def check_queues(r: Run) -> None:
     h_actor = tr["actor"].where(is_h).groupby(tr["incident"]).ffill()
     h_time = tr["time"].where(is_h).groupby(tr["incident"]).ffill()
     last: dict[int, object] = {}  # the desk each case last waited at
-    for i, lvl, a, nxt, b, nxt_actor, prev, ha, ht in zip(
+    came = tr.groupby("incident")["level_i"].shift(2)[waits.index]  # escalated: the rung it came from
+    for i, lvl, a, nxt, b, nxt_actor, prev, ha, ht, origin in zip(
         waits["incident"],
         waits["level_i"],
         waits["time"],
@@ -569,6 +571,7 @@ def check_queues(r: Run) -> None:
         waits["prev_state"],
         h_actor[waits.index],
         h_time[waits.index],
+        came,
         strict=True,
     ):
         if prev == "waiting" and i in last:  # the team holding it was left empty: handed on to its
@@ -628,7 +631,10 @@ def check_queues(r: Run) -> None:
             else:
                 lv = sc.levels[lvl]
                 resp = lv.response_hours
-                if sc.escalation.whistle and lv.whistle_response_hours is not None:
+                summoned = sc.escalation.whistle_scope == "all" or (
+                    prev == "escalated" and sc.levels[int(origin)].scope == "street"
+                )  # 吹哨报到: what the street passes up
+                if sc.escalation.whistle and lv.whistle_response_hours is not None and summoned:
                     resp = lv.whistle_response_hours
             if handled:
                 assert math.isclose(b - a, resp, abs_tol=EPS), (i, b - a, resp)

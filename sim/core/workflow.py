@@ -92,6 +92,7 @@ class Workflow(CaseFlow):
         self.revisits = DelayLine(self.clock, st.visit_retry_hours, self, REVISIT_DUE)
         r = sc.residents
         self.feedbacks_due = DelayLine(self.clock, r.feedback_delay_hours, self, FEEDBACK_DUE)
+        self.sat_latent = r.satisfaction_loss_per_latent_day
         self.sat_base, self.sat_day, self.sat_esc, self.sat_floor = (
             r.satisfaction_base,
             r.satisfaction_loss_per_day,
@@ -265,13 +266,17 @@ class Workflow(CaseFlow):
         self.feedbacks[h] += 1
 
     def feedback(self, i: int) -> None:
-        """Event: the resident judges the outcome; the case is signed off or reopened."""
+        """Event: the resident judges the outcome; the case is signed off or reopened. Satisfaction
+        falls with the days from report to resolution, the days the problem stayed latent
+        (``residents.satisfaction_loss_per_latent_day``), escalations and rushing."""
         now = self.clock.now
         h = self.household[i]
         days = (self.t_resolved[i] - self.t_surfaced[i]) / 24.0
+        latent_days = (self.t_surfaced[i] - self.t_occurred[i]) / 24.0  # the problem was there, unknown
         p = (
             self.sat_base
             - self.sat_day * days
+            - self.sat_latent * latent_days
             - self.sat_esc * self.escalations[i]
             - self.rush_loss * (1.0 - self.depth[i])
         )

@@ -94,6 +94,12 @@ class CommunityType(Strict):
     property_management: bool = False
     property_absorbs: Prob = 0.0
     property_response_hours: NonNeg = 4.0
+    property_capacity: int | None = Field(
+        None,
+        ge=1,
+        description="cases the property manager works at once; none = unlimited, in parallel, busy hours "
+        "still counted per case (cases)",
+    )
 
 
 class Shift(Strict):
@@ -125,6 +131,12 @@ class Level(Strict):
     time_limit_hours: Annotated[float, Field(gt=0)] | None = None
     response_hours: NonNeg = 0.0
     whistle_response_hours: NonNeg | None = None
+    referral_capacity: int | None = Field(
+        None,
+        ge=1,
+        description="referral desks: cases the department works at once, the rest wait first come first "
+        "served; none = unlimited, in parallel, busy hours still counted per case (cases)",
+    )
     meeting_weekday: Annotated[int, Field(ge=0, le=6)] = 1  # Tuesday (seed 000)
     meeting_hour: Annotated[float, Field(ge=0, lt=24)] = 14.0
     triage_fraction: Prob = 0.25  # share of handling time spent before passing a case up
@@ -392,6 +404,11 @@ class Escalation(Strict):
 
     policy: Annotated[str, Registered("escalation")] = "skip_major"
     whistle: bool = True  # 街道吹哨、部门报到
+    whistle_scope: Literal["summoned", "all"] = Field(
+        "summoned",
+        description="which department cases get whistle_response_hours: 'summoned' = those the street "
+        "rung passes up (吹哨报到, seed 003); 'all' = every department case (before 0.4)",
+    )
     max_reopens: Count = 2
 
 
@@ -405,6 +422,12 @@ class Residents(Strict):
     hotline_dispatch_hours: NonNeg = 4.0  # 12345 → command centre → order (派单)
     satisfaction_base: Prob = 0.95
     satisfaction_loss_per_day: NonNeg = 0.02
+    satisfaction_loss_per_latent_day: NonNeg = Field(
+        0.005,
+        description="satisfaction probability lost per day a case stayed latent (occurred, unknown) "
+        "before it surfaced; 0 = before 0.4 (assumption: a quarter of the loss per day after the "
+        "report) (probability per day)",
+    )
     satisfaction_loss_per_escalation: NonNeg = 0.03
     satisfaction_floor: Prob = 0.2
     satisfaction_weight: Prob = 0.3  # how far one outcome moves a household's satisfaction

@@ -1,0 +1,112 @@
+"""Corrections from the outside review (issue 23): each finding's mechanism, tested where it acts.
+
+1. referral desks (departments, property managers) account their busy hours and may have a capacity;
+2. the street's whistle (吹哨报到) shortens the response only for the cases the street passes up;
+4. satisfaction falls with the days a case stayed latent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.output.runner import run_scenario
+from sim.output.tables import incidents_table, transitions_table, workers_table
+from sim.scenario.loading import load_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def _run(overrides: list[str], days: int = 60, name: str = "baseline.yaml"):
+    return run_scenario(load_scenario(SCENARIOS / name, [*overrides, f"days={days}"]))
+
+
+def _tr(model) -> pd.DataFrame:
+    tr = transitions_table(model)
+    tr = tr.assign(state=tr["state"].astype(str), level=tr["level"].astype(str))
+    return tr.sort_values(["incident", "time"], kind="stable").reset_index(drop=True)
+
+
+def _spans(tr: pd.DataFrame, actors: set[int]) -> pd.DataFrame:
+    """Handling spans (start, end) of the given acting agents, from the transition log."""
+    nxt = tr.groupby("incident")["time"].shift(-1)
+    h = (tr["state"] == "handling") & tr["actor"].isin(actors)
+    return pd.DataFrame({"actor": tr.loc[h, "actor"], "start": tr.loc[h, "time"], "end": nxt[h]})
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return _run([])
+
+
+def test_departments_and_property_managers_account_their_busy_hours(baseline):
+    """Finding 1: a referral desk's busy hours are the handling hours of its cases (they were 0)."""
+    w = workers_table(baseline)
+    ref = w[w["role"].isin(["department", "property_manager"])]
+    assert len(ref) and (ref["cases_handled"] > 0).any()
+    spans = _spans(_tr(baseline), set(ref["agent"]))
+    now = baseline.clock.now
+    booked = (spans["end"].fillna(now) - spans["start"]).groupby(spans["actor"]).sum()
+    for a, b in zip(ref["agent"], ref["busy_hours"], strict=True):
+        assert b == pytest.approx(booked.get(a, 0.0), abs=1e-6)
+    assert (ref.loc[ref["cases_handled"] > 0, "busy_hours"] > 0).all()
+
+
+def test_referral_capacity_works_cases_one_at_a_time():
+    """Finding 1: with ``referral_capacity: 1`` the department's handling spans never overlap, and
+    cases wait past their response time; unlimited (the default) they overlap."""
+    tight = _run(["levels.department.referral_capacity=1", "levels.department.response_hours=2"], days=90)
+    loose = _run(["levels.department.response_hours=2"], days=90)
+    for model, overlap in ((tight, False), (loose, True)):
+        w = workers_table(model)
+        dep = set(w.loc[w["role"] == "department", "agent"])
+        sp = _spans(_tr(model), dep).dropna().sort_values("start")
+        assert len(sp) > 20
+        overlaps = (sp["start"].to_numpy()[1:] < sp["end"].cummax().to_numpy()[:-1] - 1e-9).any()
+        assert overlaps == overlap
+        busy = w.loc[w["role"] == "department", "busy_hours"].sum()
+        assert (busy <= model.clock.now + 1e-6) if not overlap else busy > 0
+
+
+def _department_response(model) -> pd.DataFrame:
+    """Per wait at the department rung: the rung the case came from and the hours to handling."""
+    tr = _tr(model)
+    came = tr.groupby("incident")["level"].shift(2)  # escalated → waiting: the rung before
+    nxt = tr.groupby("incident")["time"].shift(-1)
+    w = (tr["state"] == "waiting") & (tr["level"] == "department")
+    return pd.DataFrame({"came_from": came[w], "hours": (nxt[w] - tr.loc[w, "time"]).round(6)}).dropna()
+
+
+def test_whistle_shortens_only_what_the_street_summons(baseline):
+    """Finding 2: with the whistle, a case the street passes up waits whistle_response_hours; a
+    major case that skips straight to the departments waits the ordinary response_hours."""
+    lv = {x.name: x for x in baseline.config.levels}["department"]
+    r = _department_response(baseline)
+    street, direct = r[r["came_from"] == "street"], r[r["came_from"] == "grid"]
+    assert len(street) and len(direct)
+    assert (street["hours"] == lv.whistle_response_hours).all()
+    assert (direct["hours"] == lv.response_hours).all()
+    old = _department_response(_run(["escalation.whistle_scope=all"]))
+    assert (old["hours"] == lv.whistle_response_hours).all()  # the old behaviour, on request
+    off = _department_response(_run(["escalation.whistle=false"]))
+    assert (off["hours"] == lv.response_hours).all()
+
+
+def test_satisfaction_falls_with_latent_days():
+    """Finding 4: the same cases (common random numbers) judged with latent days counted are less
+    often satisfied, and the loss grows with how long they stayed latent; 0 is the old rule."""
+    base = ["residents.reopen_if_unsatisfied=0"]
+    old = incidents_table(_run([*base, "residents.satisfaction_loss_per_latent_day=0"], days=90))
+    new = incidents_table(_run([*base, "residents.satisfaction_loss_per_latent_day=0.05"], days=90))
+    both = old.merge(new, on="id", suffixes=("_old", "_new"))
+    both = both[both["satisfied_old"].notna() & both["satisfied_new"].notna()]
+    latent = (both["t_surfaced_old"] - both["t_occurred_old"]) / 24.0
+    long_latent = latent > 5
+    assert long_latent.sum() > 30
+    s_old, s_new = both["satisfied_old"].astype(bool), both["satisfied_new"].astype(bool)
+    assert not (s_new & ~s_old).any()  # same draw, lower probability: never more satisfied
+    assert s_new[long_latent].mean() < s_old[long_latent].mean() - 0.1
+    quick = latent < 0.1
+    assert quick.sum() > 30 and abs(s_new[quick].mean() - s_old[quick].mean()) < 0.02
