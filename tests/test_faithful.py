@@ -110,3 +110,42 @@ def test_satisfaction_falls_with_latent_days():
     assert s_new[long_latent].mean() < s_old[long_latent].mean() - 0.1
     quick = latent < 0.1
     assert quick.sum() > 30 and abs(s_new[quick].mean() - s_old[quick].mean()) < 0.02
+
+
+def test_daily_reports_beside_acceptances_and_the_weekend_queue():
+    """Finding 5: ``reported`` (surfaced that day) stands beside ``accepted``; the queue between
+    them fills over the weekend and empties on Monday; closure_rate is closed / reported."""
+    from sim.daily import DAILY_FIELDS
+    from sim.output.tables import daily_table
+
+    model = _run([], days=56)
+    daily = daily_table(model)
+    assert list(daily.columns) == list(DAILY_FIELDS) and "surfaced" not in daily
+    inc = incidents_table(model)
+    known = int(inc["t_surfaced"].notna().sum())
+    assert daily["reported"].sum() == known and daily["accepted"].sum() == int(inc["t_accepted"].notna().sum())
+    day_of = (inc["t_surfaced"].dropna() // 24).astype(int) + 1
+    assert (daily.set_index("day")["reported"] == day_of.value_counts().reindex(daily["day"], fill_value=0)).all()
+    queue = daily["reported"].cumsum() - daily["accepted"].cumsum()
+    assert (daily["awaiting_acceptance"] == queue).all()
+    weekday = (daily["day"] - 1) % 7  # day 1 is a Monday
+    by_day = daily.groupby(weekday)["awaiting_acceptance"].mean()
+    assert by_day[6] > 2 * by_day[[0, 1, 2, 3]].max()  # Sunday midnight: the weekend's reports wait
+    sat = daily[weekday == 5]
+    assert (sat["reported"] > sat["accepted"]).all()  # a Saturday: reported, hardly accepted
+    last = daily.iloc[-1]
+    assert last["closure_rate"] == pytest.approx(int((inc["state"] == "closed").sum()) / known)
+    assert last["latent"] == len(inc) - known
+
+
+def test_labels_mean_the_same_in_both_languages():
+    """Finding 5: every role (the district centre too) has both languages, and the three
+    severity grades read minor/general/major = 轻微/一般/重大 (一般 is 'general', not 'minor')."""
+    from sim.scenario.labels import LABELS
+    from sim.workforce.agents import ROLES
+
+    for role in ROLES:
+        en, zh = LABELS[f"role.{role}"]
+        assert en and zh and not any("a" <= ch.lower() <= "z" for ch in zh), role
+    grades = [LABELS[f"severity.{s}"] for s in ("minor", "general", "major")]
+    assert grades == [("minor", "轻微"), ("general", "一般"), ("major", "重大")]

@@ -20,6 +20,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "role.grid_leader": ("grid leader", "网格长"),
     "role.community_secretary": ("community secretary", "社区书记"),
     "role.command_centre": ("street command centre", "街道指挥中心"),
+    "role.district_centre": ("district command centre", "区指挥中心"),
     "role.department": ("department", "职能部门"),
     "role.property_manager": ("property manager", "物业"),
     "role.volunteer": ("party-member volunteer", "党员志愿者"),
@@ -29,9 +30,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "channel.report": ("a resident reports it to the grid worker", "居民向网格员反映"),
     "channel.hotline": ("the 12345 hotline dispatches it", "12345热线派单"),
     "channel.patrol": ("found on patrol", "网格员巡查发现"),
-    # severities
-    "severity.minor": ("minor", "一般"),
-    "severity.general": ("general", "较大"),
+    # severities: the same three grades in both languages (minor 轻微 < general 一般 < major 重大)
+    "severity.minor": ("minor", "轻微"),
+    "severity.general": ("general", "一般"),
     "severity.major": ("major", "重大"),
     # community types (when a scenario gives no label_zh)
     "type.old_estate": ("old estate", "老旧小区"),
