@@ -149,3 +149,41 @@ def test_labels_mean_the_same_in_both_languages():
         assert en and zh and not any("a" <= ch.lower() <= "z" for ch in zh), role
     grades = [LABELS[f"severity.{s}"] for s in ("minor", "general", "major")]
     assert grades == [("minor", "轻微"), ("general", "一般"), ("major", "重大")]
+
+
+ODD_ELEMENTS = {
+    "en": [
+        "Purpose and patterns",
+        "Entities, state variables and scales",
+        "Process overview and scheduling",
+        "Design concepts",
+        "Initialisation",
+        "Input data",
+        "Submodels",
+    ],
+    "zh": ["目的与模式", "实体、状态变量与尺度", "过程概述与调度", "设计概念", "初始化", "输入数据", "子模型"],
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_describe_gives_the_seven_odd_elements_and_follows_the_levers(tmp_path, lang, capsys):
+    """`gridsim describe scenarios/jianye.yaml` writes the seven ODD elements in order, with the
+    seed, the random streams and the version; a changed lever changes the description."""
+    from sim import __version__
+    from sim.core.streams import STREAMS
+    from sim.ui.cli import main
+
+    out = tmp_path / "odd.md"
+    assert main(["describe", str(SCENARIOS / "jianye.yaml"), "--lang", lang, "--out", str(out)]) == 0
+    doc = out.read_text(encoding="utf-8")
+    heads = [line for line in doc.splitlines() if line.startswith("## ")]
+    assert heads == [f"## {k}. {e}" for k, e in enumerate(ODD_ELEMENTS[lang], 1)]
+    assert __version__ in doc and "2019" in doc and all(f"`{s}`" in doc for s in STREAMS)
+    assert "`skip_major`" in doc and "`staffing.full_time`" in doc
+    capsys.readouterr()
+    for lever, shows in (("escalation.policy=stepwise", "`stepwise`"), ("levels.grid.time_limit_hours=12", "12 h")):
+        assert main(["describe", str(SCENARIOS / "jianye.yaml"), "--lang", lang, "--set", lever]) == 0
+        changed = capsys.readouterr().out
+        assert changed.strip() != doc.strip() and shows in changed
+    if lang == "zh":
+        assert "职能部门(区)" in doc  # the department rung's scope read in Chinese

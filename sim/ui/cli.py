@@ -413,7 +413,7 @@ def _cmd_sensitivity(args) -> int:
 
 
 def _cmd_describe(args) -> int:
-    from sim.scenario.describe import describe
+    from sim.studies.odd import describe
 
     config = load_scenario(args.scenario, args.overrides)
     text = describe(config, args.lang, source=args.scenario)
