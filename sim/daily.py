@@ -70,7 +70,7 @@ class DailyCounts:
                     self._reported = np.concatenate(
                         [self._reported, np.zeros(max(need, 2 * len(self._reported)) - len(self._reported), np.int64)]
                     )
-                self._reported[: need] += np.bincount(days, minlength=need)
+                self._reported[:need] += np.bincount(days, minlength=need)
             self._binned = n
         return int(self._reported[d]) if d < len(self._reported) else 0
 

@@ -187,3 +187,71 @@ def test_describe_gives_the_seven_odd_elements_and_follows_the_levers(tmp_path, 
         assert changed.strip() != doc.strip() and shows in changed
     if lang == "zh":
         assert "职能部门(区)" in doc  # the department rung's scope read in Chinese
+
+
+def test_overhead_is_owed_per_hour_on_shift():
+    """Finding 4: a part-timer (4 h on three days) owes overhead in proportion to their hours on
+    shift, not the full-time overhead of a day; ``per_shift_hour: false`` is the old rule."""
+    base = ["overhead.kinds=[grid_worker, part_time]", "staffing.part_time=1", "turnover.sick_per_year=0"]
+    base += ["turnover.maternity_per_year=0", "turnover.resign_per_year=0", "turnover.retire_per_year=0"]
+    new, old = (workers_table(_run([*base, f"overhead.per_shift_hour={v}"], days=28)) for v in ("true", "false"))
+    sc = load_scenario(SCENARIOS / "baseline.yaml")
+    full, part = sc.staffing.full_time_shift, sc.staffing.part_time_shift
+    share = (len(part.weekdays) * (part.end_hour - part.start_hour)) / (
+        len(full.weekdays) * (full.end_hour - full.start_hour)
+    )
+    per_shift = {}
+    for name, w in (("new", new), ("old", old)):
+        pt, ft = w[w["role"] == "part_time"], w[w["role"] == "grid_worker"]
+        per_shift[name] = (
+            pt["overhead_hours"].sum() / pt["shift_hours"].sum(),
+            ft["overhead_hours"].sum() / ft["shift_hours"].sum(),
+        )
+    # full-timers unchanged; a part-timer's overhead per shift hour now equals a full-timer's
+    assert per_shift["new"][1] == pytest.approx(per_shift["old"][1], rel=0.02)
+    assert per_shift["new"][0] == pytest.approx(per_shift["new"][1], rel=0.1)
+    assert per_shift["old"][0] > 1.5 * per_shift["old"][1]  # before: far more overhead per hour
+    assert 0 < share < 1
+
+
+def test_night_shifts_cross_midnight():
+    """Finding 4: a 20:00–08:00 shift validates (it was refused) and its workers take cases at night."""
+    from sim.workforce.shifts import Roster
+
+    sc = load_scenario(SCENARIOS / "baseline.yaml", ["staffing.full_time_shift={start_hour: 20, end_hour: 8}"])
+    r = Roster(sc.staffing.full_time_shift)
+    assert r.hours_per_week == 5 * 12 and r.days_per_week == 5
+    assert r.is_on(24 * 0 + 23) and r.is_on(24 * 1 + 7) and not r.is_on(24 * 1 + 12) and not r.is_on(24 * 5 + 10)
+    assert r.on_hours(0, 168) == 60 and r.twin.on_hours(0, 168) == 60 and r.twin.is_on(31.0)
+    sunday = Roster(sc.staffing.full_time_shift.model_copy(update={"weekdays": [6]}))
+    assert sunday.is_on(2.0) and sunday.is_on(167.0) and sunday.next_on(10.0) == 164.0  # wraps to Monday
+    inc = incidents_table(_run(["staffing.full_time_shift={start_hour: 20, end_hour: 8}"], days=21))
+    hour = inc["t_handling"].dropna() % 24
+    assert ((hour >= 20) | (hour < 8)).mean() > 0.5
+
+
+def test_travel_time_is_its_own_concept():
+    """Finding 4: ``community_types.*.travel_hours`` adds the way there to every piece of work at
+    the grid rung in grids of that type — and nowhere else; 0 (the default) changes nothing."""
+    with_travel = _run(["community_types.old_estate.travel_hours=0.5", "effort.adaptation=0"], days=30)
+    without = _run(["effort.adaptation=0"], days=30)
+    spans = {}
+    for name, m in (("with", with_travel), ("without", without)):
+        tr = _tr(m)
+        nxt = tr.groupby("incident")["time"].shift(-1)
+        first = (tr["state"] == "handling") & ~tr.duplicated(["incident", "state"])
+        spans[name] = (
+            (nxt - tr["time"])[first].set_axis(tr.loc[first, "incident"]),
+            tr.loc[first, "level"].set_axis(tr.loc[first, "incident"]),
+        )
+    inc = incidents_table(without).set_index("id")
+    d, lvl = spans["with"]
+    d0, lvl0 = spans["without"]
+    both = d.index.intersection(d0.index)
+    both = both[(lvl[both] == lvl0[both]).to_numpy()]
+    diff = (d[both] - d0[both]).dropna()
+    old = (inc.loc[diff.index, "community_type"].astype(str) == "old_estate").to_numpy()
+    at_grid = (lvl[diff.index] == "grid").to_numpy()
+    assert (old & at_grid).sum() > 50 and ((~old) | ~at_grid).sum() > 50
+    assert diff[old & at_grid].to_numpy() == pytest.approx(0.5, abs=1e-9)
+    assert (diff[~old | ~at_grid].abs() < 1e-9).all()

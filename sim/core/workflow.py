@@ -82,6 +82,7 @@ class Workflow(CaseFlow):
         self.triage = _doubles([lv.triage_fraction for lv in sc.levels])
         self.p_solve = _doubles([lv.p_solve for lv in sc.levels])
         self.grid_access = _doubles([types[t].access_difficulty for t in model.world.grid_type.tolist()])
+        self.grid_travel = _doubles([types[t].travel_hours for t in model.world.grid_type.tolist()])
         self.authority = _ints(authority)  # [category, severity]: the rank that may decide
         self.next_level = _ints(nxt)  # [category, severity, rank]
         self.grid_desk = _ints(model.level_grid_desk)  # [level, grid]: desk id
@@ -167,10 +168,11 @@ class Workflow(CaseFlow):
         lvl = d.level
         k = i * self.L + lvl
         hours = self.cat_hours[cat] * self.level_mult[lvl] * d.multiplier * self.work[k] * worker.depth
+        travel = self.grid_travel[self.grid[i]] if lvl == 0 else 0.0  # on site in the grid: there and back
         sev = self.severity[i]
         if d.rank < self.authority[cat * self.n_sev + sev]:
             self.outcome[i] = ESCALATE  # no authority: assess, then pass it up
-            return hours * self.triage[lvl]
+            return hours * self.triage[lvl] + travel
         if self.is_visit[cat]:
             if self.visits_failed[i] == 0:
                 u = self.u_visit[i]
@@ -178,9 +180,9 @@ class Workflow(CaseFlow):
                 u = self.rework.random()
             if u < self.grid_access[self.grid[i]] * self.joint_factor:
                 self.outcome[i] = REVISIT
-                return hours
+                return hours + travel
         self.outcome[i] = RESOLVE if (self.u_solve[k] < self.p_solve[lvl] or d.rank >= self.top) else ESCALATE
-        return hours
+        return hours + travel
 
     def end(self, i: int, now: float, desk: Any, worker: WorkerState) -> None:
         """The work on a case is done: resolve it, pass it up, or plan another visit."""

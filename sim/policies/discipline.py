@@ -68,5 +68,17 @@ class Referral(Discipline):
             whistle = lv.whistle_response_hours  # 街道吹哨、部门报到
         lo, hi = parts.summon
         return parts.core.Referral(
-            parts.clock, ident, rank, rank, unit, name, agent, lv.response_hours, 1.0, lv.referral_capacity or 0, whistle, lo, hi
+            parts.clock,
+            ident,
+            rank,
+            rank,
+            unit,
+            name,
+            agent,
+            lv.response_hours,
+            1.0,
+            lv.referral_capacity or 0,
+            whistle,
+            lo,
+            hi,
         )

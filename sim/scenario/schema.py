@@ -94,6 +94,12 @@ class CommunityType(Strict):
     property_management: bool = False
     property_absorbs: Prob = 0.0
     property_response_hours: NonNeg = 4.0
+    travel_hours: NonNeg = Field(
+        0.0,
+        description="hours of travel to a case in a grid of this type, added to every piece of work at the "
+        "grid rung (grid workers, beat police, property managers; long in rural grids); 0 = travel folded into "
+        "categories.*.handling_hours, as in the shipped scenarios (hours)",
+    )
     property_capacity: int | None = Field(
         None,
         ge=1,
@@ -103,7 +109,8 @@ class CommunityType(Strict):
 
 
 class Shift(Strict):
-    """A weekly working pattern; ``always`` for 24/7 services (police, validation)."""
+    """A weekly working pattern; ``always`` for 24/7 services (police, validation). An
+    ``end_hour`` before ``start_hour`` is a night shift that ends the next morning."""
 
     always: bool = False
     weekdays: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
@@ -112,8 +119,8 @@ class Shift(Strict):
 
     @model_validator(mode="after")
     def _ordered(self):
-        if not self.always and self.end_hour <= self.start_hour:
-            raise ValueError("end_hour must be after start_hour")
+        if not self.always and self.end_hour == self.start_hour:
+            raise ValueError("end_hour must differ from start_hour (before it: a night shift ending the next day)")
         return self
 
 
@@ -210,6 +217,11 @@ class Overhead(Strict):
     integrated_minutes: NonNeg = 10.0  # daily minutes on the one platform; assumption
     integrated_duty_share: Prob = 0.5  # share of duty hours left once reporting is merged; assumption
     kinds: list[Kind] = ["grid_worker", "political_legal"]
+    per_shift_hour: bool = Field(
+        True,
+        description="scale each kind's overhead by its weekly hours on shift over the full-time shift's "
+        "(a part-timer owes a part); false = every kind owes the full-time overhead (before 0.4)",
+    )
 
     def hours_per_day(self, workdays_per_week: float) -> float:
         """Overhead hours on one working day."""

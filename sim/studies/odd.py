@@ -163,7 +163,9 @@ def describe(sc: Scenario, lang: str = "en", source: str = "") -> str:
         "",
     ]
     # 5. initialisation
-    by_type = "; " + ", ".join(f"{t}: {h.model_dump(exclude_none=True)}" for t, h in st.by_type.items()) if st.by_type else ""
+    by_type = (
+        "; " + ", ".join(f"{t}: {h.model_dump(exclude_none=True)}" for t, h in st.by_type.items()) if st.by_type else ""
+    )
     out += [
         f"## {text('odd.5', lang)}",
         "",
