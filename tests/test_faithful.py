@@ -255,3 +255,25 @@ def test_travel_time_is_its_own_concept():
     assert (old & at_grid).sum() > 50 and ((~old) | ~at_grid).sum() > 50
     assert diff[old & at_grid].to_numpy() == pytest.approx(0.5, abs=1e-9)
     assert (diff[~old | ~at_grid].abs() < 1e-9).all()
+
+
+def test_authority_is_a_calibratable_prior():
+    """Finding 7: who may decide (authority by category × severity) is a rung index a prior can move;
+    Laocheng declares such priors, each with its source; lowering a rung keeps cases in the grid."""
+    from sim.output.kpis import summarize
+
+    sc = load_scenario(SCENARIOS / "laocheng.yaml")
+    auth = {k: p for k, p in sc.uncertain.items() if ".authority." in k}
+    assert len(auth) >= 3 and all(p.integer and p.source.startswith("assumption") for p in auth.values())
+    low = load_scenario(SCENARIOS / "laocheng.yaml", [f"{k}=0" for k in auth])
+    assert all(row[int(k.rsplit(".", 1)[1])] == 0 for k in auth for row in [
+        low.authority_ranks()[list(low.categories).index(k.split(".")[1])]
+    ])
+    levels = [lv.name for lv in sc.levels]
+    share = {}
+    for name, cfg in (("catalogue", sc), ("grid", low)):
+        m = run_scenario(cfg, days=45, transitions=False)
+        share[name] = summarize(incidents_table(m), levels)["resolved_at_level"]["grid"]
+    assert share["grid"] > share["catalogue"] + 0.1
+    with pytest.raises(Exception, match="rung 9"):
+        load_scenario(SCENARIOS / "laocheng.yaml", ["categories.dispute.authority.0=9"])

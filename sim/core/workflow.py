@@ -66,8 +66,7 @@ class Workflow(CaseFlow):
         self.L = len(sc.levels)
         self.top = self.L - 1
         cats = list(sc.categories.values())
-        level_index = {lv.name: k for k, lv in enumerate(sc.levels)}
-        authority = np.array([[level_index[a] for a in c.authority] for c in cats], dtype=np.int64)
+        authority = np.array(sc.authority_ranks(), dtype=np.int64)
         authority = authority.reshape(len(cats), -1)
         self.n_sev = authority.shape[1]
         # the escalation policy, tabulated: next rung for (category, severity, rank)

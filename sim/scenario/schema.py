@@ -66,7 +66,11 @@ class Category(Strict):
     rate: NonNeg = Field(0.1, description="incidents per household per year at multiplier 1")
     severity_mix: tuple[Prob, Prob, Prob] = (0.7, 0.25, 0.05)
     handling_hours: Annotated[float, Field(gt=0)] = 1.0
-    authority: tuple[str, str, str] = ("grid", "community", "street")
+    authority: tuple[str | int, str | int, str | int] = Field(
+        ("grid", "community", "street"),
+        description="lowest rung allowed to decide a minor / general / major case: a level name, or its "
+        "index on the ladder (0 = grid), so that a calibration prior can move it (rung)",
+    )
     report_propensity: Prob = 0.5
     report_delay_hours: NonNeg = 24.0
     discoverability: NonNeg = Field(0.02, description="patrol discovery hazard per patrol hour")
@@ -547,6 +551,11 @@ class Scenario(Strict):
     household_register: Register = Register()
     uncertain: dict[str, Prior] = {}  # dotted parameter path -> prior (what `gridsim calibrate` fits)
 
+    def authority_ranks(self) -> list[list[int]]:
+        """Per category and severity, the index of the lowest rung with authority to decide."""
+        index = {lv.name: k for k, lv in enumerate(self.levels)}
+        return [[a if isinstance(a, int) else index[a] for a in c.authority] for c in self.categories.values()]
+
     @property
     def routing_policy(self) -> str:
         """The routing policy's name: ``routing.policy``, else what ``police.fusion`` says."""
@@ -571,7 +580,9 @@ class Scenario(Strict):
             raise ValueError("levels: the first level must be a grid-scope team (the grid workers)")
         for name, cat in self.categories.items():
             for lv in cat.authority:
-                if lv not in level_names:
+                if isinstance(lv, int) and not 0 <= lv < len(level_names):
+                    raise ValueError(f"categories.{name}.authority: rung {lv} is not 0…{len(level_names) - 1}")
+                if isinstance(lv, str) and lv not in level_names:
                     raise ValueError(f"categories.{name}.authority: unknown level {lv!r}{_hint(lv, level_names)}")
         types = self.community_types
         for name in {} if self.world.communities else self.world.community_mix:
