@@ -266,9 +266,11 @@ def test_authority_is_a_calibratable_prior():
     auth = {k: p for k, p in sc.uncertain.items() if ".authority." in k}
     assert len(auth) >= 3 and all(p.integer and p.source.startswith("assumption") for p in auth.values())
     low = load_scenario(SCENARIOS / "laocheng.yaml", [f"{k}=0" for k in auth])
-    assert all(row[int(k.rsplit(".", 1)[1])] == 0 for k in auth for row in [
-        low.authority_ranks()[list(low.categories).index(k.split(".")[1])]
-    ])
+    assert all(
+        row[int(k.rsplit(".", 1)[1])] == 0
+        for k in auth
+        for row in [low.authority_ranks()[list(low.categories).index(k.split(".")[1])]]
+    )
     levels = [lv.name for lv in sc.levels]
     share = {}
     for name, cfg in (("catalogue", sc), ("grid", low)):

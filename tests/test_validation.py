@@ -12,7 +12,7 @@ from sim.ui.cli import main
 
 
 def test_mmc_d_gives_the_outside_reviews_values():
-    """c = 3, λ = 3.4, μ = 1, τ = 1 h: P(passed up) 0.2215 and 0.514 h in the queue, which
+    """The review's example, c = 3, λ = 3.4, μ = 1, τ = 1 h: P(passed up) 0.2215 and 0.514 h in the queue, which
     Erlang A with θ = 1/τ gets wrong (0.271 and 0.271 h)."""
     d = erlang.mmc_d(3.4, 1.0, 3, 1.0)
     assert d["p_limit"] == pytest.approx(0.2215, abs=5e-5)

@@ -67,7 +67,7 @@ class Category(Strict):
     severity_mix: tuple[Prob, Prob, Prob] = (0.7, 0.25, 0.05)
     handling_hours: Annotated[float, Field(gt=0)] = 1.0
     authority: tuple[str | int, str | int, str | int] = Field(
-        ("grid", "community", "street"),
+        default=("grid", "community", "street"),
         description="lowest rung allowed to decide a minor / general / major case: a level name, or its "
         "index on the ladder (0 = grid), so that a calibration prior can move it (rung)",
     )
@@ -99,13 +99,13 @@ class CommunityType(Strict):
     property_absorbs: Prob = 0.0
     property_response_hours: NonNeg = 4.0
     travel_hours: NonNeg = Field(
-        0.0,
+        default=0.0,
         description="hours of travel to a case in a grid of this type, added to every piece of work at the "
         "grid rung (grid workers, beat police, property managers; long in rural grids); 0 = travel folded into "
         "categories.*.handling_hours, as in the shipped scenarios (hours)",
     )
     property_capacity: int | None = Field(
-        None,
+        default=None,
         ge=1,
         description="cases the property manager works at once; none = unlimited, in parallel, busy hours "
         "still counted per case (cases)",
@@ -143,7 +143,7 @@ class Level(Strict):
     response_hours: NonNeg = 0.0
     whistle_response_hours: NonNeg | None = None
     referral_capacity: int | None = Field(
-        None,
+        default=None,
         ge=1,
         description="referral desks: cases the department works at once, the rest wait first come first "
         "served; none = unlimited, in parallel, busy hours still counted per case (cases)",
@@ -222,7 +222,7 @@ class Overhead(Strict):
     integrated_duty_share: Prob = 0.5  # share of duty hours left once reporting is merged; assumption
     kinds: list[Kind] = ["grid_worker", "political_legal"]
     per_shift_hour: bool = Field(
-        True,
+        default=True,
         description="scale each kind's overhead by its weekly hours on shift over the full-time shift's "
         "(a part-timer owes a part); false = every kind owes the full-time overhead (before 0.4)",
     )
@@ -421,7 +421,7 @@ class Escalation(Strict):
     policy: Annotated[str, Registered("escalation")] = "skip_major"
     whistle: bool = True  # 街道吹哨、部门报到
     whistle_scope: Literal["summoned", "all"] = Field(
-        "summoned",
+        default="summoned",
         description="which department cases get whistle_response_hours: 'summoned' = those the street "
         "rung passes up (吹哨报到, seed 003); 'all' = every department case (before 0.4)",
     )
@@ -439,7 +439,7 @@ class Residents(Strict):
     satisfaction_base: Prob = 0.95
     satisfaction_loss_per_day: NonNeg = 0.02
     satisfaction_loss_per_latent_day: NonNeg = Field(
-        0.005,
+        default=0.005,
         description="satisfaction probability lost per day a case stayed latent (occurred, unknown) "
         "before it surfaced; 0 = before 0.4 (assumption: a quarter of the loss per day after the "
         "report) (probability per day)",

@@ -443,7 +443,8 @@ def _cmd_validation(args) -> int:
     for r in missed:
         print(f"outside: {r.queue} {r.params} {r.quantity}: theory {r.theory:.4f}, model {r.interval()[0]:.4f}")
     print(
-        f"{len(results) - len(missed)} of {len(results)} comparisons inside; {time.perf_counter() - t0:.0f} s; wrote {out}"
+        f"{len(results) - len(missed)} of {len(results)} comparisons inside; "
+        f"{time.perf_counter() - t0:.0f} s; wrote {out}"
     )
     return 1 if missed else 0
 
