@@ -73,3 +73,23 @@ def test_an_interval_can_miss():
     assert r.inside(validation.simultaneous_level(results))
     r.theory *= 1.3
     assert not r.inside(validation.simultaneous_level(results))
+
+
+def test_size_shows_mmc_d_beside_erlang_c(tmp_path):
+    """`size` puts M/M/c+D (the grid's fixed time limit) beside Erlang C, at the rates it measured."""
+    from sim.studies.sizing import ServiceTarget, Sizer, erlang_table
+
+    sizer = Sizer(
+        validation.VALIDATION / "mmcd.yaml",
+        [ServiceTarget("wait_hours_mean", "<=", 0.6)],
+        0.8,
+        2,
+        tmp_path,
+        days=40,
+        log=lambda *_: None,
+    )
+    row = erlang_table(sizer, {"staffing.full_time": 3}, False).iloc[0]
+    lam, mu = row["lambda_per_team_hour"], 1 / row["handling_hours_mean"]
+    assert row["time_limit_hours"] == 1.0 and "theta_per_hour" not in row
+    assert row["mmc_d:wait_hours_mean<=0.6"] == erlang.staff_for(lam, mu, mean_wait=0.6, limit=1.0)
+    assert row["erlang_c:wait_hours_mean<=0.6"] == erlang.staff_for(lam, mu, mean_wait=0.6)
