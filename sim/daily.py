@@ -1,6 +1,10 @@
 """The daily record: one row a day of counts and states, collected by Mesa's ``DataCollector``.
 
 ``DAILY_FIELDS`` is the one list of its columns (``daily.parquet`` has them in this order).
+``reported`` counts the cases that surfaced that day (上报, 派单, 巡查发现), ``accepted`` those a
+first responder took up (首问负责); ``awaiting_acceptance`` is the queue between the two at
+midnight (it fills over weekends), ``backlog`` the accepted cases not yet closed, ``latent``
+those not yet surfaced, and ``closure_rate`` closed / reported so far (as the run's KPI).
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from sim.core.incidents import State
 DAILY_FIELDS = (
     "day",
     "occurred",
-    "surfaced",
+    "reported",
+    "accepted",
     "resolved",
     "closed",
     "escalated",
     "reopened",
+    "awaiting_acceptance",
     "backlog",
     "latent",
     "closure_rate",
@@ -37,7 +43,7 @@ DAILY_FIELDS = (
     "registered_excess",
 )
 
-_COUNTERS = ("surfaced", "resolved", "closed", "escalated", "reopened", "feedback", "satisfied", "wait_sum", "started")
+_COUNTERS = ("accepted", "resolved", "closed", "escalated", "reopened", "feedback", "satisfied", "wait_sum", "started")
 
 
 class DailyCounts:
@@ -48,6 +54,25 @@ class DailyCounts:
         self.workflow, self.workday, self.risk, self.staff = workflow, workday, risk, staff
         self.turnover, self.register, self.log, self.residents = turnover, register, log, residents
         self._prev = dict.fromkeys(_COUNTERS, 0.0)
+        self._binned = 0  # incidents whose planned surfacing day is counted in _reported
+        self._reported = np.zeros(64, dtype=np.int64)  # cases surfacing on each day (planned when they occur)
+        self._reported_so_far = 0
+
+    def _reported_on(self, d: int) -> int:
+        """Cases that surface on day ``d`` (from 0), counting every incident logged so far."""
+        n = self.log.n
+        if n > self._binned:
+            ts = self.log.column("t_surfaced")[self._binned : n]
+            days = (ts[np.isfinite(ts)] // 24.0).astype(np.int64)
+            if len(days):
+                need = int(days.max()) + 1
+                if need > len(self._reported):
+                    self._reported = np.concatenate(
+                        [self._reported, np.zeros(max(need, 2 * len(self._reported)) - len(self._reported), np.int64)]
+                    )
+                self._reported[:need] += np.bincount(days, minlength=need)
+            self._binned = n
+        return int(self._reported[d]) if d < len(self._reported) else 0
 
     def snapshot(self, day: int, occurred: int) -> dict:
         """The row of ``day`` (the day just closed, numbered from 1), ``occurred`` new incidents."""
@@ -57,17 +82,22 @@ class DailyCounts:
         counts = np.bincount(self.risk.level, minlength=3)
         st, tv = self.staff, self.turnover
         employed = st.left[: st.n] < 0
+        reported = self._reported_on(day - 1)
+        self._reported_so_far += reported
+        known = self._reported_so_far
         row = {
             "day": day,
             "occurred": occurred,
-            "surfaced": wf.n_accepted - prev["surfaced"],
+            "reported": reported,
+            "accepted": int(wf.n_accepted - prev["accepted"]),
             "resolved": wf.n_resolved - prev["resolved"],
             "closed": wf.n_closed - prev["closed"],
             "escalated": wf.n_escalated - prev["escalated"],
             "reopened": wf.n_reopened - prev["reopened"],
+            "awaiting_acceptance": known - wf.n_accepted,
             "backlog": wf.n_accepted - wf.n_closed,
-            "latent": self.log.n - wf.n_accepted,
-            "closure_rate": wf.n_closed / wf.n_accepted if wf.n_accepted else float("nan"),
+            "latent": self.log.n - known,
+            "closure_rate": wf.n_closed / known if known else float("nan"),
             "response_hours": (
                 (wf.wait_sum - prev["wait_sum"]) / (wf.n_started - prev["started"])
                 if wf.n_started > prev["started"]
@@ -88,7 +118,7 @@ class DailyCounts:
             "registered_excess": float(self.register.stale.sum() / self.register.actual.sum()),
         }
         prev.update(
-            surfaced=wf.n_accepted,
+            accepted=wf.n_accepted,
             resolved=wf.n_resolved,
             closed=wf.n_closed,
             escalated=wf.n_escalated,

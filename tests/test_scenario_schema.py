@@ -42,7 +42,7 @@ def test_minimal_file_runs_on_defaults():
             ["categories.dispute.severity_mix", "sum to 1"],
         ),
         (
-            {"staffing": {"full_time_shift": {"start_hour": 18, "end_hour": 9}}},
+            {"staffing": {"full_time_shift": {"start_hour": 9, "end_hour": 9}}},
             ["staffing.full_time_shift", "end_hour"],
         ),
         ({"levels": [{"name": "community", "scope": "community"}]}, ["levels", "first level"]),

@@ -11,7 +11,7 @@ cdef class CaseFlow(Actor):
     cdef long long[::1] state, desk, severity, category, level, outcome, grid, escalations, resolver
     cdef long long[::1] handler, household, reopens, visits_failed, satisfied
     cdef double[::1] t_join, t_handling, t_surfaced, t_accepted, t_escalated, t_resolved, t_feedback
-    cdef double[::1] t_reopened, t_closed, depth, work, u_solve, u_visit, u_feedback, u_reopen
+    cdef double[::1] t_occurred, t_reopened, t_closed, depth, work, u_solve, u_visit, u_feedback, u_reopen
 
     cpdef bind_columns(self)
     cpdef release_columns(self)

@@ -32,6 +32,7 @@ COLUMNS_Q = (
 COLUMNS_D = (
     "t_join",
     "t_handling",
+    "t_occurred",
     "t_surfaced",
     "t_accepted",
     "t_escalated",
@@ -79,6 +80,7 @@ class CaseFlow(Actor):
         self.t_reopened, self.t_closed, self.depth = log.t_reopened, log.t_closed, log.depth
         self.work, self.u_solve, self.u_visit = log.work, log.u_solve, log.u_visit
         self.u_feedback, self.u_reopen = log.u_feedback, log.u_reopen
+        self.t_occurred = log.t_occurred
 
     def release_columns(self) -> None:
         """Let go of the views (before the log grows)."""
@@ -90,6 +92,7 @@ class CaseFlow(Actor):
         self.t_escalated = self.t_resolved = self.t_feedback = None
         self.t_reopened = self.t_closed = self.depth = None
         self.work = self.u_solve = self.u_visit = self.u_feedback = self.u_reopen = None
+        self.t_occurred = None
 
     def wait(self, i: int, now: float, desk: Any) -> None:
         """A case joins a desk's queue."""

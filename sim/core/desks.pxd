@@ -77,10 +77,16 @@ cdef class Meeting(Desk):
 
 cdef class Referral(Desk):
     cdef public WorkerState agent
-    cdef public double response_hours
-    cdef public DelayLine responses
+    cdef public double response_hours, whistle_hours
+    cdef public DelayLine responses, whistled
+    cdef public long long summon_lo, summon_hi, capacity, in_hand
+    cdef public dict started
+    cdef public object backlog
 
+    @cython.locals(wf=CaseFlow, prev=cython.longlong)
     cpdef admit(self, long long i, double now)
-    @cython.locals(now=cython.double, t=cython.double)
     cdef _due(self, int tag, long long i)
+    @cython.locals(t=cython.double)
+    cdef _start(self, long long i, double now)
+    @cython.locals(now=cython.double)
     cdef _fire(self, long long arg)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections import deque
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -479,7 +480,15 @@ class Meeting(Desk):
 
 
 class Referral(Desk):
-    """No queue: a response time, then the handling time (departments, property managers)."""
+    """A response time, then the handling time (departments, property managers).
+
+    ``capacity`` cases are worked at once (0: unlimited, in parallel — the department is an
+    office, not one person); a case whose response time is over waits, first come first served,
+    for a free place. The agent's ``busy_hours`` sum the handling hours of every case (with
+    cases in parallel they can exceed the hours elapsed). With the street's whistle (吹哨报到),
+    a case passed up from a summoning desk — ids ``summon_lo`` ≤ id < ``summon_hi``, the street
+    rung — waits ``whistle_hours`` instead of ``response_hours``; other cases the ordinary time.
+    """
 
     discipline = "referral"
 
@@ -494,11 +503,23 @@ class Referral(Desk):
         agent: WorkerState,
         response_hours: float,
         multiplier: float = 1.0,
+        capacity: int = 0,
+        whistle_hours: float = -1.0,
+        summon_lo: int = 0,
+        summon_hi: int = 0,
     ):
         Desk.__init__(self, clock, ident, level, rank, unit, name, multiplier)
         self.agent = agent
         self.response_hours = response_hours
         self.responses = DelayLine(clock, response_hours, self, 0)
+        self.whistle_hours = whistle_hours
+        self.whistled = DelayLine(clock, whistle_hours, self, 0) if whistle_hours >= 0 else None
+        self.summon_lo = summon_lo
+        self.summon_hi = summon_hi
+        self.capacity = capacity
+        self.in_hand = 0
+        self.started: dict = {}  # case in hand -> when its handling started here
+        self.backlog: deque = deque()  # cases past their response time, waiting for a free place
 
     @property
     def workers(self) -> list:
@@ -506,20 +527,44 @@ class Referral(Desk):
         return [self.agent]
 
     def admit(self, i: int, now: float) -> None:
-        """A case arrives: it waits out the response time, then is handled (no queue)."""
-        self.wf.wait(i, now, self)
+        """A case arrives: it waits out the response time (the whistle's, if the street summoned
+        the department for it), then is handled as soon as there is a free place."""
+        wf = self.wf
+        prev = wf.desk[i]  # the desk it comes from (-1: it enters here)
         self.n_waiting += 1
-        self.responses.push(i)
+        if self.whistled is not None and self.summon_lo <= prev < self.summon_hi:
+            wf.wait(i, now, self)
+            self.whistled.push(i)
+        else:
+            wf.wait(i, now, self)
+            self.responses.push(i)
 
     def _due(self, tag: int, i: int) -> None:
-        """The response time is over: the handling starts."""
-        now = self.clock.now
+        """The response time is over: the handling starts, or waits for a free place."""
+        if self.capacity > 0 and self.in_hand >= self.capacity:
+            self.backlog.append(i)
+            return
         self.n_waiting -= 1
+        self._start(i, self.clock.now)
+
+    def _start(self, i: int, now: float) -> None:
+        self.in_hand += 1
+        self.started[i] = now
         t = now + self.wf.begin(i, now, self, self.agent)
         if t < now:
             raise ValueError(f"cannot schedule at {t} before now {now}")
         self.clock.push(t, self, i)
 
     def _fire(self, arg: int) -> None:  # case ``arg`` done
+        now = self.clock.now
+        self.in_hand -= 1
+        self.agent.busy_hours += now - self.started.pop(arg)
         self.agent.cases_handled += 1
-        self.wf.end(arg, self.clock.now, self, self.agent)
+        if self.backlog:
+            self.n_waiting -= 1
+            self._start(self.backlog.popleft(), now)
+        self.wf.end(arg, now, self, self.agent)
+
+    def in_hand_hours(self, now: float) -> float:
+        """Hours worked so far on the cases in hand (busy hours not yet booked)."""
+        return sum(now - t for t in self.started.values())

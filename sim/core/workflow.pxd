@@ -14,10 +14,10 @@ cdef class Workflow(CaseFlow):
     cdef public list desks, desks_by_id
     cdef public long long L, top, max_visits, max_reopens, n_sev, n_grids
     cdef public long long n_accepted, n_resolved, n_closed, n_escalated, n_reopened, n_feedback, n_satisfied, n_started
-    cdef public double wait_sum, joint_factor, sat_base, sat_day, sat_esc, sat_floor, p_reopen, rush_loss
+    cdef public double wait_sum, joint_factor, sat_base, sat_day, sat_latent, sat_esc, sat_floor, p_reopen, rush_loss
     cdef public double trust_gain, trust_loss, aware_gain, weight
     cdef public DelayLine revisits, feedbacks_due
-    cdef double[::1] cat_hours, level_mult, triage, p_solve, grid_access
+    cdef double[::1] cat_hours, level_mult, triage, p_solve, grid_access, grid_travel
     cdef long long[::1] authority, next_level, grid_desk, is_visit
     cdef double[::1] trust, awareness, satisfaction, sat_sum
     cdef long long[::1] feedbacks, sat_n
@@ -28,7 +28,7 @@ cdef class Workflow(CaseFlow):
     @cython.locals(d=Desk)
     cpdef wait(self, long long i, double now, object desk)
     @cython.locals(d=Desk, th=cython.double, cat=cython.longlong, lvl=cython.longlong, k=cython.longlong,
-                   hours=cython.double, sev=cython.longlong, u=cython.double)
+                   hours=cython.double, travel=cython.double, sev=cython.longlong, u=cython.double)
     cpdef double begin(self, long long i, double now, object desk, WorkerState worker) except? -1.0
     @cython.locals(o=cython.longlong, d=Desk)
     cpdef end(self, long long i, double now, object desk, WorkerState worker)
@@ -42,6 +42,7 @@ cdef class Workflow(CaseFlow):
     cpdef resolve(self, long long i, double now, object desk, WorkerState worker)
     @cython.locals(old=cython.double, new=cython.double)
     cdef void record_feedback(self, long long h, bint satisfied) noexcept
-    @cython.locals(now=cython.double, h=cython.longlong, days=cython.double, p=cython.double, u=cython.double,
+    @cython.locals(now=cython.double, h=cython.longlong, days=cython.double, latent_days=cython.double, p=cython.double,
+                   u=cython.double,
                    first=cython.bint, satisfied=cython.bint, desk=Desk)
     cpdef feedback(self, long long i)

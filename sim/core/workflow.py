@@ -66,8 +66,7 @@ class Workflow(CaseFlow):
         self.L = len(sc.levels)
         self.top = self.L - 1
         cats = list(sc.categories.values())
-        level_index = {lv.name: k for k, lv in enumerate(sc.levels)}
-        authority = np.array([[level_index[a] for a in c.authority] for c in cats], dtype=np.int64)
+        authority = np.array(sc.authority_ranks(), dtype=np.int64)
         authority = authority.reshape(len(cats), -1)
         self.n_sev = authority.shape[1]
         # the escalation policy, tabulated: next rung for (category, severity, rank)
@@ -82,6 +81,7 @@ class Workflow(CaseFlow):
         self.triage = _doubles([lv.triage_fraction for lv in sc.levels])
         self.p_solve = _doubles([lv.p_solve for lv in sc.levels])
         self.grid_access = _doubles([types[t].access_difficulty for t in model.world.grid_type.tolist()])
+        self.grid_travel = _doubles([types[t].travel_hours for t in model.world.grid_type.tolist()])
         self.authority = _ints(authority)  # [category, severity]: the rank that may decide
         self.next_level = _ints(nxt)  # [category, severity, rank]
         self.grid_desk = _ints(model.level_grid_desk)  # [level, grid]: desk id
@@ -92,6 +92,7 @@ class Workflow(CaseFlow):
         self.revisits = DelayLine(self.clock, st.visit_retry_hours, self, REVISIT_DUE)
         r = sc.residents
         self.feedbacks_due = DelayLine(self.clock, r.feedback_delay_hours, self, FEEDBACK_DUE)
+        self.sat_latent = r.satisfaction_loss_per_latent_day
         self.sat_base, self.sat_day, self.sat_esc, self.sat_floor = (
             r.satisfaction_base,
             r.satisfaction_loss_per_day,
@@ -166,10 +167,11 @@ class Workflow(CaseFlow):
         lvl = d.level
         k = i * self.L + lvl
         hours = self.cat_hours[cat] * self.level_mult[lvl] * d.multiplier * self.work[k] * worker.depth
+        travel = self.grid_travel[self.grid[i]] if lvl == 0 else 0.0  # on site in the grid: there and back
         sev = self.severity[i]
         if d.rank < self.authority[cat * self.n_sev + sev]:
             self.outcome[i] = ESCALATE  # no authority: assess, then pass it up
-            return hours * self.triage[lvl]
+            return hours * self.triage[lvl] + travel
         if self.is_visit[cat]:
             if self.visits_failed[i] == 0:
                 u = self.u_visit[i]
@@ -177,9 +179,9 @@ class Workflow(CaseFlow):
                 u = self.rework.random()
             if u < self.grid_access[self.grid[i]] * self.joint_factor:
                 self.outcome[i] = REVISIT
-                return hours
+                return hours + travel
         self.outcome[i] = RESOLVE if (self.u_solve[k] < self.p_solve[lvl] or d.rank >= self.top) else ESCALATE
-        return hours
+        return hours + travel
 
     def end(self, i: int, now: float, desk: Any, worker: WorkerState) -> None:
         """The work on a case is done: resolve it, pass it up, or plan another visit."""
@@ -265,13 +267,17 @@ class Workflow(CaseFlow):
         self.feedbacks[h] += 1
 
     def feedback(self, i: int) -> None:
-        """Event: the resident judges the outcome; the case is signed off or reopened."""
+        """Event: the resident judges the outcome; the case is signed off or reopened. Satisfaction
+        falls with the days from report to resolution, the days the problem stayed latent
+        (``residents.satisfaction_loss_per_latent_day``), escalations and rushing."""
         now = self.clock.now
         h = self.household[i]
         days = (self.t_resolved[i] - self.t_surfaced[i]) / 24.0
+        latent_days = (self.t_surfaced[i] - self.t_occurred[i]) / 24.0  # the problem was there, unknown
         p = (
             self.sat_base
             - self.sat_day * days
+            - self.sat_latent * latent_days
             - self.sat_esc * self.escalations[i]
             - self.rush_loss * (1.0 - self.depth[i])
         )

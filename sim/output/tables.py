@@ -90,7 +90,9 @@ def workers_table(model) -> pd.DataFrame:
 
     Grid-level staff (everyone ever employed, leavers included) carry the full hour
     accounts of ``sim.workforce.workday``; leaders, police, departments and informants carry their
-    busy hours and cases only (the other columns are empty for them).
+    busy hours and cases only (the other columns are empty for them). A referral desk (department,
+    property manager) books the handling hours of every case, so with cases worked in parallel
+    its busy hours can exceed its duty hours.
     """
     now = model.clock.now
     st, tv = model.staff, model.turnover
@@ -129,7 +131,10 @@ def workers_table(model) -> pd.DataFrame:
     rows = []
     for desk in model.desks_by_id[len(model.desks[0]) :]:
         for a in desk.workers:
-            b = a.busy_hours + (now - a.busy_since if a.current >= 0 else 0.0)
+            if desk.discipline == "referral":  # cases in parallel: the hours of each case in hand so far
+                b = a.busy_hours + desk.in_hand_hours(now)
+            else:
+                b = a.busy_hours + (now - a.busy_since if a.current >= 0 else 0.0)
             rows.append((a.unique_id, a.role, desk.name, desk.level, b, a.roster.on_hours(0.0, now), a.cases_handled))
     for a in model.informants:
         rows.append((a.unique_id, a.role, f"grid:{a.grid}", 0, 0.0, a.roster.on_hours(0.0, now), 0))

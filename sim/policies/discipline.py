@@ -2,8 +2,9 @@
 
 * ``team`` — a queue served by ``servers`` leaders on the level's shift;
 * ``meeting`` — cases wait for the weekly joint meeting (联席会议, seed 000) of one chair;
-* ``referral`` — handed to a department that answers after ``response_hours`` (shorter when
-  the street sounds the whistle, 吹哨报到).
+* ``referral`` — handed to a department that answers after ``response_hours`` (shorter for the
+  cases the street summons it for when the street sounds the whistle, 吹哨报到) and works up to
+  ``referral_capacity`` cases at once (none: unlimited, in parallel).
 
 A discipline is built as ``Discipline(level)`` and makes one desk per unit of the rung with
 :meth:`Discipline.desk`, from the parts :class:`sim.workforce.offices.Offices` hands it (the
@@ -55,13 +56,29 @@ class WeeklyMeeting(Discipline):
 
 @register("discipline", "referral")
 class Referral(Discipline):
-    """Handed to a department, which answers after its response time (吹哨报到: sooner)."""
+    """Handed to a department, which answers after its response time (吹哨报到: sooner when summoned)."""
 
     def desk(self, parts, ident, rank, unit, name, cell, limit):
-        """A :class:`~sim.core.desks.Referral` to a department, with the whistle's shorter response if sounded."""
+        """A :class:`~sim.core.desks.Referral` to a department; when the street sounds the whistle,
+        the cases passed up from the summoning desks (``parts.summon``) get the whistle's response."""
         lv = self.level
         agent = parts.department(cell, lv.role)
-        resp = lv.response_hours
+        whistle = -1.0
         if parts.whistle and lv.whistle_response_hours is not None:
-            resp = lv.whistle_response_hours  # 街道吹哨、部门报到
-        return parts.core.Referral(parts.clock, ident, rank, rank, unit, name, agent, resp)
+            whistle = lv.whistle_response_hours  # 街道吹哨、部门报到
+        lo, hi = parts.summon
+        return parts.core.Referral(
+            parts.clock,
+            ident,
+            rank,
+            rank,
+            unit,
+            name,
+            agent,
+            lv.response_hours,
+            1.0,
+            lv.referral_capacity or 0,
+            whistle,
+            lo,
+            hi,
+        )

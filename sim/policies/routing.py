@@ -82,9 +82,7 @@ class Intake:
     @classmethod
     def choose(cls, sc, offices, world) -> Intake:
         """The scenario's escalation and routing policies (by name) over ``offices``' desks."""
-        level_index = {lv.name: k for k, lv in enumerate(sc.levels)}
-        authority = [[level_index[a] for a in c.authority] for c in sc.categories.values()]
-        escalation = lookup("escalation", sc.escalation.policy)(authority, len(sc.levels))
+        escalation = lookup("escalation", sc.escalation.policy)(sc.authority_ranks(), len(sc.levels))
         desks, unit = offices.desks, offices.level_unit
         routing = lookup("routing", sc.routing_policy)(
             desk_ids(desks[0])[unit[0]],

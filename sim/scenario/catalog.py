@@ -2,7 +2,10 @@
 
 Every number here is a modelling *assumption* used when a scenario file says nothing;
 none is a published figure (those live in ``calibration/targets.yaml``). Scenario files
-override any entry field by field.
+override any entry field by field. That includes each category's ``authority`` (the lowest rung
+allowed to decide a minor / general / major case): an assumption, no seed gives it, so a
+scenario may declare it uncertain by rung index (``categories.<name>.authority.<severity>``,
+e.g. ``scenarios/laocheng.yaml``) for ``gridsim calibrate`` to fit.
 """
 
 from __future__ import annotations

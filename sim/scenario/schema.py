@@ -66,7 +66,11 @@ class Category(Strict):
     rate: NonNeg = Field(0.1, description="incidents per household per year at multiplier 1")
     severity_mix: tuple[Prob, Prob, Prob] = (0.7, 0.25, 0.05)
     handling_hours: Annotated[float, Field(gt=0)] = 1.0
-    authority: tuple[str, str, str] = ("grid", "community", "street")
+    authority: tuple[str | int, str | int, str | int] = Field(
+        default=("grid", "community", "street"),
+        description="lowest rung allowed to decide a minor / general / major case: a level name, or its "
+        "index on the ladder (0 = grid), so that a calibration prior can move it (rung)",
+    )
     report_propensity: Prob = 0.5
     report_delay_hours: NonNeg = 24.0
     discoverability: NonNeg = Field(0.02, description="patrol discovery hazard per patrol hour")
@@ -94,10 +98,23 @@ class CommunityType(Strict):
     property_management: bool = False
     property_absorbs: Prob = 0.0
     property_response_hours: NonNeg = 4.0
+    travel_hours: NonNeg = Field(
+        default=0.0,
+        description="hours of travel to a case in a grid of this type, added to every piece of work at the "
+        "grid rung (grid workers, beat police, property managers; long in rural grids); 0 = travel folded into "
+        "categories.*.handling_hours, as in the shipped scenarios (hours)",
+    )
+    property_capacity: int | None = Field(
+        default=None,
+        ge=1,
+        description="cases the property manager works at once; none = unlimited, in parallel, busy hours "
+        "still counted per case (cases)",
+    )
 
 
 class Shift(Strict):
-    """A weekly working pattern; ``always`` for 24/7 services (police, validation)."""
+    """A weekly working pattern; ``always`` for 24/7 services (police, validation). An
+    ``end_hour`` before ``start_hour`` is a night shift that ends the next morning."""
 
     always: bool = False
     weekdays: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
@@ -106,8 +123,8 @@ class Shift(Strict):
 
     @model_validator(mode="after")
     def _ordered(self):
-        if not self.always and self.end_hour <= self.start_hour:
-            raise ValueError("end_hour must be after start_hour")
+        if not self.always and self.end_hour == self.start_hour:
+            raise ValueError("end_hour must differ from start_hour (before it: a night shift ending the next day)")
         return self
 
 
@@ -125,6 +142,12 @@ class Level(Strict):
     time_limit_hours: Annotated[float, Field(gt=0)] | None = None
     response_hours: NonNeg = 0.0
     whistle_response_hours: NonNeg | None = None
+    referral_capacity: int | None = Field(
+        default=None,
+        ge=1,
+        description="referral desks: cases the department works at once, the rest wait first come first "
+        "served; none = unlimited, in parallel, busy hours still counted per case (cases)",
+    )
     meeting_weekday: Annotated[int, Field(ge=0, le=6)] = 1  # Tuesday (seed 000)
     meeting_hour: Annotated[float, Field(ge=0, lt=24)] = 14.0
     triage_fraction: Prob = 0.25  # share of handling time spent before passing a case up
@@ -198,6 +221,11 @@ class Overhead(Strict):
     integrated_minutes: NonNeg = 10.0  # daily minutes on the one platform; assumption
     integrated_duty_share: Prob = 0.5  # share of duty hours left once reporting is merged; assumption
     kinds: list[Kind] = ["grid_worker", "political_legal"]
+    per_shift_hour: bool = Field(
+        default=True,
+        description="scale each kind's overhead by its weekly hours on shift over the full-time shift's "
+        "(a part-timer owes a part); false = every kind owes the full-time overhead (before 0.4)",
+    )
 
     def hours_per_day(self, workdays_per_week: float) -> float:
         """Overhead hours on one working day."""
@@ -392,6 +420,11 @@ class Escalation(Strict):
 
     policy: Annotated[str, Registered("escalation")] = "skip_major"
     whistle: bool = True  # 街道吹哨、部门报到
+    whistle_scope: Literal["summoned", "all"] = Field(
+        default="summoned",
+        description="which department cases get whistle_response_hours: 'summoned' = those the street "
+        "rung passes up (吹哨报到, seed 003); 'all' = every department case (before 0.4)",
+    )
     max_reopens: Count = 2
 
 
@@ -405,6 +438,12 @@ class Residents(Strict):
     hotline_dispatch_hours: NonNeg = 4.0  # 12345 → command centre → order (派单)
     satisfaction_base: Prob = 0.95
     satisfaction_loss_per_day: NonNeg = 0.02
+    satisfaction_loss_per_latent_day: NonNeg = Field(
+        default=0.005,
+        description="satisfaction probability lost per day a case stayed latent (occurred, unknown) "
+        "before it surfaced; 0 = before 0.4 (assumption: a quarter of the loss per day after the "
+        "report) (probability per day)",
+    )
     satisfaction_loss_per_escalation: NonNeg = 0.03
     satisfaction_floor: Prob = 0.2
     satisfaction_weight: Prob = 0.3  # how far one outcome moves a household's satisfaction
@@ -512,6 +551,11 @@ class Scenario(Strict):
     household_register: Register = Register()
     uncertain: dict[str, Prior] = {}  # dotted parameter path -> prior (what `gridsim calibrate` fits)
 
+    def authority_ranks(self) -> list[list[int]]:
+        """Per category and severity, the index of the lowest rung with authority to decide."""
+        index = {lv.name: k for k, lv in enumerate(self.levels)}
+        return [[a if isinstance(a, int) else index[a] for a in c.authority] for c in self.categories.values()]
+
     @property
     def routing_policy(self) -> str:
         """The routing policy's name: ``routing.policy``, else what ``police.fusion`` says."""
@@ -536,7 +580,9 @@ class Scenario(Strict):
             raise ValueError("levels: the first level must be a grid-scope team (the grid workers)")
         for name, cat in self.categories.items():
             for lv in cat.authority:
-                if lv not in level_names:
+                if isinstance(lv, int) and not 0 <= lv < len(level_names):
+                    raise ValueError(f"categories.{name}.authority: rung {lv} is not 0…{len(level_names) - 1}")
+                if isinstance(lv, str) and lv not in level_names:
                     raise ValueError(f"categories.{name}.authority: unknown level {lv!r}{_hint(lv, level_names)}")
         types = self.community_types
         for name in {} if self.world.communities else self.world.community_mix:

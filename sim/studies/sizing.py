@@ -5,7 +5,7 @@ which every target is met is at least the stated confidence. More workers never 
 target harder to meet, so the search brackets the answer (doubling steps from the
 scenario's own headcount) and bisects; every candidate runs with the same seeds (common
 random numbers), through the experiment runner, so a sizing is parallel, distributable and
-resumable like any sweep. Beside the answer stand Erlang C and Erlang A for the same
+resumable like any sweep. Beside the answer stand Erlang C and M/M/c+D (the grid's fixed time limit) for the same
 arrival and handling rates, measured from a run at the answer: what the usual calculator
 would have said.
 """
@@ -277,10 +277,13 @@ def sizer_world_types(sc) -> list[str]:
 
 # ------------------------------------------------------------------ Erlang beside it
 
+THEORY_NAMES = {"erlang_c": "Erlang C", "mmc_d": "M/M/c+D"}
+"""Column prefix of a queueing theory in the sizing's table → its name as printed."""
+
 
 def erlang_table(sizer: Sizer, answer: dict[str, int], by_type: bool) -> pd.DataFrame:
     """λ per team and mean handling time of grid-level staff, measured in one run at the
-    answer, and what Erlang C / Erlang A would staff for each target they can express."""
+    answer, and what Erlang C / M/M/c+D (fixed time limit τ) would staff for each target they can express."""
     from sim.output.runner import run_scenario
     from sim.output.tables import workers_table
 
@@ -289,7 +292,7 @@ def erlang_table(sizer: Sizer, answer: dict[str, int], by_type: bool) -> pd.Data
     w = workers_table(model)
     grid_level = w[w["post"].notna() & (w["cases_handled"] > 0)] if "post" in w else w.iloc[0:0]
     first = sc.levels[0]
-    theta = 1.0 / first.time_limit_hours if first.time_limit_hours and len(sc.levels) > 1 else 0.0
+    tau = first.time_limit_hours if first.time_limit_hours and len(sc.levels) > 1 else None
     hours = model.day * 24.0
     team_of_grid = np.asarray(model.plan.team_of_grid)
     grid_type = np.asarray(model.world.grid_type)
@@ -312,14 +315,16 @@ def erlang_table(sizer: Sizer, answer: dict[str, int], by_type: bool) -> pd.Data
             "teams": teams,
             "lambda_per_team_hour": lam,
             "handling_hours_mean": 1 / mu,
-            "theta_per_hour": theta,
+            "time_limit_hours": tau,
             "simulated": answer.get(key, answer.get("staffing.full_time")),
         }
         for t in sizer.targets:
             spec = _erlang_target(t, mu, sizer.confidence)
-            for label, th in (("erlang_c", 0.0), ("erlang_a", theta)):
+            for label, limit in (("erlang_c", None), ("mmc_d", tau)):
+                if label == "mmc_d" and limit is None:
+                    continue  # no time limit (or nowhere to pass a case up): M/M/c+D is Erlang C
                 try:
-                    row[f"{label}:{t}"] = erlang.staff_for(lam, mu, theta=th, **spec) if spec else None
+                    row[f"{label}:{t}"] = erlang.staff_for(lam, mu, limit=limit, **spec) if spec else None
                 except ValueError:
                     row[f"{label}:{t}"] = None
         rows.append(row)
@@ -384,8 +389,8 @@ def plot(sizing: Sizing, sizer: Sizer, path: Path) -> None:
             )
             erl = sizing.erlang[sizing.erlang["group"] == group] if len(sizing.erlang) else sizing.erlang
             marks = [int(sizing.answer[key])]
-            for label, marker, colour in (("erlang_c", "v", "#d1495b"), ("erlang_a", "^", "#6c4f9e")):
-                col_e, name = f"{label}:{t}", "Erlang C" if label == "erlang_c" else "Erlang A"
+            for label, marker, colour in (("erlang_c", "v", "#d1495b"), ("mmc_d", "^", "#6c4f9e")):
+                col_e, name = f"{label}:{t}", THEORY_NAMES[label]
                 if not len(erl) or col_e not in erl or pd.isna(erl[col_e].iloc[0]):
                     continue
                 v = int(erl[col_e].iloc[0])
@@ -403,9 +408,9 @@ def plot(sizing: Sizing, sizer: Sizer, path: Path) -> None:
                 )
                 if t.kpi.endswith("wait_hours_mean"):  # Erlang's own prediction of the KPI
                     row = erl.iloc[0]
-                    lam, mu, th = row["lambda_per_team_hour"], 1 / row["handling_hours_mean"], row["theta_per_hour"]
+                    lam, mu, tau = row["lambda_per_team_hour"], 1 / row["handling_hours_mean"], row["time_limit_hours"]
                     cs = np.arange(max(1, min(x.min(), v) - 1), max(x.max(), v) + 2)
-                    wq = [_safe_wq(lam, mu, 0.0 if label == "erlang_c" else th, int(c)) for c in cs]
+                    wq = [_safe_wq(lam, mu, None if label == "erlang_c" else tau, int(c)) for c in cs]
                     ax.plot(
                         cs, wq, ls=":" if label == "erlang_c" else "-.", color=colour, lw=1.2, label=f"{name} mean wait"
                     )
@@ -422,9 +427,9 @@ def plot(sizing: Sizing, sizer: Sizer, path: Path) -> None:
     plt.close(fig)
 
 
-def _safe_wq(lam: float, mu: float, theta: float, c: int) -> float:
+def _safe_wq(lam: float, mu: float, tau: float | None, c: int) -> float:
     try:
-        return erlang.erlang_a(lam, mu, theta, c)["wq"]
+        return erlang.erlang_c(lam, mu, c)[1] if tau is None else erlang.mmc_d(lam, mu, c, tau)["wq"]
     except ValueError:  # Erlang C with too few servers: the queue grows without bound
         return float("nan")
 

@@ -40,8 +40,10 @@ from sim.studies.experiment import Experiment, RunSpec
 TABLES = ("daily", "scores", "summary")  # written in this order: summary last marks completion
 DAILY_COLUMNS = [
     "day",
-    "surfaced",
+    "reported",
+    "accepted",
     "closed",
+    "awaiting_acceptance",
     "backlog",
     "satisfied_share",
     "satisfaction",

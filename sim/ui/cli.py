@@ -1,5 +1,5 @@
-"""The ``gridsim`` command line: run, validate, schema, check, calibrate, sweep, report, size,
-sensitivity, trace, viz.
+"""The ``gridsim`` command line: run, validate, schema, describe, check, calibrate, sweep, report,
+size, sensitivity, validation, trace, viz.
 
 Bad input ends with one line on stderr naming the file and the field, exit status 2,
 and no traceback; nothing is written before the input has been validated.
@@ -53,6 +53,19 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
+
+    d = sub.add_parser("describe", help="the scenario's model description in the ODD protocol (Grimm et al. 2020)")
+    d.add_argument("scenario")
+    d.add_argument("--lang", choices=["en", "zh"], default="en")
+    d.add_argument("--out", default=None, metavar="FILE.md", help="write Markdown there (default: print it)")
+    d.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    vd = sub.add_parser("validation", help="the model against Erlang C, M/M/c+D and Ciw: write docs/validation.md")
+    vd.add_argument("--reps", type=int, default=10, help="replications per parameter set (default %(default)s)")
+    vd.add_argument("--days", type=int, default=60, help="days per replication (default %(default)s)")
+    vd.add_argument("--seed", type=int, default=20_000, help="first seed (default %(default)s)")
+    vd.add_argument("--no-ciw", action="store_true", help="leave Ciw out (it is in the bench extra)")
+    vd.add_argument("--out", default="docs/validation.md", help="page to write (default %(default)s)")
 
     c = sub.add_parser("check", help="compare a scenario's replications with its published targets (exit 1 on a miss)")
     c.add_argument("scenario")
@@ -275,11 +288,6 @@ def _cmd_sweep(args) -> int:
     return 1 if failed else 0
 
 
-def _erlang_name(column: str) -> str:
-    """``erlang_c`` → ``Erlang C``, ``erlang_a`` → ``Erlang A``."""
-    return column.replace("erlang_", "Erlang ").replace("Erlang c", "Erlang C").replace("Erlang a", "Erlang A")
-
-
 def _cmd_size(args) -> int:
     from sim.scenario.loading import parse_value
     from sim.studies.sizing import ServiceTarget, Sizer, size, table, write
@@ -329,17 +337,20 @@ def _cmd_size(args) -> int:
     for note in result.notes:
         print(f"  note: {note}")
     if len(result.erlang):
+        from sim.studies.sizing import THEORY_NAMES
+
         print("\nErlang beside it (rates measured in one run at the answer; servers always on duty):")
         for row in result.erlang.to_dict("records"):
             cells = [
-                f"{_erlang_name(k.split(':', 1)[0])} {k.split(':', 1)[1]}: {'n/a' if v is None or v != v else int(v)}"
+                f"{THEORY_NAMES[k.split(':', 1)[0]]} {k.split(':', 1)[1]}: {'n/a' if v is None or v != v else int(v)}"
                 for k, v in row.items()
-                if k.startswith("erlang_")
+                if k.split(":", 1)[0] in THEORY_NAMES
             ]
+            tau = row.get("time_limit_hours")
+            limit = "no time limit" if tau is None or tau != tau else f"time limit τ = {tau:g} h"
             print(
                 f"  {row['group']}: λ = {row['lambda_per_team_hour']:.3f} cases/h per team, handling "
-                f"{row['handling_hours_mean']:.2f} h, θ = {row['theta_per_hour']:.3g}/h; simulated {row['simulated']}; "
-                + "; ".join(cells)
+                f"{row['handling_hours_mean']:.2f} h, {limit}; simulated {row['simulated']}; " + "; ".join(cells)
             )
     files = write(result, sizer)
     print(f"\n{result.simulations} simulations in {wall:.0f} s; wrote " + ", ".join(str(f) for f in files))
@@ -409,6 +420,43 @@ def _cmd_sensitivity(args) -> int:
             files += [out / "sobol.csv", out / "sobol.png"]
     print(f"\n{time.perf_counter() - t0:.0f} s; wrote " + ", ".join(map(str, files)))
     return 0
+
+
+def _cmd_describe(args) -> int:
+    from sim.studies.odd import describe
+
+    config = load_scenario(args.scenario, args.overrides)
+    text = describe(config, args.lang, source=args.scenario)
+    if args.out:
+        out = Path(args.out)
+        if out.is_dir():
+            raise ScenarioError(f"--out {out}: is a directory")
+        out.write_text(text, encoding="utf-8")
+        print(f"wrote {out}")
+    else:
+        print(text)
+    return 0
+
+
+def _cmd_validation(args) -> int:
+    from sim.studies import validation
+
+    _positive(args.days, "--days")
+    if args.reps < 2:
+        raise ScenarioError(f"--reps: must be at least 2 for an interval, got {args.reps}")
+    t0 = time.perf_counter()
+    results = validation.comparisons(args.reps, args.days, args.seed, with_ciw=not args.no_ciw)
+    out = Path(args.out)
+    out.write_text(validation.page(results, args.reps, args.days, args.seed), encoding="utf-8")
+    joint = validation.simultaneous_level(results)
+    missed = [r for r in results if not r.inside(joint)]
+    for r in missed:
+        print(f"outside: {r.queue} {r.params} {r.quantity}: theory {r.theory:.4f}, model {r.interval()[0]:.4f}")
+    print(
+        f"{len(results) - len(missed)} of {len(results)} comparisons inside; "
+        f"{time.perf_counter() - t0:.0f} s; wrote {out}"
+    )
+    return 1 if missed else 0
 
 
 def _cmd_trace(args) -> int:
@@ -514,6 +562,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "schema":
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0
+        if args.command == "describe":
+            return _cmd_describe(args)
+        if args.command == "validation":
+            return _cmd_validation(args)
         if args.command == "check":
             return _cmd_check(args)
         if args.command == "calibrate":

@@ -233,20 +233,23 @@ def DistrictMap(model):
 # figure text stays English: matplotlib's default font has no CJK glyphs (Chinese is in the widgets)
 SERIES = [
     ("closure_rate", "closure rate, cumulative"),
-    ("backlog", "open cases (backlog)"),
+    ("backlog", "accepted, open (blue) / reported, not accepted (orange)"),
     ("response_hours", "wait before handling (h), cases started that day"),
     ("satisfied_share", "share of feedback satisfied"),
 ]
 
 
 def kpi_figure(model) -> Figure:
-    """The daily plots: closure rate, backlog, wait before handling, satisfaction."""
+    """The daily plots: closure rate, backlog beside the reported-but-not-accepted queue, wait
+    before handling, satisfaction."""
     df = model.datacollector.get_model_vars_dataframe()
     fig = Figure(figsize=(6.4, 4.6))
     axes = fig.subplots(2, 2).flat
     for ax, (col, title) in zip(axes, SERIES, strict=True):
         if len(df) and col in df:
             ax.plot(df["day"], df[col], color="#1f77b4", lw=1.2)
+        if len(df) and col == "backlog" and "awaiting_acceptance" in df:  # the weekend queue before acceptance
+            ax.plot(df["day"], df["awaiting_acceptance"], color="#ff7f0e", lw=1.2)
         ax.set_title(title, fontsize=8)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(labelsize=7)

@@ -29,6 +29,7 @@ class DeskParts:
     agents_model: object  # the Mesa model the agents join
     default_shift: Shift
     whistle: bool
+    summon: tuple[int, int] = (0, 0)  # desk ids [lo, hi) whose cases a whistle covers (the street rung)
 
     def roster(self, shift: Shift | None) -> Roster:
         """A roster for ``shift``, or for the default (full-time) shift if none."""
@@ -80,6 +81,7 @@ def build_offices(sc: Scenario, world, space, plan, full_time: Roster, core, clo
     n_levels = len(sc.levels)
     for k, lv in enumerate(sc.levels):
         discipline = policy_table.lookup("discipline", lv.discipline)(lv)
+        parts.summon = _summoners(sc, out.desks, k)
         row = []
         for u in range(units[lv.scope]):
             cell = space[node_of[lv.scope](u)]
@@ -117,8 +119,31 @@ def build_offices(sc: Scenario, world, space, plan, full_time: Roster, core, clo
             continue
         agent = Department(agents_model, space[w.community_node(c)], always, "property_manager")
         desk = core.Referral(
-            clock, len(out.by_id), 0, n_levels - 1, c, f"property:{c}", agent, t.property_response_hours
+            clock,
+            len(out.by_id),
+            0,
+            n_levels - 1,
+            c,
+            f"property:{c}",
+            agent,
+            t.property_response_hours,
+            1.0,
+            t.property_capacity or 0,
         )
         out.property_desks.append(desk)
         out.by_id.append(desk)
     return out
+
+
+ANYWHERE = 1 << 62
+
+
+def _summoners(sc: Scenario, desks: list[list], k: int) -> tuple[int, int]:
+    """Desk ids [lo, hi) whose cases the whistle covers at rung ``k``: the nearest street rung
+    below it (``escalation.whistle_scope: summoned``; none: empty), or every case (``all``)."""
+    if sc.escalation.whistle_scope == "all":
+        return (-ANYWHERE, ANYWHERE)
+    for j in range(k - 1, -1, -1):
+        if sc.levels[j].scope == "street" and desks[j]:
+            return (desks[j][0].id, desks[j][-1].id + 1)
+    return (0, 0)

@@ -52,7 +52,7 @@ class Patrol:
     def planned(self) -> np.ndarray:
         """Per-grid patrol hours the workers at work plan to do (before any has been done)."""
         st, r, s = self.staff, self.full_time, self._working
-        days_on = len(r.intervals) if not r.always else 7
+        days_on = r.days_per_week
         per_slot = self.discretionary * st.shares[s, _PATROL] * days_on / 7.0
         return self.spread(s, per_slot, self._area)
 

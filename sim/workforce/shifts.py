@@ -1,4 +1,7 @@
-"""Working time: weekly shift patterns, in model hours (t = 0 is Monday 00:00)."""
+"""Working time: weekly shift patterns, in model hours (t = 0 is Monday 00:00).
+
+A shift whose ``end_hour`` is before its ``start_hour`` is a night shift: it runs past midnight
+into the next day (Sunday's into Monday's, across the week's end)."""
 
 from __future__ import annotations
 
@@ -16,16 +19,15 @@ WEEK = 168.0
 class Roster:
     """A weekly on-duty pattern; answers "on duty now?" and "when next on duty?"."""
 
-    __slots__ = ("always", "intervals", "_starts", "_ends", "_a", "_b", "hours_per_week", "twin")
+    __slots__ = ("always", "intervals", "_starts", "_ends", "_a", "_b", "hours_per_week", "days_per_week", "twin")
 
     def __init__(self, shift: Shift):
         self.always = shift.always
+        self.days_per_week = 7 if shift.always else len(set(shift.weekdays))  # shifts begun per week
         if self.always:
             self.intervals = [(0.0, WEEK)]
         else:
-            self.intervals = sorted(
-                (d * 24.0 + shift.start_hour, d * 24.0 + shift.end_hour) for d in sorted(set(shift.weekdays))
-            )
+            self.intervals = _week_intervals(shift)
         self._starts = np.array([a for a, _ in self.intervals])
         self._ends = np.array([b for _, b in self.intervals])
         self._a = [a for a, _ in self.intervals]  # as lists, for bisect on the hot path
@@ -108,3 +110,23 @@ class Roster:
         if weeks1 - weeks0 > 1:
             total += (weeks1 - weeks0 - 1) * self.hours_per_week
         return total
+
+
+def _week_intervals(shift: Shift) -> list[tuple[float, float]]:
+    """The shift's on-duty intervals within one week, sorted and disjoint: a night shift ends
+    the next day, and Sunday night's wraps to Monday morning; touching intervals merge."""
+    raw = []
+    for d in sorted(set(shift.weekdays)):
+        a = d * 24.0 + shift.start_hour
+        b = d * 24.0 + shift.end_hour + (24.0 if shift.end_hour < shift.start_hour else 0.0)
+        if b > WEEK:
+            raw += [(a, WEEK), (0.0, b - WEEK)]
+        else:
+            raw.append((a, b))
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(raw):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out

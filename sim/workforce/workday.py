@@ -43,14 +43,24 @@ class WorkDay:
         self.overhead_kind = np.zeros(len(KIND_CODE) + 1, dtype=bool)
         self.overhead_kind[[KIND_CODE[k] for k in ov.kinds]] = True
         self.discretionary = ef.discretionary_hours_per_day
-        self.full_day = model.full_time_roster.hours_per_week / max(len(model.full_time_roster.intervals), 1)
+        full = model.full_time_roster
+        self.full_day = full.hours_per_week / max(full.days_per_week, 1)
         self.productivity = np.array([ef.productivity.get(a, 0.0) for a in ACTIVITIES])
         types = list(sc.community_types.values())
         self.success = 1.0 - np.array([t.access_difficulty for t in types])[model.world.grid_type]
         self.log_hours = sc.scoring.log_minutes_per_day / 60.0
         self.visit_awareness, self.visit_trust = ef.visit_awareness_gain, ef.visit_trust_gain
         self.rosters = [model.kind_roster[k] for k in KINDS]  # a worker's roster follows their kind
-        self.overhead_hours = np.array([ov.hours_per_day(7.0 if r.always else len(r.intervals)) for r in self.rosters])
+        self.overhead_hours = np.array([ov.hours_per_day(r.days_per_week) for r in self.rosters])
+        if ov.per_shift_hour and full.hours_per_week > 0:  # the full-timer's weekly overhead per hour on shift
+            per_hour = ov.hours_per_day(full.days_per_week) * full.days_per_week / full.hours_per_week
+            ours = [r.hours_per_week / max(r.days_per_week, 1) for r in self.rosters]  # shift hours a day
+            self.overhead_hours = np.array(
+                [
+                    o if r is full or r.hours_per_week >= full.hours_per_week else per_hour * h
+                    for o, r, h in zip(self.overhead_hours, self.rosters, ours, strict=True)
+                ]
+            )
         # no kind of worker owes overhead: a day without a campaign schedules no block at all
         self._no_overhead = not (np.where(self.overhead_kind[: len(self.rosters)], self.overhead_hours, 0.0) > 0).any()
         self.rosters = [r.twin for r in self.rosters]  # the compiled twins where they run (same hours)
