@@ -219,3 +219,32 @@ def test_per_type_records_targets_are_last_periods_medians(respond):
             assert math.isclose(score(x, np.array([[w[m_] for m_ in METRICS]]), tt, cfg.cap)[0], r.score, rel_tol=1e-9)
             checked += 1
     assert checked > 100
+
+
+# ----------------------------------------------------------------------------- the report
+
+
+def test_report_pairs_schemes_within_each_behaviour_setting():
+    """The decomposition compares each scheme with the reference scheme of the *same* behaviour
+    setting (respond on with on, off with off), pair by pair: the differences are exact."""
+    from sim.studies.report import stratified_differences
+
+    settings = {
+        f"workers_respond={r}, scheme={s}": {"scoring.workers_respond": r == "true", "scoring.scheme": s}
+        for r in ("true", "false")
+        for s in ("uniform", "per_type")
+    }
+    rng = np.random.default_rng(0)
+    rows = []
+    for rep in range(4):
+        base = rng.normal()
+        for name, st_ in settings.items():
+            bump = (1.0 if st_["scoring.scheme"] == "per_type" else 0.0) * (2.0 if st_["scoring.workers_respond"] else 0.0)
+            rows.append({"policy": name, "sample": 0, "rep": rep, "satisfaction": base + bump})
+    d = stratified_differences(pd.DataFrame(rows), ["satisfaction"], settings, "workers_respond=true, scheme=uniform")
+    assert set(d["stratum"]) == {"workers_respond = true", "workers_respond = false"}
+    on = d[d["stratum"] == "workers_respond = true"].iloc[0]
+    off = d[d["stratum"] == "workers_respond = false"].iloc[0]
+    assert on["reference"] == "workers_respond=true, scheme=uniform" and math.isclose(on["diff"], 2.0)
+    assert off["reference"] == "workers_respond=false, scheme=uniform" and math.isclose(off["diff"], 0.0, abs_tol=1e-12)
+    assert stratified_differences(pd.DataFrame(rows), ["satisfaction"], {"a": {}}, "a").empty

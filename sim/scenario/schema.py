@@ -293,34 +293,36 @@ class TrueValue(Strict):
     severity_weights: tuple[NonNeg, NonNeg, NonNeg] = (1.0, 2.0, 4.0)
     unsatisfied_value: Prob = 0.3  # a closed case the resident was unhappy with
     definition: Literal["outcomes", "closed_over_need"] = Field(
-        "outcomes",
+        default="outcomes",
         description="what true value measures: residents' outcomes (harm-days averted per duty hour, "
         "docs/behaviour.md §5) or the 0.4 definition, severity-weighted closures per expected incident",
     )
     horizon_days: float = Field(
-        30.0,
+        default=30.0,
         description="days an unresolved problem would go on harming its household; a closure averts "
         "what is left of them after the days it stayed latent and open (days)",
         gt=0,
         le=3650,
     )
     reopen_harm_days: float = Field(
-        5.0, description="harm-days lost per reopening of a case the worker resolved (severity-weighted days)", ge=0
+        default=5.0,
+        description="harm-days lost per reopening of a case the worker resolved (severity-weighted days)",
+        ge=0,
     )
     found_days: float = Field(
-        7.0,
+        default=7.0,
         description="harm-days averted per severity-weighted patrol find, the problem found before a "
         "resident reported it or it worsened (days)",
         ge=0,
     )
     visit_days: float = Field(
-        0.05,
+        default=0.05,
         description="harm-days averted per successful door-to-door visit (awareness and trust: "
         "residents report sooner) (severity-1 days)",
         ge=0,
     )
     record_days: float = Field(
-        0.02,
+        default=0.02,
         description="harm-days averted per verified register record (register accuracy); padded "
         "records count nothing (severity-1 days)",
         ge=0,
@@ -361,12 +363,12 @@ class Scoring(Strict):
     kinds: list[Kind] = ["grid_worker", "political_legal"]
     true_value: TrueValue = TrueValue()
     workers_respond: bool = Field(
-        True,
+        default=True,
         description="false: workers ignore their scores — no effort adaptation, no gaming, no "
         "fairness feedback on effort or resignation (the scheme only measures)",
     )
     record_periods: int = Field(
-        12,
+        default=12,
         description="per_type_records: how many past scoring periods' records set each type's "
         "count targets (the medians per type) (periods)",
         ge=1,
@@ -385,24 +387,24 @@ class Gaming(Strict):
     (docs/behaviour.md §4)."""
 
     premature_closure: float = Field(
-        0.0,
+        default=0.0,
         description="handling depth given up per unit of case-count shortfall (closing before the "
         "problem is fixed: less satisfaction, more reopenings) (depth per shortfall)",
         ge=0,
         le=2,
     )
     padding: float = Field(
-        0.0,
+        default=0.0,
         description="share of entry hours turned to padded records per unit of records shortfall "
         "(counted, verify nothing) (share per shortfall)",
         ge=0,
         le=1,
     )
     padding_speed: float = Field(
-        3.0, description="padded records per hour relative to verified ones (ratio)", ge=1, le=20
+        default=3.0, description="padded records per hour relative to verified ones (ratio)", ge=1, le=20
     )
     shedding: float = Field(
-        0.0,
+        default=0.0,
         description="probability of passing a hard case the grid may decide (one that would take "
         "longer than its category's mean) up the ladder, per unit of speed shortfall (probability per shortfall)",
         ge=0,
@@ -428,11 +430,11 @@ class Effort(Strict):
     visit_awareness_gain: Prob = 0.15
     visit_trust_gain: Prob = 0.03
     gaming: Gaming = Field(
-        default_factory=Gaming,
+        default=Gaming(),
         description="gaming responses to the score (Bevan & Hood 2006); each off at 0",
     )
     fairness_withdrawal: float = Field(
-        0.0,
+        default=0.0,
         description="share of discretionary hours a worker withholds per unit of perceived "
         "unfairness (equity theory, Adams 1965; 0 = off) (share per percentile gap)",
         ge=0,
