@@ -212,7 +212,7 @@ class Scorer:
         days = (col("t_closed")[c] - col("t_occurred")[c]) / 24.0
         q = np.where(col("satisfied")[c] == 0, tv.unsatisfied_value, 1.0)
         averted = sw * (np.maximum(tv.horizon_days - days, 0.0) * q - tv.reopen_harm_days * col("reopens")[c])
-        value = np.bincount(r, averted, minlength=n)
+        value = np.bincount(r, averted, minlength=n).astype(np.float64)  # (an empty bincount is integer)
         # patrol finds of the period, severity-weighted, shared in the team by patrol hours
         plan = self.plan
         n_teams = len(plan.team_grids)
@@ -220,7 +220,7 @@ class Scorer:
         found = np.flatnonzero((col("channel") == 2) & (ts >= t0) & (ts < t1))
         weight = np.bincount(
             plan.team_of_grid[col("grid")[found]], self.sev_weight[col("severity")[found]], minlength=n_teams
-        )
+        ).astype(np.float64)
         teams = st.team[slots]
         patrol = st.period["patrol"][slots]
         team_patrol = np.bincount(teams, patrol, minlength=n_teams)[teams]
