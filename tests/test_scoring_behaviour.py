@@ -239,7 +239,9 @@ def test_report_pairs_schemes_within_each_behaviour_setting():
     for rep in range(4):
         base = rng.normal()
         for name, st_ in settings.items():
-            bump = (1.0 if st_["scoring.scheme"] == "per_type" else 0.0) * (2.0 if st_["scoring.workers_respond"] else 0.0)
+            bump = (1.0 if st_["scoring.scheme"] == "per_type" else 0.0) * (
+                2.0 if st_["scoring.workers_respond"] else 0.0
+            )
             rows.append({"policy": name, "sample": 0, "rep": rep, "satisfaction": base + bump})
     d = stratified_differences(pd.DataFrame(rows), ["satisfaction"], settings, "workers_respond=true, scheme=uniform")
     assert set(d["stratum"]) == {"workers_respond = true", "workers_respond = false"}
