@@ -176,18 +176,27 @@ def test_each_gaming_response_is_off_at_zero_and_acts_when_on():
     assert rushed["satisfaction"] < s0["satisfaction"]
 
     m = run_small(scoring=hard, effort={"gaming": {"padding": 1.0}})
-    assert m.staff.padded[: m.staff.n].sum() == 0  # reset at each period close…
+    assert m.staff.padded[: m.staff.n].sum() > 0  # padded since the last period closed (day 122)
     sc, sb = m.scorer.table(), base.scorer.table()
     assert sc["records"].sum() > 1.5 * sb["records"].sum()
     assert m.register.stale.sum() > base.register.stale.sum()
-    assert sc["true_value"].mean() < sb["true_value"].mean()
+    st_, scorer = m.staff, m.scorer  # padded records (this open period) carry no true value
+    slots = np.flatnonzero((st_.padded[: st_.n] > 0) & (st_.period["shift"][: st_.n] > 0))
+    t0, t1 = 24.0 * scorer.start, 24.0 * m.day
+    padded = st_.padded[slots].copy()
+    with_padding = scorer.outcome_value(slots, t0, t1)
+    st_.padded[slots] = 0.0  # as if every counted record had been verified
+    as_verified = scorer.outcome_value(slots, t0, t1)
+    rd = m.config.scoring.true_value.record_days
+    assert len(slots) and np.allclose(as_verified - with_padding, rd * padded / st_.period["shift"][slots])
 
     m = run_small(scoring=hard, effort={"fairness_withdrawal": 1.0})
     wt, wb = workers_table(m), workers_table(base)
     assert wt["idle_hours"].sum() > wb["idle_hours"].sum()
+    wt = wt[wt["shift_hours"].notna()]  # the people with hour accounts: they still balance
     lhs = wt["shift_hours"] + wt["overtime_hours"]
     rhs = wt[[f"{h}_hours" for h in ("cases", "overhead", "campaign", "patrol", "visits", "entry", "idle")]].sum(axis=1)
-    assert np.allclose(lhs, rhs)
+    assert len(wt) and np.allclose(lhs, rhs)
 
 
 @pytest.mark.parametrize("respond", [True, False])
