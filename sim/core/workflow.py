@@ -172,6 +172,9 @@ class Workflow(CaseFlow):
         if d.rank < self.authority[cat * self.n_sev + sev]:
             self.outcome[i] = ESCALATE  # no authority: assess, then pass it up
             return hours * self.triage[lvl] + travel
+        if worker.shed > 0.0 and lvl == 0 and self.work[k] > 1.0 and self.rework.random() < worker.shed:
+            self.outcome[i] = ESCALATE  # a hard case shed upward (gaming, sim.workforce.effort): pass it up
+            return hours * self.triage[lvl] + travel
         if self.is_visit[cat]:
             if self.visits_failed[i] == 0:
                 u = self.u_visit[i]

@@ -12,12 +12,17 @@ Definitions (hours; "known" = surfaced by the end of the run):
 * ``latent_share`` — share of all incidents never surfaced.
 * ``satisfaction`` — share of resident feedbacks that were satisfied (last feedback per case).
 * ``worker_utilization`` — grid-level case workers' case hours / shift hours worked.
+* ``latent_harm_days`` — Σ severity weight × days from occurrence to surfacing (to the end of
+  the run if never surfaced); ``open_harm_days`` — the same from surfacing to closure (or the
+  end): the harm residents bore while problems stayed hidden or open (weights:
+  ``scoring.true_value.severity_weights``).
 
 Workforce (from ``workers.parquet`` and ``scores.parquet``; see ``sim.workforce.workday``, ``sim.workforce.scoring``):
 * ``worker_overtime_hours_mean`` — overtime hours per grid-level case worker over the run.
 * ``vacancy_days`` — post-days with nobody in the post (exit to recruit, no stand-in).
 * ``attrition_count`` — exits (resignations + retirements); ``exits`` by reason.
-* ``score_validity`` — mean over periods of the rank correlation of score and true value.
+* ``score_validity`` — mean over periods of the rank correlation of score and true value;
+  ``score_validity_within_type`` — the same within each community type, averaged over types.
 * ``score_gap_by_type`` — score difference of each community type from the first, at equal
   true value.
 * ``cost_person_years`` — employed person-years × the cost weight of each kind.
@@ -43,9 +48,14 @@ def _r(x: float, nd: int = 6) -> float | None:
 
 
 def summarize(
-    inc: pd.DataFrame, level_names: list[str], busy_hours: float = math.nan, duty_hours: float = math.nan
+    inc: pd.DataFrame,
+    level_names: list[str],
+    busy_hours: float = math.nan,
+    duty_hours: float = math.nan,
+    severity_weights: tuple[float, ...] = (1.0, 2.0, 4.0),
+    end_hours: float = math.nan,
 ) -> dict:
-    """The summary.json dictionary."""
+    """The summary.json dictionary (``end_hours``: when the run ended, for the harm still borne)."""
     n = len(inc)
     state = inc["state"].astype(str).to_numpy()
     closed = state == "closed"
@@ -78,8 +88,23 @@ def summarize(
         "latent_share": _r(float((~known).mean())) if n else None,
         "satisfaction": _r(float(sat.astype(bool).mean())) if len(sat) else None,
         "worker_utilization": _r(busy_hours / duty_hours) if duty_hours and duty_hours > 0 else None,
+        **harm_days(inc, known, closed, severity_weights, end_hours),
         "by_community_type": by_community_type(inc, known, closed, handled),
     }
+
+
+def harm_days(inc: pd.DataFrame, known, closed, weights: tuple[float, ...], end: float) -> dict:
+    """Severity-weighted days residents' problems stayed latent, and open, up to ``end`` (hours)."""
+    if not len(inc) or not end == end:
+        return {"latent_harm_days": None, "open_harm_days": None}
+    sev = inc["severity"]
+    codes = sev.cat.codes.to_numpy() if hasattr(sev, "cat") else sev.to_numpy(np.int64)
+    w = np.asarray(weights, dtype=np.float64)[codes]
+    ts = np.where(known, inc["t_surfaced"].to_numpy(), end)
+    tc = np.where(closed, inc["t_closed"].to_numpy(), end)
+    latent = (w * (ts - inc["t_occurred"].to_numpy())).sum() / 24.0
+    open_ = (w * np.where(known, tc - ts, 0.0)).sum() / 24.0
+    return {"latent_harm_days": _r(float(latent), 2), "open_harm_days": _r(float(open_), 2)}
 
 
 def by_community_type(inc: pd.DataFrame, known, closed, handled) -> dict:
@@ -140,6 +165,7 @@ def workforce_kpis(
         "attrition_count": int((staff["exit_day"] >= 0).sum()),
         "exits": {r: int((reasons == r).sum()) for r in ("resigned", "retired")},
         "score_validity": _r(validity(scores)) if len(scores) else None,
+        "score_validity_within_type": _r(validity(scores, within="community_type")) if len(scores) else None,
         "score_gap_by_type": {k: _r(v) for k, v in gap_by_type(scores).items()} if len(scores) else {},
         "cost_person_years": _r(cost / 365.0),
         "discretionary_hours": _r(float(disc.to_numpy().sum())),

@@ -66,7 +66,16 @@ def summary_of(model: GridModel, incidents=None, workers=None, scores=None) -> d
     scores = scores_table(model) if scores is None else scores
     sc = model.config
     out = {"scenario": sc.name, "seed": model.seed, "days": model.day, "version": __version__}
-    out.update(summarize(inc, [lv.name for lv in sc.levels], model.busy_hours(), model.duty_hours()))
+    out.update(
+        summarize(
+            inc,
+            [lv.name for lv in sc.levels],
+            model.busy_hours(),
+            model.duty_hours(),
+            sc.scoring.true_value.severity_weights,
+            24.0 * model.day,
+        )
+    )
     out.update(workforce_kpis(workers, scores, model.day, dict(sc.staffing.costs), list(sc.scoring.kinds)))
     return out
 

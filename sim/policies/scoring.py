@@ -5,6 +5,10 @@ and scores ``100 × Σ_m w_m · min(x_m / t_m, cap) / Σ_m w_m`` with what a sch
 
 * ``uniform`` — one yardstick for everyone (一把尺);
 * ``per_type`` — weights and targets per community type (分类考核, seed 004);
+* ``per_type_records`` — ``per_type``'s weights, and count targets per type by a rule a
+  district can apply: the median monthly count of the type's scored workers in the records of
+  the last ``scoring.record_periods`` periods (last year's medians); the configured targets
+  until there are records;
 * ``outcome_adjusted`` — count targets scaled by the expected load of the worker's grids,
   computed from the *registered* households (so register drift leaks in).
 
@@ -42,6 +46,10 @@ class Scheme:
         t[:, _COUNT_MASK] *= months
         return w, t
 
+    def observe(self, teams: np.ndarray, x: np.ndarray, months: float, scored: np.ndarray) -> None:
+        """A period closed: its metrics ``x`` of the workers of ``teams`` over ``months`` (a
+        scheme that sets targets from the records keeps them; the others ignore them)."""
+
 
 @register("scoring", "uniform")
 class Uniform(Scheme):
@@ -69,6 +77,42 @@ class PerType(Scheme):
         ty = self.team_type[np.maximum(teams, 0)]
         w, t = self.by_type_w[ty].copy(), self.by_type_t[ty].copy()
         t[:, _COUNT_MASK] *= months
+        return w, t
+
+
+@register("scoring", "per_type_records")
+class PerTypeRecords(PerType):
+    """Classified scoring with targets from the records (分类考核, by a rule): each type's count
+    targets are the medians of its scored workers' monthly counts over the last
+    ``scoring.record_periods`` periods, not anything the model knows of the expected load."""
+
+    def __init__(self, sc, ctx):
+        super().__init__(sc, ctx)
+        self.keep = sc.scoring.record_periods
+        self.history: list[tuple[np.ndarray, np.ndarray]] = []  # per period: (type, monthly counts)
+
+    def observe(self, teams, x, months, scored):
+        """Keep the period's monthly counts of its scored workers, by community type."""
+        ty = self.team_type[np.maximum(teams[scored], 0)]
+        self.history = [*self.history, (ty, x[scored][:, _COUNT_MASK] / months)][-self.keep :]
+
+    def rules(self, teams, months):
+        """``per_type``'s rules with each type's count targets set to the medians of its records."""
+        w, t = super().rules(teams, months)
+        if not self.history:
+            return w, t
+        ty = np.concatenate([h[0] for h in self.history])
+        counts = np.concatenate([h[1] for h in self.history])
+        mine = self.team_type[np.maximum(teams, 0)]
+        cols = np.flatnonzero(_COUNT_MASK)
+        for k in np.unique(mine).tolist():
+            rows = counts[ty == k]
+            if not len(rows):
+                continue
+            med = np.nanmedian(rows, axis=0)
+            ok = np.isfinite(med) & (med > 0)  # a median of zero cannot be a target
+            at = mine == k
+            t[np.ix_(at, cols[ok])] = med[ok] * months
         return w, t
 
 

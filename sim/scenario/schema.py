@@ -320,6 +320,41 @@ class TrueValue(Strict):
 
     severity_weights: tuple[NonNeg, NonNeg, NonNeg] = (1.0, 2.0, 4.0)
     unsatisfied_value: Prob = 0.3  # a closed case the resident was unhappy with
+    definition: Literal["outcomes", "closed_over_need"] = Field(
+        default="outcomes",
+        description="what true value measures: residents' outcomes (harm-days averted per duty hour, "
+        "docs/behaviour.md §5) or the 0.4 definition, severity-weighted closures per expected incident",
+    )
+    horizon_days: float = Field(
+        default=30.0,
+        description="days an unresolved problem would go on harming its household; a closure averts "
+        "what is left of them after the days it stayed latent and open (days)",
+        gt=0,
+        le=3650,
+    )
+    reopen_harm_days: float = Field(
+        default=5.0,
+        description="harm-days lost per reopening of a case the worker resolved (severity-weighted days)",
+        ge=0,
+    )
+    found_days: float = Field(
+        default=7.0,
+        description="harm-days averted per severity-weighted patrol find, the problem found before a "
+        "resident reported it or it worsened (days)",
+        ge=0,
+    )
+    visit_days: float = Field(
+        default=0.05,
+        description="harm-days averted per successful door-to-door visit (awareness and trust: "
+        "residents report sooner) (severity-1 days)",
+        ge=0,
+    )
+    record_days: float = Field(
+        default=0.02,
+        description="harm-days averted per verified register record (register accuracy); padded "
+        "records count nothing (severity-1 days)",
+        ge=0,
+    )
 
 
 class Scoring(Strict):
@@ -355,11 +390,54 @@ class Scoring(Strict):
     log_minutes_per_day: NonNeg = 15.0  # entry time that counts as a filled work log
     kinds: list[Kind] = ["grid_worker", "political_legal"]
     true_value: TrueValue = TrueValue()
+    workers_respond: bool = Field(
+        default=True,
+        description="false: workers ignore their scores — no effort adaptation, no gaming, no "
+        "fairness feedback on effort or resignation (the scheme only measures)",
+    )
+    record_periods: int = Field(
+        default=12,
+        description="per_type_records: how many past scoring periods' records set each type's "
+        "count targets (the medians per type) (periods)",
+        ge=1,
+        le=120,
+    )
 
 
 Activity = Literal["patrol", "visits", "entry"]
 ACTIVITIES: tuple[str, ...] = get_args(Activity)
 """Discretionary activities a worker divides free duty hours between."""
+
+
+class Gaming(Strict):
+    """Gaming responses to the score (Bevan & Hood 2006; Campbell 1979; Kerr 1975), each
+    driven by the worker's shortfall on what is counted, and off when its parameter is 0
+    (docs/behaviour.md §4)."""
+
+    premature_closure: float = Field(
+        default=0.0,
+        description="handling depth given up per unit of case-count shortfall (closing before the "
+        "problem is fixed: less satisfaction, more reopenings) (depth per shortfall)",
+        ge=0,
+        le=2,
+    )
+    padding: float = Field(
+        default=0.0,
+        description="share of entry hours turned to padded records per unit of records shortfall "
+        "(counted, verify nothing) (share per shortfall)",
+        ge=0,
+        le=1,
+    )
+    padding_speed: float = Field(
+        default=3.0, description="padded records per hour relative to verified ones (ratio)", ge=1, le=20
+    )
+    shedding: float = Field(
+        default=0.0,
+        description="probability of passing a hard case the grid may decide (one that would take "
+        "longer than its category's mean) up the ladder, per unit of speed shortfall (probability per shortfall)",
+        ge=0,
+        le=1,
+    )
 
 
 class Effort(Strict):
@@ -379,6 +457,17 @@ class Effort(Strict):
     rush_satisfaction_loss: Prob = 0.25  # satisfaction probability lost at full rush
     visit_awareness_gain: Prob = 0.15
     visit_trust_gain: Prob = 0.03
+    gaming: Gaming = Field(
+        default=Gaming(),
+        description="gaming responses to the score (Bevan & Hood 2006); each off at 0",
+    )
+    fairness_withdrawal: float = Field(
+        default=0.0,
+        description="share of discretionary hours a worker withholds per unit of perceived "
+        "unfairness (equity theory, Adams 1965; 0 = off) (share per percentile gap)",
+        ge=0,
+        le=1,
+    )
 
     @field_validator("initial")
     @classmethod

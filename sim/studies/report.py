@@ -49,6 +49,9 @@ KPI_INFO: dict[str, tuple[str, int, str]] = {
     "absence_days": ("absence days", -1, "{:.0f}"),
     "attrition_count": ("workers who left", -1, "{:.1f}"),
     "score_validity": ("score validity (rank corr. score ~ true value)", +1, "{:.3f}"),
+    "score_validity_within_type": ("score validity within a community type", +1, "{:.3f}"),
+    "latent_harm_days": ("harm-days while latent (severity-weighted)", -1, "{:.0f}"),
+    "open_harm_days": ("harm-days while open (severity-weighted)", -1, "{:.0f}"),
     "cost_person_years": ("cost (person-years)", -1, "{:.1f}"),
     "incidents_created": ("incidents", 0, "{:.0f}"),
     "incidents_closed": ("incidents closed", 0, "{:.0f}"),
@@ -59,6 +62,8 @@ CHINESE = {
     "escalation_rate": "上报率",
     "attrition_count": "流失",
     "score_validity": "考核效度",
+    "reopen_rate": "重办率",
+    "vacancy_days": "空岗天数",
     "worker_overtime_hours_mean": "加班",
 }
 LEVEL_COLOURS = ["#4c9a2a", "#f2b134", "#e4572e", "#6c4f9e", "#888888"]
@@ -85,6 +90,39 @@ def fmt(kpi: str, v: float) -> str:
         return "–"
     f = KPI_INFO.get(kpi, (kpi, 0, "{:.4g}"))[2]
     return f.format(v)
+
+
+BEHAVIOUR = "scoring.workers_respond"
+"""The lever whose values split a scoring experiment into 'behaviour on' and 'behaviour off'."""
+
+
+def stratified_differences(
+    results: pd.DataFrame, kpis: list[str], settings: dict[str, dict], reference: str, key: str = BEHAVIOUR
+) -> pd.DataFrame:
+    """Paired differences within each value of lever ``key``: every policy against the policy
+    that sets ``key`` alike and everything else as ``reference`` does (so scheme effects with
+    workers responding and with workers ignoring their scores are read side by side). Empty when
+    ``key`` is not a lever."""
+    if key not in settings.get(reference, {}):
+        return pd.DataFrame()
+    base = {k: v for k, v in settings[reference].items() if k != key}
+    parts = []
+    for value in dict.fromkeys(json.dumps(s.get(key)) for s in settings.values()):
+        stratum = [p for p, s in settings.items() if json.dumps(s.get(key)) == value and p in set(results["policy"])]
+        ref = [p for p in stratum if {k: v for k, v in settings[p].items() if k != key} == base]
+        if ref and len(stratum) > 1:
+            d = paired_differences(results, kpis, ref[0], stratum)
+            parts.append(d.assign(stratum=f"{key.rsplit('.', 1)[-1]} = {value}"))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _verdict(kpi: str, diff: float, lo: float, hi: float) -> str:
+    sig = lo > 0 or hi < 0
+    if sig and better(kpi):
+        return "better" if (diff > 0) == (better(kpi) > 0) else "worse"
+    if sig:
+        return "higher" if diff > 0 else "lower"
+    return "no clear difference"
 
 
 # ------------------------------------------------------------------ figures
@@ -353,12 +391,7 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
         ]
     diff_rows = []
     for r in diffs.itertuples(index=False):
-        sig = r.lo > 0 or r.hi < 0
-        verdict = "no clear difference"
-        if sig and better(r.kpi):
-            verdict = "better" if (r.diff > 0) == (better(r.kpi) > 0) else "worse"
-        elif sig:
-            verdict = "higher" if r.diff > 0 else "lower"
+        verdict = _verdict(r.kpi, r.diff, r.lo, r.hi)
         rel = f"{r.rel_diff:+.1%}" if not math.isnan(r.rel_diff) else "–"
         diff_rows.append(
             {
@@ -371,6 +404,20 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
                 "verdict": verdict,
             }
         )
+    strata = stratified_differences(results, kpis, meta["policies"], reference)
+    strata_rows = [
+        {
+            "behaviour": r.stratum,
+            "policy": r.policy,
+            "vs": r.reference,
+            "KPI": label(r.kpi),
+            "difference": f"{r.diff:+.4g}",
+            "95 % interval": f"[{r.lo:+.4g}, {r.hi:+.4g}]",
+            "pairs": r.pairs,
+            "verdict": _verdict(r.kpi, r.diff, r.lo, r.hi),
+        }
+        for r in strata.itertuples(index=False)
+    ]
     # finished runs are those whose parts check out now (the manifest may lag a killed sweep)
     counts = {"done": len(results), "error": int((manifest["status"] == "error").sum())}
     counts["pending"] = max(len(manifest) - counts["done"] - counts["error"], 0)
@@ -422,6 +469,16 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
             "<span style='color:#d1495b'>red</span>: on the worse side; grey: no clear difference.</p>",
             _table(pd.DataFrame(diff_rows)),
         ]
+    if strata_rows:
+        parts += [
+            "<h2>Measurement and behaviour, separated</h2>",
+            "<p class=note>Each scheme against the reference scheme <i>with the same behaviour setting</i>: "
+            "<code>workers_respond = true</code>, workers respond to their scores (effort, gaming, fairness); "
+            "<code>false</code>, the scheme only measures and residents' outcomes cannot differ. Validity says "
+            "how well a scheme measures; the outcome rows say what residents got because workers responded "
+            "(docs/behaviour.md §4–5).</p>",
+            _table(pd.DataFrame(strata_rows)),
+        ]
     captions = {
         "differences": "",
         "distributions": "<h2>Across replications</h2>",
@@ -432,7 +489,7 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
         "reference there, against each input. A trend means the effect depends on that "
         "assumption (for a formal analysis: sim.studies.ema with PRIM, or gridsim sensitivity).</p>",
         "scores": "<h2>Is the score measuring the work?</h2><p class=note>A valid scheme ranks workers by "
-        "the true value of their work (severity-weighted cases closed per unit of true need, "
+        "the true value of their work (by default harm-days averted for residents per duty hour, "
         "docs/behaviour.md §5); a gap between the colours at equal true value is the unfairness "
         "of one yardstick across community types.</p>",
     }

@@ -20,6 +20,15 @@ motivation on the side of quality:
 Padding (hours into easily counted records) and rushing (shallow, fast handling) are
 therefore possible outcomes of a scheme, not assumptions. μ, κ, η and the productivities
 are scenario parameters (``effort``).
+
+The gaming responses (``effort.gaming``, each off at 0; Bevan & Hood 2006) are driven by
+the worker's *shortfall* last period on what is counted — Σ w_m · max(0, 1 − x_m / t_m) / Σ w_m
+over a group of metrics — so they depend on the scheme's targets:
+
+    premature closure:  d* ← max(d_min, d* − γ_pc · shortfall(closed cases, disputes))
+    padding:            π  = min(1, γ_pad · shortfall(records))   (share of entry hours)
+    shedding upward:    p_shed = min(1, γ_shed · shortfall(closed cases, disputes,
+                                                              timeliness, closure rate))
 """
 
 from __future__ import annotations
@@ -33,6 +42,17 @@ MIN_HOURS = 1e-6  # hours of an activity in a period below which its output per 
 """The counted metric each discretionary activity produces."""
 SPEED = ("closed_cases", "disputes_closed", "timeliness", "closure_rate")
 QUALITY = ("satisfaction",)
+CASE_COUNTS = ("closed_cases", "disputes_closed")
+"""What premature closure chases (counts of closed cases)."""
+
+
+def shortfall(x: np.ndarray, w: np.ndarray, t: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Per row: the weighted share of metrics ``cols`` below target, Σ w·max(0, 1 − x/t) / Σ w
+    (0 where they carry no weight; a metric with nothing to measure is on target)."""
+    xs, ws, ts = x[:, cols], w[:, cols], t[:, cols]
+    gap = np.where(np.isnan(xs), 0.0, np.maximum(0.0, 1.0 - np.nan_to_num(xs) / ts))
+    tot = ws.sum(axis=1)
+    return np.where(tot > 0, (ws * gap).sum(axis=1) / np.where(tot > 0, tot, 1.0), 0.0)
 
 
 class Effort:
@@ -48,6 +68,9 @@ class Effort:
         self.metric = np.array([METRICS.index(LINKED[a]) for a in ACTIVITIES])
         self.speed = np.array([METRICS.index(m) for m in SPEED])
         self.quality = np.array([METRICS.index(m) for m in QUALITY])
+        self.counts = np.array([METRICS.index(m) for m in CASE_COUNTS])
+        self.records = np.array([METRICS.index("records")])
+        self.gaming = ef.gaming
 
     def preferred(self, hours: np.ndarray, x: np.ndarray, w: np.ndarray, t: np.ndarray, cap: float) -> np.ndarray:
         """s* for each row: the allocation the worker would choose given last period."""
@@ -82,6 +105,16 @@ class Effort:
         hours = np.column_stack([st.period[a][slots] for a in ACTIVITIES])
         star = self.preferred(hours, x, w, t, cap)
         st.shares[slots] = (1.0 - eta) * st.shares[slots] + eta * star
-        st.depth[slots] = (1.0 - eta) * st.depth[slots] + eta * self.preferred_depth(w)
-        for k in slots.tolist():
-            st.agents[k].depth = float(st.depth[k])
+        d_star = self.preferred_depth(w)
+        g = self.gaming
+        if g.premature_closure > 0:
+            d_star = np.maximum(self.spec.min_depth, d_star - g.premature_closure * shortfall(x, w, t, self.counts))
+        st.depth[slots] = (1.0 - eta) * st.depth[slots] + eta * d_star
+        if g.padding > 0:
+            st.padding[slots] = np.minimum(1.0, g.padding * shortfall(x, w, t, self.records))
+        shed = np.minimum(1.0, g.shedding * shortfall(x, w, t, self.speed)) if g.shedding > 0 else None
+        for j, k in enumerate(slots.tolist()):
+            a = st.agents[k]
+            a.depth = float(st.depth[k])
+            if shed is not None:
+                a.shed = float(shed[j])

@@ -11,10 +11,17 @@ worker who resolved them; discoveries are the patrol finds of the worker's team,
 patrol hours. Everything is recomputable from ``incidents.parquet`` and the hour and tally
 columns of ``scores.parquet``.
 
-The *true value* of a worker's work (never seen by any scheme) is the severity-weighted
-cases they closed — a closed case the resident was unhappy with counts
-``unsatisfied_value`` — divided by the true need they served: the expected incidents of
-their team's grids from the *actual* households, shared among those present each day.
+The *true value* of a worker's work (never seen by any scheme; ``scoring.true_value``,
+docs/behaviour.md §5) is by default what residents got from the worker's hours: harm-days
+averted per duty hour — each case they resolved and saw closed averts its severity weight ×
+the days left of ``horizon_days`` after it stayed latent and open (an unhappy resident's
+case counts ``unsatisfied_value`` of that), less ``reopen_harm_days`` per reopening; each
+severity-weighted patrol find of their team (shared by patrol hours) averts ``found_days``;
+each successful visit ``visit_days``, each verified (not padded) record ``record_days``. It
+reads the incident log and the hour accounts only, never a target, so no scheme shares its
+normaliser. ``definition: closed_over_need`` keeps the 0.4 definition — severity-weighted
+closures per expected incident of the team's grids — which is also what a worker perceives
+of their own work when judging whether their score is fair (``unfairness``).
 ``score_validity`` is the mean over periods of the rank correlation between score and true
 value; ``score_gap_by_type`` the score difference between community types at equal true
 value (least squares: score ~ true value + type).
@@ -97,7 +104,9 @@ class Scorer:
         scored = np.isin(st.kind[slots], self.scored_kinds)
         w, t = self.scheme.rules(st.team[slots], months)
         s = np.where(scored, score(x, w, t, self.spec.cap), np.nan)
-        tv = self.true_value(slots, t0, t1)
+        perceived = self.closed_over_need(slots, t0, t1)
+        outcomes = self.spec.true_value.definition == "outcomes"
+        tv = self.outcome_value(slots, t0, t1) if outcomes else perceived
         people = [st.agents[k] for k in slots.tolist()]
         k = len(slots)
         cols = {
@@ -121,7 +130,11 @@ class Scorer:
             "true_value": tv,
             "depth": st.depth[slots],
         }
-        self._feed_back(cols, slots, x, w, t)
+        if outcomes:  # (the 0.4 table has no such column)
+            cols["true_value_closed_over_need"] = perceived
+        self.scheme.observe(st.team[slots], x, months, scored)
+        self._feed_back(cols, perceived, slots, x, w, t)
+        st.padded[slots] = 0.0
         self.rows.append(cols)
         self._table = None
         for acc in st.period.values():
@@ -185,9 +198,42 @@ class Scorer:
         x[:, M["log_filling"]] = _share(p["log_days"][slots], p["present_days"][slots])
         return x
 
-    def true_value(self, slots: np.ndarray, t0: float, t1: float) -> np.ndarray:
+    def outcome_value(self, slots: np.ndarray, t0: float, t1: float) -> np.ndarray:
+        """Harm-days averted for residents by each of ``slots`` in [t0, t1), per duty hour (NaN
+        where they were never on duty): closures by latency and satisfaction, less reopenings;
+        patrol finds; successful visits; verified records (module docstring)."""
+        st, col, tv = self.staff, self._col, self.spec.true_value
+        n = len(slots)
+        row = self._row_of(slots)
+        closed = self._closed(t0, t1)
+        r = row[col("resolver")[closed]] if len(closed) else np.empty(0, np.int64)
+        c, r = closed[r >= 0], r[r >= 0]
+        sw = self.sev_weight[col("severity")[c]]
+        days = (col("t_closed")[c] - col("t_occurred")[c]) / 24.0
+        q = np.where(col("satisfied")[c] == 0, tv.unsatisfied_value, 1.0)
+        averted = sw * (np.maximum(tv.horizon_days - days, 0.0) * q - tv.reopen_harm_days * col("reopens")[c])
+        value = np.bincount(r, averted, minlength=n).astype(np.float64)  # (an empty bincount is integer)
+        # patrol finds of the period, severity-weighted, shared in the team by patrol hours
+        plan = self.plan
+        n_teams = len(plan.team_grids)
+        ts = col("t_surfaced")
+        found = np.flatnonzero((col("channel") == 2) & (ts >= t0) & (ts < t1))
+        weight = np.bincount(
+            plan.team_of_grid[col("grid")[found]], self.sev_weight[col("severity")[found]], minlength=n_teams
+        ).astype(np.float64)
+        teams = st.team[slots]
+        patrol = st.period["patrol"][slots]
+        team_patrol = np.bincount(teams, patrol, minlength=n_teams)[teams]
+        finds = np.where(team_patrol > 0, weight[teams] * patrol / np.where(team_patrol > 0, team_patrol, 1.0), 0.0)
+        value += tv.found_days * finds
+        value += tv.visit_days * st.period["visits_made"][slots]
+        value += tv.record_days * (st.period["records"][slots] - st.padded[slots])
+        hours = st.period["shift"][slots]
+        return np.where(hours > 0, value / np.where(hours > 0, hours, 1.0), np.nan)
+
+    def closed_over_need(self, slots: np.ndarray, t0: float, t1: float) -> np.ndarray:
         """Severity-weighted value of the cases each of ``slots`` closed in [t0, t1) (unsatisfied ones
-        discounted), per hour of need; NaN where there was no need."""
+        discounted), per hour of need; NaN where there was no need (the 0.4 true value)."""
         st, col = self.staff, self._col
         row = self._row_of(slots)
         closed = self._closed(t0, t1)
@@ -214,16 +260,20 @@ class Scorer:
 
     # ---------------------------------------------------------------- consequences
 
-    def _feed_back(self, cols: dict, slots, x, w, t) -> None:
-        """What the period's scores do next: perceived unfairness and overload feed the
-        resignation hazard; the effort model re-allocates discretionary hours."""
+    def _feed_back(self, cols: dict, perceived: np.ndarray, slots, x, w, t) -> None:
+        """What the period's scores do next: overload feeds the resignation hazard; unless
+        ``scoring.workers_respond`` is false, perceived unfairness (score percentile below the
+        percentile of the work the worker sees: closures per expected incident) feeds it too
+        and the effort model re-allocates hours and sets the gaming responses."""
         st = self.staff
         k = cols["scored"]
-        sc = k & np.isfinite(cols["true_value"])
         shift = st.period["shift"][slots]
         st.overload[slots] = np.where(shift > 0, st.period["overtime"][slots] / np.where(shift > 0, shift, 1.0), 0.0)
+        if not self.spec.workers_respond:
+            return
+        sc = k & np.isfinite(perceived)
         if sc.sum() >= 2:
-            pct_tv = pd.Series(cols["true_value"][sc]).rank(pct=True).to_numpy()
+            pct_tv = pd.Series(perceived[sc]).rank(pct=True).to_numpy()
             pct_s = pd.Series(cols["score"][sc]).rank(pct=True).to_numpy()
             st.unfairness[slots[sc]] = np.maximum(0.0, pct_tv - pct_s)
         self.effort.update(st, slots[k], x[k], w[k], t[k], self.spec.cap)
@@ -275,10 +325,12 @@ def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def validity(scores: pd.DataFrame) -> float | None:
-    """Mean over periods of the rank correlation of score and true value (scored workers)."""
+def validity(scores: pd.DataFrame, within: str | None = None) -> float | None:
+    """Mean over periods (and over the groups of column ``within``, if given: e.g. community
+    type) of the rank correlation of score and true value (scored workers)."""
     vals = []
-    for _, g in scores[scores["scored"]].groupby("period"):
+    keys = ["period"] if within is None else ["period", within]
+    for _, g in scores[scores["scored"]].groupby(keys, observed=True):
         g = g[np.isfinite(g["true_value"]) & np.isfinite(g["score"])]
         if len(g) >= 3 and g["score"].nunique() > 1 and g["true_value"].nunique() > 1:
             vals.append(np.corrcoef(g["score"].rank(), g["true_value"].rank())[0, 1])

@@ -142,6 +142,8 @@ class Staff:
         "depth": (1.0, np.float64),
         "overload": (0.0, np.float64),
         "unfairness": (0.0, np.float64),
+        "padding": (0.0, np.float64),  # share of entry hours on padded records (sim.workforce.effort)
+        "padded": (0.0, np.float64),  # padded records entered this scoring period
     }
 
     def __init__(self, n_activities: int, capacity: int = 64):

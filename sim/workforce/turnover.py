@@ -4,7 +4,8 @@ Each day, for every post whose holder is at work, one row of uniform draws decid
 this order) retirement, resignation, maternity leave and sick leave. The resignation
 hazard rises with sustained overload (overtime as a share of shift hours last scoring
 period) and with perceived unfairness (how far the worker's score percentile falls below
-the percentile of the true value of their work):
+the percentile of the work they see of their own, closures per expected incident; zero when
+``scoring.workers_respond`` is false, see ``sim.workforce.scoring``):
 
     hazard/year = resign_per_year × exp(resign_overload × overload + resign_unfairness × unfairness)
 

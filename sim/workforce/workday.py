@@ -50,6 +50,9 @@ class WorkDay:
         self.success = 1.0 - np.array([t.access_difficulty for t in types])[model.world.grid_type]
         self.log_hours = sc.scoring.log_minutes_per_day / 60.0
         self.visit_awareness, self.visit_trust = ef.visit_awareness_gain, ef.visit_trust_gain
+        respond = sc.scoring.workers_respond  # responses to the score (sim.workforce.effort), off at 0
+        self.withdrawal = ef.fairness_withdrawal if respond else 0.0
+        self.padding_speed = ef.gaming.padding_speed if respond and ef.gaming.padding > 0 else 0.0
         self.rosters = [model.kind_roster[k] for k in KINDS]  # a worker's roster follows their kind
         self.overhead_hours = np.array([ov.hours_per_day(r.days_per_week) for r in self.rosters])
         if ov.per_shift_hour and full.hours_per_week > 0:  # the full-timer's weekly overhead per hour on shift
@@ -149,6 +152,10 @@ class WorkDay:
             self.log_hours - 1e-9,
             rows,
         )
+        if self.withdrawal > 0:  # unfairly scored workers hold back discretionary hours: idle instead
+            held = rows[4:7] * (self.withdrawal * st.unfairness[s])
+            rows[4:7] -= held
+            rows[7] += held.sum(axis=0)
         plan = self.model.plan
         grid, visits = np.empty(len(s), np.int64), np.empty(len(s), np.int64)
         records = np.zeros(n_grids)
@@ -169,8 +176,25 @@ class WorkDay:
             visits,
             records,
         )
+        if self.padding_speed > 0:
+            self._pad(rows, s, grid, records)
         self.today = dict(zip(HOURS, rows[: len(HOURS)].sum(axis=1).tolist(), strict=True))
         return {"patrol": rows[_ROW_PATROL], "records": records, "visited": np.repeat(grid, visits)}
+
+    def _pad(self, rows: np.ndarray, s: np.ndarray, grid: np.ndarray, records: np.ndarray) -> None:
+        """Padding (gaming): a share ``staff.padding`` of each worker's entry hours produces padded
+        records (``padding_speed`` times as many an hour) that count but verify no register entry;
+        the verified records are thinned to the rest of the hours."""
+        st = self.staff
+        pi = st.padding[s]
+        real = rows[len(HOURS) + 1].astype(np.int64)
+        kept = self.rng.binomial(real, 1.0 - pi)
+        padded = self.rng.poisson(pi * rows[ENTRY + 4] * self.productivity[ENTRY] * self.padding_speed)
+        delta = kept + padded - real
+        for acc in (st.totals, st.periods):
+            acc[len(HOURS) + 1, s] += delta
+        st.padded[s] += padded
+        np.subtract.at(records, grid, real - kept)
 
     def meet_households(self, residents, visited_grids: np.ndarray, first: np.ndarray, households: np.ndarray) -> None:
         """Each successful visit meets a random household of the grid: awareness and trust rise."""
