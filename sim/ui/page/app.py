@@ -215,7 +215,7 @@ def FollowCard(model, lang: str, tick: int, state: solara.Reactive):
         solara.use_thread(play_case, dependencies=[playing.value, i])
         if c is None:
             return
-        with solara.Row():
+        with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Button(text("follow.restart", lang), on_click=lambda: state.set({**state.value, "k": 0}))
             solara.Button(text("follow.back", lang), on_click=lambda: move(-1), disabled=k == 0)
             solara.Button(text("follow.next", lang), on_click=lambda: move(1), disabled=k >= len(ticks) - 1, color="primary")
@@ -241,7 +241,7 @@ def FollowCard(model, lang: str, tick: int, state: solara.Reactive):
             tag="div",
             unsafe_innerHTML=(
                 f'<div class="gs-caption" data-follow-caption="1"><b>{escape(head)}</b><br/>'
-                f"⏱ {escape(clock_text(t, lang))} ({k + 1}/{len(ticks)})"
+                f"{escape(clock_text(t, lang))} ({k + 1}/{len(ticks)})"
                 f'<div class="gs-holder" data-levels="{len(m.levels_seen)}">{escape(m.holder)}</div>'
                 f"<ul>{items}</ul></div>"
             ),

@@ -99,13 +99,13 @@ def _tiles(grid_community: tuple, community_street: tuple, n_streets: int) -> La
                 grid_shapes[g] = _rect(gx + 1, gy + 1, g_size - 2, g_size - 2)
     height = top + s_rows * (s_h + gap)
     grid_xy = np.array([sh.mean(axis=0) for sh in grid_shapes])
-    return Layout(
+    return Layout(  # community and street places at their name bars, clear of the grid cells
         tuple(grid_shapes),
         grid_xy,
         community_box,
-        community_box[:, :2] + community_box[:, 2:] / 2,
+        community_box[:, :2] + np.c_[community_box[:, 2] / 2, np.full(len(cs), head / 2 + 2)],
         street_box,
-        street_box[:, :2] + street_box[:, 2:] / 2,
+        street_box[:, :2] + np.c_[street_box[:, 2] / 2, np.full(n_streets, (FONT + 14) / 2)],
         (0.0, 0.0, WIDTH, band),
         height,
         names_fit,
