@@ -110,7 +110,9 @@ def test_real_grid_shapes_are_used_when_the_world_has_them():
     w = m.world
     rng = np.random.default_rng(0)
     centres = rng.uniform(0, 1000, (w.n_grids, 2))
-    fake = SimpleNamespace(**{k: getattr(w, k) for k in ("grid_community", "grid_street", "n_communities", "n_streets")})
+    fake = SimpleNamespace(
+        **{k: getattr(w, k) for k in ("grid_community", "grid_street", "n_communities", "n_streets")}
+    )
     fake.grid_polygons = [np.array([[x, y], [x + 5, y], [x + 5, y + 5], [x, y + 5]]) for x, y in centres]
     lay = sch.layout(fake)
     xy = lay.grid_xy

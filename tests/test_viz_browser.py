@@ -149,23 +149,24 @@ def test_trainer_drives_the_page_in_a_browser(tmp_path):
             t.clean("03_after_reset_en")
 
             # step by the hour: the clock moves one hour at a time
-            assert t.clock() == "day 1 Mon 00:00"
-            for h in (1, 2, 3):
+            assert t.clock() == "day 1 Mon 10:00"  # a new model is shown in working hours
+            for h in (11, 12, 13):
                 t.button("+1 hour").click()
-                t.wait_text(t.page.locator("[data-clock]"), f"day 1 Mon 0{h}:00")
+                t.wait_text(t.page.locator("[data-clock]"), f"day 1 Mon {h}:00")
             t.clean("04_hour_steps_en")
+
+            # run some days, then follow a case up the ladder
+            for d in range(2, 12):
+                t.button("+1 day").click()
+                t.wait_text(t.page.locator("[data-clock]"), f"day {d} \\w+ 13:00")
 
             # a second browser gets its own model, at the start
             other = browser.new_page(viewport={"width": 1200, "height": 900})
             other.goto(url, timeout=90_000)
             other.locator("[data-clock]").wait_for(timeout=90_000)
-            assert other.locator("[data-clock]").inner_text() == "day 1 Mon 00:00"
+            assert other.locator("[data-clock]").inner_text() == "day 1 Mon 10:00"
             other.close()
-
-            # run some days, then follow a case up the ladder
-            for d in range(2, 12):
-                t.button("+1 day").click()
-                t.wait_text(t.page.locator("[data-clock]"), f"day {d} \\w+ 03:00")
+            assert t.clock().startswith("day 11 ")
             t.button("pick a case that went up the ladder").click()
             t.page.locator("[data-follow-caption]").wait_for(timeout=30_000)
             t.page.locator("svg[data-map] [data-follow]").wait_for(timeout=30_000)
@@ -192,7 +193,18 @@ def test_trainer_drives_the_page_in_a_browser(tmp_path):
             t.follow_to(2, "下一小时", "09_follow_2_zh")
             assert "上报至" in t.page.locator("[data-follow-caption]").inner_text()
             t.follow_to(3, "下一小时", "10_follow_3_zh")
-            assert re.search(r"第\d+天", t.clock())
+            day0 = int(re.match(r"第(\d+)天", t.clock()).group(1))
+
+            # play: a month of days in under a minute, the page redrawn as it goes
+            started = time.monotonic()
+            t.button("播放").click()
+            while int(re.match(r"第(\d+)天", t.clock()).group(1)) < day0 + 30:
+                assert time.monotonic() - started < 60, f"a month took over a minute (at {t.clock()})"
+                t.page.wait_for_timeout(250)
+            elapsed = time.monotonic() - started
+            t.button("暂停").click()
+            t.clean("11_played_a_month_zh")
+            print(f"played 30 days in {elapsed:.1f} s")
             browser.close()
         assert not t.errors, t.errors
     finally:

@@ -111,7 +111,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "{workers} grid-level workers hired · {incidents} incidents so far · {open} open",
         "网格层已聘工作人员{workers}人 · 累计事件{incidents}件 · 在办{open}件",
     ),
-    "viz.render_time": ("last step: {s:.2f} s to draw", "本步绘图用时{s:.2f}秒"),
+    "viz.render_time": (
+        "last step: {s:.2f} s on the server (model {step:.2f} s, drawing {draw:.2f} s)",
+        "本步服务器用时{s:.2f}秒(推演{step:.2f}秒,绘图{draw:.2f}秒)",
+    ),
     "viz.colour_by": ("colour grids by", "网格着色"),
     "viz.colour.backlog": ("open cases", "在办案件"),
     "viz.colour.risk": ("risk grade", "风险等级"),
@@ -179,7 +182,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "no case has gone up a level yet: step a few days first",
         "暂无逐级上报的案件:请先推演几天",
     ),
-    "follow.heading": ("{incident}: {category} ({severity}), grid {grid}", "{incident}:{category}({severity}),{grid}网格"),
+    "follow.heading": (
+        "{incident}: {category} ({severity}), grid {grid}",
+        "{incident}:{category}({severity}),{grid}网格",
+    ),
     "follow.not_yet": ("the case has not arisen yet", "案件尚未发生"),
     "follow.holder": ("now with: {who}, {level} level", "当前承办:{level} {who}"),
     "follow.desk": ("now at: the {level} desk", "当前所在:{level}"),

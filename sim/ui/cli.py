@@ -410,8 +410,6 @@ def _cmd_trace(args) -> int:
 
 
 def _cmd_viz(args) -> int:
-    import subprocess
-
     load_scenario(args.scenario)  # a bad scenario is refused here, in one line
     if not 0 < args.port < 65536:
         raise ScenarioError(f"--port: {args.port} is not a port number")
@@ -436,7 +434,8 @@ def _cmd_viz(args) -> int:
         "--log-level",
         "warning",
     ]
-    return subprocess.call(cmd, env=env)
+    sys.stdout.flush()
+    os.execve(sys.executable, cmd, env)  # the server replaces this process: a signal to it stops the server
 
 
 def _cmd_report(args) -> int:

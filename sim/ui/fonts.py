@@ -27,7 +27,17 @@ FAMILIES = (
 )
 """CJK families in order of preference (the first installed one is used)."""
 
-FILE_HINTS = ("notosanscjk", "notosanssc", "sourcehansans", "wqy", "simhei", "msyh", "pingfang", "uming", "droidsansfallback")
+FILE_HINTS = (
+    "notosanscjk",
+    "notosanssc",
+    "sourcehansans",
+    "wqy",
+    "simhei",
+    "msyh",
+    "pingfang",
+    "uming",
+    "droidsansfallback",
+)
 """Lower-case fragments of CJK font file names, for fonts installed after matplotlib built its cache."""
 
 MISSING = (

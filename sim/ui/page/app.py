@@ -26,8 +26,12 @@ from sim.ui.page.levers import LEVERS, SCENARIO, Lever, TrainerModel, starting_l
 
 DEFAULT_LANG = os.environ.get("GRIDSIM_VIZ_LANG", "en") if os.environ.get("GRIDSIM_VIZ_LANG") in LANGS else "en"
 """The page's first language (``gridsim viz --lang`` sets ``GRIDSIM_VIZ_LANG``)."""
-PLAY_INTERVAL = 1.0
-"""Seconds between played steps at most (drawing included): a month of days in under a minute."""
+START_HOUR = 10.0
+"""A new model is shown from 10:00 of day 1, so day steps land in working hours with staff
+at work on the map (stepping there is the same run: hour steps equal day steps)."""
+PLAY_INTERVAL = {"day": 0.6, "hour": 0.5}
+"""Seconds per played step (drawing included, unless it takes longer): a month of days in
+about 20 s, slow enough for a room to watch, well under a minute."""
 LANG_NAMES = {"en": "English", "zh": "中文"}
 CSS = """
 .gs-page { font-size: 18px; }
@@ -39,7 +43,8 @@ CSS = """
 .gs-caption { font-size: 20px; line-height: 1.45; }
 .gs-caption li.now { font-weight: bold; color: #5a0f7a; }
 .gs-holder { font-size: 22px; font-weight: bold; color: #5a0f7a; margin: 6px 0; }
-.gs-legend span.sw { display:inline-block; width:18px; height:18px; border:1px solid #777; vertical-align:middle; margin:0 4px 0 12px; }
+.gs-legend span.sw { display:inline-block; width:18px; height:18px; border:1px solid #777;
+  vertical-align:middle; margin:0 4px 0 12px; }
 """
 
 
@@ -48,6 +53,13 @@ def clock_text(hours: float, lang: str) -> str:
     d = int(hours // 24)
     minutes = int(round((hours - 24 * d) * 60))
     return text("viz.day", lang, d=d + 1, wd=WEEKDAYS[lang][d % 7], hh=minutes // 60 % 24, mm=minutes % 60)
+
+
+def fresh(levers: dict) -> TrainerModel:
+    """A model built with ``levers`` and advanced to ``START_HOUR`` of day 1."""
+    m = TrainerModel(SCENARIO, **levers)
+    m.advance(START_HOUR)
+    return m
 
 
 def busy_grids(model) -> tuple:
@@ -91,11 +103,14 @@ def legend_html(model, lang: str, colour_by: str) -> str:
     else:
         for k, colour in enumerate(sch.RISK_COLOURS):
             n = int((model.risk.level == k).sum())
-            parts.append(f'<span class="sw" style="background:{colour}"></span>{escape(text(f"map.risk.{k}", lang, n=n))}')
+            parts.append(
+                f'<span class="sw" style="background:{colour}"></span>{escape(text(f"map.risk.{k}", lang, n=n))}'
+            )
     workers, police = busy_grids(model)
     parts.append(
         "<br/>"
-        f'<span style="color:#1f5fbf;font-size:22px">●</span> {escape(text("map.busy_worker", lang, n=int(workers.sum())))}'
+        f'<span style="color:#1f5fbf;font-size:22px">●</span> '
+        f"{escape(text('map.busy_worker', lang, n=int(workers.sum())))}"
         f' &nbsp; <span style="color:#111a4a;font-size:22px">◆</span> '
         f"{escape(text('map.busy_police', lang, n=int(police.sum())))}"
         f' &nbsp; <span style="color:#7a1fa2;font-size:22px">◯</span> {escape(text("map.follow_here", lang))}'
@@ -113,7 +128,9 @@ def LeverControl(lv: Lever, value, on_value, lang: str):
     """One lever with its current value in its label."""
     label = text(lv.label, lang)
     if lv.kind == "bool":
-        solara.Checkbox(label=f"{label}: {text('viz.on' if value else 'viz.off', lang)}", value=bool(value), on_value=on_value)
+        solara.Checkbox(
+            label=f"{label}: {text('viz.on' if value else 'viz.off', lang)}", value=bool(value), on_value=on_value
+        )
     elif lv.kind == "choice":
         shown = {_choice_label(lv, c, lang): c for c in lv.choices}
         solara.Select(
@@ -125,9 +142,9 @@ def LeverControl(lv: Lever, value, on_value, lang: str):
     elif lv.key == "seed":
         solara.InputInt(label=label, value=int(value), on_value=on_value)
     elif lv.kind == "int":
-        shown = text("map.none", lang) if lv.key == "time_limit_hours" and not value else str(int(value))
+        now = text("map.none", lang) if lv.key == "time_limit_hours" and not value else str(int(value))
         solara.SliderInt(
-            label=f"{label}: {shown}",
+            label=f"{label}: {now}",
             value=int(value),
             min=int(lv.low),
             max=int(lv.high),
@@ -218,9 +235,12 @@ def FollowCard(model, lang: str, tick: int, state: solara.Reactive):
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Button(text("follow.restart", lang), on_click=lambda: state.set({**state.value, "k": 0}))
             solara.Button(text("follow.back", lang), on_click=lambda: move(-1), disabled=k == 0)
-            solara.Button(text("follow.next", lang), on_click=lambda: move(1), disabled=k >= len(ticks) - 1, color="primary")
             solara.Button(
-                text("viz.pause" if playing.value else "follow.play", lang), on_click=lambda: playing.set(not playing.value)
+                text("follow.next", lang), on_click=lambda: move(1), disabled=k >= len(ticks) - 1, color="primary"
+            )
+            solara.Button(
+                text("viz.pause" if playing.value else "follow.play", lang),
+                on_click=lambda: playing.set(not playing.value),
             )
             solara.Button(text("follow.stop", lang), on_click=lambda: state.set({**state.value, "case": None}))
         t = ticks[k]
@@ -254,7 +274,7 @@ def Page():
     lang = solara.use_reactive(DEFAULT_LANG)
     start = solara.use_memo(lambda: starting_levers(SCENARIO), [])
     levers = solara.use_reactive(dict(start))
-    first = solara.use_memo(lambda: TrainerModel(SCENARIO, **start), [])
+    first = solara.use_memo(lambda: fresh(start), [])
     model, set_model = solara.use_state(first)
     tick = solara.use_reactive(0)
     playing = solara.use_reactive(False)
@@ -268,7 +288,7 @@ def Page():
     def reset():
         playing.set(False)
         try:
-            m = TrainerModel(SCENARIO, **levers.value)
+            m = fresh(levers.value)
         except Exception as err:  # a lever combination the scenario refuses: one line, no traceback
             error.set(str(err).splitlines()[0])
             return
@@ -277,15 +297,19 @@ def Page():
         set_model(m)
         tick.set(tick.value + 1)
 
+    stepped = solara.use_ref(0.0)
+
     def advance(hours: float):
+        t = time.perf_counter()
         model.advance(hours)
+        stepped.current = time.perf_counter() - t
         tick.set(tick.value + 1)
 
     def play_loop(cancel: threading.Event):
         while playing.value and not cancel.is_set() and model.running:
             t0 = time.perf_counter()
             advance(24.0 if play_by.value == "day" else 1.0)
-            cancel.wait(max(0.05, PLAY_INTERVAL - (time.perf_counter() - t0)) if play_by.value == "hour" else 0.05)
+            cancel.wait(max(0.05, PLAY_INTERVAL[play_by.value] - (time.perf_counter() - t0)))
         if not model.running:
             playing.set(False)
 
@@ -328,12 +352,20 @@ def Page():
                             lv, levers.value[lv.key], lambda v, k=lv.key: levers.set({**levers.value, k: v}), L
                         )
                     same = all(levers.value[k] == model.levers.get(k) for k in levers.value)
-                    solara.Text(text("viz.applied" if same else "viz.pending", L), style={"font-weight": "bold", "color": "#2a6b2a" if same else "#b3261e"})
+                    solara.Text(
+                        text("viz.applied" if same else "viz.pending", L),
+                        style={"font-weight": "bold", "color": "#2a6b2a" if same else "#b3261e"},
+                    )
                     solara.Button(text("viz.reset", L), on_click=reset, color="primary" if same else "error")
                     if error.value:
                         solara.Error(error.value)
                 with solara.Card():
-                    solara.HTML(tag="div", unsafe_innerHTML=f'<span style="font-size:24px" data-clock="1">{escape(clock_text(model.now, L))}</span>')
+                    solara.HTML(
+                        tag="div",
+                        unsafe_innerHTML=(
+                            f'<span style="font-size:24px" data-clock="1">{escape(clock_text(model.now, L))}</span>'
+                        ),
+                    )
                     with solara.Row():
                         solara.Button(text("viz.step_hour", L), on_click=lambda: advance(1.0), disabled=playing.value)
                         solara.Button(text("viz.step_day", L), on_click=lambda: advance(24.0), disabled=playing.value)
@@ -344,7 +376,9 @@ def Page():
                         )
                     units = {text(f"viz.unit.{u}", L): u for u in ("day", "hour")}
                     solara.ToggleButtonsSingle(
-                        value=text(f"viz.unit.{play_by.value}", L), values=list(units), on_value=lambda v: play_by.set(units[v])
+                        value=text(f"viz.unit.{play_by.value}", L),
+                        values=list(units),
+                        on_value=lambda v: play_by.set(units[v]),
                     )
                     solara.Text(
                         text(
@@ -356,7 +390,10 @@ def Page():
                         ),
                         classes=["gs-model-line"],
                     )
-                    solara.Text(text("viz.render_time", L, s=drawn), classes=["gs-render-time"])
+                    solara.Text(
+                        text("viz.render_time", L, s=drawn + stepped.current, step=stepped.current, draw=drawn),
+                        classes=["gs-render-time"],
+                    )
                 FollowCard(model, L, tick.value, follow_state)
             with solara.Column():
                 colours = {text(f"viz.colour.{u}", L): u for u in ("backlog", "risk")}

@@ -107,7 +107,7 @@ def hours(c: Case, now: float, skip_night: bool = False) -> list[float]:
     day = math.floor(first / 24)
     start = min(day * 24.0 + WORK_START, math.floor(first))
     last = c.steps[-1].time if c.steps else first
-    end = min(math.ceil(last + 1e-9) + (0 if c.steps and c.steps[-1].state == "closed" else 1), math.floor(now))
+    end: float = min(math.ceil(last + 1e-9) + (0 if c.steps and c.steps[-1].state == "closed" else 1), math.floor(now))
     end = max(end, start)
     ticks = [start + k for k in range(int(end - start) + 1)]
     if not skip_night:

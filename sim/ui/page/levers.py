@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sim.model import GridModel
 from sim.scenario.loading import load_scenario
@@ -60,7 +61,12 @@ LEVERS: tuple[Lever, ...] = (
         choice_prefix="scheme",
     ),
     Lever(
-        "refill", "lever.refill", "turnover.refill", "choice", choices=("wait", "borrow", "reserve"), choice_prefix="refill"
+        "refill",
+        "lever.refill",
+        "turnover.refill",
+        "choice",
+        choices=("wait", "borrow", "reserve"),
+        choice_prefix="refill",
     ),
     Lever("platforms", "lever.platforms", "overhead.platforms", "float", 0, 15, 0.5),
     Lever("seed", "lever.seed", "seed", "int", 0, 10**9, 1),
@@ -69,7 +75,7 @@ LEVERS: tuple[Lever, ...] = (
 
 
 def _get(sc: Scenario, path: str):
-    obj = sc
+    obj: Any = sc
     for part in path.split("."):
         obj = obj[int(part)] if part.isdigit() else getattr(obj, part)
     return obj

@@ -68,6 +68,6 @@ def svg(fig: Figure) -> str:
     """``fig`` as an SVG string with its text kept as text (``svg.fonttype: none``)."""
     buf = io.StringIO()
     with mpl.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg")
+        fig.savefig(buf, format="svg", metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
     out = buf.getvalue()
     return out[out.index("<svg") :].replace('width="691.2pt" height="460.8pt"', 'width="100%"', 1)

@@ -114,7 +114,11 @@ def _tiles(grid_community: tuple, community_street: tuple, n_streets: int) -> La
 
 def _real(world, polygons, centroids) -> Layout:
     """The layout from the world's own grid shapes (projected to the canvas, north up)."""
-    rings = [np.asarray(getattr(p, "exterior", p).coords if hasattr(p, "exterior") else p, float) for p in polygons] if polygons is not None else None
+    rings = (
+        [np.asarray(getattr(p, "exterior", p).coords if hasattr(p, "exterior") else p, float) for p in polygons]
+        if polygons is not None
+        else None
+    )
     pts = np.vstack(rings) if rings else np.asarray(centroids, float)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     band, gap = 56.0, 12.0
@@ -131,7 +135,9 @@ def _real(world, polygons, centroids) -> Layout:
         c = to_px(np.asarray(centroids, float))
         r = max(4.0, 0.4 * WIDTH / math.sqrt(max(len(c), 1)))
         shapes = tuple(_rect(x - r / 2, y - r / 2, r, r) for x, y in c)
-    grid_xy = to_px(np.asarray(centroids, float)) if centroids is not None else np.array([s.mean(axis=0) for s in shapes])
+    grid_xy = (
+        to_px(np.asarray(centroids, float)) if centroids is not None else np.array([s.mean(axis=0) for s in shapes])
+    )
 
     def boxes(owner: np.ndarray, n: int) -> np.ndarray:
         out = np.zeros((n, 4))
@@ -250,11 +256,11 @@ def svg(
             f"<title>{escape(tip)}</title></path>"
         )
     r = max(2.5, min(8.0, 0.18 * float(np.ptp(lay.grid_shapes[0][:, 0])) if len(lay.grid_shapes) else 4.0))
-    for g in np.flatnonzero(busy_workers):
-        gx, gy = lay.grid_xy[g]
+    for gw in np.flatnonzero(busy_workers):
+        gx, gy = lay.grid_xy[gw]
         out.append(f'<circle cx="{gx - r:.1f}" cy="{gy:.1f}" r="{r:.1f}" fill="#1f5fbf" stroke="white"/>')
-    for g in np.flatnonzero(busy_police):
-        gx, gy = lay.grid_xy[g]
+    for gp in np.flatnonzero(busy_police):
+        gx, gy = lay.grid_xy[gp]
         out.append(
             f'<rect x="{gx:.1f}" y="{gy - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" fill="#111a4a" '
             f'stroke="white" transform="rotate(45 {gx + r:.1f} {gy:.1f})"/>'
@@ -275,7 +281,7 @@ def place_xy(lay: Layout, world, grid: int, scope: str) -> tuple[float, float]:
     if scope == "street":
         return tuple(lay.street_xy[world.grid_street[grid]])
     x, y, w, h = lay.departments_box
-    return (x + w / 2, y + h / 2)
+    return (x + 0.75 * w, y + h / 2)  # right of the band's name
 
 
 def _follow_overlay(lay: Layout, world, follow: dict, lang: str) -> list[str]:
@@ -295,7 +301,10 @@ def _follow_overlay(lay: Layout, world, follow: dict, lang: str) -> list[str]:
         out.append(f'<path d="{d}" fill="none" stroke="#7a1fa2" stroke-width="4" stroke-opacity="0.8"/>')
     if follow.get("at") is not None:
         x, y = place_xy(lay, world, g, follow["at"])
-        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="16" fill="#7a1fa2" fill-opacity="0.25" stroke="#7a1fa2" stroke-width="4"/>')
+        out.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="16" fill="#7a1fa2" fill-opacity="0.25" '
+            'stroke="#7a1fa2" stroke-width="4"/>'
+        )
         label = follow.get("who") or text("map.follow_here", lang)
         tx = min(max(x + 20, 4), WIDTH - 12 * len(label) - 4)
         ty = max(y - 18, FONT + 2)
