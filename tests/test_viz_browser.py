@@ -148,6 +148,20 @@ def test_trainer_drives_the_page_in_a_browser(tmp_path):
             t.wait_text(line, rf"^{2 * workers} grid-level workers")  # one more full-time worker per grid
             t.clean("03_after_reset_en")
 
+            # a lever position the scenario refuses: one line naming the field, the model kept
+            thumb.focus()
+            t.page.keyboard.press("ArrowLeft")
+            t.page.keyboard.press("ArrowLeft")
+            t.page.get_by_text("full-time grid workers per grid: 0").wait_for(timeout=20_000)
+            t.button("RESET").click()
+            t.page.get_by_text("must be at least 1 per grid").wait_for(timeout=30_000)
+            t.wait_text(line, rf"^{2 * workers} grid-level workers")
+            t.clean("03b_refused_lever_en")
+            thumb.focus()
+            t.page.keyboard.press("ArrowRight")
+            t.page.keyboard.press("ArrowRight")
+            t.page.get_by_text("the model runs with these levers").wait_for(timeout=20_000)
+
             # step by the hour: the clock moves one hour at a time
             assert t.clock() == "day 1 Mon 10:00"  # a new model is shown in working hours
             for h in (11, 12, 13):
@@ -180,6 +194,8 @@ def test_trainer_drives_the_page_in_a_browser(tmp_path):
             # Chinese: controls, map, plots and captions
             t.button("中文").click()
             t.page.get_by_text("调控参数").wait_for(timeout=30_000)
+            t.page.get_by_text("跟踪一个案件").wait_for(timeout=30_000)
+            t.wait_text(t.page.locator("[data-kpis]"), "累计办结率")
             body = t.body()
             for word in ("重置", "每格专职网格员", "前进1小时", "跟踪一个案件", "上报规则"):
                 assert word in body, word

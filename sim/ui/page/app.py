@@ -26,6 +26,9 @@ from sim.ui.page.levers import LEVERS, SCENARIO, Lever, TrainerModel, starting_l
 
 DEFAULT_LANG = os.environ.get("GRIDSIM_VIZ_LANG", "en") if os.environ.get("GRIDSIM_VIZ_LANG") in LANGS else "en"
 """The page's first language (``gridsim viz --lang`` sets ``GRIDSIM_VIZ_LANG``)."""
+KPI_EVERY_WHILE_PLAYING = 2.0
+"""While playing, the daily plots are redrawn at most this often (seconds); the map every
+step. Paused or stepped by hand, both are always current."""
 START_HOUR = 10.0
 """A new model is shown from 10:00 of day 1, so day steps land in working hours with staff
 at work on the map (stepping there is the same run: hour steps equal day steps)."""
@@ -158,8 +161,15 @@ def LeverControl(lv: Lever, value, on_value, lang: str):
 
 
 @solara.component
-def FollowCard(model, lang: str, tick: int, state: solara.Reactive):
-    """Follow one case: pick it, step its hourly cursor, read the captions."""
+def FollowCard(model, lang: str, tick: int, state: solara.Reactive, lock):
+    """Follow one case: pick it, step its hourly cursor, read the captions (reading the
+    model under the session's lock, never while the play thread steps it)."""
+    with lock:
+        _follow_card(model, lang, state, lock)
+
+
+def _follow_card(model, lang: str, state: solara.Reactive, lock) -> None:
+    """The follow card's hooks and elements (called by :func:`FollowCard` under the lock)."""
     st = state.value
     playing = solara.use_reactive(False)
 
@@ -167,7 +177,8 @@ def FollowCard(model, lang: str, tick: int, state: solara.Reactive):
         state.set({**state.value, "case": i, "k": 0})
 
     def pick():
-        i = fl.pick(model)
+        with lock:
+            i = fl.pick(model)
         state.set({**state.value, "case": i, "k": 0, "none": i is None})
 
     with solara.Card(text("follow.title", lang)):
@@ -285,6 +296,10 @@ def Page():
     kpi_cache = solara.use_memo(dict, [model])
     L = lang.value
 
+    def set_lever(key: str, value) -> None:
+        levers.set({**levers.value, key: value})
+        error.set("")
+
     def reset():
         playing.set(False)
         try:
@@ -298,41 +313,60 @@ def Page():
         tick.set(tick.value + 1)
 
     stepped = solara.use_ref(0.0)
+    lock = solara.use_memo(threading.RLock, [])  # the model is stepped by one thread at a time, never mid-draw
 
     def advance(hours: float):
         t = time.perf_counter()
-        model.advance(hours)
+        with lock:
+            model.advance(hours)
         stepped.current = time.perf_counter() - t
         tick.set(tick.value + 1)
 
     def play_loop(cancel: threading.Event):
-        while playing.value and not cancel.is_set() and model.running:
-            t0 = time.perf_counter()
+        # pause first, then step (as Mesa's controller does): the render that started this
+        # thread finishes before the first change
+        last = time.perf_counter()
+        while playing.value and model.running:
+            # the interval counts from the last step's start: its redraw is part of it
+            if cancel.wait(max(0.05, PLAY_INTERVAL[play_by.value] - (time.perf_counter() - last))):
+                return
+            last = time.perf_counter()
             advance(24.0 if play_by.value == "day" else 1.0)
-            cancel.wait(max(0.05, PLAY_INTERVAL[play_by.value] - (time.perf_counter() - t0)))
         if not model.running:
             playing.set(False)
 
     solara.use_thread(play_loop, dependencies=[playing.value, model])
 
-    t0 = time.perf_counter()
-    st = follow_state.value
-    overlay = None
-    if st.get("case") is not None:
-        c = fl.case(model, st["case"])
-        ticks = fl.hours(c, model.now, st.get("skip", True))
-        mo = fl.at(model, c, ticks[min(st.get("k", 0), len(ticks) - 1)], L)
-        holder = mo.holder if mo.at else None
-        overlay = {"grid": c.grid, "visited": mo.visited, "at": mo.at, "who": holder}
-    the_map = map_svg(model, L, colour_by.value, overlay)
-    key = (len(model.datacollector.model_vars.get("day", [])), L)
-    if key not in kpi_cache:
-        fig = kpi_cache.setdefault(("fig", L), plots.KpiFigure(L))
-        kpi_cache.clear()
-        kpi_cache[("fig", L)] = fig
-        kpi_cache[key] = plots.svg(fig.update(model.datacollector.get_model_vars_dataframe()))
-    the_kpis = kpi_cache[key]
-    drawn = time.perf_counter() - t0
+    with lock:  # draw a consistent picture: never while the play thread is mid-step
+        t0 = time.perf_counter()
+        st = follow_state.value
+        overlay = None
+        if st.get("case") is not None:
+            c = fl.case(model, st["case"])
+            ticks = fl.hours(c, model.now, st.get("skip", True))
+            mo = fl.at(model, c, ticks[min(st.get("k", 0), len(ticks) - 1)], L)
+            holder = mo.holder if mo.at else None
+            overlay = {"grid": c.grid, "visited": mo.visited, "at": mo.at, "who": holder}
+        the_map = map_svg(model, L, colour_by.value, overlay)
+        key = (len(model.datacollector.model_vars.get("day", [])), L)
+        stale = kpi_cache.get("key") != key
+        due = not playing.value or time.monotonic() - kpi_cache.get("at", 0.0) >= KPI_EVERY_WHILE_PLAYING
+        if stale and (due or kpi_cache.get("lang") != L):
+            fig = kpi_cache.get(("fig", L)) or plots.KpiFigure(L)
+            svg = plots.svg(fig.update(model.datacollector.get_model_vars_dataframe()))
+            kpi_cache.clear()
+            kpi_cache.update({("fig", L): fig, "key": key, "lang": L, "svg": svg, "at": time.monotonic()})
+        the_kpis = kpi_cache["svg"]
+        drawn = time.perf_counter() - t0
+        legend = legend_html(model, L, colour_by.value)
+        model_line = text(
+            "viz.model_line",
+            L,
+            workers=len(model.grid_workers),
+            incidents=model.log.n,
+            open=int(sch.backlog_per_grid(model.log, model.world.n_grids).sum()),
+        )
+        now = clock_text(model.now, L)
 
     solara.Title(text("viz.title", L))
     solara.Style(CSS)
@@ -348,9 +382,7 @@ def Page():
             with solara.Column():
                 with solara.Card(text("viz.levers", L)):
                     for lv in LEVERS:
-                        LeverControl(
-                            lv, levers.value[lv.key], lambda v, k=lv.key: levers.set({**levers.value, k: v}), L
-                        )
+                        LeverControl(lv, levers.value[lv.key], lambda v, k=lv.key: set_lever(k, v), L)
                     same = all(levers.value[k] == model.levers.get(k) for k in levers.value)
                     solara.Text(
                         text("viz.applied" if same else "viz.pending", L),
@@ -362,9 +394,7 @@ def Page():
                 with solara.Card():
                     solara.HTML(
                         tag="div",
-                        unsafe_innerHTML=(
-                            f'<span style="font-size:24px" data-clock="1">{escape(clock_text(model.now, L))}</span>'
-                        ),
+                        unsafe_innerHTML=(f'<span style="font-size:24px" data-clock="1">{escape(now)}</span>'),
                     )
                     with solara.Row():
                         solara.Button(text("viz.step_hour", L), on_click=lambda: advance(1.0), disabled=playing.value)
@@ -380,21 +410,12 @@ def Page():
                         values=list(units),
                         on_value=lambda v: play_by.set(units[v]),
                     )
-                    solara.Text(
-                        text(
-                            "viz.model_line",
-                            L,
-                            workers=len(model.grid_workers),
-                            incidents=model.log.n,
-                            open=int(sch.backlog_per_grid(model.log, model.world.n_grids).sum()),
-                        ),
-                        classes=["gs-model-line"],
-                    )
+                    solara.Text(model_line, classes=["gs-model-line"])
                     solara.Text(
                         text("viz.render_time", L, s=drawn + stepped.current, step=stepped.current, draw=drawn),
                         classes=["gs-render-time"],
                     )
-                FollowCard(model, L, tick.value, follow_state)
+                FollowCard(model, L, tick.value, follow_state, lock)
             with solara.Column():
                 colours = {text(f"viz.colour.{u}", L): u for u in ("backlog", "risk")}
                 with solara.Row(style={"align-items": "center"}):
@@ -405,5 +426,5 @@ def Page():
                         on_value=lambda v: colour_by.set(colours[v]),
                     )
                 solara.HTML(tag="div", unsafe_innerHTML=the_map)
-                solara.HTML(tag="div", unsafe_innerHTML=legend_html(model, L, colour_by.value), classes=["gs-legend"])
+                solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["gs-legend"])
                 solara.HTML(tag="div", unsafe_innerHTML=the_kpis, attributes={"data-kpis": "1"})
