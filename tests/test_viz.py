@@ -105,20 +105,26 @@ def test_schematic_nests_every_grid_and_names_it(scenario):
     assert sch.backlog_per_grid(m.log, w.n_grids).sum() == m._today["backlog"]
 
 
-def test_real_grid_shapes_are_used_when_the_world_has_them():
+@pytest.mark.parametrize("given", ["polygons", "centroids"])
+def test_real_grid_shapes_are_used_when_the_world_has_them(given):
     m = TrainerModel(BASE)
     w = m.world
     rng = np.random.default_rng(0)
     centres = rng.uniform(0, 1000, (w.n_grids, 2))
-    fake = SimpleNamespace(
-        **{k: getattr(w, k) for k in ("grid_community", "grid_street", "n_communities", "n_streets")}
-    )
-    fake.grid_polygons = [np.array([[x, y], [x + 5, y], [x + 5, y + 5], [x, y + 5]]) for x, y in centres]
+    keep = ("grid_community", "grid_street", "n_communities", "n_streets", "community_names", "grid_names")
+    fake = SimpleNamespace(**{k: getattr(w, k) for k in keep})
+    if given == "polygons":
+        fake.grid_polygons = [np.array([[x, y], [x + 5, y], [x + 5, y + 5], [x, y + 5]]) for x, y in centres]
+    else:
+        fake.grid_centroids = centres
     lay = sch.layout(fake)
     xy = lay.grid_xy
     # north up: a larger y in the world is higher on the screen
     top, bottom = np.argmax(centres[:, 1]), np.argmin(centres[:, 1])
     assert xy[top, 1] < xy[bottom, 1] and xy[:, 0].max() <= sch.WIDTH + 1e-6
+    none = np.zeros(w.n_grids, dtype=bool)
+    svg = sch.svg(fake, lay, np.full(w.n_grids, "#fff"), np.zeros(w.n_grids, int), "zh", "t", none, none)
+    assert svg.count("data-grid=") == w.n_grids
 
 
 def _followed(days: int = 12):
@@ -195,7 +201,7 @@ def test_a_cjk_font_is_found_for_matplotlib():
     assert Path(path).exists()
 
 
-def test_load_scenario_stays_valid_for_every_shipped_escalation_choice():
+def test_every_choice_of_every_lever_validates():
     sc = load_scenario(BASE)
     for lv in LEVERS:
         for choice in lv.choices:

@@ -19,6 +19,7 @@ from html import escape
 import solara
 
 from sim.scenario.labels import LANGS, WEEKDAYS, text
+from sim.scenario.loading import ScenarioError
 from sim.ui.page import follow as fl
 from sim.ui.page import plots
 from sim.ui.page import schematic as sch
@@ -304,7 +305,7 @@ def Page():
         playing.set(False)
         try:
             m = fresh(levers.value)
-        except Exception as err:  # a lever combination the scenario refuses: one line, no traceback
+        except (ScenarioError, ValueError) as err:  # a lever combination refused: one line, no traceback
             error.set(str(err).splitlines()[0])
             return
         error.set("")

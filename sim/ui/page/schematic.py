@@ -112,13 +112,19 @@ def _tiles(grid_community: tuple, community_street: tuple, n_streets: int) -> La
     )
 
 
+def _ring(shape) -> np.ndarray:
+    """The outer ring of a grid's shape: a ``(k, 2)`` array, or a shapely (Multi)Polygon
+    (its largest part)."""
+    if hasattr(shape, "geoms"):
+        shape = max(shape.geoms, key=lambda g: g.area)
+    if hasattr(shape, "exterior"):
+        shape = shape.exterior.coords
+    return np.asarray(shape, dtype=float)[:, :2]
+
+
 def _real(world, polygons, centroids) -> Layout:
     """The layout from the world's own grid shapes (projected to the canvas, north up)."""
-    rings = (
-        [np.asarray(getattr(p, "exterior", p).coords if hasattr(p, "exterior") else p, float) for p in polygons]
-        if polygons is not None
-        else None
-    )
+    rings = [_ring(p) for p in polygons] if polygons is not None else None
     pts = np.vstack(rings) if rings else np.asarray(centroids, float)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     band, gap = 56.0, 12.0
