@@ -181,7 +181,16 @@ def test_chinese_page_parts_are_chinese():
     legend = legend_html(m, "zh", "backlog")
     assert "图例" in legend and "办结销号" in legend
     assert clock_text(24 * 9 + 8.5, "zh") == "第10天 周三 08:30" and clock_text(0, "en") == "day 1 Mon 00:00"
-    svg = plots.svg(plots.KpiFigure("zh").update(m.datacollector.get_model_vars_dataframe()))
+    kpi = plots.KpiFigure("zh")
+    kpi.update(m.datacollector.get_model_vars_dataframe().iloc[:0])  # the page starts with no days
+    daily = m.datacollector.get_model_vars_dataframe()
+    svg = plots.svg(kpi.update(daily))
+    for col, line in kpi.lines.items():  # every day drawn and inside the axes
+        x, y = line.get_data()
+        assert len(x) == len(daily) == 12 and np.allclose(y, daily[col].to_numpy(dtype=float), equal_nan=True)
+        lo, hi = line.axes.get_xlim()
+        shown = x[np.isfinite(y)]
+        assert len(shown) and lo <= shown.min() and hi >= shown.max() == len(daily), (col, lo, hi)
     for title in ("累计办结率", "在办案件", "居民满意率", "已推演12天"):
         assert title in svg
     moment = fl.at(m, c, c.steps[-1].time, "zh")

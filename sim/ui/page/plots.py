@@ -47,14 +47,14 @@ class KpiFigure:
         """Show ``daily`` (the model's daily record as a DataFrame); returns the figure."""
         for col, line in self.lines.items():
             if len(daily) and col in daily:
-                line.set_data(daily["day"].to_numpy() + 1, daily[col].to_numpy(dtype=float))
+                line.set_data(daily["day"].to_numpy(), daily[col].to_numpy(dtype=float))  # day 1 = the first day
             else:
                 line.set_data([], [])
             ax = line.axes
             ax.relim()
             ax.autoscale_view()
             if not len(daily):
-                ax.set_xlim(0, 1)
+                ax.set_xlim(0, 1, auto=None)  # leaves autoscaling on for the days to come
         self.title.set_text(text("kpi.title", self.lang, n=len(daily)))
         return self.fig
 
