@@ -221,6 +221,14 @@ def test_trainer_drives_the_page_in_a_browser(tmp_path):
             t.button("暂停").click()
             t.clean("11_played_a_month_zh")
             print(f"played 30 days in {elapsed:.1f} s")
+
+            # choose a grid, then one of its cases, and follow that one
+            t.page.locator(".v-select", has_text="选择网格").click()
+            t.page.locator(".menuable__content__active .v-list-item", has_text="S1-C2-3").first.click()
+            t.page.locator(".v-select", has_text="案件").last.click()
+            t.page.locator(".menuable__content__active .v-list-item").first.click()
+            t.wait_text(t.page.locator("[data-follow-caption]"), r"S1-C2-3网格")
+            t.clean("12_grid_case_zh")
             browser.close()
         assert not t.errors, t.errors
     finally:

@@ -201,19 +201,18 @@ def _follow_card(model, lang: str, state: solara.Reactive, lock) -> None:
             )
             if grid is not None:
                 ids = fl.cases_of_grid(model, grid)
-                options = {}
-                for j in ids:
-                    cj = fl.case(model, j)
-                    options[
-                        text(
-                            "follow.option",
-                            lang,
-                            id=j,
-                            category=fl.category_name(model, cj.category, lang),
-                            severity=text(f"severity.{cj.severity}", lang),
-                            state=text(f"state.{fl.STATE_NAMES[model.log.state[j]]}", lang),
-                        )
-                    ] = j
+                cats, log = list(model.config.categories), model.log  # labels from the columns: no scan per case
+                options = {
+                    text(
+                        "follow.option",
+                        lang,
+                        id=j,
+                        category=fl.category_name(model, cats[log.category[j]], lang),
+                        severity=text(f"severity.{fl.SEVERITIES[log.severity[j]]}", lang),
+                        state=text(f"state.{fl.STATE_NAMES[log.state[j]]}", lang),
+                    ): j
+                    for j in ids
+                }
                 current = next((k for k, v in options.items() if v == st.get("case")), None)
                 solara.Select(
                     label=text("follow.case", lang),
