@@ -435,14 +435,20 @@ def test_viz_stops_its_page_server_on_sigterm(tmp_path):
     cmd = [sys.executable, "-m", "sim.ui.cli", "viz", str(scenario), "--port", str(port)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        assert _wait_for(lambda: _children(proc.pid), 60), "the page server did not start"
-        server = _children(proc.pid)
+        # the page server replaces the gridsim process (or runs as its child): wait until it listens
+        assert _wait_for(lambda: _listening(port), 90), "the page server did not start"
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
-        assert _wait_for(lambda: not any(Path(f"/proc/{p}").exists() and _alive(p) for p in server), 15)
+        assert _wait_for(lambda: not any(_alive(p) for p in _group(proc.pid)), 15), "a process outlived SIGTERM"
+        assert not _listening(port), "the page is still served"
     finally:
         for pid in _group(proc.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _alive(pid: int) -> bool:

@@ -1,13 +1,18 @@
-"""The trainer's model and drawings, without a browser (the browser test drives the page).
+"""The trainer's page without a browser (tests/test_viz_browser.py drives the page).
 
-Lever settings reach the scenario; stepping hour by hour gives exactly the run that
-stepping day by day gives; the map layout is stable and keeps every grid near its
-community; the drawings render for a small and a 600-grid district.
+Levers start at the scenario's own values and RESET with them rebuilds the very same run;
+each lever reaches the scenario; stepping hour by hour gives exactly the run of day steps;
+the schematic map keeps every grid inside its community inside its street and names them
+all; real grid shapes are used when the world has them; the follow mode replays a case's
+recorded steps in order, starts at 08:00, skips only empty night hours, and explains each
+escalation; every label the page uses exists in both languages; a CJK font is found.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -16,22 +21,59 @@ import pytest
 pytest.importorskip("solara")
 
 from sim.output.tables import incidents_table  # noqa: E402
-from sim.ui.viz import TrainerModel, backlog_per_grid, kpi_figure, map_figure, world_layout  # noqa: E402
+from sim.scenario.labels import LABELS  # noqa: E402
+from sim.scenario.loading import load_scenario  # noqa: E402
+from sim.ui import fonts  # noqa: E402
+from sim.ui.page import follow as fl  # noqa: E402
+from sim.ui.page import plots  # noqa: E402
+from sim.ui.page import schematic as sch  # noqa: E402
+from sim.ui.page.app import clock_text, legend_html, map_svg  # noqa: E402
+from sim.ui.page.levers import LEVERS, TrainerModel, overrides, starting_levers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = str(ROOT / "scenarios" / "baseline.yaml")
 
 
-def test_levers_reach_the_scenario():
-    m = TrainerModel(BASE, full_time=3, fusion=False, scheme="outcome_adjusted", time_limit_hours=24.0, step_by="hour")
+def test_levers_at_the_scenario_values_rebuild_the_same_run():
+    start = starting_levers(BASE)
+    a, b = TrainerModel(BASE, **start), TrainerModel(BASE)
+    for m in (a, b):
+        m.run(6)
+    pd.testing.assert_frame_equal(incidents_table(a), incidents_table(b))
+    assert a.levers == start
+
+
+def test_every_lever_reaches_the_scenario():
+    moved = {
+        "full_time": 3,
+        "time_limit_hours": 24,
+        "fusion": False,
+        "whistle": False,
+        "escalation": "stepwise",
+        "scheme": "outcome_adjusted",
+        "refill": "reserve",
+        "platforms": 2.5,
+        "seed": 9,
+    }
+    assert set(moved) == {lv.key for lv in LEVERS}
+    m = TrainerModel(BASE, step_by="hour", **moved)
     sc = m.config
-    assert (sc.staffing.full_time, sc.police.fusion, sc.scoring.scheme, sc.levels[0].time_limit_hours) == (
+    assert (sc.staffing.full_time, sc.levels[0].time_limit_hours, sc.police.fusion, sc.escalation.whistle) == (
         3,
-        False,
-        "outcome_adjusted",
         24.0,
+        False,
+        False,
     )
-    assert m.step_hours == 1.0 and len(m.grid_workers) >= 3 * m.world.n_grids
+    assert (sc.escalation.policy, sc.scoring.scheme, sc.turnover.refill, sc.overhead.platforms) == (
+        "stepwise",
+        "outcome_adjusted",
+        "reserve",
+        2.5,
+    )
+    assert m.seed == 9 and m.step_hours == 1.0 and len(m.grid_workers) == 3 * m.world.n_grids
+    assert TrainerModel(BASE, time_limit_hours=0).config.levels[0].time_limit_hours is None
+    with pytest.raises(ValueError, match="lever 'nope'"):
+        overrides({"nope": 1})
 
 
 def test_hour_steps_give_the_same_run_as_day_steps():
@@ -42,24 +84,135 @@ def test_hour_steps_give_the_same_run_as_day_steps():
         by_hour.step()
     assert by_hour.day == by_day.day == 5 and by_hour.clock.now == by_day.clock.now
     pd.testing.assert_frame_equal(incidents_table(by_day), incidents_table(by_hour))
-    pd.testing.assert_frame_equal(
-        by_day.datacollector.get_model_vars_dataframe(), by_hour.datacollector.get_model_vars_dataframe()
-    )
 
 
-@pytest.mark.parametrize("scenario", [BASE, str(ROOT / "benchmarks" / "district600.yaml")])
-def test_map_layout_is_stable_and_drawings_render(scenario):
+@pytest.mark.parametrize("scenario", [BASE, str(ROOT / "scenarios" / "xuanwu.yaml")])
+def test_schematic_nests_every_grid_and_names_it(scenario):
     m = TrainerModel(scenario)
-    for _ in range(3):
-        m.step()
-    grid, comm, street = world_layout(m)
-    again = TrainerModel(scenario, full_time=2)
-    assert np.array_equal(world_layout(again)[0], grid)  # the same world shape: the same picture
+    m.run(2)
+    w, lay = m.world, sch.layout(m.world)
+    assert lay is sch.layout(TrainerModel(scenario, full_time=2).world)  # one picture per world shape
+    for g, ring in enumerate(lay.grid_shapes):
+        cx, cy, cw, chh = lay.community_box[w.grid_community[g]]
+        sx, sy, sw, shh = lay.street_box[w.grid_street[g]]
+        assert (ring[:, 0] >= cx).all() and (ring[:, 0] <= cx + cw).all() and (ring[:, 1] >= cy).all()
+        assert (ring[:, 1] <= cy + chh).all() and cx >= sx and cx + cw <= sx + sw and cy + chh <= sy + shh
+    for lang in ("en", "zh"):
+        svg = map_svg(m, lang, "backlog")
+        assert svg.count("data-grid=") == w.n_grids
+        assert all(f"<title>{name}" in svg for name in w.grid_names[:20])
+    assert "区职能部门" in map_svg(m, "zh", "risk")
+    assert sch.backlog_per_grid(m.log, w.n_grids).sum() == m._today["backlog"]
+
+
+@pytest.mark.parametrize("given", ["polygons", "centroids"])
+def test_real_grid_shapes_are_used_when_the_world_has_them(given):
+    m = TrainerModel(BASE)
     w = m.world
-    own = np.linalg.norm(grid - comm[w.grid_community], axis=1)
-    assert np.isfinite(grid).all() and (own < 2.5).all()
-    assert backlog_per_grid(m).sum() == m._today["backlog"]
-    for colour in ("backlog", "risk"):
-        fig = map_figure(m, colour)
-        assert fig.axes and fig.axes[0].collections
-    assert len(kpi_figure(m).axes) == 4
+    rng = np.random.default_rng(0)
+    centres = rng.uniform(0, 1000, (w.n_grids, 2))
+    keep = ("grid_community", "grid_street", "n_communities", "n_streets", "community_names", "grid_names")
+    fake = SimpleNamespace(**{k: getattr(w, k) for k in keep})
+    if given == "polygons":
+        fake.grid_polygons = [np.array([[x, y], [x + 5, y], [x + 5, y + 5], [x, y + 5]]) for x, y in centres]
+    else:
+        fake.grid_centroids = centres
+    lay = sch.layout(fake)
+    xy = lay.grid_xy
+    # north up: a larger y in the world is higher on the screen
+    top, bottom = np.argmax(centres[:, 1]), np.argmin(centres[:, 1])
+    assert xy[top, 1] < xy[bottom, 1] and xy[:, 0].max() <= sch.WIDTH + 1e-6
+    none = np.zeros(w.n_grids, dtype=bool)
+    svg = sch.svg(fake, lay, np.full(w.n_grids, "#fff"), np.zeros(w.n_grids, int), "zh", "t", none, none)
+    assert svg.count("data-grid=") == w.n_grids
+
+
+def _followed(days: int = 12):
+    m = TrainerModel(BASE)
+    m.run(days)
+    i = fl.pick(m)
+    assert i is not None and m.log.escalations[i] >= 1
+    return m, fl.case(m, i)
+
+
+def test_follow_replays_the_recorded_steps_from_eight_in_the_morning():
+    m, c = _followed()
+    times = [s.time for s in c.steps]
+    assert times == sorted(times) and c.steps[0].state == "surfaced"
+    ticks = fl.hours(c, m.now)
+    assert ticks[0] % 24 == 8 or ticks[0] == np.floor(c.steps[0].time)
+    assert np.all(np.diff(ticks) == 1.0) and ticks[-1] >= c.steps[-1].time
+    short = fl.hours(c, m.now, skip_night=True)
+    assert set(short) <= set(ticks) and len(short) < len(ticks)
+    for t in set(ticks) - set(short):  # only empty hours outside working time are skipped
+        assert t % 24 >= fl.WORK_END or t % 24 < fl.WORK_START or (t // 24) % 7 >= 5
+        assert not any(t - 1 < s < t + 1e-12 for s in times)
+    end = fl.at(m, c, ticks[-1], "en")
+    assert len(end.lines) == len(c.steps) + 1 and len(end.levels_seen) >= 2
+    assert end.visited[0] == "grid" and end.visited[1] in ("community", "street", "district")
+
+
+def test_each_escalation_is_explained_in_both_languages():
+    m, c = _followed()
+    ks = [k for k, s in enumerate(c.steps) if s.state == "escalated"]
+    assert ks
+    for k in ks:
+        en, zh = fl.why(m, c, k, "en"), fl.why(m, c, k, "zh")
+        assert en and zh and not re.search("[A-Za-z]{3,}", zh), (en, zh)
+        # the reason given matches the steps: authority / failure follow someone's work on it
+        if "authority" in en or "could not settle" in en:
+            assert c.steps[k - 1].state == "handling"
+        if "time limit" in en:
+            assert c.steps[k - 1].state != "handling"
+
+
+def test_page_labels_exist_in_both_languages_and_chinese_has_no_english_words():
+    page_keys = [k for k in LABELS if k.split(".")[0] in {"viz", "lever", "map", "kpi", "follow", "why", "legend"}]
+    page_keys += [f"{lv.choice_prefix}.{c}" for lv in LEVERS for c in lv.choices]
+    for key in page_keys:
+        en, zh = LABELS[key]
+        assert en and zh, key
+        bare = re.sub(r"\{[^}]*\}|\([^)]*\)", "", zh)  # fields and parenthesised originals apart
+        assert not re.search("[A-Za-z]{2,}", bare), (key, zh)
+
+
+def test_chinese_page_parts_are_chinese():
+    m, c = _followed()
+    legend = legend_html(m, "zh", "backlog")
+    assert "图例" in legend and "办结销号" in legend
+    assert clock_text(24 * 9 + 8.5, "zh") == "第10天 周三 08:30" and clock_text(0, "en") == "day 1 Mon 00:00"
+    kpi = plots.KpiFigure("zh")
+    kpi.update(m.datacollector.get_model_vars_dataframe().iloc[:0])  # the page starts with no days
+    daily = m.datacollector.get_model_vars_dataframe()
+    svg = plots.svg(kpi.update(daily))
+    for col, line in kpi.lines.items():  # every day drawn and inside the axes
+        x, y = line.get_data()
+        assert len(x) == len(daily) == 12 and np.allclose(y, daily[col].to_numpy(dtype=float), equal_nan=True)
+        lo, hi = line.axes.get_xlim()
+        shown = x[np.isfinite(y)]
+        assert len(shown) and lo <= shown.min() and hi >= shown.max() == len(daily), (col, lo, hi)
+    for title in ("累计办结率", "在办案件", "居民满意率", "已推演12天"):
+        assert title in svg
+    moment = fl.at(m, c, c.steps[-1].time, "zh")
+    assert all(not re.search("[A-Za-z]{3,}", s) for _, s in moment.lines[1:]), moment.lines
+
+
+def test_a_cjk_font_is_found_for_matplotlib():
+    import matplotlib as mpl
+
+    family = fonts.use_cjk_font()
+    if family is None:
+        pytest.skip("no CJK font installed (CI installs fonts-wqy-microhei)")
+    assert mpl.rcParams["font.sans-serif"][0] == family
+    from matplotlib import font_manager
+
+    path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+    assert Path(path).exists()
+
+
+def test_every_choice_of_every_lever_validates():
+    sc = load_scenario(BASE)
+    for lv in LEVERS:
+        for choice in lv.choices:
+            load_scenario(BASE, overrides({lv.key: choice}))
+    assert sc.name == "baseline"

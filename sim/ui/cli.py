@@ -182,9 +182,10 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--incident", type=int, required=True, help="incident id (the id column of incidents.parquet)")
     tr.add_argument("--lang", choices=["en", "zh"], default="en")
 
-    vz = sub.add_parser("viz", help="the trainer's live view in the browser (Mesa SolaraViz)")
+    vz = sub.add_parser("viz", help="the trainer's live view in the browser (a Solara page)")
     vz.add_argument("scenario")
     vz.add_argument("--port", type=int, default=8765)
+    vz.add_argument("--lang", choices=["en", "zh"], default="en", help="the page's first language (a toggle switches)")
     vz.add_argument("--host", default="127.0.0.1", help="address to serve on (default %(default)s: this machine only)")
 
     o = sub.add_parser("report", help="write the HTML report of a sweep directory")
@@ -467,12 +468,14 @@ def _cmd_trace(args) -> int:
 
 
 def _cmd_viz(args) -> int:
-    import subprocess
-
     load_scenario(args.scenario)  # a bad scenario is refused here, in one line
     if not 0 < args.port < 65536:
         raise ScenarioError(f"--port: {args.port} is not a port number")
-    env = {**os.environ, "GRIDSIM_VIZ_SCENARIO": str(Path(args.scenario).resolve())}
+    from sim.ui.fonts import MISSING, cjk_font
+
+    if cjk_font() is None:
+        print(MISSING, file=sys.stderr)
+    env = {**os.environ, "GRIDSIM_VIZ_SCENARIO": str(Path(args.scenario).resolve()), "GRIDSIM_VIZ_LANG": args.lang}
     print(f"gridsim viz: serving {args.scenario} on http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
     cmd = [
         sys.executable,
@@ -489,26 +492,8 @@ def _cmd_viz(args) -> int:
         "--log-level",
         "warning",
     ]
-    server = subprocess.Popen(cmd, env=env)
-
-    def stop(signum, frame):  # SIGTERM / SIGHUP: the page server goes with us
-        server.terminate()
-
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, stop)
-    try:
-        return server.wait()
-    except KeyboardInterrupt:  # Ctrl-C reached the server too; let it finish
-        server.terminate()
-        server.wait()
-        raise
-    finally:
-        if server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    sys.stdout.flush()
+    os.execve(sys.executable, cmd, env)  # the server replaces this process: a signal to it stops the server
 
 
 def _cmd_report(args) -> int:
