@@ -63,6 +63,7 @@ class Fit:
     resolution: dict[str, TimeFit] = field(default_factory=dict)
     handling: dict[str, TimeFit] = field(default_factory=dict)
     header: str = ""
+    estimates: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # path → (estimate, 95 % lo, hi)
 
     @property
     def plain(self) -> dict:
@@ -126,7 +127,7 @@ def _exposure(start: pd.Timestamp, stop: pd.Timestamp) -> tuple[np.ndarray, np.n
     hi = np.minimum(edges[1:].values, np.datetime64(stop))
     hours = np.clip((hi - lo) / np.timedelta64(1, "h"), 0, 1)
     hod = np.bincount(edges[:-1].hour, hours, minlength=24)
-    wd = np.bincount(edges[:-1].weekday, hours, minlength=7) / 24.0
+    wd = np.bincount(edges[:-1].day_of_week, hours, minlength=7) / 24.0
     return wd, hod
 
 
@@ -136,8 +137,10 @@ def split_log(log: CaseLog, holdout: float | None, holdout_from: str | None) -> 
     start, end = created.min().floor("D"), created.max()
     if holdout_from is not None:
         split = pd.Timestamp(holdout_from)
+    elif not holdout:
+        split = end + pd.Timedelta(seconds=1)  # nothing held out: fit on every case
     else:
-        split = start + (end - start) * (1 - (holdout or 0.0))
+        split = start + (end - start) * (1 - holdout)
     return start, split, end
 
 
@@ -161,7 +164,7 @@ def fit_log(log: CaseLog, district: dict, split: tuple, source_names: dict[str, 
     hod_n = np.bincount(train["created"].dt.hour, minlength=24)
     hourly = np.where(hod_exp > 0, hod_n / np.maximum(hod_exp, 1e-9), 0.0)
     weekday = None
-    wd_n = np.bincount(train["created"].dt.weekday, minlength=7)
+    wd_n = np.bincount(train["created"].dt.day_of_week, minlength=7)
     if (wd_exp >= 1.0).all():  # every weekday seen for at least a full day
         weekday = wd_n / wd_exp
         weekday = weekday / weekday.mean()
@@ -174,13 +177,14 @@ def fit_log(log: CaseLog, district: dict, split: tuple, source_names: dict[str, 
         n_gc[:, k] = np.bincount(train.loc[train["category"] == c, "grid"], minlength=len(grids))
     mult, mult_ci, alpha = _shrink(n_gc, hh, comm_of)
     resolution, handling = {}, {}
-    patrol_share = {}
+    estimates: dict[str, tuple[float, float, float]] = {}
     for k, c in enumerate(cats):
         sub = train[train["category"] == c]
         n = float(n_gc[:, k].sum())
         expo = eff_days / 365.0 * H
         lo, hi = poisson_ci(n, expo)
         entry = dict(catalog.CATEGORIES.get(c, GENERIC_CATEGORY))
+        estimates[f"categories.{c}.rate"] = (n / expo, lo, hi)
         entry["rate"] = Noted(_r(n / expo), f"{where}: {int(n)} cases / {H:,.0f} households × {eff_days:.2f} days "
                               f"(per household-year); 95 % [{_r(lo)}, {_r(hi)}]")
         entry["report_delay_hours"] = 0.0
@@ -190,7 +194,6 @@ def fit_log(log: CaseLog, district: dict, split: tuple, source_names: dict[str, 
             k_p = float((ch == "patrol").sum())
             p = k_p / len(ch) if len(ch) else 0.0
             plo, phi = wilson(k_p, len(ch))
-            patrol_share[c] = p
             entry["report_propensity"] = Noted(_r(1 - p), f"1 − patrol share {p:.3f} [{plo:.3f}, {phi:.3f}] of {len(ch)} rows with a channel")
             entry["discoverability"] = Noted(PATROL_DISCOVERABILITY if p > 0 else 0.0, "assumption: unreported cases are found on the next patrol hour")
         else:
@@ -206,6 +209,7 @@ def fit_log(log: CaseLog, district: dict, split: tuple, source_names: dict[str, 
             f = fit_times(h)
             if f is not None:
                 handling[c] = f
+                estimates[f"categories.{c}.handling_hours"] = (f.mean, *f.ci)
                 entry["handling_hours"] = Noted(_r(f.mean), f"{where}: mean accepted → closed of {f.n} cases, "
                                                 f"95 % [{_r(f.ci[0])}, {_r(f.ci[1])}] h; best by AIC {f.family}")
         categories[c] = entry
@@ -217,6 +221,9 @@ def fit_log(log: CaseLog, district: dict, split: tuple, source_names: dict[str, 
             gi = int(np.flatnonzero(comm_of == ci)[j])
             gd = dict(g.value if isinstance(g, Flow) else g)
             gd["rate_multiplier"] = {c: _r(mult[gi, k]) for k, c in enumerate(cats)}
+            for k, c in enumerate(cats):
+                estimates[f"grids.{gd['source_id']}.rate_multiplier.{c}"] = (
+                    float(mult[gi, k]), float(mult_ci[0][gi, k]), float(mult_ci[1][gi, k]))
             note = "; ".join(f"{c} {int(n_gc[gi, k])} cases [{_r(mult_ci[0][gi, k], 3)}, {_r(mult_ci[1][gi, k], 3)}]"
                              for k, c in enumerate(cats))
             glist.append(Noted(Flow(gd), f"rate_multiplier: posterior mean, 95 % interval: {note}"))
@@ -229,7 +236,7 @@ def fit_log(log: CaseLog, district: dict, split: tuple, source_names: dict[str, 
         "seed": 0,
         "days": Noted(max(1, math.ceil(days)), "the fitting period's length in days"),
         "world": {**world, "communities": communities},
-        "community_types": {"replace": True, **{t: {**catalog.COMMUNITY_TYPES[t], **NEUTRAL_TYPE} for t in types}},
+        "community_types": {"replace": True, **{t: {**_type_entry(t, district), **NEUTRAL_TYPE} for t in types}},
         "categories": categories,
         "arrivals": {
             "hourly_profile": Noted([_r(x, 3) for x in hourly / hourly.sum()],
@@ -260,7 +267,13 @@ def fit_log(log: CaseLog, district: dict, split: tuple, source_names: dict[str, 
         + ("Handling times: not identified (no accepted time): the catalogue's are kept.\n" if not handling else "")
         + "".join(f"Note: {n}\n" for n in log.notes)
     )
-    return Fit(scenario, train, test, start, t_split, end, resolution, handling, header)
+    return Fit(scenario, train, test, start, t_split, end, resolution, handling, header, estimates)
+
+
+def _type_entry(name: str, district: dict) -> dict:
+    """A community type as the district file defines it, else as the catalogue does."""
+    own = {k: v for k, v in (district.get("community_types") or {}).items() if k != "replace"}
+    return dict(own.get(name) or catalog.COMMUNITY_TYPES.get(name, {}))
 
 
 def _shrink(n: np.ndarray, hh: np.ndarray, comm: np.ndarray):
