@@ -244,6 +244,11 @@ def fit_log(log: CaseLog, district: dict, split: tuple, source_names: dict[str, 
         },
         "residents": _residents(train, log, where),
     }
+    police = dict(district.get("police") or {})  # police take only categories the fitted scenario has
+    from sim.scenario.schema import Police
+
+    police["categories"] = [c for c in police.get("categories", Police().categories) if c in cats]
+    scenario["police"] = police
     for key, value in district.items():  # the district file's other settings (staffing, levels …) stay
         if key not in scenario:
             scenario[key] = value
