@@ -3,9 +3,11 @@ note (source file, rows used, estimate and interval), since PyYAML writes no com
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import yaml
 
 
@@ -24,11 +26,31 @@ class Flow:
     value: Any
 
 
+_RESERVED = {"y", "n", "yes", "no", "true", "false", "on", "off", "null", "nan", "inf"}  # YAML 1.1 words
+
+
 def _flow(v: Any) -> str:
+    """``v`` in YAML flow style (fast: a city register has ten thousand grids)."""
     if isinstance(v, Flow):
         v = v.value
-    text = yaml.safe_dump(v, default_flow_style=True, allow_unicode=True, width=10**9, sort_keys=False).strip()
-    return text[: -len("\n...")].strip() if text.endswith("\n...") else text
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{_flow(k)}: {_flow(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_flow(x) for x in v) + "]"
+    if isinstance(v, bool) or v is None:
+        return {True: "true", False: "false", None: "null"}[v]
+    if isinstance(v, int | np.integer):
+        return str(int(v))
+    if isinstance(v, float | np.floating):
+        text = repr(float(v))
+        if text in ("nan", "inf", "-inf"):
+            return {"nan": ".nan", "inf": ".inf", "-inf": "-.inf"}[text]
+        return text if "." in text else f"{float(v):.6e}"  # YAML 1.1 floats need a point: 1.000000e-05
+    text = str(v)
+    plain_ok = text and text.replace(" ", "").isalnum() and text.strip() == text and not text[0].isdigit()
+    if plain_ok and text.isascii() and text.lower() not in _RESERVED:
+        return text
+    return json.dumps(text, ensure_ascii=False)  # a double-quoted YAML string
 
 
 def _block(value: Any) -> bool:
@@ -69,6 +91,11 @@ def dump(data: dict, header: str = "") -> str:
     out = [f"# {line}".rstrip() for line in header.splitlines()]
     _emit(data, 0, out)
     return "\n".join(out) + "\n"
+
+
+def load(text: str) -> Any:
+    """Parse YAML text with libyaml where it is built in (a city's world is megabytes)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def plain(data: Any) -> Any:

@@ -207,8 +207,7 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def _cmd_district(args) -> int:
-    import yaml
-
+    from sim.ingest.commented import plain
     from sim.ingest.register import district_yaml, import_register, load_mapping
     from sim.scenario.loading import scenario_from_dict
 
@@ -216,7 +215,7 @@ def _cmd_district(args) -> int:
     d = import_register(args.grids, load_mapping(args.columns), args.households, args.columns or "--columns")
     d.scenario = apply_overrides(d.scenario, args.overrides)
     text = district_yaml(d, args.grids)
-    scenario_from_dict(yaml.safe_load(text), args.out)  # what `run` will read must validate
+    scenario_from_dict(plain(d.scenario), args.out)  # what `run` will read must validate
     for w in d.warnings:
         print(f"gridsim: warning: {w}", file=sys.stderr)
     _write_text(Path(args.out), text)
@@ -227,19 +226,21 @@ def _cmd_district(args) -> int:
 
 
 def _cmd_fit(args) -> int:
-    import yaml
-
     from sim.ingest.caselog import read_caselog
+    from sim.ingest.commented import load
     from sim.ingest.fitting import fit_log, split_log
     from sim.ingest.register import load_mapping
     from sim.ingest.sources import IngestError
-    from sim.scenario.loading import read_raw, scenario_from_dict
+    from sim.scenario.loading import scenario_from_dict
     from sim.world.district import build_world
 
     _positive(args.reps, "--reps")
     if not 0 <= args.holdout < 1:
         raise ScenarioError(f"--holdout: must be in [0, 1), got {args.holdout}")
-    raw = read_raw(args.district)
+    try:
+        raw = load(Path(args.district).read_text(encoding="utf-8"))
+    except Exception as exc:  # not YAML, not readable: one line
+        raise ScenarioError(f"{args.district}: cannot read ({str(exc).splitlines()[0]})") from None
     world = build_world(scenario_from_dict(raw, args.district))
     if not world.imported:
         raise ScenarioError(f"{args.district}: world lists no grids (write it with `gridsim district`)")
@@ -252,7 +253,7 @@ def _cmd_fit(args) -> int:
         raise IngestError(f"{args.cases}: no cases before the hold-out ({len(log.cases)} rows from {split[0]:%Y-%m-%d})")
     names = {"cases": args.cases, "district": args.district, "mapping": args.mapping}
     fit = fit_log(log, raw, split, names)
-    config = scenario_from_dict(yaml.safe_load(fit.text), args.out)
+    config = scenario_from_dict(fit.plain, args.out)
     out = Path(args.out)
     _write_text(out, fit.text)
     print(f"{out}: fitted on {len(fit.train)} cases, {len(fit.test)} held out")
