@@ -26,33 +26,58 @@ def synthetic(folder: Path, grids: int, cases: int, days: int) -> tuple[Path, Pa
 
     side = int(np.ceil(np.sqrt(grids)))
     step = 0.005  # about 500 m
-    cells = [box(120 + (i % side) * step, 30 + (i // side) * step, 120 + (i % side + 1) * step,
-                 30 + (i // side + 1) * step) for i in range(grids)]
+    cells = [
+        box(120 + (i % side) * step, 30 + (i // side) * step, 120 + (i % side + 1) * step, 30 + (i // side + 1) * step)
+        for i in range(grids)
+    ]
     rng = np.random.default_rng(1)
-    gdf = gpd.GeoDataFrame({"网格编号": [f"G{i:05d}" for i in range(grids)],
-                            "网格名称": [f"网格{i}" for i in range(grids)],
-                            "所属社区": [f"社区{i // 20}" for i in range(grids)],
-                            "所属街道": [f"街道{i // 500}" for i in range(grids)],
-                            "户数": rng.integers(150, 260, grids)}, geometry=cells, crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        {
+            "网格编号": [f"G{i:05d}" for i in range(grids)],
+            "网格名称": [f"网格{i}" for i in range(grids)],
+            "所属社区": [f"社区{i // 20}" for i in range(grids)],
+            "所属街道": [f"街道{i // 500}" for i in range(grids)],
+            "户数": rng.integers(150, 260, grids),
+        },
+        geometry=cells,
+        crs="EPSG:4326",
+    )
     reg = folder / "grids.geojson"
     gdf.to_file(reg, driver="GeoJSON", engine="pyogrio")
     created = pd.Timestamp("2025-01-06") + pd.to_timedelta(np.sort(rng.uniform(0, days * 24, cases)), unit="h")
-    log = pd.DataFrame({
-        "工单编号": np.arange(cases).astype(str),
-        "受理时间": created.strftime("%Y-%m-%d %H:%M:%S"),
-        "办结时间": (created + pd.to_timedelta(rng.gamma(1.5, 30.0, cases), unit="h")).strftime("%Y-%m-%d %H:%M:%S"),
-        "事件类型": rng.choice(["噪音扰民", "邻里纠纷", "路灯损坏", "占道经营", "安全隐患", "民生求助"], cases),
-        "所属网格": rng.choice(gdf["网格编号"].to_numpy(), cases),
-        "来源渠道": rng.choice(["12345热线", "网格员上报", "巡查发现"], cases),
-    })
+    log = pd.DataFrame(
+        {
+            "工单编号": np.arange(cases).astype(str),
+            "受理时间": created.strftime("%Y-%m-%d %H:%M:%S"),
+            "办结时间": (created + pd.to_timedelta(rng.gamma(1.5, 30.0, cases), unit="h")).strftime(
+                "%Y-%m-%d %H:%M:%S"
+            ),
+            "事件类型": rng.choice(["噪音扰民", "邻里纠纷", "路灯损坏", "占道经营", "安全隐患", "民生求助"], cases),
+            "所属网格": rng.choice(gdf["网格编号"].to_numpy(), cases),
+            "来源渠道": rng.choice(["12345热线", "网格员上报", "巡查发现"], cases),
+        }
+    )
     cases_path = folder / "cases.csv"
     log.to_csv(cases_path, index=False)
     mapping = folder / "mapping.yaml"
-    mapping.write_text(yaml.safe_dump({
-        "categories": {"噪音扰民": "dispute", "邻里纠纷": "dispute", "路灯损坏": "urban_property",
-                       "占道经营": "enforcement", "安全隐患": "hazard", "民生求助": "livelihood"},
-        "channels": {"12345热线": "hotline", "网格员上报": "report", "巡查发现": "patrol"},
-        "time_format": "%Y-%m-%d %H:%M:%S"}, allow_unicode=True), encoding="utf-8")
+    mapping.write_text(
+        yaml.safe_dump(
+            {
+                "categories": {
+                    "噪音扰民": "dispute",
+                    "邻里纠纷": "dispute",
+                    "路灯损坏": "urban_property",
+                    "占道经营": "enforcement",
+                    "安全隐患": "hazard",
+                    "民生求助": "livelihood",
+                },
+                "channels": {"12345热线": "hotline", "网格员上报": "report", "巡查发现": "patrol"},
+                "time_format": "%Y-%m-%d %H:%M:%S",
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     return reg, cases_path, mapping
 
 
@@ -70,12 +95,29 @@ def main() -> None:
         t0 = time.perf_counter()
         assert gridsim(["district", str(reg), "--out", str(folder / "district.yaml")]) == 0
         t1 = time.perf_counter()
-        assert gridsim(["fit", str(cases), "--district", str(folder / "district.yaml"), "--mapping", str(mapping),
-                        "--out", str(folder / "scenario.yaml"), "--holdout", "0"]) == 0
+        assert (
+            gridsim(
+                [
+                    "fit",
+                    str(cases),
+                    "--district",
+                    str(folder / "district.yaml"),
+                    "--mapping",
+                    str(mapping),
+                    "--out",
+                    str(folder / "scenario.yaml"),
+                    "--holdout",
+                    "0",
+                ]
+            )
+            == 0
+        )
         t2 = time.perf_counter()
         size = (folder / "scenario.yaml").stat().st_size / 1e6
-    print(f"{a.grids:,} grids, {a.cases:,} cases over {a.days} days: district {t1 - t0:.1f} s, "
-          f"fit {t2 - t1:.1f} s, together {t2 - t0:.1f} s (fitted scenario {size:.1f} MB)")
+    print(
+        f"{a.grids:,} grids, {a.cases:,} cases over {a.days} days: district {t1 - t0:.1f} s, "
+        f"fit {t2 - t1:.1f} s, together {t2 - t0:.1f} s (fitted scenario {size:.1f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,20 @@ DATA = Path(__file__).parent / "data" / "la311"
 
 def _district_la(tmp_path, capsys) -> Path:
     out = tmp_path / "district.yaml"
-    rc = main(["district", str(DATA / "nc-boundary-2020.geojson"), "--columns", str(DATA / "district-columns.yaml"),
-               "--households", "12000", "--set", "staffing.full_time=6", "--out", str(out)])
+    rc = main(
+        [
+            "district",
+            str(DATA / "nc-boundary-2020.geojson"),
+            "--columns",
+            str(DATA / "district-columns.yaml"),
+            "--households",
+            "12000",
+            "--set",
+            "staffing.full_time=6",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     err = capsys.readouterr().err
     assert "12 of 97 grids have no households or population" in err  # the warning, once
@@ -88,15 +100,17 @@ def _small_log(path: Path, n=600, seed=1, grids=("101", "102", "103", "201")) ->
     rng = np.random.default_rng(seed)
     created = pd.Timestamp("2025-03-03") + pd.to_timedelta(np.sort(rng.uniform(0, 28 * 24, n)), unit="h")
     closed = created + pd.to_timedelta(rng.gamma(2.0, 20.0, n), unit="h")
-    pd.DataFrame({
-        "工单编号": [f"W{i:05d}" for i in range(n)],
-        "受理时间": created.strftime("%Y-%m-%d %H:%M:%S"),
-        "办结时间": closed.strftime("%Y-%m-%d %H:%M:%S"),
-        "事件类型": rng.choice(["噪音扰民", "路灯损坏", "邻里纠纷"], n),
-        "所属网格": rng.choice(list(grids), n),
-        "来源渠道": rng.choice(["12345热线", "网格员上报", "巡查发现"], n, p=[0.5, 0.3, 0.2]),
-        "满意度": rng.choice(["满意", "基本满意", "不满意"], n, p=[0.7, 0.2, 0.1]),
-    }).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "工单编号": [f"W{i:05d}" for i in range(n)],
+            "受理时间": created.strftime("%Y-%m-%d %H:%M:%S"),
+            "办结时间": closed.strftime("%Y-%m-%d %H:%M:%S"),
+            "事件类型": rng.choice(["噪音扰民", "路灯损坏", "邻里纠纷"], n),
+            "所属网格": rng.choice(list(grids), n),
+            "来源渠道": rng.choice(["12345热线", "网格员上报", "巡查发现"], n, p=[0.5, 0.3, 0.2]),
+            "满意度": rng.choice(["满意", "基本满意", "不满意"], n, p=[0.7, 0.2, 0.1]),
+        }
+    ).to_csv(path, index=False)
 
 
 ZH_MAPPING = {
@@ -123,8 +137,22 @@ def small(tmp_path, capsys):
 def test_fit_recognises_a_chinese_platform_export_and_its_scenario_runs_sweeps_and_sizes(small, tmp_path, capsys):
     district, cases, mapping = small
     out = tmp_path / "fitted.yaml"
-    rc = main(["fit", str(cases), "--district", str(district), "--mapping", str(mapping), "--out", str(out),
-               "--holdout", "0.25", "--reps", "2"])
+    rc = main(
+        [
+            "fit",
+            str(cases),
+            "--district",
+            str(district),
+            "--mapping",
+            str(mapping),
+            "--out",
+            str(out),
+            "--holdout",
+            "0.25",
+            "--reps",
+            "2",
+        ]
+    )
     assert rc in (0, 1)
     printed = capsys.readouterr().out
     assert "simulated mean [95 % interval]" in printed and "channel share patrol" in printed
@@ -139,13 +167,43 @@ def test_fit_recognises_a_chinese_platform_export_and_its_scenario_runs_sweeps_a
     run = tmp_path / "run"
     assert main(["run", str(out), "--days", "5", "--out", str(run), "--quiet"]) == 0
     exp = tmp_path / "exp.yaml"
-    exp.write_text(yaml.safe_dump({"name": "e", "scenario": str(out), "days": 10, "replications": 1,
-                                   "policies": [{"name": "one", "set": {"staffing.full_time": 1}},
-                                                {"name": "two", "set": {"staffing.full_time": 2}}],
-                                   "kpis": ["closure_rate"]}))
+    exp.write_text(
+        yaml.safe_dump(
+            {
+                "name": "e",
+                "scenario": str(out),
+                "days": 10,
+                "replications": 1,
+                "policies": [
+                    {"name": "one", "set": {"staffing.full_time": 1}},
+                    {"name": "two", "set": {"staffing.full_time": 2}},
+                ],
+                "kpis": ["closure_rate"],
+            }
+        )
+    )
     assert main(["sweep", str(exp), "--workers", "1", "--out", str(tmp_path / "sweep")]) == 0
-    assert main(["size", str(out), "--target", "wait_hours_mean<=1000", "--reps", "1", "--days", "10",
-                 "--workers", "1", "--max", "3", "--out", str(tmp_path / "size")]) == 0
+    assert (
+        main(
+            [
+                "size",
+                str(out),
+                "--target",
+                "wait_hours_mean<=1000",
+                "--reps",
+                "1",
+                "--days",
+                "10",
+                "--workers",
+                "1",
+                "--max",
+                "3",
+                "--out",
+                str(tmp_path / "size"),
+            ]
+        )
+        == 0
+    )
 
 
 def test_numeric_grid_ids_match_as_numbers(small, tmp_path):
@@ -154,8 +212,23 @@ def test_numeric_grid_ids_match_as_numbers(small, tmp_path):
     df["所属网格"] = df["所属网格"].map(lambda v: f"{float(v):.1f}")  # 101 → "101.0"
     df.to_csv(cases, index=False)
     out = tmp_path / "f.yaml"
-    assert main(["fit", str(cases), "--district", str(district), "--mapping", str(mapping), "--out", str(out),
-                 "--holdout", "0"]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                str(cases),
+                "--district",
+                str(district),
+                "--mapping",
+                str(mapping),
+                "--out",
+                str(out),
+                "--holdout",
+                "0",
+            ]
+        )
+        == 0
+    )
     assert out.exists()
 
 
@@ -179,8 +252,17 @@ def _bad_cases(kind: str, cases: Path) -> str:
     return "|".join(expect)
 
 
-@pytest.mark.parametrize("kind", ["unparseable dates", "unmapped category", "grid not in the district", "empty file",
-                                  "unknown column", "zero-byte file"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "unparseable dates",
+        "unmapped category",
+        "grid not in the district",
+        "empty file",
+        "unknown column",
+        "zero-byte file",
+    ],
+)
 def test_bad_case_log_is_one_line_exit_2_nothing_written(kind, small, tmp_path, capsys):
     district, cases, mapping = small
     if kind == "unknown column":
@@ -204,9 +286,13 @@ def test_bad_case_log_is_one_line_exit_2_nothing_written(kind, small, tmp_path, 
 def test_invalid_geometry_is_one_line_exit_2(tmp_path, capsys):
     bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
     square = {"type": "Polygon", "coordinates": [[[2, 0], [3, 0], [3, 1], [2, 1], [2, 0]]]}
-    gj = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"grid_id": "A", "households": 200}, "geometry": square},
-        {"type": "Feature", "properties": {"grid_id": "B", "households": 200}, "geometry": bowtie}]}
+    gj = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"grid_id": "A", "households": 200}, "geometry": square},
+            {"type": "Feature", "properties": {"grid_id": "B", "households": 200}, "geometry": bowtie},
+        ],
+    }
     path = tmp_path / "bad.geojson"
     path.write_text(json.dumps(gj))
     out = tmp_path / "d.yaml"
@@ -229,8 +315,20 @@ def test_register_without_households_needs_the_flag(tmp_path, capsys):
 def test_fit_on_the_real_la_slice_end_to_end(tmp_path, capsys):
     district = _district_la(tmp_path, capsys)
     out = tmp_path / "scenario.yaml"
-    rc = main(["fit", str(DATA / "requests-2020-01.csv"), "--district", str(district), "--mapping",
-               str(DATA / "mapping.yaml"), "--out", str(out), "--reps", "2"])
+    rc = main(
+        [
+            "fit",
+            str(DATA / "requests-2020-01.csv"),
+            "--district",
+            str(district),
+            "--mapping",
+            str(DATA / "mapping.yaml"),
+            "--out",
+            str(out),
+            "--reps",
+            "2",
+        ]
+    )
     assert rc in (0, 1)  # the verdict is the data's; the path must work
     printed = capsys.readouterr().out
     assert "fitted on 7371 cases, 2309 held out" in printed

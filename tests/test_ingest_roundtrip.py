@@ -22,18 +22,35 @@ CATS = ("dispute", "livelihood")
 
 def known_scenario(hh, mult, rates, hours, seed, days=60) -> dict:
     grids = [
-        {"source_id": f"G{g:03d}", "name": f"grid {g}", "households": int(h),
-         "rate_multiplier": {c: float(mult[g][k]) for k, c in enumerate(CATS)}}
+        {
+            "source_id": f"G{g:03d}",
+            "name": f"grid {g}",
+            "households": int(h),
+            "rate_multiplier": {c: float(mult[g][k]) for k, c in enumerate(CATS)},
+        }
         for g, h in enumerate(hh)
     ]
-    cat = dict(severity_mix=[1.0, 0.0, 0.0], authority=["grid"] * 3, report_propensity=1.0,
-               report_delay_hours=0.0, discoverability=0.0, worsen_per_day=0.0)
+    cat = dict(
+        severity_mix=[1.0, 0.0, 0.0],
+        authority=["grid"] * 3,
+        report_propensity=1.0,
+        report_delay_hours=0.0,
+        discoverability=0.0,
+        worsen_per_day=0.0,
+    )
     return {
-        "name": "known", "seed": seed, "days": days,
+        "name": "known",
+        "seed": seed,
+        "days": days,
         "world": {"streets": 1, "communities": [{"name": "A", "type": "t", "grids": len(hh), "grid_list": grids}]},
         "community_types": {"replace": True, "t": {"property_management": False}},
-        "categories": {"replace": True, **{c: {**cat, "rate": float(r), "handling_hours": float(h)}
-                                           for c, r, h in zip(CATS, rates, hours, strict=True)}},
+        "categories": {
+            "replace": True,
+            **{
+                c: {**cat, "rate": float(r), "handling_hours": float(h)}
+                for c, r, h in zip(CATS, rates, hours, strict=True)
+            },
+        },
         "handling": {"family": "exponential"},
         "levels": [{"name": "grid", "scope": "grid", "discipline": "team", "p_solve": 1.0}],
         "staffing": {"full_time": 4, "full_time_shift": {"always": True}, "accept_delay_hours": 0.0},
@@ -49,13 +66,28 @@ def platform_export(inc: pd.DataFrame) -> pd.DataFrame:
     """The incident table as a platform's case log: ids, wall-clock times, category, grid id."""
     s = inc[inc["t_surfaced"].notna()]
     at = lambda col: (BASE + pd.to_timedelta(s[col], unit="h")).dt.strftime("%Y-%m-%d %H:%M:%S.%f")  # noqa: E731
-    return pd.DataFrame({"CASE_ID": s["id"].astype(str), "CREATED": at("t_surfaced"), "ACCEPTED": at("t_handling"),
-                         "CLOSED": at("t_resolved"), "KIND": s["category"].astype(str),
-                         "GRID_ID": s["source_id"].astype(str)})
+    return pd.DataFrame(
+        {
+            "CASE_ID": s["id"].astype(str),
+            "CREATED": at("t_surfaced"),
+            "ACCEPTED": at("t_handling"),
+            "CLOSED": at("t_resolved"),
+            "KIND": s["category"].astype(str),
+            "GRID_ID": s["source_id"].astype(str),
+        }
+    )
 
 
-MAPPING = {"columns": {"id": "CASE_ID", "created": "CREATED", "accepted": "ACCEPTED", "closed": "CLOSED",
-                       "category": "KIND", "grid": "GRID_ID"}}
+MAPPING = {
+    "columns": {
+        "id": "CASE_ID",
+        "created": "CREATED",
+        "accepted": "ACCEPTED",
+        "closed": "CLOSED",
+        "category": "KIND",
+        "grid": "GRID_ID",
+    }
+}
 
 
 def recover(tmp_path, hh, mult, rates, hours, seed):
@@ -67,8 +99,9 @@ def recover(tmp_path, hh, mult, rates, hours, seed):
     ids = [g["source_id"] for g in raw["world"]["communities"][0]["grid_list"]]
     log = read_caselog(path, MAPPING, ids, "known", "mapping")
     district = {"name": "known", "world": raw["world"], "community_types": raw["community_types"]}
-    fit = fit_log(log, district, split_log(log, 0.0, None),
-                  {"cases": str(path), "district": "known", "mapping": "mapping"})
+    fit = fit_log(
+        log, district, split_log(log, 0.0, None), {"cases": str(path), "district": "known", "mapping": "mapping"}
+    )
     hh_a, mult_a = np.asarray(hh, float), np.asarray(mult, float)
     out = []
     for k, c in enumerate(CATS):
@@ -82,8 +115,14 @@ def recover(tmp_path, hh, mult, rates, hours, seed):
 def test_round_trip_recovers_rates_and_handling(tmp_path):
     results: list = []
 
-    @settings(max_examples=20, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=20,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(
         n=st.integers(2, 5),
         data=st.data(),

@@ -137,7 +137,9 @@ def read_caselog(path, mapping: dict, grid_ids: list[str], district: str, mappin
     if col["closed"] is not None:
         early = out["closed"] < out["created"]
         if early.any():
-            raise IngestError(f"{source}: column {col['closed']!r}: {int(early.sum())} rows close before they were created")
+            raise IngestError(
+                f"{source}: column {col['closed']!r}: {int(early.sum())} rows close before they were created"
+            )
     cats = {str(k): str(v) for k, v in (mapping.get("categories") or {}).items()}
     raw_cat = df[col["category"]].fillna("").astype(str).str.strip()
     if cats:
@@ -147,7 +149,8 @@ def read_caselog(path, mapping: dict, grid_ids: list[str], district: str, mappin
             first = raw_cat[miss].iloc[0]
             raise IngestError(
                 f"{source}: column {col['category']!r}: value {first!r} is not under categories in {mapping_source} "
-                f"({int((raw_cat == first).sum())} rows; {int(miss.sum())} unmapped rows in all; or set unmapped: other)"
+                f"({int((raw_cat == first).sum())} rows; {int(miss.sum())} unmapped rows in all; "
+                "or set unmapped: other)"
             )
         out["category"] = mapped.fillna(OTHER)
     else:
@@ -181,7 +184,9 @@ def read_caselog(path, mapping: dict, grid_ids: list[str], district: str, mappin
     dup = out["id"].duplicated()
     if dup.any():
         first = out["id"][dup].iloc[0]
-        raise IngestError(f"{source}: column {col['id']!r}: case id {first!r} appears {int((out['id'] == first).sum())} times")
+        raise IngestError(
+            f"{source}: column {col['id']!r}: case id {first!r} appears {int((out['id'] == first).sum())} times"
+        )
     out = out.sort_values("created", kind="stable").reset_index(drop=True)
     present = {k for k in HEADERS if col[k] is not None}
     return CaseLog(source, out, sorted(out["category"].unique()), present, notes)

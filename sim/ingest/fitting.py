@@ -22,7 +22,12 @@ from sim.ingest.caselog import CHANNELS, CaseLog
 from sim.ingest.commented import Flow, Noted, dump, plain
 from sim.scenario import catalog
 
-CANDIDATES = {"exponential": stats.expon, "lognormal": stats.lognorm, "gamma": stats.gamma, "weibull": stats.weibull_min}
+CANDIDATES = {
+    "exponential": stats.expon,
+    "lognormal": stats.lognorm,
+    "gamma": stats.gamma,
+    "weibull": stats.weibull_min,
+}
 """Time distributions tried for handling and resolution times (location fixed at 0), chosen by AIC."""
 
 PATROL_DISCOVERABILITY = 5.0
@@ -185,8 +190,11 @@ def fit_log(log: CaseLog, district: dict, split: tuple, source_names: dict[str, 
         lo, hi = poisson_ci(n, expo)
         entry = dict(catalog.CATEGORIES.get(c, GENERIC_CATEGORY))
         estimates[f"categories.{c}.rate"] = (n / expo, lo, hi)
-        entry["rate"] = Noted(_r(n / expo), f"{where}: {int(n)} cases / {H:,.0f} households × {eff_days:.2f} days "
-                              f"(per household-year); 95 % [{_r(lo)}, {_r(hi)}]")
+        entry["rate"] = Noted(
+            _r(n / expo),
+            f"{where}: {int(n)} cases / {H:,.0f} households × {eff_days:.2f} days "
+            f"(per household-year); 95 % [{_r(lo)}, {_r(hi)}]",
+        )
         entry["report_delay_hours"] = 0.0
         entry["worsen_per_day"] = 0.0
         if "channel" in log.present:
@@ -194,8 +202,13 @@ def fit_log(log: CaseLog, district: dict, split: tuple, source_names: dict[str, 
             k_p = float((ch == "patrol").sum())
             p = k_p / len(ch) if len(ch) else 0.0
             plo, phi = wilson(k_p, len(ch))
-            entry["report_propensity"] = Noted(_r(1 - p), f"1 − patrol share {p:.3f} [{plo:.3f}, {phi:.3f}] of {len(ch)} rows with a channel")
-            entry["discoverability"] = Noted(PATROL_DISCOVERABILITY if p > 0 else 0.0, "assumption: unreported cases are found on the next patrol hour")
+            entry["report_propensity"] = Noted(
+                _r(1 - p), f"1 − patrol share {p:.3f} [{plo:.3f}, {phi:.3f}] of {len(ch)} rows with a channel"
+            )
+            entry["discoverability"] = Noted(
+                PATROL_DISCOVERABILITY if p > 0 else 0.0,
+                "assumption: unreported cases are found on the next patrol hour",
+            )
         else:
             entry["report_propensity"] = 1.0
             entry["discoverability"] = 0.0
@@ -210,8 +223,11 @@ def fit_log(log: CaseLog, district: dict, split: tuple, source_names: dict[str, 
             if f is not None:
                 handling[c] = f
                 estimates[f"categories.{c}.handling_hours"] = (f.mean, *f.ci)
-                entry["handling_hours"] = Noted(_r(f.mean), f"{where}: mean accepted → closed of {f.n} cases, "
-                                                f"95 % [{_r(f.ci[0])}, {_r(f.ci[1])}] h; best by AIC {f.family}")
+                entry["handling_hours"] = Noted(
+                    _r(f.mean),
+                    f"{where}: mean accepted → closed of {f.n} cases, "
+                    f"95 % [{_r(f.ci[0])}, {_r(f.ci[1])}] h; best by AIC {f.family}",
+                )
         categories[c] = entry
 
     communities = []
@@ -223,24 +239,30 @@ def fit_log(log: CaseLog, district: dict, split: tuple, source_names: dict[str, 
             gd["rate_multiplier"] = {c: _r(mult[gi, k]) for k, c in enumerate(cats)}
             for k, c in enumerate(cats):
                 estimates[f"grids.{gd['source_id']}.rate_multiplier.{c}"] = (
-                    float(mult[gi, k]), float(mult_ci[0][gi, k]), float(mult_ci[1][gi, k]))
-            note = "; ".join(f"{c} {int(n_gc[gi, k])} cases [{_r(mult_ci[0][gi, k], 3)}, {_r(mult_ci[1][gi, k], 3)}]"
-                             for k, c in enumerate(cats))
+                    float(mult[gi, k]),
+                    float(mult_ci[0][gi, k]),
+                    float(mult_ci[1][gi, k]),
+                )
+            note = "; ".join(
+                f"{c} {int(n_gc[gi, k])} cases [{_r(mult_ci[0][gi, k], 3)}, {_r(mult_ci[1][gi, k], 3)}]"
+                for k, c in enumerate(cats)
+            )
             glist.append(Noted(Flow(gd), f"rate_multiplier: posterior mean, 95 % interval: {note}"))
         communities.append({**comm, "grid_list": glist})
     types = sorted({c["type"] for c in world["communities"]})
     scenario: dict = {
         "name": f"{district.get('name', 'district')}-fitted",
         "description": f"Fitted by gridsim fit from {src} ({rows} rows before {t_split:%Y-%m-%d %H:%M}) "
-                       f"on {source_names['district']}",
+        f"on {source_names['district']}",
         "seed": 0,
         "days": Noted(max(1, math.ceil(days)), "the fitting period's length in days"),
         "world": {**world, "communities": communities},
         "community_types": {"replace": True, **{t: {**_type_entry(t, district), **NEUTRAL_TYPE} for t in types}},
         "categories": categories,
         "arrivals": {
-            "hourly_profile": Noted([_r(x, 3) for x in hourly / hourly.sum()],
-                                    f"{where}: cases per hour of day / exposure hours, share"),
+            "hourly_profile": Noted(
+                [_r(x, 3) for x in hourly / hourly.sum()], f"{where}: cases per hour of day / exposure hours, share"
+            ),
         },
         "residents": _residents(train, log, where),
     }
@@ -255,18 +277,24 @@ def fit_log(log: CaseLog, district: dict, split: tuple, source_names: dict[str, 
         elif isinstance(value, dict) and key in ("arrivals", "residents", "handling"):
             scenario[key] = {**value, **scenario[key]}
     if weekday is not None:
-        scenario["arrivals"]["weekday_profile"] = Noted([_r(x, 3) for x in weekday],
-                                                       f"{where}: cases per weekday / days of it (Monday first)")
+        scenario["arrivals"]["weekday_profile"] = Noted(
+            [_r(x, 3) for x in weekday], f"{where}: cases per weekday / days of it (Monday first)"
+        )
     if handling:
         scenario["handling"] = _handling(handling, where)
     header = (
         f"Scenario fitted by `gridsim fit` from {src} on {source_names['district']} with {source_names['mapping']}.\n"
         f"Log: {len(cases)} cases {start:%Y-%m-%d} – {end:%Y-%m-%d %H:%M}; fitted on {rows} before "
         f"{t_split:%Y-%m-%d %H:%M}, {len(test)} held out.\n"
-        f"Grid × category rates: empirical Bayes (gamma–Poisson) shrinkage toward the community's rate, α per category: "
+        "Grid × category rates: empirical Bayes (gamma–Poisson) shrinkage toward the community's rate, "
+        "α per category: "
         + ", ".join(f"{c} {a}" for c, a in zip(cats, alpha, strict=True))
         + ".\n"
-        + ("Weekday profile: not identified (the fitting period does not cover every weekday).\n" if weekday is None else "")
+        + (
+            "Weekday profile: not identified (the fitting period does not cover every weekday).\n"
+            if weekday is None
+            else ""
+        )
         + _time_lines("resolution (created → closed)", resolution)
         + _time_lines("handling (accepted → closed)", handling)
         + ("Handling times: not identified (no accepted time): the catalogue's are kept.\n" if not handling else "")
@@ -307,27 +335,35 @@ def _shrink(n: np.ndarray, hh: np.ndarray, comm: np.ndarray):
 
 
 def _residents(train: pd.DataFrame, log: CaseLog, where: str) -> dict:
-    out: dict = {"base_willingness": Noted(1.0, "every case in a log was reported or found: willingness is not separable")}
+    out: dict = {
+        "base_willingness": Noted(1.0, "every case in a log was reported or found: willingness is not separable")
+    }
     if "channel" in log.present:
         ch = train["channel"].dropna()
         rep, hot = float((ch == "report").sum()), float((ch == "hotline").sum())
         if rep + hot > 0:
             lo, hi = wilson(rep, rep + hot)
-            out["awareness_mean"] = Noted(_r(rep / (rep + hot), 3), f"{where}: report share of resident contacts "
-                                          f"({int(rep)} report, {int(hot)} hotline); 95 % [{lo:.3f}, {hi:.3f}]")
+            out["awareness_mean"] = Noted(
+                _r(rep / (rep + hot), 3),
+                f"{where}: report share of resident contacts "
+                f"({int(rep)} report, {int(hot)} hotline); 95 % [{lo:.3f}, {hi:.3f}]",
+            )
             out["awareness_gain_on_contact"] = Noted(0.0, "held at the log's share")
     sat = train["satisfied"].dropna() if "satisfied" in train else pd.Series(dtype=bool)
     if len(sat):
         k = float(sat.sum())
         lo, hi = wilson(k, len(sat))
-        out["satisfaction_base"] = Noted(_r(k / len(sat), 3), f"{where}: satisfied share of {len(sat)} rated cases; "
-                                         f"95 % [{lo:.3f}, {hi:.3f}]")
+        out["satisfaction_base"] = Noted(
+            _r(k / len(sat), 3), f"{where}: satisfied share of {len(sat)} rated cases; 95 % [{lo:.3f}, {hi:.3f}]"
+        )
     reo = train["reopened"].dropna() if "reopened" in train else pd.Series(dtype=bool)
     if len(reo) and len(sat):
         unsat = 1 - float(sat.mean())
         rr = float(reo.mean())
-        out["reopen_if_unsatisfied"] = Noted(_r(min(1.0, rr / unsat) if unsat > 0 else 0.0, 3),
-                                             f"{where}: reopened share {rr:.3f} / unsatisfied share {unsat:.3f}")
+        out["reopen_if_unsatisfied"] = Noted(
+            _r(min(1.0, rr / unsat) if unsat > 0 else 0.0, 3),
+            f"{where}: reopened share {rr:.3f} / unsatisfied share {unsat:.3f}",
+        )
     return out
 
 
@@ -337,15 +373,19 @@ def _handling(handling: dict[str, TimeFit], where: str) -> dict:
     cv = float(np.average([t.cv for t in handling.values()], weights=[t.n for t in handling.values()]))
     if best == "exponential":
         return {"family": Noted("exponential", f"{where}: lowest total AIC over categories")}
-    return {"family": Noted("lognormal", f"{where}: best by total AIC {best} (written as lognormal of its cv)"),
-            "cv": Noted(_r(cv, 3), "handling times' coefficient of variation, weighted over categories")}
+    return {
+        "family": Noted("lognormal", f"{where}: best by total AIC {best} (written as lognormal of its cv)"),
+        "cv": Noted(_r(cv, 3), "handling times' coefficient of variation, weighted over categories"),
+    }
 
 
 def _time_lines(what: str, fits: dict[str, TimeFit]) -> str:
     if not fits:
         return ""
-    parts = [f"  {c}: {f.family} (n {f.n}, mean {f.mean:.1f} h [{f.ci[0]:.1f}, {f.ci[1]:.1f}], cv {f.cv:.2f})"
-             for c, f in fits.items()]
+    parts = [
+        f"  {c}: {f.family} (n {f.n}, mean {f.mean:.1f} h [{f.ci[0]:.1f}, {f.ci[1]:.1f}], cv {f.cv:.2f})"
+        for c, f in fits.items()
+    ]
     return f"Fitted {what} times by AIC among {', '.join(CANDIDATES)}:\n" + "\n".join(parts) + "\n"
 
 

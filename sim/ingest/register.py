@@ -152,7 +152,9 @@ def import_register(
         raise IngestError(f"{source}: column {col['id']!r}: {int(ids.isin(['', 'nan', 'None']).sum())} rows have no id")
     dup = ids[ids.duplicated()]
     if len(dup):
-        raise IngestError(f"{source}: column {col['id']!r}: id {dup.iloc[0]!r} appears {int((ids == dup.iloc[0]).sum())} times")
+        raise IngestError(
+            f"{source}: column {col['id']!r}: id {dup.iloc[0]!r} appears {int((ids == dup.iloc[0]).sum())} times"
+        )
     warn: list[str] = []
     hh = _households(df, col, mapping, households, source, warn)
     types = _type_table(mapping)
@@ -172,7 +174,9 @@ def import_register(
         if n in seen or n in ("", "nan"):
             names[k] = f"{n} ({ids.iloc[k]})" if n not in ("", "nan") else ids.iloc[k]
         seen[names[k]] = k
-    street = df[col["street"]].fillna("").astype(str).str.strip() if col["street"] is not None else pd.Series([""] * len(df))
+    street = (
+        df[col["street"]].fillna("").astype(str).str.strip() if col["street"] is not None else pd.Series([""] * len(df))
+    )
     comm = df[col["community"]].fillna("").astype(str).str.strip() if col["community"] is not None else street
     geo = hasattr(df, "geometry") and "geometry" in df.columns
     if geo:
@@ -209,7 +213,10 @@ def import_register(
 def _households(df, col, mapping, households, source, warn) -> np.ndarray:
     n = len(df)
     out = np.full(n, np.nan)
-    for key, per in (("households", 1.0), ("population", float(mapping.get("persons_per_household", PERSONS_PER_HOUSEHOLD)))):
+    for key, per in (
+        ("households", 1.0),
+        ("population", float(mapping.get("persons_per_household", PERSONS_PER_HOUSEHOLD))),
+    ):
         c = col[key]
         if c is None:
             continue
@@ -231,7 +238,10 @@ def _households(df, col, mapping, households, source, warn) -> np.ndarray:
                 f"{source}: {int(missing.sum())} of {n} rows have no households or population "
                 "(give --households N for them)"
             )
-        warn.append(f"{source}: {int(missing.sum())} of {n} grids have no households or population: took --households {households}")
+        warn.append(
+            f"{source}: {int(missing.sum())} of {n} grids have no households or population: "
+            f"took --households {households}"
+        )
         out[missing] = households
     return out.astype(np.int64)
 

@@ -42,7 +42,9 @@ def read_source(path: str | Path, geo_ok: bool = False) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise IngestError(f"{p}: empty file (0 rows)") from None
     except Exception as exc:  # a reader's own complaint, on one line
-        raise IngestError(f"{p}: cannot read ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
+        raise IngestError(
+            f"{p}: cannot read ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+        ) from None
     df.columns = [str(c).strip() for c in df.columns]
     if len(df) == 0:
         raise IngestError(f"{p}: no rows (0 rows)")

@@ -422,7 +422,7 @@ class Arrivals(Strict):
     monthly_profile: list[NonNeg] | None = None  # 12 weights
     rate_scale: NonNeg = 1.0
     weekday_profile: list[NonNeg] | None = Field(
-        None, description="7 relative weights, Monday first (fitted by `gridsim fit`; none: every day alike)"
+        default=None, description="7 relative weights, Monday first (fitted by `gridsim fit`; none: every day alike)"
     )
 
     @field_validator("weekday_profile")
@@ -462,12 +462,14 @@ class GridSpec(Strict):
     neighbours (written by `gridsim district`; per-category rate multipliers by `gridsim fit`)."""
 
     source_id: str = Field(description="the grid's id in the source register (text)")
-    name: str | None = Field(None, description="the grid's name in the source register")
+    name: str | None = Field(default=None, description="the grid's name in the source register")
     households: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="households in the grid (households); none: the community's households_per_grid"
+        default=None, description="households in the grid (households); none: the community's households_per_grid"
     )
-    centroid: tuple[float, float] | None = Field(None, description="centre of the outline (x, y: lon, lat degrees)")
-    polygon: str | None = Field(None, description="the grid's outline as WKT (lon, lat degrees), for maps")
+    centroid: tuple[float, float] | None = Field(
+        default=None, description="centre of the outline (x, y: lon, lat degrees)"
+    )
+    polygon: str | None = Field(default=None, description="the grid's outline as WKT (lon, lat degrees), for maps")
     neighbours: list[str] = Field([], description="source ids of adjacent grids (shared boundary or register column)")
     rate_multiplier: dict[str, NonNeg] = Field(
         {}, description="per-category arrival-rate multiplier of this grid (ratio to the type's rate)"
@@ -483,7 +485,7 @@ class CommunitySpec(Strict):
     grids: Annotated[int, Field(ge=1)] = 1
     households_per_grid: Annotated[int, Field(ge=1)] | None = None
     grid_list: list[GridSpec] | None = Field(
-        None, description="explicit grids (from a register); their number must equal `grids`"
+        default=None, description="explicit grids (from a register); their number must equal `grids`"
     )
 
     @model_validator(mode="after")

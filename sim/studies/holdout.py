@@ -169,17 +169,37 @@ def holdout_check(fit: Fit, config: Scenario, reps: int = 5) -> Check:
     for seed in range(reps):
         model = run_scenario(config, seed=seed, days=w.days, transitions=False)
         sims.append(_frame_sim(incidents_table(model), w))
-    cats = [c for c in config.categories if (obs["category"] == c).any() or any((s["category"] == c).any() for s in sims)]
+    cats = [
+        c for c in config.categories if (obs["category"] == c).any() or any((s["category"] == c).any() for s in sims)
+    ]
     channels = obs["channel"].notna().any()
     m_obs = measures(obs, n_grids, cats, channels)
     m_sim = [measures(s, n_grids, cats, channels) for s in sims]
-    rows = [_row(k, v, [m[k] for m in m_sim]) for k, v in m_obs.items() if not (k.startswith("cases ") and
-            k[6:] in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") and v == 0 and max(m[k] for m in m_sim) == 0)]
+    rows = [
+        _row(k, v, [m[k] for m in m_sim])
+        for k, v in m_obs.items()
+        if not (
+            k.startswith("cases ")
+            and k[6:] in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+            and v == 0
+            and max(m[k] for m in m_sim) == 0
+        )
+    ]
     grid_obs = np.bincount(obs["grid"], minlength=n_grids)
     grid_sim = np.mean([np.bincount(s["grid"], minlength=n_grids) for s in sims], axis=0)
     rho = float(stats.spearmanr(grid_obs, grid_sim).statistic) if n_grids > 2 else 1.0
-    rows.insert(2, Row("cases per grid: rank correlation", 1.0, rho, rho, rho, f"≥ {TOLERANCE['rank']}",
-                       bool(rho >= TOLERANCE["rank"])))
+    rows.insert(
+        2,
+        Row(
+            "cases per grid: rank correlation",
+            1.0,
+            rho,
+            rho,
+            rho,
+            f"≥ {TOLERANCE['rank']}",
+            bool(rho >= TOLERANCE["rank"]),
+        ),
+    )
     rows += _resolution_rows(obs, sims, cats)
     return Check(rows, obs, sims, w, n_grids)
 
@@ -194,7 +214,9 @@ def _resolution_rows(obs: pd.DataFrame, sims: list[pd.DataFrame], cats: list[str
         per = [(s["closed"] - s["t"])[s["category"] == c].dropna().to_numpy() for s in sims]
         pooled = np.concatenate(per) if per else np.array([])
         if len(pooled) < MIN_CASES:
-            rows.append(Row(f"resolution p50 {c} (h)", float(np.median(o)), math.nan, math.nan, math.nan, f"× {q}", False))
+            rows.append(
+                Row(f"resolution p50 {c} (h)", float(np.median(o)), math.nan, math.nan, math.nan, f"× {q}", False)
+            )
             continue
         for p in (50, 90):
             sims_q = [float(np.percentile(x, p)) for x in per if len(x)]
@@ -205,7 +227,9 @@ def _resolution_rows(obs: pd.DataFrame, sims: list[pd.DataFrame], cats: list[str
             ok = mean > 0 and obs_q > 0 and abs(math.log(obs_q / mean)) <= math.log(q)
             rows.append(Row(f"resolution p{p} {c} (h)", obs_q, mean, lo, hi, f"× {q}", bool(ok)))
         ks = float(stats.ks_2samp(o, pooled).statistic)
-        rows.append(Row(f"resolution KS distance {c}", ks, 0.0, 0.0, 0.0, f"≤ {TOLERANCE['ks']}", ks <= TOLERANCE["ks"]))
+        rows.append(
+            Row(f"resolution KS distance {c}", ks, 0.0, 0.0, 0.0, f"≤ {TOLERANCE['ks']}", ks <= TOLERANCE["ks"])
+        )
     return rows
 
 
@@ -237,8 +261,12 @@ def _figures(check: Check, config: Scenario) -> list[tuple[str, str]]:
 
     figs = []
     rows = {r.quantity: r for r in check.rows}
-    for title, prefix in (("Cases per category", "cases "), ("Share by hour of day", "share "),
-                          ("Channel shares", "channel share "), ("Closed within", "closed within ")):
+    for title, prefix in (
+        ("Cases per category", "cases "),
+        ("Share by hour of day", "share "),
+        ("Channel shares", "channel share "),
+        ("Closed within", "closed within "),
+    ):
         sel = [r for q, r in rows.items() if q.startswith(prefix) and not q.startswith("cases per grid")]
         if prefix == "cases ":
             sel = [r for r in sel if r.quantity[6:] not in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")]
@@ -247,9 +275,14 @@ def _figures(check: Check, config: Scenario) -> list[tuple[str, str]]:
         fig, ax = plt.subplots(figsize=(7, 3))
         x = np.arange(len(sel))
         ax.bar(x - 0.2, [r.observed for r in sel], 0.4, label="observed (held out)")
-        ax.bar(x + 0.2, [r.mean for r in sel], 0.4, yerr=[[r.mean - r.lo for r in sel], [r.hi - r.mean for r in sel]],
-               label="simulated mean, 95 %")
-        ax.set_xticks(x, [r.quantity[len(prefix):] for r in sel], rotation=30, ha="right", fontsize=8)
+        ax.bar(
+            x + 0.2,
+            [r.mean for r in sel],
+            0.4,
+            yerr=[[r.mean - r.lo for r in sel], [r.hi - r.mean for r in sel]],
+            label="simulated mean, 95 %",
+        )
+        ax.set_xticks(x, [r.quantity[len(prefix) :] for r in sel], rotation=30, ha="right", fontsize=8)
         ax.set_title(title, fontsize=10)
         ax.legend(fontsize=8)
         figs.append((title, _png(fig)))
@@ -280,8 +313,9 @@ def _figures(check: Check, config: Scenario) -> list[tuple[str, str]]:
         vmax = float(max(obs.max(), sim.max(), 1))
         fig, axes = plt.subplots(1, 2, figsize=(10, 5))
         for ax, v, t in ((axes[0], obs, "observed cases (held out)"), (axes[1], sim, "simulated cases (mean)")):
-            gpd.GeoDataFrame({"v": v}, geometry=geo).plot(column="v", ax=ax, cmap="OrRd", vmin=0, vmax=vmax,
-                                                         edgecolor="grey", linewidth=0.3, legend=True)
+            gpd.GeoDataFrame({"v": v}, geometry=geo).plot(
+                column="v", ax=ax, cmap="OrRd", vmin=0, vmax=vmax, edgecolor="grey", linewidth=0.3, legend=True
+            )
             ax.set_title(t, fontsize=10)
             ax.set_axis_off()
         figs.append(("Map: demand per grid", _png(fig)))
@@ -296,7 +330,9 @@ def write_report(check: Check, config: Scenario, path, title: str) -> None:
         f"<td>{'pass' if r.passed else 'FAIL'}</td></tr>"
         for r in check.rows
     )
-    figs = "".join(f"<h2>{html.escape(t)}</h2><img src='data:image/png;base64,{b}'>" for t, b in _figures(check, config))
+    figs = "".join(
+        f"<h2>{html.escape(t)}</h2><img src='data:image/png;base64,{b}'>" for t, b in _figures(check, config)
+    )
     n_ok = sum(r.passed for r in check.rows)
     page = f"""<!doctype html><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:auto}} td,th{{padding:2px 8px;text-align:right}}
@@ -305,7 +341,8 @@ td:first-child{{text-align:left}} tr.bad{{background:#fdd}} tr.ok{{background:#e
 <p>{n_ok}/{len(check.rows)} quantities within tolerance; {len(check.simulated)} simulations on seeds
 0…{len(check.simulated) - 1}; held-out period from hour {check.window.h0:.1f} to {check.window.h1:.1f} after
 {check.window.origin:%Y-%m-%d} (a Monday).</p>
-<table><tr><th>quantity</th><th>observed</th><th>simulated mean</th><th>95 % interval</th><th>tolerance</th><th></th></tr>
+<table><tr><th>quantity</th><th>observed</th><th>simulated mean</th><th>95 % interval</th><th>tolerance</th>
+<th></th></tr>
 {rows}</table>{figs}"""
     from pathlib import Path
 

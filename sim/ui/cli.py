@@ -186,9 +186,17 @@ def _bring_your_own_district(sub) -> None:
     d.add_argument("--columns", default=None, help="mapping file naming the register's columns (columns: {id: …})")
     d.add_argument("--households", type=int, default=None, help="households of grids whose register gives none")
     d.add_argument("--out", required=True, help="district scenario file to write")
-    d.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="also set a scenario field (e.g. staffing.full_time=8): `fit` keeps it")
-    f = sub.add_parser("fit", help="fit a scenario to a platform case log and check it on held-out data (exit 1 on a miss)")
+    d.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="also set a scenario field (e.g. staffing.full_time=8): `fit` keeps it",
+    )
+    f = sub.add_parser(
+        "fit", help="fit a scenario to a platform case log and check it on held-out data (exit 1 on a miss)"
+    )
     f.add_argument("cases", help="case log (CSV, Excel or Parquet; one row per case)")
     f.add_argument("--district", required=True, help="district file written by `gridsim district`")
     f.add_argument("--mapping", required=True, help="mapping file: columns, categories, channels, time format")
@@ -219,9 +227,13 @@ def _cmd_district(args) -> int:
     for w in d.warnings:
         print(f"gridsim: warning: {w}", file=sys.stderr)
     _write_text(Path(args.out), text)
-    n_edges = sum(len(g.value.get("neighbours", [])) for c in d.scenario["world"]["communities"] for g in c["grid_list"])
-    print(f"{args.out}: {d.n_grids} grids in {len(d.scenario['world']['communities'])} communities, "
-          f"{len(d.streets)} street(s), {n_edges // 2} neighbour pairs")
+    n_edges = sum(
+        len(g.value.get("neighbours", [])) for c in d.scenario["world"]["communities"] for g in c["grid_list"]
+    )
+    print(
+        f"{args.out}: {d.n_grids} grids in {len(d.scenario['world']['communities'])} communities, "
+        f"{len(d.streets)} street(s), {n_edges // 2} neighbour pairs"
+    )
     return 0
 
 
@@ -250,7 +262,9 @@ def _cmd_fit(args) -> int:
     except ValueError:
         raise ScenarioError(f"--holdout-from: {args.holdout_from!r} is not a date") from None
     if not (log.cases["created"] < split[1]).any():
-        raise IngestError(f"{args.cases}: no cases before the hold-out ({len(log.cases)} rows from {split[0]:%Y-%m-%d})")
+        raise IngestError(
+            f"{args.cases}: no cases before the hold-out ({len(log.cases)} rows from {split[0]:%Y-%m-%d})"
+        )
     names = {"cases": args.cases, "district": args.district, "mapping": args.mapping}
     fit = fit_log(log, raw, split, names)
     config = scenario_from_dict(fit.plain, args.out)

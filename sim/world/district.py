@@ -177,7 +177,9 @@ def _imported(explicit: list, categories: list[str]) -> dict:
     ids = tuple(g.source_id if g is not None else "" for g in explicit)
     mult = None
     if any(g is not None and g.rate_multiplier for g in explicit):
-        mult = np.array([[g.rate_multiplier.get(c, 1.0) if g is not None else 1.0 for c in categories] for g in explicit])
+        mult = np.array(
+            [[g.rate_multiplier.get(c, 1.0) if g is not None else 1.0 for c in categories] for g in explicit]
+        )
     return {"grid_source_ids": ids, "grid_rate_multiplier": mult}
 
 
