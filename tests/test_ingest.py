@@ -113,11 +113,8 @@ def _small_log(path: Path, n=600, seed=1, grids=("101", "102", "103", "201")) ->
     ).to_csv(path, index=False)
 
 
-ZH_MAPPING = {
-    "categories": {"噪音扰民": "dispute", "邻里纠纷": "dispute", "路灯损坏": "urban_property"},
-    "channels": {"12345热线": "hotline", "网格员上报": "report", "巡查发现": "patrol"},
-    "unmapped": "error",
-}
+TEMPLATE = Path(__file__).parents[1] / "scenarios" / "templates" / "platform_mapping.yaml"
+ZH_MAPPING = yaml.safe_load(TEMPLATE.read_text(encoding="utf-8"))  # the shipped template, as a user copies it
 
 
 @pytest.fixture
@@ -238,8 +235,8 @@ def _bad_cases(kind: str, cases: Path) -> str:
         df.loc[[3, 8], "受理时间"] = "yesterday"
         expect = ["'受理时间'", "2 rows", "yesterday"]
     elif kind == "unmapped category":
-        df.loc[[1, 2, 5], "事件类型"] = "占道经营"
-        expect = ["'事件类型'", "'占道经营'", "3 rows"]
+        df.loc[[1, 2, 5], "事件类型"] = "宠物扰民"
+        expect = ["'事件类型'", "'宠物扰民'", "3 rows"]
     elif kind == "grid not in the district":
         df.loc[[4], "所属网格"] = "999"
         expect = ["'所属网格'", "'999'", "1 rows", "district.yaml"]
