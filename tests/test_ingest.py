@@ -61,6 +61,32 @@ def test_district_from_real_geojson_runs_with_source_ids(tmp_path, capsys):
     assert (inc["grid_name"].astype(str) == g["grid_name"].to_numpy()[inc["grid"]]).all()
 
 
+@pytest.mark.parametrize("suffix", [".gpkg", ".shp"])
+def test_district_from_geopackage_and_shapefile(suffix, tmp_path):
+    import geopandas as gpd
+
+    path = tmp_path / f"nc{suffix}"
+    gpd.read_file(DATA / "nc-boundary-2020.geojson").to_file(path, engine="pyogrio")
+    out = tmp_path / "d.yaml"
+    assert (
+        main(
+            [
+                "district",
+                str(path),
+                "--columns",
+                str(DATA / "district-columns.yaml"),
+                "--households",
+                "12000",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    grids = [g for c in load_scenario(out).world.communities for g in c.grid_list]
+    assert len(grids) == 97 and sum(len(g.neighbours) for g in grids) == 2 * 211  # as from the GeoJSON
+
+
 def _xlsx_register(path: Path) -> None:
     from openpyxl import Workbook
 
