@@ -116,7 +116,7 @@ def test_round_trip_recovers_rates_and_handling(tmp_path):
     results: list = []
 
     @settings(
-        max_examples=20,
+        max_examples=30,
         deadline=None,
         derandomize=True,
         database=None,

@@ -97,10 +97,15 @@ def fit_times(x: np.ndarray) -> TimeFit | None:
         if np.isfinite(ll):
             k = len(p) - 1  # location fixed
             aic[name], params[name] = 2 * k - 2 * ll, p
-    best = min(aic, key=aic.__getitem__)
-    m, s = float(x.mean()), float(x.std(ddof=1))
-    half = 1.96 * s / math.sqrt(len(x))
-    return TimeFit(best, tuple(params[best]), len(x), m, (max(0.0, m - half), m + half), s / m if m else 0.0, aic)
+    low = min(aic.values())  # the simplest family within 2 AIC units of the best (parsimony)
+    best = min((f for f in aic if aic[f] <= low + 2.0), key=lambda f: (len(params[f]), aic[f]))
+    n, m, s = len(x), float(x.mean()), float(x.std(ddof=1))
+    if best == "exponential":  # exact: 2 n x̄ / μ ~ χ²(2 n)
+        ci = (2 * n * m / stats.chi2.ppf(0.975, 2 * n), 2 * n * m / stats.chi2.ppf(0.025, 2 * n))
+    else:
+        half = stats.t.ppf(0.975, n - 1) * s / math.sqrt(n)
+        ci = (max(0.0, m - half), m + half)
+    return TimeFit(best, tuple(params[best]), n, m, ci, s / m if m else 0.0, aic)
 
 
 def poisson_ci(n: float, exposure: float) -> tuple[float, float]:
