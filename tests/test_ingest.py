@@ -4,6 +4,7 @@ register with Chinese headers, the fitted scenario through run / sweep / size, a
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -253,6 +254,36 @@ def test_numeric_grid_ids_match_as_numbers(small, tmp_path):
         == 0
     )
     assert out.exists()
+
+
+def test_excel_case_log_with_levels_and_holdout_from_a_date(small, tmp_path, capsys):
+    district, cases, mapping = small
+    df = pd.read_csv(cases, dtype=str)
+    df["办结层级"] = np.where(np.arange(len(df)) % 4 == 0, "社区", "网格")
+    xlsx = tmp_path / "cases.xlsx"
+    df.to_excel(xlsx, index=False)
+    out = tmp_path / "f.yaml"
+    rc = main(
+        [
+            "fit",
+            str(xlsx),
+            "--district",
+            str(district),
+            "--mapping",
+            str(mapping),
+            "--out",
+            str(out),
+            "--holdout-from",
+            "2025-03-24",
+            "--reps",
+            "1",
+        ]
+    )
+    assert rc in (0, 1)
+    held = int((pd.to_datetime(df["受理时间"]) >= pd.Timestamp("2025-03-24")).sum())
+    assert f"fitted on {len(df) - held} cases, {held} held out" in capsys.readouterr().out
+    text = out.read_text(encoding="utf-8")
+    assert re.search(r"Level reached \(rows with a level, 451\): grid 0\.7\d\d, community 0\.2\d\d", text)
 
 
 def _bad_cases(kind: str, cases: Path) -> str:

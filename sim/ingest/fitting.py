@@ -303,6 +303,7 @@ def fit_log(log: CaseLog, district: dict, split: tuple, source_names: dict[str, 
         + _time_lines("resolution (created → closed)", resolution)
         + _time_lines("handling (accepted → closed)", handling)
         + ("Handling times: not identified (no accepted time): the catalogue's are kept.\n" if not handling else "")
+        + _level_line(train)
         + "".join(f"Note: {n}\n" for n in log.notes)
     )
     return Fit(scenario, train, test, start, t_split, end, resolution, handling, header, estimates)
@@ -382,6 +383,15 @@ def _handling(handling: dict[str, TimeFit], where: str) -> dict:
         "family": Noted("lognormal", f"{where}: best by total AIC {best} (written as lognormal of its cv)"),
         "cv": Noted(_r(cv, 3), "handling times' coefficient of variation, weighted over categories"),
     }
+
+
+def _level_line(train: pd.DataFrame) -> str:
+    """The share of cases settled at each level, where the log says (compare ``resolved_at_level``)."""
+    if "level" not in train or train["level"].isna().all():
+        return ""
+    lv = train["level"].dropna()
+    shares = ", ".join(f"{k} {v:.3f}" for k, v in lv.value_counts(normalize=True).items())
+    return f"Level reached (rows with a level, {len(lv)}): {shares}\n"
 
 
 def _time_lines(what: str, fits: dict[str, TimeFit]) -> str:
