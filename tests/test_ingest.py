@@ -392,3 +392,47 @@ def test_fit_on_the_real_la_slice_end_to_end(tmp_path, capsys):
     sc = load_scenario(out)
     assert sc.staffing.full_time == 6  # the district file's own settings are kept
     assert main(["run", str(out), "--days", "1", "--out", str(tmp_path / "run"), "--quiet"]) == 0
+
+
+def _tiny(**world_extra) -> dict:
+    grids = [{"source_id": "A", "households": 300, "neighbours": ["B"]}, {"source_id": "B", "households": 300}]
+    return {
+        "name": "t",
+        "days": 28,
+        "world": {"communities": [{"type": "commodity", "grids": 2, "grid_list": grids}]},
+        **world_extra,
+    }
+
+
+def test_weekday_profile_and_grid_multipliers_shape_arrivals():
+    from sim.output.runner import run_scenario
+    from sim.output.tables import incidents_table
+    from sim.scenario.loading import scenario_from_dict
+
+    raw = _tiny(arrivals={"weekday_profile": [1, 1, 1, 1, 1, 0, 0]})
+    raw["world"]["communities"][0]["grid_list"][1]["rate_multiplier"] = {"dispute": 0.0}
+    inc = incidents_table(run_scenario(scenario_from_dict(raw), transitions=False))
+    day = (inc["t_occurred"] // 24 % 7).astype(int)
+    assert len(inc) > 40 and not day.isin([5, 6]).any()  # nothing occurs at weekends
+    assert set(inc["source_id"].astype(str)) == {"A", "B"}
+    assert not ((inc["source_id"] == "B") & (inc["category"] == "dispute")).any()  # B's disputes switched off
+    assert ((inc["source_id"] == "A") & (inc["category"] == "dispute")).any()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda g: g[1].update(source_id="A"), "grid_list.1.source_id: 'A' listed twice"),
+        (lambda g: g[0].update(neighbours=["Z"]), "grid_list.0.neighbours: unknown grid 'Z'"),
+        (lambda g: g[0].update(rate_multiplier={"nope": 1.0}), "grid_list.0.rate_multiplier.nope: unknown category"),
+        (lambda g: g.append({"source_id": "C"}), "grid_list: 3 grid(s) listed but grids is 2"),
+    ],
+)
+def test_explicit_grid_errors_name_the_field(change, message, tmp_path, capsys):
+    raw = _tiny()
+    change(raw["world"]["communities"][0]["grid_list"])
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and str(path) in err and len(err.strip().splitlines()) == 1
