@@ -68,6 +68,8 @@ def incidents_table(model) -> pd.DataFrame:
             "absorbed_by_property": col("absorbed") == 1,
         }
     )
+    if w.imported:  # a register's world: each grid's id in the source beside its name
+        df.insert(5, "source_id", _cat(grid, w.grid_source_ids))
     return df
 
 
@@ -151,7 +153,7 @@ def grids_table(model) -> pd.DataFrame:
     """One row per grid: type, team, actual and registered households, risk, vacancy days."""
     w, plan, tv = model.world, model.plan, model.turnover
     vac = np.bincount(plan.post_grid, tv.vacant_days, minlength=w.n_grids)
-    return pd.DataFrame(
+    df = pd.DataFrame(
         {
             "grid": np.arange(w.n_grids),
             "grid_name": list(w.grid_names),
@@ -166,3 +168,6 @@ def grids_table(model) -> pd.DataFrame:
             "risk_level": _cat(model.risk.level, ("green", "yellow", "red")),
         }
     )
+    if w.imported:  # a register's world: each grid's id in the source beside its name
+        df.insert(2, "source_id", list(w.grid_source_ids))
+    return df

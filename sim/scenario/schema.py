@@ -549,6 +549,16 @@ class Arrivals(Strict):
     hourly_profile: list[NonNeg] | None = None  # 24 weights
     monthly_profile: list[NonNeg] | None = None  # 12 weights
     rate_scale: NonNeg = 1.0
+    weekday_profile: list[NonNeg] | None = Field(
+        default=None, description="7 relative weights, Monday first (fitted by `gridsim fit`; none: every day alike)"
+    )
+
+    @field_validator("weekday_profile")
+    @classmethod
+    def _w7(cls, v):
+        if v is not None and (len(v) != 7 or sum(v) <= 0):
+            raise ValueError("needs 7 non-negative weights, not all zero")
+        return v
 
     @field_validator("hourly_profile")
     @classmethod
@@ -575,6 +585,25 @@ class Risk(Strict):
     patrol_multiplier: tuple[NonNeg, NonNeg, NonNeg] = (1.0, 1.5, 2.0)
 
 
+class GridSpec(Strict):
+    """One grid of an imported register (网格台账): its source id, name, households, map outline and
+    neighbours (written by `gridsim district`; per-category rate multipliers by `gridsim fit`)."""
+
+    source_id: str = Field(description="the grid's id in the source register (text)")
+    name: str | None = Field(default=None, description="the grid's name in the source register")
+    households: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="households in the grid (households); none: the community's households_per_grid"
+    )
+    centroid: tuple[float, float] | None = Field(
+        default=None, description="centre of the outline (x, y: lon, lat degrees)"
+    )
+    polygon: str | None = Field(default=None, description="the grid's outline as WKT (lon, lat degrees), for maps")
+    neighbours: list[str] = Field([], description="source ids of adjacent grids (shared boundary or register column)")
+    rate_multiplier: dict[str, NonNeg] = Field(
+        {}, description="per-category arrival-rate multiplier of this grid (ratio to the type's rate)"
+    )
+
+
 class CommunitySpec(Strict):
     """An explicitly listed community."""
 
@@ -583,6 +612,15 @@ class CommunitySpec(Strict):
     street: Count = 0
     grids: Annotated[int, Field(ge=1)] = 1
     households_per_grid: Annotated[int, Field(ge=1)] | None = None
+    grid_list: list[GridSpec] | None = Field(
+        default=None, description="explicit grids (from a register); their number must equal `grids`"
+    )
+
+    @model_validator(mode="after")
+    def _grid_count(self):
+        if self.grid_list is not None and len(self.grid_list) != self.grids:
+            raise ValueError(f"grid_list: {len(self.grid_list)} grid(s) listed but grids is {self.grids}")
+        return self
 
 
 class World(Strict):
@@ -684,6 +722,7 @@ class Scenario(Strict):
                 raise ValueError(f"world.communities.{i}.type: unknown community type {c.type!r}{_hint(c.type, types)}")
             if c.street >= self.world.streets:
                 raise ValueError(f"world.communities.{i}.street: {c.street} but only {self.world.streets} street(s)")
+        _check_grid_lists(self.world.communities or [], self.categories)
         for tname, t in types.items():
             for cat in t.rate_multiplier:
                 if cat not in self.categories:
@@ -709,6 +748,28 @@ class Scenario(Strict):
                         f"campaigns.{k}.rate_multiplier.{cat}: unknown category{_hint(cat, self.categories)}"
                     )
         return self
+
+
+def _check_grid_lists(communities: list[CommunitySpec], categories) -> None:
+    """Explicit grids: source ids unique, neighbours and rate-multiplier categories known."""
+    seen: set[str] = set()
+    names: set[str] = set()
+    grids = [(i, j, g) for i, c in enumerate(communities) for j, g in enumerate(c.grid_list or [])]
+    for i, j, g in grids:
+        if g.source_id in seen:
+            raise ValueError(f"world.communities.{i}.grid_list.{j}.source_id: {g.source_id!r} listed twice")
+        if (g.name or g.source_id) in names:
+            raise ValueError(f"world.communities.{i}.grid_list.{j}.name: {g.name or g.source_id!r} listed twice")
+        seen.add(g.source_id)
+        names.add(g.name or g.source_id)
+    for i, j, g in grids:
+        where = f"world.communities.{i}.grid_list.{j}"
+        for n in g.neighbours:
+            if n not in seen:
+                raise ValueError(f"{where}.neighbours: unknown grid {n!r}{_hint(n, seen)}")
+        for cat in g.rate_multiplier:
+            if cat not in categories:
+                raise ValueError(f"{where}.rate_multiplier.{cat}: unknown category{_hint(cat, categories)}")
 
 
 def _hint(word: str, choices) -> str:

@@ -1,5 +1,5 @@
 """The ``gridsim`` command line: run, validate, schema, describe, check, calibrate, sweep, report,
-size, sensitivity, validation, trace, viz.
+size, sensitivity, validation, trace, viz, district, fit.
 
 Bad input ends with one line on stderr naming the file and the field, exit status 2,
 and no traceback; nothing is written before the input has been validated.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sim import __version__
 from sim.output.locations import default_out, slug
-from sim.scenario.loading import ScenarioError, json_schema, load_scenario
+from sim.scenario.loading import ScenarioError, apply_overrides, json_schema, load_scenario
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -191,7 +191,113 @@ def _parser() -> argparse.ArgumentParser:
     o = sub.add_parser("report", help="write the HTML report of a sweep directory")
     o.add_argument("directory", help="a directory written by `gridsim sweep`")
     o.add_argument("--out", default=None, help="report file (default: DIRECTORY/report.html)")
+    _bring_your_own_district(sub)
     return p
+
+
+# --- bring your own district: `district` (register → world) and `fit` (case log → scenario + check) ---------
+def _bring_your_own_district(sub) -> None:
+    d = sub.add_parser("district", help="a grid register or map (CSV, Excel, GeoJSON, GeoPackage, Shapefile) → world")
+    d.add_argument("grids", help="grid register or map")
+    d.add_argument("--columns", default=None, help="mapping file naming the register's columns (columns: {id: …})")
+    d.add_argument("--households", type=int, default=None, help="households of grids whose register gives none")
+    d.add_argument("--out", required=True, help="district scenario file to write")
+    d.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="also set a scenario field (e.g. staffing.full_time=8): `fit` keeps it",
+    )
+    f = sub.add_parser(
+        "fit", help="fit a scenario to a platform case log and check it on held-out data (exit 1 on a miss)"
+    )
+    f.add_argument("cases", help="case log (CSV, Excel or Parquet; one row per case)")
+    f.add_argument("--district", required=True, help="district file written by `gridsim district`")
+    f.add_argument("--mapping", required=True, help="mapping file: columns, categories, channels, time format")
+    f.add_argument("--out", required=True, help="fitted scenario file to write (fit_report.html goes beside it)")
+    h = f.add_mutually_exclusive_group()
+    h.add_argument("--holdout", type=float, default=0.25, help="share of the log's period held out (default 0.25)")
+    h.add_argument("--holdout-from", default=None, help="hold out the cases created from this date / time on")
+    f.add_argument("--reps", type=int, default=5, help="simulations of the held-out period (seeds 0 … reps−1)")
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _cmd_district(args) -> int:
+    from sim.ingest.commented import plain
+    from sim.ingest.register import district_yaml, import_register, load_mapping
+    from sim.scenario.loading import scenario_from_dict
+
+    _positive(args.households, "--households")
+    d = import_register(args.grids, load_mapping(args.columns), args.households, args.columns or "--columns")
+    d.scenario = apply_overrides(d.scenario, args.overrides)
+    text = district_yaml(d, args.grids)
+    scenario_from_dict(plain(d.scenario), args.out)  # what `run` will read must validate
+    for w in d.warnings:
+        print(f"gridsim: warning: {w}", file=sys.stderr)
+    _write_text(Path(args.out), text)
+    n_edges = sum(
+        len(g.value.get("neighbours", [])) for c in d.scenario["world"]["communities"] for g in c["grid_list"]
+    )
+    print(
+        f"{args.out}: {d.n_grids} grids in {len(d.scenario['world']['communities'])} communities, "
+        f"{len(d.streets)} street(s), {n_edges // 2} neighbour pairs"
+    )
+    return 0
+
+
+def _cmd_fit(args) -> int:
+    from sim.ingest.caselog import read_caselog
+    from sim.ingest.commented import load
+    from sim.ingest.fitting import fit_log, split_log
+    from sim.ingest.register import load_mapping
+    from sim.ingest.sources import IngestError
+    from sim.scenario.loading import scenario_from_dict
+    from sim.world.district import build_world
+
+    _positive(args.reps, "--reps")
+    if not 0 <= args.holdout < 1:
+        raise ScenarioError(f"--holdout: must be in [0, 1), got {args.holdout}")
+    try:
+        raw = load(Path(args.district).read_text(encoding="utf-8"))
+    except Exception as exc:  # not YAML, not readable: one line
+        raise ScenarioError(f"{args.district}: cannot read ({str(exc).splitlines()[0]})") from None
+    world = build_world(scenario_from_dict(raw, args.district))
+    if not world.imported:
+        raise ScenarioError(f"{args.district}: world lists no grids (write it with `gridsim district`)")
+    log = read_caselog(args.cases, load_mapping(args.mapping), list(world.grid_source_ids), args.district, args.mapping)
+    try:
+        split = split_log(log, args.holdout, args.holdout_from)
+    except ValueError:
+        raise ScenarioError(f"--holdout-from: {args.holdout_from!r} is not a date") from None
+    if not (log.cases["created"] < split[1]).any():
+        raise IngestError(
+            f"{args.cases}: no cases before the hold-out ({len(log.cases)} rows from {split[0]:%Y-%m-%d})"
+        )
+    names = {"cases": args.cases, "district": args.district, "mapping": args.mapping}
+    fit = fit_log(log, raw, split, names)
+    config = scenario_from_dict(fit.plain, args.out)
+    out = Path(args.out)
+    _write_text(out, fit.text)
+    print(f"{out}: fitted on {len(fit.train)} cases, {len(fit.test)} held out")
+    if fit.test.empty:
+        print("no held-out cases: nothing to check")
+        return 0
+    from sim.studies.holdout import holdout_check, print_rows, write_report
+
+    check = holdout_check(fit, config, args.reps)
+    print_rows(check)
+    report = out.with_name("fit_report.html")
+    write_report(check, config, report, config.name)
+    print(f"report: {report}")
+    return 0 if check.passed else 1
 
 
 def _positive(value, flag: str) -> None:
@@ -567,6 +673,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_trace(args)
         if args.command == "viz":
             return _cmd_viz(args)
+        if args.command in ("district", "fit"):
+            return _cmd_district(args) if args.command == "district" else _cmd_fit(args)
     except ScenarioError as exc:
         print(f"gridsim: error: {exc}", file=sys.stderr)
         return 2

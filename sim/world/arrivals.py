@@ -32,6 +32,8 @@ class ArrivalProcess:
         self.daily_rate = (
             world.grid_households[:, None] * base[None, :] * mult[world.grid_type] * sc.arrivals.rate_scale / 365.0
         )
+        if world.grid_rate_multiplier is not None:  # a fitted world: each grid's own rate per category
+            self.daily_rate = self.daily_rate * world.grid_rate_multiplier
         self.households = world.grid_households
         self.first = first_household
         mix = np.array([c.severity_mix for c in cats])
@@ -39,6 +41,8 @@ class ArrivalProcess:
         a = sc.arrivals
         self.monthly = None if a.monthly_profile is None else (np.array(a.monthly_profile) / np.mean(a.monthly_profile))
         self.hourly = None if a.hourly_profile is None else (np.array(a.hourly_profile) / np.sum(a.hourly_profile))
+        w = a.weekday_profile
+        self.weekday = None if w is None else np.array(w) / np.mean(w)  # day 0 is a Monday
 
     def expected_per_day(self) -> float:
         """Expected incidents per day over the whole district, before profiles and campaigns."""
@@ -48,12 +52,14 @@ class ArrivalProcess:
         """New incidents occurring in [24 d, 24 d + 24), sorted by time (a campaign may
         multiply some categories' rates)."""
         month = 1.0 if self.monthly is None else float(self.monthly[int(d / DAYS_PER_MONTH) % 12])
+        if self.weekday is not None:  # the day's factor rides on the seasonal one (a scalar per day)
+            month *= float(self.weekday[d % 7])
         args = (
             self.rng,
             self.daily_rate,
             category_multiplier,
             month,
-            self.monthly is not None,
+            self.monthly is not None or self.weekday is not None,
             self.first,
             self.households,
             self.sev_cut,

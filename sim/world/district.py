@@ -38,6 +38,13 @@ class World:
     community_names: tuple[str, ...]
     n_streets: int
     graph: nx.Graph
+    grid_source_ids: tuple[str, ...] = ()  # ids in the source register (imported worlds only)
+    grid_rate_multiplier: np.ndarray | None = None  # grid × category arrival multipliers (fitted worlds only)
+
+    @property
+    def imported(self) -> bool:
+        """Whether the grids come from a register (they carry source ids)."""
+        return bool(self.grid_source_ids)
 
     @property
     def n_grids(self) -> int:
@@ -97,36 +104,42 @@ def build_world(sc: Scenario) -> World:
     type_index = {t: i for i, t in enumerate(type_names)}
     rng = np.random.default_rng(np.random.SeedSequence(spec.layout_seed))
 
-    # communities: (street, type, n_grids, households_per_grid or None, name)
-    comms: list[tuple[int, str, int, int | None, str]] = []
+    # communities: (street, type, n_grids, households_per_grid or None, name, explicit grids or None)
+    comms: list[tuple[int, str, int, int | None, str, list | None]] = []
     if spec.communities:
         for i, c in enumerate(spec.communities):
-            comms.append((c.street, c.type, c.grids, c.households_per_grid, c.name or f"C{i + 1}"))
+            comms.append((c.street, c.type, c.grids, c.households_per_grid, c.name or f"C{i + 1}", c.grid_list))
     else:
         n_total = spec.streets * spec.communities_per_street
         kinds = _apportion(dict(spec.community_mix), n_total)
         for s in range(spec.streets):
             for j in range(spec.communities_per_street):
                 t = kinds[s * spec.communities_per_street + j]  # each street a slice of the mix
-                comms.append((s, t, spec.grids_per_community, None, f"S{s + 1}-C{j + 1}"))
+                comms.append((s, t, spec.grids_per_community, None, f"S{s + 1}-C{j + 1}", None))
     if spec.dedicated_grids_per_street and DEDICATED in type_index:
         for s in range(spec.streets):
-            comms.append((s, DEDICATED, spec.dedicated_grids_per_street, None, f"S{s + 1}-D"))
+            comms.append((s, DEDICATED, spec.dedicated_grids_per_street, None, f"S{s + 1}-D", None))
     comms.sort(key=lambda c: c[0])  # communities grouped by street, stable otherwise
 
     g_comm, g_street, g_type, g_hh, g_ded, g_names = [], [], [], [], [], []
-    for ci, (s, t, n, hh, name) in enumerate(comms):
+    explicit: list = []  # the GridSpec of each grid, or None
+    for ci, (s, t, n, hh, name, listed) in enumerate(comms):
         rural = sc.community_types[t].rural
         base = hh or (spec.households_rural if rural else spec.households_urban)
         spread = 0.0 if hh else spec.household_spread
         for k in range(n):
-            factor = 1.0 + (rng.uniform(-spread, spread) if spread else 0.0)
+            gs = listed[k] if listed else None
+            if gs is not None and gs.households is not None:
+                g_hh.append(gs.households)  # a register's count, no spread drawn
+            else:
+                factor = 1.0 + (rng.uniform(-spread, spread) if spread else 0.0)
+                g_hh.append(max(1, int(round(base * factor))))
             g_comm.append(ci)
             g_street.append(s)
             g_type.append(type_index[t])
-            g_hh.append(max(1, int(round(base * factor))))
             g_ded.append(t == DEDICATED)
-            g_names.append(f"{name}-{k + 1}")
+            g_names.append(gs.name or gs.source_id if gs is not None else f"{name}-{k + 1}")
+            explicit.append(gs)
 
     grid_street = np.array(g_street, dtype=np.int64)
     # police beats: consecutive grids of one street, grids_per_beat at a time
@@ -151,13 +164,28 @@ def build_world(sc: Scenario) -> World:
         community_names=tuple(c[4] for c in comms),
         n_streets=spec.streets,
         graph=nx.Graph(),
+        **_imported(explicit, list(sc.categories)),
     )
-    _fill_graph(world)
+    _fill_graph(world, explicit)
     return world
 
 
-def _fill_graph(w: World) -> None:
-    """Nodes for every unit, ``parent`` edges up the hierarchy, ``adjacent`` edges between grids."""
+def _imported(explicit: list, categories: list[str]) -> dict:
+    """Source ids and fitted rate multipliers where the world lists its grids (empty otherwise)."""
+    if not any(g is not None for g in explicit):
+        return {}
+    ids = tuple(g.source_id if g is not None else "" for g in explicit)
+    mult = None
+    if any(g is not None and g.rate_multiplier for g in explicit):
+        mult = np.array(
+            [[g.rate_multiplier.get(c, 1.0) if g is not None else 1.0 for c in categories] for g in explicit]
+        )
+    return {"grid_source_ids": ids, "grid_rate_multiplier": mult}
+
+
+def _fill_graph(w: World, explicit: list) -> None:
+    """Nodes for every unit, ``parent`` edges up the hierarchy, ``adjacent`` edges between grids
+    (a listed grid's ``neighbours`` where the world lists its grids, a schematic ring otherwise)."""
     G = w.graph
     G.add_nodes_from(
         (g, {"kind": "grid", "name": w.grid_names[g], "community": int(w.grid_community[g])}) for g in range(w.n_grids)
@@ -175,13 +203,20 @@ def _fill_graph(w: World) -> None:
     G.add_edges_from((w.street_node(s), w.district_node, {"kind": "parent"}) for s in range(w.n_streets))
     # grids of a community form a ring (a path when fewer than 3); consecutive communities
     # of one street touch at their boundary grids
+    listed = np.array([g is not None for g in explicit], dtype=bool)
+    node = {g.source_id: i for i, g in enumerate(explicit) if g is not None}
+    G.add_edges_from(
+        ((i, node[n]) for i, g in enumerate(explicit) if g is not None for n in g.neighbours), kind="adjacent"
+    )
     for c in range(w.n_communities):
         gs = np.flatnonzero(w.grid_community == c).tolist()
+        if listed[gs].any():
+            continue
         G.add_edges_from(((a, b) for a, b in zip(gs, gs[1:], strict=False)), kind="adjacent")
         if len(gs) >= 3:
             G.add_edge(gs[-1], gs[0], kind="adjacent")
     for s in range(w.n_streets):
-        cs = np.flatnonzero(w.community_street == s).tolist()
+        cs = [c for c in np.flatnonzero(w.community_street == s).tolist() if not listed[w.grid_community == c].any()]
         for a, b in zip(cs, cs[1:], strict=False):
             ga = int(np.flatnonzero(w.grid_community == a)[-1])
             gb = int(np.flatnonzero(w.grid_community == b)[0])
