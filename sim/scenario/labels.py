@@ -278,7 +278,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "map.follow_here": ("the case is here", "案件在此"),
     # daily plots
     "kpi.closure_rate": ("closure rate, cumulative", "累计办结率"),
-    "kpi.backlog": ("open: accepted (blue) / reported, not accepted (orange)", "在办(蓝)/已上报未受理(橙)"),
+    "kpi.backlog": ("open: accepted (blue) / reported, not accepted (orange)", "在办案件(蓝)/已上报未受理(橙)"),
     "kpi.response_hours": ("wait before handling (h)", "处置前等待(小时)"),
     "kpi.satisfied_share": ("residents satisfied", "居民满意率"),
     "kpi.day": ("day", "天"),

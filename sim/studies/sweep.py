@@ -313,14 +313,28 @@ def _in_pool(jobs: dict[str, tuple], specs: list[RunSpec], workers: int) -> Iter
     todo, suspects, deaths = deque(specs), deque[RunSpec](), dict[str, int]()
     running: dict[Future, RunSpec] = {}
     pool = new_pool()
+
+    def submit(queue: deque[RunSpec]) -> bool:
+        """Start the run at the head of ``queue``; False (the run stays queued) if the pool broke
+        since the last wait — a worker died and no future has said so yet."""
+        try:
+            running[pool.submit(execute, jobs[queue[0].key])] = queue[0]
+        except BrokenProcessPool:
+            return False
+        queue.popleft()
+        return True
+
     try:
         while todo or suspects or running:
-            while not running and suspects:  # a suspect runs alone
-                s = suspects.popleft()
-                running[pool.submit(execute, jobs[s.key])] = s
-            while todo and not suspects and len(running) < workers:
-                s = todo.popleft()
-                running[pool.submit(execute, jobs[s.key])] = s
+            broken = False
+            while not running and suspects and not broken:  # a suspect runs alone
+                broken = not submit(suspects)
+            while todo and not suspects and len(running) < workers and not broken:
+                broken = not submit(todo)
+            if broken and not running:  # it broke with nothing in it: no run to blame
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = new_pool()
+                continue
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             lost: list[RunSpec] = []
             for fut in finished:
