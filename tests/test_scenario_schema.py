@@ -80,8 +80,12 @@ def test_catalogue_entries_merge_unless_replaced():
         }
     )
     assert list(only.categories) == ["case"] and list(only.community_types) == ["plain"]
-    # replacing categories while the catalogue's types still name the old ones is caught
-    assert "rate_multiplier" in _error({"categories": {"replace": True, "case": {}}})
+    # replacing categories: the built-in types (not written) drop multipliers of the removed
+    # ones instead of an error about a built-in; a multiplier the user wrote is still checked
+    kept = scenario_from_dict({"categories": {"replace": True, "case": {}}})
+    assert all(set(t.rate_multiplier) <= {"case"} for t in kept.community_types.values())
+    msg = _error({"categories": {"replace": True, "case": {}}, "community_types": {"gated": {"rate_multiplier": {"dispute": 2}}}})
+    assert "community_types.gated.rate_multiplier.dispute" in msg and "valid: case" in msg
 
 
 def test_json_schema_describes_the_sections():
@@ -103,3 +107,115 @@ def test_json_schema_describes_the_sections():
     ):
         assert section in props
     assert schema.get("additionalProperties") is False
+
+
+def _nested(depth: int) -> list:
+    """A list nested ``depth`` levels deep, built without recursion."""
+    out: list = []
+    for _ in range(depth):
+        out = [out]
+    return out
+
+
+RENAMED = [
+    {"name": "grid"},
+    {"name": "village", "scope": "community", "servers": 2},
+    {"name": "county", "scope": "street", "servers": 3},
+    {"name": "department", "scope": "district", "discipline": "referral", "role": "department"},
+]
+
+
+def test_renamed_levels_carry_the_builtins_along_by_rung():
+    """Renaming the community level to ``village`` (issue 23, finding 6) must not give an error
+    about a built-in category the user never wrote; built-ins act at the same rung."""
+    sc = scenario_from_dict({"levels": RENAMED})
+    default = scenario_from_dict({})
+    for name, cat in sc.categories.items():
+        rungs = ["grid", "community", "street", "department"]
+        assert [RENAMED[rungs.index(a)]["name"] for a in default.categories[name].authority] == list(cat.authority)
+    assert sc.police.authority_level == "village"
+    # what the user wrote is still checked against what they wrote
+    msg = _error({"levels": RENAMED, "categories": {"dispute": {"authority": ["grid", "vilage", "county"]}}})
+    assert "categories.dispute.authority" in msg and "did you mean 'village'" in msg and "community" not in msg
+
+
+def test_errors_name_list_items_as_written_and_list_valid_choices():
+    raw = apply_overrides({"levels": RENAMED}, ["levels.county.servers=0"])
+    assert "levels.county.servers" in _error(raw)
+    msg = _error({"world": {"community_mix": {"mall": 1}}})
+    assert "world.community_mix.mall: unknown community type" in msg and "valid: old_estate, commodity" in msg
+    msg = _error({"community_types": {"replace": True, "village": {"rural": True}}})
+    assert "world.community_mix: missing" in msg and "old_estate" not in msg  # never a default not written
+    msg = _error({"levels": [{"name": "grid", "role": "grid_wroker"}]})
+    assert "levels.grid.role" in msg and "did you mean 'grid_worker'" in msg and "valid:" in msg
+
+
+@pytest.mark.parametrize(
+    "raw, field",
+    [
+        ({"categories": {"dispute": {"rate": float("inf")}}}, "categories.dispute.rate"),
+        ({"categories": {"dispute": {"rate": float("nan")}}}, "categories.dispute.rate"),
+        ({"arrivals": {"rate_scale": 1e308}}, "arrivals.rate_scale"),
+        ({"world": {"households_urban": 1e30}}, "world.households_urban"),
+        ({"world": {"households_urban": "1e30"}}, "world.households_urban"),
+        ({"arrivals": {"hourly_profile": [float("inf")] * 24}}, "arrivals.hourly_profile.0"),
+        ({"world": {"grids_per_community": 10**9}}, "world.grids_per_community"),
+        ({"staffing": {"full_time": 100_000}}, "staffing.full_time"),
+        ({"staffing": {"by_grid": {"S1-C1-1": {"full_time": 100_000}}}}, "staffing.by_grid.S1-C1-1.full_time"),
+        ({"seed": 2**70}, "seed"),
+        ({"seed": -5}, "seed"),
+        ({"days": 36_501}, "days"),
+        ({"levels": [{"name": "grid", "servers": 10**9}]}, "levels.grid.servers"),
+        ({"world": {"streets": 1000, "communities_per_street": 1000, "grids_per_community": 1000}}, "world"),
+        ({"staffing": {"full_time": 1000}, "world": {"streets": 100, "communities_per_street": 100}}, "staffing"),
+        ({"world": {"communities": _nested(100_000)}}, "world.communities"),
+    ],
+)
+def test_out_of_range_values_are_refused_in_one_line_naming_the_field(raw, field):
+    """Issue 22, findings 8 and 9: every number finite and bounded; sizes a run cannot hold refused."""
+    msg = _error(raw)
+    assert msg.startswith(f"{SRC}: {field}"), msg
+    assert "Traceback" not in msg and "pydantic" not in msg and "function-after" not in msg
+
+
+def test_too_large_a_district_is_refused_with_its_estimated_memory():
+    msg = _error({"world": {"streets": 1000, "communities_per_street": 1000, "grids_per_community": 1000}})
+    assert "GB of memory" in msg and "1,000,000,000 grids" in msg
+
+
+def test_every_scenario_in_the_repository_fits_the_memory_budget():
+    from pathlib import Path
+
+    from sim.scenario import resources
+    from sim.scenario.loading import load_scenario
+
+    for path in sorted(Path("scenarios").rglob("*.yaml")):
+        assert resources.estimate(load_scenario(path)).mb < resources.budget_mb(), path
+
+
+def test_the_memory_estimate_bounds_a_measured_run():
+    """The estimate is an upper bound: a 20-day run of the baseline peaks below it."""
+    import resource
+    import subprocess
+    import sys
+
+    from sim.scenario import resources
+    from sim.scenario.loading import load_scenario
+
+    code = (
+        "import resource, sys; from sim.scenario.loading import load_scenario; from sim.output.runner import run_scenario;"
+        "run_scenario(load_scenario('scenarios/baseline.yaml', ['days=20']), transitions=True);"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    peak_kb = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()[-1])
+    est = resources.estimate(load_scenario("scenarios/baseline.yaml", ["days=20"]))
+    assert peak_kb / 1024 < est.mb, (peak_kb, est)
+    del resource
+
+
+def test_campaigns_past_the_horizon_are_warned_about():
+    sc = scenario_from_dict({"days": 100, "campaigns": [{"name": "flood", "start_day": 90, "days": 30}, {"name": "census", "start_day": 200, "days": 5}]})
+    w = sc.warnings()
+    assert len(w) == 2 and w[0].startswith("campaigns.flood: runs days 90–119") and "never runs" in w[1]
+    assert scenario_from_dict({"campaigns": [{"name": "a", "start_day": 1, "days": 5}]}).warnings() == []
+    assert "duplicate names" in _error({"campaigns": [{"name": "a", "start_day": 1, "days": 5}] * 2})

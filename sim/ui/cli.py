@@ -50,7 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("scenario")
     v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
-    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    sc = sub.add_parser("schema", help="print the JSON Schema of scenario files (or, with --markdown, the reference)")
+    sc.add_argument(
+        "--markdown",
+        action="store_true",
+        help="the scenario reference as Markdown tables (docs/scenario-reference.md) instead of JSON Schema",
+    )
+    sc.add_argument("--lang", choices=["en", "zh", "both"], default="both", help="language of --markdown")
 
     c = sub.add_parser("check", help="compare a scenario's replications with its published targets (exit 1 on a miss)")
     c.add_argument("scenario")
@@ -176,6 +182,12 @@ def _parser() -> argparse.ArgumentParser:
     o.add_argument("directory", help="a directory written by `gridsim sweep`")
     o.add_argument("--out", default=None, help="report file (default: DIRECTORY/report.html)")
     return p
+
+
+def _warn(source: str, config) -> None:
+    """Print the scenario's warnings (valid, probably not meant) on stderr, one line each."""
+    for line in config.warnings():
+        print(f"gridsim: warning: {source}: {line}", file=sys.stderr)
 
 
 def _positive(value, flag: str) -> None:
@@ -452,6 +464,7 @@ def _cmd_run(args) -> int:
     out = Path(args.out) if args.out else Path("runs") / config.name
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a directory")
+    _warn(args.scenario, config)
 
     from sim.output.kpis import print_table
     from sim.output.runner import run_scenario, write_run
@@ -481,10 +494,16 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "validate":
             config = load_scenario(args.scenario, args.overrides)
+            _warn(args.scenario, config)
             print(f"{args.scenario}: valid ({config.name}, {config.days} days)")
             return 0
         if args.command == "schema":
-            print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+            if args.markdown:
+                from sim.scenario.reference import markdown
+
+                print(markdown(args.lang), end="")
+            else:
+                print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0
         if args.command == "check":
             return _cmd_check(args)
