@@ -84,7 +84,9 @@ def test_catalogue_entries_merge_unless_replaced():
     # ones instead of an error about a built-in; a multiplier the user wrote is still checked
     kept = scenario_from_dict({"categories": {"replace": True, "case": {}}})
     assert all(set(t.rate_multiplier) <= {"case"} for t in kept.community_types.values())
-    msg = _error({"categories": {"replace": True, "case": {}}, "community_types": {"gated": {"rate_multiplier": {"dispute": 2}}}})
+    msg = _error(
+        {"categories": {"replace": True, "case": {}}, "community_types": {"gated": {"rate_multiplier": {"dispute": 2}}}}
+    )
     assert "community_types.gated.rate_multiplier.dispute" in msg and "valid: case" in msg
 
 
@@ -203,19 +205,96 @@ def test_the_memory_estimate_bounds_a_measured_run():
     from sim.scenario.loading import load_scenario
 
     code = (
-        "import resource, sys; from sim.scenario.loading import load_scenario; from sim.output.runner import run_scenario;"
+        "import resource; from sim.scenario.loading import load_scenario;"
+        "from sim.output.runner import run_scenario;"
         "run_scenario(load_scenario('scenarios/baseline.yaml', ['days=20']), transitions=True);"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
-    peak_kb = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()[-1])
+    peak_kb = int(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()[-1]
+    )
     est = resources.estimate(load_scenario("scenarios/baseline.yaml", ["days=20"]))
     assert peak_kb / 1024 < est.mb, (peak_kb, est)
     del resource
 
 
 def test_campaigns_past_the_horizon_are_warned_about():
-    sc = scenario_from_dict({"days": 100, "campaigns": [{"name": "flood", "start_day": 90, "days": 30}, {"name": "census", "start_day": 200, "days": 5}]})
+    sc = scenario_from_dict(
+        {
+            "days": 100,
+            "campaigns": [
+                {"name": "flood", "start_day": 90, "days": 30},
+                {"name": "census", "start_day": 200, "days": 5},
+            ],
+        }
+    )
     w = sc.warnings()
     assert len(w) == 2 and w[0].startswith("campaigns.flood: runs days 90–119") and "never runs" in w[1]
     assert scenario_from_dict({"campaigns": [{"name": "a", "start_day": 1, "days": 5}]}).warnings() == []
     assert "duplicate names" in _error({"campaigns": [{"name": "a", "start_day": 1, "days": 5}] * 2})
+
+
+def _fields(model, seen=None):
+    """Every (model, field name, FieldInfo) reachable from ``model``."""
+    import typing
+
+    from pydantic import BaseModel
+
+    seen = set() if seen is None else seen
+    if model in seen:
+        return
+    seen.add(model)
+    for name, info in model.model_fields.items():
+        yield model, name, info
+        todo = [info.annotation]
+        while todo:
+            ann = todo.pop()
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                yield from _fields(ann, seen)
+            todo.extend(typing.get_args(ann))
+
+
+def test_every_field_has_a_description_and_every_number_a_unit_and_a_finite_range():
+    """Issue 23, finding 6 (2 of 194 fields described, none with units) and issue 22, finding 9."""
+    from sim.scenario import labels
+    from sim.scenario.reference import is_numeric
+    from sim.scenario.schema import Scenario
+
+    schema = json_schema()
+    defs = schema["$defs"]
+    fields = list(_fields(Scenario))
+    assert len(fields) >= 190  # the whole tree, not a sample
+    numeric = 0
+    for model, name, info in fields:
+        where = f"{model.__name__}.{name}"
+        assert info.description and info.json_schema_extra.get("zh"), where
+        prop = (schema if model is Scenario else defs[model.__name__])["properties"][name]
+        if is_numeric(prop):
+            numeric += 1
+            unit = prop.get("unit")
+            assert unit and f"unit.{unit}" in labels.LABELS, where
+            assert "Unit: " in prop["description"] and "Range: " in prop["description"], where
+            leaves, todo = [], [prop]
+            while todo:  # every number inside (optional, list items, mapping values) is bounded both ways
+                n = todo.pop()
+                if n.get("type") in ("integer", "number"):
+                    leaves.append(n)
+                todo += [*n.get("anyOf", []), *n.get("prefixItems", [])]
+                todo += [n[k] for k in ("items", "additionalProperties") if isinstance(n.get(k), dict)]
+            for leaf in leaves:
+                assert ("minimum" in leaf or "exclusiveMinimum" in leaf) and (
+                    "maximum" in leaf or "exclusiveMaximum" in leaf
+                ), where
+    assert numeric >= 120
+
+
+def test_the_committed_reference_is_the_generators_output():
+    """docs/scenario-reference.md is generated (``gridsim schema --markdown``); regenerate it
+    when a field changes."""
+    from pathlib import Path
+
+    from sim.scenario.reference import markdown
+
+    committed = Path("docs/scenario-reference.md").read_text(encoding="utf-8")
+    assert committed == markdown("both"), "run: gridsim schema --markdown > docs/scenario-reference.md"
+    assert "## `levels[]`" in committed and "每户每年" in committed and "per household-year" in committed

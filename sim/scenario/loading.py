@@ -91,7 +91,9 @@ def _bounds(loc: list[str]) -> str:
 
 def _plain_loc(loc) -> list[str]:
     """An error location without pydantic's union and validator tags."""
-    return [str(p) for p in loc if isinstance(p, int) or ("[" not in p and p not in _CORE_TAGS and not _is_model_tag(p))]
+    return [
+        str(p) for p in loc if isinstance(p, int) or ("[" not in p and p not in _CORE_TAGS and not _is_model_tag(p))
+    ]
 
 
 def _is_model_tag(part: str) -> bool:
@@ -292,7 +294,8 @@ def _fit_builtins(merged: dict, raw: dict) -> dict:
     built-in community types drop rate multipliers of categories the user removed; the
     police's default categories shrink to those that exist."""
     out = dict(merged)
-    user_cats = raw.get("categories") if isinstance(raw.get("categories"), dict) else {}
+    given_cats = raw.get("categories")
+    user_cats: dict = given_cats if isinstance(given_cats, dict) else {}
     levels = raw.get("levels")
     if "categories" not in out:
         out["categories"] = {k: v.model_dump() for k, v in _default_categories().items()}
@@ -319,8 +322,9 @@ def _fit_builtins(merged: dict, raw: dict) -> dict:
                 )
                 for k, c in cats.items()
             }
-        police = raw.get("police") if isinstance(raw.get("police"), dict) else {}
-        if isinstance(raw.get("police", {}), dict) and "authority_level" not in police:
+        given = raw.get("police", {})
+        police: dict = given if isinstance(given, dict) else {}
+        if isinstance(given, dict) and "authority_level" not in police:
             level = rung(catalog.LEVELS[1]["name"])
             if level != catalog.LEVELS[1]["name"]:
                 out["police"] = {**police, "authority_level": level}

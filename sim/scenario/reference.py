@@ -6,7 +6,6 @@ English or Chinese. One source: the field definitions of :mod:`sim.scenario.sche
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from sim.scenario import labels
 from sim.scenario.schema import Scenario
@@ -132,7 +131,7 @@ def _type(node: dict) -> str:
         return f"list of {_type(node.get('items', {}))}"
     if t == "object":
         return f"map of {_type(node.get('additionalProperties') or {})}"
-    return {"integer": "integer", "number": "number", "string": "text", "boolean": "true/false"}.get(t, "any")
+    return {"integer": "integer", "number": "number", "string": "text", "boolean": "true/false"}.get(str(t), "any")
 
 
 def _default(prop: dict, required: bool) -> str:
@@ -200,7 +199,14 @@ def markdown(lang: str = "en") -> str:
             desc = base.get("description", "") if lang == "en" else base.get("zh", "")
             unit = labels.text(f"unit.{prop['unit']}", lang) if "unit" in prop else ""
             required = field in model.get("required", [])
-            cells = [f"`{field}`", _type(prop), _default(prop, required), unit, _range(prop, schema.get("$defs", {})), desc]
+            cells = [
+                f"`{field}`",
+                _type(prop),
+                _default(prop, required),
+                unit,
+                _range(prop, schema.get("$defs", {})),
+                desc,
+            ]
             lines.append("| " + " | ".join(c.replace("|", "\\|") if i != 1 else c for i, c in enumerate(cells)) + " |")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -53,8 +53,9 @@ def estimate(sc: Scenario) -> Estimate:
     w, st = sc.world, sc.staffing
     types = sc.community_types
     spread = 1.0 + w.household_spread
+    comms: list[tuple[int, str, float, int | None]]
     if w.communities:
-        comms = [(c.street, c.type, c.grids, c.households_per_grid) for c in w.communities]
+        comms = [(c.street, c.type, float(c.grids), c.households_per_grid) for c in w.communities]
         n_comm = len(comms)
     else:
         n_comm = w.streets * w.communities_per_street
@@ -62,7 +63,7 @@ def estimate(sc: Scenario) -> Estimate:
         total = sum(mix.values())
         comms = [(0, t, n_comm * w.grids_per_community * v / total, None) for t, v in mix.items()]
     if w.dedicated_grids_per_street and "dedicated" in types:
-        comms.append((0, "dedicated", w.streets * w.dedicated_grids_per_street, None))
+        comms.append((0, "dedicated", float(w.streets * w.dedicated_grids_per_street), None))
     grids, households, incidents_per_year = 0.0, 0.0, 0.0
     for _street, t, n, hh in comms:
         base = hh or (w.households_rural if types[t].rural else w.households_urban) * spread

@@ -98,7 +98,10 @@ class HandlingDist(Strict):
     model_config = section("处置时长分布")
 
     family: Annotated[str, Registered("handling")] = doc(
-        "Distribution family of handling times (a registered name).", "处置时长的分布族(已注册的名称)。", None, "lognormal"
+        "Distribution family of handling times (a registered name).",
+        "处置时长的分布族(已注册的名称)。",
+        None,
+        "lognormal",
     )
     cv: float = doc("Coefficient of variation of handling times.", "处置时长的变异系数。", "ratio", 0.8, ge=0, le=10)
 
@@ -110,7 +113,12 @@ class Category(Strict):
 
     label_zh: str = doc("Chinese name shown in Chinese output.", "中文名称(中文输出使用)。", None, "")
     rate: float = doc(
-        "Incidents per household per year at multiplier 1.", "倍数为1时每户每年的事件数。", "per_household_year", 0.1, ge=0, le=100
+        "Incidents per household per year at multiplier 1.",
+        "倍数为1时每户每年的事件数。",
+        "per_household_year",
+        0.1,
+        ge=0,
+        le=100,
     )
     severity_mix: tuple[Prob, Prob, Prob] = doc(
         "Shares of minor, general and major incidents; they sum to 1.",
@@ -134,7 +142,12 @@ class Category(Strict):
         "Mean delay between an incident and a resident's report.", "事件发生到居民上报的平均延迟。", "hours", 24.0
     )
     discoverability: float = doc(
-        "Patrol discovery hazard per patrol hour.", "每巡查小时发现事件的风险率。", "per_patrol_hour", 0.02, ge=0, le=100
+        "Patrol discovery hazard per patrol hour.",
+        "每巡查小时发现事件的风险率。",
+        "per_patrol_hour",
+        0.02,
+        ge=0,
+        le=100,
     )
     worsen_per_day: float = doc(
         "Hazard per day that an unseen incident worsens by one grade.",
@@ -144,7 +157,9 @@ class Category(Strict):
         ge=0,
         le=100,
     )
-    visit: bool = doc("A door-to-door visit task (access difficulty applies).", "入户走访任务(受入户难度影响)。", None, False)
+    visit: bool = doc(
+        "A door-to-door visit task (access difficulty applies).", "入户走访任务(受入户难度影响)。", None, False
+    )
     property_absorbable: bool = doc(
         "A property manager may settle it before the grid hears of it.", "物业可在网格知晓前自行处理。", None, False
     )
@@ -164,10 +179,16 @@ class CommunityType(Strict):
 
     label_zh: str = doc("Chinese name shown in Chinese output.", "中文名称(中文输出使用)。", None, "")
     rural: bool = doc(
-        "Rural (grids sized by households_rural) rather than urban.", "农村(按 households_rural 划分网格)而非城市。", None, False
+        "Rural (grids sized by households_rural) rather than urban.",
+        "农村(按 households_rural 划分网格)而非城市。",
+        None,
+        False,
     )
     rate_multiplier: dict[str, NonNeg] = doc(
-        "Incident-rate multiplier per category name (1 when left out).", "按事件类别的发生率倍数(未列出为1)。", "multiplier", {}
+        "Incident-rate multiplier per category name (1 when left out).",
+        "按事件类别的发生率倍数(未列出为1)。",
+        "multiplier",
+        {},
     )
     access_difficulty: Prob = doc(
         "Probability that a visit finds nobody home or is refused.", "入户走访无人或被拒的概率。", "share", 0.2
@@ -176,11 +197,12 @@ class CommunityType(Strict):
     floating_share: Prob = doc("Share of floating (non-registered) households.", "流动人口住户比例。", "share", 0.2)
     property_management: bool = doc("Has a property manager (物业).", "有物业管理。", None, False)
     property_absorbs: Prob = doc(
-        "Share of absorbable incidents the property manager settles first.", "物业先行处理的可吸收事件比例。", "share", 0.0
+        "Share of absorbable incidents the property manager settles first.",
+        "物业先行处理的可吸收事件比例。",
+        "share",
+        0.0,
     )
-    property_response_hours: Hours = doc(
-        "Property manager's mean response time.", "物业的平均响应时长。", "hours", 4.0
-    )
+    property_response_hours: Hours = doc("Property manager's mean response time.", "物业的平均响应时长。", "hours", 4.0)
 
 
 class Shift(Strict):
@@ -190,11 +212,20 @@ class Shift(Strict):
 
     always: bool = doc("On duty around the clock (24/7).", "全天候在岗(24/7)。", None, False)
     weekdays: list[Weekday] = doc(
-        "Working weekdays, 0 = Monday … 6 = Sunday.", "工作日,0=周一 … 6=周日。", "weekday", [0, 1, 2, 3, 4], max_length=7
+        "Working weekdays, 0 = Monday … 6 = Sunday.",
+        "工作日,0=周一 … 6=周日。",
+        "weekday",
+        [0, 1, 2, 3, 4],
+        max_length=7,
     )
     start_hour: float = doc("Hour of day the shift starts.", "班次开始时刻。", "hour_of_day", 8.5, ge=0, le=24)
     end_hour: float = doc(
-        "Hour of day the shift ends (after start_hour).", "班次结束时刻(晚于开始时刻)。", "hour_of_day", 17.5, ge=0, le=24
+        "Hour of day the shift ends (after start_hour).",
+        "班次结束时刻(晚于开始时刻)。",
+        "hour_of_day",
+        17.5,
+        ge=0,
+        le=24,
     )
 
     @model_validator(mode="after")
@@ -209,7 +240,9 @@ class Level(Strict):
 
     model_config = section("处置层级")
 
-    name: str = doc("The level's name (unique; categories name it in authority).", "层级名称(唯一;事件类别的 authority 引用)。")
+    name: str = doc(
+        "The level's name (unique; categories name it in authority).", "层级名称(唯一;事件类别的 authority 引用)。"
+    )
     label_zh: str = doc("Chinese name shown in Chinese output.", "中文名称(中文输出使用)。", None, "")
     scope: Literal["grid", "community", "street", "district"] = doc(
         "Area one desk of this level serves.", "该层级一个处置台服务的范围。", None, "grid"
@@ -220,26 +253,48 @@ class Level(Strict):
         None,
         "team",
     )
-    role: str = doc("Role of the level's desk staff (one of the labelled roles).", "该层级处置人员的角色(已标注的角色之一)。", None, "grid_worker")
+    role: str = doc(
+        "Role of the level's desk staff (one of the labelled roles).",
+        "该层级处置人员的角色(已标注的角色之一)。",
+        None,
+        "grid_worker",
+    )
     servers: int = doc("Staff who handle cases at one desk.", "每个处置台的处置人数。", "persons", 1, ge=1, le=10_000)
-    p_solve: Prob = doc("Probability the level settles a case it has authority for.", "有权限时该层级解决事件的概率。", "share", 0.9)
+    p_solve: Prob = doc(
+        "Probability the level settles a case it has authority for.", "有权限时该层级解决事件的概率。", "share", 0.9
+    )
     handling_multiplier: float = doc(
-        "Handling time relative to the category's handling_hours.", "相对事件类别处置时长的倍数。", "multiplier", 1.0, gt=0, le=MULTIPLIER_MAX
+        "Handling time relative to the category's handling_hours.",
+        "相对事件类别处置时长的倍数。",
+        "multiplier",
+        1.0,
+        gt=0,
+        le=MULTIPLIER_MAX,
     )
     time_limit_hours: float | None = doc(
-        "Time limit after which a waiting case escalates (none: no limit).", "等待超时即上报的时限(空:无时限)。", "hours", None, gt=0, le=HOURS_MAX
+        "Time limit after which a waiting case escalates (none: no limit).",
+        "等待超时即上报的时限(空:无时限)。",
+        "hours",
+        None,
+        gt=0,
+        le=HOURS_MAX,
     )
     response_hours: Hours = doc("Referral response time (referral levels).", "转办响应时长(转办层级)。", "hours", 0.0)
     whistle_response_hours: Hours | None = doc(
         "Response time when the street blows the whistle (吹哨报到).", "街道吹哨时的响应时长(吹哨报到)。", "hours", None
     )
-    meeting_weekday: Weekday = doc("Weekday of the meeting, 0 = Monday (meeting levels).", "例会的星期,0=周一(例会层级)。", "weekday", 1)
+    meeting_weekday: Weekday = doc(
+        "Weekday of the meeting, 0 = Monday (meeting levels).", "例会的星期,0=周一(例会层级)。", "weekday", 1
+    )
     meeting_hour: float = doc("Hour of day of the meeting.", "例会时刻。", "hour_of_day", 14.0, ge=0, lt=24)
     triage_fraction: Prob = doc(
         "Share of handling time spent before passing a case up.", "上报前已花费的处置时间比例。", "share", 0.25
     )
     shift: Shift | None = doc(
-        "The desk's working hours (none: the full-time grid workers' shift).", "处置台的工作时间(空:专职网格员的班次)。", None, None
+        "The desk's working hours (none: the full-time grid workers' shift).",
+        "处置台的工作时间(空:专职网格员的班次)。",
+        None,
+        None,
     )
 
     @field_validator("role")
@@ -260,10 +315,14 @@ class Headcount(Strict):
 
     model_config = section("单个网格人数")
 
-    full_time: Count | None = doc("Full-time grid workers (none: the general number).", "专职网格员(空:沿用总体人数)。", "persons", None)
+    full_time: Count | None = doc(
+        "Full-time grid workers (none: the general number).", "专职网格员(空:沿用总体人数)。", "persons", None
+    )
     part_time: Count | None = doc("Part-time grid workers.", "兼职网格员。", "persons", None)
     political_legal: Count | None = doc("Political-legal grid workers.", "政法网格员。", "persons", None)
-    volunteers: Count | None = doc("Party-member volunteers who take orders.", "认领任务的党员志愿者。", "persons", None)
+    volunteers: Count | None = doc(
+        "Party-member volunteers who take orders.", "认领任务的党员志愿者。", "persons", None
+    )
     informants: Count | None = doc("Building informants (report only).", "楼栋信息员(只上报)。", "persons", None)
 
 
@@ -276,9 +335,14 @@ class Staffing(Strict):
     full_time: Count = doc("Full-time grid workers per grid.", "每个网格的专职网格员。", "persons", 1)
     part_time: Count = doc("Part-time grid workers per grid.", "每个网格的兼职网格员。", "persons", 0)
     political_legal: Count = doc("Political-legal grid workers per grid.", "每个网格的政法网格员。", "persons", 0)
-    informants: Count = doc("Building informants per grid (report only).", "每个网格的楼栋信息员(只上报)。", "persons", 0)
+    informants: Count = doc(
+        "Building informants per grid (report only).", "每个网格的楼栋信息员(只上报)。", "persons", 0
+    )
     volunteers: Count = doc(
-        "Party-member volunteers per grid who take orders (党员认领).", "每个网格认领任务的党员志愿者(党员认领)。", "persons", 0
+        "Party-member volunteers per grid who take orders (党员认领).",
+        "每个网格认领任务的党员志愿者(党员认领)。",
+        "persons",
+        0,
     )
     by_type: dict[str, Headcount] = doc(
         "Headcount of each grid of a community type (by type name).", "按社区类型设定每个网格的人数。", None, {}
@@ -287,7 +351,12 @@ class Staffing(Strict):
         "Headcount of one grid by its name (wins over by_type).", "按网格名称设定人数(优先于 by_type)。", None, {}
     )
     pool_grids: int = doc(
-        "Grids of a community pooled into one team (多格并组).", "一个社区中合并为一个团队的网格数(多格并组)。", "count", 1, ge=1, le=HEADCOUNT_MAX
+        "Grids of a community pooled into one team (多格并组).",
+        "一个社区中合并为一个团队的网格数(多格并组)。",
+        "count",
+        1,
+        ge=1,
+        le=HEADCOUNT_MAX,
     )
     reserve_per_street: int = doc(
         "Floating reserve workers per street (used by turnover.refill: reserve).",
@@ -299,13 +368,18 @@ class Staffing(Strict):
     )
     full_time_shift: Shift = doc("Working hours of full-time staff.", "专职人员的工作时间。", None, Shift())
     part_time_shift: Shift = doc(
-        "Working hours of part-time staff.", "兼职人员的工作时间。", None, Shift(weekdays=[1, 3, 5], start_hour=9.0, end_hour=13.0)
+        "Working hours of part-time staff.",
+        "兼职人员的工作时间。",
+        None,
+        Shift(weekdays=[1, 3, 5], start_hour=9.0, end_hour=13.0),
     )
     volunteer_shift: Shift = doc(
         "Working hours of volunteers.", "志愿者的工作时间。", None, Shift(weekdays=[5], start_hour=9.0, end_hour=12.0)
     )
     on_call: bool = doc("Major cases are taken off shift.", "重大事件在班外也受理。", None, True)
-    accept_delay_hours: Hours = doc("Delay before a worker accepts a new case.", "网格员受理新事件前的延迟。", "hours", 0.25)
+    accept_delay_hours: Hours = doc(
+        "Delay before a worker accepts a new case.", "网格员受理新事件前的延迟。", "hours", 0.25
+    )
     informant_discovery_factor: NonNeg = doc(
         "Patrol hours per day one informant is worth.", "一名信息员相当于每天的巡查小时数。", "hours_per_day", 0.5
     )
@@ -343,24 +417,45 @@ class Overhead(Strict):
     model_config = section("非事件工作负担")
 
     extra_duties: float = doc(
-        "Extra departmental duties per worker (004: 3–4).", "每人承担的额外部门任务数(004:3–4项)。", "count", 3.5, ge=0, le=100
+        "Extra departmental duties per worker (004: 3–4).",
+        "每人承担的额外部门任务数(004:3–4项)。",
+        "count",
+        3.5,
+        ge=0,
+        le=100,
     )
     hours_per_duty_per_week: float = doc(
         "Hours per duty per week (assumption).", "每项任务每周耗时(假设)。", "hours_per_week", 1.5, ge=0, le=168
     )
-    platforms: float = doc("Platforms logged into daily (004: 7–8).", "每天登录的平台数(004:7–8个)。", "count", 7.5, ge=0, le=100)
-    minutes_per_platform: float = doc(
-        "Minutes per platform per day: login, check, fill in (assumption).", "每个平台每天耗时:登录、查看、填报(假设)。", "minutes", 8.0, ge=0, le=1440
+    platforms: float = doc(
+        "Platforms logged into daily (004: 7–8).", "每天登录的平台数(004:7–8个)。", "count", 7.5, ge=0, le=100
     )
-    meeting_hours_per_week: float = doc("Meeting hours per week (assumption).", "每周会议时长(假设)。", "hours_per_week", 2.0, ge=0, le=168)
-    integrated_platform: bool = doc("One integrated platform replaces the many.", "以一个整合平台取代多个平台。", None, False)
+    minutes_per_platform: float = doc(
+        "Minutes per platform per day: login, check, fill in (assumption).",
+        "每个平台每天耗时:登录、查看、填报(假设)。",
+        "minutes",
+        8.0,
+        ge=0,
+        le=1440,
+    )
+    meeting_hours_per_week: float = doc(
+        "Meeting hours per week (assumption).", "每周会议时长(假设)。", "hours_per_week", 2.0, ge=0, le=168
+    )
+    integrated_platform: bool = doc(
+        "One integrated platform replaces the many.", "以一个整合平台取代多个平台。", None, False
+    )
     integrated_minutes: float = doc(
         "Daily minutes on the one platform (assumption).", "整合平台每天耗时(假设)。", "minutes", 10.0, ge=0, le=1440
     )
     integrated_duty_share: Prob = doc(
-        "Share of duty hours left once reporting is merged (assumption).", "报表合并后剩余的任务时长比例(假设)。", "share", 0.5
+        "Share of duty hours left once reporting is merged (assumption).",
+        "报表合并后剩余的任务时长比例(假设)。",
+        "share",
+        0.5,
     )
-    kinds: list[Kind] = doc("Kinds of staff who carry the overhead.", "承担这些负担的人员类别。", None, ["grid_worker", "political_legal"])
+    kinds: list[Kind] = doc(
+        "Kinds of staff who carry the overhead.", "承担这些负担的人员类别。", None, ["grid_worker", "political_legal"]
+    )
 
     def hours_per_day(self, workdays_per_week: float) -> float:
         """Overhead hours on one working day."""
@@ -383,11 +478,21 @@ class Campaign(Strict):
     label_zh: str = doc("Chinese name shown in Chinese output.", "中文名称(中文输出使用)。", None, "")
     start_day: int = doc("Day the campaign starts (0 = the first day).", "开始日(0=第一天)。", "day", ge=0, le=DAYS_MAX)
     days: int = doc("Length of the campaign.", "持续天数。", "days", ge=1, le=DAYS_MAX)
-    hours_per_day: float = doc("Hours per worker on working days.", "每名网格员每个工作日投入的小时数。", "hours_per_day", 2.0, ge=0, le=24)
-    rate_multiplier: dict[str, NonNeg] = doc(
-        "Incident-rate multiplier per category name during the campaign.", "行动期间按事件类别的发生率倍数。", "multiplier", {}
+    hours_per_day: float = doc(
+        "Hours per worker on working days.", "每名网格员每个工作日投入的小时数。", "hours_per_day", 2.0, ge=0, le=24
     )
-    patrol_multiplier: NonNeg = doc("Patrol discovery multiplier (flood-season patrols find more).", "巡查发现倍数(汛期巡查发现更多)。", "multiplier", 1.0)
+    rate_multiplier: dict[str, NonNeg] = doc(
+        "Incident-rate multiplier per category name during the campaign.",
+        "行动期间按事件类别的发生率倍数。",
+        "multiplier",
+        {},
+    )
+    patrol_multiplier: NonNeg = doc(
+        "Patrol discovery multiplier (flood-season patrols find more).",
+        "巡查发现倍数(汛期巡查发现更多)。",
+        "multiplier",
+        1.0,
+    )
 
 
 class Prior(Strict):
@@ -396,11 +501,29 @@ class Prior(Strict):
 
     model_config = section("校准先验")
 
-    low: float = doc("Lower bound, in the parameter's own unit.", "下限(参数自身单位)。", "parameter", ge=-PARAMETER_MAX, le=PARAMETER_MAX)
-    high: float = doc("Upper bound, in the parameter's own unit.", "上限(参数自身单位)。", "parameter", ge=-PARAMETER_MAX, le=PARAMETER_MAX)
-    scale: Literal["linear", "log"] = doc("Uniform in the value or in its logarithm.", "在数值或其对数上均匀。", None, "linear")
-    integer: bool = doc("Round the draw (a headcount, a number of servers).", "抽样值取整(人数、处置台人数)。", None, False)
-    source: str = doc('Why this range: a seed and section, or "assumption: ...".', "取值依据:来源材料及章节,或“假设:…”。", None, "")
+    low: float = doc(
+        "Lower bound, in the parameter's own unit.",
+        "下限(参数自身单位)。",
+        "parameter",
+        ge=-PARAMETER_MAX,
+        le=PARAMETER_MAX,
+    )
+    high: float = doc(
+        "Upper bound, in the parameter's own unit.",
+        "上限(参数自身单位)。",
+        "parameter",
+        ge=-PARAMETER_MAX,
+        le=PARAMETER_MAX,
+    )
+    scale: Literal["linear", "log"] = doc(
+        "Uniform in the value or in its logarithm.", "在数值或其对数上均匀。", None, "linear"
+    )
+    integer: bool = doc(
+        "Round the draw (a headcount, a number of servers).", "抽样值取整(人数、处置台人数)。", None, False
+    )
+    source: str = doc(
+        'Why this range: a seed and section, or "assumption: ...".', "取值依据:来源材料及章节,或“假设:…”。", None, ""
+    )
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -420,22 +543,47 @@ class Turnover(Strict):
 
     model_config = section("人员流动")
 
-    sick_per_year: PerYear = doc("Sick-leave spells per worker-year (assumption).", "每人每年病假次数(假设)。", "per_year", 1.5)
+    sick_per_year: PerYear = doc(
+        "Sick-leave spells per worker-year (assumption).", "每人每年病假次数(假设)。", "per_year", 1.5
+    )
     sick_days_mean: Days = doc("Mean length of a sick-leave spell.", "病假平均天数。", "days", 3.0)
     maternity_per_year: PerYear = doc("Maternity leaves per worker-year.", "每人每年产假次数。", "per_year", 0.03)
     maternity_days: int = doc("Length of a maternity leave.", "产假天数。", "days", 158, ge=0, le=3650)
-    resign_per_year: PerYear = doc("Base resignation hazard per worker-year (assumption).", "每人每年的基础辞职风险率(假设)。", "per_year", 0.08)
+    resign_per_year: PerYear = doc(
+        "Base resignation hazard per worker-year (assumption).", "每人每年的基础辞职风险率(假设)。", "per_year", 0.08
+    )
     resign_overload: float = doc(
-        "Log-hazard of resigning per unit overtime share of shift hours.", "加班占班次时长比例每增加1,辞职对数风险的增量。", "log_hazard", 3.0, ge=0, le=100
+        "Log-hazard of resigning per unit overtime share of shift hours.",
+        "加班占班次时长比例每增加1,辞职对数风险的增量。",
+        "log_hazard",
+        3.0,
+        ge=0,
+        le=100,
     )
     resign_unfairness: float = doc(
-        "Log-hazard per unit (true value − score) percentile gap.", "(真实价值−考核得分)百分位差每增加1,辞职对数风险的增量。", "log_hazard", 2.0, ge=0, le=100
+        "Log-hazard per unit (true value − score) percentile gap.",
+        "(真实价值−考核得分)百分位差每增加1,辞职对数风险的增量。",
+        "log_hazard",
+        2.0,
+        ge=0,
+        le=100,
     )
     retire_per_year: PerYear = doc("Retirement hazard per worker-year.", "每人每年的退休风险率。", "per_year", 0.02)
-    recruit_days_mean: Days = doc("Mean recruitment lead time (随缺随补 fails when long).", "平均招聘周期(过长则随缺随补失效)。", "days", 90.0)
-    refill: Annotated[str, Registered("refill")] = doc("Vacancy policy (补员; a registered name).", "补员方式(已注册的名称)。", None, "wait")
-    cover: Annotated[str, Registered("cover")] = doc("Who covers an absent worker's grid (a registered name).", "缺员网格由谁代管(已注册的名称)。", None, "neighbour")
-    kinds: list[Kind] = doc("Kinds of staff subject to turnover.", "适用人员流动的人员类别。", None, ["grid_worker", "part_time", "political_legal"])
+    recruit_days_mean: Days = doc(
+        "Mean recruitment lead time (随缺随补 fails when long).", "平均招聘周期(过长则随缺随补失效)。", "days", 90.0
+    )
+    refill: Annotated[str, Registered("refill")] = doc(
+        "Vacancy policy (补员; a registered name).", "补员方式(已注册的名称)。", None, "wait"
+    )
+    cover: Annotated[str, Registered("cover")] = doc(
+        "Who covers an absent worker's grid (a registered name).", "缺员网格由谁代管(已注册的名称)。", None, "neighbour"
+    )
+    kinds: list[Kind] = doc(
+        "Kinds of staff subject to turnover.",
+        "适用人员流动的人员类别。",
+        None,
+        ["grid_worker", "part_time", "political_legal"],
+    )
 
 
 Metric = Literal[
@@ -467,7 +615,10 @@ class ScoreRule(Strict):
 
     weights: dict[Metric, ScoreWeight] = doc("Weight of each metric in the score.", "各考核指标的权重。", "weight", {})
     targets: dict[Metric, Positive] = doc(
-        "Target of each metric (counts per month; rates as shares).", "各指标的目标值(计数为每月,比率为比例)。", "kpi", {}
+        "Target of each metric (counts per month; rates as shares).",
+        "各指标的目标值(计数为每月,比率为比例)。",
+        "kpi",
+        {},
     )
 
 
@@ -477,7 +628,10 @@ class TrueValue(Strict):
     model_config = section("工作真实价值")
 
     severity_weights: tuple[ScoreWeight, ScoreWeight, ScoreWeight] = doc(
-        "Value of closing a minor, general and major case.", "办结一般、较大、重大事件的价值。", "weight", (1.0, 2.0, 4.0)
+        "Value of closing a minor, general and major case.",
+        "办结一般、较大、重大事件的价值。",
+        "weight",
+        (1.0, 2.0, 4.0),
     )
     unsatisfied_value: Prob = doc(
         "Value share of a closed case the resident was unhappy with.", "居民不满意的办结事件的价值比例。", "share", 0.3
@@ -489,7 +643,9 @@ class Scoring(Strict):
 
     model_config = section("考核")
 
-    scheme: Annotated[str, Registered("scoring")] = doc("Scoring scheme (a registered name).", "考核方案(已注册的名称)。", None, "uniform")
+    scheme: Annotated[str, Registered("scoring")] = doc(
+        "Scoring scheme (a registered name).", "考核方案(已注册的名称)。", None, "uniform"
+    )
     period: Literal["month", "quarter"] = doc("Scoring period.", "考核周期。", None, "month")
     weights: dict[Metric, ScoreWeight] = doc(
         "Weight of each metric in the score.",
@@ -523,14 +679,34 @@ class Scoring(Strict):
             "log_filling": 1.0,
         },
     )
-    by_type: dict[str, ScoreRule] = doc("Rules per community type (per_type scoring).", "按社区类型的考核规则(per_type 方案)。", None, {})
-    cap: float = doc("Credit stops at this multiple of the target.", "得分封顶于目标值的倍数。", "multiplier", 1.2, ge=1, le=MULTIPLIER_MAX)
-    timely_hours: float = doc("Surfaced → closed within this counts as timely.", "从发现到办结在此时长内计为及时。", "hours", 72.0, gt=0, le=HOURS_MAX)
+    by_type: dict[str, ScoreRule] = doc(
+        "Rules per community type (per_type scoring).", "按社区类型的考核规则(per_type 方案)。", None, {}
+    )
+    cap: float = doc(
+        "Credit stops at this multiple of the target.",
+        "得分封顶于目标值的倍数。",
+        "multiplier",
+        1.2,
+        ge=1,
+        le=MULTIPLIER_MAX,
+    )
+    timely_hours: float = doc(
+        "Surfaced → closed within this counts as timely.",
+        "从发现到办结在此时长内计为及时。",
+        "hours",
+        72.0,
+        gt=0,
+        le=HOURS_MAX,
+    )
     log_minutes_per_day: float = doc(
         "Entry time that counts as a filled work log.", "计为已填写工作日志的录入时间。", "minutes", 15.0, ge=0, le=1440
     )
-    kinds: list[Kind] = doc("Kinds of staff who are scored.", "参加考核的人员类别。", None, ["grid_worker", "political_legal"])
-    true_value: TrueValue = doc("What work is really worth (never seen by scorers).", "工作的真实价值(考核者不可见)。", None, TrueValue())
+    kinds: list[Kind] = doc(
+        "Kinds of staff who are scored.", "参加考核的人员类别。", None, ["grid_worker", "political_legal"]
+    )
+    true_value: TrueValue = doc(
+        "What work is really worth (never seen by scorers).", "工作的真实价值(考核者不可见)。", None, TrueValue()
+    )
 
 
 Activity = Literal["patrol", "visits", "entry"]
@@ -547,7 +723,12 @@ class Effort(Strict):
     model_config = section("努力分配")
 
     discretionary_hours_per_day: float = doc(
-        "Free duty hours per day divided between activities.", "每天可自主分配的工作小时数。", "hours_per_day", 3.0, ge=0, le=24
+        "Free duty hours per day divided between activities.",
+        "每天可自主分配的工作小时数。",
+        "hours_per_day",
+        3.0,
+        ge=0,
+        le=24,
     )
     initial: dict[Activity, Weight] = doc(
         "Initial shares of patrol, visits and entry (relative weights).",
@@ -556,11 +737,21 @@ class Effort(Strict):
         {"patrol": 0.6, "visits": 0.25, "entry": 0.15},
     )
     responsiveness: float = doc(
-        "κ: how sharply shares follow the incentive (0 = not at all).", "κ:分配随激励变化的灵敏度(0=不变)。", "ratio", 2.0, ge=0, le=100
+        "κ: how sharply shares follow the incentive (0 = not at all).",
+        "κ:分配随激励变化的灵敏度(0=不变)。",
+        "ratio",
+        2.0,
+        ge=0,
+        le=100,
     )
-    intrinsic: Prob = doc("μ: weight on the true value of work versus the score.", "μ:真实价值相对考核得分的权重。", "share", 0.5)
+    intrinsic: Prob = doc(
+        "μ: weight on the true value of work versus the score.", "μ:真实价值相对考核得分的权重。", "share", 0.5
+    )
     adaptation: Prob = doc(
-        "η: share of the gap to the preferred allocation closed per period.", "η:每个周期缩小与理想分配差距的比例。", "share", 0.5
+        "η: share of the gap to the preferred allocation closed per period.",
+        "η:每个周期缩小与理想分配差距的比例。",
+        "share",
+        0.5,
     )
     productivity: dict[Activity, Rate] = doc(
         "Outputs per hour: patrol discoveries (a prior), visit attempts, records entered.",
@@ -569,13 +760,20 @@ class Effort(Strict):
         {"patrol": 0.2, "visits": 2.0, "entry": 8.0},
     )
     value_per_hour: dict[Activity, Rate] = doc(
-        "Believed value of one hour of each activity.", "各项活动每小时的自认价值。", "weight", {"patrol": 1.0, "visits": 0.6, "entry": 0.1}
+        "Believed value of one hour of each activity.",
+        "各项活动每小时的自认价值。",
+        "weight",
+        {"patrol": 1.0, "visits": 0.6, "entry": 0.1},
     )
-    min_depth: float = doc("Share of handling time spent at full rush.", "最匆忙时的处置时长比例。", "share", 0.6, gt=0, le=1)
+    min_depth: float = doc(
+        "Share of handling time spent at full rush.", "最匆忙时的处置时长比例。", "share", 0.6, gt=0, le=1
+    )
     rush_satisfaction_loss: Prob = doc(
         "Satisfaction probability lost at full rush.", "最匆忙时满意概率的损失。", "share", 0.25
     )
-    visit_awareness_gain: Prob = doc("Awareness gained by a household per visit.", "每次走访住户知晓度的提升。", "share", 0.15)
+    visit_awareness_gain: Prob = doc(
+        "Awareness gained by a household per visit.", "每次走访住户知晓度的提升。", "share", 0.15
+    )
     visit_trust_gain: Prob = doc("Trust gained by a household per visit.", "每次走访住户信任度的提升。", "share", 0.03)
 
     @field_validator("initial")
@@ -593,10 +791,20 @@ class Register(Strict):
     model_config = section("住户登记")
 
     initial_excess: float = doc(
-        "Stale entries at the start, per actual household.", "初始时每户实际住户对应的过期登记数。", "per_household", 0.05, ge=0, le=100
+        "Stale entries at the start, per actual household.",
+        "初始时每户实际住户对应的过期登记数。",
+        "per_household",
+        0.05,
+        ge=0,
+        le=100,
     )
     stale_per_year: float = doc(
-        "Stale entries added per floating household per year.", "每户流动人口每年新增的过期登记数。", "per_household_year", 0.3, ge=0, le=100
+        "Stale entries added per floating household per year.",
+        "每户流动人口每年新增的过期登记数。",
+        "per_household_year",
+        0.3,
+        ge=0,
+        le=100,
     )
 
 
@@ -608,15 +816,25 @@ class Police(Strict):
     fusion: bool = doc("Grid–police fusion (网格+警格).", "网格与警格融合(网格+警格)。", None, True)
     grids_per_beat: int = doc("Grids in one police beat.", "一个警格包含的网格数。", "count", 4, ge=1, le=HEADCOUNT_MAX)
     officers_per_beat: int = doc("Officers per beat.", "每个警格的民警数。", "persons", 1, ge=1, le=HEADCOUNT_MAX)
-    categories: list[str] = doc("Categories the police take (category names).", "由民警处置的事件类别(类别名称)。", None, ["security"])
+    categories: list[str] = doc(
+        "Categories the police take (category names).", "由民警处置的事件类别(类别名称)。", None, ["security"]
+    )
     joint_visit_access_factor: Prob = doc(
         "Access difficulty multiplier on joint visits.", "联合走访时入户难度的倍数。", "multiplier", 0.3
     )
     handling_multiplier: float = doc(
-        "Police handling time relative to the category's.", "民警处置时长相对类别时长的倍数。", "multiplier", 1.0, gt=0, le=MULTIPLIER_MAX
+        "Police handling time relative to the category's.",
+        "民警处置时长相对类别时长的倍数。",
+        "multiplier",
+        1.0,
+        gt=0,
+        le=MULTIPLIER_MAX,
     )
     authority_level: str = doc(
-        "The level (by name) police act at (deputy leaders, seed 000).", "民警处置时所处的层级(层级名称)。", None, "community"
+        "The level (by name) police act at (deputy leaders, seed 000).",
+        "民警处置时所处的层级(层级名称)。",
+        None,
+        "community",
     )
 
 
@@ -627,7 +845,10 @@ class Routing(Strict):
     model_config = section("分派")
 
     policy: Annotated[str, Registered("routing")] | None = doc(
-        "Routing policy (a registered name; none: police.fusion chooses).", "分派方式(已注册的名称;空:由 police.fusion 决定)。", None, None
+        "Routing policy (a registered name; none: police.fusion chooses).",
+        "分派方式(已注册的名称;空:由 police.fusion 决定)。",
+        None,
+        None,
     )
 
 
@@ -636,8 +857,12 @@ class Escalation(Strict):
 
     model_config = section("上报升级")
 
-    policy: Annotated[str, Registered("escalation")] = doc("Escalation policy (a registered name).", "上报方式(已注册的名称)。", None, "skip_major")
-    whistle: bool = doc("The street blows the whistle, departments report (街道吹哨、部门报到).", "街道吹哨、部门报到。", None, True)
+    policy: Annotated[str, Registered("escalation")] = doc(
+        "Escalation policy (a registered name).", "上报方式(已注册的名称)。", None, "skip_major"
+    )
+    whistle: bool = doc(
+        "The street blows the whistle, departments report (街道吹哨、部门报到).", "街道吹哨、部门报到。", None, True
+    )
     max_reopens: int = doc("Reopenings of one case at most.", "一件事件最多重新办理的次数。", "count", 2, ge=0, le=100)
 
 
@@ -648,17 +873,29 @@ class Residents(Strict):
 
     awareness_mean: Prob = doc("Mean awareness of the grid worker.", "对网格员的平均知晓度。", "share", 0.6)
     trust_mean: Prob = doc("Mean trust in the grid worker.", "对网格员的平均信任度。", "share", 0.6)
-    spread: Prob = doc("Spread of awareness and trust between households.", "住户间知晓度与信任度的离散程度。", "share", 0.15)
+    spread: Prob = doc(
+        "Spread of awareness and trust between households.", "住户间知晓度与信任度的离散程度。", "share", 0.15
+    )
     base_willingness: Prob = doc("Base willingness to report.", "基础上报意愿。", "share", 0.5)
-    hotline_dispatch_hours: Hours = doc("12345 → command centre → order (派单) delay.", "12345→指挥中心→派单的延迟。", "hours", 4.0)
-    satisfaction_base: Prob = doc("Satisfaction probability of a prompt closure.", "及时办结时的满意概率。", "share", 0.95)
-    satisfaction_loss_per_day: Prob = doc("Satisfaction lost per day of waiting.", "每等待一天满意概率的损失。", "share_per_day", 0.02)
-    satisfaction_loss_per_escalation: Prob = doc("Satisfaction lost per escalation.", "每上报一次满意概率的损失。", "share", 0.03)
+    hotline_dispatch_hours: Hours = doc(
+        "12345 → command centre → order (派单) delay.", "12345→指挥中心→派单的延迟。", "hours", 4.0
+    )
+    satisfaction_base: Prob = doc(
+        "Satisfaction probability of a prompt closure.", "及时办结时的满意概率。", "share", 0.95
+    )
+    satisfaction_loss_per_day: Prob = doc(
+        "Satisfaction lost per day of waiting.", "每等待一天满意概率的损失。", "share_per_day", 0.02
+    )
+    satisfaction_loss_per_escalation: Prob = doc(
+        "Satisfaction lost per escalation.", "每上报一次满意概率的损失。", "share", 0.03
+    )
     satisfaction_floor: Prob = doc("Lowest satisfaction probability.", "满意概率的下限。", "share", 0.2)
     satisfaction_weight: Prob = doc(
         "How far one outcome moves a household's satisfaction.", "一次结果对住户满意度的影响程度。", "share", 0.3
     )
-    reopen_if_unsatisfied: Prob = doc("Probability an unsatisfied resident has the case reopened.", "不满意居民要求重新办理的概率。", "share", 0.3)
+    reopen_if_unsatisfied: Prob = doc(
+        "Probability an unsatisfied resident has the case reopened.", "不满意居民要求重新办理的概率。", "share", 0.3
+    )
     feedback_delay_hours: Hours = doc("Delay before resident feedback.", "居民反馈前的延迟。", "hours", 24.0)
     trust_gain: Prob = doc("Trust gained from a satisfying outcome.", "满意结果带来的信任提升。", "share", 0.05)
     trust_loss: Prob = doc("Trust lost from an unsatisfying outcome.", "不满意结果带来的信任下降。", "share", 0.15)
@@ -676,7 +913,9 @@ class Arrivals(Strict):
     monthly_profile: list[Weight] | None = doc(
         "12 relative weights of the months (none: flat).", "12个月的相对权重(空:均匀)。", "weight", None
     )
-    rate_scale: float = doc("Multiplier on every incident rate.", "所有事件发生率的倍数。", "multiplier", 1.0, ge=0, le=MULTIPLIER_MAX)
+    rate_scale: float = doc(
+        "Multiplier on every incident rate.", "所有事件发生率的倍数。", "multiplier", 1.0, ge=0, le=MULTIPLIER_MAX
+    )
 
     @field_validator("hourly_profile")
     @classmethod
@@ -701,10 +940,20 @@ class Risk(Strict):
     window_days: int = doc("Days of incidents a grade counts.", "分级统计的事件天数。", "days", 30, ge=1, le=3650)
     regrade_every_days: int = doc("Days between re-gradings.", "重新分级的间隔天数。", "days", 7, ge=1, le=3650)
     yellow_per_100_households: float = doc(
-        "Incidents per 100 households in the window for yellow.", "窗口内每百户事件数达到此值为黄色。", "per_100_households", 15.0, ge=0, le=WEIGHT_MAX
+        "Incidents per 100 households in the window for yellow.",
+        "窗口内每百户事件数达到此值为黄色。",
+        "per_100_households",
+        15.0,
+        ge=0,
+        le=WEIGHT_MAX,
     )
     red_per_100_households: float = doc(
-        "Incidents per 100 households in the window for red.", "窗口内每百户事件数达到此值为红色。", "per_100_households", 25.0, ge=0, le=WEIGHT_MAX
+        "Incidents per 100 households in the window for red.",
+        "窗口内每百户事件数达到此值为红色。",
+        "per_100_households",
+        25.0,
+        ge=0,
+        le=WEIGHT_MAX,
     )
     patrol_multiplier: tuple[NonNeg, NonNeg, NonNeg] = doc(
         "Patrol multiplier of green, yellow and red grids.", "绿、黄、红网格的巡查倍数。", "multiplier", (1.0, 1.5, 2.0)
@@ -718,10 +967,17 @@ class CommunitySpec(Strict):
 
     name: str | None = doc("The community's name (none: numbered).", "社区名称(空:自动编号)。", None, None)
     type: str = doc("Its community type (a name in community_types).", "社区类型(community_types 中的名称)。")
-    street: int = doc("Index of its street (0 = the first).", "所属街道的序号(0=第一个)。", "index", 0, ge=0, le=HEADCOUNT_MAX - 1)
+    street: int = doc(
+        "Index of its street (0 = the first).", "所属街道的序号(0=第一个)。", "index", 0, ge=0, le=HEADCOUNT_MAX - 1
+    )
     grids: int = doc("Grids in the community.", "社区的网格数。", "count", 1, ge=1, le=HEADCOUNT_MAX)
     households_per_grid: int | None = doc(
-        "Households per grid (none: the urban or rural default).", "每个网格的住户数(空:城市或农村默认值)。", "households", None, ge=1, le=100_000
+        "Households per grid (none: the urban or rural default).",
+        "每个网格的住户数(空:城市或农村默认值)。",
+        "households",
+        None,
+        ge=1,
+        le=100_000,
     )
 
 
@@ -732,9 +988,16 @@ class World(Strict):
 
     streets: int = doc("Streets (街道) in the district.", "辖区内的街道数。", "count", 1, ge=1, le=HEADCOUNT_MAX)
     layout_seed: int = doc(
-        "Seed of the household counts (independent of the run seed).", "住户数的随机种子(与运行种子无关)。", "seed", 0, ge=0, le=SEED_MAX
+        "Seed of the household counts (independent of the run seed).",
+        "住户数的随机种子(与运行种子无关)。",
+        "seed",
+        0,
+        ge=0,
+        le=SEED_MAX,
     )
-    communities_per_street: int = doc("Communities per street.", "每个街道的社区数。", "count", 6, ge=1, le=HEADCOUNT_MAX)
+    communities_per_street: int = doc(
+        "Communities per street.", "每个街道的社区数。", "count", 6, ge=1, le=HEADCOUNT_MAX
+    )
     grids_per_community: int = doc("Grids per community.", "每个社区的网格数。", "count", 8, ge=1, le=HEADCOUNT_MAX)
     dedicated_grids_per_street: int = doc(
         "Dedicated grids (专属网格) per street.", "每个街道的专属网格数。", "count", 0, ge=0, le=HEADCOUNT_MAX
@@ -745,10 +1008,17 @@ class World(Strict):
         "Relative spread of households between grids.", "网格间住户数的相对离散度。", "share", 0.15, ge=0, lt=1
     )
     community_mix: dict[str, Weight] = doc(
-        "Relative weight of each community type (by name).", "各社区类型的相对权重(按名称)。", "weight", {"old_estate": 1, "commodity": 1}
+        "Relative weight of each community type (by name).",
+        "各社区类型的相对权重(按名称)。",
+        "weight",
+        {"old_estate": 1, "commodity": 1},
     )
     communities: list[CommunitySpec] | None = doc(
-        "Communities listed one by one (instead of the counts).", "逐个列出的社区(代替上述数量)。", None, None, max_length=100_000
+        "Communities listed one by one (instead of the counts).",
+        "逐个列出的社区(代替上述数量)。",
+        None,
+        None,
+        max_length=100_000,
     )
 
 
@@ -808,13 +1078,20 @@ class Scenario(Strict):
     arrivals: Arrivals = doc("Incident arrival profiles.", "事件到达的时间分布。", None, Arrivals())
     risk: Risk = doc("Green / yellow / red grading of grids.", "网格的绿、黄、红风险分级。", None, Risk())
     overhead: Overhead = doc("Time not available for cases.", "不能用于处置事件的时间。", None, Overhead())
-    campaigns: list[Campaign] = doc("Scheduled surges (中心工作).", "计划中的专项行动(中心工作)。", None, [], max_length=1000)
+    campaigns: list[Campaign] = doc(
+        "Scheduled surges (中心工作).", "计划中的专项行动(中心工作)。", None, [], max_length=1000
+    )
     turnover: Turnover = doc("Absence, exits and refilling.", "缺勤、离职与补员。", None, Turnover())
     scoring: Scoring = doc("Scoring scheme (考核).", "考核方案。", None, Scoring())
-    effort: Effort = doc("How workers divide their free duty hours.", "网格员如何分配可自主支配的工作时间。", None, Effort())
+    effort: Effort = doc(
+        "How workers divide their free duty hours.", "网格员如何分配可自主支配的工作时间。", None, Effort()
+    )
     household_register: Register = doc("The platform's household register.", "平台的住户登记。", None, Register())
     uncertain: dict[str, Prior] = doc(
-        "Dotted parameter path → prior (what gridsim calibrate fits).", "参数路径 → 先验(gridsim calibrate 拟合的对象)。", None, {}
+        "Dotted parameter path → prior (what gridsim calibrate fits).",
+        "参数路径 → 先验(gridsim calibrate 拟合的对象)。",
+        None,
+        {},
     )
 
     @property
@@ -832,7 +1109,9 @@ class Scenario(Strict):
             where = f"campaigns.{c.name or k}"
             last = c.start_day + c.days - 1
             if c.start_day >= self.days:
-                out.append(f"{where}: starts on day {c.start_day}, after the last simulated day {self.days - 1}; it never runs")
+                out.append(
+                    f"{where}: starts on day {c.start_day}, after the last simulated day {self.days - 1}; it never runs"
+                )
             elif last >= self.days:
                 out.append(
                     f"{where}: runs days {c.start_day}–{last} but the run ends on day {self.days - 1}; "

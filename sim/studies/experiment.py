@@ -80,7 +80,9 @@ class ExperimentFile(Strict):
     policies: list[Policy] = []  # or: explicit named policies
     reference: str | None = None  # the policy the others are compared with (default: the first)
     uncertainties: dict[str, Prior] = {}
-    samples: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] | None = None  # Latin-hypercube points (default 1; 8 with uncertainties)
+    samples: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] | None = (
+        None  # Latin-hypercube points (default 1; 8 with uncertainties)
+    )
     replications: Replications | Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = Replications()
     kpis: list[str] = DEFAULT_KPIS
 

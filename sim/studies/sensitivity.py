@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from pydantic import ValidationError
 
 from sim.scenario.loading import ScenarioError, _format_error, load_scenario, read_raw
