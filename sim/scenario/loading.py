@@ -66,7 +66,7 @@ def _format_error(source: str, err: ValidationError, raw: Any = None) -> str:
     path = ".".join(loc) or "(top level)"
     if e["type"] == "extra_forbidden":
         parent_model = _model_at(Scenario, _plain_loc(e["loc"])[:-1])
-        hint = _hint(loc[-1], parent_model.model_fields) if parent_model else ""
+        hint = _hint(loc[-1], parent_model.model_fields, listing=False) if parent_model else ""
         return f"{source}: {path}: unknown key{hint}"
     msg = " ".join(str(e["msg"]).split())
     if e["type"] in ("int_parsing_size", "int_parsing"):

@@ -1192,9 +1192,10 @@ def _choices(choices) -> str:
     return f"valid: {', '.join(names[:20])}{more}" if names else "none defined"
 
 
-def _hint(word: str, choices) -> str:
-    """`` (did you mean 'x'?; valid: …)``: the nearest name, then the valid ones."""
+def _hint(word: str, choices, listing: bool = True) -> str:
+    """`` (did you mean 'x'?) valid: …``: the nearest name, then (with ``listing``, or when
+    nothing is near) the valid ones."""
     names = [str(c) for c in choices]
     close = difflib.get_close_matches(str(word), names, n=1)
-    mean = f"did you mean {close[0]!r}?; " if close else ""
-    return f" ({mean}{_choices(names)})"
+    mean = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{mean} ({_choices(names)})" if listing or not close else mean
