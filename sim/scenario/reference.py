@@ -186,7 +186,8 @@ def markdown(lang: str = "en") -> str:
     lines = [f"# {title} ({'English' if lang == 'en' else '中文'})", "", INTRO[lang]]
     for path, name, model, also in _sections(schema):
         plain = raw if name == "Scenario" else raw_defs[name]
-        head = (model.get("description") or name).split("\n")[0] if lang == "en" else model.get("zh", name)
+        summary = " ".join((model.get("description") or name).split("\n\n")[0].split()).replace("``", "`")
+        head = summary if lang == "en" else model.get("zh", name)
         lines += [f"## `{path}` — {head}", ""]
         if also:
             lines += [f"({c_also}: {', '.join(f'`{a}`' for a in also)})", ""]
