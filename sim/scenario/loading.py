@@ -125,16 +125,40 @@ def _user_loc(loc, raw: Any) -> list[str]:
 def check_depth(raw: Any, source: str) -> None:
     """Refuse mappings and lists nested deeper than :data:`MAX_DEPTH` (one line naming the
     field), before anything recursive (copying, validation) sees them."""
-    stack: list[tuple[Any, tuple[str, ...]]] = [(raw, ())]
+    if not isinstance(raw, (dict, list)):
+        return
+    stack: list[tuple[Any, int]] = [(raw, 0)]
     while stack:
-        node, path = stack.pop()
-        if len(path) > MAX_DEPTH:
-            where = ".".join(path[:3]) + ".…"
-            raise ScenarioError(f"{source}: {where}: nested more than {MAX_DEPTH} levels deep")
-        if isinstance(node, dict):
-            stack.extend((v, (*path, str(k))) for k, v in node.items())
-        elif isinstance(node, list):
-            stack.extend((v, (*path, str(i))) for i, v in enumerate(node))
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ScenarioError(f"{source}: {_deep_path(raw)}: nested more than {MAX_DEPTH} levels deep")
+        values = node.values() if isinstance(node, dict) else node
+        stack.extend((v, depth + 1) for v in values if isinstance(v, (dict, list)))
+
+
+def _deep_path(raw: Any) -> str:
+    """The first three keys on the way to the deepest nesting (for the message)."""
+    path: list[str] = []
+    node = raw
+    while isinstance(node, (dict, list)) and len(path) < 3:
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        deep = [(k, v) for k, v in items if isinstance(v, (dict, list))]
+        if not deep:
+            break
+        key, node = max(deep, key=lambda kv: _depth_at_least(kv[1], MAX_DEPTH))
+        path.append(str(key))
+    return ".".join(path) + ".…"
+
+
+def _depth_at_least(node: Any, limit: int) -> int:
+    """How deep ``node`` nests, counted up to ``limit``."""
+    level, frontier = 0, [node]
+    while frontier and level < limit:
+        frontier = [
+            v for n in frontier for v in (n.values() if isinstance(n, dict) else n) if isinstance(v, (dict, list))
+        ]
+        level += 1
+    return level
 
 
 def _inner_model(ann) -> tuple[type[BaseModel] | None, bool]:
@@ -297,12 +321,17 @@ def _fit_builtins(merged: dict, raw: dict) -> dict:
     given_cats = raw.get("categories")
     user_cats: dict = given_cats if isinstance(given_cats, dict) else {}
     levels = raw.get("levels")
-    if "categories" not in out:
+    renamed = (
+        isinstance(levels, list)
+        and all(isinstance(lv, dict) for lv in levels)
+        and not {lv["name"] for lv in catalog.LEVELS} <= {lv.get("name") for lv in levels}
+    )
+    if renamed and "categories" not in out:
         out["categories"] = {k: v.model_dump() for k, v in _default_categories().items()}
-    if "community_types" not in out:
+    if "categories" in raw and "community_types" not in out:
         out["community_types"] = {k: v.model_dump() for k, v in _default_types().items()}
-    cats = out["categories"]
-    if isinstance(levels, list) and levels and all(isinstance(lv, dict) for lv in levels):
+    cats = out.get("categories")
+    if renamed and isinstance(levels, list) and levels:
         names = [lv.get("name") for lv in levels]
         rungs = [lv["name"] for lv in catalog.LEVELS]
 
@@ -329,7 +358,7 @@ def _fit_builtins(merged: dict, raw: dict) -> dict:
             if level != catalog.LEVELS[1]["name"]:
                 out["police"] = {**police, "authority_level": level}
     cats = out.get("categories")
-    if isinstance(cats, dict):
+    if isinstance(cats, dict) and "categories" in raw:
         types, user_types = out.get("community_types"), raw.get("community_types")
         user_types = user_types if isinstance(user_types, dict) else {}
         if isinstance(types, dict):
@@ -384,7 +413,7 @@ def read_raw(path: str | Path) -> dict:
         raise ScenarioError(f"{p}: cannot read ({exc.__class__.__name__})") from None
     try:
         raw = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError) as exc:
+    except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ScenarioError(f"{p}: not valid YAML{where}") from None
