@@ -22,7 +22,7 @@ SRC = "hostile.yaml"
 DAYS = 3
 SECONDS_PER_CASE = 20.0
 PEAK_MB = 3000.0
-BASE = {"world": {"streets": 1, "communities_per_street": 2, "grids_per_community": 2, "households_urban": 60}}
+BASE: dict = {}  # the defaults: one street of six communities of eight grids
 DEFAULTS = Scenario.model_validate({}).model_dump(mode="json")
 STATS = {"cases": 0, "valid": 0, "refused": 0, "slowest_s": 0.0}
 
@@ -43,6 +43,21 @@ def _leaves(node, path=()):
 
 
 PATHS = sorted(set(_leaves(DEFAULTS)), key=str)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _numeric(path) -> bool:
+    node = DEFAULTS
+    for p in path:
+        node = node[p]
+    return _is_number(node) or (isinstance(node, list) and bool(node) and all(map(_is_number, node)))
+
+
+NUMERIC = [p for p in PATHS if _numeric(p)]
+EXTREMES = [float("inf"), float("-inf"), float("nan"), 1e308, -1e308, 10**30, -(10**30), 2**63, 2**64, -1, 10**9, 10**5]
 
 
 def _nested(depth: int):
@@ -87,12 +102,18 @@ def _near(value, factor: float):
 
 @st.composite
 def change(draw):
-    """One field set to a hostile value, or (half the time) to a plausible one near its default."""
-    path = draw(st.sampled_from(PATHS))
+    """One field (mostly a numeric one) set to a plausible value near its default, an extreme
+    number, or another hostile value (wrong type, unicode, deep nesting)."""
+    path = draw(st.sampled_from(NUMERIC)) if draw(st.integers(0, 9)) < 7 else draw(st.sampled_from(PATHS))
     if isinstance(_default_at(path), dict) and draw(st.booleans()):  # an unknown (unicode) key
         return (*path, draw(st.text(min_size=1, max_size=8))), draw(hostile)
-    if draw(st.booleans()):
+    kind = draw(st.integers(0, 2))
+    if kind == 0:
         return path, _near(_default_at(path), draw(st.floats(min_value=0, max_value=3)))
+    if kind == 1:  # an extreme number, alone or filling a list field
+        x = draw(st.sampled_from(EXTREMES))
+        default = _default_at(path)
+        return path, [x] * len(default) if isinstance(default, list) else x
     return path, draw(hostile)
 
 
@@ -111,7 +132,7 @@ def _put(raw: dict, path: tuple, value) -> None:
     node[path[-1]] = value
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(st.lists(change(), min_size=1, max_size=3))
 def test_validate_passes_implies_a_short_run_ends_cleanly(changes):
     raw = copy.deepcopy(BASE)
@@ -209,3 +230,30 @@ def test_cli_schema_reference_and_campaign_warning(tmp_path, capsys):
     assert main(["validate", str(f)]) == 0
     err = capsys.readouterr().err
     assert "warning" in err and "campaigns.flood: runs days 20–39" in err
+
+
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ("categories:\n  dispute: {rate: .inf}\n", "categories.dispute.rate"),
+        ("arrivals: {rate_scale: 1e308}\n", "arrivals.rate_scale"),
+        ("world: {households_urban: 1.0e30}\n", "world.households_urban"),
+        ("arrivals:\n  hourly_profile: [" + ", ".join([".inf"] * 24) + "]\n", "arrivals.hourly_profile.0"),
+        ("world: {grids_per_community: 1000000000}\n", "world.grids_per_community"),
+        ("staffing: {full_time: 100000}\n", "staffing.full_time"),
+        ("world: {streets: 1000, communities_per_street: 1000}\n", "world"),
+        ("levels:\n  - {name: grid, role: grid_wroker}\n", "levels.grid.role"),
+    ],
+)
+def test_the_audits_inputs_are_refused_by_run_before_anything_is_written(tmp_path, capsys, text, field):
+    """Issue 22, findings 8 and 9, through the command line: exit 2, one line naming the
+    file and the field, no run directory."""
+    from sim.ui.cli import main
+
+    f = tmp_path / "s.yaml"
+    f.write_text(text, encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["run", str(f), "--days", "2", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"gridsim: error: {f}: {field}"), err
+    assert not out.exists()
