@@ -142,7 +142,7 @@ def test_plugin_module_by_name_and_schema_enum():
         ("escalation.policy", {"escalation": {"policy": "stepwize"}}),
         ("scoring.scheme", {"scoring": {"scheme": "per-type"}}),
         ("turnover.refill", {"turnover": {"refill": "borow"}}),
-        ("levels.1.discipline", {"levels": [{"name": "grid"}, {"name": "c", "scope": "community", "discipline": "x"}]}),
+        ("levels.c.discipline", {"levels": [{"name": "grid"}, {"name": "c", "scope": "community", "discipline": "x"}]}),
     ],
 )
 def test_unknown_policy_is_one_line_naming_file_field_and_valid_names(tmp_path, field, raw):
@@ -156,7 +156,7 @@ def test_unknown_policy_is_one_line_naming_file_field_and_valid_names(tmp_path, 
         "escalation.policy": "escalation",
         "scoring.scheme": "scoring",
         "turnover.refill": "refill",
-        "levels.1.discipline": "discipline",
+        "levels.c.discipline": "discipline",
     }[field]
     assert msg.endswith("valid: " + ", ".join(names(kind)))
     if field == "escalation.policy":

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.scenario import policy_table
+from sim.scenario import catalog, policy_table
 from sim.scenario.schema import Scenario, _default_categories, _default_types, _hint
 
 
@@ -51,20 +51,114 @@ def _merge_catalog(raw: dict) -> dict:
     return out
 
 
-def _format_error(source: str, err: ValidationError) -> str:
-    e = err.errors()[0]
-    loc = [str(p) for p in e["loc"]]
+_TYPE_ERRORS = frozenset({"model_type", "dict_type", "int_type", "float_type", "string_type", "list_type", "bool_type"})
+_CORE_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "constrained-int", "constrained-float"})
+MAX_DEPTH = 50
+"""The deepest nesting of mappings and lists a scenario or experiment file may have."""
+
+
+def _format_error(source: str, err: ValidationError, raw: Any = None) -> str:
+    """One line for a validation error: the file, the field as the user wrote it (list
+    items by their ``name``, no union tags), and pydantic's reason without its URL."""
+    errors = err.errors(include_url=False)
+    e = next((x for x in errors if x["type"] not in _TYPE_ERRORS), errors[0])  # a union's informative member
+    loc = _user_loc(e["loc"], raw)
     path = ".".join(loc) or "(top level)"
     if e["type"] == "extra_forbidden":
-        parent_model = _model_at(Scenario, loc[:-1])
-        hint = _hint(loc[-1], parent_model.model_fields) if parent_model else ""
+        parent_model = _model_at(Scenario, _plain_loc(e["loc"])[:-1])
+        hint = _hint(loc[-1], parent_model.model_fields, listing=False) if parent_model else ""
         return f"{source}: {path}: unknown key{hint}"
-    msg = e["msg"]
+    msg = " ".join(str(e["msg"]).split())
+    if e["type"] in ("int_parsing_size", "int_parsing"):
+        msg = f"must be a whole number{_bounds(_plain_loc(e['loc']))}, got {str(e.get('input'))[:40]!r}"
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
         if e["type"] == "value_error" and not loc:
             return f"{source}: {msg}"
     return f"{source}: {path}: {msg}"
+
+
+def _bounds(loc: list[str]) -> str:
+    """`` from A to B``: the range of the field at ``loc`` (empty when unknown)."""
+    model = _model_at(Scenario, loc[:-1]) if loc else None
+    field = getattr(model, "model_fields", {}).get(loc[-1]) if loc else None
+    if field is None:
+        return ""
+    lo = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
+    hi = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+    return f" from {lo} to {hi:,}" if lo is not None and hi is not None else ""
+
+
+def _plain_loc(loc) -> list[str]:
+    """An error location without pydantic's union and validator tags."""
+    return [
+        str(p) for p in loc if isinstance(p, int) or ("[" not in p and p not in _CORE_TAGS and not _is_model_tag(p))
+    ]
+
+
+def _is_model_tag(part: str) -> bool:
+    from sim.scenario.schema import Strict
+
+    todo, names = [Strict], set()
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return part in names
+
+
+def _user_loc(loc, raw: Any) -> list[str]:
+    """The location as the user wrote it: an item of a list of named items (``levels``,
+    ``campaigns``, ``world.communities``) by its name rather than its index."""
+    out, node = [], raw
+    for part in _plain_loc(loc):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+            name = node.get("name") if isinstance(node, dict) else None
+            out.append(name if isinstance(name, str) and name and "." not in name else part)
+            continue
+        out.append(part)
+        node = node.get(part) if isinstance(node, dict) else None
+    return out
+
+
+def check_depth(raw: Any, source: str) -> None:
+    """Refuse mappings and lists nested deeper than :data:`MAX_DEPTH` (one line naming the
+    field), before anything recursive (copying, validation) sees them."""
+    if not isinstance(raw, (dict, list)):
+        return
+    stack: list[tuple[Any, int]] = [(raw, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ScenarioError(f"{source}: {_deep_path(raw)}: nested more than {MAX_DEPTH} levels deep")
+        values = node.values() if isinstance(node, dict) else node
+        stack.extend((v, depth + 1) for v in values if isinstance(v, (dict, list)))
+
+
+def _deep_path(raw: Any) -> str:
+    """The first three keys on the way to the deepest nesting (for the message)."""
+    path: list[str] = []
+    node = raw
+    while isinstance(node, (dict, list)) and len(path) < 3:
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        deep = [(k, v) for k, v in items if isinstance(v, (dict, list))]
+        if not deep:
+            break
+        key, node = max(deep, key=lambda kv: _depth_at_least(kv[1], MAX_DEPTH))
+        path.append(str(key))
+    return ".".join(path) + ".…"
+
+
+def _depth_at_least(node: Any, limit: int) -> int:
+    """How deep ``node`` nests, counted up to ``limit``."""
+    level, frontier = 0, [node]
+    while frontier and level < limit:
+        frontier = [
+            v for n in frontier for v in (n.values() if isinstance(n, dict) else n) if isinstance(v, (dict, list))
+        ]
+        level += 1
+    return level
 
 
 def _inner_model(ann) -> tuple[type[BaseModel] | None, bool]:
@@ -83,6 +177,7 @@ def _inner_model(ann) -> tuple[type[BaseModel] | None, bool]:
 
 def _model_at(model, loc: list[str]):
     """Walk the schema along an error location to the model class whose field list applies."""
+    loc = _plain_loc(loc)
     cur, skip_key = model, False
     for part in loc:
         if skip_key or part.isdigit():  # a dict key (catalogue entry name) or a list index
@@ -194,9 +289,11 @@ def load_yaml(text: str, source: str, empty: str | None = None) -> Any:
 def parse_value(text: str, key: str = "", source: str = "--set") -> Any:
     """Parse a ``--set`` value the way YAML would (numbers, booleans, lists)."""
     try:
-        return load_yaml(text, f"{source}: {key}")
+        value = load_yaml(text, f"{source}: {key}")
     except ScenarioError as err:
         raise ScenarioError(f"{source}: {key}: cannot parse value {text[:80]!r} ({str(err).split(': ')[-1]})") from None
+    check_depth(value, f"{source}: {key}")
+    return value
 
 
 def _child(node: Any, part: str, key: str, source: str, create: bool) -> Any:
@@ -229,6 +326,7 @@ def _default_lists() -> dict:
 
 def apply_overrides(raw: dict, overrides: list[str], source: str = "--set") -> dict:
     """Apply ``dotted.key=value`` overrides to a raw scenario mapping."""
+    check_depth(raw, source)
     raw = _deepcopy(raw)
     defaults = None
     for item in overrides:
@@ -306,6 +404,72 @@ def _routing_fusion(raw: dict) -> dict:
     return {**raw, "police": {**(police if isinstance(police, dict) else {}), "fusion": fusion}}
 
 
+def _fit_builtins(merged: dict, raw: dict) -> dict:
+    """Make the built-in parts the user did not write fit the parts they did, so that no
+    error is ever about a default: built-in categories (and the police) act at the level of
+    the same rung when the user renames the ladder's levels (``community`` → ``village``);
+    built-in community types drop rate multipliers of categories the user removed; the
+    police's default categories shrink to those that exist."""
+    out = dict(merged)
+    given_cats = raw.get("categories")
+    user_cats: dict = given_cats if isinstance(given_cats, dict) else {}
+    levels = raw.get("levels")
+    renamed = (
+        isinstance(levels, list)
+        and all(isinstance(lv, dict) for lv in levels)
+        and not {lv["name"] for lv in catalog.LEVELS} <= {lv.get("name") for lv in levels}
+    )
+    if renamed and "categories" not in out:
+        out["categories"] = {k: v.model_dump() for k, v in _default_categories().items()}
+    if "categories" in raw and "community_types" not in out:
+        out["community_types"] = {k: v.model_dump() for k, v in _default_types().items()}
+    cats = out.get("categories")
+    if renamed and isinstance(levels, list) and levels:
+        names = [lv.get("name") for lv in levels]
+        rungs = [lv["name"] for lv in catalog.LEVELS]
+
+        def rung(name: Any) -> Any:
+            if name in names or name not in rungs:
+                return name
+            return names[min(rungs.index(name), len(names) - 1)]
+
+        if isinstance(cats, dict):
+            out["categories"] = {
+                k: (
+                    {**c, "authority": [rung(a) for a in c["authority"]]}
+                    if isinstance(c, dict)
+                    and isinstance(c.get("authority"), (list, tuple))
+                    and not (isinstance(user_cats.get(k), dict) and "authority" in user_cats[k])
+                    else c
+                )
+                for k, c in cats.items()
+            }
+        given = raw.get("police", {})
+        police: dict = given if isinstance(given, dict) else {}
+        if isinstance(given, dict) and "authority_level" not in police:
+            level = rung(catalog.LEVELS[1]["name"])
+            if level != catalog.LEVELS[1]["name"]:
+                out["police"] = {**police, "authority_level": level}
+    cats = out.get("categories")
+    if isinstance(cats, dict) and "categories" in raw:
+        types, user_types = out.get("community_types"), raw.get("community_types")
+        user_types = user_types if isinstance(user_types, dict) else {}
+        if isinstance(types, dict):
+            fitted = {}
+            for t, spec in types.items():
+                mult = spec.get("rate_multiplier") if isinstance(spec, dict) else None
+                mine = user_types.get(t, {}).get("rate_multiplier") if isinstance(user_types.get(t), dict) else None
+                if isinstance(mult, dict) and not isinstance(mine, dict):
+                    spec = {**spec, "rate_multiplier": {k: v for k, v in mult.items() if k in cats}}
+                fitted[t] = spec
+            out["community_types"] = fitted
+        police = out.get("police", {})
+        if isinstance(police, dict) and "categories" not in police:
+            default = Scenario.model_fields["police"].default.categories
+            out["police"] = {**police, "categories": [c for c in default if c in cats]}
+    return out
+
+
 def scenario_from_dict(raw: Any, source: str = "<scenario>", base: Path | None = None) -> Scenario:
     """Validate a raw mapping into a Scenario, raising ScenarioError with a one-line message;
     ``base``: the folder relative plugin files are found from (the scenario file's)."""
@@ -313,15 +477,13 @@ def scenario_from_dict(raw: Any, source: str = "<scenario>", base: Path | None =
         raw = {}
     if not isinstance(raw, dict):
         raise ScenarioError(f"{source}: expected a mapping of scenario fields at the top level")
+    check_depth(raw, source)
     raw = _routing_fusion(_load_plugins(raw, source, base))
+    merged = _fit_builtins(_merge_catalog(raw), raw)
     try:
-        sc = Scenario.model_validate(_merge_catalog(raw))
+        sc = Scenario.model_validate(merged)
     except ValidationError as err:
-        raise ScenarioError(_format_error(source, err)) from None
-    names = [c.name for c in sc.campaigns]
-    for k, name in enumerate(names):
-        if name in names[:k]:
-            raise ScenarioError(f"{source}: campaigns.{k}.name: {name!r} given twice (also item {names.index(name)})")
+        raise ScenarioError(_format_error(source, err, merged)) from None
     for key, prior in sc.uncertain.items():  # each uncertain path must name a settable number
         probe = {k: v for k, v in raw.items() if k != "uncertain"}
         try:
@@ -362,5 +524,8 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
 
 
 def json_schema() -> dict:
-    """The JSON Schema of scenario files (``gridsim schema``)."""
-    return Scenario.model_json_schema()
+    """The JSON Schema of scenario files (``gridsim schema``), each field's description
+    followed by its unit and range."""
+    from sim.scenario.reference import described_schema
+
+    return described_schema()

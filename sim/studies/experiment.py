@@ -25,9 +25,13 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim import __version__
 from sim.scenario.loading import ScenarioError, _format_error, apply_overrides, read_raw, scenario_from_dict
-from sim.scenario.schema import Prior, Strict
+from sim.scenario.schema import DAYS_MAX, SEED_MAX, Prior, Strict
 
-MAX_SEED = 2**62  # seeds are stored as 64-bit integers, with room for ``seed + replication``
+MAX_REPLICATIONS = 10_000
+"""The most replications of one policy and sample."""
+MAX_RUNS = 1_000_000
+"""The most runs one experiment's design may hold (policies × samples × replications)."""
+
 MAX_SETTINGS = 200  # entries in one free-form ``set`` / ``policies.set`` / ``levers`` mapping
 MAX_VALUE_CHARS = 20_000  # one value of those, written as JSON
 
@@ -53,10 +57,10 @@ class Replications(Strict):
     a time, at most ``max``) until the 95 % interval of every compared difference in the
     named KPIs is narrower than its width (in the KPI's own units)."""
 
-    n: Annotated[int, Field(ge=1)] = 5
-    width: dict[str, Annotated[float, Field(gt=0)]] = {}
-    step: Annotated[int, Field(ge=1)] | None = None  # default: n
-    max: Annotated[int, Field(ge=1)] = 50
+    n: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 5
+    width: dict[str, Annotated[float, Field(gt=0, le=1e12)]] = {}
+    step: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] | None = None  # default: n
+    max: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 50
 
     @model_validator(mode="after")
     def _cap(self):
@@ -71,16 +75,18 @@ class ExperimentFile(Strict):
     name: str
     description: str = ""
     scenario: str  # base scenario file, relative to the experiment file
-    days: Annotated[int, Field(ge=1)] | None = None  # default: the scenario's
-    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = None  # default: the scenario's
+    days: Annotated[int, Field(ge=1, le=DAYS_MAX)] | None = None  # default: the scenario's
+    seed: Annotated[int, Field(ge=0, le=SEED_MAX)] | None = None  # default: the scenario's
     set: dict[str, Any] = {}  # overrides applied to the base scenario for every run
     levers: dict[str, list[Any]] = {}  # parameter → values (one policy per combination)
     design: Literal["factorial", "list"] = "factorial"  # cross the lever values, or zip them
     policies: list[Policy] = []  # or: explicit named policies
     reference: str | None = None  # the policy the others are compared with (default: the first)
     uncertainties: dict[str, Prior] = {}
-    samples: Annotated[int, Field(ge=1)] | None = None  # Latin-hypercube points (default 1; 8 with uncertainties)
-    replications: Replications | Annotated[int, Field(ge=1)] = Replications()
+    samples: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] | None = (
+        None  # Latin-hypercube points (default 1; 8 with uncertainties)
+    )
+    replications: Replications | Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = Replications()
     kpis: list[str] = DEFAULT_KPIS
 
     @model_validator(mode="after")
@@ -239,6 +245,8 @@ def load_experiment(path: str | Path) -> Experiment:
     scenario_path = path.parent / spec.scenario
     if not scenario_path.exists():
         raise ScenarioError(f"{src}: scenario: no such file {spec.scenario!r} (relative to {path.parent}/)")
+    if not scenario_path.is_file():
+        raise ScenarioError(f"{src}: scenario: {spec.scenario!r} is a directory, not a scenario file")
     base = read_raw(scenario_path)
     base = {k: v for k, v in base.items() if k != "uncertain"}
     base = _with(base, {k: v for k, v in spec.set.items()}, src, "set")
@@ -286,7 +294,24 @@ def load_experiment(path: str | Path) -> Experiment:
     unknown = set(exp.replications.width) - set(exp.kpis)
     if unknown:
         raise ScenarioError(f"{src}: replications.width: {sorted(unknown)} not among kpis")
+    _check_size(exp, src)
     return exp
+
+
+def _check_size(exp: Experiment, src: str) -> None:
+    """Refuse a design too large to run, or whose last replication's seed passes the
+    largest seed (one line naming the field), before anything is written."""
+    reps = exp.replications
+    most = max(reps.n, reps.max) if reps.width else reps.n
+    runs = len(exp.policies) * len(exp.samples) * most
+    if runs > MAX_RUNS:
+        raise ScenarioError(
+            f"{src}: replications: {len(exp.policies)} policies × {len(exp.samples)} samples × {most} replications "
+            f"= {runs:,} runs, more than {MAX_RUNS:,}"
+        )
+    if exp.seed + most - 1 > SEED_MAX:
+        field = "seed" if exp.spec.seed is not None else "scenario"
+        raise ScenarioError(f"{src}: {field}: seed {exp.seed} + {most} replications passes the largest seed {SEED_MAX}")
 
 
 def experiment_from(data: dict, path: str | Path) -> Experiment:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
-from sim.scenario.loading import ScenarioError, load_scenario, read_raw
+from sim.scenario.loading import ScenarioError, _format_error, load_scenario, read_raw
 from sim.scenario.schema import Prior
 
 
@@ -46,8 +47,8 @@ def parse_params(items: list[str], scenario: str | Path) -> dict[str, Prior]:
         integer = all(p.strip().lstrip("-").isdigit() for p in parts[:2])
         try:
             out[name] = Prior(low=low, high=high, scale="log" if len(parts) == 3 else "linear", integer=integer)
-        except Exception as err:
-            raise ScenarioError(f"--params {item!r}: {str(err).splitlines()[-1].strip()}") from None
+        except ValidationError as err:
+            raise ScenarioError(_format_error(f"--params {item!r}", err).replace(": (top level)", "")) from None
     if len(out) < 2:
         raise ScenarioError("--params: at least two parameters are needed")
     return out

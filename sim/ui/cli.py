@@ -52,7 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("scenario")
     v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
-    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    sc = sub.add_parser("schema", help="print the JSON Schema of scenario files (or, with --markdown, the reference)")
+    sc.add_argument(
+        "--markdown",
+        action="store_true",
+        help="the scenario reference as Markdown tables (docs/scenario-reference.md) instead of JSON Schema",
+    )
+    sc.add_argument("--lang", choices=["en", "zh", "both"], default="both", help="language of --markdown")
 
     d = sub.add_parser("describe", help="the scenario's model description in the ODD protocol (Grimm et al. 2020)")
     d.add_argument("scenario")
@@ -298,6 +304,12 @@ def _cmd_fit(args) -> int:
     write_report(check, config, report, config.name)
     print(f"report: {report}")
     return 0 if check.passed else 1
+
+
+def _warn(source: str, config) -> None:
+    """Print the scenario's warnings (valid, probably not meant) on stderr, one line each."""
+    for line in config.warnings():
+        print(f"gridsim: warning: {source}: {line}", file=sys.stderr)
 
 
 def _positive(value, flag: str) -> None:
@@ -617,6 +629,7 @@ def _cmd_run(args) -> int:
     if args.seed is not None:
         overrides.append(f"seed={args.seed}")
     config = load_scenario(args.scenario, overrides)
+    _warn(args.scenario, config)
     from sim.output.kpis import print_table
     from sim.output.locations import check_out
     from sim.output.runner import run_scenario, write_run
@@ -648,10 +661,16 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "validate":
             config = load_scenario(args.scenario, args.overrides)
+            _warn(args.scenario, config)
             print(f"{args.scenario}: valid ({config.name}, {config.days} days)")
             return 0
         if args.command == "schema":
-            print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+            if args.markdown:
+                from sim.scenario.reference import markdown
+
+                print(markdown(args.lang), end="")
+            else:
+                print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0
         if args.command == "describe":
             return _cmd_describe(args)
