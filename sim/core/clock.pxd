@@ -65,5 +65,8 @@ cdef class Timetable(Actor):
     cdef long long[::1] _order
     cdef Py_ssize_t _pos, _n
 
+    @cython.locals(t=cython.double[::1], a=cython.longlong[::1], p=cython.longlong[::1], i=Py_ssize_t,
+                   last=cython.longlong, part=tuple, times_k=list, args_k=list)
+    cpdef plan(self, object times, object args)
     @cython.locals(pos=Py_ssize_t, n=Py_ssize_t, due=cython.double)
     cdef _fire(self, long long arg)

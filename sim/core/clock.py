@@ -291,7 +291,7 @@ class Timetable(Actor):
         owner = getattr(callback, "__self__", None)
         self.target = owner if isinstance(owner, Actor) and getattr(callback, "__name__", "") == "accept" else None
         self.period = period
-        self._buckets: dict[int, tuple[array, array]] = {}  # period -> (times, args), in planning order
+        self._buckets: dict[int, tuple[list, list]] = {}  # period -> (times, args), in planning order
         self._t = array("d")
         self._a = array("q")
         self._order = np.zeros(0, dtype=np.int64)
@@ -306,17 +306,20 @@ class Timetable(Actor):
             times, args = times[keep], args[keep]
         if not len(times):
             return
-        period = np.minimum(times // self.period, 2.0**62).astype(np.int64)  # far future: one far bucket
-        by = np.argsort(period, kind="stable")  # grouped by period, each in planning order
-        period, times, args = period[by], times[by], args[by]
-        bounds = [0, *(np.diff(period).nonzero()[0] + 1).tolist(), len(times)]
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-            k = int(period[lo])
-            part = self._buckets.get(k)
-            if part is None:
-                part = self._buckets[k] = (array("d"), array("q"))
-            part[0].frombytes(times[lo:hi].tobytes())
-            part[1].frombytes(args[lo:hi].tobytes())
+        periods = np.minimum(times // self.period, 2.0**62).astype(np.int64)  # far future: one far bucket
+        t, a, p = times, args, periods  # (typed views where compiled)
+        # one pass, item by item, onto lists: a day's plans span many periods (latent cases surface
+        # days or weeks later), and slicing them out period by period costs more than the items
+        last, part = -1, None
+        for i in range(len(t)):
+            if part is None or p[i] != last:
+                last = p[i]
+                part = self._buckets.get(last)
+                if part is None:
+                    part = self._buckets[last] = ([], [])
+            times_k, args_k = part
+            times_k.append(t[i])
+            args_k.append(a[i])
 
     def open(self, k: int) -> None:
         """Start feeding period ``k``'s events to the clock."""
@@ -326,8 +329,8 @@ class Timetable(Actor):
         if part is None:
             self._pos = self._n = 0
             return
-        self._t, self._a = part
-        self._order = np.argsort(np.frombuffer(part[0], dtype=np.float64), kind="stable").astype(np.int64)
+        self._t, self._a = array("d", part[0]), array("q", part[1])
+        self._order = np.argsort(np.frombuffer(self._t, dtype=np.float64), kind="stable").astype(np.int64)
         self._pos, self._n = 0, len(part[0])
         t = self._t[self._order[0]]
         if t < self.clock.now:
