@@ -13,6 +13,7 @@ import mesa
 import numpy as np
 
 from sim.core.incidents import State
+from sim.scenario.schema import DAYS_MAX
 
 DAILY_FIELDS = (
     "day",
@@ -63,7 +64,8 @@ class DailyCounts:
         n = self.log.n
         if n > self._binned:
             ts = self.log.column("t_surfaced")[self._binned : n]
-            days = (ts[np.isfinite(ts)] // 24.0).astype(np.int64)
+            # a surfacing planned past the longest possible run (a tiny patrol hazard: ~1e115 h) is never reported
+            days = (ts[ts < 24.0 * (DAYS_MAX + 1)] // 24.0).astype(np.int64)
             if len(days):
                 need = int(days.max()) + 1
                 if need > len(self._reported):

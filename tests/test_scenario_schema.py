@@ -231,7 +231,7 @@ def test_campaigns_past_the_horizon_are_warned_about():
     w = sc.warnings()
     assert len(w) == 2 and w[0].startswith("campaigns.flood: runs days 90–119") and "never runs" in w[1]
     assert scenario_from_dict({"campaigns": [{"name": "a", "start_day": 1, "days": 5}]}).warnings() == []
-    assert "duplicate names" in _error({"campaigns": [{"name": "a", "start_day": 1, "days": 5}] * 2})
+    assert "campaigns.1.name: 'a' given twice" in _error({"campaigns": [{"name": "a", "start_day": 1, "days": 5}] * 2})
 
 
 def _fields(model, seen=None):

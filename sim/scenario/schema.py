@@ -120,7 +120,7 @@ class Category(Strict):
         "per_household_year",
         0.1,
         ge=0,
-        le=100,
+        le=10_000,  # validation queues put a whole queue's arrivals on a few households
     )
     severity_mix: tuple[Prob, Prob, Prob] = doc(
         "Shares of minor, general and major incidents; they sum to 1.",
@@ -1429,9 +1429,9 @@ class Scenario(Strict):
                 if tname not in types:
                     raise ValueError(f"{key}.{tname}: unknown community type{_hint(tname, types)}")
         names = [c.name for c in self.campaigns]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            raise ValueError(f"campaigns: duplicate names {dup}")
+        for k, name in enumerate(names):
+            if name in names[:k]:
+                raise ValueError(f"campaigns.{k}.name: {name!r} given twice (also item {names.index(name)})")
         for c in self.campaigns:
             for cat in c.rate_multiplier:
                 if cat not in self.categories:
