@@ -26,6 +26,7 @@ from pydantic import Field, ValidationError, model_validator
 from sim import __version__
 from sim.scenario.loading import ScenarioError, _format_error, apply_overrides, read_raw, scenario_from_dict
 from sim.scenario.schema import Prior, Strict
+from sim.studies import readout
 
 MAX_SEED = 2**62  # seeds are stored as 64-bit integers, with room for ``seed + replication``
 MAX_SETTINGS = 200  # entries in one free-form ``set`` / ``policies.set`` / ``levers`` mapping
@@ -82,6 +83,10 @@ class ExperimentFile(Strict):
     samples: Annotated[int, Field(ge=1)] | None = None  # Latin-hypercube points (default 1; 8 with uncertainties)
     replications: Replications | Annotated[int, Field(ge=1)] = Replications()
     kpis: list[str] = DEFAULT_KPIS
+    # practical threshold per KPI (a number in its units or a share of the reference, "5%");
+    # default: sim.studies.readout.KPI_TERMS
+    thresholds: dict[str, float | str] = {}
+    lang: Literal["en", "zh"] | None = None  # the report's language (default: GRIDSIM_LANG, else en)
 
     @model_validator(mode="after")
     def _shape(self):
@@ -107,6 +112,13 @@ class ExperimentFile(Strict):
             raise ValueError(f"policies: duplicate names {dup}")
         if not self.kpis:
             raise ValueError("kpis: empty list")
+        for key, value in self.thresholds.items():
+            if key not in self.kpis:
+                raise ValueError(f"thresholds.{key}: not among kpis")
+            try:
+                readout.parse_threshold(value)
+            except ValueError as exc:
+                raise ValueError(f"thresholds.{key}: {exc}") from None
         return self
 
 

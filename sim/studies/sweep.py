@@ -235,6 +235,8 @@ class Store:
             "policies": exp.policies,
             "reference": exp.reference,
             "kpis": exp.kpis,
+            "thresholds": exp.spec.thresholds,
+            "lang": exp.spec.lang,
             "uncertainties": {k: v.model_dump() for k, v in exp.spec.uncertainties.items()},
             "samples": len(exp.samples),
             "replications": max((s.rep for s in design), default=-1) + 1,

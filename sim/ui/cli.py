@@ -191,6 +191,9 @@ def _parser() -> argparse.ArgumentParser:
     o = sub.add_parser("report", help="write the HTML report of a sweep directory")
     o.add_argument("directory", help="a directory written by `gridsim sweep`")
     o.add_argument("--out", default=None, help="report file (default: DIRECTORY/report.html)")
+    o.add_argument(
+        "--lang", choices=["en", "zh"], default=None, help="report language (default: experiment, GRIDSIM_LANG, en)"
+    )
     _bring_your_own_district(sub)
     return p
 
@@ -391,6 +394,10 @@ def _cmd_sweep(args) -> int:
         f"{done} runs done, {failed} failed in {time.perf_counter() - t0:.1f} s"
         + (f" (errors in {out}/errors/)" if failed else "")
     )
+    if done:
+        from sim.studies.report import headline_text
+
+        print("\n" + headline_text(out))
     print(f"next: gridsim report {out}")
     return 1 if failed else 0
 
@@ -577,7 +584,7 @@ def _cmd_viz(args) -> int:
     load_scenario(args.scenario)  # a bad scenario is refused here, in one line
     if not 0 < args.port < 65536:
         raise ScenarioError(f"--port: {args.port} is not a port number")
-    from sim.ui.fonts import MISSING, cjk_font
+    from sim.output.fonts import MISSING, cjk_font
 
     if cjk_font() is None:
         print(MISSING, file=sys.stderr)
@@ -603,9 +610,10 @@ def _cmd_viz(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from sim.studies.report import write_report
+    from sim.studies.report import headline_text, write_report
 
-    path = write_report(args.directory, args.out)
+    path = write_report(args.directory, args.out, args.lang)
+    print(headline_text(args.directory, args.lang))
     print(f"report: {path}")
     return 0
 
