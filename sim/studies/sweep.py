@@ -50,6 +50,8 @@ DAILY_COLUMNS = [
     "worker_utilization",
     "overtime_hours",
     "vacant_posts",
+    "at_work",
+    "absent",
 ]
 SCORE_COLUMNS = ["period", "agent", "kind", "community_type", "score", "true_value"]
 MAX_DEATHS = 2  # a run whose worker dies this often, alone, is recorded as failed
