@@ -551,3 +551,67 @@ def headline_text(root: str | Path, lang: str | None = None) -> str:
     lines += [f"- {f.sentences}" for f in found]
     lines += ["", headline.threshold_note(diffs, declared, lang)]
     return "\n".join(lines)
+
+
+def write_workbook_report(root: str | Path, out: str | Path | None = None, lang: str | None = None) -> Path:
+    """The sweep's numbers as an Excel workbook (default ``report.xlsx`` in ``root``): a summary
+    sheet (mean and 95 % interval per policy and KPI), one row per run, and the paired
+    differences with their practical threshold and class; headers in ``lang``."""
+    from sim.output.workbook import PERCENT, write_workbook
+
+    root = Path(root)
+    meta = json.loads((root / "experiment.json").read_text(encoding="utf-8"))
+    lang = report_lang(meta, lang)
+    results = load_results(root)
+    if results.empty:
+        raise ScenarioError(f"{root}: no finished runs to report")
+    policies = [p for p in meta["policies"] if p in set(results["policy"])]
+    reference = meta["reference"] if meta["reference"] in policies else policies[0]
+    kpis = [k for k in meta["kpis"] if k in results]
+    declared = meta.get("thresholds") or {}
+
+    def t(key: str) -> str:
+        return text(key, lang)
+
+    means = policy_means(results, kpis, policies)
+    summary = pd.DataFrame(
+        {
+            t("report.policy"): means["policy"],
+            t("report.kpi"): [label(k, lang) for k in means["kpi"]],
+            t("xlsx.key"): means["kpi"],
+            t("xlsx.mean"): means["mean"],
+            t("xlsx.low"): means["lo"],
+            t("xlsx.high"): means["hi"],
+            t("xlsx.n_runs"): means["runs"],
+        }
+    )
+    runs = results[["policy", "sample", "rep", "seed", *kpis]].copy()
+    runs.columns = [t("report.policy"), t("xlsx.sample"), t("xlsx.rep"), t("xlsx.seed")] + [
+        label(k, lang) for k in kpis
+    ]
+    diffs = headline.classify(paired_differences(results, kpis, reference, policies), declared)
+    differences = pd.DataFrame(
+        {
+            t("report.policy"): diffs["policy"],
+            t("xlsx.reference"): diffs["reference"],
+            t("report.kpi"): [label(k, lang) for k in diffs["kpi"]],
+            t("xlsx.key"): diffs["kpi"],
+            t("report.difference"): diffs["diff"],
+            t("xlsx.low"): diffs["lo"],
+            t("xlsx.high"): diffs["hi"],
+            t("report.threshold"): diffs["threshold"],
+            t("report.pairs"): diffs["pairs"],
+            t("xlsx.class"): [t(f"verdict.{c}") for c in diffs["class"]],
+        }
+    )
+    share = {k for k in kpis if readout.terms(k)[0] == "share"}
+    formats = {
+        t("xlsx.runs"): {label(k, lang): PERCENT for k in share},
+    }
+    sheets = {t("xlsx.summary"): summary, t("xlsx.runs"): runs, t("xlsx.differences"): differences}
+    path = Path(out) if out else root / "report.xlsx"
+    rows = {
+        title: [PERCENT if k in share else None for k in sheets[title][t("xlsx.key")]]
+        for title in (t("xlsx.summary"), t("xlsx.differences"))
+    }
+    return write_workbook(path, sheets, formats, rows)
