@@ -433,7 +433,16 @@ def _cmd_sweep(args) -> int:
 
 def _cmd_size(args) -> int:
     from sim.scenario.loading import parse_value
-    from sim.studies.sizing import ServiceTarget, Sizer, size, table, write
+    from sim.studies.sizing import (
+        ServiceTarget,
+        Sizer,
+        check_targets,
+        planner_terms,
+        print_planner,
+        size,
+        table,
+        write,
+    )
 
     for flag in ("reps", "workers", "days", "max"):
         _positive(getattr(args, flag), f"--{flag}")
@@ -447,6 +456,7 @@ def _cmd_size(args) -> int:
         k, v = item.split("=", 1)
         overrides[k.strip()] = parse_value(v, k, "--set")
     config = load_scenario(args.scenario, args.overrides)
+    check_targets(args.scenario, targets, overrides)
     out = Path(args.out) if args.out else default_out("size", config.name)
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a directory")
@@ -495,7 +505,11 @@ def _cmd_size(args) -> int:
                 f"  {row['group']}: λ = {row['lambda_per_team_hour']:.3f} cases/h per team, handling "
                 f"{row['handling_hours_mean']:.2f} h, {limit}; simulated {row['simulated']}; " + "; ".join(cells)
             )
+    terms = planner_terms(result, sizer, by_type=args.by == "community_type")
+    print("\n".join(print_planner(terms, sizer)))
     files = write(result, sizer)
+    terms.to_csv(sizer.out / "size_planner.csv", index=False)
+    files.append(sizer.out / "size_planner.csv")
     if args.xlsx:
         import pandas as pd
 
