@@ -237,6 +237,7 @@ def test_fit_recognises_a_chinese_platform_export_and_its_scenario_runs_sweeps_a
         == 0
     )
     evaluations = pd.read_csv(tmp_path / "size" / "size_evaluations.csv")
+    assert load_workbook(tmp_path / "size" / "size.xlsx").sheetnames == ["编制测算", "候选评估"]
     book = list(load_workbook(tmp_path / "size" / "size.xlsx")["候选评估"].values)
     assert len(book) == len(evaluations) + 1 and "处置前平均等待" in book[0]
     col = book[0].index("处置前平均等待")

@@ -95,9 +95,16 @@ def header(name: str, lang: str = "en") -> str:
     return name
 
 
-def table_workbook(path: str | Path, sheet: str, frame: pd.DataFrame, lang: str = "en") -> Path:
-    """One table as a workbook, headers translated by :func:`header`."""
-    return write_workbook(path, {text(f"xlsx.{sheet}", lang): frame.rename(columns=lambda c: header(str(c), lang))})
+def table_workbook(path: str | Path, tables: dict[str, pd.DataFrame], lang: str = "en") -> Path:
+    """Tables as a workbook, one sheet each (named by the label ``xlsx.<key>``), headers
+    translated by :func:`header`."""
+    return write_workbook(
+        path,
+        {
+            text(f"xlsx.{key}", lang): frame.rename(columns=lambda c: header(str(c), lang))
+            for key, frame in tables.items()
+        },
+    )
 
 
 def run_workbook(out: str | Path, summary: dict, lang: str = "en") -> Path:

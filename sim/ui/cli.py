@@ -320,7 +320,7 @@ def _cmd_fit(args) -> int:
         from sim.output.workbook import table_workbook
 
         frame = pd.DataFrame([asdict(r) for r in check.rows])
-        print(f"workbook: {table_workbook(out.with_name('fit_report.xlsx'), 'check', frame, _lang(args))}")
+        print(f"workbook: {table_workbook(out.with_name('fit_report.xlsx'), {'check': frame}, _lang(args))}")
     return 0 if check.passed else 1
 
 
@@ -348,7 +348,7 @@ def _cmd_check(args) -> int:
 
         out = default_out("check", config.name)
         out.mkdir(parents=True, exist_ok=True)
-        print(f"\nworkbook: {table_workbook(out / 'check.xlsx', 'check', pd.DataFrame(rows), _lang(args))}")
+        print(f"\nworkbook: {table_workbook(out / 'check.xlsx', {'check': pd.DataFrame(rows)}, _lang(args))}")
     failed = [r["target"] for r in rows if not r["passed"]]
     print(
         f"\n{len(rows) - len(failed)}/{len(rows)} targets pass" + (f"; failed: {', '.join(failed)}" if failed else "")
@@ -516,7 +516,7 @@ def _cmd_size(args) -> int:
         from sim.output.workbook import table_workbook
 
         frame = pd.read_csv(sizer.out / "size_evaluations.csv")
-        files.append(table_workbook(sizer.out / "size.xlsx", "evaluations", frame, _lang(args)))
+        files.append(table_workbook(sizer.out / "size.xlsx", {"planner": terms, "evaluations": frame}, _lang(args)))
     print(f"\n{result.simulations} simulations in {wall:.0f} s; wrote " + ", ".join(str(f) for f in files))
     return 0
 
