@@ -95,6 +95,7 @@ def test_sweep_and_report_print_the_headline_in_both_languages(tmp_path):
         replications=3,
         kpis=["escalation_rate", "closure_rate"],
         thresholds={"escalation_rate": 0.02},
+        warmup_days=5,
     )
     out = tmp_path / "out"
     cli = [sys.executable, "-m", "sim.ui.cli"]
@@ -111,6 +112,7 @@ def test_sweep_and_report_print_the_headline_in_both_languages(tmp_path):
     assert "<html lang=zh-CN>" in page and "主要结论" in page and "各方案指标" in page
     assert "<h1>Does fusing the police into the grid help?</h1>" in page
     assert "@page{size:A4" in page
+    assert "预热期与稳态" in page and "warmup_days = 5" in page and "报告清单(STRESS-ABS)" in page
     assert "e-0" not in page.split("<img", 1)[0]  # no scientific notation in the text
     en = subprocess.run(
         [*cli, "report", str(out)], capture_output=True, text=True, env={"GRIDSIM_LANG": "en", **_env()}

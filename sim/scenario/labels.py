@@ -501,6 +501,42 @@ LABELS: dict[str, tuple[str, str]] = {
     "xlsx.change": ("change", "增减"),
     "xlsx.cost_today": ("cost today (person-years a year)", "现有成本(人年/年)"),
     "xlsx.cost_answer": ("cost needed (person-years a year)", "测算成本(人年/年)"),
+    "report.warmup": ("Warm-up and steady state", "预热期与稳态"),
+    "report.warmup_note": (
+        "Runs start empty. Each run's warm-up is detected on its daily series by MSER-5 (White 1997; Hoad, "
+        "Robinson & Davies 2010){declared}; the Mann–Kendall trend test on 5-day means after it flags a series "
+        "that has not settled (p < 0.01). Means over the whole run and after the warm-up show how a KPI read "
+        "from the series changes; the KPIs above are over the whole run.",
+        "推演从空状态开始。每次运行的预热期由其每日序列按MSER-5方法识别"
+        "(White 1997;Hoad、Robinson、Davies 2010){declared};"
+        "对预热期后的5日均值做Mann–Kendall趋势检验,p < 0.01 即标记为未达稳态。全程均值与预热期后均值的对比显示"
+        "由该序列得出的指标如何变化;上文各指标为全程数值。",
+    ),
+    "report.warmup_declared": ("; the experiment sets warmup_days = {n}", ";实验设定 warmup_days = {n}"),
+    "report.series_name": ("series", "序列"),
+    "report.warmup_days": ("warm-up (days), median [range]", "预热期(天),中位数[范围]"),
+    "report.not_settled": ("runs not settled", "未达稳态的运行"),
+    "report.mean_all": ("mean, whole run", "全程均值"),
+    "report.mean_after": ("mean after warm-up", "预热期后均值"),
+    "report.flagged": (
+        "Not in steady state: {items}. Read their KPIs as averages over a changing system, not steady-state values.",
+        "未达稳态:{items}。这些运行的指标是变化中系统的平均值,而非稳态值。",
+    ),
+    "report.stress": ("Reporting checklist (STRESS-ABS)", "报告清单(STRESS-ABS)"),
+    "report.stress_items": (
+        "Warm-up: {warmup}. Run length: {days} simulated days. Replications: {reps} per policy and sample "
+        "({runs} runs finished). Versions: gridsim {version}; experiment file {experiment}. Seeds: {first}…{last}, "
+        "common to every policy (common random numbers).",
+        "预热期:{warmup}。运行长度:每次推演{days}天。重复次数:每个方案和样本{reps}次(已完成{runs}次)。"
+        "版本:gridsim {version};实验文件 {experiment}。随机种子:{first}…{last},各方案相同(共同随机数)。",
+    ),
+    "report.stress_warmup": (
+        "MSER-5 on the daily backlog, median {median} days (range {lo}–{hi})",
+        "按每日积压以MSER-5识别,中位数{median}天(范围{lo}–{hi}天)",
+    ),
+    "daily.backlog": ("backlog (open cases)", "积压(在办案件)"),
+    "daily.satisfaction": ("residents' satisfaction", "居民满意度"),
+    "daily.vacant_posts": ("vacant posts", "空岗数"),
     "word.and": (", ", "、"),
     "word.sentence_end": (".", "。"),
     "word.clause": ("; ", ";"),

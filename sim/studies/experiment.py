@@ -87,6 +87,8 @@ class ExperimentFile(Strict):
     # default: sim.studies.readout.KPI_TERMS
     thresholds: dict[str, float | str] = {}
     lang: Literal["en", "zh"] | None = None  # the report's language (default: GRIDSIM_LANG, else en)
+    # days cut from the start of each run's daily series in the report (default: detected, MSER-5)
+    warmup_days: Annotated[int, Field(ge=0)] | None = None
 
     @model_validator(mode="after")
     def _shape(self):

@@ -27,7 +27,7 @@ from sim.output.fonts import use_cjk_font
 from sim.output.runner import _atomic_write
 from sim.scenario.labels import LANGS, text
 from sim.scenario.loading import ScenarioError
-from sim.studies import headline, readout
+from sim.studies import headline, readout, warmup
 from sim.studies.comparison import paired_differences, policy_means
 from sim.studies.sweep import load_results
 
@@ -508,6 +508,7 @@ def write_report(root: str | Path, out: str | Path | None = None, lang: str | No
             f"<p class=note>{html.escape(text('report.strata_note', lang))}</p>",
             _table(pd.DataFrame(strata_rows), strata_classes),
         ]
+    parts += _warmup_section(daily, meta, lang)
     captions = {
         "differences": "",
         "distributions": f"<h2>{html.escape(text('report.distributions', lang))}</h2>",
@@ -521,6 +522,7 @@ def write_report(root: str | Path, out: str | Path | None = None, lang: str | No
     for name, data in images.items():
         parts.append(captions[name])
         parts.append(f"<img alt='{name}' src='data:image/png;base64,{data}'>")
+    parts += _stress(daily, meta, counts["done"], lang)
     parts.append(f"<p class=note>{html.escape(text('report.footer', lang, root=str(root), figdir=str(figdir)))}</p>")
     page = (
         f"<!doctype html><html lang={'zh-CN' if lang == 'zh' else 'en'}><meta charset=utf-8>"
@@ -615,3 +617,70 @@ def write_workbook_report(root: str | Path, out: str | Path | None = None, lang:
         for title in (t("xlsx.summary"), t("xlsx.differences"))
     }
     return write_workbook(path, sheets, formats, rows)
+
+
+def _warmup_section(daily: pd.DataFrame, meta: dict, lang: str) -> list[str]:
+    """The warm-up table (per policy and series) and the runs whose series have not settled."""
+    if daily.empty:
+        return []
+    runs = warmup.per_run(daily, meta.get("warmup_days"))
+    if runs.empty:
+        return []
+    rows, flagged = [], []
+    for (policy, col), g in runs.groupby(["policy", "series"], sort=False):
+        unsettled = int((~g["settled"]).sum())
+        rows.append(
+            {
+                text("report.policy", lang): policy,
+                text("report.series_name", lang): text(f"daily.{col}", lang),
+                text("report.warmup_days", lang): f"{g['warmup_days'].median():.0f} "
+                f"[{g['warmup_days'].min()}–{g['warmup_days'].max()}]",
+                text("report.not_settled", lang): f"{unsettled} / {len(g)}",
+                text("report.mean_all", lang): _plain(g["mean_all"].mean()),
+                text("report.mean_after", lang): _plain(g["mean_after"].mean()),
+            }
+        )
+        if unsettled:
+            flagged.append(f"{policy} — {text(f'daily.{col}', lang)} ({unsettled}/{len(g)})")
+    declared = meta.get("warmup_days")
+    note = text(
+        "report.warmup_note", lang, declared=text("report.warmup_declared", lang, n=declared) if declared else ""
+    )
+    out = [
+        f"<h2>{html.escape(text('report.warmup', lang))}</h2>",
+        f"<p class=note>{html.escape(note)}</p>",
+        _table(pd.DataFrame(rows)),
+    ]
+    if flagged:
+        items = text("word.and", lang).join(flagged)
+        out.append(f"<p><b>{html.escape(text('report.flagged', lang, items=items))}</b></p>")
+    return out
+
+
+def _plain(v: float) -> str:
+    return "–" if math.isnan(v) else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}")
+
+
+def _stress(daily: pd.DataFrame, meta: dict, done: int, lang: str) -> list[str]:
+    """The STRESS-ABS reporting items (Monks et al. 2019): warm-up, run length, replications,
+    versions, seeds."""
+    from sim import __version__
+
+    backlog = warmup.per_run(daily, meta.get("warmup_days"), ("backlog",)) if len(daily) else pd.DataFrame()
+    how = "–"
+    if len(backlog):
+        w = backlog["warmup_days"]
+        how = text("report.stress_warmup", lang, median=f"{w.median():.0f}", lo=int(w.min()), hi=int(w.max()))
+    items = text(
+        "report.stress_items",
+        lang,
+        warmup=how,
+        days=meta["days"],
+        reps=meta["replications"],
+        runs=done,
+        version=meta.get("version") or __version__,
+        experiment=meta.get("experiment", "–"),
+        first=meta["seed"],
+        last=meta["seed"] + meta["replications"] - 1,
+    )
+    return [f"<h2>{html.escape(text('report.stress', lang))}</h2>", f"<p class=note>{html.escape(items)}</p>"]
