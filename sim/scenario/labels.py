@@ -349,6 +349,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "metric.resolved_at_level": ("share resolved at {level} level", "在{level}层级解决的比例"),
     "unit.points": ("{v} points", "{v}个百分点"),
     "unit.hours": ("{v} h", "{v}小时"),
+    "unit.points_axis": ("points", "百分点"),
+    "unit.hours_axis": ("h", "小时"),
     "unit.of": ("{v} of {n}", "{v}/{n}"),
     "unit.interval": ("95 % interval {lo} to {hi}", "95%区间{lo}至{hi}"),
     "verdict.better": ("better", "更好"),

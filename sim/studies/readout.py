@@ -147,6 +147,18 @@ def relative(kpi: str, d: float, base: float) -> str:
     return f"{d / abs(base):+.1%}"
 
 
+def tick(kpi: str, d: float, lang: str = "en") -> tuple[str, str]:
+    """A difference as an axis tick (a bare number) and the unit the axis label names."""
+    kind = terms(kpi)[0]
+    if kind == "share":
+        return f"{100 * d:+.1f}", text("unit.points_axis", lang)
+    if kind == "hours":
+        return f"{d:+.1f}", text("unit.hours_axis", lang)
+    if kind == "count":
+        return (f"{d / 1000:+,.0f} k" if abs(d) >= 10_000 else f"{d:+,.0f}"), ""
+    return f"{d:+.2f}", ""
+
+
 def bounds(kpi: str, lo: float, hi: float, lang: str = "en") -> str:
     """The 95 % interval of a difference as ``[lo, hi]`` for a table column."""
     if any(x is None or math.isnan(x) for x in (lo, hi)):

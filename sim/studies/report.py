@@ -134,14 +134,14 @@ def forest_plot(diffs: pd.DataFrame, kpis: list[str], reference: str, lang: str 
             else (f"  ({text('report.better_left', lang)})" if b < 0 else "")
         )
         ax.set_title(label(k, lang), fontsize=9)
-        ax.set_xlabel(text("report.diff_vs", lang, reference=reference) + hint, fontsize=8)
+        unit = readout.tick(k, 0.0, lang)[1]
+        unit = f" ({unit})" if unit else ""
+        ax.set_xlabel(text("report.diff_vs", lang, reference=reference) + unit + hint, fontsize=8)
         ax.tick_params(axis="x", labelsize=8)
         span = max(abs(d["lo"]).max(), abs(d["hi"]).max(), 0 if math.isnan(thr) else thr, 1e-12)
         ax.set_xlim(-1.15 * span, 1.15 * span)
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5, symmetric=True))
-        ax.xaxis.set_major_formatter(
-            matplotlib.ticker.FuncFormatter(lambda v, _pos, k=k: readout.difference(k, v, lang).split(" (")[0])
-        )
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4, symmetric=True))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos, k=k: readout.tick(k, v, lang)[0]))
     fig.suptitle(text("report.forest_fig", lang), fontsize=10)
     fig.tight_layout()
     return fig
