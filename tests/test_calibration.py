@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from openpyxl import load_workbook
 
 from sim.scenario.loading import ScenarioError
 from sim.studies.targets import check, check_quantities, interval, load_targets, quantity, replicate
@@ -145,6 +146,16 @@ def test_check_passes_near_targets_and_fails_a_far_one(files, capsys):
     assert "closure" in out and "pass" in out and "FAIL" in out and "failed: far" in out
     s, t = files([target(value=0.9, tolerance=0.2)])
     assert main(["check", str(s), "--targets", str(t), "--reps", "2", "--workers", "1"]) == 0
+
+
+def test_check_writes_its_table_as_a_workbook(files, tmp_path, monkeypatch):
+    s, t = files([target(value=0.9, tolerance=0.2)])
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", str(s), "--targets", str(t), "--reps", "2", "--workers", "1", "--xlsx"]) == 0
+    (book,) = tmp_path.glob("runs/check/*/check.xlsx")
+    rows = list(load_workbook(book)["Check"].values)
+    assert rows[0][:4] == ("target", "quantity", "published", "mean")
+    assert rows[1][2] == 0.9 and 0 <= rows[1][3] <= 1 and rows[1][7] is True  # numbers and a boolean
 
 
 def test_check_on_a_scenario_without_targets_is_an_error(files, capsys):

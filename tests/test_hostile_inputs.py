@@ -221,7 +221,8 @@ def test_cli_schema_reference_and_campaign_warning(tmp_path, capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     rate = schema["$defs"]["Category"]["properties"]["rate"]
-    assert rate["unit"] == "per_household_year" and "Unit: per household-year. Range: 0 – 10,000." in rate["description"]
+    assert rate["unit"] == "per_household_year"
+    assert "Unit: per household-year. Range: 0 – 10,000." in rate["description"]
     assert main(["schema", "--markdown", "--lang", "zh"]) == 0
     zh = capsys.readouterr().out
     assert zh.startswith("# 情景参数说明") and "每户每年" in zh and "English" not in zh

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from openpyxl import load_workbook
 
 from sim.scenario.loading import load_scenario
 from sim.ui.cli import main
@@ -175,11 +176,15 @@ def test_fit_recognises_a_chinese_platform_export_and_its_scenario_runs_sweeps_a
             "0.25",
             "--reps",
             "2",
+            "--xlsx",
         ]
     )
     assert rc in (0, 1)
     printed = capsys.readouterr().out
     assert "simulated mean [95 % interval]" in printed and "channel share patrol" in printed
+    rows = list(load_workbook(tmp_path / "fit_report.xlsx")["Check"].values)
+    assert rows[0][:3] == ("quantity", "observed", "mean") and any(r[0] == "channel share patrol" for r in rows)
+    assert all(isinstance(r[2], (int, float)) for r in rows[1:] if r[2] is not None)  # numbers, not text
     assert (tmp_path / "fit_report.html").read_text().count("<img") >= 3
     text = out.read_text()
     assert "# cases.csv" not in text and f"{cases}, " in text  # each fitted number names its source
@@ -224,10 +229,19 @@ def test_fit_recognises_a_chinese_platform_export_and_its_scenario_runs_sweeps_a
                 "3",
                 "--out",
                 str(tmp_path / "size"),
+                "--xlsx",
+                "--lang",
+                "zh",
             ]
         )
         == 0
     )
+    evaluations = pd.read_csv(tmp_path / "size" / "size_evaluations.csv")
+    assert load_workbook(tmp_path / "size" / "size.xlsx").sheetnames == ["编制测算", "候选评估"]
+    book = list(load_workbook(tmp_path / "size" / "size.xlsx")["候选评估"].values)
+    assert len(book) == len(evaluations) + 1 and "处置前平均等待" in book[0]
+    col = book[0].index("处置前平均等待")
+    assert [r[col] for r in book[1:]] == pytest.approx(evaluations["wait_hours_mean"].tolist())
 
 
 def test_numeric_grid_ids_match_as_numbers(small, tmp_path):

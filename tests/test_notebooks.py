@@ -59,3 +59,5 @@ def test_policy_comparison_notebook_runs():
     nb = execute("policy_comparison.ipynb")
     text = text_of(nb)
     assert "report: runs/notebook_fusion/small/report.html" in text and "resolution_hours_p90" in text
+    # the chart for presenting renders inline: importing the report switches no backend
+    assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))

@@ -18,8 +18,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.scenario.loading import ScenarioError
-from sim.studies import erlang
+from sim.scenario.loading import ScenarioError, load_scenario
+from sim.studies import erlang, sizing
 from sim.studies.sizing import ServiceTarget, Sizer, size
 from sim.ui.cli import main
 
@@ -77,12 +77,38 @@ def test_staffing_is_the_least_c_meeting_the_target():
     [
         ("resolution_hours_p90<=72", ("resolution_hours_p90", "<=", 72.0)),
         (" closure_rate >= 0.95 ", ("closure_rate", ">=", 0.95)),
-        ("by_community_type.gated.wait_hours_mean<2", ("by_community_type.gated.wait_hours_mean", "<=", 2.0)),
+        ("by_community_type.gated.wait_hours_mean<2", ("by_community_type.gated.wait_hours_mean", "<", 2.0)),
     ],
 )
 def test_targets_parse(text, parsed):
     t = ServiceTarget.parse(text)
     assert (t.kpi, t.op, t.value) == parsed
+
+
+def test_strict_targets_are_strict():
+    x = np.array([1.9, 2.0, 2.1, np.nan])
+    assert ServiceTarget.parse("k<2").met(x).tolist() == [True, False, False, False]
+    assert ServiceTarget.parse("k<=2").met(x).tolist() == [True, True, False, False]
+    assert ServiceTarget.parse("k>2").met(x).tolist() == [False, False, True, False]
+    assert ServiceTarget.parse("k>=2").met(x).tolist() == [False, True, True, False]
+    assert str(ServiceTarget.parse("k < 2")) == "k<2"
+
+
+def test_an_unknown_kpi_is_one_line_with_a_suggestion_and_nothing_written(tmp_path, capsys):
+    out = tmp_path / "o"
+    args = ["size", str(MMC), "--days", "5", "--out", str(out), "--workers", "1", "--target", "wait_hours_men<=1"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert "did you mean wait_hours_mean" in err and "\n" not in err and "Traceback" not in err
+    assert len(err) < 300  # one line, not the list of every KPI
+    assert not out.exists()
+
+
+def test_wilson_interval_and_the_replications_a_confidence_needs():
+    lo, hi = sizing.wilson(3, 3)
+    assert lo == pytest.approx(3 / (3 + 1.959964**2), rel=1e-4) and hi == pytest.approx(1.0)  # k = n: n / (n + z²)
+    need = sizing.replications_needed(0.9)
+    assert sizing.wilson(need, need)[0] >= 0.9 > sizing.wilson(need - 1, need - 1)[0]
 
 
 @pytest.mark.parametrize(
@@ -181,7 +207,18 @@ def test_cli_size_writes_table_plot_and_erlang(tmp_path, capsys):
     answer = yaml.safe_load((out / "size.yaml").read_text())
     assert answer["answer"] == {"staffing.full_time": 5} and answer["simulations"] >= 6
     assert (out / "size.png").stat().st_size > 10_000
-    assert set(pd.read_csv(out / "size_evaluations.csv")["staffing.full_time"]) >= {4, 5}
+    evaluations = pd.read_csv(out / "size_evaluations.csv")
+    assert set(evaluations["staffing.full_time"]) >= {4, 5}
+    terms = pd.read_csv(out / "size_planner.csv").set_index("group")
+    district = terms.loc["district"]
+    grids, today = int(district["grids"]), load_scenario(MMC).staffing.full_time
+    assert district["today"] == grids * today and district["answer"] == grids * 5
+    assert district["change"] == grids * (5 - today) and district["cost_answer"] > 0
+    at_answer = evaluations[evaluations["staffing.full_time"] == 5]
+    met = int((at_answer["wait_hours_mean"] <= 0.5).sum())
+    assert district["met:wait_hours_mean<=0.5"] == met and district["of:wait_hours_mean<=0.5"] == 3
+    assert f"district ({grids} grids): today" in text and f"met in {met} of 3 (95 % Wilson interval" in text
+    assert "warning: 3 replications cannot support confidence 0.6" in text and "--reps 6" in text
 
 
 # ---------------------------------------------------------------------------- sensitivity

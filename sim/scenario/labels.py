@@ -353,6 +353,225 @@ LABELS: dict[str, tuple[str, str]] = {
         "案件流程:发生(未发现)→ 居民反映 / 12345派单 / 巡查发现 → 受理 → 排队 → 处置 → "
         "无权处理、超过时限或未能解决时上报 → 解决 → 居民评价 → 办结销号或重新办理。",
     ),
+    # the sweep report (gridsim report): KPI names, units, headline sentences
+    "metric.closure_rate": ("closure rate", "办结率"),
+    "metric.satisfaction": ("resident satisfaction", "居民满意率"),
+    "metric.resolution_hours_p50": ("median resolution time", "办结时长(中位数)"),
+    "metric.resolution_hours_p90": ("90th-percentile resolution time", "办结时长(90分位)"),
+    "metric.response_hours_p50": ("median response time", "响应时长(中位数)"),
+    "metric.response_hours_p90": ("90th-percentile response time", "响应时长(90分位)"),
+    "metric.wait_hours_mean": ("mean wait before handling", "处置前平均等待"),
+    "metric.escalation_rate": ("escalation rate", "上报率"),
+    "metric.reopen_rate": ("reopen rate", "重办率"),
+    "metric.latent_share": ("share never surfaced", "未发现比例"),
+    "metric.worker_utilization": ("worker utilisation", "网格员工作负荷率"),
+    "metric.worker_overtime_hours_mean": ("overtime per worker (h/yr)", "人均加班(小时/年)"),
+    "metric.vacancy_days": ("vacant post-days", "空岗天数"),
+    "metric.absence_days": ("absence days", "缺勤天数"),
+    "metric.attrition_count": ("workers who left", "离职人数"),
+    "metric.score_validity": ("score validity", "考核效度"),
+    "metric.score_validity_within_type": ("score validity within a community type", "同类社区内考核效度"),
+    "metric.latent_harm_days": ("harm-days while unseen", "未发现期间损害天数"),
+    "metric.open_harm_days": ("harm-days while open", "在办期间损害天数"),
+    "metric.cost_person_years": ("cost (person-years)", "人力成本(人年)"),
+    "metric.incidents_created": ("incidents", "事件数"),
+    "metric.incidents_closed": ("incidents closed", "办结事件数"),
+    "metric.resolved_at_level": ("share resolved at {level} level", "在{level}层级解决的比例"),
+    "fmt.points": ("{v} points", "{v}个百分点"),
+    "fmt.hours": ("{v} h", "{v}小时"),
+    "fmt.points_axis": ("points", "百分点"),
+    "fmt.hours_axis": ("h", "小时"),
+    "fmt.of": ("{v} of {n}", "{v}/{n}"),
+    "fmt.interval": ("95 % interval {lo} to {hi}", "95%区间{lo}至{hi}"),
+    "verdict.better": ("better", "更好"),
+    "verdict.worse": ("worse", "更差"),
+    "verdict.higher": ("higher", "更高"),
+    "verdict.lower": ("lower", "更低"),
+    "verdict.material": ("clear and material", "差异明确且有实际意义"),
+    "verdict.negligible": ("clear but negligible", "差异明确但微小"),
+    "verdict.unclear": ("no clear difference", "无明确差异"),
+    "headline.title": ("Headline findings", "主要结论"),
+    "headline.lead": ("“{policy}” against “{reference}”", "“{policy}”与“{reference}”相比"),
+    "headline.material": ("{kpi} {diff} ({interval}), {direction}", "{kpi}{diff}({interval}),{direction}"),
+    "headline.no_material": ("differs materially in no KPI", "各项指标均无实质差异"),
+    "headline.negligible": ("clear but below the practical threshold: {kpis}", "差异明确但低于实际意义阈值:{kpis}"),
+    "headline.unclear": ("no clear difference: {kpis}", "无明确差异:{kpis}"),
+    "headline.thresholds": (
+        "Material means the mean paired difference is at least the practical threshold ({items}); "
+        "clear means its 95 % interval excludes zero.",
+        "“有实际意义”指配对差均值不小于实际意义阈值({items});“明确”指其95%区间不含零。",
+    ),
+    "report.policies": ("Policies", "方案"),
+    "report.policy": ("policy", "方案"),
+    "report.settings": ("settings", "设置"),
+    "report.base": ("(base scenario)", "(基准情景)"),
+    "report.kpis": ("KPIs per policy", "各方案指标"),
+    "report.kpis_note": ("Mean over all runs [95 % interval of the mean].", "所有运行的均值[均值的95%区间]。"),
+    "report.differences": ("Differences from {reference}", "与{reference}的差异"),
+    "report.differences_note": (
+        "Each run of a policy is paired with the reference run that saw the same incidents (same seed and "
+        "sample); the interval is for the mean of those paired differences. Green or red only where the "
+        "difference is clear and material (its interval excludes zero and its size reaches the practical "
+        "threshold): green better, red worse; grey otherwise.",
+        "每次运行与看到相同事件(相同随机种子和样本)的参照方案运行配对;区间为配对差均值的95%区间。"
+        "仅当差异明确且有实际意义(区间不含零且幅度达到实际意义阈值)时着色:绿色更好,红色更差;其余为灰色。",
+    ),
+    "report.kpi": ("KPI", "指标"),
+    "report.difference": ("difference", "差异"),
+    "report.interval": ("95 % interval", "95%区间"),
+    "report.threshold": ("practical threshold", "实际意义阈值"),
+    "report.pairs": ("pairs", "配对数"),
+    "report.verdict": ("verdict", "结论"),
+    "report.behaviour": ("behaviour", "行为设置"),
+    "report.vs": ("vs", "对照"),
+    "report.strata": ("Measurement and behaviour, separated", "测量与行为分开看"),
+    "report.strata_note": (
+        "Each scheme against the reference scheme with the same behaviour setting: workers_respond = true, "
+        "workers respond to their scores (effort, gaming, fairness); false, the scheme only measures and "
+        "residents' outcomes cannot differ (docs/behaviour.md §4–5).",
+        "每种考核方案与相同行为设置下的参照方案比较:workers_respond = true 时网格员对得分作出反应"
+        "(努力、做表面文章、公平感);false 时考核只起测量作用,居民结果不会不同(docs/behaviour.md §4–5)。",
+    ),
+    "report.runs": (
+        "Scenario {scenario}, {days} simulated days per run; {policies} policies × {samples} uncertainty "
+        "sample(s) × {reps} replications (seeds {first}…{last}, the same for every policy: common random "
+        "numbers). Runs finished: {done}; failed: {error}; pending: {pending}. Reference policy: {reference}.",
+        "情景 {scenario},每次运行推演{days}天;{policies}个方案 × {samples}个不确定性样本 × {reps}次重复"
+        "(随机种子{first}…{last},各方案相同:共同随机数)。已完成{done}次,失败{error}次,待运行{pending}次。"
+        "参照方案:{reference}。",
+    ),
+    "report.uncertain": (
+        "Uncertain inputs, sampled by Latin hypercube: {items}.",
+        "不确定输入(拉丁超立方抽样):{items}。",
+    ),
+    "report.distributions": ("Across replications", "各次重复的分布"),
+    "report.distributions_fig": (
+        "Distribution across replications (each dot one run)",
+        "各次重复的分布(每点为一次运行)",
+    ),
+    "report.series": ("Over the simulated period", "推演期间的变化"),
+    "report.series_fig": (
+        "Daily series: mean over runs, band = middle 90 % of runs",
+        "每日序列:各运行均值,阴影为中间90%的运行",
+    ),
+    "report.backlog": ("open cases at end of day (backlog), 7-day mean", "日终在办案件(积压),7日均值"),
+    "report.satisfied_share": ("share of feedback satisfied, 14-day mean", "满意评价比例,14日均值"),
+    "report.trust": ("residents' mean satisfaction (trust state)", "居民平均满意度(信任状态)"),
+    "report.day": ("day", "天"),
+    "report.funnel": ("Where cases were resolved", "案件在哪一层级解决"),
+    "report.funnel_fig": (
+        "Where cases were resolved: grid → community → street → department",
+        "案件解决层级:网格 → 社区 → 街道 → 职能部门",
+    ),
+    "report.share_resolved": ("share of resolved cases", "占已解决案件比例"),
+    "report.level": ("level", "层级"),
+    "report.uncertainty": ("Under which assumptions does it help?", "在哪些假设下有效?"),
+    "report.uncertainty_note": (
+        "Each dot is one Latin-hypercube point of the uncertain inputs: the policy's difference from the "
+        "reference there, against each input. A trend means the effect depends on that assumption.",
+        "每点为不确定输入的一个拉丁超立方样本点:该处方案与参照方案的差异,对应各输入。若有趋势,说明效果取决于该假设。",
+    ),
+    "report.uncertainty_fig": (
+        "Difference from {reference} at each sampled point (mean over replications)",
+        "各样本点与{reference}的差异(各次重复的均值)",
+    ),
+    "report.scores": ("Is the score measuring the work?", "考核得分是否反映了真实工作?"),
+    "report.scores_note": (
+        "A valid scheme ranks workers by the true value of their work (harm-days averted for residents per "
+        "duty hour, docs/behaviour.md §5); a gap between the colours at equal true value is the unfairness "
+        "of one yardstick across community types. Each dot is one worker-period of the first run.",
+        "有效的考核按工作的真实价值(每值班小时为居民避免的损害天数,docs/behaviour.md §5)给网格员排序;"
+        "真实价值相同而颜色之间存在差距,就是“一把尺”在不同社区类型间的不公平。每点为首次运行中一名网格员的一个考核期。",
+    ),
+    "report.scores_fig": ("Score vs true value by community type", "按社区类型:得分与真实价值"),
+    "report.true_value": ("true value of the work (not seen by the scheme)", "工作的真实价值(考核看不到)"),
+    "report.score": ("score", "得分"),
+    "report.validity": ("validity {v}", "效度 {v}"),
+    "report.community_type": ("community type", "社区类型"),
+    "report.forest_fig": (
+        "Paired differences from the reference (same seeds): mean, 95 % interval; shaded: below the threshold",
+        "与参照方案的配对差异(相同种子):均值与95%区间;阴影为实际意义阈值以内",
+    ),
+    "report.diff_vs": ("difference vs {reference}", "与{reference}之差"),
+    "report.better_right": ("better →", "更好 →"),
+    "report.better_left": ("← better", "← 更好"),
+    "report.footer": (
+        "Written by gridsim report from {root}; figures also in {figdir}/.",
+        "由 gridsim report 根据 {root} 生成;图片另存于 {figdir}/。",
+    ),
+    "xlsx.summary": ("Summary", "汇总"),
+    "xlsx.runs": ("Runs", "各次运行"),
+    "xlsx.differences": ("Differences", "差异"),
+    "xlsx.daily": ("Daily", "每日"),
+    "xlsx.key": ("key", "代码"),
+    "xlsx.value": ("value", "数值"),
+    "xlsx.mean": ("mean", "均值"),
+    "xlsx.low": ("95 % low", "95%下限"),
+    "xlsx.high": ("95 % high", "95%上限"),
+    "xlsx.n_runs": ("runs", "运行次数"),
+    "xlsx.sample": ("sample", "样本"),
+    "xlsx.rep": ("replication", "重复"),
+    "xlsx.seed": ("seed", "随机种子"),
+    "xlsx.reference": ("reference", "参照方案"),
+    "xlsx.class": ("class", "类别"),
+    "xlsx.target": ("target", "目标"),
+    "xlsx.quantity": ("quantity", "指标"),
+    "xlsx.published": ("published", "公开数值"),
+    "xlsx.observed": ("observed", "实际观测"),
+    "xlsx.tolerance": ("tolerance", "容差"),
+    "xlsx.passed": ("passed", "通过"),
+    "xlsx.holdout": ("held out", "留出验证"),
+    "xlsx.reps": ("replications", "重复次数"),
+    "xlsx.source": ("source", "来源"),
+    "xlsx.check": ("Check", "校验"),
+    "xlsx.evaluations": ("Evaluations", "候选评估"),
+    "xlsx.planner": ("Planner", "编制测算"),
+    "xlsx.group": ("community type / district", "社区类型/全区"),
+    "xlsx.grids": ("grids", "网格数"),
+    "xlsx.today": ("headcount today", "现有人数"),
+    "xlsx.answer": ("headcount needed", "测算人数"),
+    "xlsx.change": ("change", "增减"),
+    "xlsx.cost_today": ("cost today (person-years a year)", "现有成本(人年/年)"),
+    "xlsx.cost_answer": ("cost needed (person-years a year)", "测算成本(人年/年)"),
+    "report.warmup": ("Warm-up and steady state", "预热期与稳态"),
+    "report.warmup_note": (
+        "Runs start empty. Each run's warm-up is detected on its daily series by MSER-5 (White 1997; Hoad, "
+        "Robinson & Davies 2010){declared}; the Mann–Kendall trend test on 5-day means after it flags a series "
+        "that has not settled (p < 0.01). Means over the whole run and after the warm-up show how a KPI read "
+        "from the series changes; the KPIs above are over the whole run.",
+        "推演从空状态开始。每次运行的预热期由其每日序列按MSER-5方法识别"
+        "(White 1997;Hoad、Robinson、Davies 2010){declared};"
+        "对预热期后的5日均值做Mann–Kendall趋势检验,p < 0.01 即标记为未达稳态。全程均值与预热期后均值的对比显示"
+        "由该序列得出的指标如何变化;上文各指标为全程数值。",
+    ),
+    "report.warmup_declared": ("; the experiment sets warmup_days = {n}", ";实验设定 warmup_days = {n}"),
+    "report.series_name": ("series", "序列"),
+    "report.warmup_days": ("warm-up (days), median [range]", "预热期(天),中位数[范围]"),
+    "report.not_settled": ("runs not settled", "未达稳态的运行"),
+    "report.mean_all": ("mean, whole run", "全程均值"),
+    "report.mean_after": ("mean after warm-up", "预热期后均值"),
+    "report.flagged": (
+        "Not in steady state: {items}. Read their KPIs as averages over a changing system, not steady-state values.",
+        "未达稳态:{items}。这些运行的指标是变化中系统的平均值,而非稳态值。",
+    ),
+    "report.stress": ("Reporting checklist (STRESS-ABS)", "报告清单(STRESS-ABS)"),
+    "report.stress_items": (
+        "Warm-up: {warmup}. Run length: {days} simulated days. Replications: {reps} per policy and sample "
+        "({runs} runs finished). Versions: gridsim {version}; experiment file {experiment}. Seeds: {first}…{last}, "
+        "common to every policy (common random numbers).",
+        "预热期:{warmup}。运行长度:每次推演{days}天。重复次数:每个方案和样本{reps}次(已完成{runs}次)。"
+        "版本:gridsim {version};实验文件 {experiment}。随机种子:{first}…{last},各方案相同(共同随机数)。",
+    ),
+    "report.stress_warmup": (
+        "MSER-5 on the daily backlog, median {median} days (range {lo}–{hi})",
+        "按每日积压以MSER-5识别,中位数{median}天(范围{lo}–{hi}天)",
+    ),
+    "daily.backlog": ("backlog (open cases)", "积压(在办案件)"),
+    "daily.satisfaction": ("residents' satisfaction", "居民满意度"),
+    "daily.vacant_posts": ("vacant posts", "空岗数"),
+    "word.and": (", ", "、"),
+    "word.sentence_end": (".", "。"),
+    "word.clause": ("; ", ";"),
 }
 
 WEEKDAYS = {

@@ -26,6 +26,7 @@ from pydantic import Field, ValidationError, model_validator
 from sim import __version__
 from sim.scenario.loading import ScenarioError, _format_error, apply_overrides, read_raw, scenario_from_dict
 from sim.scenario.schema import DAYS_MAX, SEED_MAX, Prior, Strict
+from sim.studies import readout
 
 MAX_REPLICATIONS = 10_000
 """The most replications of one policy and sample."""
@@ -88,6 +89,12 @@ class ExperimentFile(Strict):
     )
     replications: Replications | Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = Replications()
     kpis: list[str] = DEFAULT_KPIS
+    # practical threshold per KPI (a number in its units or a share of the reference, "5%");
+    # default: sim.studies.readout.KPI_TERMS
+    thresholds: dict[str, float | str] = {}
+    lang: Literal["en", "zh"] | None = None  # the report's language (default: GRIDSIM_LANG, else en)
+    # days cut from the start of each run's daily series in the report (default: detected, MSER-5)
+    warmup_days: Annotated[int, Field(ge=0)] | None = None
 
     @model_validator(mode="after")
     def _shape(self):
@@ -113,6 +120,13 @@ class ExperimentFile(Strict):
             raise ValueError(f"policies: duplicate names {dup}")
         if not self.kpis:
             raise ValueError("kpis: empty list")
+        for key, value in self.thresholds.items():
+            if key not in self.kpis:
+                raise ValueError(f"thresholds.{key}: not among kpis")
+            try:
+                readout.parse_threshold(value)
+            except ValueError as exc:
+                raise ValueError(f"thresholds.{key}: {exc}") from None
         return self
 
 

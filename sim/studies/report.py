@@ -15,81 +15,38 @@ import html
 import io
 import json
 import math
+import os
 from pathlib import Path
 
-import matplotlib
 import matplotlib.ticker
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from sim.output.fonts import use_cjk_font
+from sim.output.runner import _atomic_write
+from sim.scenario.labels import LANGS, text
+from sim.scenario.loading import ScenarioError
+from sim.studies import headline, readout, warmup
+from sim.studies.comparison import paired_differences, policy_means
+from sim.studies.sweep import load_results
 
-from sim.output.runner import _atomic_write  # noqa: E402
-from sim.scenario.loading import ScenarioError  # noqa: E402
-from sim.studies.comparison import paired_differences, policy_means  # noqa: E402
-from sim.studies.sweep import load_results  # noqa: E402
-
-# label (figures carry no CJK font: Chinese names go in the HTML only), which direction is
-# better (+1 higher, -1 lower, 0 neither), number format
-KPI_INFO: dict[str, tuple[str, int, str]] = {
-    "closure_rate": ("closure rate", +1, "{:.3f}"),
-    "satisfaction": ("resident satisfaction", +1, "{:.3f}"),
-    "resolution_hours_p50": ("resolution time, median (h)", -1, "{:.1f}"),
-    "resolution_hours_p90": ("resolution time, 90th percentile (h)", -1, "{:.1f}"),
-    "response_hours_p50": ("response time, median (h)", -1, "{:.2f}"),
-    "response_hours_p90": ("response time, 90th percentile (h)", -1, "{:.1f}"),
-    "wait_hours_mean": ("wait before handling, mean (h)", -1, "{:.2f}"),
-    "escalation_rate": ("escalation rate", 0, "{:.3f}"),
-    "reopen_rate": ("reopen rate", -1, "{:.3f}"),
-    "latent_share": ("share never surfaced", -1, "{:.3f}"),
-    "worker_utilization": ("worker utilisation", 0, "{:.3f}"),
-    "worker_overtime_hours_mean": ("overtime per worker (h/yr)", -1, "{:.1f}"),
-    "vacancy_days": ("vacant post-days", -1, "{:.0f}"),
-    "absence_days": ("absence days", -1, "{:.0f}"),
-    "attrition_count": ("workers who left", -1, "{:.1f}"),
-    "score_validity": ("score validity (rank corr. score ~ true value)", +1, "{:.3f}"),
-    "score_validity_within_type": ("score validity within a community type", +1, "{:.3f}"),
-    "latent_harm_days": ("harm-days while latent (severity-weighted)", -1, "{:.0f}"),
-    "open_harm_days": ("harm-days while open (severity-weighted)", -1, "{:.0f}"),
-    "cost_person_years": ("cost (person-years)", -1, "{:.1f}"),
-    "incidents_created": ("incidents", 0, "{:.0f}"),
-    "incidents_closed": ("incidents closed", 0, "{:.0f}"),
-}
-CHINESE = {
-    "closure_rate": "办结率",
-    "satisfaction": "满意率",
-    "escalation_rate": "上报率",
-    "attrition_count": "流失",
-    "score_validity": "考核效度",
-    "reopen_rate": "重办率",
-    "vacancy_days": "空岗天数",
-    "worker_overtime_hours_mean": "加班",
-}
 LEVEL_COLOURS = ["#4c9a2a", "#f2b134", "#e4572e", "#6c4f9e", "#888888"]
 TYPE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+GOOD, BAD, NEUTRAL = "#2a9d4b", "#d1495b", "#666666"
 
 
-def label(kpi: str) -> str:
-    """A KPI's readable name for tables and plots."""
-    if kpi.startswith("resolved_at_level."):
-        return f"share resolved at {kpi.split('.', 1)[1]} level"
-    return KPI_INFO.get(kpi, (kpi, 0, ""))[0]
+def label(kpi: str, lang: str = "en") -> str:
+    """A KPI's readable name for tables and plots, from the label table."""
+    return readout.name(kpi, lang)
 
 
-def better(kpi: str) -> int:
-    """Which way a KPI is better: +1 higher, -1 lower, 0 neither."""
-    if kpi == "resolved_at_level.grid":
-        return +1  # "small matters stay in the grid" (小事不出格)
-    return KPI_INFO.get(kpi, (kpi, 0, ""))[1]
-
-
-def fmt(kpi: str, v: float) -> str:
-    """A KPI's value formatted for the report (an en dash for missing)."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "–"
-    f = KPI_INFO.get(kpi, (kpi, 0, "{:.4g}"))[2]
-    return f.format(v)
+def report_lang(meta: dict, lang: str | None = None) -> str:
+    """The report's language: the argument, else the experiment's ``lang``, else ``GRIDSIM_LANG``, else en."""
+    chosen = lang or meta.get("lang") or os.environ.get("GRIDSIM_LANG") or "en"
+    if chosen not in LANGS:
+        raise ScenarioError(f"lang: {chosen!r} is not one of {', '.join(LANGS)} (GRIDSIM_LANG or --lang)")
+    return chosen
 
 
 BEHAVIOUR = "scoring.workers_respond"
@@ -116,13 +73,23 @@ def stratified_differences(
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def _verdict(kpi: str, diff: float, lo: float, hi: float) -> str:
-    sig = lo > 0 or hi < 0
-    if sig and better(kpi):
-        return "better" if (diff > 0) == (better(kpi) > 0) else "worse"
-    if sig:
-        return "higher" if diff > 0 else "lower"
-    return "no clear difference"
+def headline_differences(results: pd.DataFrame, kpis: list[str], meta: dict, reference: str) -> pd.DataFrame:
+    """The comparisons a headline states: where the experiment has a behaviour lever, each
+    scheme against the reference scheme with the same behaviour setting, after the effect of the
+    behaviour setting itself; otherwise every policy against the reference."""
+    policies = [p for p in meta["policies"] if p in set(results["policy"])]
+    plain = paired_differences(results, kpis, reference, policies)
+    strata = stratified_differences(results, kpis, meta["policies"], reference)
+    if strata.empty:
+        return plain
+    own = plain[plain["policy"].isin(set(strata["reference"]))]
+    return pd.concat([own, strata.drop(columns="stratum")], ignore_index=True)
+
+
+def _verdict(kpi: str, diff: float, lo: float, hi: float, thr: float, lang: str) -> str:
+    cls = readout.classify(diff, lo, hi, thr)
+    words = text(f"verdict.{cls}", lang)
+    return words if cls == "unclear" else f"{words} ({text(f'verdict.{readout.direction(kpi, diff)}', lang)})"
 
 
 # ------------------------------------------------------------------ figures
@@ -131,44 +98,56 @@ def _verdict(kpi: str, diff: float, lo: float, hi: float) -> str:
 def _panels(n: int, width: float = 4.2, height: float = 2.6, cols: int = 3):
     cols = max(1, min(cols, n))
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    fig = Figure(figsize=(width * cols, height * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     return fig, list(axes.flat[:n])
 
 
-def forest_plot(diffs: pd.DataFrame, kpis: list[str], reference: str):
-    """One panel per KPI: policy − reference, mean and 95 % interval of the paired
-    differences; green where the whole interval is on the better side, red on the worse."""
+def forest_plot(diffs: pd.DataFrame, kpis: list[str], reference: str, lang: str = "en"):
+    """One panel per KPI: policy − reference, mean and 95 % interval of the paired differences,
+    the practical threshold shaded; green or red only where the difference is clear and material
+    (``diffs`` carries ``threshold`` and ``class`` from :func:`sim.studies.headline.classify`)."""
     kpis = [k for k in kpis if k in set(diffs["kpi"])]
     fig, axes = _panels(len(kpis), height=0.9 + 0.45 * diffs["policy"].nunique())
     for ax, k in zip(axes, kpis, strict=True):
         d = diffs[diffs["kpi"] == k].iloc[::-1]
         y = np.arange(len(d))
-        colours = []
-        for lo, hi in zip(d["lo"], d["hi"], strict=True):
-            sign = 1 if lo > 0 else (-1 if hi < 0 else 0)
-            good = sign * better(k)
-            colours.append("#2a9d4b" if good > 0 else ("#d1495b" if good < 0 else "#666666"))
+        colours = [
+            (GOOD if readout.direction(k, dd) == "better" else BAD)
+            if c == "material" and readout.better(k)
+            else NEUTRAL
+            for dd, c in zip(d["diff"], d["class"], strict=True)
+        ]
+        thr = float(d["threshold"].iloc[0]) if len(d) else math.nan
+        if not math.isnan(thr):
+            ax.axvspan(-thr, thr, color="#eeeeee", zorder=0)
         ax.hlines(y, d["lo"], d["hi"], colors=colours, lw=2.5)
         ax.scatter(d["diff"], y, c=colours, zorder=3, s=30)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(y, d["policy"], fontsize=8)
-        b = better(k)
-        hint = "  (better →)" if b > 0 else ("  (← better)" if b < 0 else "")
-        ax.set_title(label(k), fontsize=9)
-        ax.set_xlabel(f"difference vs {reference}{hint}", fontsize=8)
+        b = readout.better(k)
+        hint = (
+            f"  ({text('report.better_right', lang)})"
+            if b > 0
+            else (f"  ({text('report.better_left', lang)})" if b < 0 else "")
+        )
+        ax.set_title(label(k, lang), fontsize=9)
+        unit = readout.tick(k, 0.0, lang)[1]
+        unit = f" ({unit})" if unit else ""
+        ax.set_xlabel(text("report.diff_vs", lang, reference=reference) + unit + hint, fontsize=8)
         ax.tick_params(axis="x", labelsize=8)
-        span = max(abs(d["lo"]).max(), abs(d["hi"]).max(), 1e-12)
+        span = max(abs(d["lo"]).max(), abs(d["hi"]).max(), 0 if math.isnan(thr) else thr, 1e-12)
         ax.set_xlim(-1.15 * span, 1.15 * span)
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5, symmetric=True))
-        ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 4), useMathText=True)
-    fig.suptitle("Paired differences from the reference policy (same seeds): mean and 95 % interval", fontsize=10)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4, symmetric=True))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos, k=k: readout.tick(k, v, lang)[0]))
+    fig.suptitle(text("report.forest_fig", lang), fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def distributions_plot(results: pd.DataFrame, kpis: list[str], policies: list[str]):
+def distributions_plot(results: pd.DataFrame, kpis: list[str], policies: list[str], lang: str = "en"):
     """One panel per KPI: every run as a dot, a box per policy."""
     fig, axes = _panels(len(kpis), height=0.9 + 0.4 * len(policies))
     rng = np.random.default_rng(0)  # jitter only
@@ -188,23 +167,23 @@ def distributions_plot(results: pd.DataFrame, kpis: list[str], policies: list[st
         for y, x in zip(pos, data, strict=True):
             ax.scatter(x, y + rng.uniform(-0.15, 0.15, len(x)), s=12, alpha=0.7, color="#1f77b4", zorder=3)
         ax.set_yticks(pos, policies, fontsize=8)
-        ax.set_title(label(k), fontsize=9)
+        ax.set_title(label(k, lang), fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
-    fig.suptitle("Distribution across replications (each dot one run)", fontsize=10)
+    fig.suptitle(text("report.distributions_fig", lang), fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def series_plot(daily: pd.DataFrame, policies: list[str]):
+def series_plot(daily: pd.DataFrame, policies: list[str], lang: str = "en"):
     """Backlog and satisfaction per day: mean over runs and the range of the middle 90 %."""
     specs = [
-        ("backlog", "open cases at end of day (backlog), 7-day mean", 7),
-        ("satisfied_share", "share of feedback satisfied, 14-day mean", 14),
-        ("satisfaction", "residents' mean satisfaction (trust state)", 1),
+        ("backlog", "report.backlog", 7),
+        ("satisfied_share", "report.satisfied_share", 14),
+        ("satisfaction", "report.trust", 1),
     ]
     specs = [s for s in specs if s[0] in daily]
-    fig, axes = plt.subplots(1, len(specs), figsize=(5.6 * len(specs), 3.4), squeeze=False)
-    axes = list(axes.flat)
+    fig = Figure(figsize=(5.6 * len(specs), 3.4))
+    axes = list(fig.subplots(1, len(specs), squeeze=False).flat)
     for ax, (col, title, window) in zip(axes, specs, strict=True):
         for i, p in enumerate(policies):
             part = daily[daily["policy"] == p]
@@ -217,43 +196,53 @@ def series_plot(daily: pd.DataFrame, policies: list[str]):
                 ax.fill_between(
                     wide.index, wide.quantile(0.05, axis=1), wide.quantile(0.95, axis=1), color=colour, alpha=0.15, lw=0
                 )
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("day", fontsize=9)
+        ax.set_title(text(title, lang), fontsize=10)
+        ax.set_xlabel(text("report.day", lang), fontsize=9)
         ax.tick_params(labelsize=8)
     axes[0].legend(fontsize=8, loc="best")
-    fig.suptitle("Daily series: mean over runs, band = middle 90 % of runs", fontsize=10)
+    fig.suptitle(text("report.series_fig", lang), fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def funnel_plot(results: pd.DataFrame, policies: list[str]):
+def funnel_plot(results: pd.DataFrame, policies: list[str], lang: str = "en"):
     """Share of resolved cases settled at each level, per policy (mean over runs)."""
     cols = [c for c in results.columns if c.startswith("resolved_at_level.")]
     if not cols:
         return None
     shares = results.groupby("policy", sort=False)[cols].mean().reindex(policies)
-    fig, ax = plt.subplots(figsize=(10, 0.9 + 0.5 * len(policies)))
+    fig = Figure(figsize=(10, 0.9 + 0.5 * len(policies)))
+    ax = fig.subplots()
     left = np.zeros(len(policies))
     y = np.arange(len(policies))[::-1]
     for i, c in enumerate(cols):
         v = shares[c].to_numpy()
-        ax.barh(y, v, left=left, color=LEVEL_COLOURS[i % len(LEVEL_COLOURS)], label=c.split(".", 1)[1])
+        level = c.split(".", 1)[1]
+        ax.barh(y, v, left=left, color=LEVEL_COLOURS[i % len(LEVEL_COLOURS)], label=text(f"level.{level}", lang))
         for yy, ll, vv in zip(y, left, v, strict=True):
             if vv > 0.04:
                 ax.text(ll + vv / 2, yy, f"{vv:.0%}", ha="center", va="center", fontsize=8, color="white")
         left += v
     ax.set_yticks(y, policies, fontsize=8)
     ax.set_xlim(0, 1)
-    ax.set_xlabel("share of resolved cases", fontsize=9)
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, title="level", title_fontsize=8)
-    ax.set_title("Where cases were resolved: grid → community → street → department", fontsize=10)
+    ax.set_xlabel(text("report.share_resolved", lang), fontsize=9)
+    ax.legend(
+        fontsize=8,
+        loc="center left",
+        bbox_to_anchor=(1.01, 0.5),
+        frameon=False,
+        title=text("report.level", lang),
+        title_fontsize=8,
+    )
+    ax.set_title(text("report.funnel_fig", lang), fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def scores_plot(scores: pd.DataFrame, results: pd.DataFrame, policies: list[str]):
+def scores_plot(scores: pd.DataFrame, results: pd.DataFrame, policies: list[str], lang: str = "en"):
     """Score against true value, each dot a worker-period of the first run of each policy,
-    coloured by community type: a valid scheme puts the dots on one rising band."""
+    coloured by community type: a valid scheme puts the dots on one rising band. Small,
+    translucent dots and at most 3,000 per panel (a fixed sample) keep the cloud readable."""
     if scores.empty:
         return None
     first = results.sort_values(["sample", "rep"]).groupby("policy", sort=False).head(1)
@@ -266,21 +255,25 @@ def scores_plot(scores: pd.DataFrame, results: pd.DataFrame, policies: list[str]
             ax.set_visible(False)
             continue
         s = scores[scores["key"] == row["key"].iloc[0]]
+        if len(s) > 3000:
+            s = s.sample(3000, random_state=0)  # thinning for display only
         for t in types:
             part = s[s["community_type"] == t]
-            ax.scatter(part["true_value"], part["score"], s=6, alpha=0.45, color=colours[t], label=t)
+            ax.scatter(
+                part["true_value"], part["score"], s=3, alpha=0.3, color=colours[t], label=text(f"type.{t}", lang)
+            )
         validity = row["score_validity"].iloc[0] if "score_validity" in row else math.nan
-        ax.set_title(f"{p}\nvalidity {validity:.2f}", fontsize=9)
-        ax.set_xlabel("true value of the work (not seen by the scheme)", fontsize=8)
-        ax.set_ylabel("score", fontsize=8)
+        ax.set_title(f"{p}\n" + text("report.validity", lang, v=f"{validity:.2f}"), fontsize=9)
+        ax.set_xlabel(text("report.true_value", lang), fontsize=8)
+        ax.set_ylabel(text("report.score", lang), fontsize=8)
         ax.tick_params(labelsize=8)
-    axes[0].legend(fontsize=8, markerscale=2, title="community type", title_fontsize=8)
-    fig.suptitle("Score vs true value by community type (one run per policy, every worker and period)", fontsize=10)
+    axes[0].legend(fontsize=8, markerscale=4, title=text("report.community_type", lang), title_fontsize=8)
+    fig.suptitle(text("report.scores_fig", lang), fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def uncertainty_plot(results: pd.DataFrame, kpis: list[str], reference: str, policies: list[str]):
+def uncertainty_plot(results: pd.DataFrame, kpis: list[str], reference: str, policies: list[str], lang: str = "en"):
     """Where a policy helps: its paired difference from the reference (mean over the
     replications of each Latin-hypercube sample) against each uncertain input."""
     params = [c for c in results.columns if c.startswith("param.")]
@@ -290,7 +283,8 @@ def uncertainty_plot(results: pd.DataFrame, kpis: list[str], reference: str, pol
     kpis = kpis[:3]
     per = results.groupby(["policy", "sample"], sort=False)[kpis + params].mean()
     ref = per.loc[reference]
-    fig, axes = plt.subplots(len(kpis), len(params), figsize=(4.0 * len(params), 2.8 * len(kpis)), squeeze=False)
+    fig = Figure(figsize=(4.0 * len(params), 2.8 * len(kpis)))
+    axes = fig.subplots(len(kpis), len(params), squeeze=False)
     for r, k in enumerate(kpis):
         for c, prm in enumerate(params):
             ax = axes[r][c]
@@ -306,13 +300,10 @@ def uncertainty_plot(results: pd.DataFrame, kpis: list[str], reference: str, pol
             ax.axhline(0, color="black", lw=0.8)
             ax.set_xlabel(prm.split(".", 1)[1], fontsize=8)
             if c == 0:
-                ax.set_ylabel(f"Δ {label(k)}", fontsize=8)
+                ax.set_ylabel(f"Δ {label(k, lang)}", fontsize=8)
             ax.tick_params(labelsize=7)
     axes[0][0].legend(fontsize=7)
-    fig.suptitle(
-        f"Difference from {reference} at each sampled point of the uncertain inputs (mean over replications)",
-        fontsize=10,
-    )
+    fig.suptitle(text("report.uncertainty_fig", lang, reference=reference), fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -323,28 +314,41 @@ def uncertainty_plot(results: pd.DataFrame, kpis: list[str], reference: str, pol
 def _png(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
     return buf.getvalue()
 
 
-def _table(frame: pd.DataFrame) -> str:
+def _table(frame: pd.DataFrame, classes: list[str] | None = None) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-        for row in frame.itertuples(index=False)
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    rows = []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        cls = f" class={classes[i]}" if classes and classes[i] else ""
+        rows.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-CSS = """body{font-family:system-ui,sans-serif;max-width:1300px;margin:2em auto;padding:0 1em;color:#222}
+CSS = """body{font-family:system-ui,"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",sans-serif;
+max-width:1300px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:13px;margin:0.5em 0 1.5em}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%}.note{color:#555;font-size:13px}
-code{background:#f3f3f3;padding:0 3px}"""
+code{background:#f3f3f3;padding:0 3px}
+.headline{border-left:4px solid #1f77b4;padding:0.3em 1em;margin:1em 0;background:#f7f9fc}
+.headline li{margin:0.4em 0;line-height:1.45}
+tr.better td:last-child{color:#2a9d4b;font-weight:600}tr.worse td:last-child{color:#d1495b;font-weight:600}
+@media print{@page{size:A4;margin:14mm}body{max-width:none;margin:0;font-size:11pt}
+.summary{page-break-after:always}h2{page-break-after:avoid}img,table{page-break-inside:avoid}
+.headline{background:none}}"""
 
 
-def write_report(root: str | Path, out: str | Path | None = None) -> Path:
-    """Build the report of sweep directory ``root``; returns the HTML file's path."""
+def _material_class(kpi: str, cls: str, diff: float) -> str:
+    if cls != "material" or not readout.better(kpi):
+        return ""
+    return readout.direction(kpi, diff)
+
+
+def write_report(root: str | Path, out: str | Path | None = None, lang: str | None = None) -> Path:
+    """Build the report of sweep directory ``root`` in ``lang`` (default: the experiment's, else
+    ``GRIDSIM_LANG``, else en); returns the HTML file's path."""
     root = Path(root)
     meta_path = root / "experiment.json"
     if not meta_path.exists():
@@ -353,27 +357,32 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ScenarioError(f"{meta_path}: unreadable ({exc.__class__.__name__}); run `gridsim sweep` again") from None
+    lang = report_lang(meta, lang)
     results = load_results(root)
     if results.empty:
         raise ScenarioError(f"{root}: no finished runs to report")
+    if lang == "zh":
+        use_cjk_font()
     manifest = pd.read_parquet(root / "manifest.parquet")
     daily, scores = load_results(root, "daily"), load_results(root, "scores")
     policies = [p for p in meta["policies"] if p in set(results["policy"])]
     reference = meta["reference"] if meta["reference"] in policies else policies[0]
     kpis = [k for k in meta["kpis"] if k in results]
+    declared = meta.get("thresholds") or {}
     out = Path(out) if out else root / "report.html"
     figdir = out.parent / f"{out.stem}_figures"
     figdir.mkdir(parents=True, exist_ok=True)
 
     means = policy_means(results, kpis, policies)
-    diffs = paired_differences(results, kpis, reference, policies)
+    diffs = headline.classify(paired_differences(results, kpis, reference, policies), declared)
+    found = headline.findings(headline_differences(results, kpis, meta, reference), declared, lang)
     figures = {
-        "differences": forest_plot(diffs, kpis, reference) if len(diffs) else None,
-        "distributions": distributions_plot(results, kpis, policies),
-        "series": series_plot(daily, policies) if len(daily) else None,
-        "funnel": funnel_plot(results, policies),
-        "uncertainty": uncertainty_plot(results, kpis, reference, policies),
-        "scores": scores_plot(scores, results, policies),
+        "differences": forest_plot(diffs, kpis, reference, lang) if len(diffs) else None,
+        "distributions": distributions_plot(results, kpis, policies, lang),
+        "series": series_plot(daily, policies, lang) if len(daily) else None,
+        "funnel": funnel_plot(results, policies, lang),
+        "uncertainty": uncertainty_plot(results, kpis, reference, policies, lang),
+        "scores": scores_plot(scores, results, policies, lang),
     }
     images = {}
     for name, fig in figures.items():
@@ -382,127 +391,296 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
             (figdir / f"{name}.png").write_bytes(data)
             images[name] = base64.b64encode(data).decode()
 
-    kpi_table = pd.DataFrame({"policy": policies})
+    of = headline.denominators(daily, int(meta["days"]))
+    kpi_table = pd.DataFrame({text("report.policy", lang): policies})
     for k in kpis:
         m = means[means["kpi"] == k].set_index("policy")
-        zh = f" ({CHINESE[k]})" if k in CHINESE else ""
-        kpi_table[label(k) + zh] = [
-            f"{fmt(k, m.at[p, 'mean'])} [{fmt(k, m.at[p, 'lo'])}, {fmt(k, m.at[p, 'hi'])}]" for p in policies
+        kpi_table[label(k, lang)] = [
+            f"{readout.value(k, m.at[p, 'mean'], lang, of.get(k))} "
+            f"[{readout.value(k, m.at[p, 'lo'], lang)}, {readout.value(k, m.at[p, 'hi'], lang)}]"
+            for p in policies
         ]
-    diff_rows = []
-    for r in diffs.itertuples(index=False):
-        verdict = _verdict(r.kpi, r.diff, r.lo, r.hi)
-        rel = f"{r.rel_diff:+.1%}" if not math.isnan(r.rel_diff) else "–"
-        diff_rows.append(
-            {
-                "policy": r.policy,
-                "KPI": label(r.kpi),
-                "difference": f"{r.diff:+.4g}",
-                "95 % interval": f"[{r.lo:+.4g}, {r.hi:+.4g}]",
-                "relative": rel,
-                "pairs": r.pairs,
-                "verdict": verdict,
-            }
-        )
-    strata = stratified_differences(results, kpis, meta["policies"], reference)
-    strata_rows = [
-        {
-            "behaviour": r.stratum,
-            "policy": r.policy,
-            "vs": r.reference,
-            "KPI": label(r.kpi),
-            "difference": f"{r.diff:+.4g}",
-            "95 % interval": f"[{r.lo:+.4g}, {r.hi:+.4g}]",
-            "pairs": r.pairs,
-            "verdict": _verdict(r.kpi, r.diff, r.lo, r.hi),
+
+    def diff_row(r, extra: dict) -> dict:
+        return {
+            **extra,
+            text("report.kpi", lang): label(r.kpi, lang),
+            text("report.difference", lang): readout.difference(r.kpi, r.diff, lang, r.reference_mean),
+            text("report.interval", lang): readout.bounds(r.kpi, r.lo, r.hi, lang),
+            text("report.threshold", lang): "±"
+            + readout.difference(r.kpi, r.threshold, lang).lstrip("+").split(" (")[0],
+            text("report.pairs", lang): r.pairs,
+            text("report.verdict", lang): _verdict(r.kpi, r.diff, r.lo, r.hi, r.threshold, lang),
         }
+
+    diff_rows = [diff_row(r, {text("report.policy", lang): r.policy}) for r in diffs.itertuples(index=False)]
+    diff_classes = [_material_class(*c) for c in zip(diffs["kpi"], diffs["class"], diffs["diff"], strict=True)]
+    strata = stratified_differences(results, kpis, meta["policies"], reference)
+    if len(strata):
+        strata = headline.classify(strata, declared)
+    strata_rows = [
+        diff_row(
+            r,
+            {
+                text("report.behaviour", lang): r.stratum,
+                text("report.policy", lang): r.policy,
+                text("report.vs", lang): r.reference,
+            },
+        )
         for r in strata.itertuples(index=False)
     ]
+    strata_classes = (
+        [_material_class(*c) for c in zip(strata["kpi"], strata["class"], strata["diff"], strict=True)]
+        if len(strata)
+        else []
+    )
     # finished runs are those whose parts check out now (the manifest may lag a killed sweep)
     counts = {"done": len(results), "error": int((manifest["status"] == "error").sum())}
     counts["pending"] = max(len(manifest) - counts["done"] - counts["error"], 0)
     policy_rows = pd.DataFrame(
         [
             {
-                "policy": p,
-                "settings": ", ".join(
+                text("report.policy", lang): p,
+                text("report.settings", lang): ", ".join(
                     f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in meta["policies"][p].items()
                 )
-                or "(base scenario)",
+                or text("report.base", lang),
             }
             for p in policies
         ]
     )
     unc = meta.get("uncertainties") or {}
+    heading = headline.title(meta.get("description") or "", meta["name"])
     parts = [
-        f"<h1>{html.escape(meta['name'])}</h1>",
-        f"<p>{html.escape(meta.get('description') or '')}</p>",
-        f"<p class=note>Scenario <code>{html.escape(meta['scenario'])}</code>, {meta['days']} simulated days per run; "
-        f"{len(policies)} policies × {meta['samples']} uncertainty sample(s) × {meta['replications']} replications "
-        f"(seeds {meta['seed']}…{meta['seed'] + meta['replications'] - 1}, "
-        "the same for every policy: common random numbers). "
-        f"Runs finished: {int(counts.get('done', 0))}; failed: {int(counts.get('error', 0))}; "
-        f"pending: {int(counts.get('pending', 0))}. Reference policy: <b>{html.escape(reference)}</b>.</p>",
-        "<h2>Policies</h2>",
+        "<div class=summary>",
+        f"<h1>{html.escape(heading)}</h1>",
+        f"<p class=note><code>{html.escape(meta['name'])}</code></p>",
+    ]
+    if found:
+        parts += [
+            f"<h2>{html.escape(text('headline.title', lang))}</h2><div class=headline><ul>",
+            *(f"<li>{html.escape(f.sentences)}</li>" for f in found),
+            "</ul></div>",
+            f"<p class=note>{html.escape(headline.threshold_note(diffs, declared, lang))}</p>",
+        ]
+    parts += [
+        f"<p class=note>{html.escape(meta.get('description') or '')}</p>",
+        "<p class=note>"
+        + html.escape(
+            text(
+                "report.runs",
+                lang,
+                scenario=meta["scenario"],
+                days=meta["days"],
+                policies=len(policies),
+                samples=meta["samples"],
+                reps=meta["replications"],
+                first=meta["seed"],
+                last=meta["seed"] + meta["replications"] - 1,
+                done=counts["done"],
+                error=counts["error"],
+                pending=counts["pending"],
+                reference=reference,
+            )
+        )
+        + "</p>",
+        f"<h2>{html.escape(text('report.kpis', lang))}</h2>"
+        f"<p class=note>{html.escape(text('report.kpis_note', lang))}</p>",
+        _table(kpi_table),
+        "</div>",
+        f"<h2>{html.escape(text('report.policies', lang))}</h2>",
         _table(policy_rows),
     ]
     if unc:
-        parts.append(
-            "<p class=note>Uncertain inputs, sampled by Latin hypercube: "
-            + "; ".join(
-                f"<code>{html.escape(k)}</code> ∈ [{v['low']}, {v['high']}]"
-                f"{' (log scale)' if v.get('scale') == 'log' else ''}"
-                for k, v in unc.items()
-            )
-            + ".</p>"
+        items = "; ".join(
+            f"{k} ∈ [{v['low']}, {v['high']}]{' (log)' if v.get('scale') == 'log' else ''}" for k, v in unc.items()
         )
-    parts += [
-        "<h2>KPIs per policy</h2><p class=note>Mean over all runs [95 % interval of the mean].</p>",
-        _table(kpi_table),
-    ]
+        parts.append(f"<p class=note>{html.escape(text('report.uncertain', lang, items=items))}</p>")
     if diff_rows:
         parts += [
-            f"<h2>Differences from {html.escape(reference)}</h2>",
-            "<p class=note>Each run of a policy is paired with the reference run that saw the same incidents "
-            "(same seed and sample); the interval is for the mean of those paired differences. "
-            "<span style='color:#2a9d4b'>Green</span>: the whole interval is on the better side; "
-            "<span style='color:#d1495b'>red</span>: on the worse side; grey: no clear difference.</p>",
-            _table(pd.DataFrame(diff_rows)),
+            f"<h2>{html.escape(text('report.differences', lang, reference=reference))}</h2>",
+            f"<p class=note>{html.escape(text('report.differences_note', lang))}</p>",
+            _table(pd.DataFrame(diff_rows), diff_classes),
         ]
     if strata_rows:
         parts += [
-            "<h2>Measurement and behaviour, separated</h2>",
-            "<p class=note>Each scheme against the reference scheme <i>with the same behaviour setting</i>: "
-            "<code>workers_respond = true</code>, workers respond to their scores (effort, gaming, fairness); "
-            "<code>false</code>, the scheme only measures and residents' outcomes cannot differ. Validity says "
-            "how well a scheme measures; the outcome rows say what residents got because workers responded "
-            "(docs/behaviour.md §4–5).</p>",
-            _table(pd.DataFrame(strata_rows)),
+            f"<h2>{html.escape(text('report.strata', lang))}</h2>",
+            f"<p class=note>{html.escape(text('report.strata_note', lang))}</p>",
+            _table(pd.DataFrame(strata_rows), strata_classes),
         ]
+    parts += _warmup_section(daily, meta, lang)
     captions = {
         "differences": "",
-        "distributions": "<h2>Across replications</h2>",
-        "series": "<h2>Over the simulated period</h2>",
-        "funnel": "<h2>Where cases were resolved</h2>",
-        "uncertainty": "<h2>Under which assumptions does it help?</h2><p class=note>Each dot is one "
-        "Latin-hypercube point of the uncertain inputs: the policy's difference from the "
-        "reference there, against each input. A trend means the effect depends on that "
-        "assumption (for a formal analysis: sim.studies.ema with PRIM, or gridsim sensitivity).</p>",
-        "scores": "<h2>Is the score measuring the work?</h2><p class=note>A valid scheme ranks workers by "
-        "the true value of their work (by default harm-days averted for residents per duty hour, "
-        "docs/behaviour.md §5); a gap between the colours at equal true value is the unfairness "
-        "of one yardstick across community types.</p>",
+        "distributions": f"<h2>{html.escape(text('report.distributions', lang))}</h2>",
+        "series": f"<h2>{html.escape(text('report.series', lang))}</h2>",
+        "funnel": f"<h2>{html.escape(text('report.funnel', lang))}</h2>",
+        "uncertainty": f"<h2>{html.escape(text('report.uncertainty', lang))}</h2>"
+        f"<p class=note>{html.escape(text('report.uncertainty_note', lang))}</p>",
+        "scores": f"<h2>{html.escape(text('report.scores', lang))}</h2>"
+        f"<p class=note>{html.escape(text('report.scores_note', lang))}</p>",
     }
     for name, data in images.items():
         parts.append(captions[name])
         parts.append(f"<img alt='{name}' src='data:image/png;base64,{data}'>")
-    parts.append(
-        f"<p class=note>Written by <code>gridsim report</code> from {html.escape(str(root))}; "
-        f"figures also in {html.escape(str(figdir))}/.</p>"
-    )
+    parts += _stress(daily, meta, counts["done"], lang)
+    parts.append(f"<p class=note>{html.escape(text('report.footer', lang, root=str(root), figdir=str(figdir)))}</p>")
     page = (
-        f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(meta['name'])}</title>"
-        f"<style>{CSS}</style><body>" + "\n".join(parts) + "</body></html>\n"
+        f"<!doctype html><html lang={'zh-CN' if lang == 'zh' else 'en'}><meta charset=utf-8>"
+        f"<title>{html.escape(heading)}</title><style>{CSS}</style><body>" + "\n".join(parts) + "</body></html>\n"
     )
     _atomic_write(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
     return out
+
+
+def headline_text(root: str | Path, lang: str | None = None) -> str:
+    """The headline of sweep directory ``root`` as plain text for the terminal (title, one
+    paragraph per policy, the thresholds); empty when nothing can be compared."""
+    root = Path(root)
+    meta = json.loads((root / "experiment.json").read_text(encoding="utf-8"))
+    lang = report_lang(meta, lang)
+    results = load_results(root)
+    if results.empty:
+        return ""
+    policies = [p for p in meta["policies"] if p in set(results["policy"])]
+    reference = meta["reference"] if meta["reference"] in policies else policies[0]
+    kpis = [k for k in meta["kpis"] if k in results]
+    declared = meta.get("thresholds") or {}
+    diffs = headline_differences(results, kpis, meta, reference)
+    found = headline.findings(diffs, declared, lang)
+    if not found:
+        return ""
+    lines = [headline.title(meta.get("description") or "", meta["name"]), ""]
+    lines += [f"- {f.sentences}" for f in found]
+    lines += ["", headline.threshold_note(diffs, declared, lang)]
+    return "\n".join(lines)
+
+
+def write_workbook_report(root: str | Path, out: str | Path | None = None, lang: str | None = None) -> Path:
+    """The sweep's numbers as an Excel workbook (default ``report.xlsx`` in ``root``): a summary
+    sheet (mean and 95 % interval per policy and KPI), one row per run, and the paired
+    differences with their practical threshold and class; headers in ``lang``."""
+    from sim.output.workbook import PERCENT, write_workbook
+
+    root = Path(root)
+    meta = json.loads((root / "experiment.json").read_text(encoding="utf-8"))
+    lang = report_lang(meta, lang)
+    results = load_results(root)
+    if results.empty:
+        raise ScenarioError(f"{root}: no finished runs to report")
+    policies = [p for p in meta["policies"] if p in set(results["policy"])]
+    reference = meta["reference"] if meta["reference"] in policies else policies[0]
+    kpis = [k for k in meta["kpis"] if k in results]
+    declared = meta.get("thresholds") or {}
+
+    def t(key: str) -> str:
+        return text(key, lang)
+
+    means = policy_means(results, kpis, policies)
+    summary = pd.DataFrame(
+        {
+            t("report.policy"): means["policy"],
+            t("report.kpi"): [label(k, lang) for k in means["kpi"]],
+            t("xlsx.key"): means["kpi"],
+            t("xlsx.mean"): means["mean"],
+            t("xlsx.low"): means["lo"],
+            t("xlsx.high"): means["hi"],
+            t("xlsx.n_runs"): means["runs"],
+        }
+    )
+    runs = results[["policy", "sample", "rep", "seed", *kpis]].copy()
+    runs.columns = [t("report.policy"), t("xlsx.sample"), t("xlsx.rep"), t("xlsx.seed")] + [
+        label(k, lang) for k in kpis
+    ]
+    diffs = headline.classify(paired_differences(results, kpis, reference, policies), declared)
+    differences = pd.DataFrame(
+        {
+            t("report.policy"): diffs["policy"],
+            t("xlsx.reference"): diffs["reference"],
+            t("report.kpi"): [label(k, lang) for k in diffs["kpi"]],
+            t("xlsx.key"): diffs["kpi"],
+            t("report.difference"): diffs["diff"],
+            t("xlsx.low"): diffs["lo"],
+            t("xlsx.high"): diffs["hi"],
+            t("report.threshold"): diffs["threshold"],
+            t("report.pairs"): diffs["pairs"],
+            t("xlsx.class"): [t(f"verdict.{c}") for c in diffs["class"]],
+        }
+    )
+    share = {k for k in kpis if readout.terms(k)[0] == "share"}
+    formats = {
+        t("xlsx.runs"): {label(k, lang): PERCENT for k in share},
+    }
+    sheets = {t("xlsx.summary"): summary, t("xlsx.runs"): runs, t("xlsx.differences"): differences}
+    path = Path(out) if out else root / "report.xlsx"
+    rows = {
+        title: [PERCENT if k in share else None for k in sheets[title][t("xlsx.key")]]
+        for title in (t("xlsx.summary"), t("xlsx.differences"))
+    }
+    return write_workbook(path, sheets, formats, rows)
+
+
+def _warmup_section(daily: pd.DataFrame, meta: dict, lang: str) -> list[str]:
+    """The warm-up table (per policy and series) and the runs whose series have not settled."""
+    if daily.empty:
+        return []
+    runs = warmup.per_run(daily, meta.get("warmup_days"))
+    if runs.empty:
+        return []
+    rows, flagged = [], []
+    for (policy, col), g in runs.groupby(["policy", "series"], sort=False):
+        unsettled = int((~g["settled"]).sum())
+        rows.append(
+            {
+                text("report.policy", lang): policy,
+                text("report.series_name", lang): text(f"daily.{col}", lang),
+                text("report.warmup_days", lang): f"{g['warmup_days'].median():.0f} "
+                f"[{g['warmup_days'].min()}–{g['warmup_days'].max()}]",
+                text("report.not_settled", lang): f"{unsettled} / {len(g)}",
+                text("report.mean_all", lang): _plain(g["mean_all"].mean()),
+                text("report.mean_after", lang): _plain(g["mean_after"].mean()),
+            }
+        )
+        if unsettled:
+            flagged.append(f"{policy} — {text(f'daily.{col}', lang)} ({unsettled}/{len(g)})")
+    declared = meta.get("warmup_days")
+    note = text(
+        "report.warmup_note", lang, declared=text("report.warmup_declared", lang, n=declared) if declared else ""
+    )
+    out = [
+        f"<h2>{html.escape(text('report.warmup', lang))}</h2>",
+        f"<p class=note>{html.escape(note)}</p>",
+        _table(pd.DataFrame(rows)),
+    ]
+    if flagged:
+        items = text("word.and", lang).join(flagged)
+        out.append(f"<p><b>{html.escape(text('report.flagged', lang, items=items))}</b></p>")
+    return out
+
+
+def _plain(v: float) -> str:
+    return "–" if math.isnan(v) else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}")
+
+
+def _stress(daily: pd.DataFrame, meta: dict, done: int, lang: str) -> list[str]:
+    """The STRESS-ABS reporting items (Monks et al. 2019): warm-up, run length, replications,
+    versions, seeds."""
+    from sim import __version__
+
+    backlog = warmup.per_run(daily, meta.get("warmup_days"), ("backlog",)) if len(daily) else pd.DataFrame()
+    how = "–"
+    if len(backlog):
+        w = backlog["warmup_days"]
+        how = text("report.stress_warmup", lang, median=f"{w.median():.0f}", lo=int(w.min()), hi=int(w.max()))
+    items = text(
+        "report.stress_items",
+        lang,
+        warmup=how,
+        days=meta["days"],
+        reps=meta["replications"],
+        runs=done,
+        version=meta.get("version") or __version__,
+        experiment=meta.get("experiment", "–"),
+        first=meta["seed"],
+        last=meta["seed"] + meta["replications"] - 1,
+    )
+    return [f"<h2>{html.escape(text('report.stress', lang))}</h2>", f"<p class=note>{html.escape(items)}</p>"]

@@ -28,7 +28,7 @@ TARGET = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
 
 @dataclass(frozen=True)
 class ServiceTarget:
-    """``kpi <= value`` or ``kpi >= value`` on a number of the run summary."""
+    """``kpi <= value``, ``kpi < value``, ``kpi >= value`` or ``kpi > value`` on a number of the run summary."""
 
     kpi: str
     op: str
@@ -44,15 +44,36 @@ class ServiceTarget:
             value = float(m.group(3))
         except ValueError:
             raise ScenarioError(f"--target {text!r}: {m.group(3)!r} is not a number") from None
-        return cls(m.group(1), {"<": "<=", ">": ">="}.get(m.group(2), m.group(2)), value)
+        return cls(m.group(1), m.group(2), value)
 
     def met(self, x: np.ndarray) -> np.ndarray:
-        """Where the target holds in ``x`` (a missing value never meets it)."""
+        """Where the target holds in ``x`` (a missing value never meets it; ``<`` and ``>`` are strict)."""
         x = np.asarray(x, dtype=float)
-        return np.where(np.isnan(x), False, x <= self.value if self.op == "<=" else x >= self.value)
+        held = {"<=": x <= self.value, "<": x < self.value, ">=": x >= self.value, ">": x > self.value}[self.op]
+        return np.where(np.isnan(x), False, held)
 
     def __str__(self) -> str:
         return f"{self.kpi}{self.op}{self.value:g}"
+
+
+def check_targets(scenario: str | Path, targets: list[ServiceTarget], overrides: dict | None = None) -> None:
+    """Refuse a target whose KPI is not a number in a run summary, before anything is written:
+    one line naming the closest KPI names (a one-day run of the scenario says which exist)."""
+    import difflib
+
+    from sim.scenario.loading import read_raw
+    from sim.studies.sweep import execute
+
+    raw = read_raw(Path(scenario))
+    res = execute((raw, str(scenario), [f"{k}={v}" for k, v in (overrides or {}).items()], None, 1))
+    if "error" in res:
+        raise ScenarioError(f"{scenario}: the scenario fails to run: {res['error']}")
+    names = [k for k, v in res["summary"].items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    for t in targets:
+        if t.kpi not in names:
+            close = difflib.get_close_matches(t.kpi, names, n=3, cutoff=0.5)
+            hint = f"; did you mean {' or '.join(close)}?" if close else " (gridsim run prints the KPIs)"
+            raise ScenarioError(f"--target {t}: {t.kpi!r} is not a KPI of a run summary{hint}")
 
 
 @dataclass
@@ -334,7 +355,7 @@ def erlang_table(sizer: Sizer, answer: dict[str, int], by_type: bool) -> pd.Data
 def _erlang_target(t: ServiceTarget, mu: float, confidence: float) -> dict | None:
     """The Erlang form of a target, where there is one: a mean wait, or a quantile of the
     time to resolution read as wait + the mean handling time."""
-    if t.op != "<=":
+    if t.op not in ("<=", "<"):
         return None
     if t.kpi.endswith("wait_hours_mean"):
         return {"mean_wait": t.value}
@@ -496,3 +517,104 @@ def table(sizing: Sizing, sizer: Sizer, by_type: bool = False) -> str:
                 stats.append(f"{col} {g[col].mean():.4g} (met {share:.0%})")
         lines.append(f"  {', '.join(cells):<44}{'  '.join(stats)}")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ in the planner's terms
+
+
+def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``k`` of ``n`` (statsmodels): honest at 0 or n of
+    few replications, where the normal interval collapses to a point."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    if n == 0:
+        return float("nan"), float("nan")
+    lo, hi = proportion_confint(k, n, alpha=1 - level, method="wilson")
+    return float(lo), float(hi)
+
+
+def replications_needed(confidence: float, level: float = 0.95, most: int = 10_000) -> int:
+    """The fewest replications whose Wilson lower bound reaches ``confidence`` when every one
+    meets the targets: below it, no outcome can show the stated confidence."""
+    n = 1
+    while n < most and wilson(n, n, level)[0] < confidence:
+        n += 1
+    return n
+
+
+def planner_terms(sizing: Sizing, sizer: Sizer, by_type: bool = False) -> pd.DataFrame:
+    """Per community type and for the whole district: grids, today's full-time headcount, the
+    answer's, the change, the yearly cost of each (person-years at ``staffing.costs``), and per
+    target the attainment at the answer — replications meeting it, of how many, with the Wilson
+    interval. Grids fixed by ``staffing.by_grid`` are counted at their type's value."""
+    from sim.world.district import build_world
+
+    sc = sizer.config
+    world = build_world(sc)
+    counts = {name: int((np.asarray(world.grid_type) == i).sum()) for i, name in enumerate(world.type_names)}
+    counts = {t: n for t, n in counts.items() if n}
+    costs = sc.staffing.costs
+    today_per, answer_per, part_per = {}, {}, {}
+    for t in counts:
+        own = sc.staffing.by_type.get(t)
+        today_per[t] = own.full_time if own is not None and own.full_time is not None else sc.staffing.full_time
+        answer_per[t] = sizing.answer.get(
+            f"staffing.by_type.{t}.full_time", sizing.answer.get("staffing.full_time", today_per[t])
+        )
+        part_per[t] = (sizing.answer.get("staffing.part_time", sc.staffing.part_time), sc.staffing.part_time)
+    res = sizer.cache.get(tuple(sorted(sizing.answer.items())))
+    rows = []
+    for group in [*counts, "district"]:
+        members = list(counts) if group == "district" else [group]
+        today = sum(counts[t] * today_per[t] for t in members)
+        answer = sum(counts[t] * answer_per[t] for t in members)
+        parts_now = sum(counts[t] * part_per[t][1] for t in members)
+        parts_then = sum(counts[t] * part_per[t][0] for t in members)
+        row = {
+            "group": group,
+            "grids": sum(counts[t] for t in members),
+            "today": today,
+            "answer": answer,
+            "change": answer - today,
+            "cost_today": today * costs.get("grid_worker", 1.0) + parts_now * costs.get("part_time", 0.0),
+            "cost_answer": answer * costs.get("grid_worker", 1.0) + parts_then * costs.get("part_time", 0.0),
+        }
+        prefix = f"by_community_type.{group}." if by_type and group != "district" else ""
+        for target in sizer.targets:
+            col = prefix + target.kpi
+            if res is None or col not in res:
+                continue
+            met = target.met(res[col].to_numpy())
+            lo, hi = wilson(int(met.sum()), len(met))
+            row[f"met:{target}"] = int(met.sum())
+            row[f"of:{target}"] = len(met)
+            row[f"lo:{target}"], row[f"hi:{target}"] = lo, hi
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def print_planner(frame: pd.DataFrame, sizer: Sizer) -> list[str]:
+    """The planner's table as lines: headcount today → answer (change), yearly cost, and each
+    target's attainment with its Wilson interval; a warning when the replications cannot
+    support the stated confidence."""
+    lines = ["", "in the planner's terms (full-time grid workers; cost in person-years a year at staffing.costs):"]
+    for r in frame.to_dict("records"):
+        cells = [
+            f"{r['group']} ({r['grids']} grids): today {r['today']:,} → {r['answer']:,} ({r['change']:+,}); "
+            f"cost {r['cost_today']:,.1f} → {r['cost_answer']:,.1f} a year"
+        ]
+        for t in sizer.targets:
+            if f"met:{t}" in r and r[f"of:{t}"] == r[f"of:{t}"]:
+                cells.append(
+                    f"{t} met in {int(r[f'met:{t}'])} of {int(r[f'of:{t}'])} "
+                    f"(95 % Wilson interval {r[f'lo:{t}']:.0%}–{r[f'hi:{t}']:.0%})"
+                )
+        lines.append("  " + "; ".join(cells))
+    need = replications_needed(sizer.confidence)
+    if sizer.reps < need:
+        best = wilson(sizer.reps, sizer.reps)[0]
+        lines.append(
+            f"  warning: {sizer.reps} replications cannot support confidence {sizer.confidence:g}: even "
+            f"{sizer.reps} of {sizer.reps} met gives a 95 % lower bound of {best:.0%}; use --reps {need} or more"
+        )
+    return lines

@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from sim import __version__
 from sim.output.runner import _atomic_write
 from sim.scenario.loading import ScenarioError, apply_overrides, scenario_from_dict
 from sim.studies.comparison import paired_differences
@@ -50,6 +51,8 @@ DAILY_COLUMNS = [
     "worker_utilization",
     "overtime_hours",
     "vacant_posts",
+    "at_work",
+    "absent",
 ]
 SCORE_COLUMNS = ["period", "agent", "kind", "community_type", "score", "true_value"]
 MAX_DEATHS = 2  # a run whose worker dies this often, alone, is recorded as failed
@@ -235,6 +238,10 @@ class Store:
             "policies": exp.policies,
             "reference": exp.reference,
             "kpis": exp.kpis,
+            "thresholds": exp.spec.thresholds,
+            "lang": exp.spec.lang,
+            "warmup_days": exp.spec.warmup_days,
+            "version": __version__,
             "uncertainties": {k: v.model_dump() for k, v in exp.spec.uncertainties.items()},
             "samples": len(exp.samples),
             "replications": max((s.rep for s in design), default=-1) + 1,

@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         help="do not record the transition log (faster; no transitions.parquet)",
     )
     r.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _excel_flags(r)
 
     v = sub.add_parser("validate", help="check a scenario file (exit 0 if valid, 2 if not)")
     v.add_argument("scenario")
@@ -197,8 +198,22 @@ def _parser() -> argparse.ArgumentParser:
     o = sub.add_parser("report", help="write the HTML report of a sweep directory")
     o.add_argument("directory", help="a directory written by `gridsim sweep`")
     o.add_argument("--out", default=None, help="report file (default: DIRECTORY/report.html)")
+    _excel_flags(o)
     _bring_your_own_district(sub)
+    for name in ("size", "check", "fit"):
+        _excel_flags(sub.choices[name])
     return p
+
+
+def _excel_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--xlsx", action="store_true", help="also write an Excel workbook beside the other outputs")
+    parser.add_argument(
+        "--lang", choices=["en", "zh"], default=None, help="language of headers (default: GRIDSIM_LANG, else en)"
+    )
+
+
+def _lang(args) -> str:
+    return args.lang or os.environ.get("GRIDSIM_LANG") or "en"
 
 
 # --- bring your own district: `district` (register → world) and `fit` (case log → scenario + check) ---------
@@ -303,6 +318,15 @@ def _cmd_fit(args) -> int:
     report = out.with_name("fit_report.html")
     write_report(check, config, report, config.name)
     print(f"report: {report}")
+    if args.xlsx:
+        from dataclasses import asdict
+
+        import pandas as pd
+
+        from sim.output.workbook import table_workbook
+
+        frame = pd.DataFrame([asdict(r) for r in check.rows])
+        print(f"workbook: {table_workbook(out.with_name('fit_report.xlsx'), {'check': frame}, _lang(args))}")
     return 0 if check.passed else 1
 
 
@@ -329,6 +353,14 @@ def _cmd_check(args) -> int:
     check_quantities(targets, next(iter(runs.values()))[0], args.targets)
     rows = check(targets, runs)
     print_check(rows, config.name, args.reps)
+    if args.xlsx:
+        import pandas as pd
+
+        from sim.output.workbook import table_workbook
+
+        out = default_out("check", config.name)
+        out.mkdir(parents=True, exist_ok=True)
+        print(f"\nworkbook: {table_workbook(out / 'check.xlsx', {'check': pd.DataFrame(rows)}, _lang(args))}")
     failed = [r["target"] for r in rows if not r["passed"]]
     print(
         f"\n{len(rows) - len(failed)}/{len(rows)} targets pass" + (f"; failed: {', '.join(failed)}" if failed else "")
@@ -403,13 +435,26 @@ def _cmd_sweep(args) -> int:
         f"{done} runs done, {failed} failed in {time.perf_counter() - t0:.1f} s"
         + (f" (errors in {out}/errors/)" if failed else "")
     )
+    if done:
+        from sim.studies.report import headline_text
+
+        print("\n" + headline_text(out))
     print(f"next: gridsim report {out}")
     return 1 if failed else 0
 
 
 def _cmd_size(args) -> int:
     from sim.scenario.loading import parse_value
-    from sim.studies.sizing import ServiceTarget, Sizer, size, table, write
+    from sim.studies.sizing import (
+        ServiceTarget,
+        Sizer,
+        check_targets,
+        planner_terms,
+        print_planner,
+        size,
+        table,
+        write,
+    )
 
     for flag in ("reps", "workers", "days", "max"):
         _positive(getattr(args, flag), f"--{flag}")
@@ -423,6 +468,7 @@ def _cmd_size(args) -> int:
         k, v = item.split("=", 1)
         overrides[k.strip()] = parse_value(v, k, "--set")
     config = load_scenario(args.scenario, args.overrides)
+    check_targets(args.scenario, targets, overrides)
     out = Path(args.out) if args.out else default_out("size", config.name)
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a directory")
@@ -471,7 +517,18 @@ def _cmd_size(args) -> int:
                 f"  {row['group']}: λ = {row['lambda_per_team_hour']:.3f} cases/h per team, handling "
                 f"{row['handling_hours_mean']:.2f} h, {limit}; simulated {row['simulated']}; " + "; ".join(cells)
             )
+    terms = planner_terms(result, sizer, by_type=args.by == "community_type")
+    print("\n".join(print_planner(terms, sizer)))
     files = write(result, sizer)
+    terms.to_csv(sizer.out / "size_planner.csv", index=False)
+    files.append(sizer.out / "size_planner.csv")
+    if args.xlsx:
+        import pandas as pd
+
+        from sim.output.workbook import table_workbook
+
+        frame = pd.read_csv(sizer.out / "size_evaluations.csv")
+        files.append(table_workbook(sizer.out / "size.xlsx", {"planner": terms, "evaluations": frame}, _lang(args)))
     print(f"\n{result.simulations} simulations in {wall:.0f} s; wrote " + ", ".join(str(f) for f in files))
     return 0
 
@@ -589,7 +646,7 @@ def _cmd_viz(args) -> int:
     load_scenario(args.scenario)  # a bad scenario is refused here, in one line
     if not 0 < args.port < 65536:
         raise ScenarioError(f"--port: {args.port} is not a port number")
-    from sim.ui.fonts import MISSING, cjk_font
+    from sim.output.fonts import MISSING, cjk_font
 
     if cjk_font() is None:
         print(MISSING, file=sys.stderr)
@@ -615,10 +672,15 @@ def _cmd_viz(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from sim.studies.report import write_report
+    from sim.studies.report import headline_text, write_report
 
-    path = write_report(args.directory, args.out)
+    path = write_report(args.directory, args.out, args.lang)
+    print(headline_text(args.directory, args.lang))
     print(f"report: {path}")
+    if args.xlsx:
+        from sim.studies.report import write_workbook_report
+
+        print(f"workbook: {write_workbook_report(args.directory, path.with_suffix('.xlsx'), args.lang)}")
     return 0
 
 
@@ -650,6 +712,12 @@ def _cmd_run(args) -> int:
             f"wrote {out}/summary.json, incidents.parquet, daily.parquet, workers.parquet, scores.parquet, "
             "grids.parquet, scenario.yaml"
         )
+    if args.xlsx:
+        from sim.output.workbook import run_workbook
+
+        book = run_workbook(out, summary, _lang(args))
+        if not args.quiet:
+            print(f"workbook: {book}")
     return 0
 
 
