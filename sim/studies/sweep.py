@@ -299,6 +299,27 @@ def _completed(
     yield from _in_pool(jobs, specs, workers)
 
 
+def cores_available() -> int:
+    """CPU cores this process may run on (its affinity mask, which a container or ``taskset``
+    narrows, rather than the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity masks (macOS, Windows)
+        return os.cpu_count() or 1
+
+
+def local_workers(asked: int | None, force: bool = False) -> tuple[int, str | None]:
+    """How many local processes to start for ``--workers asked`` (all cores if not asked), and a
+    note when the number was capped: more processes than cores only share them (each run pays
+    its start-up and memory) unless ``force``."""
+    cores = cores_available()
+    if asked is None:
+        return cores, None
+    if asked > cores and not force:
+        return cores, f"--workers {asked}: capped at the {cores} cores available (--force-workers starts {asked})"
+    return asked, None
+
+
 def _in_pool(jobs: dict[str, tuple], specs: list[RunSpec], workers: int) -> Iterator[tuple[RunSpec, dict]]:
     """Runs in a pool of ``workers`` processes, at most one queued per worker. When a worker
     dies the pool is replaced; the runs it held are retried one at a time (so a death is
