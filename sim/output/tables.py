@@ -76,7 +76,9 @@ def incidents_table(model) -> pd.DataFrame:
 def transitions_table(model) -> pd.DataFrame:
     """Long-format log: one row per transition, with the acting agent (−1 if none)."""
     tr = model.log.transitions()
-    tr = tr[tr["time"] <= model.clock.now].reset_index(drop=True)
+    shown = tr["time"].to_numpy() <= model.clock.now
+    if not shown.all():  # (at the end of a run every transition is shown: no copy of the log)
+        tr = tr[shown].reset_index(drop=True)
     levels = [lv.name for lv in model.config.levels]
     tr["level"] = _cat(tr["level"].to_numpy(), levels)
     return tr
