@@ -32,9 +32,7 @@ print(json.dumps({"status": status, "modules": sorted(m for m in sys.modules if 
 
 def _loaded(*argv: str) -> tuple[int, set[str]]:
     """Run the CLI with ``argv`` in a fresh interpreter; its exit status and top-level modules."""
-    proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, *argv], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *argv], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     return report["status"], set(report["modules"])
