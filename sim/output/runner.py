@@ -154,7 +154,8 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True, force
         f"# Resolved scenario written by gridsim {__version__}: every default filled in.\n"
         f"# `gridsim run` on this file reproduces the run exactly.\n"
     )
-    scenario_text = header + yaml.safe_dump(resolved_scenario(model), sort_keys=False, allow_unicode=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: the same text, 4× faster
+    scenario_text = header + yaml.dump(resolved_scenario(model), Dumper=dumper, sort_keys=False, allow_unicode=True)
     built = {"incidents.parquet": inc, "workers.parquet": workers, "scores.parquet": scores}
     del inc, workers, scores  # each table is let go once written: a city-year holds one at a time
     builders = {
