@@ -334,14 +334,28 @@ def _in_pool(jobs: dict[str, tuple], specs: list[RunSpec], workers: int) -> Iter
     todo, suspects, deaths = deque(specs), deque[RunSpec](), dict[str, int]()
     running: dict[Future, RunSpec] = {}
     pool = new_pool()
+
+    def queued(queue: deque[RunSpec]) -> bool:
+        """Submit the first run of ``queue``; False, the run left in place, if the pool broke (a
+        worker died) since the last look: its runs are then failed and handled below."""
+        try:
+            running[pool.submit(execute, jobs[queue[0].key])] = queue[0]
+        except BrokenProcessPool:
+            return False
+        queue.popleft()
+        return True
+
     try:
         while todo or suspects or running:
-            while not running and suspects:  # a suspect runs alone
-                s = suspects.popleft()
-                running[pool.submit(execute, jobs[s.key])] = s
-            while todo and not suspects and len(running) < workers:
-                s = todo.popleft()
-                running[pool.submit(execute, jobs[s.key])] = s
+            broken = False
+            while not running and suspects and not broken:  # a suspect runs alone
+                broken = not queued(suspects)
+            while todo and not suspects and len(running) < workers and not broken:
+                broken = not queued(todo)
+            if broken and not running:  # a worker died holding no run of ours: nothing is lost
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = new_pool()
+                continue
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             lost: list[RunSpec] = []
             for fut in finished:
