@@ -351,7 +351,8 @@ def _wait_for(predicate, seconds: float) -> bool:
 def test_killing_a_worker_then_the_driver_leaves_no_process_and_resumes_exactly(tmp_path):
     path = write_experiment(tmp_path, days=15, replications=6)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "sim.ui.cli", "sweep", str(path), "--out", str(out), "--workers", "2", "--no-progress"]
+    cmd = [sys.executable, "-m", "sim.ui.cli", "sweep", str(path), "--out", str(out), "--no-progress"]
+    cmd += ["--workers", "2", "--force-workers"]  # a pool of two, even on one core
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     parts = out / "parts" / "summary"
     try:

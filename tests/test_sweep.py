@@ -29,7 +29,7 @@ from sim.scenario.loading import ScenarioError
 from sim.scenario.schema import Prior
 from sim.studies.comparison import paired_differences, t_interval
 from sim.studies.experiment import latin_hypercube, load_experiment
-from sim.studies.sweep import load_results, sweep
+from sim.studies.sweep import cores_available, load_results, local_workers, sweep
 from sim.ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -260,7 +260,8 @@ def test_dask_cluster_gives_the_same_results(tmp_path):
 def test_sweep_killed_with_sigkill_resumes_with_every_run_exactly_once(tmp_path):
     path = write_experiment(tmp_path, days=40, replications=8)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "sim.ui.cli", "sweep", str(path), "--out", str(out), "--workers", "2", "--no-progress"]
+    cmd = [sys.executable, "-m", "sim.ui.cli", "sweep", str(path), "--out", str(out), "--no-progress"]
+    cmd += ["--workers", "2", "--force-workers"]  # a pool of two, even on one core
     proc = subprocess.Popen(
         cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
@@ -372,3 +373,19 @@ def test_report_with_uncertainties_shows_where_the_policy_helps(tmp_path):
     assert (tmp_path / "out" / "report_figures" / "uncertainty.png").stat().st_size > 5000
     res = load_results(tmp_path / "out")
     assert sorted(res["param.arrivals.rate_scale"].unique()) == sorted(p["arrivals.rate_scale"] for p in exp.samples)
+
+
+def test_workers_are_capped_at_the_cores_unless_forced(tmp_path, capsys):
+    cores = cores_available()
+    assert 1 <= cores <= (os.cpu_count() or cores)
+    assert local_workers(None) == (cores, None)
+    assert local_workers(cores) == (cores, None)
+    n, note = local_workers(cores + 14)
+    assert n == cores and note is not None and str(cores + 14) in note and "--force-workers" in note
+    assert local_workers(cores + 14, force=True) == (cores + 14, None)
+    path = write_experiment(tmp_path, days=10, replications=1)
+    out = tmp_path / "capped"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", str(cores + 14), "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert f"capped at the {cores} cores available" in text
+    assert f"on {cores} local process" in text and " 0 failed" in text

@@ -47,6 +47,28 @@ def _r(x: float, nd: int = 6) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), nd)
 
 
+def _codes(col: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of a label column and the label (as text) of each code, read off a
+    categorical's codes without converting every row to a string (a missing label reads ``nan``)."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype("category")
+    names = [str(c) for c in col.cat.categories] + ["nan"]
+    codes = col.cat.codes.to_numpy()
+    return np.where(codes < 0, len(names) - 1, codes), names
+
+
+def _counts(col: pd.Series, rows: np.ndarray) -> dict[str, int]:
+    """How many of ``rows`` carry each label of ``col`` (labels that occur only)."""
+    codes, names = _codes(col)
+    tally = np.bincount(codes[rows], minlength=len(names))
+    return {names[c]: int(tally[c]) for c in np.flatnonzero(tally)}
+
+
+def _satisfied(inc: pd.DataFrame) -> np.ndarray:
+    """Each case's last feedback as 1.0 (satisfied), 0.0 (not) or NaN (none)."""
+    return inc["satisfied"].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def summarize(
     inc: pd.DataFrame,
     level_names: list[str],
@@ -57,8 +79,7 @@ def summarize(
 ) -> dict:
     """The summary.json dictionary (``end_hours``: when the run ended, for the harm still borne)."""
     n = len(inc)
-    state = inc["state"].astype(str).to_numpy()
-    closed = state == "closed"
+    closed = (inc["state"] == "closed").to_numpy(dtype=bool)
     known = inc["t_surfaced"].notna().to_numpy()
     accepted = inc["t_accepted"].notna().to_numpy()
     handled = inc["t_handling"].notna().to_numpy()
@@ -66,9 +87,10 @@ def summarize(
     resp = inc["t_accepted"].to_numpy()[accepted] - ts[accepted]
     wait = inc["t_handling"].to_numpy()[handled] - ts[handled]
     res = inc["t_closed"].to_numpy()[closed] - ts[closed]
-    levels = inc["final_level"].astype(str).to_numpy()[closed]
-    roles = inc["handler_role"].astype(str).to_numpy()[closed]
-    sat = inc["satisfied"].dropna()
+    levels = _counts(inc["final_level"], closed)
+    roles = _counts(inc["handler_role"], closed)
+    sat = _satisfied(inc)
+    sat = sat[~np.isnan(sat)]
     n_closed = int(closed.sum())
     return {
         "incidents_created": n,
@@ -81,12 +103,12 @@ def summarize(
         "wait_hours_mean": _r(float(wait.mean()) if len(wait) else math.nan),
         "resolution_hours_p50": _r(_q(res, 0.5)),
         "resolution_hours_p90": _r(_q(res, 0.9)),
-        "resolved_at_level": {lv: _r(float((levels == lv).mean())) if n_closed else None for lv in level_names},
-        "resolved_by_role": {r: _r(float((roles == r).mean())) for r in sorted(set(roles.tolist()))},
+        "resolved_at_level": {lv: _r(levels.get(lv, 0) / n_closed) if n_closed else None for lv in level_names},
+        "resolved_by_role": {r: _r(roles[r] / n_closed) for r in sorted(roles)},
         "escalation_rate": _r(float((inc["escalations"].to_numpy()[accepted] > 0).mean())) if accepted.any() else None,
         "reopen_rate": _r(float(inc["reopened"].to_numpy()[accepted].mean())) if accepted.any() else None,
         "latent_share": _r(float((~known).mean())) if n else None,
-        "satisfaction": _r(float(sat.astype(bool).mean())) if len(sat) else None,
+        "satisfaction": _r(float(sat.mean())) if len(sat) else None,
         "worker_utilization": _r(busy_hours / duty_hours) if duty_hours and duty_hours > 0 else None,
         **harm_days(inc, known, closed, severity_weights, end_hours),
         "by_community_type": by_community_type(inc, known, closed, handled),
@@ -111,23 +133,24 @@ def by_community_type(inc: pd.DataFrame, known, closed, handled) -> dict:
     """Service KPIs per community type: planners size old estates and gated estates apart."""
     if "community_type" not in inc or not len(inc):
         return {}
-    types = inc["community_type"].astype(str).to_numpy()
+    codes, names = _codes(inc["community_type"])
     ts = inc["t_surfaced"].to_numpy()
     wait = inc["t_handling"].to_numpy() - ts
     res = inc["t_closed"].to_numpy() - ts
-    sat = inc["satisfied"]
+    sat = _satisfied(inc)
     out = {}
-    for t in sorted(set(types.tolist())):
-        mine = types == t
+    for code in sorted(np.unique(codes).tolist(), key=lambda c: names[c]):
+        t, mine = names[code], codes == code
         k, c, h = mine & known, mine & closed, mine & handled
-        s = sat[mine].dropna()
+        s = sat[mine]
+        s = s[~np.isnan(s)]
         out[t] = {
             "incidents": int(mine.sum()),
             "closure_rate": _r(c.sum() / k.sum()) if k.any() else None,
             "wait_hours_mean": _r(float(wait[h].mean())) if h.any() else None,
             "resolution_hours_p50": _r(_q(res[c], 0.5)),
             "resolution_hours_p90": _r(_q(res[c], 0.9)),
-            "satisfaction": _r(float(s.astype(bool).mean())) if len(s) else None,
+            "satisfaction": _r(float(s.mean())) if len(s) else None,
         }
     return out
 

@@ -40,33 +40,38 @@ def incidents_table(model) -> pd.DataFrame:
     state[(state == State.LATENT) & ~late] = State.SURFACED
     level_names = [lv.name for lv in sc.levels]
     satisfied = col("satisfied")
+
+    def own(name: str) -> np.ndarray:  # the log's columns are views into it: the table gets its own
+        return col(name).copy()
+
     df = pd.DataFrame(
         {
             "id": np.arange(log.n, dtype=np.int64),
             "category": _cat(col("category"), sc.categories),
             "severity": _cat(severity, ("minor", "general", "major")),
             "severity_initial": _cat(col("severity_initial"), ("minor", "general", "major")),
-            "grid": grid,
+            "grid": grid.copy(),
             "grid_name": _cat(grid, w.grid_names),
             "team": model.plan.team_of_grid[grid],
             "community": w.grid_community[grid],
             "street": w.grid_street[grid],
             "community_type": _cat(w.grid_type[grid], w.type_names),
-            "household": col("household"),
+            "household": own("household"),
             "channel": _cat(np.where(late, -1, col("channel")), CHANNELS),
             "state": _cat(state, [STATE_NAMES[i] for i in range(len(STATE_NAMES))]),
             **t,
             "final_level": _cat(np.where(np.isnan(t["t_accepted"]), -1, col("level")), level_names),
-            "escalations": col("escalations"),
+            "escalations": own("escalations"),
             "handler_role": _cat(col("handler"), ROLES),
-            "resolver": col("resolver"),
-            "resolver_depth": col("depth"),
-            "satisfied": pd.array(np.where(satisfied < 0, None, satisfied == 1), dtype="boolean"),
+            "resolver": own("resolver"),
+            "resolver_depth": own("depth"),
+            "satisfied": pd.arrays.BooleanArray(satisfied == 1, satisfied < 0),  # no feedback: missing
             "reopened": col("reopens") > 0,
-            "reopens": col("reopens"),
-            "visits_failed": col("visits_failed"),
+            "reopens": own("reopens"),
+            "visits_failed": own("visits_failed"),
             "absorbed_by_property": col("absorbed") == 1,
-        }
+        },
+        copy=False,  # every column is a fresh array: no second, consolidated copy of a city-year
     )
     if w.imported:  # a register's world: each grid's id in the source beside its name
         df.insert(5, "source_id", _cat(grid, w.grid_source_ids))
@@ -76,7 +81,9 @@ def incidents_table(model) -> pd.DataFrame:
 def transitions_table(model) -> pd.DataFrame:
     """Long-format log: one row per transition, with the acting agent (−1 if none)."""
     tr = model.log.transitions()
-    tr = tr[tr["time"] <= model.clock.now].reset_index(drop=True)
+    shown = tr["time"].to_numpy() <= model.clock.now
+    if not shown.all():  # (at the end of a run every transition is shown: no copy of the log)
+        tr = tr[shown].reset_index(drop=True)
     levels = [lv.name for lv in model.config.levels]
     tr["level"] = _cat(tr["level"].to_numpy(), levels)
     return tr

@@ -8,10 +8,12 @@ calling it with ``n`` gives ``n × n_levels`` multipliers, incident by incident.
 from __future__ import annotations
 
 import math
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from sim.policies.registry import register
+
+if TYPE_CHECKING:  # numpy is imported where it is used: validating a scenario imports this
+    import numpy as np  # module for its policy names only, and stays cheap
 
 
 class Family:
@@ -48,6 +50,8 @@ class Lognormal(Family):
 
     def __call__(self, n):
         """``n × n_levels`` unit-mean lognormal multipliers (the ``-s²/2`` shift keeps the mean at 1)."""
+        import numpy as np
+
         return np.exp(self.s * self.rng.standard_normal((n, self.n_levels)) - self.half_s2).ravel()
 
 

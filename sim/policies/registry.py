@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from sim.core import compiled
 from sim.scenario import policy_table
 from sim.scenario.policy_table import FIELDS, load_plugins, lookup, names, table
 
@@ -52,6 +51,8 @@ def core_may_run(core, policy) -> None:
     """Refuse, with a one-line message, an escalation policy the compiled event core (``core``,
     from ``sim.core.compiled.event_core()``) cannot tabulate: that core reads ``next_level``
     once per (category, severity, rank) at start; the interpreted core asks on every escalation."""
+    from sim.core import compiled  # here, not at the top: validating a scenario needs no event core
+
     if compiled.core is not None and core.Workflow is compiled.core.Workflow and not getattr(policy, "tabulable", True):
         raise ValueError(
             f"escalation policy {policy.name!r} is not tabulable (tabulable = False), and the "

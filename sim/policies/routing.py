@@ -12,10 +12,12 @@ A share of property matters is absorbed by the estate's property manager where o
 from __future__ import annotations
 
 from array import array
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from sim.policies.registry import lookup, register
+
+if TYPE_CHECKING:  # numpy is imported where it is used: validating a scenario imports this
+    import numpy as np  # module for its policy names only, and stays cheap
 
 
 @register("routing", "grid_only")
@@ -43,6 +45,8 @@ class FirstResponder:
 
     def desk_ids(self, category: np.ndarray, grid: np.ndarray, absorbed: np.ndarray) -> np.ndarray:
         """The first desk (id) of each incident of a batch."""
+        import numpy as np
+
         prop = self.property_desks[self.grid_community[grid]]
         return np.where((absorbed != 0) & (prop >= 0), prop, self.grid_desks[grid])
 
@@ -56,12 +60,16 @@ class PoliceFusion(FirstResponder):
 
     def desk_ids(self, category, grid, absorbed):
         """As grid-only, but cases of the police categories go to the grid's beat police desk."""
+        import numpy as np
+
         ids = super().desk_ids(category, grid, absorbed)
         return np.where(self.police_categories[category], self.police_desks[self.grid_beat[grid]], ids)
 
 
 def desk_ids(desks: list) -> np.ndarray:
     """Desk ids of a list of desks (−1 for None)."""
+    import numpy as np
+
     return np.array([-1 if d is None else d.id for d in desks], dtype=np.int64)
 
 
@@ -71,6 +79,8 @@ class Intake:
     (category, severity, channel)."""
 
     def __init__(self, escalation, routing: FirstResponder, level_grid_desk: np.ndarray, n_categories: int):
+        import numpy as np
+
         self.escalation, self.routing = escalation, routing
         self.level_grid_desk = level_grid_desk  # desk id of level k for grid g
         self.entry_desk = array("q")  # first desk of each incident so far (the workflow reads it)
@@ -82,6 +92,8 @@ class Intake:
     @classmethod
     def choose(cls, sc, offices, world) -> Intake:
         """The scenario's escalation and routing policies (by name) over ``offices``' desks."""
+        import numpy as np
+
         escalation = lookup("escalation", sc.escalation.policy)(sc.authority_ranks(), len(sc.levels))
         desks, unit = offices.desks, offices.level_unit
         routing = lookup("routing", sc.routing_policy)(
@@ -101,6 +113,8 @@ class Intake:
 
     def desk_ids(self, new: dict) -> np.ndarray:
         """First desk id of each incident of a day's batch."""
+        import numpy as np
+
         cat, grid = new["category"], new["grid"]
         level = self.entry_table[cat, new["severity"], new["channel"]]
         first = self.routing.desk_ids(cat, grid, new["absorbed"])

@@ -18,13 +18,15 @@ A scheme is built as ``Scheme(scenario, context)`` (the model's :class:`sim.cont
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from sim.policies.registry import register
 from sim.scenario.schema import COUNT_METRICS, METRICS, Scenario
 
 M = {m: k for k, m in enumerate(METRICS)}
-_COUNT_MASK = np.array([m in COUNT_METRICS for m in METRICS])
+
+if TYPE_CHECKING:  # numpy is imported where it is used: validating a scenario imports this
+    import numpy as np  # module for its policy names only, and stays cheap
 
 
 class Scheme:
@@ -33,17 +35,22 @@ class Scheme:
     name = "scheme"
 
     def __init__(self, sc: Scenario, ctx):
+        import numpy as np
+
         sp = sc.scoring
         self.spec = sp
         self.w = np.array([sp.weights.get(m, 0.0) for m in METRICS])
         self.t = np.array([sp.targets.get(m, 1.0) for m in METRICS])
+        self.count_mask = np.array([m in COUNT_METRICS for m in METRICS])  # the count metrics' columns
         self.team_type = ctx.world.grid_type[[g[0] for g in ctx.plan.team_grids]]
 
     def rules(self, teams: np.ndarray, months: float) -> tuple[np.ndarray, np.ndarray]:
         """(weights, targets) per worker of ``teams``, count targets scaled to ``months``."""
+        import numpy as np
+
         n = len(teams)
         w, t = np.tile(self.w, (n, 1)), np.tile(self.t, (n, 1))
-        t[:, _COUNT_MASK] *= months
+        t[:, self.count_mask] *= months
         return w, t
 
     def observe(self, teams: np.ndarray, x: np.ndarray, months: float, scored: np.ndarray) -> None:
@@ -61,6 +68,8 @@ class PerType(Scheme):
     """Targets and weights per community type (分类考核); types not listed use the general set."""
 
     def __init__(self, sc, ctx):
+        import numpy as np
+
         super().__init__(sc, ctx)
         types = list(sc.community_types)
         self.by_type_w = np.tile(self.w, (len(types), 1))
@@ -74,9 +83,11 @@ class PerType(Scheme):
 
     def rules(self, teams, months):
         """(weights, targets) per worker from the community type of each worker's team."""
+        import numpy as np
+
         ty = self.team_type[np.maximum(teams, 0)]
         w, t = self.by_type_w[ty].copy(), self.by_type_t[ty].copy()
-        t[:, _COUNT_MASK] *= months
+        t[:, self.count_mask] *= months
         return w, t
 
 
@@ -93,18 +104,22 @@ class PerTypeRecords(PerType):
 
     def observe(self, teams, x, months, scored):
         """Keep the period's monthly counts of its scored workers, by community type."""
+        import numpy as np
+
         ty = self.team_type[np.maximum(teams[scored], 0)]
-        self.history = [*self.history, (ty, x[scored][:, _COUNT_MASK] / months)][-self.keep :]
+        self.history = [*self.history, (ty, x[scored][:, self.count_mask] / months)][-self.keep :]
 
     def rules(self, teams, months):
         """``per_type``'s rules with each type's count targets set to the medians of its records."""
+        import numpy as np
+
         w, t = super().rules(teams, months)
         if not self.history:
             return w, t
         ty = np.concatenate([h[0] for h in self.history])
         counts = np.concatenate([h[1] for h in self.history])
         mine = self.team_type[np.maximum(teams, 0)]
-        cols = np.flatnonzero(_COUNT_MASK)
+        cols = np.flatnonzero(self.count_mask)
         for k in np.unique(mine).tolist():
             rows = counts[ty == k]
             if not len(rows):
@@ -131,6 +146,8 @@ class OutcomeAdjusted(Scheme):
     def rules(self, teams, months):
         """The general rules, with count targets scaled by each worker's expected load relative to
         the mean, from the registered (possibly stale) households."""
+        import numpy as np
+
         w, t = super().rules(teams, months)
         plan = self.plan
         reg = self.register.registered

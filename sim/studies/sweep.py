@@ -306,6 +306,27 @@ def _completed(
     yield from _in_pool(jobs, specs, workers)
 
 
+def cores_available() -> int:
+    """CPU cores this process may run on (its affinity mask, which a container or ``taskset``
+    narrows, rather than the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity masks (macOS, Windows)
+        return os.cpu_count() or 1
+
+
+def local_workers(asked: int | None, force: bool = False) -> tuple[int, str | None]:
+    """How many local processes to start for ``--workers asked`` (all cores if not asked), and a
+    note when the number was capped: more processes than cores only share them (each run pays
+    its start-up and memory) unless ``force``."""
+    cores = cores_available()
+    if asked is None:
+        return cores, None
+    if asked > cores and not force:
+        return cores, f"--workers {asked}: capped at the {cores} cores available (--force-workers starts {asked})"
+    return asked, None
+
+
 def _in_pool(jobs: dict[str, tuple], specs: list[RunSpec], workers: int) -> Iterator[tuple[RunSpec, dict]]:
     """Runs in a pool of ``workers`` processes, at most one queued per worker. When a worker
     dies the pool is replaced; the runs it held are retried one at a time (so a death is
@@ -321,9 +342,9 @@ def _in_pool(jobs: dict[str, tuple], specs: list[RunSpec], workers: int) -> Iter
     running: dict[Future, RunSpec] = {}
     pool = new_pool()
 
-    def submit(queue: deque[RunSpec]) -> bool:
-        """Start the run at the head of ``queue``; False (the run stays queued) if the pool broke
-        since the last wait — a worker died and no future has said so yet."""
+    def queued(queue: deque[RunSpec]) -> bool:
+        """Submit the first run of ``queue``; False, the run left in place, if the pool broke (a
+        worker died) since the last look: its runs are then failed and handled below."""
         try:
             running[pool.submit(execute, jobs[queue[0].key])] = queue[0]
         except BrokenProcessPool:
@@ -335,10 +356,10 @@ def _in_pool(jobs: dict[str, tuple], specs: list[RunSpec], workers: int) -> Iter
         while todo or suspects or running:
             broken = False
             while not running and suspects and not broken:  # a suspect runs alone
-                broken = not submit(suspects)
+                broken = not queued(suspects)
             while todo and not suspects and len(running) < workers and not broken:
-                broken = not submit(todo)
-            if broken and not running:  # it broke with nothing in it: no run to blame
+                broken = not queued(todo)
+            if broken and not running:  # a worker died holding no run of ours: nothing is lost
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = new_pool()
                 continue

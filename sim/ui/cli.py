@@ -102,7 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     w = sub.add_parser("sweep", help="run an experiment's policies × uncertainties × replications (resumable)")
     w.add_argument("experiment", help="experiment YAML file (see experiments/)")
     w.add_argument("--out", default=None, help="sweep directory (default: runs/<experiment name>)")
-    w.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    w.add_argument("--workers", type=int, default=None, help="local processes (default and cap: the cores available)")
+    w.add_argument("--force-workers", action="store_true", help="start --workers processes even beyond the cores")
     w.add_argument(
         "--scheduler",
         default=None,
@@ -413,14 +414,16 @@ def _cmd_calibrate(args) -> int:
 
 def _cmd_sweep(args) -> int:
     from sim.studies.experiment import load_experiment
-    from sim.studies.sweep import check_scheduler, check_sweep_out, sweep
+    from sim.studies.sweep import check_scheduler, check_sweep_out, local_workers, sweep
 
     _positive(args.workers, "--workers")
     exp = load_experiment(args.experiment)
     out = check_sweep_out(Path(args.out) if args.out else default_out(exp.name), exp)
     if args.scheduler:
         check_scheduler(args.scheduler)
-    workers = args.workers or os.cpu_count() or 1
+    workers, capped = local_workers(args.workers, args.force_workers)
+    if capped and not args.scheduler:
+        print(capped)
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} local process{'es' * (workers > 1)}"
     print(
         f"{exp.name}: {len(exp.policies)} policies × {len(exp.samples)} samples × "

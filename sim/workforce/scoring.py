@@ -327,14 +327,33 @@ def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 def validity(scores: pd.DataFrame, within: str | None = None) -> float | None:
     """Mean over periods (and over the groups of column ``within``, if given: e.g. community
-    type) of the rank correlation of score and true value (scored workers)."""
-    vals = []
+    type) of the rank correlation of score and true value (scored workers).
+
+    Every group at once: ranks within groups, then Pearson's r of the ranks from per-group sums
+    (a group counts with at least 3 workers and more than one distinct score and true value)."""
     keys = ["period"] if within is None else ["period", within]
-    for _, g in scores[scores["scored"]].groupby(keys, observed=True):
-        g = g[np.isfinite(g["true_value"]) & np.isfinite(g["score"])]
-        if len(g) >= 3 and g["score"].nunique() > 1 and g["true_value"].nunique() > 1:
-            vals.append(np.corrcoef(g["score"].rank(), g["true_value"].rank())[0, 1])
-    return float(np.mean(vals)) if vals else None
+    s = scores[scores["scored"].to_numpy(dtype=bool)]
+    s = s[np.isfinite(s["true_value"].to_numpy(dtype=np.float64)) & np.isfinite(s["score"].to_numpy(dtype=np.float64))]
+    if s.empty:
+        return None
+    groups = s.groupby(keys, observed=True, sort=True)
+    ids = groups.ngroup().to_numpy()
+    keep = ids >= 0  # a row whose key is missing belongs to no group
+    ids = ids[keep]
+    rs = groups["score"].rank().to_numpy(dtype=np.float64)[keep]
+    rt = groups["true_value"].rank().to_numpy(dtype=np.float64)[keep]
+    if not len(ids):
+        return None
+    k = int(ids.max()) + 1
+    n = np.bincount(ids, minlength=k).astype(np.float64)
+    ds = rs - (np.bincount(ids, rs, minlength=k) / np.maximum(n, 1))[ids]
+    dt = rt - (np.bincount(ids, rt, minlength=k) / np.maximum(n, 1))[ids]
+    ss, tt = np.bincount(ids, ds * ds, minlength=k), np.bincount(ids, dt * dt, minlength=k)
+    ok = (n >= 3) & (ss > 0) & (tt > 0)  # equal ranks are exactly equal: no spread is exactly 0
+    if not ok.any():
+        return None
+    r = np.bincount(ids, ds * dt, minlength=k)[ok] / np.sqrt(ss[ok] * tt[ok])
+    return float(np.mean(np.clip(r, -1.0, 1.0)))
 
 
 def gap_by_type(scores: pd.DataFrame) -> dict[str, float]:

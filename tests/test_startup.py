@@ -1,0 +1,65 @@
+"""Start-up: a command imports only what it needs (issue 21).
+
+``gridsim --help`` and ``gridsim validate`` are what a user runs most often and waits on; each
+runs here in a fresh interpreter, and the heavy libraries must not have been imported by the end.
+Behavioural (what is in ``sys.modules``), not a timing test, so it holds on a loaded machine.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+HEAVY = ("pandas", "pyarrow", "matplotlib", "dask", "scipy", "solara", "geopandas", "statsmodels", "SALib")
+"""Libraries no quick command may import (each costs tenths of a second to a second)."""
+
+_PROBE = """
+import json, sys
+from sim.ui import cli
+try:
+    status = cli.main(sys.argv[1:])
+except SystemExit as exit:  # --help exits from argparse
+    status = exit.code
+print(json.dumps({"status": status, "modules": sorted(m for m in sys.modules if "." not in m)}))
+"""
+
+
+def _loaded(*argv: str) -> tuple[int, set[str]]:
+    """Run the CLI with ``argv`` in a fresh interpreter; its exit status and top-level modules."""
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *argv], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    return report["status"], set(report["modules"])
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("--help",), ("run", "--help"), ("sweep", "--help"), ("validate", str(BASELINE))],
+    ids=["help", "run-help", "sweep-help", "validate"],
+)
+def test_quick_commands_import_no_heavy_library(argv):
+    status, modules = _loaded(*argv)
+    assert status == 0
+    assert "sim" in modules  # the probe did import gridsim
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
+
+def test_validate_needs_no_numpy_or_event_core():
+    """Checking a scenario's policy names imports the policy modules, not numpy or the core."""
+    status, modules = _loaded("validate", str(BASELINE))
+    assert status == 0
+    assert "numpy" not in modules
+    assert "pydantic" in modules  # it did validate
+
+
+def test_a_run_still_imports_what_it_needs(tmp_path):
+    """The probe can see heavy imports: a short run writes Parquet, so pyarrow is loaded."""
+    status, modules = _loaded("run", str(BASELINE), "--days", "2", "--out", str(tmp_path / "r"))
+    assert status == 0
+    assert "pyarrow" in modules and "numpy" in modules
