@@ -15,7 +15,7 @@ from typing import Any
 
 from sim import _moved
 
-__version__ = "0.4.0.dev0"
+__version__ = "0.4.0.dev1"
 
 _EXPORTS = {
     "GridModel": "sim.model",
