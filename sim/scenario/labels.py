@@ -8,6 +8,8 @@ scenario (``label_zh``), which wins over this table.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 LANGS = ("en", "zh")
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -73,6 +75,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "word.hours": ("{n:.0f} h", "{n:.0f}小时"),
     "word.minutes": ("{n:.0f} min", "{n:.0f}分钟"),
     "word.day": ("day {d} {wd} {hh:02d}:{mm:02d}", "第{d}天 {wd} {hh:02d}:{mm:02d}"),
+    "word.day_date": ("day {d} {wd} {date} {hh:02d}:{mm:02d}", "第{d}天 {date} {wd} {hh:02d}:{mm:02d}"),
+    "word.date": ("{y}-{m:02d}-{dd:02d}", "{y}年{m}月{dd}日"),
     "word.incident": ("incident {id}", "事件{id}"),
     "word.unknown_actor": ("someone", "工作人员"),
     # the model description in the ODD protocol (gridsim describe; Grimm et al. 2020)
@@ -342,13 +346,19 @@ def text(key: str, lang: str = "en", **fields) -> str:
     return pair[LANGS.index(lang)].format(**fields) if fields else pair[LANGS.index(lang)]
 
 
-def when(hours: float, lang: str = "en") -> str:
-    """Simulation time (hours since Monday 00:00 of day 0) as a day, weekday and clock time."""
+def when(hours: float, lang: str = "en", start: date | None = None) -> str:
+    """Simulation time (hours since the run's first Monday 00:00) as the room reads it: days
+    counted from day 1 (第1天), weekday, clock time, and the calendar date when the scenario
+    has a ``start_date`` (the date of day 1)."""
     d = int(hours // 24)
     minutes = int(round((hours - 24 * d) * 60))
     if minutes >= 24 * 60:
         d, minutes = d + 1, minutes - 24 * 60
-    return text("word.day", lang, d=d, wd=WEEKDAYS[lang][d % 7], hh=minutes // 60, mm=minutes % 60)
+    fields = {"d": d + 1, "wd": WEEKDAYS[lang][d % 7], "hh": minutes // 60, "mm": minutes % 60}
+    if start is None:
+        return text("word.day", lang, **fields)
+    day = start + timedelta(days=d)
+    return text("word.day_date", lang, date=text("word.date", lang, y=day.year, m=day.month, dd=day.day), **fields)
 
 
 def duration(hours: float, lang: str = "en") -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -658,6 +659,9 @@ class Scenario(Strict):
     plugins: list[str] = []  # modules or .py files imported before validation: user policies register there
     seed: int = Field(0, ge=0)
     days: Annotated[int, Field(ge=1, le=36500)] = 365
+    start_date: date | None = Field(
+        None, description="calendar date of day 1 (第1天), a Monday like the model's day 1; shown beside the day (date)"
+    )
     world: World = World()
     community_types: dict[str, CommunityType] = Field(default_factory=_default_types)
     categories: dict[str, Category] = Field(default_factory=_default_categories)
@@ -689,6 +693,13 @@ class Scenario(Strict):
         if self.routing.policy is not None:
             return self.routing.policy
         return "police_fusion" if self.police.fusion else "grid_only"
+
+    @field_validator("start_date")
+    @classmethod
+    def _start_on_monday(cls, v: date | None) -> date | None:
+        if v is not None and v.weekday() != 0:
+            raise ValueError(f"{v.isoformat()} is a {v:%A}: the model's day 1 is a Monday (weekday shifts, profiles)")
+        return v
 
     @model_validator(mode="after")
     def _cross_refs(self):

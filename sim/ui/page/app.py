@@ -14,11 +14,12 @@ from __future__ import annotations
 import os
 import threading
 import time
+from datetime import date
 from html import escape
 
 import solara
 
-from sim.scenario.labels import LANGS, WEEKDAYS, text
+from sim.scenario.labels import LANGS, text, when
 from sim.scenario.loading import ScenarioError
 from sim.ui.page import follow as fl
 from sim.ui.page import plots
@@ -52,11 +53,10 @@ CSS = """
 """
 
 
-def clock_text(hours: float, lang: str) -> str:
-    """Model time as the room reads it: day counted from 1, weekday, hh:mm."""
-    d = int(hours // 24)
-    minutes = int(round((hours - 24 * d) * 60))
-    return text("viz.day", lang, d=d + 1, wd=WEEKDAYS[lang][d % 7], hh=minutes // 60 % 24, mm=minutes % 60)
+def clock_text(hours: float, lang: str, start: date | None = None) -> str:
+    """Model time as the room reads it: day counted from 1 (第1天), weekday, hh:mm, and the
+    calendar date when the scenario has a ``start_date`` (as ``gridsim trace`` tells it)."""
+    return when(hours, lang, start)
 
 
 def fresh(levers: dict) -> TrainerModel:
@@ -90,7 +90,7 @@ def map_svg(model, lang: str, colour_by: str, follow: dict | None = None) -> str
     backlog = sch.backlog_per_grid(model.log, w.n_grids)
     fill = sch.backlog_colour(backlog) if colour_by == "backlog" else np.array(sch.RISK_COLOURS)[model.risk.level]
     workers, police = busy_grids(model)
-    title = text("map.title", lang, name=model.config.name, when=clock_text(model.now, lang), n=w.n_grids)
+    title = text("map.title", lang, name=model.config.name, when=clock_text(model.now, lang, model.config.start_date), n=w.n_grids)
     return sch.svg(w, lay, fill, backlog, lang, title, workers, police, follow)
 
 
@@ -265,14 +265,14 @@ def _follow_card(model, lang: str, state: solara.Reactive, lock) -> None:
             grid=w.grid_names[c.grid],
         )
         items = "".join(
-            f'<li class="{"now" if n == len(m.lines) - 1 else ""}">{escape(clock_text(tt, lang))} — {escape(s)}</li>'
+            f'<li class="{"now" if n == len(m.lines) - 1 else ""}">{escape(clock_text(tt, lang, model.config.start_date))} — {escape(s)}</li>'
             for n, (tt, s) in enumerate(m.lines)
         )
         solara.HTML(
             tag="div",
             unsafe_innerHTML=(
                 f'<div class="gs-caption" data-follow-caption="1"><b>{escape(head)}</b><br/>'
-                f"{escape(clock_text(t, lang))} ({k + 1}/{len(ticks)})"
+                f"{escape(clock_text(t, lang, model.config.start_date))} ({k + 1}/{len(ticks)})"
                 f'<div class="gs-holder" data-levels="{len(m.levels_seen)}">{escape(m.holder)}</div>'
                 f"<ul>{items}</ul></div>"
             ),
@@ -366,7 +366,7 @@ def Page():
             incidents=model.log.n,
             open=int(sch.backlog_per_grid(model.log, model.world.n_grids).sum()),
         )
-        now = clock_text(model.now, L)
+        now = clock_text(model.now, L, model.config.start_date)
 
     solara.Title(text("viz.title", L))
     solara.Style(CSS)
