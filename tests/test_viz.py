@@ -3,7 +3,7 @@
 Levers start at the scenario's own values and RESET with them rebuilds the very same run;
 each lever reaches the scenario; stepping hour by hour gives exactly the run of day steps;
 the schematic map keeps every grid inside its community inside its street and names them
-all; real grid shapes are used when the world has them; the follow mode replays a case's
+all; an imported district is drawn with its real outlines; the follow mode replays a case's
 recorded steps in order, starts at 08:00, skips only empty night hours, and explains each
 escalation; every label the page uses exists in both languages; a CJK font is found.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -24,6 +23,7 @@ from sim.output.tables import incidents_table  # noqa: E402
 from sim.scenario.labels import LABELS  # noqa: E402
 from sim.scenario.loading import load_scenario  # noqa: E402
 from sim.ui import fonts  # noqa: E402
+from sim.ui.cli import main  # noqa: E402
 from sim.ui.page import follow as fl  # noqa: E402
 from sim.ui.page import plots  # noqa: E402
 from sim.ui.page import schematic as sch  # noqa: E402
@@ -105,26 +105,60 @@ def test_schematic_nests_every_grid_and_names_it(scenario):
     assert sch.backlog_per_grid(m.log, w.n_grids).sum() == m._today["backlog"]
 
 
-@pytest.mark.parametrize("given", ["polygons", "centroids"])
-def test_real_grid_shapes_are_used_when_the_world_has_them(given):
-    m = TrainerModel(BASE)
-    w = m.world
-    rng = np.random.default_rng(0)
-    centres = rng.uniform(0, 1000, (w.n_grids, 2))
-    keep = ("grid_community", "grid_street", "n_communities", "n_streets", "community_names", "grid_names")
-    fake = SimpleNamespace(**{k: getattr(w, k) for k in keep})
-    if given == "polygons":
-        fake.grid_polygons = [np.array([[x, y], [x + 5, y], [x + 5, y + 5], [x, y + 5]]) for x, y in centres]
-    else:
-        fake.grid_centroids = centres
-    lay = sch.layout(fake)
-    xy = lay.grid_xy
-    # north up: a larger y in the world is higher on the screen
-    top, bottom = np.argmax(centres[:, 1]), np.argmin(centres[:, 1])
-    assert xy[top, 1] < xy[bottom, 1] and xy[:, 0].max() <= sch.WIDTH + 1e-6
-    none = np.zeros(w.n_grids, dtype=bool)
-    svg = sch.svg(fake, lay, np.full(w.n_grids, "#fff"), np.zeros(w.n_grids, int), "zh", "t", none, none)
-    assert svg.count("data-grid=") == w.n_grids
+@pytest.fixture(scope="module")
+def la_district(tmp_path_factory) -> str:
+    """The shipped LA slice imported as a district (97 neighbourhood councils as grids)."""
+    out = tmp_path_factory.mktemp("la") / "district.yaml"
+    data = ROOT / "tests" / "data" / "la311"
+    args = ["district", str(data / "nc-boundary-2020.geojson"), "--columns", str(data / "district-columns.yaml")]
+    assert main([*args, "--households", "12000", "--set", "start_date=2019-12-30", "--out", str(out)]) == 0
+    return str(out)
+
+
+def test_an_imported_district_is_drawn_with_its_real_outlines(la_district):
+    import shapely
+
+    m = TrainerModel(la_district)
+    m.advance(10.0)
+    w, lay = m.world, sch.layout(m.world)
+    specs = [g for c in load_scenario(la_district).world.communities for g in c.grid_list]
+    assert len(lay.grid_shapes) == w.n_grids == len(specs) == 97 and len(lay.community_shapes) == w.n_communities
+    lon_lat = np.array([g.centroid for g in specs])
+    # each grid is its own outline: the same vertices as its largest part, mapped by one scale, north up
+    for g, spec in enumerate(specs):
+        geom = shapely.from_wkt(spec.polygon)
+        part = max(getattr(geom, "geoms", [geom]), key=lambda p: len(p.exterior.coords))
+        assert len(lay.grid_shapes[g]) == len(part.exterior.coords)
+    pts = np.vstack(lay.grid_shapes)
+    coords = np.vstack([np.asarray(shapely.from_wkt(g.polygon).envelope.exterior.coords) for g in specs])
+    (x0, y0), (x1, y1) = coords.min(axis=0), coords.max(axis=0)
+    squeeze = np.cos(np.radians((y0 + y1) / 2))  # a kilometre east-west as long as north-south
+    px_w, px_h = np.ptp(pts[:, 0]), np.ptp(pts[:, 1])
+    assert px_w / px_h == pytest.approx((x1 - x0) * squeeze / (y1 - y0), rel=0.01)
+    assert px_w <= sch.WIDTH + 1e-6 and px_h <= sch.MAP_HEIGHT + 1e-6
+    north, south = np.argmax(lon_lat[:, 1]), np.argmin(lon_lat[:, 1])
+    assert lay.grid_xy[north, 1] < lay.grid_xy[south, 1]
+    for lang in ("en", "zh"):  # coloured by backlog, named on hover, communities outlined and named
+        svg = map_svg(m, lang, "backlog", chosen=5)
+        assert svg.count("data-grid=") == 97 and 'data-chosen="5"' in svg and "data-communities" in svg
+        assert all(f"<title>{name}" in svg for name in w.grid_names)
+        assert all(f">{name}</text>" in svg for name in w.community_names)
+        backlog = sch.backlog_per_grid(m.log, w.n_grids)
+        fills = re.findall(r'fill="(#[0-9a-f]{6})" stroke="#777" stroke-width="0.6" data-grid="(\d+)"', svg)
+        assert [f for f, _ in fills] == list(sch.backlog_colour(backlog)) and backlog.sum() > 0
+        assert "2019" in svg  # the map's title carries the calendar date
+    assert "图例" in legend_html(m, "zh", "backlog")
+
+
+def test_a_world_without_every_outline_keeps_the_schematic(la_district):
+    from dataclasses import replace
+
+    from sim.output import maps
+
+    w = TrainerModel(la_district).world
+    assert maps.has_map(w) and not maps.has_map(TrainerModel(BASE).world)
+    part = replace(w, grid_outlines=("",) + w.grid_outlines[1:])
+    assert not maps.has_map(part) and sch.layout(part).community_shapes == ()
 
 
 def _followed(days: int = 12):
@@ -168,7 +202,7 @@ def test_each_escalation_is_explained_in_both_languages():
 
 def test_page_labels_exist_in_both_languages_and_chinese_has_no_english_words():
     page_keys = [k for k in LABELS if k.split(".")[0] in {"viz", "lever", "map", "kpi", "follow", "why", "legend"}]
-    page_keys += [f"{lv.choice_prefix}.{c}" for lv in LEVERS for c in lv.choices]
+    page_keys += [f"{lv.choice_prefix}.{c}" for lv in LEVERS for c in lv.options()]
     for key in page_keys:
         en, zh = LABELS[key]
         assert en and zh, key
@@ -191,7 +225,7 @@ def test_chinese_page_parts_are_chinese():
         lo, hi = line.axes.get_xlim()
         shown = x[np.isfinite(y)]
         assert len(shown) and lo <= shown.min() and hi >= shown.max() == len(daily), (col, lo, hi)
-    for title in ("累计办结率", "在办案件", "居民满意率", "已推演12天"):
+    for title in ("累计办结率", "在办(蓝)", "居民满意率", "已推演12天"):
         assert title in svg
     moment = fl.at(m, c, c.steps[-1].time, "zh")
     assert all(not re.search("[A-Za-z]{3,}", s) for _, s in moment.lines[1:]), moment.lines
@@ -213,6 +247,6 @@ def test_a_cjk_font_is_found_for_matplotlib():
 def test_every_choice_of_every_lever_validates():
     sc = load_scenario(BASE)
     for lv in LEVERS:
-        for choice in lv.choices:
+        for choice in lv.options():
             load_scenario(BASE, overrides({lv.key: choice}))
     assert sc.name == "baseline"

@@ -261,6 +261,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "scheme.uniform": ("one yardstick for all (一把尺)", "统一标准(一把尺)"),
     "scheme.per_type": ("per community type", "分类考核"),
     "scheme.outcome_adjusted": ("adjusted for outcomes", "按成效校正"),
+    "scheme.per_type_records": ("per community type, targets from past records", "分类考核(按往期台账定目标)"),
     # the map
     "map.title": ("{name} — {when} — {n} grids", "{name} — {when} — 共{n}个网格"),
     "map.grid": ("grid", "网格"),
@@ -280,6 +281,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "map.street_name": ("street {n}", "街道{n}"),
     "map.follow_here": ("the case is here", "案件在此"),
+    "map.click_hint": ("Click a grid on the map to follow one of its cases.", "点击地图上的网格,即可选它的案件来跟踪。"),
     # daily plots
     "kpi.closure_rate": ("closure rate, cumulative", "累计办结率"),
     "kpi.backlog": ("open: accepted (blue) / reported, not accepted (orange)", "在办(蓝)/已上报未受理(橙)"),

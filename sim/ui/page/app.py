@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from html import escape
 
@@ -81,8 +82,8 @@ def busy_grids(model) -> tuple:
     return out[0], out[1]
 
 
-def map_svg(model, lang: str, colour_by: str, follow: dict | None = None) -> str:
-    """The district map of ``model`` now, as SVG."""
+def map_svg(model, lang: str, colour_by: str, follow: dict | None = None, chosen: int | None = None) -> str:
+    """The district map of ``model`` now, as SVG (``chosen``: the grid picked for follow-a-case)."""
     import numpy as np
 
     w = model.world
@@ -91,7 +92,7 @@ def map_svg(model, lang: str, colour_by: str, follow: dict | None = None) -> str
     fill = sch.backlog_colour(backlog) if colour_by == "backlog" else np.array(sch.RISK_COLOURS)[model.risk.level]
     workers, police = busy_grids(model)
     title = text("map.title", lang, name=model.config.name, when=clock_text(model.now, lang, model.config.start_date), n=w.n_grids)
-    return sch.svg(w, lay, fill, backlog, lang, title, workers, police, follow)
+    return sch.svg(w, lay, fill, backlog, lang, title, workers, police, follow, chosen)
 
 
 def legend_html(model, lang: str, colour_by: str) -> str:
@@ -136,7 +137,7 @@ def LeverControl(lv: Lever, value, on_value, lang: str):
             label=f"{label}: {text('viz.on' if value else 'viz.off', lang)}", value=bool(value), on_value=on_value
         )
     elif lv.kind == "choice":
-        shown = {_choice_label(lv, c, lang): c for c in lv.choices}
+        shown = {_choice_label(lv, c, lang): c for c in lv.options()}
         solara.Select(
             label=label,
             value=_choice_label(lv, value, lang),
@@ -279,6 +280,11 @@ def _follow_card(model, lang: str, state: solara.Reactive, lock) -> None:
         )
 
 
+@solara.component_vue("district_map.vue")
+def DistrictMap(svg: str, event_grid_click: Callable[[int], None]):
+    """The map (an SVG string); clicking a grid calls ``event_grid_click`` with its number."""
+
+
 @solara.component
 def Page():
     """The whole page for one browser session: levers, clock, map, plots, follow mode."""
@@ -311,6 +317,11 @@ def Page():
         follow_state.set({**follow_state.value, "case": None, "k": 0})
         set_model(m)
         tick.set(tick.value + 1)
+
+    def choose_grid(g) -> None:
+        """A click on the map picks that grid in the follow card's case picker."""
+        if isinstance(g, int) and 0 <= g < model.world.n_grids:
+            follow_state.set({**follow_state.value, "grid": g})
 
     stepped = solara.use_ref(0.0)
     lock = solara.use_memo(threading.RLock, [])  # the model is stepped by one thread at a time, never mid-draw
@@ -347,7 +358,7 @@ def Page():
             mo = fl.at(model, c, ticks[min(st.get("k", 0), len(ticks) - 1)], L)
             holder = mo.holder if mo.at else None
             overlay = {"grid": c.grid, "visited": mo.visited, "at": mo.at, "who": holder}
-        the_map = map_svg(model, L, colour_by.value, overlay)
+        the_map = map_svg(model, L, colour_by.value, overlay, st.get("grid") if overlay is None else None)
         key = (len(model.datacollector.model_vars.get("day", [])), L)
         stale = kpi_cache.get("key") != key
         due = not playing.value or time.monotonic() - kpi_cache.get("at", 0.0) >= KPI_EVERY_WHILE_PLAYING
@@ -425,6 +436,7 @@ def Page():
                         values=list(colours),
                         on_value=lambda v: colour_by.set(colours[v]),
                     )
-                solara.HTML(tag="div", unsafe_innerHTML=the_map)
+                DistrictMap(svg=the_map, event_grid_click=choose_grid)
+                solara.Text(text("map.click_hint", L))
                 solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["gs-legend"])
                 solara.HTML(tag="div", unsafe_innerHTML=the_kpis, attributes={"data-kpis": "1"})
