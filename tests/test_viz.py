@@ -124,15 +124,22 @@ def test_an_imported_district_is_drawn_with_its_real_outlines(la_district):
     specs = [g for c in load_scenario(la_district).world.communities for g in c.grid_list]
     assert len(lay.grid_shapes) == w.n_grids == len(specs) == 97 and len(lay.community_shapes) == w.n_communities
     lon_lat = np.array([g.centroid for g in specs])
-    # each grid is its own outline: the same vertices as its largest part, mapped by one scale, north up
-    for g, spec in enumerate(specs):
-        geom = shapely.from_wkt(spec.polygon)
-        part = max(getattr(geom, "geoms", [geom]), key=lambda p: len(p.exterior.coords))
-        assert len(lay.grid_shapes[g]) == len(part.exterior.coords)
-    pts = np.vstack(lay.grid_shapes)
-    coords = np.vstack([np.asarray(shapely.from_wkt(g.polygon).envelope.exterior.coords) for g in specs])
-    (x0, y0), (x1, y1) = coords.min(axis=0), coords.max(axis=0)
+    geoms = shapely.from_wkt([g.polygon for g in specs])
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
     squeeze = np.cos(np.radians((y0 + y1) / 2))  # a kilometre east-west as long as north-south
+    # each grid is drawn as its own outline (largest part): one scale for every area, and every
+    # centre where that scale and a shift put it, y flipped (north up)
+    flat = [max(getattr(p, "geoms", [p]), key=lambda q: q.area) for p in geoms]
+    flat_area = np.array([shapely.Polygon(p.exterior).area for p in flat]) * squeeze
+    flat_c = np.array([[c.x * squeeze, -c.y] for c in (shapely.Polygon(p.exterior).centroid for p in flat)])
+    drawn = [shapely.Polygon(r) for r in lay.grid_shapes]
+    px_area = np.array([p.area for p in drawn])
+    k2 = float(np.median(px_area / flat_area))
+    assert np.allclose(px_area / flat_area, k2, rtol=0.05)  # outlines simplified to half a pixel
+    px_c = np.array([[p.centroid.x, p.centroid.y] for p in drawn])
+    shift = (px_c - np.sqrt(k2) * flat_c).mean(axis=0)
+    assert np.abs(px_c - np.sqrt(k2) * flat_c - shift).max() < 1.0  # pixels
+    pts = np.vstack(lay.grid_shapes)
     px_w, px_h = np.ptp(pts[:, 0]), np.ptp(pts[:, 1])
     assert px_w / px_h == pytest.approx((x1 - x0) * squeeze / (y1 - y0), rel=0.01)
     assert px_w <= sch.WIDTH + 1e-6 and px_h <= sch.MAP_HEIGHT + 1e-6

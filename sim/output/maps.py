@@ -61,10 +61,12 @@ def _grid_map(outlines: tuple[str, ...], community: tuple[int, ...], n_communiti
 
 
 def rings(geom, min_share: float = 0.02) -> list[np.ndarray]:
-    """The outer rings (``(k, 2)`` arrays) of a (Multi)Polygon's parts, leaving out parts
-    smaller than ``min_share`` of its largest (digitising crumbs)."""
-    parts = [g for g in getattr(geom, "geoms", [geom]) if hasattr(g, "exterior") and not g.is_empty]
+    """The outer rings (``(k, 2)`` arrays) of a (Multi)Polygon's parts, largest first, leaving
+    out parts smaller than ``min_share`` of the largest (digitising crumbs)."""
+    parts = sorted(
+        (g for g in getattr(geom, "geoms", [geom]) if hasattr(g, "exterior") and not g.is_empty),
+        key=lambda p: -p.area,
+    )
     if not parts:
         return []
-    big = max(p.area for p in parts)
-    return [np.asarray(p.exterior.coords, dtype=float)[:, :2] for p in parts if p.area >= min_share * big]
+    return [np.asarray(p.exterior.coords, dtype=float)[:, :2] for p in parts if p.area >= min_share * parts[0].area]

@@ -119,13 +119,17 @@ def _tiles(grid_community: tuple, community_street: tuple, n_streets: int) -> La
 def _real(world, gm: maps.GridMap) -> Layout:
     """The layout from the world's own map (flattened by :mod:`sim.output.maps`), fitted into
     the canvas under the departments band, north up; communities outlined by their grids' union."""
-    grid_rings = [max(maps.rings(g), key=len) for g in gm.grids]
-    comm_rings = [maps.rings(c) for c in gm.communities]
-    pts = np.vstack(grid_rings)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    import shapely
+
+    x0, y0, x1, y1 = shapely.total_bounds(np.array(gm.grids, dtype=object))
+    lo, hi = np.array([x0, y0]), np.array([x1, y1])
     band, gap = 56.0, 12.0
     span = np.maximum(hi - lo, 1e-9)
     scale = min(WIDTH / span[0], MAP_HEIGHT / span[1])
+    # vertices closer than half a pixel are not drawn: the SVG the browser gets stays small
+    fine = 0.5 / scale
+    grid_rings = [maps.rings(g)[0] for g in shapely.simplify(np.array(gm.grids, dtype=object), fine)]
+    comm_rings = [maps.rings(c) for c in shapely.simplify(np.array(gm.communities, dtype=object), fine)]
     left = (WIDTH - span[0] * scale) / 2
 
     def to_px(xy: np.ndarray) -> np.ndarray:
