@@ -99,7 +99,7 @@ def legend_html(model, lang: str, colour_by: str) -> str:
     """The map's legend (colours, markers) and the workflow in one sentence."""
     parts = [f"<h3>{escape(text('legend.title', lang))}</h3><div>"]
     if colour_by == "backlog":
-        edges = list(sch.BACKLOG_BINS)
+        edges = list(sch.backlog_bins(sch.backlog_per_grid(model.log, model.world.n_grids)))
         parts.append(escape(text("map.open_cases", lang)) + ":")
         for k, colour in enumerate(sch.BACKLOG_COLOURS):
             hi = edges[k + 1] - 1 if k + 1 < len(edges) else None

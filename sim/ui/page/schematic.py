@@ -184,9 +184,21 @@ def backlog_per_grid(log, n_grids: int) -> np.ndarray:
     return np.bincount(grid[np.isin(state, OPEN_STATES)], minlength=n_grids)
 
 
-def backlog_colour(b: np.ndarray) -> np.ndarray:
-    """The colour class of each grid's backlog (see ``BACKLOG_BINS``)."""
-    return np.array(BACKLOG_COLOURS)[np.searchsorted(np.array(BACKLOG_BINS), b, side="right") - 1]
+def backlog_bins(b: np.ndarray) -> tuple[int, ...]:
+    """Lower edges of the backlog colour classes for backlogs ``b``: none open, then
+    ``BACKLOG_BINS`` stretched by 2, 5, 10, 20 … where needed so that nine grids in ten sit below
+    the top class (a real district's busy grids hold hundreds of open cases, a schematic one's a few)."""
+    p90 = float(np.percentile(b, 90)) if len(b) else 0.0
+    f = 1
+    while BACKLOG_BINS[-1] * f < p90:
+        f = f * 5 // 2 if str(f)[0] == "2" else f * 2
+    return (0, 1) + tuple(e * f for e in BACKLOG_BINS[2:])
+
+
+def backlog_colour(b: np.ndarray, bins: tuple[int, ...] | None = None) -> np.ndarray:
+    """The colour class of each grid's backlog (``bins``: lower edges, default :func:`backlog_bins`)."""
+    edges = np.array(backlog_bins(b) if bins is None else bins)
+    return np.array(BACKLOG_COLOURS)[np.searchsorted(edges, b, side="right") - 1]
 
 
 def street_name(s: int, lang: str) -> str:
