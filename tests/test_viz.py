@@ -20,14 +20,14 @@ import pytest
 pytest.importorskip("solara")
 
 from sim.output.tables import incidents_table  # noqa: E402
-from sim.scenario.labels import LABELS  # noqa: E402
+from sim.scenario.labels import LABELS, text  # noqa: E402
 from sim.scenario.loading import load_scenario  # noqa: E402
 from sim.ui import fonts  # noqa: E402
 from sim.ui.cli import main  # noqa: E402
 from sim.ui.page import follow as fl  # noqa: E402
 from sim.ui.page import plots  # noqa: E402
 from sim.ui.page import schematic as sch  # noqa: E402
-from sim.ui.page.app import clock_text, legend_html, map_svg  # noqa: E402
+from sim.ui.page.app import clock_text, legend_html, map_svg, place_name  # noqa: E402
 from sim.ui.page.levers import LEVERS, TrainerModel, overrides, starting_levers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -208,7 +208,9 @@ def test_each_escalation_is_explained_in_both_languages():
 
 
 def test_page_labels_exist_in_both_languages_and_chinese_has_no_english_words():
-    page_keys = [k for k in LABELS if k.split(".")[0] in {"viz", "lever", "map", "kpi", "follow", "why", "legend"}]
+    page_keys = [
+        k for k in LABELS if k.split(".")[0] in {"viz", "lever", "map", "kpi", "follow", "why", "legend", "scenario"}
+    ]
     page_keys += [f"{lv.choice_prefix}.{c}" for lv in LEVERS for c in lv.options()]
     for key in page_keys:
         en, zh = LABELS[key]
@@ -236,6 +238,33 @@ def test_chinese_page_parts_are_chinese():
         assert title in svg
     moment = fl.at(m, c, c.steps[-1].time, "zh")
     assert all(not re.search("[A-Za-z]{3,}", s) for _, s in moment.lines[1:]), moment.lines
+
+
+def test_the_chinese_page_on_jianye_has_no_english_word():
+    """Everything the Chinese page shows on scenarios/jianye.yaml (map, legends, levers and every
+    choice, the case picker, a followed case's captions, the daily plots) has no English word:
+    markup apart, no run of two Latin letters but grid ids (S1-C2-3)."""
+    m = TrainerModel(str(ROOT / "scenarios" / "jianye.yaml"))
+    m.advance(24 * 9 + 10)
+    parts = [map_svg(m, "zh", c) + legend_html(m, "zh", c) for c in ("backlog", "risk")]
+    parts += [text(lv.label, "zh") + text(f"{lv.choice_prefix}.{c}", "zh") for lv in LEVERS for c in lv.options()]
+    parts += [text("viz.title", "zh"), place_name(m.config, "zh"), clock_text(m.now, "zh", m.config.start_date)]
+    i = fl.pick(m)
+    assert i is not None
+    c = fl.case(m, i)
+    for t in fl.hours(c, m.now, True):
+        moment = fl.at(m, c, t, "zh")
+        parts += [s for _, s in moment.lines] + [moment.holder]
+    cats = list(m.config.categories)
+    for j in fl.cases_of_grid(m, c.grid):
+        parts.append(fl.category_name(m, cats[m.log.category[j]], "zh"))
+        parts.append(text(f"severity.{fl.SEVERITIES[m.log.severity[j]]}", "zh"))
+        parts.append(text(f"state.{fl.STATE_NAMES[m.log.state[j]]}", "zh"))
+    kpis = plots.svg(plots.KpiFigure("zh").update(m.datacollector.get_model_vars_dataframe()))
+    drawn = re.sub(r"<style.*?</style>", " ", " ".join(parts) + kpis, flags=re.S)  # the plots' CSS is no text
+    shown = re.sub(r"<[^>]*>|&\w+;|\bS\d+-C\d+(-\d+)?\b", " ", drawn)
+    assert "建邺" in shown and "重大" in shown + text("severity.major", "zh")
+    assert not re.findall(r"[A-Za-z]{2,}", shown), sorted(set(re.findall(r"[A-Za-z]{2,}", shown)))
 
 
 def test_a_cjk_font_is_found_for_matplotlib():

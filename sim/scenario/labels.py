@@ -281,6 +281,13 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "map.street_name": ("street {n}", "街道{n}"),
     "map.follow_here": ("the case is here", "案件在此"),
+    "scenario.baseline": ("baseline: one street, six communities", "基准示例:一个街道、六个社区"),
+    "scenario.jianye": ("Jianye district, Nanjing", "南京市建邺区"),
+    "scenario.xuanwu": ("Xuanwu district, Nanjing", "南京市玄武区"),
+    "scenario.laocheng": ("Laocheng street, Zunyi", "遵义市老城街道"),
+    "scenario.yanjiang": ("Yanjiang street, Nanjing", "南京市沿江街道"),
+    "scenario.jiamusi": ("Jiamusi city", "佳木斯市"),
+    "scenario.scoring_two_types": ("old estates beside gated estates", "老旧小区与封闭小区"),
     "map.click_hint": ("Click a grid on the map to follow one of its cases.", "点击地图上的网格,即可选它的案件来跟踪。"),
     # daily plots
     "kpi.closure_rate": ("closure rate, cumulative", "累计办结率"),

@@ -20,7 +20,7 @@ from html import escape
 
 import solara
 
-from sim.scenario.labels import LANGS, text, when
+from sim.scenario.labels import LABELS, LANGS, text, when
 from sim.scenario.loading import ScenarioError
 from sim.ui.page import follow as fl
 from sim.ui.page import plots
@@ -60,6 +60,13 @@ def clock_text(hours: float, lang: str, start: date | None = None) -> str:
     return when(hours, lang, start)
 
 
+def place_name(config, lang: str) -> str:
+    """The scenario's place as the room reads it: a shipped scenario's name from the label
+    table (``scenario.<name>``), else the name the scenario gives (an imported district's)."""
+    key = f"scenario.{config.name}"
+    return text(key, lang) if key in LABELS else config.name
+
+
 def fresh(levers: dict) -> TrainerModel:
     """A model built with ``levers`` and advanced to ``START_HOUR`` of day 1."""
     m = TrainerModel(SCENARIO, **levers)
@@ -91,7 +98,7 @@ def map_svg(model, lang: str, colour_by: str, follow: dict | None = None, chosen
     backlog = sch.backlog_per_grid(model.log, w.n_grids)
     fill = sch.backlog_colour(backlog) if colour_by == "backlog" else np.array(sch.RISK_COLOURS)[model.risk.level]
     workers, police = busy_grids(model)
-    title = text("map.title", lang, name=model.config.name, when=clock_text(model.now, lang, model.config.start_date), n=w.n_grids)
+    title = text("map.title", lang, name=place_name(model.config, lang), when=clock_text(model.now, lang, model.config.start_date), n=w.n_grids)
     return sch.svg(w, lay, fill, backlog, lang, title, workers, police, follow, chosen)
 
 
@@ -383,7 +390,7 @@ def Page():
     solara.Style(CSS)
     with solara.Column(classes=["gs-page"]):
         with solara.Row(style={"align-items": "center"}):
-            solara.HTML(tag="h2", unsafe_innerHTML=escape(text("viz.title", L)) + f" — {escape(model.config.name)}")
+            solara.HTML(tag="h2", unsafe_innerHTML=escape(text("viz.title", L)) + f" — {escape(place_name(model.config, L))}")
             solara.ToggleButtonsSingle(
                 value=LANG_NAMES[L],
                 values=list(LANG_NAMES.values()),
