@@ -4,8 +4,8 @@
 (``World.grid_outlines``). Here they are parsed with shapely and flattened so that a
 kilometre reads the same east–west as north–south (longitude scaled by the cosine of the
 mean latitude; coordinates that are not degrees are kept as they are), and each
-community's outline is the union of its grids'. The trainer's page and the reports draw
-from this one place.
+community's outline is the union of its grids'. The trainer's page (SVG) and the reports
+(:func:`choropleth`, matplotlib) draw from this one place.
 """
 
 from __future__ import annotations
@@ -40,16 +40,24 @@ def grid_map(world) -> GridMap | None:
     return _grid_map(tuple(world.grid_outlines), tuple(world.grid_community.tolist()), int(world.n_communities))
 
 
-@lru_cache(maxsize=4)
-def _grid_map(outlines: tuple[str, ...], community: tuple[int, ...], n_communities: int) -> GridMap:
+def flatten(outlines) -> np.ndarray:
+    """WKT outlines as shapely geometries on a flat plane: longitude scaled by the cosine of
+    the mean latitude where the coordinates are degrees (as they are kept), else as given."""
     import shapely
 
     geoms = shapely.from_wkt(list(outlines))
     lo_x, lo_y, hi_x, hi_y = shapely.total_bounds(geoms)
     degrees = -180 <= lo_x and hi_x <= 180 and -90 <= lo_y and hi_y <= 90
     squeeze = math.cos(math.radians((lo_y + hi_y) / 2)) if degrees else 1.0
-    flat = shapely.transform(geoms, lambda xy: xy * np.array([squeeze, 1.0]))
-    flat = shapely.make_valid(flat)
+    return shapely.make_valid(shapely.transform(geoms, lambda xy: xy * np.array([squeeze, 1.0])))
+
+
+@lru_cache(maxsize=4)
+def _grid_map(outlines: tuple[str, ...], community: tuple[int, ...], n_communities: int) -> GridMap:
+    import shapely
+
+    flat = flatten(outlines)
+    lo_x, lo_y, hi_x, hi_y = shapely.total_bounds(flat)
     owner = np.asarray(community)
     close = 1e-3 * max(hi_x - lo_x, hi_y - lo_y)  # closes slivers between neighbours' digitised edges
     comms = tuple(
@@ -70,3 +78,22 @@ def rings(geom, min_share: float = 0.02) -> list[np.ndarray]:
     if not parts:
         return []
     return [np.asarray(p.exterior.coords, dtype=float)[:, :2] for p in parts if p.area >= min_share * parts[0].area]
+
+
+def choropleth(outlines, panels: list[tuple[str, np.ndarray]], cmap: str = "OrRd", panel_size: float = 5.0):
+    """A matplotlib figure of the real map, one panel per ``(title, value per grid)``, every
+    panel on one colour scale from 0 (so observed and simulated compare by eye), with a
+    colour bar; ``outlines`` are the grids' WKT outlines in grid order."""
+    import geopandas as gpd
+    import matplotlib.pyplot as plt
+
+    geo = gpd.GeoSeries(flatten(outlines))
+    vmax = float(max(max((float(np.max(v)) for _, v in panels), default=1.0), 1.0))
+    fig, axes = plt.subplots(1, len(panels), figsize=(panel_size * len(panels), panel_size), squeeze=False)
+    for ax, (title, values) in zip(axes[0], panels, strict=True):
+        gpd.GeoDataFrame({"v": np.asarray(values, dtype=float)}, geometry=geo).plot(
+            column="v", ax=ax, cmap=cmap, vmin=0, vmax=vmax, edgecolor="grey", linewidth=0.3, legend=True
+        )
+        ax.set_title(title, fontsize=10)
+        ax.set_axis_off()
+    return fig
