@@ -288,7 +288,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "scenario.yanjiang": ("Yanjiang street, Nanjing", "南京市沿江街道"),
     "scenario.jiamusi": ("Jiamusi city", "佳木斯市"),
     "scenario.scoring_two_types": ("old estates beside gated estates", "老旧小区与封闭小区"),
-    "map.click_hint": ("Click a grid on the map to follow one of its cases.", "点击地图上的网格,即可选它的案件来跟踪。"),
+    "map.click_hint": (
+        "Click a grid on the map to follow one of its cases.",
+        "点击地图上的网格,即可选它的案件来跟踪。",
+    ),
     # daily plots
     "kpi.closure_rate": ("closure rate, cumulative", "累计办结率"),
     "kpi.backlog": ("open: accepted (blue) / reported, not accepted (orange)", "在办(蓝)/已上报未受理(橙)"),

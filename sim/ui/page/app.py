@@ -98,7 +98,13 @@ def map_svg(model, lang: str, colour_by: str, follow: dict | None = None, chosen
     backlog = sch.backlog_per_grid(model.log, w.n_grids)
     fill = sch.backlog_colour(backlog) if colour_by == "backlog" else np.array(sch.RISK_COLOURS)[model.risk.level]
     workers, police = busy_grids(model)
-    title = text("map.title", lang, name=place_name(model.config, lang), when=clock_text(model.now, lang, model.config.start_date), n=w.n_grids)
+    title = text(
+        "map.title",
+        lang,
+        name=place_name(model.config, lang),
+        when=clock_text(model.now, lang, model.config.start_date),
+        n=w.n_grids,
+    )
     return sch.svg(w, lay, fill, backlog, lang, title, workers, police, follow, chosen)
 
 
@@ -264,6 +270,7 @@ def _follow_card(model, lang: str, state: solara.Reactive, lock) -> None:
             solara.Button(text("follow.stop", lang), on_click=lambda: state.set({**state.value, "case": None}))
         t = ticks[k]
         m = fl.at(model, c, t, lang)
+        day1 = model.config.start_date
         head = text(
             "follow.heading",
             lang,
@@ -273,14 +280,15 @@ def _follow_card(model, lang: str, state: solara.Reactive, lock) -> None:
             grid=w.grid_names[c.grid],
         )
         items = "".join(
-            f'<li class="{"now" if n == len(m.lines) - 1 else ""}">{escape(clock_text(tt, lang, model.config.start_date))} — {escape(s)}</li>'
+            f'<li class="{"now" if n == len(m.lines) - 1 else ""}">'
+            f"{escape(clock_text(tt, lang, day1))} — {escape(s)}</li>"
             for n, (tt, s) in enumerate(m.lines)
         )
         solara.HTML(
             tag="div",
             unsafe_innerHTML=(
                 f'<div class="gs-caption" data-follow-caption="1"><b>{escape(head)}</b><br/>'
-                f"{escape(clock_text(t, lang, model.config.start_date))} ({k + 1}/{len(ticks)})"
+                f"{escape(clock_text(t, lang, day1))} ({k + 1}/{len(ticks)})"
                 f'<div class="gs-holder" data-levels="{len(m.levels_seen)}">{escape(m.holder)}</div>'
                 f"<ul>{items}</ul></div>"
             ),
@@ -390,7 +398,9 @@ def Page():
     solara.Style(CSS)
     with solara.Column(classes=["gs-page"]):
         with solara.Row(style={"align-items": "center"}):
-            solara.HTML(tag="h2", unsafe_innerHTML=escape(text("viz.title", L)) + f" — {escape(place_name(model.config, L))}")
+            solara.HTML(
+                tag="h2", unsafe_innerHTML=escape(text("viz.title", L)) + f" — {escape(place_name(model.config, L))}"
+            )
             solara.ToggleButtonsSingle(
                 value=LANG_NAMES[L],
                 values=list(LANG_NAMES.values()),

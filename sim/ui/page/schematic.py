@@ -300,7 +300,7 @@ def _community_outlines(world, lay: Layout, lang: str) -> list[str]:
     """Real maps: each community's outline over its grids, and its name at its centre (both
     let clicks and hovers through to the grids)."""
     out = ['<g pointer-events="none" data-communities="1">']
-    for c, parts in enumerate(lay.community_shapes):
+    for parts in lay.community_shapes:
         d = "".join(_path(r) for r in parts)
         out.append(f'<path d="{d}" fill="none" stroke="#333" stroke-width="2.2" stroke-linejoin="round"/>')
     if lay.community_names_fit:
