@@ -121,6 +121,7 @@ def test_an_imported_district_is_drawn_with_its_real_outlines(la_district):
     m = TrainerModel(la_district)
     m.advance(10.0)
     w, lay = m.world, sch.layout(m.world)
+    assert lay is sch.layout(TrainerModel(la_district, full_time=2).world)  # drawn once per map
     specs = [g for c in load_scenario(la_district).world.communities for g in c.grid_list]
     assert len(lay.grid_shapes) == w.n_grids == len(specs) == 97 and len(lay.community_shapes) == w.n_communities
     lon_lat = np.array([g.centroid for g in specs])

@@ -37,7 +37,7 @@ def grid_map(world) -> GridMap | None:
     """The flattened map of ``world``, or None unless every grid has an outline."""
     if not has_map(world):
         return None
-    return _grid_map(tuple(world.grid_outlines), tuple(world.grid_community.tolist()), int(world.n_communities))
+    return flat_map(tuple(world.grid_outlines), tuple(world.grid_community.tolist()), int(world.n_communities))
 
 
 def flatten(outlines) -> np.ndarray:
@@ -53,7 +53,9 @@ def flatten(outlines) -> np.ndarray:
 
 
 @lru_cache(maxsize=4)
-def _grid_map(outlines: tuple[str, ...], community: tuple[int, ...], n_communities: int) -> GridMap:
+def flat_map(outlines: tuple[str, ...], community: tuple[int, ...], n_communities: int) -> GridMap:
+    """The flattened map from the grids' WKT ``outlines`` and each grid's community index
+    (computed once per map)."""
     import shapely
 
     flat = flatten(outlines)

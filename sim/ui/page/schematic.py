@@ -116,10 +116,13 @@ def _tiles(grid_community: tuple, community_street: tuple, n_streets: int) -> La
     )
 
 
-def _real(world, gm: maps.GridMap) -> Layout:
+@lru_cache(maxsize=4)
+def _real(outlines: tuple[str, ...], grid_community: tuple, grid_street: tuple, n_comm: int, n_streets: int) -> Layout:
     """The layout from the world's own map (flattened by :mod:`sim.output.maps`), fitted into
     the canvas under the departments band, north up; communities outlined by their grids' union."""
     import shapely
+
+    gm = maps.flat_map(outlines, grid_community, n_comm)
 
     x0, y0, x1, y1 = shapely.total_bounds(np.array(gm.grids, dtype=object))
     lo, hi = np.array([x0, y0]), np.array([x1, y1])
@@ -148,8 +151,8 @@ def _real(world, gm: maps.GridMap) -> Layout:
                 out[k] = (*p.min(axis=0), *(p.max(axis=0) - p.min(axis=0)))
         return out
 
-    cb = boxes(world.grid_community, world.n_communities)
-    sb = boxes(world.grid_street, world.n_streets)
+    cb = boxes(np.array(grid_community), n_comm)
+    sb = boxes(np.array(grid_street), n_streets)
     c_xy = np.array([to_px(np.asarray(c.representative_point().coords))[0] for c in gm.communities])
     return Layout(
         shapes,
@@ -160,7 +163,7 @@ def _real(world, gm: maps.GridMap) -> Layout:
         sb[:, :2] + sb[:, 2:] / 2,
         (0.0, 0.0, WIDTH, band),
         band + gap + span[1] * scale + gap,
-        bool(world.n_communities <= 40),
+        bool(n_comm <= 40),
         communities,
     )
 
@@ -169,9 +172,14 @@ def layout(world) -> Layout:
     """The map's layout for ``world``: its real grid outlines where it was imported from a map
     (``gridsim district`` on a GeoJSON, GeoPackage or Shapefile), else the named schematic
     (computed once per shape)."""
-    gm = maps.grid_map(world)
-    if gm is not None:
-        return _real(world, gm)
+    if maps.has_map(world):
+        return _real(
+            tuple(world.grid_outlines),
+            tuple(world.grid_community.tolist()),
+            tuple(world.grid_street.tolist()),
+            int(world.n_communities),
+            int(world.n_streets),
+        )
     return _tiles(tuple(world.grid_community.tolist()), tuple(world.community_street.tolist()), int(world.n_streets))
 
 
