@@ -41,7 +41,6 @@ class World:
     grid_source_ids: tuple[str, ...] = ()  # ids in the source register (imported worlds only)
     grid_rate_multiplier: np.ndarray | None = None  # grid × category arrival multipliers (fitted worlds only)
     grid_outlines: tuple[str, ...] = ()  # each grid's outline as WKT, lon/lat ("" where none; imported worlds only)
-    grid_centroids: np.ndarray | None = None  # (G, 2) lon, lat of each grid's centre (NaN where none; imported only)
 
     @property
     def imported(self) -> bool:
@@ -173,8 +172,8 @@ def build_world(sc: Scenario) -> World:
 
 
 def _imported(explicit: list, categories: list[str]) -> dict:
-    """Source ids, fitted rate multipliers and map outlines / centres where the world lists its
-    grids (empty otherwise)."""
+    """Source ids, fitted rate multipliers and map outlines where the world lists its grids
+    (empty otherwise)."""
     if not any(g is not None for g in explicit):
         return {}
     ids = tuple(g.source_id if g is not None else "" for g in explicit)
@@ -184,15 +183,7 @@ def _imported(explicit: list, categories: list[str]) -> dict:
             [[g.rate_multiplier.get(c, 1.0) if g is not None else 1.0 for c in categories] for g in explicit]
         )
     outlines = tuple((g.polygon or "") if g is not None else "" for g in explicit)
-    centroids = np.array(
-        [g.centroid if g is not None and g.centroid is not None else (np.nan, np.nan) for g in explicit], dtype=float
-    )
-    return {
-        "grid_source_ids": ids,
-        "grid_rate_multiplier": mult,
-        "grid_outlines": outlines if any(outlines) else (),
-        "grid_centroids": centroids if np.isfinite(centroids).any() else None,
-    }
+    return {"grid_source_ids": ids, "grid_rate_multiplier": mult, "grid_outlines": outlines if any(outlines) else ()}
 
 
 def _fill_graph(w: World, explicit: list) -> None:

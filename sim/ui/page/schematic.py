@@ -2,9 +2,9 @@
 
 Streets are blocks, communities boxes inside them, grids cells inside those, the
 district's departments a band on top, so the ladder grid → community → street →
-departments reads as nested places. Where the world carries real shapes
-(``world.grid_polygons``, a sequence of ``(k, 2)`` coordinate rings, and/or
-``world.grid_centroids``) they are drawn instead. Every grid names itself on hover
+departments reads as nested places. Where the world was imported from a map
+(``gridsim district`` keeps each grid's WKT outline) its real outlines are drawn instead,
+communities outlined around their grids (see :mod:`sim.output.maps`). Every grid names itself on hover
 (its SVG ``<title>``); text is at least 14 pt so a projector shows it. Plain SVG rather
 than a matplotlib image: the browser draws it (and its Chinese text) in milliseconds.
 """
