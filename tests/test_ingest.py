@@ -402,7 +402,8 @@ def test_fit_on_the_real_la_slice_end_to_end(tmp_path, capsys):
     assert "fitted on 7371 cases, 2309 held out" in printed
     rows = {line.split("  ")[0].strip(): line for line in printed.splitlines()}
     assert "pass" in rows["cases"] and "pass" in rows["channel share hotline"]  # volume and channels reproduced
-    assert (tmp_path / "fit_report.html").read_text().count("<img") == 6  # incl. the map
+    report = (tmp_path / "fit_report.html").read_text()
+    assert report.count("<img") == 6 and "Map: demand per grid" in report  # incl. the real map
     sc = load_scenario(out)
     assert sc.staffing.full_time == 6  # the district file's own settings are kept
     assert main(["run", str(out), "--days", "1", "--out", str(tmp_path / "run"), "--quiet"]) == 0

@@ -7,10 +7,13 @@ label has both languages; bad input is one line.
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.scenario.labels import LABELS, text, when
 from sim.ui.cli import main
@@ -118,14 +121,41 @@ def test_every_label_has_both_languages_and_times_read_right():
     for key, (en, zh) in LABELS.items():
         assert en and zh, key
         assert set(re.findall(r"{(\w+)", en)) == set(re.findall(r"{(\w+)", zh)), key
-    assert when(0.2, "en") == "day 0 Mon 00:12" and when(24 * 8 + 9.5, "zh") == "第8天 周二 09:30"
+    assert when(0.2, "en") == "day 1 Mon 00:12" and when(24 * 8 + 9.5, "zh") == "第9天 周二 09:30"
+    monday = datetime.date(2025, 1, 6)
+    assert when(24 * 8 + 9.5, "zh", monday) == "第9天 2025年1月14日 周二 09:30"
+    assert when(24 * 8 + 9.5, "en", monday) == "day 9 Tue 2025-01-14 09:30"
+
+
+@given(hours=st.floats(0, 24 * 3650, allow_nan=False), weeks=st.integers(-2000, 2000))
+def test_the_dated_day_is_the_calendar_day_of_its_weekday(hours, weeks):
+    """With a start date, the date shown is day 1's date plus the days elapsed, and its
+    calendar weekday is the weekday the model shows (day 1 is a Monday)."""
+    start = datetime.date(2025, 1, 6) + datetime.timedelta(weeks=weeks)
+    shown = when(hours, "en", start)
+    n, wd, iso = re.match(r"day (\d+) (\w+) (\S+) \d\d:\d\d$", shown).groups()
+    day = datetime.date.fromisoformat(iso)
+    assert (day - start).days == int(n) - 1 and f"{day:%a}" == wd
+    assert shown.replace(f" {iso}", "") == when(hours, "en")
+
+
+def test_start_date_must_be_a_monday_and_dates_the_cli_story(tmp_path, capsys):
+    args = ["run", str(ROOT / "scenarios" / "baseline.yaml"), "--days", "4", "--out", str(tmp_path / "r")]
+    assert main([*args, "--set", "start_date=2025-01-07"]) == 2
+    err = capsys.readouterr().err
+    assert "start_date" in err and "Tuesday" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()
+    assert main([*args, "--set", "start_date=2025-01-06"]) == 0
+    capsys.readouterr()
+    assert main(["trace", str(tmp_path / "r"), "--incident", "2", "--lang", "zh"]) == 0
+    assert re.search(r"^  第1天 2025年1月6日 周一 \d\d:\d\d ", capsys.readouterr().out, re.M)
 
 
 def test_cli_trace(run, capsys):
     out, inc, _ = run
     assert main(["trace", str(out), "--incident", "3", "--lang", "zh"]) == 0
     text_out = capsys.readouterr().out
-    assert text_out.startswith("事件3") and "第0天" in text_out
+    assert text_out.startswith("事件3") and "第1天" in text_out and "第0天" not in text_out
     assert main(["trace", str(out), "--incident", str(len(inc) + 5)]) == 2
     assert "no such incident" in capsys.readouterr().err
     assert main(["trace", str(out.parent), "--incident", "1"]) == 2

@@ -3,7 +3,7 @@
 Levers start at the scenario's own values and RESET with them rebuilds the very same run;
 each lever reaches the scenario; stepping hour by hour gives exactly the run of day steps;
 the schematic map keeps every grid inside its community inside its street and names them
-all; real grid shapes are used when the world has them; the follow mode replays a case's
+all; an imported district is drawn with its real outlines; the follow mode replays a case's
 recorded steps in order, starts at 08:00, skips only empty night hours, and explains each
 escalation; every label the page uses exists in both languages; a CJK font is found.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -21,13 +20,14 @@ import pytest
 pytest.importorskip("solara")
 
 from sim.output.tables import incidents_table  # noqa: E402
-from sim.scenario.labels import LABELS  # noqa: E402
+from sim.scenario.labels import LABELS, text  # noqa: E402
 from sim.scenario.loading import load_scenario  # noqa: E402
 from sim.ui import fonts  # noqa: E402
+from sim.ui.cli import main  # noqa: E402
 from sim.ui.page import follow as fl  # noqa: E402
 from sim.ui.page import plots  # noqa: E402
 from sim.ui.page import schematic as sch  # noqa: E402
-from sim.ui.page.app import clock_text, legend_html, map_svg  # noqa: E402
+from sim.ui.page.app import clock_text, legend_html, map_svg, place_name  # noqa: E402
 from sim.ui.page.levers import LEVERS, TrainerModel, overrides, starting_levers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,26 +105,68 @@ def test_schematic_nests_every_grid_and_names_it(scenario):
     assert sch.backlog_per_grid(m.log, w.n_grids).sum() == m._today["backlog"]
 
 
-@pytest.mark.parametrize("given", ["polygons", "centroids"])
-def test_real_grid_shapes_are_used_when_the_world_has_them(given):
-    m = TrainerModel(BASE)
-    w = m.world
-    rng = np.random.default_rng(0)
-    centres = rng.uniform(0, 1000, (w.n_grids, 2))
-    keep = ("grid_community", "grid_street", "n_communities", "n_streets", "community_names", "grid_names")
-    fake = SimpleNamespace(**{k: getattr(w, k) for k in keep})
-    if given == "polygons":
-        fake.grid_polygons = [np.array([[x, y], [x + 5, y], [x + 5, y + 5], [x, y + 5]]) for x, y in centres]
-    else:
-        fake.grid_centroids = centres
-    lay = sch.layout(fake)
-    xy = lay.grid_xy
-    # north up: a larger y in the world is higher on the screen
-    top, bottom = np.argmax(centres[:, 1]), np.argmin(centres[:, 1])
-    assert xy[top, 1] < xy[bottom, 1] and xy[:, 0].max() <= sch.WIDTH + 1e-6
-    none = np.zeros(w.n_grids, dtype=bool)
-    svg = sch.svg(fake, lay, np.full(w.n_grids, "#fff"), np.zeros(w.n_grids, int), "zh", "t", none, none)
-    assert svg.count("data-grid=") == w.n_grids
+@pytest.fixture(scope="module")
+def la_district(tmp_path_factory) -> str:
+    """The shipped LA slice imported as a district (97 neighbourhood councils as grids)."""
+    out = tmp_path_factory.mktemp("la") / "district.yaml"
+    data = ROOT / "tests" / "data" / "la311"
+    args = ["district", str(data / "nc-boundary-2020.geojson"), "--columns", str(data / "district-columns.yaml")]
+    assert main([*args, "--households", "12000", "--set", "start_date=2019-12-30", "--out", str(out)]) == 0
+    return str(out)
+
+
+def test_an_imported_district_is_drawn_with_its_real_outlines(la_district):
+    import shapely
+
+    m = TrainerModel(la_district)
+    m.advance(10.0)
+    w, lay = m.world, sch.layout(m.world)
+    assert lay is sch.layout(TrainerModel(la_district, full_time=2).world)  # drawn once per map
+    specs = [g for c in load_scenario(la_district).world.communities for g in c.grid_list]
+    assert len(lay.grid_shapes) == w.n_grids == len(specs) == 97 and len(lay.community_shapes) == w.n_communities
+    lon_lat = np.array([g.centroid for g in specs])
+    geoms = shapely.from_wkt([g.polygon for g in specs])
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    squeeze = np.cos(np.radians((y0 + y1) / 2))  # a kilometre east-west as long as north-south
+    # each grid is drawn as its own outline (largest part): one scale for every area, and every
+    # centre where that scale and a shift put it, y flipped (north up)
+    flat = [max(getattr(p, "geoms", [p]), key=lambda q: q.area) for p in geoms]
+    flat_area = np.array([shapely.Polygon(p.exterior).area for p in flat]) * squeeze
+    flat_c = np.array([[c.x * squeeze, -c.y] for c in (shapely.Polygon(p.exterior).centroid for p in flat)])
+    drawn = [shapely.Polygon(r) for r in lay.grid_shapes]
+    px_area = np.array([p.area for p in drawn])
+    k2 = float(np.median(px_area / flat_area))
+    assert np.allclose(px_area / flat_area, k2, rtol=0.05)  # outlines simplified to half a pixel
+    px_c = np.array([[p.centroid.x, p.centroid.y] for p in drawn])
+    shift = (px_c - np.sqrt(k2) * flat_c).mean(axis=0)
+    assert np.abs(px_c - np.sqrt(k2) * flat_c - shift).max() < 1.0  # pixels
+    pts = np.vstack(lay.grid_shapes)
+    px_w, px_h = np.ptp(pts[:, 0]), np.ptp(pts[:, 1])
+    assert px_w / px_h == pytest.approx((x1 - x0) * squeeze / (y1 - y0), rel=0.01)
+    assert px_w <= sch.WIDTH + 1e-6 and px_h <= sch.MAP_HEIGHT + 1e-6
+    north, south = np.argmax(lon_lat[:, 1]), np.argmin(lon_lat[:, 1])
+    assert lay.grid_xy[north, 1] < lay.grid_xy[south, 1]
+    for lang in ("en", "zh"):  # coloured by backlog, named on hover, communities outlined and named
+        svg = map_svg(m, lang, "backlog", chosen=5)
+        assert svg.count("data-grid=") == 97 and 'data-chosen="5"' in svg and "data-communities" in svg
+        assert all(f"<title>{name}" in svg for name in w.grid_names)
+        assert all(f">{name}</text>" in svg for name in w.community_names)
+        backlog = sch.backlog_per_grid(m.log, w.n_grids)
+        fills = re.findall(r'fill="(#[0-9a-f]{6})" stroke="#777" stroke-width="0.6" data-grid="(\d+)"', svg)
+        assert [f for f, _ in fills] == list(sch.backlog_colour(backlog)) and backlog.sum() > 0
+        assert "2019" in svg  # the map's title carries the calendar date
+    assert "图例" in legend_html(m, "zh", "backlog")
+
+
+def test_a_world_without_every_outline_keeps_the_schematic(la_district):
+    from dataclasses import replace
+
+    from sim.output import maps
+
+    w = TrainerModel(la_district).world
+    assert maps.has_map(w) and not maps.has_map(TrainerModel(BASE).world)
+    part = replace(w, grid_outlines=("",) + w.grid_outlines[1:])
+    assert not maps.has_map(part) and sch.layout(part).community_shapes == ()
 
 
 def _followed(days: int = 12):
@@ -167,8 +209,10 @@ def test_each_escalation_is_explained_in_both_languages():
 
 
 def test_page_labels_exist_in_both_languages_and_chinese_has_no_english_words():
-    page_keys = [k for k in LABELS if k.split(".")[0] in {"viz", "lever", "map", "kpi", "follow", "why", "legend"}]
-    page_keys += [f"{lv.choice_prefix}.{c}" for lv in LEVERS for c in lv.choices]
+    page_keys = [
+        k for k in LABELS if k.split(".")[0] in {"viz", "lever", "map", "kpi", "follow", "why", "legend", "scenario"}
+    ]
+    page_keys += [f"{lv.choice_prefix}.{c}" for lv in LEVERS for c in lv.options()]
     for key in page_keys:
         en, zh = LABELS[key]
         assert en and zh, key
@@ -191,10 +235,37 @@ def test_chinese_page_parts_are_chinese():
         lo, hi = line.axes.get_xlim()
         shown = x[np.isfinite(y)]
         assert len(shown) and lo <= shown.min() and hi >= shown.max() == len(daily), (col, lo, hi)
-    for title in ("累计办结率", "在办案件", "居民满意率", "已推演12天"):
+    for title in ("累计办结率", "在办案件(蓝)", "居民满意率", "已推演12天"):
         assert title in svg
     moment = fl.at(m, c, c.steps[-1].time, "zh")
     assert all(not re.search("[A-Za-z]{3,}", s) for _, s in moment.lines[1:]), moment.lines
+
+
+def test_the_chinese_page_on_jianye_has_no_english_word():
+    """Everything the Chinese page shows on scenarios/jianye.yaml (map, legends, levers and every
+    choice, the case picker, a followed case's captions, the daily plots) has no English word:
+    markup apart, no run of two Latin letters but grid ids (S1-C2-3)."""
+    m = TrainerModel(str(ROOT / "scenarios" / "jianye.yaml"))
+    m.advance(24 * 9 + 10)
+    parts = [map_svg(m, "zh", c) + legend_html(m, "zh", c) for c in ("backlog", "risk")]
+    parts += [text(lv.label, "zh") + text(f"{lv.choice_prefix}.{c}", "zh") for lv in LEVERS for c in lv.options()]
+    parts += [text("viz.title", "zh"), place_name(m.config, "zh"), clock_text(m.now, "zh", m.config.start_date)]
+    i = fl.pick(m)
+    assert i is not None
+    c = fl.case(m, i)
+    for t in fl.hours(c, m.now, True):
+        moment = fl.at(m, c, t, "zh")
+        parts += [s for _, s in moment.lines] + [moment.holder]
+    cats = list(m.config.categories)
+    for j in fl.cases_of_grid(m, c.grid):
+        parts.append(fl.category_name(m, cats[m.log.category[j]], "zh"))
+        parts.append(text(f"severity.{fl.SEVERITIES[m.log.severity[j]]}", "zh"))
+        parts.append(text(f"state.{fl.STATE_NAMES[m.log.state[j]]}", "zh"))
+    kpis = plots.svg(plots.KpiFigure("zh").update(m.datacollector.get_model_vars_dataframe()))
+    drawn = re.sub(r"<style.*?</style>", " ", " ".join(parts) + kpis, flags=re.S)  # the plots' CSS is no text
+    shown = re.sub(r"<[^>]*>|&\w+;|\bS\d+-C\d+(-\d+)?\b", " ", drawn)
+    assert "建邺" in shown and [text(f"severity.{v}", "zh") for v in fl.SEVERITIES] == ["轻微", "一般", "重大"]
+    assert not re.findall(r"[A-Za-z]{2,}", shown), sorted(set(re.findall(r"[A-Za-z]{2,}", shown)))
 
 
 def test_a_cjk_font_is_found_for_matplotlib():
@@ -213,6 +284,6 @@ def test_a_cjk_font_is_found_for_matplotlib():
 def test_every_choice_of_every_lever_validates():
     sc = load_scenario(BASE)
     for lv in LEVERS:
-        for choice in lv.choices:
+        for choice in lv.options():
             load_scenario(BASE, overrides({lv.key: choice}))
     assert sc.name == "baseline"

@@ -43,10 +43,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(port: int, lang: str):
+def _serve(port: int, lang: str, scenario: Path = ROOT / "scenarios" / "baseline.yaml"):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.ui.cli", "viz", str(ROOT / "scenarios" / "baseline.yaml"), "--port", str(port)]
-        + ["--lang", lang],
+        [sys.executable, "-m", "sim.ui.cli", "viz", str(scenario), "--port", str(port)] + ["--lang", lang],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -229,6 +228,86 @@ def test_trainer_drives_the_page_in_a_browser(tmp_path):
             t.page.locator(".menuable__content__active .v-list-item").first.click()
             t.wait_text(t.page.locator("[data-follow-caption]"), r"S1-C2-3网格")
             t.clean("12_grid_case_zh")
+            browser.close()
+        assert not t.errors, t.errors
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_an_imported_district_shows_its_real_map_and_a_click_picks_a_grid(tmp_path):
+    """`gridsim district` on the LA slice, then the page: 97 real outlines coloured by backlog,
+    communities outlined and named, dates beside the days; a click on a grid picks it for
+    follow-a-case, one of its cases is followed; the same in Chinese."""
+    chromium = _chromium()
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    shots = Path(os.environ.get("GRIDSIM_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    data, district = ROOT / "tests" / "data" / "la311", tmp_path / "la.yaml"
+    made = subprocess.run(
+        [sys.executable, "-m", "sim.ui.cli", "district", str(data / "nc-boundary-2020.geojson")]
+        + ["--columns", str(data / "district-columns.yaml"), "--households", "12000"]
+        + ["--set", "start_date=2019-12-30", "--out", str(district)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stderr
+    proc, url = _serve(_free_port(), "en", district)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+            t = Trainer(browser.new_page(viewport={"width": 1600, "height": 2000}), shots)
+            t.page.goto(url, timeout=90_000)
+            t.page.locator("[data-clock]").wait_for(timeout=90_000)
+            grids = t.page.locator("svg[data-map] path[data-grid]")
+            grids.first.wait_for(timeout=60_000)
+            assert grids.count() == 97
+            assert t.page.locator("svg[data-map] [data-communities]").count() == 1
+            assert t.clock() == "day 1 Mon 2019-12-30 10:00"
+            map_text = t.page.locator("svg[data-map]").text_content()
+            for name in ("Downtown Los Angeles", "Historic Cultural North", "Harbor", "North West Valley"):
+                assert name in map_text, name  # grid names on hover (titles), community names drawn
+            for d in (2, 3):
+                t.button("+1 day").click()
+                t.wait_text(t.page.locator("[data-clock]"), f"day {d} ")
+            fills = {grids.nth(k).get_attribute("fill") for k in range(97)}
+            assert len(fills) >= 3, fills  # coloured by backlog, several classes
+            t.page.get_by_text("open cases in the grid").wait_for(timeout=10_000)  # the legend
+            t.clean("la_01_map_en")
+
+            # a real click on the map: the grid under the pointer becomes the case picker's grid
+            box = grids.nth(2).bounding_box()
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            under = t.page.evaluate(
+                "([x, y]) => document.elementFromPoint(x, y).closest('[data-grid]').getAttribute('data-grid')",
+                [x, y],
+            )
+            name = re.search(r"<title>([^<]*)", grids.nth(int(under)).inner_html()).group(1).split(" · ")[0]
+            t.page.mouse.click(x, y)
+            t.page.locator(f'svg[data-map] [data-chosen="{under}"]').wait_for(timeout=20_000)
+            picker = t.page.locator(".v-select", has_text="choose a grid")
+            t.wait_text(picker, re.escape(name))
+            t.clean("la_02_grid_clicked_en")
+            t.page.locator(".v-select", has_text="case").last.click()
+            t.page.locator(".menuable__content__active .v-list-item").first.click()
+            caption = t.page.locator("[data-follow-caption]")
+            caption.wait_for(timeout=30_000)
+            t.follow_to(2, "next hour", "la_03_follow_en")
+            assert "2019-12-" in caption.inner_text() or "2020-01-" in caption.inner_text()
+
+            t.button("中文").click()
+            t.page.get_by_text("调控参数").wait_for(timeout=30_000)
+            t.wait_text(t.page.locator("[data-clock]"), r"^第3天 2020年1月1日 周三 10:00$")
+            t.wait_text(caption, r"第\d+天 (2019年12月|2020年1月)")
+            t.clean("la_04_follow_zh")
+            t.button("停止跟踪").click()
+            t.page.get_by_text("网格在办案件").wait_for(timeout=10_000)
+            t.clean("la_05_map_zh")
             browser.close()
         assert not t.errors, t.errors
     finally:

@@ -8,6 +8,8 @@ scenario (``label_zh``), which wins over this table.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 LANGS = ("en", "zh")
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -103,6 +105,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "word.hours": ("{n:.0f} h", "{n:.0f}小时"),
     "word.minutes": ("{n:.0f} min", "{n:.0f}分钟"),
     "word.day": ("day {d} {wd} {hh:02d}:{mm:02d}", "第{d}天 {wd} {hh:02d}:{mm:02d}"),
+    "word.day_date": ("day {d} {wd} {date} {hh:02d}:{mm:02d}", "第{d}天 {date} {wd} {hh:02d}:{mm:02d}"),
+    "word.date": ("{y}-{m:02d}-{dd:02d}", "{y}年{m}月{dd}日"),
     "word.incident": ("incident {id}", "事件{id}"),
     "word.unknown_actor": ("someone", "工作人员"),
     # the model description in the ODD protocol (gridsim describe; Grimm et al. 2020)
@@ -287,6 +291,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "scheme.uniform": ("one yardstick for all (一把尺)", "统一标准(一把尺)"),
     "scheme.per_type": ("per community type", "分类考核"),
     "scheme.outcome_adjusted": ("adjusted for outcomes", "按成效校正"),
+    "scheme.per_type_records": ("per community type, targets from past records", "分类考核(按往期台账定目标)"),
     # the map
     "map.title": ("{name} — {when} — {n} grids", "{name} — {when} — 共{n}个网格"),
     "map.grid": ("grid", "网格"),
@@ -306,6 +311,17 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "map.street_name": ("street {n}", "街道{n}"),
     "map.follow_here": ("the case is here", "案件在此"),
+    "scenario.baseline": ("baseline: one street, six communities", "基准示例:一个街道、六个社区"),
+    "scenario.jianye": ("Jianye district, Nanjing", "南京市建邺区"),
+    "scenario.xuanwu": ("Xuanwu district, Nanjing", "南京市玄武区"),
+    "scenario.laocheng": ("Laocheng street, Zunyi", "遵义市老城街道"),
+    "scenario.yanjiang": ("Yanjiang street, Nanjing", "南京市沿江街道"),
+    "scenario.jiamusi": ("Jiamusi city", "佳木斯市"),
+    "scenario.scoring_two_types": ("old estates beside gated estates", "老旧小区与封闭小区"),
+    "map.click_hint": (
+        "Click a grid on the map to follow one of its cases.",
+        "点击地图上的网格,即可选它的案件来跟踪。",
+    ),
     # daily plots
     "kpi.closure_rate": ("closure rate, cumulative", "累计办结率"),
     "kpi.backlog": ("open: accepted (blue) / reported, not accepted (orange)", "在办案件(蓝)/已上报未受理(橙)"),
@@ -591,13 +607,19 @@ def text(key: str, lang: str = "en", **fields) -> str:
     return pair[LANGS.index(lang)].format(**fields) if fields else pair[LANGS.index(lang)]
 
 
-def when(hours: float, lang: str = "en") -> str:
-    """Simulation time (hours since Monday 00:00 of day 0) as a day, weekday and clock time."""
+def when(hours: float, lang: str = "en", start: date | None = None) -> str:
+    """Simulation time (hours since the run's first Monday 00:00) as the room reads it: days
+    counted from day 1 (第1天), weekday, clock time, and the calendar date when the scenario
+    has a ``start_date`` (the date of day 1)."""
     d = int(hours // 24)
     minutes = int(round((hours - 24 * d) * 60))
     if minutes >= 24 * 60:
         d, minutes = d + 1, minutes - 24 * 60
-    return text("word.day", lang, d=d, wd=WEEKDAYS[lang][d % 7], hh=minutes // 60, mm=minutes % 60)
+    fields = {"d": d + 1, "wd": WEEKDAYS[lang][d % 7], "hh": minutes // 60, "mm": minutes % 60}
+    if start is None:
+        return text("word.day", lang, **fields)
+    day = start + timedelta(days=d)
+    return text("word.day_date", lang, date=text("word.date", lang, y=day.year, m=day.month, dd=day.day), **fields)
 
 
 def duration(hours: float, lang: str = "en") -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -1298,6 +1299,12 @@ class Scenario(Strict):
     )
     seed: int = doc("Random seed of the run.", "运行的随机种子。", "seed", 0, ge=0, le=SEED_MAX)
     days: int = doc("Days simulated.", "模拟天数。", "days", 365, ge=1, le=DAYS_MAX)
+    start_date: date | None = doc(
+        "Calendar date of day 1 (第1天), a Monday like the model's day 1; shown beside the day number.",
+        "第1天的日历日期(须为周一,与模型第1天一致);显示在天数旁。",
+        None,
+        None,
+    )
     world: World = doc("District layout.", "辖区布局。", None, World())
     community_types: dict[str, CommunityType] = doc(
         "Community types by name (merged into the built-in catalogue unless replace: true).",
@@ -1372,6 +1379,13 @@ class Scenario(Strict):
                     f"only {self.days - c.start_day} of its {c.days} days are simulated"
                 )
         return out
+
+    @field_validator("start_date")
+    @classmethod
+    def _start_on_monday(cls, v: date | None) -> date | None:
+        if v is not None and v.weekday() != 0:
+            raise ValueError(f"{v.isoformat()} is a {v:%A}: the model's day 1 is a Monday (weekday shifts, profiles)")
+        return v
 
     @model_validator(mode="after")
     def _cross_refs(self):

@@ -19,9 +19,11 @@ import pandas as pd
 from scipy import stats
 
 from sim.ingest.fitting import Fit
+from sim.output import maps
 from sim.output.runner import run_scenario
 from sim.output.tables import incidents_table
 from sim.scenario.schema import Scenario
+from sim.world.district import build_world
 
 TOLERANCE = {"count": 0.15, "share": 0.05, "closed": 0.10, "quantile": 1.5, "ks": 0.25, "dispersion": 1.5, "rank": 0.5}
 """Tolerances: counts within the simulated 95 % interval (spread of runs and Poisson noise of one
@@ -302,22 +304,13 @@ def _figures(check: Check, config: Scenario) -> list[tuple[str, str]]:
         axes[0][0].legend(fontsize=7)
         fig.suptitle("Resolution time, cumulative share", fontsize=10)
         figs.append(("Resolution times", _png(fig)))
-    outlines = [g.polygon for c in config.world.communities or [] for g in (c.grid_list or [])]
-    if outlines and all(outlines):
-        import geopandas as gpd
-        import shapely
-
-        geo = gpd.GeoSeries(shapely.from_wkt(outlines))
+    world = build_world(config)  # grids in the world's order (communities grouped by street)
+    if maps.has_map(world):
         obs = np.bincount(check.observed["grid"], minlength=check.n_grids)
         sim = np.mean([np.bincount(s["grid"], minlength=check.n_grids) for s in check.simulated], axis=0)
-        vmax = float(max(obs.max(), sim.max(), 1))
-        fig, axes = plt.subplots(1, 2, figsize=(10, 5))
-        for ax, v, t in ((axes[0], obs, "observed cases (held out)"), (axes[1], sim, "simulated cases (mean)")):
-            gpd.GeoDataFrame({"v": v}, geometry=geo).plot(
-                column="v", ax=ax, cmap="OrRd", vmin=0, vmax=vmax, edgecolor="grey", linewidth=0.3, legend=True
-            )
-            ax.set_title(t, fontsize=10)
-            ax.set_axis_off()
+        fig = maps.choropleth(
+            world.grid_outlines, [("observed cases (held out)", obs), ("simulated cases (mean)", sim)]
+        )
         figs.append(("Map: demand per grid", _png(fig)))
     return figs
 

@@ -2,13 +2,14 @@
 
 Built from the incident's row, its transitions and who acted, so the same story comes
 from a run directory (``gridsim trace RUN_DIR --incident ID``) or from a live model (the
-trainer's inspector). Example: "day 0 Mon 09:12 — a resident reports it to the grid
-worker"; "day 0 Mon 11:30 — cannot be settled there: escalated to the community level".
+trainer's inspector). Example: "day 1 Mon 09:12 — a resident reports it to the grid
+worker"; "day 1 Mon 11:30 — cannot be settled there: escalated to the community level".
 """
 
 from __future__ import annotations
 
 import math
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -108,10 +109,22 @@ def _t(x):
     return None if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x) else float(x)
 
 
+class Story(list):
+    """An incident's (time, sentence) lines, with the calendar date of day 1 (``start``) when
+    the scenario has a ``start_date``."""
+
+    def __init__(self, lines, start: date | None = None):
+        super().__init__(lines)
+        self.start = start
+
+
 def render(incident: int, lines: list[tuple[float, str]], lang: str = "en") -> str:
-    """An incident's story as text: a heading, then one line per transition with its time."""
+    """An incident's story as text: a heading, then one line per transition with its time,
+    days counted from day 1 (第1天) as on the trainer's page, dated when ``lines`` is a dated
+    :class:`Story`."""
     head = text("word.incident", lang, id=incident)
-    return "\n".join([head] + [f"  {when(t, lang)}  {s}" for t, s in lines])
+    start = getattr(lines, "start", None)
+    return "\n".join([head] + [f"  {when(t, lang, start)}  {s}" for t, s in lines])
 
 
 def from_run(run_dir: str | Path, incident: int, lang: str = "en") -> list[tuple[float, str]]:
@@ -129,13 +142,15 @@ def from_run(run_dir: str | Path, incident: int, lang: str = "en") -> list[tuple
         raise ScenarioError(f"--incident {incident}: no such incident in {run} (ids 0…{n - 1})")
     tr = pd.read_parquet(run / "transitions.parquet", filters=[("incident", "==", int(incident))])
     workers = pd.read_parquet(run / "workers.parquet", columns=["agent", "role"])
-    return story(
+    config = load_scenario(run / "scenario.yaml")
+    lines = story(
         inc.iloc[0].to_dict(),
         tr,
         dict(zip(workers["agent"], workers["role"].astype(str), strict=True)),
-        Names(load_scenario(run / "scenario.yaml")),
+        Names(config),
         lang,
     )
+    return Story(lines, getattr(config, "start_date", None))
 
 
 def from_model(model, incident: int, lang: str = "en") -> list[tuple[float, str]]:

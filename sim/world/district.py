@@ -40,6 +40,7 @@ class World:
     graph: nx.Graph
     grid_source_ids: tuple[str, ...] = ()  # ids in the source register (imported worlds only)
     grid_rate_multiplier: np.ndarray | None = None  # grid × category arrival multipliers (fitted worlds only)
+    grid_outlines: tuple[str, ...] = ()  # each grid's outline as WKT, lon/lat ("" where none; imported worlds only)
 
     @property
     def imported(self) -> bool:
@@ -171,7 +172,8 @@ def build_world(sc: Scenario) -> World:
 
 
 def _imported(explicit: list, categories: list[str]) -> dict:
-    """Source ids and fitted rate multipliers where the world lists its grids (empty otherwise)."""
+    """Source ids, fitted rate multipliers and map outlines where the world lists its grids
+    (empty otherwise)."""
     if not any(g is not None for g in explicit):
         return {}
     ids = tuple(g.source_id if g is not None else "" for g in explicit)
@@ -180,7 +182,8 @@ def _imported(explicit: list, categories: list[str]) -> dict:
         mult = np.array(
             [[g.rate_multiplier.get(c, 1.0) if g is not None else 1.0 for c in categories] for g in explicit]
         )
-    return {"grid_source_ids": ids, "grid_rate_multiplier": mult}
+    outlines = tuple((g.polygon or "") if g is not None else "" for g in explicit)
+    return {"grid_source_ids": ids, "grid_rate_multiplier": mult, "grid_outlines": outlines if any(outlines) else ()}
 
 
 def _fill_graph(w: World, explicit: list) -> None:

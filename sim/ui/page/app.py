@@ -14,11 +14,13 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
+from datetime import date
 from html import escape
 
 import solara
 
-from sim.scenario.labels import LANGS, WEEKDAYS, text
+from sim.scenario.labels import LABELS, LANGS, text, when
 from sim.scenario.loading import ScenarioError
 from sim.ui.page import follow as fl
 from sim.ui.page import plots
@@ -52,11 +54,17 @@ CSS = """
 """
 
 
-def clock_text(hours: float, lang: str) -> str:
-    """Model time as the room reads it: day counted from 1, weekday, hh:mm."""
-    d = int(hours // 24)
-    minutes = int(round((hours - 24 * d) * 60))
-    return text("viz.day", lang, d=d + 1, wd=WEEKDAYS[lang][d % 7], hh=minutes // 60 % 24, mm=minutes % 60)
+def clock_text(hours: float, lang: str, start: date | None = None) -> str:
+    """Model time as the room reads it: day counted from 1 (第1天), weekday, hh:mm, and the
+    calendar date when the scenario has a ``start_date`` (as ``gridsim trace`` tells it)."""
+    return when(hours, lang, start)
+
+
+def place_name(config, lang: str) -> str:
+    """The scenario's place as the room reads it: a shipped scenario's name from the label
+    table (``scenario.<name>``), else the name the scenario gives (an imported district's)."""
+    key = f"scenario.{config.name}"
+    return text(key, lang) if key in LABELS else config.name
 
 
 def fresh(levers: dict) -> TrainerModel:
@@ -81,8 +89,8 @@ def busy_grids(model) -> tuple:
     return out[0], out[1]
 
 
-def map_svg(model, lang: str, colour_by: str, follow: dict | None = None) -> str:
-    """The district map of ``model`` now, as SVG."""
+def map_svg(model, lang: str, colour_by: str, follow: dict | None = None, chosen: int | None = None) -> str:
+    """The district map of ``model`` now, as SVG (``chosen``: the grid picked for follow-a-case)."""
     import numpy as np
 
     w = model.world
@@ -90,15 +98,21 @@ def map_svg(model, lang: str, colour_by: str, follow: dict | None = None) -> str
     backlog = sch.backlog_per_grid(model.log, w.n_grids)
     fill = sch.backlog_colour(backlog) if colour_by == "backlog" else np.array(sch.RISK_COLOURS)[model.risk.level]
     workers, police = busy_grids(model)
-    title = text("map.title", lang, name=model.config.name, when=clock_text(model.now, lang), n=w.n_grids)
-    return sch.svg(w, lay, fill, backlog, lang, title, workers, police, follow)
+    title = text(
+        "map.title",
+        lang,
+        name=place_name(model.config, lang),
+        when=clock_text(model.now, lang, model.config.start_date),
+        n=w.n_grids,
+    )
+    return sch.svg(w, lay, fill, backlog, lang, title, workers, police, follow, chosen)
 
 
 def legend_html(model, lang: str, colour_by: str) -> str:
     """The map's legend (colours, markers) and the workflow in one sentence."""
     parts = [f"<h3>{escape(text('legend.title', lang))}</h3><div>"]
     if colour_by == "backlog":
-        edges = list(sch.BACKLOG_BINS)
+        edges = list(sch.backlog_bins(sch.backlog_per_grid(model.log, model.world.n_grids)))
         parts.append(escape(text("map.open_cases", lang)) + ":")
         for k, colour in enumerate(sch.BACKLOG_COLOURS):
             hi = edges[k + 1] - 1 if k + 1 < len(edges) else None
@@ -136,7 +150,7 @@ def LeverControl(lv: Lever, value, on_value, lang: str):
             label=f"{label}: {text('viz.on' if value else 'viz.off', lang)}", value=bool(value), on_value=on_value
         )
     elif lv.kind == "choice":
-        shown = {_choice_label(lv, c, lang): c for c in lv.choices}
+        shown = {_choice_label(lv, c, lang): c for c in lv.options()}
         solara.Select(
             label=label,
             value=_choice_label(lv, value, lang),
@@ -256,6 +270,7 @@ def _follow_card(model, lang: str, state: solara.Reactive, lock) -> None:
             solara.Button(text("follow.stop", lang), on_click=lambda: state.set({**state.value, "case": None}))
         t = ticks[k]
         m = fl.at(model, c, t, lang)
+        day1 = model.config.start_date
         head = text(
             "follow.heading",
             lang,
@@ -265,18 +280,24 @@ def _follow_card(model, lang: str, state: solara.Reactive, lock) -> None:
             grid=w.grid_names[c.grid],
         )
         items = "".join(
-            f'<li class="{"now" if n == len(m.lines) - 1 else ""}">{escape(clock_text(tt, lang))} — {escape(s)}</li>'
+            f'<li class="{"now" if n == len(m.lines) - 1 else ""}">'
+            f"{escape(clock_text(tt, lang, day1))} — {escape(s)}</li>"
             for n, (tt, s) in enumerate(m.lines)
         )
         solara.HTML(
             tag="div",
             unsafe_innerHTML=(
                 f'<div class="gs-caption" data-follow-caption="1"><b>{escape(head)}</b><br/>'
-                f"{escape(clock_text(t, lang))} ({k + 1}/{len(ticks)})"
+                f"{escape(clock_text(t, lang, day1))} ({k + 1}/{len(ticks)})"
                 f'<div class="gs-holder" data-levels="{len(m.levels_seen)}">{escape(m.holder)}</div>'
                 f"<ul>{items}</ul></div>"
             ),
         )
+
+
+@solara.component_vue("district_map.vue")
+def DistrictMap(svg: str, event_grid_click: Callable[[int], None]):
+    """The map (an SVG string); clicking a grid calls ``event_grid_click`` with its number."""
 
 
 @solara.component
@@ -311,6 +332,11 @@ def Page():
         follow_state.set({**follow_state.value, "case": None, "k": 0})
         set_model(m)
         tick.set(tick.value + 1)
+
+    def choose_grid(g) -> None:
+        """A click on the map picks that grid in the follow card's case picker."""
+        if isinstance(g, int) and 0 <= g < model.world.n_grids:
+            follow_state.set({**follow_state.value, "grid": g})
 
     stepped = solara.use_ref(0.0)
     lock = solara.use_memo(threading.RLock, [])  # the model is stepped by one thread at a time, never mid-draw
@@ -347,7 +373,7 @@ def Page():
             mo = fl.at(model, c, ticks[min(st.get("k", 0), len(ticks) - 1)], L)
             holder = mo.holder if mo.at else None
             overlay = {"grid": c.grid, "visited": mo.visited, "at": mo.at, "who": holder}
-        the_map = map_svg(model, L, colour_by.value, overlay)
+        the_map = map_svg(model, L, colour_by.value, overlay, st.get("grid") if overlay is None else None)
         key = (len(model.datacollector.model_vars.get("day", [])), L)
         stale = kpi_cache.get("key") != key
         due = not playing.value or time.monotonic() - kpi_cache.get("at", 0.0) >= KPI_EVERY_WHILE_PLAYING
@@ -366,13 +392,15 @@ def Page():
             incidents=model.log.n,
             open=int(sch.backlog_per_grid(model.log, model.world.n_grids).sum()),
         )
-        now = clock_text(model.now, L)
+        now = clock_text(model.now, L, model.config.start_date)
 
     solara.Title(text("viz.title", L))
     solara.Style(CSS)
     with solara.Column(classes=["gs-page"]):
         with solara.Row(style={"align-items": "center"}):
-            solara.HTML(tag="h2", unsafe_innerHTML=escape(text("viz.title", L)) + f" — {escape(model.config.name)}")
+            solara.HTML(
+                tag="h2", unsafe_innerHTML=escape(text("viz.title", L)) + f" — {escape(place_name(model.config, L))}"
+            )
             solara.ToggleButtonsSingle(
                 value=LANG_NAMES[L],
                 values=list(LANG_NAMES.values()),
@@ -425,6 +453,7 @@ def Page():
                         values=list(colours),
                         on_value=lambda v: colour_by.set(colours[v]),
                     )
-                solara.HTML(tag="div", unsafe_innerHTML=the_map)
+                DistrictMap(svg=the_map, event_grid_click=choose_grid)
+                solara.Text(text("map.click_hint", L))
                 solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["gs-legend"])
                 solara.HTML(tag="div", unsafe_innerHTML=the_kpis, attributes={"data-kpis": "1"})

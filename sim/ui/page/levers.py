@@ -15,6 +15,7 @@ from typing import Any
 
 from sim.model import GridModel
 from sim.scenario.loading import load_scenario
+from sim.scenario.policy_table import names
 from sim.scenario.schema import Scenario
 
 SCENARIO = os.environ.get(
@@ -26,7 +27,8 @@ SCENARIO = os.environ.get(
 @dataclass(frozen=True)
 class Lever:
     """One control: the keyword it is passed as, its label key, the scenario field it sets,
-    its kind (``int``, ``float``, ``bool``, ``choice``), and its range or choices."""
+    its kind (``int``, ``float``, ``bool``, ``choice``), and its range, choices or the policy
+    kind whose registered names it offers."""
 
     key: str
     label: str
@@ -37,6 +39,12 @@ class Lever:
     step: float = 1
     choices: tuple[str, ...] = ()
     choice_prefix: str = ""
+    registry: str = ""  # a policy kind: the choices are its registered names (plugins included)
+
+    def options(self) -> tuple[str, ...]:
+        """The choices offered now: every registered policy of ``registry`` (read when the page
+        draws, so a scenario's plugins count), else the fixed ``choices``."""
+        return names(self.registry) if self.registry else self.choices
 
 
 LEVERS: tuple[Lever, ...] = (
@@ -49,24 +57,24 @@ LEVERS: tuple[Lever, ...] = (
         "lever.escalation",
         "escalation.policy",
         "choice",
-        choices=("stepwise", "skip_major", "direct_dispatch"),
         choice_prefix="escalation",
+        registry="escalation",
     ),
     Lever(
         "scheme",
         "lever.scheme",
         "scoring.scheme",
         "choice",
-        choices=("uniform", "per_type", "outcome_adjusted"),
         choice_prefix="scheme",
+        registry="scoring",
     ),
     Lever(
         "refill",
         "lever.refill",
         "turnover.refill",
         "choice",
-        choices=("wait", "borrow", "reserve"),
         choice_prefix="refill",
+        registry="refill",
     ),
     Lever("platforms", "lever.platforms", "overhead.platforms", "float", 0, 15, 0.5),
     Lever("seed", "lever.seed", "seed", "int", 0, 10**9, 1),

@@ -2,9 +2,9 @@
 
 Streets are blocks, communities boxes inside them, grids cells inside those, the
 district's departments a band on top, so the ladder grid → community → street →
-departments reads as nested places. Where the world carries real shapes
-(``world.grid_polygons``, a sequence of ``(k, 2)`` coordinate rings, and/or
-``world.grid_centroids``) they are drawn instead. Every grid names itself on hover
+departments reads as nested places. Where the world was imported from a map
+(``gridsim district`` keeps each grid's WKT outline) its real outlines are drawn instead,
+communities outlined around their grids (see :mod:`sim.output.maps`). Every grid names itself on hover
 (its SVG ``<title>``); text is at least 14 pt so a projector shows it. Plain SVG rather
 than a matplotlib image: the browser draws it (and its Chinese text) in milliseconds.
 """
@@ -19,11 +19,14 @@ from html import escape
 import numpy as np
 
 from sim.core.incidents import State
+from sim.output import maps
 from sim.scenario.labels import text
 
 WIDTH = 960.0
 """Width of the map in CSS pixels (text sizes are in the same pixels: 19 px ≈ 14 pt)."""
 FONT = 19
+MAP_HEIGHT = 760.0
+"""Most a real map may be tall (CSS pixels), so a tall district still fits a projector's screen."""
 SMALL = 19
 OPEN_STATES = np.array(
     [State.ACCEPTED, State.WAITING, State.HANDLING, State.ESCALATED, State.RESOLVED, State.FEEDBACK, State.REOPENED],
@@ -49,6 +52,7 @@ class Layout:
     departments_box: tuple[float, float, float, float]
     height: float
     community_names_fit: bool
+    community_shapes: tuple[tuple[np.ndarray, ...], ...] = ()  # real maps: each community's outer rings
 
 
 def _cells(n: int, w: float, h: float) -> tuple[int, int]:
@@ -112,38 +116,31 @@ def _tiles(grid_community: tuple, community_street: tuple, n_streets: int) -> La
     )
 
 
-def _ring(shape) -> np.ndarray:
-    """The outer ring of a grid's shape: a ``(k, 2)`` array, or a shapely (Multi)Polygon
-    (its largest part)."""
-    if hasattr(shape, "geoms"):
-        shape = max(shape.geoms, key=lambda g: g.area)
-    if hasattr(shape, "exterior"):
-        shape = shape.exterior.coords
-    return np.asarray(shape, dtype=float)[:, :2]
+@lru_cache(maxsize=4)
+def _real(outlines: tuple[str, ...], grid_community: tuple, grid_street: tuple, n_comm: int, n_streets: int) -> Layout:
+    """The layout from the world's own map (flattened by :mod:`sim.output.maps`), fitted into
+    the canvas under the departments band, north up; communities outlined by their grids' union."""
+    import shapely
 
+    gm = maps.flat_map(outlines, grid_community, n_comm)
 
-def _real(world, polygons, centroids) -> Layout:
-    """The layout from the world's own grid shapes (projected to the canvas, north up)."""
-    rings = [_ring(p) for p in polygons] if polygons is not None else None
-    pts = np.vstack(rings) if rings else np.asarray(centroids, float)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    x0, y0, x1, y1 = shapely.total_bounds(np.array(gm.grids, dtype=object))
+    lo, hi = np.array([x0, y0]), np.array([x1, y1])
     band, gap = 56.0, 12.0
-    scale = WIDTH / max(hi[0] - lo[0], 1e-9)
-    height = band + gap + (hi[1] - lo[1]) * scale + gap
+    span = np.maximum(hi - lo, 1e-9)
+    scale = min(WIDTH / span[0], MAP_HEIGHT / span[1])
+    # vertices closer than half a pixel are not drawn: the SVG the browser gets stays small
+    fine = 0.5 / scale
+    grid_rings = [maps.rings(g)[0] for g in shapely.simplify(np.array(gm.grids, dtype=object), fine)]
+    comm_rings = [maps.rings(c) for c in shapely.simplify(np.array(gm.communities, dtype=object), fine)]
+    left = (WIDTH - span[0] * scale) / 2
 
     def to_px(xy: np.ndarray) -> np.ndarray:
         xy = np.asarray(xy, float)
-        return np.c_[(xy[:, 0] - lo[0]) * scale, band + gap + (hi[1] - xy[:, 1]) * scale]
+        return np.c_[left + (xy[:, 0] - lo[0]) * scale, band + gap + (hi[1] - xy[:, 1]) * scale]
 
-    if rings is not None:
-        shapes = tuple(to_px(r) for r in rings)
-    else:
-        c = to_px(np.asarray(centroids, float))
-        r = max(4.0, 0.4 * WIDTH / math.sqrt(max(len(c), 1)))
-        shapes = tuple(_rect(x - r / 2, y - r / 2, r, r) for x, y in c)
-    grid_xy = (
-        to_px(np.asarray(centroids, float)) if centroids is not None else np.array([s.mean(axis=0) for s in shapes])
-    )
+    shapes = tuple(to_px(r) for r in grid_rings)
+    communities = tuple(tuple(to_px(r) for r in rs) for rs in comm_rings)
 
     def boxes(owner: np.ndarray, n: int) -> np.ndarray:
         out = np.zeros((n, 4))
@@ -154,27 +151,35 @@ def _real(world, polygons, centroids) -> Layout:
                 out[k] = (*p.min(axis=0), *(p.max(axis=0) - p.min(axis=0)))
         return out
 
-    cb = boxes(world.grid_community, world.n_communities)
-    sb = boxes(world.grid_street, world.n_streets)
+    cb = boxes(np.array(grid_community), n_comm)
+    sb = boxes(np.array(grid_street), n_streets)
+    c_xy = np.array([to_px(np.asarray(c.representative_point().coords))[0] for c in gm.communities])
     return Layout(
         shapes,
-        grid_xy,
+        to_px(gm.centres),
         cb,
-        cb[:, :2] + cb[:, 2:] / 2,
+        c_xy.reshape(-1, 2),
         sb,
         sb[:, :2] + sb[:, 2:] / 2,
         (0.0, 0.0, WIDTH, band),
-        height,
-        bool(world.n_communities <= 40),
+        band + gap + span[1] * scale + gap,
+        bool(n_comm <= 40),
+        communities,
     )
 
 
 def layout(world) -> Layout:
-    """The map's layout for ``world``: its real grid shapes where it has them
-    (``grid_polygons`` / ``grid_centroids``), else the named schematic (computed once per shape)."""
-    polygons, centroids = getattr(world, "grid_polygons", None), getattr(world, "grid_centroids", None)
-    if polygons is not None or centroids is not None:
-        return _real(world, polygons, centroids)
+    """The map's layout for ``world``: its real grid outlines where it was imported from a map
+    (``gridsim district`` on a GeoJSON, GeoPackage or Shapefile), else the named schematic
+    (computed once per shape)."""
+    if maps.has_map(world):
+        return _real(
+            tuple(world.grid_outlines),
+            tuple(world.grid_community.tolist()),
+            tuple(world.grid_street.tolist()),
+            int(world.n_communities),
+            int(world.n_streets),
+        )
     return _tiles(tuple(world.grid_community.tolist()), tuple(world.community_street.tolist()), int(world.n_streets))
 
 
@@ -187,9 +192,21 @@ def backlog_per_grid(log, n_grids: int) -> np.ndarray:
     return np.bincount(grid[np.isin(state, OPEN_STATES)], minlength=n_grids)
 
 
-def backlog_colour(b: np.ndarray) -> np.ndarray:
-    """The colour class of each grid's backlog (see ``BACKLOG_BINS``)."""
-    return np.array(BACKLOG_COLOURS)[np.searchsorted(np.array(BACKLOG_BINS), b, side="right") - 1]
+def backlog_bins(b: np.ndarray) -> tuple[int, ...]:
+    """Lower edges of the backlog colour classes for backlogs ``b``: none open, then
+    ``BACKLOG_BINS`` stretched by 2, 5, 10, 20 … where needed so that nine grids in ten sit below
+    the top class (a real district's busy grids hold hundreds of open cases, a schematic one's a few)."""
+    p90 = float(np.percentile(b, 90)) if len(b) else 0.0
+    f = 1
+    while BACKLOG_BINS[-1] * f < p90:
+        f = f * 5 // 2 if str(f)[0] == "2" else f * 2
+    return (0, 1) + tuple(e * f for e in BACKLOG_BINS[2:])
+
+
+def backlog_colour(b: np.ndarray, bins: tuple[int, ...] | None = None) -> np.ndarray:
+    """The colour class of each grid's backlog (``bins``: lower edges, default :func:`backlog_bins`)."""
+    edges = np.array(backlog_bins(b) if bins is None else bins)
+    return np.array(BACKLOG_COLOURS)[np.searchsorted(edges, b, side="right") - 1]
 
 
 def street_name(s: int, lang: str) -> str:
@@ -211,11 +228,13 @@ def svg(
     busy_workers: np.ndarray,
     busy_police: np.ndarray,
     follow: dict | None = None,
+    chosen: int | None = None,
 ) -> str:
     """The map as an SVG string: grids filled with ``fill`` colours (names and open cases on
     hover), community and street boxes named, dots where staff are busy, and the followed
     case's path (``follow``: ``grid``, ``levels`` as map places visited, ``at`` the current
-    place, ``who`` the handler's label) drawn over it."""
+    place, ``who`` the handler's label) drawn over it; the ``chosen`` grid (picked for
+    following, on the map or in the picker) outlined."""
     h = lay.height
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0f} {h + FONT * 2:.0f}" '
@@ -228,7 +247,8 @@ def svg(
         f'<text x="{x + w / 2:.0f}" y="{y + bh / 2 + FONT / 3:.0f}" font-size="{FONT + 3}" text-anchor="middle" '
         f'fill="#23395d">{escape(text("map.departments", lang))}</text>'
     )
-    for s, (sx, sy, sw, sh) in enumerate(lay.street_box):
+    real = bool(lay.community_shapes)
+    for s, (sx, sy, sw, sh) in enumerate([] if real else lay.street_box):
         out.append(
             f'<rect x="{sx:.1f}" y="{sy:.1f}" width="{sw:.1f}" height="{sh:.1f}" rx="8" fill="#f3f3f0" stroke="#888"/>'
         )
@@ -236,7 +256,7 @@ def svg(
             f'<text x="{sx + 8:.1f}" y="{sy + FONT + 4:.1f}" font-size="{FONT}" font-weight="bold" fill="#333">'
             f"{escape(street_name(s, lang))}</text>"
         )
-    for c, (cx, cy, cw, ch) in enumerate(lay.community_box):
+    for c, (cx, cy, cw, ch) in enumerate([] if real else lay.community_box):
         out.append(
             f'<rect x="{cx:.1f}" y="{cy:.1f}" width="{cw:.1f}" height="{ch:.1f}" rx="4" fill="#ffffff" '
             f'stroke="#555" stroke-width="1.2"><title>{escape(text("map.community", lang))} '
@@ -261,6 +281,8 @@ def svg(
             f'<path d="{_path(ring)}" fill="{fill[g]}" stroke="#777" stroke-width="0.6" data-grid="{g}">'
             f"<title>{escape(tip)}</title></path>"
         )
+    if real:
+        out.extend(_community_outlines(world, lay, lang))
     r = max(2.5, min(8.0, 0.18 * float(np.ptp(lay.grid_shapes[0][:, 0])) if len(lay.grid_shapes) else 4.0))
     for gw in np.flatnonzero(busy_workers):
         gx, gy = lay.grid_xy[gw]
@@ -271,10 +293,32 @@ def svg(
             f'<rect x="{gx:.1f}" y="{gy - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" fill="#111a4a" '
             f'stroke="white" transform="rotate(45 {gx + r:.1f} {gy:.1f})"/>'
         )
+    if chosen is not None and 0 <= chosen < len(lay.grid_shapes):
+        out.append(
+            f'<path d="{_path(lay.grid_shapes[chosen])}" fill="none" stroke="#7a1fa2" stroke-width="4" '
+            f'stroke-dasharray="6 4" pointer-events="none" data-chosen="{chosen}"/>'
+        )
     if follow is not None:
         out.extend(_follow_overlay(lay, world, follow, lang))
     out.append("</svg>")
     return "".join(out)
+
+
+def _community_outlines(world, lay: Layout, lang: str) -> list[str]:
+    """Real maps: each community's outline over its grids, and its name at its centre (both
+    let clicks and hovers through to the grids)."""
+    out = ['<g pointer-events="none" data-communities="1">']
+    for parts in lay.community_shapes:
+        d = "".join(_path(r) for r in parts)
+        out.append(f'<path d="{d}" fill="none" stroke="#333" stroke-width="2.2" stroke-linejoin="round"/>')
+    if lay.community_names_fit:
+        for c, (x, y) in enumerate(lay.community_xy):
+            out.append(
+                f'<text x="{x:.1f}" y="{y:.1f}" font-size="{SMALL}" text-anchor="middle" fill="#222" stroke="white" '
+                f'stroke-width="4" paint-order="stroke">{escape(world.community_names[c])}</text>'
+            )
+    out.append("</g>")
+    return out
 
 
 def place_xy(lay: Layout, world, grid: int, scope: str) -> tuple[float, float]:
@@ -293,8 +337,11 @@ def place_xy(lay: Layout, world, grid: int, scope: str) -> tuple[float, float]:
 def _follow_overlay(lay: Layout, world, follow: dict, lang: str) -> list[str]:
     g = follow["grid"]
     c, s = world.grid_community[g], world.grid_street[g]
-    out = ['<g data-follow="1">']
-    for box in (lay.street_box[s], lay.community_box[c]):
+    out = ['<g data-follow="1" pointer-events="none">']
+    if lay.community_shapes:
+        d = "".join(_path(r) for r in lay.community_shapes[c])
+        out.append(f'<path d="{d}" fill="none" stroke="#7a1fa2" stroke-width="3" stroke-dasharray="8 5"/>')
+    for box in () if lay.community_shapes else (lay.street_box[s], lay.community_box[c]):
         bx, by, bw, bh = box
         out.append(
             f'<rect x="{bx:.1f}" y="{by:.1f}" width="{bw:.1f}" height="{bh:.1f}" fill="none" stroke="#7a1fa2" '
