@@ -187,6 +187,9 @@ def test_describe_gives_the_seven_odd_elements_and_follows_the_levers(tmp_path, 
         assert changed.strip() != doc.strip() and shows in changed
     if lang == "zh":
         assert "职能部门(区)" in doc  # the department rung's scope read in Chinese
+        assert "网格层级处置一件的平均时长" in doc  # parameter meanings from the schema's Chinese descriptions
+    else:
+        assert "Mean handling time of one case at the grid level" in doc
 
 
 def test_overhead_is_owed_per_hour_on_shift():

@@ -39,22 +39,29 @@ def _value(v) -> str:
     return s if len(s) <= 80 else s[:77] + "…"
 
 
-def _rows(model: BaseModel, prefix: str) -> list[tuple[str, str, str]]:
-    """(dotted parameter, value, description) of every field of ``model``, nested models opened."""
+def _described(field, lang: str) -> str:
+    """A schema field's description in ``lang`` (the Chinese one sits in its JSON-schema extra)."""
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    words = extra.get("zh") if lang == "zh" and extra.get("zh") else field.description
+    return str(words or "").replace("|", "/")
+
+
+def _rows(model: BaseModel, prefix: str, lang: str = "en") -> list[tuple[str, str, str]]:
+    """(dotted parameter, value, description in ``lang``) of every field of ``model``, nested models opened."""
     out = []
     for name, field in type(model).model_fields.items():
         v = getattr(model, name)
         path = f"{prefix}.{name}" if prefix else name
         if isinstance(v, BaseModel):
-            out += _rows(v, path)
+            out += _rows(v, path, lang)
         elif isinstance(v, dict) and v and all(isinstance(x, BaseModel) for x in v.values()):
             for key, sub in v.items():
-                out += _rows(sub, f"{path}.{key}")
+                out += _rows(sub, f"{path}.{key}", lang)
         elif isinstance(v, list) and v and all(isinstance(x, BaseModel) for x in v):
             for k, sub in enumerate(v):
-                out += _rows(sub, f"{path}.{getattr(sub, 'name', k)}")
+                out += _rows(sub, f"{path}.{getattr(sub, 'name', k)}", lang)
         else:
-            out.append((path, _value(v), (field.description or "").replace("|", "/")))
+            out.append((path, _value(v), _described(field, lang)))
     return out
 
 
@@ -207,7 +214,7 @@ def describe(sc: Scenario, lang: str = "en", source: str = "") -> str:
     out += _table((text("odd.col.policy", lang), text("odd.col.name", lang), text("odd.col.what", lang)), rows)
     out.append("")
     header = (text("odd.col.parameter", lang), text("odd.col.value", lang), text("odd.col.meaning", lang))
-    everything = _rows(sc, "")
+    everything = _rows(sc, "", lang)
     for section, field in Scenario.model_fields.items():
         if section in ("name", "description", "plugins", "seed", "days", "uncertain"):
             continue
@@ -216,7 +223,7 @@ def describe(sc: Scenario, lang: str = "en", source: str = "") -> str:
             continue
         out += [f"### {text('odd.parameters', lang, section=section)}", ""]
         if field.description:
-            out += [field.description, ""]
+            out += [_described(field, lang), ""]
         out += _table(header, [(f"`{p}`", f"`{val}`", d) for p, val, d in rows])
         out.append("")
     return "\n".join(out)
