@@ -324,7 +324,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     # daily plots
     "kpi.closure_rate": ("closure rate, cumulative", "累计办结率"),
-    "kpi.backlog": ("open: accepted (blue) / reported, not accepted (orange)", "在办案件(蓝)/已上报未受理(橙)"),
+    "kpi.backlog": ("open (blue), not accepted (orange)", "在办案件(蓝)/已上报未受理(橙)"),
     "kpi.response_hours": ("wait before handling (h)", "处置前等待(小时)"),
     "kpi.satisfied_share": ("residents satisfied", "居民满意率"),
     "kpi.day": ("day", "天"),
