@@ -259,7 +259,9 @@ def run_mesa_eventlist(gaps, arrivals, service):
 # --- (d) Ciw: its own network and randoms, same λ, μ, c ---------------------------------------------
 
 
-def run_ciw(n):
+def run_ciw(n, method="Finish"):
+    """Ciw's one-node M/M/c network until ``n`` customers (``method`` as Ciw's
+    ``simulate_until_max_customers``); every record's wait."""
     import ciw
 
     ciw.seed(SEED)
@@ -269,7 +271,7 @@ def run_ciw(n):
         number_of_servers=[C],
     )
     sim = ciw.Simulation(net)
-    sim.simulate_until_max_customers(n, method="Finish")
+    sim.simulate_until_max_customers(n, method=method)
     return [r.waiting_time for r in sim.get_all_records()]
 
 

@@ -28,46 +28,22 @@ SEED = 7
 
 
 def simpy_script(n: int) -> float:
-    """An M/M/c queue in SimPy (processes on a Resource); the mean wait of ``n`` customers."""
+    """An M/M/c queue in SimPy (processes on a Resource, ``peers.run_simpy_processes``); the mean
+    wait of ``n`` customers."""
     import numpy as np
-    import simpy
+    from peers import run_simpy_processes  # this folder: the scripts share one SimPy model
 
     rng = np.random.default_rng(SEED)
     gaps, service = rng.exponential(1 / LAM, n).tolist(), rng.exponential(1 / MU, n).tolist()
-    env = simpy.Environment()
-    desk = simpy.Resource(env, C)
-    wait = [0.0] * n
-
-    def customer(i):
-        t = env.now
-        with desk.request() as req:
-            yield req
-            wait[i] = env.now - t
-            yield env.timeout(service[i])
-
-    def source():
-        for i in range(n):
-            yield env.timeout(gaps[i])
-            env.process(customer(i))
-
-    env.process(source())
-    env.run()
+    wait = run_simpy_processes(gaps, gaps, service)  # it reads only how many customers arrive
     return sum(wait) / n
 
 
 def ciw_script(n: int) -> float:
-    """The same queue in Ciw (one node, ``n`` customers arriving); their mean wait."""
-    import ciw
+    """The same queue in Ciw (``peers.run_ciw``: one node, ``n`` customers arriving); their mean wait."""
+    from peers import run_ciw
 
-    ciw.seed(SEED)
-    net = ciw.create_network(
-        arrival_distributions=[ciw.dists.Exponential(LAM)],
-        service_distributions=[ciw.dists.Exponential(MU)],
-        number_of_servers=[C],
-    )
-    sim = ciw.Simulation(net)
-    sim.simulate_until_max_customers(n, method="Arrive")
-    waits = [r.waiting_time for r in sim.get_all_records()]
+    waits = run_ciw(n, method="Arrive")
     return sum(waits) / len(waits)
 
 
