@@ -66,6 +66,12 @@ def doc(en: str, zh: str, unit: str | None = None, default: Any = PydanticUndefi
     return Field(default, description=en, json_schema_extra=extra, **kw)
 
 
+def described(field: Any, lang: str = "en") -> str:
+    """The description :func:`doc` gave a field (a pydantic ``FieldInfo``), in ``lang``."""
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    return str((extra.get("zh") if lang == "zh" else None) or field.description or "")
+
+
 def section(zh: str) -> ConfigDict:
     """The model config of a schema section, with the section's Chinese title."""
     return ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, json_schema_extra={"zh": zh})

@@ -19,7 +19,7 @@ from sim import __version__
 from sim.core.streams import STREAMS
 from sim.scenario import policy_table
 from sim.scenario.labels import text
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, described
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = ROOT / "calibration" / "targets.yaml"
@@ -39,13 +39,6 @@ def _value(v) -> str:
     return s if len(s) <= 80 else s[:77] + "…"
 
 
-def _described(field, lang: str) -> str:
-    """A schema field's description in ``lang`` (the Chinese one sits in its JSON-schema extra)."""
-    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-    words = extra.get("zh") if lang == "zh" and extra.get("zh") else field.description
-    return str(words or "").replace("|", "/")
-
-
 def _rows(model: BaseModel, prefix: str, lang: str = "en") -> list[tuple[str, str, str]]:
     """(dotted parameter, value, description in ``lang``) of every field of ``model``, nested models opened."""
     out = []
@@ -61,7 +54,7 @@ def _rows(model: BaseModel, prefix: str, lang: str = "en") -> list[tuple[str, st
             for k, sub in enumerate(v):
                 out += _rows(sub, f"{path}.{getattr(sub, 'name', k)}", lang)
         else:
-            out.append((path, _value(v), _described(field, lang)))
+            out.append((path, _value(v), described(field, lang).replace("|", "/")))
     return out
 
 
@@ -223,7 +216,7 @@ def describe(sc: Scenario, lang: str = "en", source: str = "") -> str:
             continue
         out += [f"### {text('odd.parameters', lang, section=section)}", ""]
         if field.description:
-            out += [_described(field, lang), ""]
+            out += [described(field, lang).replace("|", "/"), ""]
         out += _table(header, [(f"`{p}`", f"`{val}`", d) for p, val, d in rows])
         out.append("")
     return "\n".join(out)
