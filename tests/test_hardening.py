@@ -2,7 +2,7 @@
 
 Output goes only to ``--out`` or a slugged folder under ``runs/``; YAML is read by one bounded
 libyaml loader (duplicate keys, alias bombs, self-references and empty files refused in one
-line); a run directory is swapped in whole and respects the umask; a sweep re-runs parts that
+line); a run directory is swapped in whole and respects the umask; a sweep re-runs batches that
 are cut short or foreign, replaces a dead worker and retries only its run, leaves no process
 behind when its driver is killed, and resumes to exactly the tables of an uninterrupted sweep.
 """
@@ -255,27 +255,32 @@ def test_output_files_respect_the_umask(tmp_path, capsys, mask, mode):
     assert out.stat().st_mode & 0o777 == 0o777 & ~mask
 
 
-# ---------------------------------------------------------------------------- findings 4, 7, 10: sweep parts
+# ---------------------------------------------------------------------------- findings 4, 7, 10: sweep batches
 
 
-def test_truncated_zero_byte_and_foreign_parts_are_run_again_and_report_never_crashes(tmp_path, capsys):
+def test_truncated_zero_byte_and_foreign_batches_are_run_again_and_report_never_crashes(
+    tmp_path, capsys, monkeypatch
+):
     exp = load_experiment(write_experiment(tmp_path))
     clean = sweep(exp, tmp_path / "clean", **QUIET)
     assert (clean["status"] == "done").all()
+    monkeypatch.setenv("GRIDSIM_SWEEP_BATCH_SECONDS", "0")  # one run per batch, so each can be damaged alone
     out = tmp_path / "out"
     sweep(exp, out, **QUIET)
-    keys = list(clean["key"])
     store = Store(out)
-    summary = store.part("summary", keys[0])
+    batch = [store.index()[k] for k in clean["key"]]
+    summary = store.batch_file("summary", batch[0])
     summary.write_bytes(summary.read_bytes()[: summary.stat().st_size // 2])  # cut short
-    store.part("summary", keys[1]).write_bytes(b"")  # zero bytes
-    store.part("daily", keys[2]).write_bytes(store.part("daily", keys[3]).read_bytes())  # another run's part
+    store.batch_file("summary", batch[1]).write_bytes(b"")  # zero bytes
+    foreign = store.batch_file("daily", batch[3]).read_bytes()
+    store.batch_file("daily", batch[2]).write_bytes(foreign)  # another batch's file
     assert main(["report", str(out), "--out", str(tmp_path / "r.html")]) == 0  # the good run only
     assert "Runs finished: 1;" in (tmp_path / "r.html").read_text(encoding="utf-8")
     logged: list[str] = []
     manifest = sweep(exp, out, progress=False, log=logged.append)
     assert (manifest["status"] == "done").all()
     assert sum("running it again" in line for line in logged) == 3
+    assert sorted(Store(out).stored()) == sorted(clean["key"])  # each run once
     for table in ("summary", "daily", "scores"):
         pd.testing.assert_frame_equal(
             comparable(load_results(out, table)), comparable(load_results(tmp_path / "clean", table))
@@ -353,32 +358,34 @@ def test_killing_a_worker_then_the_driver_leaves_no_process_and_resumes_exactly(
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "sim.ui.cli", "sweep", str(path), "--out", str(out), "--no-progress"]
     cmd += ["--workers", "2", "--force-workers"]  # a pool of two, even on one core
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    parts = out / "parts" / "summary"
+    env = {**os.environ, "GRIDSIM_SWEEP_BATCH_SECONDS": "0"}  # a batch per run: the kills land between runs
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env
+    )
     try:
-        n_parts = lambda: len(list(parts.glob("*.parquet"))) if parts.exists() else 0  # noqa: E731
-        assert _wait_for(lambda: n_parts() >= 2, 120), "no run finished"
+        n_done = lambda: len(Store(out).index()) if (out / "parts" / "summary").is_dir() else 0  # noqa: E731
+        assert _wait_for(lambda: n_done() >= 2, 120), "no run finished"
         # a pool worker: a grandchild of the driver (driver → forkserver → worker)
         workers = [w for c in _children(proc.pid) for w in _children(c)]
         assert workers and proc.poll() is None
         os.kill(workers[0], signal.SIGKILL)
-        assert _wait_for(lambda: n_parts() >= 6, 120) and proc.poll() is None, "the sweep stopped with its worker"
+        assert _wait_for(lambda: n_done() >= 6, 120) and proc.poll() is None, "the sweep stopped with its worker"
         os.kill(proc.pid, signal.SIGKILL)  # the driver alone, not its group
         proc.communicate()
         assert _wait_for(lambda: not _group(proc.pid), 15), f"left behind: {_group(proc.pid)}"
     finally:
         for pid in _group(proc.pid):
             os.kill(pid, signal.SIGKILL)
-    done_before = n_parts()
+    done_before = n_done()
     assert 6 <= done_before < 12
     assert main(["report", str(out), "--out", str(tmp_path / "r.html")]) == 0  # the manifest may lag; counts do not
     assert f"Runs finished: {done_before};" in (tmp_path / "r.html").read_text(encoding="utf-8")
     assert pd.read_parquet(out / "manifest.parquet")["status"].eq("done").sum() > 0  # written as runs finished
-    rerun = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
     assert rerun.returncode == 0, rerun.stderr
     assert f"{done_before} of 12 runs already done" in rerun.stdout
     exp = load_experiment(path)
-    assert sorted(p.stem for p in parts.iterdir()) == sorted(r.key for r in exp.runs(6))
+    assert sorted(Store(out).stored()) == sorted(r.key for r in exp.runs(6))  # each run once
     clean = sweep(exp, tmp_path / "clean", **QUIET)
     for table in ("summary", "daily", "scores"):
         pd.testing.assert_frame_equal(

@@ -29,7 +29,7 @@ from sim.scenario.loading import ScenarioError
 from sim.scenario.schema import Prior
 from sim.studies.comparison import paired_differences, t_interval
 from sim.studies.experiment import latin_hypercube, load_experiment
-from sim.studies.sweep import cores_available, load_results, local_workers, sweep
+from sim.studies.sweep import Store, cores_available, load_results, local_workers, sweep
 from sim.ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -262,32 +262,64 @@ def test_sweep_killed_with_sigkill_resumes_with_every_run_exactly_once(tmp_path)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "sim.ui.cli", "sweep", str(path), "--out", str(out), "--no-progress"]
     cmd += ["--workers", "2", "--force-workers"]  # a pool of two, even on one core
+    env = {**os.environ, "GRIDSIM_SWEEP_BATCH_SECONDS": "0.3"}  # batches of a few runs each
     proc = subprocess.Popen(
-        cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env
     )
-    parts = out / "parts" / "summary"
+    n_done = lambda: len(Store(out).index()) if (out / "parts" / "summary").is_dir() else 0  # noqa: E731
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
-        if parts.exists() and len(list(parts.glob("*.parquet"))) >= 5:
+        if n_done() >= 5:
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the sweep ended before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)  # the driver and its pool, mid-sweep
     proc.wait()
-    done_before = len(list(parts.glob("*.parquet")))
+    done_before = n_done()
     assert 5 <= done_before < 16
-    rerun = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
     assert rerun.returncode == 0, rerun.stderr
     assert f"{done_before} of 16 runs already done" in rerun.stdout
     exp = load_experiment(path)
     keys = [r.key for r in exp.runs(8)]
-    stored = sorted(p.stem for p in parts.iterdir())
-    assert stored == sorted(keys)  # every run present exactly once, no temporary leftovers
+    store = Store(out)
+    assert sorted(store.stored()) == sorted(keys)  # every run present exactly once
+    assert 1 < len(store.batches()) < 16  # in batches of several runs
+    for table in ("summary", "daily", "scores"):  # one file per batch, no temporary leftovers
+        names = sorted(p.stem for p in (out / "parts" / table).iterdir())
+        assert names == store.batches()
     summary = load_results(out)
     assert list(summary["key"]) == keys and summary["key"].is_unique
     clean = sweep(exp, tmp_path / "clean", workers=1, progress=False, log=lambda *_: None)
     assert (clean["status"] == "done").all()
     pd.testing.assert_frame_equal(comparable(summary), comparable(load_results(tmp_path / "clean")))
+
+
+def test_a_batch_holds_many_runs_and_a_damaged_batch_reruns_exactly_its_runs(tmp_path, monkeypatch):
+    exp = load_experiment(write_experiment(tmp_path, replications=3))
+    clean = tmp_path / "clean"
+    monkeypatch.setenv("GRIDSIM_SWEEP_BATCH_SECONDS", "0")  # one run per batch
+    sweep(exp, clean, workers=1, progress=False, log=lambda *_: None)
+    assert len(Store(clean).batches()) == 6
+    monkeypatch.setenv("GRIDSIM_SWEEP_BATCH_SECONDS", "3600")  # all in one batch
+    out = tmp_path / "out"
+    sweep(exp, out, workers=2, progress=False, log=lambda *_: None)
+    (batch,) = Store(out).batches()  # six runs, three files
+    assert sorted(p.name for p in (out / "parts").rglob("*")) == sorted(
+        ["daily", "scores", "summary"] + [f"{batch}.parquet"] * 3
+    )
+    for table in ("summary", "daily", "scores"):  # one batch or six: the same tables
+        pd.testing.assert_frame_equal(comparable(load_results(out, table)), comparable(load_results(clean, table)))
+    daily = out / "parts" / "daily" / f"{batch}.parquet"
+    daily.write_bytes(daily.read_bytes()[:-100])  # cut short: the whole batch is lost, nothing else
+    assert load_results(out).empty
+    logged: list[str] = []
+    manifest = sweep(exp, out, workers=1, progress=False, log=logged.append)
+    assert (manifest["status"] == "done").all()
+    assert any(f"batch {batch} (6 runs): daily file unreadable" in line for line in logged)
+    assert sorted(Store(out).stored()) == sorted(manifest["key"].unique())
+    for table in ("summary", "daily", "scores"):
+        pd.testing.assert_frame_equal(comparable(load_results(out, table)), comparable(load_results(clean, table)))
 
 
 # ---------------------------------------------------------------------------- CLI and report

@@ -413,15 +413,20 @@ def _cmd_calibrate(args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    from sim.studies.experiment import load_experiment
-    from sim.studies.sweep import check_scheduler, check_sweep_out, local_workers, sweep
+    from sim.studies.sweep_pool import local_workers, start_workers_early
 
     _positive(args.workers, "--workers")
+    workers, capped = local_workers(args.workers, args.force_workers)
+    if workers > 1 and not args.scheduler:
+        start_workers_early()  # they import the model on other cores while this process imports its own
+
+    from sim.studies.experiment import load_experiment
+    from sim.studies.sweep import check_scheduler, check_sweep_out, sweep
+
     exp = load_experiment(args.experiment)
     out = check_sweep_out(Path(args.out) if args.out else default_out(exp.name), exp)
     if args.scheduler:
         check_scheduler(args.scheduler)
-    workers, capped = local_workers(args.workers, args.force_workers)
     if capped and not args.scheduler:
         print(capped)
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} local process{'es' * (workers > 1)}"
