@@ -21,6 +21,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -196,19 +197,20 @@ class Store:
             return
         runs, self._buffer = self._buffer, []
         batch = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        frames: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
-        for spec, result in runs:
-            ids = {"key": spec.key, "policy": spec.policy, "sample": spec.sample, "rep": spec.rep, "seed": spec.seed}
-            row = dict(ids)
-            row.update({f"param.{k}": v for k, v in spec.params.items()})
-            row.update(result["summary"])
+        ids = [{"key": s.key, "policy": s.policy, "sample": s.sample, "rep": s.rep, "seed": s.seed} for s, _ in runs]
+        rows = []
+        for (spec, result), row in zip(runs, ids, strict=True):
+            row = {**row, **{f"param.{k}": v for k, v in spec.params.items()}, **result["summary"]}
             row["wall_s"] = result["wall_s"]
-            for table, frame in (("daily", result["daily"]), ("scores", result["scores"])):
-                frames[table].append(_with_ids(frame, ids))
-            frames["summary"].append(pd.DataFrame([row]))
+            rows.append(row)
+        tables = {
+            "daily": _stacked([r["daily"] for _, r in runs], ids),
+            "scores": _stacked([r["scores"] for _, r in runs], ids),
+            "summary": _rows(rows),
+        }
         for table in TABLES:
-            data, meta = _one_table(frames[table])
-            _atomic_write(self.batch_file(table, batch), lambda p, d=data, m=meta: _write_parquet(d, m, p))
+            data, own = tables[table]
+            _atomic_write(self.batch_file(table, batch), lambda p, d=data, o=own: _write_parquet(d, o, p))
         if self._index is not None:
             self._index.update({spec.key: batch for spec, _ in runs})
         for spec, _ in runs:
@@ -288,14 +290,32 @@ def _with_ids(frame: pd.DataFrame, ids: dict) -> pd.DataFrame:
     return frame
 
 
-def _one_table(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    """The runs' frames as one (runs without rows left out, unless all are), and the columns of
-    each run whose columns differ from the whole's, so that reading splits it back exactly."""
-    kept = [f for f in frames if len(f)] or frames[:1]
-    data = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0]
+def _rows(rows: list[dict]) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Summary rows as one table, and the columns of each run whose columns differ from the
+    table's, so that reading splits it back exactly."""
+    data = pd.DataFrame(rows)
     whole = list(data.columns)
-    own = {str(f["key"].iloc[0]): list(f.columns) for f in kept if len(f) and list(f.columns) != whole}
-    return data, own
+    return data, {str(r["key"]): list(r) for r in rows if list(r) != whole}
+
+
+def _stacked(frames: list[pd.DataFrame], ids: list[dict]) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """The runs' frames of one table stacked, the run's ids in front (runs without rows left
+    out, unless all are), and the columns of each run whose columns differ from the whole's."""
+    kept = [(f, i) for f, i in zip(frames, ids, strict=True) if len(f)]
+    if not kept:
+        return _with_ids(frames[0], ids[0]), {}
+    columns = list(kept[0][0].columns)
+    if any(list(f.columns) != columns for f, _ in kept):  # runs of different shapes: one at a time
+        parts = [_with_ids(f, i) for f, i in kept]
+        data = pd.concat(parts, ignore_index=True)
+        whole = list(data.columns)
+        return data, {str(f["key"].iloc[0]): list(f.columns) for f in parts if list(f.columns) != whole}
+    data = pd.concat([f for f, _ in kept], ignore_index=True)
+    lengths = [len(f) for f, _ in kept]
+    for col in reversed(IDS):
+        if col not in data:
+            data.insert(0, col, np.repeat([i[col] for _, i in kept], lengths))
+    return data, {}
 
 
 def _write_parquet(data: pd.DataFrame, own: dict[str, list[str]], path: str) -> None:
