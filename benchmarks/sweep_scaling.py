@@ -1,10 +1,15 @@
 """Benchmark: sweep throughput against the number of local worker processes.
 
-Runs the same small experiment on the baseline scenario (two policies × R replications,
-``--days`` each) with 1, 2, … workers, each into a fresh directory, and prints runs per
-second and the speed-up over one worker (target: ≥ 1.8× on 2 cores). The result tables
-of every worker count are compared: they must be identical.
-Usage: python benchmarks/sweep_scaling.py [--workers 1,2] [--reps 20] [--days 365]
+Runs the same experiment on the baseline scenario (two policies × R replications, ``--days``
+each; by default 40 one-year runs, the issue's figure) with 1, 2, … workers, each into a fresh
+directory, and prints the wall time, the speed-up over one worker (target: ≥ 1.85× with 2
+workers on 2 cores) and where the CPU went: the driver's (storing the batches, the manifest,
+receiving results), the workers' and the forkserver's (importing the model once, before the
+first pool). The summary, daily and scores tables of every worker count are compared: they must
+be identical. ``--warm`` adds a second sweep with the most workers in the same process (the
+forkserver already up, as in adaptive replications, sizing and sensitivity rounds). The load
+average is printed before and after, because a shared machine's other jobs take cores too.
+Usage: python benchmarks/sweep_scaling.py [--workers 1,2] [--reps 20] [--days 365] [--warm]
 """
 
 from __future__ import annotations
@@ -12,12 +17,72 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return []
+    found = []
+    for task in tasks:
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def descendants_cpu(root: int) -> dict[int, float]:
+    """CPU seconds (user + system) of every live descendant of process ``root``, by pid (read
+    from the few /proc files of the process tree, so that watching costs little)."""
+    found, todo = {}, _children(root)
+    while todo:
+        pid = todo.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / TICK
+        todo += _children(pid)
+    return found
+
+
+class CpuWatch:
+    """Samples the CPU of this process's descendants (the forkserver and the pool's workers) a
+    few times a second, keeping each process's last figure (a worker's CPU once it has ended)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.seen.update(descendants_cpu(os.getpid()))
+            self._stop.wait(0.1)
+
+    def __enter__(self) -> CpuWatch:
+        self.before = dict(descendants_cpu(os.getpid()))
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.seen.update(descendants_cpu(os.getpid()))
+
+    def spent(self) -> float:
+        """CPU seconds the descendants spent while watched."""
+        return sum(v - self.before.get(pid, 0.0) for pid, v in self.seen.items())
 
 
 def main() -> None:
@@ -25,12 +90,15 @@ def main() -> None:
     ap.add_argument("--workers", default=f"1,{min(2, os.cpu_count() or 1)}", help="comma-separated worker counts")
     ap.add_argument("--reps", type=int, default=20, help="replications per policy")
     ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--warm", action="store_true", help="add a second sweep with the most workers, forkserver up")
     args = ap.parse_args()
 
     from sim.studies.experiment import load_experiment
     from sim.studies.sweep import load_results, sweep
+    from sim.studies.sweep_pool import cores_available
 
     counts = [int(w) for w in args.workers.split(",")]
+    rounds = [(w, "") for w in counts] + ([(max(counts), " warm")] if args.warm else [])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scaling.yaml"
         path.write_text(
@@ -49,23 +117,33 @@ def main() -> None:
         runs = len(exp.runs(args.reps))
         print(
             f"baseline, {args.days} days, {runs} runs per sweep (2 policies × {args.reps} replications); "
-            f"{os.cpu_count()} CPUs"
+            f"{cores_available()} cores; load average {os.getloadavg()[0]:.2f} before"
         )
-        print(f"{'workers':>8}{'wall s':>9}{'runs/s':>9}{'speed-up':>10}")
+        print(
+            f"{'workers':>12}{'wall s':>9}{'runs/s':>9}{'speed-up':>10}{'driver cpu s':>14}"
+            f"{'others cpu s':>14}{'driver share':>14}{'batches':>9}  tables"
+        )
         first, reference = None, None
-        for w in counts:
-            out = Path(tmp) / f"w{w}"
-            t0 = time.perf_counter()
-            sweep(exp, out, workers=w, progress=False, log=lambda *_: None)
-            wall = time.perf_counter() - t0
-            table = load_results(out).drop(columns="wall_s")
+        for n, (w, label) in enumerate(rounds):
+            out = Path(tmp) / f"w{w}-{n}"
+            with CpuWatch() as watch:
+                c0, t0 = time.process_time(), time.perf_counter()
+                sweep(exp, out, workers=w, progress=False, log=lambda *_: None)
+                wall, driver = time.perf_counter() - t0, time.process_time() - c0
+            others = watch.spent()
+            tables = {
+                t: load_results(out, t).drop(columns="wall_s", errors="ignore") for t in ("summary", "daily", "scores")
+            }
             if reference is None:
-                reference = table
-            identical = table.equals(reference)
+                reference = tables
+            same = all(tables[t].equals(reference[t]) for t in tables)
             first = first or wall
+            batches = len(list((out / "parts" / "summary").glob("*.parquet")))
             print(
-                f"{w:>8}{wall:>9.2f}{runs / wall:>9.3f}{first / wall:>9.2f}×{'' if identical else '   RESULTS DIFFER'}"
+                f"{str(w) + label:>12}{wall:>9.2f}{runs / wall:>9.3f}{first / wall:>9.2f}×{driver:>14.2f}"
+                f"{others:>14.2f}{driver / (driver + others):>13.1%}{batches:>9}  {'identical' if same else 'DIFFER'}"
             )
+        print(f"load average {os.getloadavg()[0]:.2f} after; 'others': the forkserver and the pool's workers")
 
 
 if __name__ == "__main__":

@@ -258,9 +258,7 @@ def test_output_files_respect_the_umask(tmp_path, capsys, mask, mode):
 # ---------------------------------------------------------------------------- findings 4, 7, 10: sweep batches
 
 
-def test_truncated_zero_byte_and_foreign_batches_are_run_again_and_report_never_crashes(
-    tmp_path, capsys, monkeypatch
-):
+def test_truncated_zero_byte_and_foreign_batches_are_run_again_and_report_never_crashes(tmp_path, capsys, monkeypatch):
     exp = load_experiment(write_experiment(tmp_path))
     clean = sweep(exp, tmp_path / "clean", **QUIET)
     assert (clean["status"] == "done").all()

@@ -183,11 +183,7 @@ class Store:
             self._since = time.monotonic()
         self._buffer.append((spec, result))
         work = sum(r["wall_s"] for _, r in self._buffer) / self.workers
-        if (
-            len(self._buffer) >= BATCH_RUNS
-            or work >= self.interval
-            or time.monotonic() - self._since >= self.interval
-        ):
+        if len(self._buffer) >= BATCH_RUNS or work >= self.interval or time.monotonic() - self._since >= self.interval:
             self.flush()
 
     def flush(self) -> None:
