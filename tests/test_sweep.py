@@ -186,10 +186,12 @@ def test_same_results_with_one_and_two_workers_and_identical_policies_differ_by_
     m1 = sweep(exp, tmp_path / "one", workers=1, progress=False, log=lambda *_: None)
     m2 = sweep(exp, tmp_path / "two", workers=2, progress=False, log=lambda *_: None)
     assert (m1["status"] == "done").all() and len(m1) == 9 and m2.equals(m1.assign(wall_s=m2["wall_s"]))
+    sweep(exp, tmp_path / "four", workers=4, progress=False, log=lambda *_: None)  # 8 of 9 runs in flight
     for table in ("summary", "daily", "scores"):
-        pd.testing.assert_frame_equal(
-            comparable(load_results(tmp_path / "one", table)), comparable(load_results(tmp_path / "two", table))
-        )
+        for other in ("two", "four"):
+            pd.testing.assert_frame_equal(
+                comparable(load_results(tmp_path / "one", table)), comparable(load_results(tmp_path / other, table))
+            )
     s = load_results(tmp_path / "one")
     d = paired_differences(
         s, ["closure_rate", "incidents_created", "escalation_rate"], "a", ["a", "b", "weak_grid"]
