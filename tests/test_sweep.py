@@ -324,6 +324,16 @@ def test_a_batch_holds_many_runs_and_a_damaged_batch_reruns_exactly_its_runs(tmp
         pd.testing.assert_frame_equal(comparable(load_results(out, table)), comparable(load_results(clean, table)))
 
 
+def test_a_bad_batch_interval_is_refused_in_one_line_before_anything_is_written(tmp_path, capsys, monkeypatch):
+    path = write_experiment(tmp_path)
+    monkeypatch.setenv("GRIDSIM_SWEEP_BATCH_SECONDS", "-1")
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "GRIDSIM_SWEEP_BATCH_SECONDS='-1'" in err and "Traceback" not in err
+    assert not out.exists()
+
+
 # ---------------------------------------------------------------------------- CLI and report
 
 

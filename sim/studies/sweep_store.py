@@ -46,10 +46,15 @@ def batch_seconds() -> float:
     """The batch interval: ``GRIDSIM_SWEEP_BATCH_SECONDS`` if set (0: every run its own batch),
     else :data:`BATCH_SECONDS`."""
     text = os.environ.get("GRIDSIM_SWEEP_BATCH_SECONDS")
+    if not text:
+        return BATCH_SECONDS
     try:
-        return max(float(text), 0.0) if text else BATCH_SECONDS
+        value = float(text)
     except ValueError:
-        raise ScenarioError(f"GRIDSIM_SWEEP_BATCH_SECONDS={text!r}: not a number of seconds") from None
+        value = float("nan")
+    if not 0.0 <= value < float("inf"):
+        raise ScenarioError(f"GRIDSIM_SWEEP_BATCH_SECONDS={text!r}: not a number of seconds, 0 or more")
+    return value
 
 
 class Store:
