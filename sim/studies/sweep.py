@@ -139,7 +139,8 @@ def sweep(
         probe_kpis(exp)
     store.prepare(exp)
     plan = exp.replications
-    reps, wall, failed = plan.n, {}, 0
+    reps, failed = plan.n, 0
+    wall: dict[str, float] = {}
     while True:
         design = exp.runs(reps)
         for batch, (problem, keys) in store.damaged().items():  # cut short by a crash, say

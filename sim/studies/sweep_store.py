@@ -348,9 +348,10 @@ def load_results(root: str | Path, table: str = "summary") -> pd.DataFrame:
             runs.update({k: f for k, f in store.runs_of(table, batch).items() if index.get(k) == batch})
         except (OSError, ValueError):
             continue
+    labels = manifest[["key", "policy", "sample", "rep", "seed"]]
     frames = [
-        runs[row.key].assign(policy=row.policy, sample=row.sample, rep=row.rep, seed=row.seed)
-        for row in manifest.itertuples(index=False)
-        if row.key in runs
+        runs[key].assign(policy=policy, sample=sample, rep=rep, seed=seed)
+        for key, policy, sample, rep, seed in zip(*(labels[c] for c in labels), strict=True)
+        if key in runs
     ]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
