@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from sim.scenario.loading import scenario_from_dict
+from sim.scenario.loading import ScenarioError, scenario_from_dict
 from sim.studies import warmup
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -49,3 +50,118 @@ def test_a_scenario_that_starts_empty_shows_its_warm_up(tmp_path):
     assert rows["warmup_days"] > 0 and rows["found"]
     assert rows["mean_after"] > rows["mean_all"]  # the backlog starts at 0 and climbs
     assert daily["backlog"].iloc[0] < rows["mean_after"]
+
+
+# ------------------------------------------------------------------ KPIs read after the warm-up (sweeps)
+
+BUSY = {**TINY, "arrivals": {"rate_scale": 1.5}}  # a queue that starts empty and fills
+
+
+def _sweep_one(tmp_path, days: int = 120, **fields):
+    """One run of BUSY swept by an experiment; its summary row and the same run simulated here."""
+    import yaml
+
+    from sim.output.runner import run_scenario
+    from sim.studies.experiment import load_experiment
+    from sim.studies.sweep import load_results, sweep
+
+    (tmp_path / "busy.yaml").write_text(yaml.safe_dump(BUSY), encoding="utf-8")
+    exp = {"name": "busy", "scenario": "busy.yaml", "days": days, "replications": 1, "kpis": ["closure_rate"]}
+    path = tmp_path / f"exp{len(list(tmp_path.glob('exp*.yaml')))}.yaml"
+    path.write_text(yaml.safe_dump({**exp, **fields}), encoding="utf-8")
+    out = tmp_path / path.stem
+    sweep(load_experiment(path), out, workers=1, progress=False, log=lambda *a: None)
+    row = load_results(out).iloc[0]
+    model = run_scenario(scenario_from_dict(BUSY, "busy.yaml"), seed=int(row["seed"]), days=days, transitions=False)
+    return row, model
+
+
+def _by_hand(model, w: int) -> dict:
+    """Service KPIs over the incidents that surfaced on or after day ``w``, written out here."""
+    from sim.output.tables import incidents_table
+
+    inc = incidents_table(model)
+    after = inc[inc["t_surfaced"] >= 24.0 * w]
+    closed = after[after["state"] == "closed"]
+    sat = after["satisfied"].dropna().astype(float)
+    return {
+        "closure_rate": len(closed) / len(after),
+        "resolution_hours_p90": float(np.quantile(closed["t_closed"] - closed["t_surfaced"], 0.9)),
+        "satisfaction": float(sat.mean()),
+        "incidents_known": len(after) * model.day / (model.day - w),  # a total, per run length
+    }
+
+
+def test_a_sweep_reads_each_runs_kpis_after_its_detected_warm_up(tmp_path):
+    from sim.output.runner import summary_of
+    from sim.output.tables import daily_table
+    from sim.studies.sweep import flatten
+
+    row, model = _sweep_one(tmp_path)
+    w = int(row["warmup_days"])
+    assert w == warmup.mser5(daily_table(model)["backlog"])[0] > 0  # the run starts empty: a warm-up is found
+    hand, whole = _by_hand(model, w), flatten(summary_of(model))
+    for k, v in hand.items():
+        assert row[k] == pytest.approx(v, abs=2e-6), k
+    assert any(abs(whole[k] - v) > 1e-4 for k, v in hand.items())  # not the whole-run values
+    assert row["incidents_known"] != whole["incidents_known"]
+
+
+def test_a_declared_warm_up_is_honoured_and_zero_gives_the_whole_run(tmp_path):
+    from sim.output.runner import summary_of
+    from sim.studies.sweep import flatten
+
+    row, model = _sweep_one(tmp_path, warmup_days=0)
+    whole = flatten(summary_of(model))
+    assert row["warmup_days"] == 0
+    for k, v in whole.items():
+        assert row[k] == v or (np.isnan(v) and np.isnan(row[k])), k
+    row, model = _sweep_one(tmp_path, warmup_days=40)
+    assert row["warmup_days"] == 40
+    for k, v in _by_hand(model, 40).items():
+        assert row[k] == pytest.approx(v, abs=2e-6), k
+
+
+def test_the_warm_up_rule_is_part_of_every_run_key(tmp_path):
+    import yaml
+
+    from sim.studies.experiment import load_experiment
+
+    (tmp_path / "busy.yaml").write_text(yaml.safe_dump(BUSY), encoding="utf-8")
+    keys = set()
+    for extra in ({}, {"warmup_days": 0}, {"warmup_days": 10}):
+        path = tmp_path / "e.yaml"
+        path.write_text(yaml.safe_dump({"name": "e", "scenario": "busy.yaml", **extra}), encoding="utf-8")
+        keys.add(load_experiment(path).runs(1)[0].key)
+    assert len(keys) == 3  # parts summarised under another rule are never taken as done
+    path.write_text(yaml.safe_dump({"name": "e", "scenario": "busy.yaml", "days": 30, "warmup_days": 30}))
+    with pytest.raises(ScenarioError, match="warmup_days: 30 leaves nothing of the 30-day runs"):
+        load_experiment(path)
+
+
+def test_the_report_flags_a_run_whose_series_drifts():
+    import pandas as pd
+
+    from sim.studies.report import _warmup_section
+
+    rng = np.random.default_rng(6)
+    days = np.arange(1, 201)
+    frames = []
+    for key, drift in (("a", 0.0), ("b", -0.001)):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "policy": "p",
+                    "key": key,
+                    "day": days,
+                    "backlog": 50 + rng.normal(0, 2, len(days)),
+                    "satisfaction": 0.8 + drift * days + rng.normal(0, 0.005, len(days)),
+                }
+            )
+        )
+    results = pd.DataFrame({"policy": ["p", "p"], "warmup_days": [5.0, 15.0]})
+    page = "".join(_warmup_section(pd.concat(frames), results, {}, "en"))
+    assert "Not in steady state: p — residents&#x27; satisfaction (1/2)" in page
+    assert "median 10 days (range 5–15)" in page and "MSER-5 on its daily backlog" in page
+    zh = "".join(_warmup_section(pd.concat(frames), results, {"warmup_days": 5}, "zh"))
+    assert "未达稳态" in zh and "实验设定 warmup_days = 5" in zh
