@@ -40,7 +40,7 @@ def title(description: str, fallback: str) -> str:
     body = " ".join((description or "").split())
     if not body:
         return fallback
-    match = re.match(r"(.+?[.?!。？！])(\s|$)", body)
+    match = re.match(r"(.+?(?:[.?!](?=\s|$)|[。？！]))", body)  # Chinese stops need no space after them
     return match.group(1) if match else body
 
 
