@@ -105,6 +105,44 @@ def test_a_sweep_reads_each_runs_kpis_after_its_detected_warm_up(tmp_path):
         assert row[k] == pytest.approx(v, abs=2e-6), k
     assert any(abs(whole[k] - v) > 1e-4 for k, v in hand.items())  # not the whole-run values
     assert row["incidents_known"] != whole["incidents_known"]
+    overtime = daily_table(model)["overtime_hours"].to_numpy()  # a flow: its share after the warm-up, per run length
+    share = overtime[w:].sum() / overtime.sum()
+    expected = whole["worker_overtime_hours_mean"] * share * model.day / (model.day - w)
+    assert row["worker_overtime_hours_mean"] == pytest.approx(expected, abs=2e-6)
+
+
+def test_workforce_cost_and_exits_count_from_the_end_of_the_warm_up():
+    import pandas as pd
+
+    from sim.output.kpis import workforce_kpis
+
+    workers = pd.DataFrame(
+        {
+            "agent": [1, 2, 3],
+            "role": ["full_time", "full_time", "informant"],
+            "post": [0.0, 1.0, np.nan],
+            "community_type": ["a", "a", "a"],
+            "hired_day": [0, 30, 0],
+            "exit_day": [10, -1, -1],
+            "exit_reason": pd.Categorical(["resigned", None, None], categories=["resigned", "retired"]),
+            "overtime_hours": [1.0, 2.0, 0.0],
+            "post_vacant_days": [5.0, 0.0, np.nan],
+            "absent_days": [0.0, 0.0, 0.0],
+            **{f"{a}_hours": [1.0, 1.0, 0.0] for a in ("patrol", "visits", "entry")},
+            "depth": [1.0, 1.0, 0.0],
+        }
+    )
+    scores = pd.DataFrame()
+    costs = {"full_time": 1.0, "informant": 0.5}
+    whole = workforce_kpis(workers, scores, 100, costs, ["full_time"])
+    assert whole["attrition_count"] == 1 and whole["cost_person_years"] == pytest.approx((10 + 70 + 50) / 365, abs=1e-6)
+    late = workforce_kpis(workers, scores, 100, costs, ["full_time"], since=20)
+    assert late["attrition_count"] == 0 and late["exits"] == {"resigned": 0, "retired": 0}
+    assert late["cost_person_years"] == pytest.approx((0 + 70 + 0.5 * 80) / 365, abs=1e-6)  # from day 20 on
+    early = workforce_kpis(workers, scores, 100, costs, ["full_time"], since=5)
+    assert early["attrition_count"] == 1 and early["cost_person_years"] == pytest.approx(
+        (5 + 70 + 0.5 * 95) / 365, abs=1e-6
+    )
 
 
 def test_a_declared_warm_up_is_honoured_and_zero_gives_the_whole_run(tmp_path):

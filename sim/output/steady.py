@@ -31,8 +31,15 @@ from sim.output.kpis import workforce_kpis
 from sim.output.runner import summary_of
 from sim.output.tables import daily_table, incidents_table, scores_table, workers_table
 
-SCALED = ("incidents_created", "incidents_closed", "incidents_open", "incidents_known", "latent_harm_days")
-"""Incident totals scaled from the days counted to the run's length (with ``open_harm_days``)."""
+SCALED = (
+    "incidents_created",
+    "incidents_closed",
+    "incidents_open",
+    "incidents_known",
+    "latent_harm_days",
+    "open_harm_days",
+)
+"""Incident totals scaled from the days counted to the run's length."""
 
 DAILY_SHARE = {"worker_overtime_hours_mean": "overtime_hours", "vacancy_days": "vacant_posts", "absence_days": "absent"}
 """Workforce totals split by the share of a daily-record column after the warm-up."""
@@ -68,7 +75,6 @@ def steady_summary(model, warmup_days: int, daily=None, incidents=None, workers=
     daily = daily_table(model) if daily is None else daily
     for key in SCALED:
         out[key] = _scaled(out[key], factor)
-    out["open_harm_days"] = _scaled(out["open_harm_days"], factor)
     for row in out["by_community_type"].values():
         row["incidents"] = _scaled(row["incidents"], factor)
     for key in ("attrition_count", "cost_person_years"):
