@@ -532,6 +532,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "xlsx.sample": ("sample", "样本"),
     "xlsx.rep": ("replication", "重复"),
     "xlsx.seed": ("seed", "随机种子"),
+    "xlsx.warmup_days": ("warm-up (days) before its KPIs", "指标前的预热期(天)"),
     "xlsx.reference": ("reference", "参照方案"),
     "xlsx.class": ("class", "类别"),
     "xlsx.target": ("target", "目标"),

@@ -588,10 +588,13 @@ def write_workbook_report(root: str | Path, out: str | Path | None = None, lang:
             t("xlsx.n_runs"): means["runs"],
         }
     )
-    runs = results[["policy", "sample", "rep", "seed", *kpis]].copy()
-    runs.columns = [t("report.policy"), t("xlsx.sample"), t("xlsx.rep"), t("xlsx.seed")] + [
-        label(k, lang) for k in kpis
-    ]
+    ids = ["policy", "sample", "rep", "seed", *(["warmup_days"] if "warmup_days" in results else [])]
+    runs = results[[*ids, *kpis]].copy()
+    runs.columns = (
+        [t("report.policy"), t("xlsx.sample"), t("xlsx.rep"), t("xlsx.seed")]
+        + [t("xlsx.warmup_days") for _ in ids[4:]]
+        + [label(k, lang) for k in kpis]
+    )
     diffs = headline.classify(paired_differences(results, kpis, reference, policies), declared)
     differences = pd.DataFrame(
         {
