@@ -156,17 +156,20 @@ def by_community_type(inc: pd.DataFrame, known, closed, handled) -> dict:
 
 
 def workforce_kpis(
-    workers: pd.DataFrame, scores: pd.DataFrame, days: int, costs: dict, scored_kinds: list[str]
+    workers: pd.DataFrame, scores: pd.DataFrame, days: int, costs: dict, scored_kinds: list[str], since: int = 0
 ) -> dict:
-    """The workforce part of summary.json, from the workers and scores tables."""
+    """The workforce part of summary.json, from the workers and scores tables. ``since``: the
+    first day counted by the cost and the exits (the end of a warm-up; 0, the whole run)."""
     from sim.workforce.scoring import gap_by_type, validity
 
     staff = workers[workers["post"].notna()] if "post" in workers else workers.iloc[0:0]
     inf = workers[workers["role"] == "informant"]
     end = np.where(staff["exit_day"] >= 0, staff["exit_day"], days)
-    person_days = (end - staff["hired_day"]).clip(lower=0)
+    start = staff["hired_day"].clip(lower=since) if since else staff["hired_day"]
+    person_days = (end - start).clip(lower=0)
     cost = float(
-        (person_days * staff["role"].map(costs).fillna(1.0)).sum() + len(inf) * days * costs.get("informant", 0.0)
+        (person_days * staff["role"].map(costs).fillna(1.0)).sum()
+        + len(inf) * (days - since) * costs.get("informant", 0.0)
     )
     scored = staff[staff["role"].isin(scored_kinds)]
     disc = scored[["patrol_hours", "visits_hours", "entry_hours"]]
@@ -185,8 +188,8 @@ def workforce_kpis(
             _r(float(staff["post_vacant_days"].groupby(staff["post"]).first().sum())) if len(staff) else 0.0
         ),
         "absence_days": _r(float(staff["absent_days"].sum())),
-        "attrition_count": int((staff["exit_day"] >= 0).sum()),
-        "exits": {r: int((reasons == r).sum()) for r in ("resigned", "retired")},
+        "attrition_count": int((staff["exit_day"] >= since).sum()),
+        "exits": {r: int(((reasons == r) & (staff["exit_day"] >= since)).sum()) for r in ("resigned", "retired")},
         "score_validity": _r(validity(scores)) if len(scores) else None,
         "score_validity_within_type": _r(validity(scores, within="community_type")) if len(scores) else None,
         "score_gap_by_type": {k: _r(v) for k, v in gap_by_type(scores).items()} if len(scores) else {},

@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 from sim import __version__
 from sim.output.runner import _atomic_write
 from sim.scenario.loading import ScenarioError, apply_overrides, scenario_from_dict
+from sim.studies import warmup
 from sim.studies.comparison import paired_differences
 from sim.studies.experiment import Experiment, RunSpec
 
@@ -77,18 +78,22 @@ def flatten(summary: dict, prefix: str = "") -> dict[str, float]:
 
 def execute(job: tuple) -> dict:
     """Simulate one run; return its tables, or its error. Never raises: a failing run is a
-    result too."""
-    from sim.output.runner import run_scenario, summary_of
+    result too. Its summary's KPIs are read after its warm-up (:mod:`sim.output.steady`): the
+    job's ``warmup_days`` when given, else detected by MSER-5 on the run's daily backlog."""
+    from sim.output.runner import run_scenario
+    from sim.output.steady import steady_summary
     from sim.output.tables import daily_table, scores_table
 
-    raw, source, overrides, seed, days = job
+    raw, source, overrides, seed, days, warmup_days = job
     t0 = time.perf_counter()
     try:
         config = scenario_from_dict(apply_overrides(raw, list(overrides), source), source)
         model = run_scenario(config, seed=seed, days=days, transitions=False)
         scores = scores_table(model)
-        summary = flatten(summary_of(model, scores=scores))
-        daily = daily_table(model)[DAILY_COLUMNS]
+        daily = daily_table(model)
+        cut = warmup.mser5(daily["backlog"])[0] if warmup_days is None else warmup_days
+        summary = flatten(steady_summary(model, cut, daily=daily, scores=scores))
+        daily = daily[DAILY_COLUMNS]
         if len(scores) and "scored" in scores:
             scores = scores[scores["scored"]][SCORE_COLUMNS]
         else:
@@ -231,6 +236,8 @@ class Store:
         meta = {
             "name": exp.name,
             "description": exp.spec.description,
+            "description_zh": exp.spec.description_zh,
+            "warmup_rule": exp.warmup_rule,
             "experiment": exp.path,
             "scenario": exp.scenario_path,
             "days": exp.days,
@@ -289,7 +296,7 @@ def _completed(
     """Yield (spec, result) as runs finish: in this process, in a process pool, or on a Dask
     cluster — the same jobs and the same results in each."""
     specs = list({s.key: s for s in specs}.values())  # a run two policies share is simulated once
-    jobs = {s.key: (exp.raw, exp.path, s.overrides, s.seed, exp.days) for s in specs}
+    jobs = {s.key: (exp.raw, exp.path, s.overrides, s.seed, exp.days, exp.spec.warmup_days) for s in specs}
     if scheduler:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -479,7 +486,7 @@ def check_scheduler(address: str, timeout: float = 5.0) -> None:
 def probe_kpis(exp: Experiment) -> None:
     """Refuse KPIs that are not numbers in a run summary, before the sweep starts (a
     one-day run of the base scenario tells which exist)."""
-    res = execute((exp.raw, exp.path, (), exp.seed, 1))
+    res = execute((exp.raw, exp.path, (), exp.seed, 1, 0))
     if "error" in res:
         raise ScenarioError(f"{exp.path}: the base scenario fails to run: {res['error']}")
     scalar = sorted(res["summary"])
