@@ -7,7 +7,8 @@ Three disciplines, chosen per level in the scenario (``levels[].discipline``):
   a case that waits past the level's time limit escalates automatically. A worker doing
   non-case work (a *block*: overhead, campaign) stays in the idle list but takes no case
   until ``worker.free_at``; the team wakes then only if a case is waiting, so a block
-  costs no calendar event of its own.
+  costs no calendar event of its own. A worker short of counted closures may cherry-pick
+  (挑肥拣瘦, gaming): take the quickest queued case instead of the head (:meth:`Team._take`).
 * :class:`Meeting` — the weekly group meeting (seed 000) takes up all escalated cases in
   one batch, decides each, and members carry the decisions out.
 * :class:`Referral` — departments summoned by the street, or a property manager: no
