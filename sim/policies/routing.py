@@ -26,6 +26,7 @@ class FirstResponder:
 
     fusion = False  # whether police take their categories first (what ``police.fusion`` says)
     joint_visits = False
+    _no_property = False  # (set per instance below; a subclass with its own __init__ keeps the full choice)
 
     def __init__(
         self,
