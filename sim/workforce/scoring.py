@@ -126,7 +126,7 @@ class Scorer:
         cols |= {
             "need": st.period["need"][slots],
             "score": s,
-            "rank": pd.Series(s).rank(ascending=False, method="min").to_numpy(),
+            "rank": rank_descending(s),
             "true_value": tv,
             "depth": st.depth[slots],
         }
@@ -273,8 +273,8 @@ class Scorer:
             return
         sc = k & np.isfinite(perceived)
         if sc.sum() >= 2:
-            pct_tv = pd.Series(perceived[sc]).rank(pct=True).to_numpy()
-            pct_s = pd.Series(cols["score"][sc]).rank(pct=True).to_numpy()
+            pct_tv = rank_share(perceived[sc])
+            pct_s = rank_share(cols["score"][sc])
             st.unfairness[slots[sc]] = np.maximum(0.0, pct_tv - pct_s)
         self.effort.update(st, slots[k], x[k], w[k], t[k], self.spec.cap)
 
@@ -318,6 +318,29 @@ def _joined(parts: list) -> np.ndarray | list:
     if isinstance(parts[0], list):
         return [v for p in parts for v in p]
     return np.concatenate(parts)
+
+
+def rank_descending(x: np.ndarray) -> np.ndarray:
+    """Rank 1 for the highest, ties sharing their best rank, NaN unranked (pandas'
+    ``rank(ascending=False, method="min")``, without building a Series each scoring period)."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full(len(x), np.nan)
+    ok = ~np.isnan(x)
+    v = -x[ok]
+    out[ok] = np.searchsorted(np.sort(v), v, side="left") + 1.0
+    return out
+
+
+def rank_share(x: np.ndarray) -> np.ndarray:
+    """Average rank over the count of ranked values, NaN unranked (pandas' ``rank(pct=True)``)."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full(len(x), np.nan)
+    ok = ~np.isnan(x)
+    v = x[ok]
+    s = np.sort(v)
+    lo, hi = np.searchsorted(s, v, side="left"), np.searchsorted(s, v, side="right")
+    out[ok] = (lo + hi + 1) / 2.0 / len(v)
+    return out
 
 
 def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
