@@ -20,7 +20,15 @@ from sim import __version__
 from sim.model import GridModel
 from sim.output.kpis import summarize, workforce_kpis
 from sim.output.locations import RUN_FILES, check_out, is_run_dir
-from sim.output.tables import daily_table, grids_table, incidents_table, scores_table, transitions_table, workers_table
+from sim.output.tables import (
+    daily_table,
+    grids_table,
+    incident_kpi_columns,
+    incident_row_groups,
+    scores_table,
+    transition_row_groups,
+    workers_table,
+)
 from sim.scenario.schema import Scenario
 
 
@@ -61,8 +69,9 @@ def run_scenario(
 
 def summary_of(model: GridModel, incidents=None, workers=None, scores=None) -> dict:
     """The run's ``summary.json``: scenario, seed, days and version, then the KPIs of its tables
-    (each table is built from ``model`` unless given)."""
-    inc = incidents_table(model) if incidents is None else incidents
+    (each table is built from ``model`` unless given; without ``incidents`` the KPIs read the
+    incident log's columns, the same numbers as of its table, without building it)."""
+    inc = incident_kpi_columns(model) if incidents is None else incidents
     workers = workers_table(model) if workers is None else workers
     scores = scores_table(model) if scores is None else scores
     sc = model.config
@@ -120,24 +129,48 @@ ROW_GROUP = 1024 * 1024
 def _parquet(table: pd.DataFrame, path: str, rows: int = ROW_GROUP) -> None:
     """Write ``table`` as Parquet, exactly as ``DataFrame.to_parquet(index=False)`` would store it
     (same Arrow schema and pandas metadata, same row groups), converting one row group at a time
-    (a city-year's tables are never copied into Arrow whole) and dictionary-encoding only the
-    label columns: the writer's default also tries a dictionary on every float and id column,
-    which costs two thirds of the write and, on a run's times, makes the file larger."""
+    (a city-year's tables are never copied into Arrow whole)."""
+    import pyarrow as pa
+
+    def chunks():
+        first = pa.Table.from_pandas(table.iloc[:rows], preserve_index=False)  # its schema: every chunk's
+        schema = first.schema
+        yield first
+        del first
+        for start in range(rows, len(table), rows):
+            yield pa.Table.from_pandas(table.iloc[start : start + rows], schema, preserve_index=False)
+
+    _row_groups(chunks(), path)
+
+
+def _row_groups(tables, path: str) -> None:
+    """Write Arrow ``tables`` (one schema) as the row groups of one Parquet file, dictionary-encoding
+    only the label columns: the writer's default also tries a dictionary on every float and id
+    column, which costs two thirds of the write and, on a run's times, makes the file larger."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    chunk = pa.Table.from_pandas(table.iloc[:rows], preserve_index=False)
-    schema = chunk.schema
+    tables = iter(tables)
+    first = next(tables)
+    schema = first.schema
     labels = [
         f.name
         for f in schema
         if pa.types.is_dictionary(f.type) or pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
     ]
     with pq.ParquetWriter(path, schema, use_dictionary=labels) as writer:
-        writer.write_table(chunk)
-        del chunk
-        for start in range(rows, len(table), rows):
-            writer.write_table(pa.Table.from_pandas(table.iloc[start : start + rows], schema, preserve_index=False))
+        writer.write_table(first)
+        del first
+        for table in tables:
+            writer.write_table(table)
+
+
+def _write_table(table, path: str) -> None:
+    """Write a pandas table, or a table's Arrow row groups, as Parquet."""
+    if isinstance(table, pd.DataFrame):
+        _parquet(table, path)
+    else:
+        _row_groups(table, path)
 
 
 def write_run(model: GridModel, out: str | Path, transitions: bool = True, force: bool = False) -> dict:
@@ -147,8 +180,8 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True, force
     things (:func:`check_out`); the run's files are written into it, stale ones removed."""
     out = check_out(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
-    inc, workers, scores = incidents_table(model), workers_table(model), scores_table(model)
-    summary = summary_of(model, inc, workers, scores)
+    workers, scores = workers_table(model), scores_table(model)
+    summary = summary_of(model, None, workers, scores)
     text = json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     header = (
         f"# Resolved scenario written by gridsim {__version__}: every default filled in.\n"
@@ -156,21 +189,18 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True, force
     )
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: the same text, 4× faster
     scenario_text = header + yaml.dump(resolved_scenario(model), Dumper=dumper, sort_keys=False, allow_unicode=True)
-    built = {"incidents.parquet": inc, "workers.parquet": workers, "scores.parquet": scores}
-    del inc, workers, scores  # each table is let go once written: a city-year holds one at a time
-    builders = {
-        "incidents.parquet": None,
-        "daily.parquet": daily_table,
-        "workers.parquet": None,
-        "scores.parquet": None,
-        "grids.parquet": grids_table,
+    built = {"workers.parquet": workers, "scores.parquet": scores}
+    del workers, scores  # each table is let go once written
+    tables = {  # the incident and transition tables go to Arrow a row group at a time, never whole
+        "incidents.parquet": lambda: incident_row_groups(model, ROW_GROUP),
+        "daily.parquet": lambda: daily_table(model),
+        "workers.parquet": lambda: built.pop("workers.parquet"),
+        "scores.parquet": lambda: built.pop("scores.parquet"),
+        "grids.parquet": lambda: grids_table(model),
     }
     if transitions and model.log.recording:
-        builders["transitions.parquet"] = transitions_table
-    writers = {
-        name: lambda p, name=name, build=build: _parquet(built.pop(name) if build is None else build(model), p)
-        for name, build in builders.items()
-    }
+        tables["transitions.parquet"] = lambda: transition_row_groups(model, ROW_GROUP)
+    writers = {name: lambda p, table=table: _write_table(table(), p) for name, table in tables.items()}
     writers["scenario.yaml"] = lambda p: Path(p).write_text(scenario_text, encoding="utf-8")
     writers["summary.json"] = lambda p: Path(p).write_text(text, encoding="utf-8")  # last: marks completion
     if force and out.is_dir() and any(out.iterdir()) and not is_run_dir(out):
