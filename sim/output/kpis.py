@@ -181,22 +181,24 @@ def by_community_type(inc: IncidentColumns, known, closed, handled) -> dict:
     if inc.community_type is None or not len(inc.t_surfaced):
         return {}
     codes, names = _codes(inc.community_type)
+    order = np.argsort(codes, kind="stable")  # each type's cases in the log's order: the same sums
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
     ts = inc.t_surfaced
-    wait = inc.t_handling - ts
-    res = inc.t_closed - ts
-    sat = inc.satisfied
     out = {}
-    for code in sorted(np.unique(codes).tolist(), key=lambda c: names[c]):
-        t, mine = names[code], codes == code
-        k, c, h = mine & known, mine & closed, mine & handled
-        s = sat[mine]
+    for code in sorted(np.flatnonzero(np.diff(bounds)).tolist(), key=lambda c: names[c]):
+        mine = order[bounds[code] : bounds[code + 1]]
+        k, c, h = known[mine], closed[mine], handled[mine]
+        t = ts[mine]
+        wait = inc.t_handling[mine][h] - t[h]
+        res = inc.t_closed[mine][c] - t[c]
+        s = inc.satisfied[mine]
         s = s[~np.isnan(s)]
-        out[t] = {
-            "incidents": int(mine.sum()),
+        out[names[code]] = {
+            "incidents": len(mine),
             "closure_rate": _r(c.sum() / k.sum()) if k.any() else None,
-            "wait_hours_mean": _r(float(wait[h].mean())) if h.any() else None,
-            "resolution_hours_p50": _r(_q(res[c], 0.5)),
-            "resolution_hours_p90": _r(_q(res[c], 0.9)),
+            "wait_hours_mean": _r(float(wait.mean())) if h.any() else None,
+            "resolution_hours_p50": _r(_q(res, 0.5)),
+            "resolution_hours_p90": _r(_q(res, 0.9)),
             "satisfaction": _r(float(s.mean())) if len(s) else None,
         }
     return out
