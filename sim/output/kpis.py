@@ -41,8 +41,12 @@ import numpy as np
 import pandas as pd
 
 
-def _q(x: np.ndarray, q: float) -> float:
-    return float(np.quantile(x, q)) if len(x) else math.nan
+def _p50_p90(x: np.ndarray) -> tuple[float, float]:
+    """Median and 90th percentile (one partition of ``x`` for both)."""
+    if not len(x):
+        return math.nan, math.nan
+    p50, p90 = np.quantile(x, [0.5, 0.9])
+    return float(p50), float(p90)
 
 
 def _r(x: float, nd: int = 6) -> float | None:
@@ -141,17 +145,18 @@ def summarize(
     roles = _counts(inc.handler_role, closed)
     sat = inc.satisfied[~np.isnan(inc.satisfied)]
     n_closed = int(closed.sum())
+    (resp50, resp90), (res50, res90) = _p50_p90(resp), _p50_p90(res)
     return {
         "incidents_created": n,
         "incidents_closed": n_closed,
         "incidents_open": n - n_closed,
         "incidents_known": int(known.sum()),
         "closure_rate": _r(n_closed / known.sum()) if known.any() else None,
-        "response_hours_p50": _r(_q(resp, 0.5)),
-        "response_hours_p90": _r(_q(resp, 0.9)),
+        "response_hours_p50": _r(resp50),
+        "response_hours_p90": _r(resp90),
         "wait_hours_mean": _r(float(wait.mean()) if len(wait) else math.nan),
-        "resolution_hours_p50": _r(_q(res, 0.5)),
-        "resolution_hours_p90": _r(_q(res, 0.9)),
+        "resolution_hours_p50": _r(res50),
+        "resolution_hours_p90": _r(res90),
         "resolved_at_level": {lv: _r(levels.get(lv, 0) / n_closed) if n_closed else None for lv in level_names},
         "resolved_by_role": {r: _r(roles[r] / n_closed) for r in sorted(roles)},
         "escalation_rate": _r(float((inc.escalations[accepted] > 0).mean())) if accepted.any() else None,
@@ -193,12 +198,13 @@ def by_community_type(inc: IncidentColumns, known, closed, handled) -> dict:
         res = inc.t_closed[mine][c] - t[c]
         s = inc.satisfied[mine]
         s = s[~np.isnan(s)]
+        p50, p90 = _p50_p90(res)
         out[names[code]] = {
             "incidents": len(mine),
             "closure_rate": _r(c.sum() / k.sum()) if k.any() else None,
             "wait_hours_mean": _r(float(wait.mean())) if h.any() else None,
-            "resolution_hours_p50": _r(_q(res, 0.5)),
-            "resolution_hours_p90": _r(_q(res, 0.9)),
+            "resolution_hours_p50": _r(p50),
+            "resolution_hours_p90": _r(p90),
             "satisfaction": _r(float(s.mean())) if len(s) else None,
         }
     return out

@@ -363,7 +363,7 @@ def gap_by_type(scores: pd.DataFrame) -> dict[str, float]:
     g = g[g["scored"] & np.isfinite(g["true_value"]) & np.isfinite(g["score"])]
     if g.empty:
         return {}
-    types = list(dict.fromkeys(g["community_type"]))
+    types = list(g["community_type"].unique())  # in order of appearance
     cols = [np.ones(len(g)), g["true_value"].to_numpy()] + [
         (g["community_type"] == ty).to_numpy(float) for ty in types[1:]
     ]
