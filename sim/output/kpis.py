@@ -186,12 +186,11 @@ def by_community_type(inc: IncidentColumns, known, closed, handled) -> dict:
     if inc.community_type is None or not len(inc.t_surfaced):
         return {}
     codes, names = _codes(inc.community_type)
-    order = np.argsort(codes, kind="stable")  # each type's cases in the log's order: the same sums
-    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
     ts = inc.t_surfaced
     out = {}
-    for code in sorted(np.flatnonzero(np.diff(bounds)).tolist(), key=lambda c: names[c]):
-        mine = order[bounds[code] : bounds[code + 1]]
+    present = np.flatnonzero(np.bincount(codes, minlength=len(names))).tolist()
+    for code in sorted(present, key=lambda c: names[c]):
+        mine = np.flatnonzero(codes == code) if len(present) > 1 else slice(None)  # (one type: every case)
         k, c, h = known[mine], closed[mine], handled[mine]
         t = ts[mine]
         wait = inc.t_handling[mine][h] - t[h]
@@ -200,7 +199,7 @@ def by_community_type(inc: IncidentColumns, known, closed, handled) -> dict:
         s = s[~np.isnan(s)]
         p50, p90 = _p50_p90(res)
         out[names[code]] = {
-            "incidents": len(mine),
+            "incidents": len(t),
             "closure_rate": _r(c.sum() / k.sum()) if k.any() else None,
             "wait_hours_mean": _r(float(wait.mean())) if h.any() else None,
             "resolution_hours_p50": _r(p50),
