@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -165,60 +166,64 @@ def _row_groups(tables, path: str) -> None:
             writer.write_table(table)
 
 
-def _write_table(table, path: str) -> None:
-    """Write a pandas table, or a table's Arrow row groups, as Parquet."""
-    if isinstance(table, pd.DataFrame):
-        _parquet(table, path)
-    else:
-        _row_groups(table, path)
-
-
 def write_run(model: GridModel, out: str | Path, transitions: bool = True, force: bool = False) -> dict:
     """Write summary.json, incidents/daily/workers/scores/grids(/transitions).parquet and
     scenario.yaml into a temporary sibling of ``out``, then swap it in whole (a run directory
     already there is replaced, never mixed with). ``force``: ``out`` is a folder of other
-    things (:func:`check_out`); the run's files are written into it, stale ones removed."""
+    things (:func:`check_out`); the run's files are written into it, stale ones removed.
+
+    The incident table is encoded in a second thread while this one computes the summary and
+    writes the other files (Arrow's Parquet writer releases the GIL): on two cores the user
+    waits for the longer of the two, not their sum."""
     out = check_out(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
+    with_log = transitions and model.log.recording
+    names = [n for n in RUN_FILES if n != "transitions.parquet" or with_log]
+    into_folder = force and out.is_dir() and any(out.iterdir()) and not is_run_dir(out)
+    if into_folder:  # a folder of other things: only the run's own files change
+        for name in RUN_FILES:
+            if name not in names:
+                (out / name).unlink(missing_ok=True)
+        target = out
+    else:
+        _clear_leftovers(out)
+        target = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        if not into_folder:
+            os.chmod(target, 0o777 & ~_umask())
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            incidents = incident_row_groups(model, ROW_GROUP)  # (a city-year: never one table)
+            encoding = pool.submit(_atomic_write, target / "incidents.parquet", lambda p: _row_groups(incidents, p))
+            summary = _write_rest(model, target, with_log)
+            encoding.result()
+        text = json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+        _atomic_write(target / "summary.json", lambda p: Path(p).write_text(text, encoding="utf-8"))  # last: complete
+        if not into_folder:
+            _swap_in(target, out)
+    finally:
+        if not into_folder:
+            shutil.rmtree(target, ignore_errors=True)
+    return summary
+
+
+def _write_rest(model: GridModel, target: Path, transitions: bool) -> dict:
+    """Write every file but the incident table and the summary into ``target``; return the summary."""
     workers, scores = workers_table(model), scores_table(model)
     summary = summary_of(model, None, workers, scores)
-    text = json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     header = (
         f"# Resolved scenario written by gridsim {__version__}: every default filled in.\n"
         f"# `gridsim run` on this file reproduces the run exactly.\n"
     )
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: the same text, 4× faster
     scenario_text = header + yaml.dump(resolved_scenario(model), Dumper=dumper, sort_keys=False, allow_unicode=True)
-    built = {"workers.parquet": workers, "scores.parquet": scores}
-    del workers, scores  # each table is let go once written
-    tables = {  # the incident and transition tables go to Arrow a row group at a time, never whole
-        "incidents.parquet": lambda: incident_row_groups(model, ROW_GROUP),
-        "daily.parquet": lambda: daily_table(model),
-        "workers.parquet": lambda: built.pop("workers.parquet"),
-        "scores.parquet": lambda: built.pop("scores.parquet"),
-        "grids.parquet": lambda: grids_table(model),
-    }
-    if transitions and model.log.recording:
-        tables["transitions.parquet"] = lambda: transition_row_groups(model, ROW_GROUP)
-    writers = {name: lambda p, table=table: _write_table(table(), p) for name, table in tables.items()}
-    writers["scenario.yaml"] = lambda p: Path(p).write_text(scenario_text, encoding="utf-8")
-    writers["summary.json"] = lambda p: Path(p).write_text(text, encoding="utf-8")  # last: marks completion
-    if force and out.is_dir() and any(out.iterdir()) and not is_run_dir(out):
-        for name in RUN_FILES:  # a folder of other things: only the run's own files change
-            if name not in writers:
-                (out / name).unlink(missing_ok=True)
-        for name, write in writers.items():
-            _atomic_write(out / name, write)
-        return summary
-    _clear_leftovers(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    try:
-        os.chmod(tmp, 0o777 & ~_umask())
-        for name, write in writers.items():
-            _atomic_write(tmp / name, write)
-        _swap_in(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    _atomic_write(target / "daily.parquet", lambda p: _parquet(daily_table(model), p))
+    _atomic_write(target / "workers.parquet", lambda p, t=workers: _parquet(t, p))
+    _atomic_write(target / "scores.parquet", lambda p, t=scores: _parquet(t, p))
+    del workers, scores
+    _atomic_write(target / "grids.parquet", lambda p: _parquet(grids_table(model), p))
+    if transitions:  # a row group at a time, straight from the log
+        _atomic_write(target / "transitions.parquet", lambda p: _row_groups(transition_row_groups(model, ROW_GROUP), p))
+    _atomic_write(target / "scenario.yaml", lambda p: Path(p).write_text(scenario_text, encoding="utf-8"))
     return summary
 
 
