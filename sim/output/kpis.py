@@ -42,11 +42,18 @@ import pandas as pd
 
 
 def _p50_p90(x: np.ndarray) -> tuple[float, float]:
-    """Median and 90th percentile (one partition of ``x`` for both)."""
+    """Median and 90th percentile of a scratch array (partitioned in place, once for both)."""
     if not len(x):
         return math.nan, math.nan
-    p50, p90 = np.quantile(x, [0.5, 0.9])
+    p50, p90 = np.quantile(x, [0.5, 0.9], overwrite_input=True)
     return float(p50), float(p90)
+
+
+def _since(t: np.ndarray, t0: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Hours from ``t0`` to ``t`` of ``rows``, in the log's order (a new array)."""
+    d = t[rows]
+    d -= t0[rows]
+    return d
 
 
 def _r(x: float, nd: int = 6) -> float | None:
@@ -138,14 +145,15 @@ def summarize(
     accepted = ~np.isnan(inc.t_accepted)
     handled = ~np.isnan(inc.t_handling)
     ts = inc.t_surfaced
-    resp = inc.t_accepted[accepted] - ts[accepted]
-    wait = inc.t_handling[handled] - ts[handled]
-    res = inc.t_closed[closed] - ts[closed]
+    (resp50, resp90), (res50, res90) = (
+        _p50_p90(_since(inc.t_accepted, ts, accepted)),
+        _p50_p90(_since(inc.t_closed, ts, closed)),
+    )
+    wait = _since(inc.t_handling, ts, handled)
     levels = _counts(inc.final_level, closed)
     roles = _counts(inc.handler_role, closed)
     sat = inc.satisfied[~np.isnan(inc.satisfied)]
     n_closed = int(closed.sum())
-    (resp50, resp90), (res50, res90) = _p50_p90(resp), _p50_p90(res)
     return {
         "incidents_created": n,
         "incidents_closed": n_closed,
@@ -175,9 +183,13 @@ def harm_days(inc: IncidentColumns, known, closed, weights: tuple[float, ...], e
         return {"latent_harm_days": None, "open_harm_days": None}
     w = np.asarray(weights, dtype=np.float64)[inc.severity]
     ts = np.where(known, inc.t_surfaced, end)
-    tc = np.where(closed, inc.t_closed, end)
-    latent = (w * (ts - inc.t_occurred)).sum() / 24.0
-    open_ = (w * np.where(known, tc - ts, 0.0)).sum() / 24.0
+    x = ts - inc.t_occurred
+    x *= w
+    latent = x.sum() / 24.0
+    np.subtract(np.where(closed, inc.t_closed, end), ts, out=x)  # (scratch arrays reused: a city-year's are 15 MB)
+    x[~known] = 0.0
+    x *= w
+    open_ = x.sum() / 24.0
     return {"latent_harm_days": _r(float(latent), 2), "open_harm_days": _r(float(open_), 2)}
 
 
@@ -193,8 +205,8 @@ def by_community_type(inc: IncidentColumns, known, closed, handled) -> dict:
         mine = np.flatnonzero(codes == code) if len(present) > 1 else slice(None)  # (one type: every case)
         k, c, h = known[mine], closed[mine], handled[mine]
         t = ts[mine]
-        wait = inc.t_handling[mine][h] - t[h]
-        res = inc.t_closed[mine][c] - t[c]
+        wait = _since(inc.t_handling[mine], t, h)
+        res = _since(inc.t_closed[mine], t, c)
         s = inc.satisfied[mine]
         s = s[~np.isnan(s)]
         p50, p90 = _p50_p90(res)

@@ -164,6 +164,7 @@ def _row_groups(tables, path: str) -> None:
         del first
         for table in tables:
             writer.write_table(table)
+            del table  # (not held while the next row group is built)
 
 
 def write_run(model: GridModel, out: str | Path, transitions: bool = True, force: bool = False) -> dict:

@@ -58,7 +58,7 @@ class _AsOfNow:
 
 def _final_level(t_accepted: np.ndarray, level: np.ndarray) -> np.ndarray:
     """The ladder level a case was last at, if it was ever accepted (else −1: missing)."""
-    return np.where(np.isnan(t_accepted), -1, level)
+    return np.where(np.isnan(t_accepted), level.dtype.type(-1), level)
 
 
 def _incident_columns(model, rows: slice, own: bool) -> dict[str, _Column]:
@@ -169,24 +169,31 @@ def incident_kpi_columns(model) -> IncidentColumns:
     log, w = model.log, model.world
     col = log.column
     now = _AsOfNow(model, slice(0, log.n))
-    del now.t_worsened, now.late
+    state, severity, t_surfaced = now.state.astype(np.int8), now.severity.astype(np.int8), now.t_surfaced
+    del now  # (label codes in one byte: a city-year's summary holds a few 2 MB columns, not 15 MB ones)
     t_accepted = col("t_accepted")
     satisfied = col("satisfied")
+    levels = [lv.name for lv in model.config.levels]
     return IncidentColumns(
-        state=Labels(now.state, STATE_LABELS),
-        severity=now.severity,
+        state=Labels(state, STATE_LABELS),
+        severity=severity,
         t_occurred=col("t_occurred"),
-        t_surfaced=now.t_surfaced,
+        t_surfaced=t_surfaced,
         t_accepted=t_accepted,
         t_handling=col("t_handling"),
         t_closed=col("t_closed"),
-        final_level=Labels(_final_level(t_accepted, col("level")), [lv.name for lv in model.config.levels]),
+        final_level=Labels(_final_level(t_accepted, col("level").astype(_code_type(levels))), levels),
         handler_role=Labels(col("handler"), ROLES),
-        community_type=Labels(w.grid_type[col("grid")], w.type_names),
+        community_type=Labels(w.grid_type.astype(_code_type(w.type_names))[col("grid")], w.type_names),
         escalations=col("escalations"),
         reopened=col("reopens") > 0,
         satisfied=np.where(satisfied < 0, np.nan, satisfied == 1),
     )
+
+
+def _code_type(names: Sequence) -> type:
+    """The narrowest integer type holding a code into ``names`` (or −1)."""
+    return np.int8 if len(names) < 127 else np.int16 if len(names) < 32_000 else np.int64
 
 
 def incident_row_groups(model, rows: int):

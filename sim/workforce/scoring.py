@@ -284,7 +284,9 @@ class Scorer:
         """Every closed period's rows (empty, with the columns, before the first closes)."""
         if self.rows:
             if self._table is None:  # one construction for all periods, not one per period
-                self._table = pd.DataFrame({c: _joined([r[c] for r in self.rows]) for c in self.rows[0]})
+                joined = {c: _joined([r[c] for r in self.rows]) for c in self.rows[0]}
+                self.rows = [joined]  # the closed periods' columns held once, shared with the table
+                self._table = pd.DataFrame(joined, copy=False)
             return self._table.copy(deep=False)  # copy-on-write: the caller's changes stay its own
         cols = [
             "period",
