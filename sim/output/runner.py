@@ -72,21 +72,30 @@ def summary_of(model: GridModel, incidents=None, workers=None, scores=None) -> d
     """The run's ``summary.json``: scenario, seed, days and version, then the KPIs of its tables
     (each table is built from ``model`` unless given; without ``incidents`` the KPIs read the
     incident log's columns, the same numbers as of its table, without building it)."""
+    return _summary(model, _incident_kpis(model, incidents), workers, scores)
+
+
+def _incident_kpis(model: GridModel, incidents=None) -> dict:
+    """The service KPIs of the incident table ``incidents`` (default: of the log's columns)."""
     inc = incident_kpi_columns(model) if incidents is None else incidents
+    sc = model.config
+    return summarize(
+        inc,
+        [lv.name for lv in sc.levels],
+        model.busy_hours(),
+        model.duty_hours(),
+        sc.scoring.true_value.severity_weights,
+        24.0 * model.day,
+    )
+
+
+def _summary(model: GridModel, incident_kpis: dict, workers=None, scores=None) -> dict:
+    """``summary.json`` from the incident KPIs and the workers and scores tables (built unless given)."""
     workers = workers_table(model) if workers is None else workers
     scores = scores_table(model) if scores is None else scores
     sc = model.config
     out = {"scenario": sc.name, "seed": model.seed, "days": model.day, "version": __version__}
-    out.update(
-        summarize(
-            inc,
-            [lv.name for lv in sc.levels],
-            model.busy_hours(),
-            model.duty_hours(),
-            sc.scoring.true_value.severity_weights,
-            24.0 * model.day,
-        )
-    )
+    out.update(incident_kpis)
     out.update(workforce_kpis(workers, scores, model.day, dict(sc.staffing.costs), list(sc.scoring.kinds)))
     return out
 
@@ -173,9 +182,10 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True, force
     already there is replaced, never mixed with). ``force``: ``out`` is a folder of other
     things (:func:`check_out`); the run's files are written into it, stale ones removed.
 
-    The incident table is encoded in a second thread while this one computes the summary and
-    writes the other files (Arrow's Parquet writer releases the GIL): on two cores the user
-    waits for the longer of the two, not their sum."""
+    The incident table is encoded in a second thread while this one computes the workforce KPIs
+    and writes the other files (Arrow's Parquet writer releases the GIL): on two cores the user
+    waits for the longer of the two, not their sum. The incident KPIs come first, alone: their
+    scratch arrays and a row group's never add up (a city-year's peak stays under 1.5 GB)."""
     out = check_out(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     with_log = transitions and model.log.recording
@@ -192,10 +202,11 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True, force
     try:
         if not into_folder:
             os.chmod(target, 0o777 & ~_umask())
+        kpis = _incident_kpis(model)  # first, alone: the write's largest scratch arrays
         with ThreadPoolExecutor(max_workers=1) as pool:
             incidents = incident_row_groups(model, ROW_GROUP)  # (a city-year: never one table)
             encoding = pool.submit(_atomic_write, target / "incidents.parquet", lambda p: _row_groups(incidents, p))
-            summary = _write_rest(model, target, with_log)
+            summary = _write_rest(model, target, with_log, kpis)
             encoding.result()
         text = json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
         _atomic_write(target / "summary.json", lambda p: Path(p).write_text(text, encoding="utf-8"))  # last: complete
@@ -207,10 +218,10 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True, force
     return summary
 
 
-def _write_rest(model: GridModel, target: Path, transitions: bool) -> dict:
+def _write_rest(model: GridModel, target: Path, transitions: bool, incident_kpis: dict) -> dict:
     """Write every file but the incident table and the summary into ``target``; return the summary."""
     workers, scores = workers_table(model), scores_table(model)
-    summary = summary_of(model, None, workers, scores)
+    summary = _summary(model, incident_kpis, workers, scores)
     header = (
         f"# Resolved scenario written by gridsim {__version__}: every default filled in.\n"
         f"# `gridsim run` on this file reproduces the run exactly.\n"

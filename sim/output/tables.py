@@ -30,6 +30,12 @@ def _cat(codes: np.ndarray, names) -> pd.Categorical:
     return pd.Categorical.from_codes(np.where(codes < 0, -1, codes), categories=list(names))
 
 
+def _labels(codes: np.ndarray, names: Sequence) -> Labels:
+    """A label column with its codes in the narrowest integer type (pandas' own for a categorical
+    of ``names``): the wide codes are let go at once, not held until the table is built."""
+    return Labels(codes.astype(_code_type(names), copy=False), names)
+
+
 class _Flags(NamedTuple):
     """A yes/no column with missing values (``missing`` true: no answer)."""
 
@@ -81,22 +87,22 @@ def _incident_columns(model, rows: slice, own: bool) -> dict[str, _Column]:
     reopens = own_("reopens")
     columns: dict[str, _Column] = {
         "id": np.arange(rows.start, rows.stop, dtype=np.int64),
-        "category": Labels(col("category"), sc.categories),
-        "severity": Labels(now.severity, SEVERITIES),
-        "severity_initial": Labels(col("severity_initial"), SEVERITIES),
+        "category": _labels(col("category"), sc.categories),
+        "severity": _labels(now.severity, SEVERITIES),
+        "severity_initial": _labels(col("severity_initial"), SEVERITIES),
         "grid": own_("grid"),
-        "grid_name": Labels(grid, w.grid_names),
+        "grid_name": _labels(grid, w.grid_names),
         "team": model.plan.team_of_grid[grid],
         "community": w.grid_community[grid],
         "street": w.grid_street[grid],
-        "community_type": Labels(w.grid_type[grid], w.type_names),
+        "community_type": Labels(w.grid_type.astype(_code_type(w.type_names))[grid], w.type_names),
         "household": own_("household"),
-        "channel": Labels(np.where(now.late, -1, col("channel")), CHANNELS),
-        "state": Labels(now.state, STATE_LABELS),
+        "channel": _labels(np.where(now.late, -1, col("channel")), CHANNELS),
+        "state": _labels(now.state, STATE_LABELS),
         **t,
-        "final_level": Labels(_final_level(t["t_accepted"], col("level")), [lv.name for lv in sc.levels]),
+        "final_level": _labels(_final_level(t["t_accepted"], col("level")), [lv.name for lv in sc.levels]),
         "escalations": own_("escalations"),
-        "handler_role": Labels(col("handler"), ROLES),
+        "handler_role": _labels(col("handler"), ROLES),
         "resolver": own_("resolver"),
         "resolver_depth": own_("depth"),
         "satisfied": _Flags(satisfied == 1, satisfied < 0),  # no feedback: missing
@@ -107,7 +113,7 @@ def _incident_columns(model, rows: slice, own: bool) -> dict[str, _Column]:
     }
     if w.imported:  # a register's world: each grid's id in the source beside its name
         columns = dict(
-            [*list(columns.items())[:5], ("source_id", Labels(grid, w.grid_source_ids)), *list(columns.items())[5:]]
+            [*list(columns.items())[:5], ("source_id", _labels(grid, w.grid_source_ids)), *list(columns.items())[5:]]
         )
     return columns
 
@@ -133,7 +139,7 @@ def _arrow(columns: dict[str, _Column], schema):
     for field, c in zip(schema, columns.values(), strict=True):
         if isinstance(c, Labels):
             t = field.type
-            codes = pa.array(c.codes.astype(t.index_type.to_pandas_dtype()), mask=c.codes < 0)
+            codes = pa.array(c.codes.astype(t.index_type.to_pandas_dtype(), copy=False), mask=c.codes < 0)
             arrays.append(pa.DictionaryArray.from_arrays(codes, _dictionary(c.names, t.value_type)))
         elif isinstance(c, _Flags):
             arrays.append(pa.array(c.values, mask=c.missing, type=field.type))
@@ -169,13 +175,13 @@ def incident_kpi_columns(model) -> IncidentColumns:
     log, w = model.log, model.world
     col = log.column
     now = _AsOfNow(model, slice(0, log.n))
-    state, severity, t_surfaced = now.state.astype(np.int8), now.severity.astype(np.int8), now.t_surfaced
+    state, severity, t_surfaced = _labels(now.state, STATE_LABELS), now.severity.astype(np.int8), now.t_surfaced
     del now  # (label codes in one byte: a city-year's summary holds a few 2 MB columns, not 15 MB ones)
     t_accepted = col("t_accepted")
     satisfied = col("satisfied")
     levels = [lv.name for lv in model.config.levels]
     return IncidentColumns(
-        state=Labels(state, STATE_LABELS),
+        state=state,
         severity=severity,
         t_occurred=col("t_occurred"),
         t_surfaced=t_surfaced,
@@ -215,7 +221,7 @@ def _transition_columns(model, shown: np.ndarray | None, rows: slice, own: bool)
     return {
         "incident": col(log.tr_incident, np.int64),
         "time": col(log.tr_time, np.float64),
-        "state": Labels(col(log.tr_state, np.int8), STATE_LABELS),
+        "state": Labels(col(log.tr_state, np.int8), STATE_LABELS),  # (one-byte codes already)
         "level": Labels(col(log.tr_level, np.int8), [lv.name for lv in model.config.levels]),
         "actor": col(log.tr_actor, np.int64),
     }
