@@ -198,8 +198,9 @@ def incident_kpi_columns(model) -> IncidentColumns:
 
 
 def _code_type(names: Sequence) -> type:
-    """The narrowest integer type holding a code into ``names`` (or −1)."""
-    return np.int8 if len(names) < 127 else np.int16 if len(names) < 32_000 else np.int64
+    """The narrowest integer type holding a code into ``names`` (or −1): pandas' choice for a categorical."""
+    n = len(names)
+    return np.int8 if n < 127 else np.int16 if n < 32_767 else np.int32 if n < 2**31 - 1 else np.int64
 
 
 def incident_row_groups(model, rows: int):
