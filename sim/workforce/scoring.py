@@ -284,8 +284,10 @@ class Scorer:
         """Every closed period's rows (empty, with the columns, before the first closes)."""
         if self.rows:
             if self._table is None:  # one construction for all periods, not one per period
-                self._table = pd.DataFrame({c: _joined([r[c] for r in self.rows]) for c in self.rows[0]})
-            return self._table.copy()
+                joined = {c: _joined([r[c] for r in self.rows]) for c in self.rows[0]}
+                self.rows = [joined]  # the closed periods' columns held once, shared with the table
+                self._table = pd.DataFrame(joined, copy=False)
+            return self._table.copy(deep=False)  # copy-on-write: the caller's changes stay its own
         cols = [
             "period",
             "day_start",
@@ -355,7 +357,8 @@ def validity(scores: pd.DataFrame, within: str | None = None) -> float | None:
     Every group at once: ranks within groups, then Pearson's r of the ranks from per-group sums
     (a group counts with at least 3 workers and more than one distinct score and true value)."""
     keys = ["period"] if within is None else ["period", within]
-    s = scores[scores["scored"].to_numpy(dtype=bool)]
+    s = scores[[*keys, "scored", "score", "true_value"]]  # (a city-year's table is not copied whole)
+    s = s[s["scored"].to_numpy(dtype=bool)]
     s = s[np.isfinite(s["true_value"].to_numpy(dtype=np.float64)) & np.isfinite(s["score"].to_numpy(dtype=np.float64))]
     if s.empty:
         return None
@@ -381,10 +384,11 @@ def validity(scores: pd.DataFrame, within: str | None = None) -> float | None:
 
 def gap_by_type(scores: pd.DataFrame) -> dict[str, float]:
     """Score difference of each community type from the first, at equal true value (OLS)."""
-    g = scores[scores["scored"] & np.isfinite(scores["true_value"]) & np.isfinite(scores["score"])]
+    g = scores[["scored", "score", "true_value", "community_type"]]  # (not the whole table copied)
+    g = g[g["scored"] & np.isfinite(g["true_value"]) & np.isfinite(g["score"])]
     if g.empty:
         return {}
-    types = list(dict.fromkeys(g["community_type"]))
+    types = list(g["community_type"].unique())  # in order of appearance
     cols = [np.ones(len(g)), g["true_value"].to_numpy()] + [
         (g["community_type"] == ty).to_numpy(float) for ty in types[1:]
     ]
