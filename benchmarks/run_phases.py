@@ -3,7 +3,8 @@
 Each scenario runs in a fresh process doing what ``gridsim run … --out DIR`` does (the CLI's
 imports, the model built and run, the run directory written), timed phase by phase, with the
 peak resident memory after the run and after the write. ``write ÷ run`` is the share the
-output step adds to the model run (issue 21's target: ≤ 15 %).
+output step adds to the model run (issue 21's target: ≤ 15 %); ``CPU ÷`` the same share of
+processor time (all threads), which a loaded machine disturbs less than wall time.
 Usage: python benchmarks/run_phases.py [--days N] [--no-transitions] SCENARIO [SCENARIO ...]
 """
 
@@ -29,13 +30,15 @@ cfg = load_scenario(sys.argv[1], overrides)
 transitions = sys.argv[3] == "1"
 m = GridModel(cfg, transitions=transitions)
 t2 = time.perf_counter()
+c2 = time.process_time()
 m.run()
-t3 = time.perf_counter()
+t3, c3 = time.perf_counter(), time.process_time()
 rss_run = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 write_run(m, sys.argv[4], transitions=transitions)
-t4 = time.perf_counter()
+t4, c4 = time.perf_counter(), time.process_time()
 print(json.dumps({"grids": m.world.n_grids, "days": m.day, "incidents": m.log.n, "import_s": t1 - t0,
                   "build_s": t2 - t1, "run_s": t3 - t2, "write_s": t4 - t3, "rss_run_mb": rss_run,
+                  "run_cpu_s": c3 - c2, "write_cpu_s": c4 - c3,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -57,7 +60,7 @@ def main() -> None:
     args = ap.parse_args()
     print(
         f"{'scenario':<14}{'grids':>6}{'days':>6}{'incidents':>11}{'import s':>9}{'build s':>8}{'run s':>7}"
-        f"{'write s':>8}{'write÷run':>10}{'RSS run MB':>11}{'peak MB':>8}"
+        f"{'write s':>8}{'write÷run':>10}{'CPU ÷':>6}{'RSS run MB':>11}{'peak MB':>8}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for path in args.scenarios:
@@ -65,6 +68,7 @@ def main() -> None:
             print(
                 f"{path.stem:<14}{r['grids']:>6}{r['days']:>6}{r['incidents']:>11,}{r['import_s']:>9.2f}"
                 f"{r['build_s']:>8.2f}{r['run_s']:>7.2f}{r['write_s']:>8.2f}{r['write_s'] / r['run_s']:>9.0%}"
+                f"{r['write_cpu_s'] / r['run_cpu_s']:>6.0%}"
                 f"{r['rss_run_mb']:>11.0f}{r['rss_mb']:>8.0f}"
             )
 

@@ -83,7 +83,7 @@ class DailyCounts:
         fb, sat = wf.n_feedback - prev["feedback"], wf.n_satisfied - prev["satisfied"]
         counts = np.bincount(self.risk.level, minlength=3)
         st, tv = self.staff, self.turnover
-        employed = st.left[: st.n] < 0
+        n_st = st.n
         reported = self._reported_on(day - 1)
         self._reported_so_far += reported
         known = self._reported_so_far
@@ -111,9 +111,9 @@ class DailyCounts:
             "green": int(counts[0]),
             "yellow": int(counts[1]),
             "red": int(counts[2]),
-            "at_work": int(tv.at_work[: st.n].sum()),
-            "absent": int((employed & (st.absent_until[: st.n] > day - 1)).sum()),
-            "vacant_posts": int(((tv.holder < 0) & (tv.standin < 0)).sum()),
+            "at_work": int(np.count_nonzero(tv.at_work[:n_st])),
+            "absent": int(np.count_nonzero((st.left[:n_st] < 0) & (st.absent_until[:n_st] > day - 1))),
+            "vacant_posts": int(np.count_nonzero((tv.holder < 0) & (tv.standin < 0))),
             "overtime_hours": today.get("overtime", 0.0),
             "overhead_hours": today.get("overhead", 0.0),
             "patrol_hours": today.get("patrol", 0.0),

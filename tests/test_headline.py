@@ -91,6 +91,7 @@ def test_sweep_and_report_print_the_headline_in_both_languages(tmp_path):
     path = write_experiment(
         tmp_path,
         description="Does fusing the police into the grid help? Tiny test.",
+        description_zh="警网融合有用吗？小测试。",
         levers={"levels.grid.p_solve": [0.9, 0.3]},
         replications=3,
         kpis=["escalation_rate", "closure_rate"],
@@ -110,14 +111,16 @@ def test_sweep_and_report_print_the_headline_in_both_languages(tmp_path):
     assert "上报率" in zh.stdout and "实际意义阈值" in zh.stdout
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<html lang=zh-CN>" in page and "主要结论" in page and "各方案指标" in page
-    assert "<h1>Does fusing the police into the grid help?</h1>" in page
+    assert "<h1>警网融合有用吗？</h1>" in page and "<title>警网融合有用吗？</title>" in page  # the title in --lang
     assert "@page{size:A4" in page
     assert "预热期与稳态" in page and "warmup_days = 5" in page and "报告清单(STRESS-ABS)" in page
     assert "e-0" not in page.split("<img", 1)[0]  # no scientific notation in the text
     en = subprocess.run(
         [*cli, "report", str(out)], capture_output=True, text=True, env={"GRIDSIM_LANG": "en", **_env()}
     )
-    assert en.returncode == 0 and "Headline findings" in (out / "report.html").read_text(encoding="utf-8")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert en.returncode == 0 and "Headline findings" in page
+    assert "<h1>Does fusing the police into the grid help?</h1>" in page and "警网融合" not in page
 
 
 def write_experiment(tmp_path, **fields):
@@ -139,3 +142,33 @@ def test_the_report_module_leaves_the_backend_alone():
     code = "import matplotlib, sim.studies.report; assert matplotlib.get_backend() == 'svg', matplotlib.get_backend()"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, env={**_env(), "MPLBACKEND": "svg"})
     assert done.returncode == 0, done.stderr
+
+
+def test_the_title_is_the_description_in_the_reports_language_else_the_other():
+    both = {"description": "Does it help? More.", "description_zh": "有用吗？更多说明。", "name": "x"}
+    assert headline.title(headline.description(both, "zh"), "x") == "有用吗？"
+    assert headline.title(headline.description(both, "en"), "x") == "Does it help?"
+    assert headline.description({"description": "Only English."}, "zh") == "Only English."
+    assert headline.description({"description": "", "description_zh": "只有中文。"}, "en") == "只有中文。"
+    assert headline.title(headline.description({}, "zh"), "slug") == "slug"
+
+
+def test_a_chinese_description_that_is_not_text_is_refused_in_one_line(tmp_path):
+    from sim.scenario.loading import ScenarioError
+    from sim.studies.experiment import load_experiment
+
+    path = write_experiment(tmp_path, description_zh=["列表"])
+    with pytest.raises(ScenarioError) as err:
+        load_experiment(path)
+    assert str(err.value) == f"{path}: description_zh: Input should be a valid string"
+
+
+def test_every_shipped_experiment_describes_itself_in_both_languages():
+    import yaml
+
+    root = Path(__file__).resolve().parents[1] / "experiments"
+    for path in sorted(root.glob("*.yaml")):
+        spec = ExperimentFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        assert spec.description.strip() and spec.description_zh.strip(), path.name
+        title = headline.title(spec.description_zh, spec.name)
+        assert title.endswith(("。", "？")) and len(title) < len(spec.description_zh) + 1, path.name

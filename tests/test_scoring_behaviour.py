@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.model import GridModel
 from sim.output.runner import summary_of
@@ -18,7 +20,7 @@ from sim.output.tables import incidents_table, workers_table
 from sim.scenario.loading import load_scenario, scenario_from_dict
 from sim.scenario.schema import METRICS
 from sim.studies.comparison import t_interval
-from sim.workforce.scoring import COUNTS, PERIOD_DAYS, score
+from sim.workforce.scoring import COUNTS, PERIOD_DAYS, rank_descending, rank_share, score
 
 ROOT = Path(__file__).resolve().parents[1]
 TWO_TYPES = ROOT / "scenarios" / "scoring_two_types.yaml"
@@ -259,3 +261,20 @@ def test_report_pairs_schemes_within_each_behaviour_setting():
     assert on["reference"] == "workers_respond=true, scheme=uniform" and math.isclose(on["diff"], 2.0)
     assert off["reference"] == "workers_respond=false, scheme=uniform" and math.isclose(off["diff"], 0.0, abs_tol=1e-12)
     assert stratified_differences(pd.DataFrame(rows), ["satisfaction"], {"a": {}}, "a").empty
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from([0.0, -0.0, 1.5, 2.0, 1 / 3, np.nan, np.inf, -np.inf]), st.floats(-1e6, 1e6)),
+        max_size=40,
+    )
+)
+def test_numpy_ranks_are_pandas_ranks(values):
+    """The scorer's ranks (a period's ``rank`` column, the percentiles behind unfairness) are
+    pandas' to the bit: ties, signed zeros, infinities and NaN (unranked) included."""
+    x = np.array(values, dtype=np.float64)
+    want_rank = pd.Series(x).rank(ascending=False, method="min").to_numpy()
+    want_pct = pd.Series(x).rank(pct=True).to_numpy()
+    assert np.array_equal(rank_descending(x), want_rank, equal_nan=True)
+    assert np.array_equal(rank_share(x), want_pct, equal_nan=True)

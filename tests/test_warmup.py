@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from sim.scenario.loading import scenario_from_dict
+from sim.scenario.loading import ScenarioError, scenario_from_dict
 from sim.studies import warmup
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -49,3 +50,156 @@ def test_a_scenario_that_starts_empty_shows_its_warm_up(tmp_path):
     assert rows["warmup_days"] > 0 and rows["found"]
     assert rows["mean_after"] > rows["mean_all"]  # the backlog starts at 0 and climbs
     assert daily["backlog"].iloc[0] < rows["mean_after"]
+
+
+# ------------------------------------------------------------------ KPIs read after the warm-up (sweeps)
+
+BUSY = {**TINY, "arrivals": {"rate_scale": 1.5}}  # a queue that starts empty and fills
+
+
+def _sweep_one(tmp_path, days: int = 120, **fields):
+    """One run of BUSY swept by an experiment; its summary row and the same run simulated here."""
+    import yaml
+
+    from sim.output.runner import run_scenario
+    from sim.studies.experiment import load_experiment
+    from sim.studies.sweep import load_results, sweep
+
+    (tmp_path / "busy.yaml").write_text(yaml.safe_dump(BUSY), encoding="utf-8")
+    exp = {"name": "busy", "scenario": "busy.yaml", "days": days, "replications": 1, "kpis": ["closure_rate"]}
+    path = tmp_path / f"exp{len(list(tmp_path.glob('exp*.yaml')))}.yaml"
+    path.write_text(yaml.safe_dump({**exp, **fields}), encoding="utf-8")
+    out = tmp_path / path.stem
+    sweep(load_experiment(path), out, workers=1, progress=False, log=lambda *a: None)
+    row = load_results(out).iloc[0]
+    model = run_scenario(scenario_from_dict(BUSY, "busy.yaml"), seed=int(row["seed"]), days=days, transitions=False)
+    return row, model
+
+
+def _by_hand(model, w: int) -> dict:
+    """Service KPIs over the incidents that surfaced on or after day ``w``, written out here."""
+    from sim.output.tables import incidents_table
+
+    inc = incidents_table(model)
+    after = inc[inc["t_surfaced"] >= 24.0 * w]
+    closed = after[after["state"] == "closed"]
+    sat = after["satisfied"].dropna().astype(float)
+    return {
+        "closure_rate": len(closed) / len(after),
+        "resolution_hours_p90": float(np.quantile(closed["t_closed"] - closed["t_surfaced"], 0.9)),
+        "satisfaction": float(sat.mean()),
+        "incidents_known": len(after) * model.day / (model.day - w),  # a total, per run length
+    }
+
+
+def test_a_sweep_reads_each_runs_kpis_after_its_detected_warm_up(tmp_path):
+    from sim.output.runner import summary_of
+    from sim.output.tables import daily_table
+    from sim.studies.sweep import flatten
+
+    row, model = _sweep_one(tmp_path)
+    w = int(row["warmup_days"])
+    assert w == warmup.mser5(daily_table(model)["backlog"])[0] > 0  # the run starts empty: a warm-up is found
+    hand, whole = _by_hand(model, w), flatten(summary_of(model))
+    for k, v in hand.items():
+        assert row[k] == pytest.approx(v, abs=2e-6), k
+    assert any(abs(whole[k] - v) > 1e-4 for k, v in hand.items())  # not the whole-run values
+    assert row["incidents_known"] != whole["incidents_known"]
+    overtime = daily_table(model)["overtime_hours"].to_numpy()  # a flow: its share after the warm-up, per run length
+    share = overtime[w:].sum() / overtime.sum()
+    expected = whole["worker_overtime_hours_mean"] * share * model.day / (model.day - w)
+    assert row["worker_overtime_hours_mean"] == pytest.approx(expected, abs=2e-6)
+
+
+def test_workforce_cost_and_exits_count_from_the_end_of_the_warm_up():
+    import pandas as pd
+
+    from sim.output.kpis import workforce_kpis
+
+    workers = pd.DataFrame(
+        {
+            "agent": [1, 2, 3],
+            "role": ["full_time", "full_time", "informant"],
+            "post": [0.0, 1.0, np.nan],
+            "community_type": ["a", "a", "a"],
+            "hired_day": [0, 30, 0],
+            "exit_day": [10, -1, -1],
+            "exit_reason": pd.Categorical(["resigned", None, None], categories=["resigned", "retired"]),
+            "overtime_hours": [1.0, 2.0, 0.0],
+            "post_vacant_days": [5.0, 0.0, np.nan],
+            "absent_days": [0.0, 0.0, 0.0],
+            **{f"{a}_hours": [1.0, 1.0, 0.0] for a in ("patrol", "visits", "entry")},
+            "depth": [1.0, 1.0, 0.0],
+        }
+    )
+    scores = pd.DataFrame()
+    costs = {"full_time": 1.0, "informant": 0.5}
+    whole = workforce_kpis(workers, scores, 100, costs, ["full_time"])
+    assert whole["attrition_count"] == 1 and whole["cost_person_years"] == pytest.approx((10 + 70 + 50) / 365, abs=1e-6)
+    late = workforce_kpis(workers, scores, 100, costs, ["full_time"], since=20)
+    assert late["attrition_count"] == 0 and late["exits"] == {"resigned": 0, "retired": 0}
+    assert late["cost_person_years"] == pytest.approx((0 + 70 + 0.5 * 80) / 365, abs=1e-6)  # from day 20 on
+    early = workforce_kpis(workers, scores, 100, costs, ["full_time"], since=5)
+    assert early["attrition_count"] == 1 and early["cost_person_years"] == pytest.approx(
+        (5 + 70 + 0.5 * 95) / 365, abs=1e-6
+    )
+
+
+def test_a_declared_warm_up_is_honoured_and_zero_gives_the_whole_run(tmp_path):
+    from sim.output.runner import summary_of
+    from sim.studies.sweep import flatten
+
+    row, model = _sweep_one(tmp_path, warmup_days=0)
+    whole = flatten(summary_of(model))
+    assert row["warmup_days"] == 0
+    for k, v in whole.items():
+        assert row[k] == v or (np.isnan(v) and np.isnan(row[k])), k
+    row, model = _sweep_one(tmp_path, warmup_days=40)
+    assert row["warmup_days"] == 40
+    for k, v in _by_hand(model, 40).items():
+        assert row[k] == pytest.approx(v, abs=2e-6), k
+
+
+def test_the_warm_up_rule_is_part_of_every_run_key(tmp_path):
+    import yaml
+
+    from sim.studies.experiment import load_experiment
+
+    (tmp_path / "busy.yaml").write_text(yaml.safe_dump(BUSY), encoding="utf-8")
+    keys = set()
+    for extra in ({}, {"warmup_days": 0}, {"warmup_days": 10}):
+        path = tmp_path / "e.yaml"
+        path.write_text(yaml.safe_dump({"name": "e", "scenario": "busy.yaml", **extra}), encoding="utf-8")
+        keys.add(load_experiment(path).runs(1)[0].key)
+    assert len(keys) == 3  # parts summarised under another rule are never taken as done
+    path.write_text(yaml.safe_dump({"name": "e", "scenario": "busy.yaml", "days": 30, "warmup_days": 30}))
+    with pytest.raises(ScenarioError, match="warmup_days: 30 leaves nothing of the 30-day runs"):
+        load_experiment(path)
+
+
+def test_the_report_flags_a_run_whose_series_drifts():
+    import pandas as pd
+
+    from sim.studies.report import _warmup_section
+
+    rng = np.random.default_rng(6)
+    days = np.arange(1, 201)
+    frames = []
+    for key, drift in (("a", 0.0), ("b", -0.001)):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "policy": "p",
+                    "key": key,
+                    "day": days,
+                    "backlog": 50 + rng.normal(0, 2, len(days)),
+                    "satisfaction": 0.8 + drift * days + rng.normal(0, 0.005, len(days)),
+                }
+            )
+        )
+    results = pd.DataFrame({"policy": ["p", "p"], "warmup_days": [5.0, 15.0]})
+    page = "".join(_warmup_section(pd.concat(frames), results, {}, "en"))
+    assert "Not in steady state: p — residents&#x27; satisfaction (1/2)" in page
+    assert "median 10 days (range 5–15)" in page and "MSER-5 on its daily backlog" in page
+    zh = "".join(_warmup_section(pd.concat(frames), results, {"warmup_days": 5}, "zh"))
+    assert "未达稳态" in zh and "实验设定 warmup_days = 5" in zh

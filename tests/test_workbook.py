@@ -64,6 +64,7 @@ def test_report_workbook_matches_the_sweep_tables_in_chinese(tmp_path):
     assert list(runs.columns[:4]) == ["方案", "样本", "重复", "随机种子"] and "上报率" in runs
     np.testing.assert_allclose(runs["上报率"].astype(float), results["escalation_rate"])
     np.testing.assert_allclose(runs["办结率"].astype(float), results["closure_rate"])
+    np.testing.assert_array_equal(runs["指标前的预热期(天)"].astype(float), results["warmup_days"])
 
     summary = sheet(book, "汇总")
     means = policy_means(results, kpis, policies)

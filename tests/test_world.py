@@ -436,3 +436,47 @@ def test_daily_record_is_a_mesa_collector_that_takes_reporters_of_ones_own():
     assert len(own) == 6 and own["staff"].iloc[-1] == len(m.staff.agents) >= 50
     assert own.drop(columns="staff").equals(plain)
     assert plain["day"].tolist() == [1, 2, 3, 4, 5, 6]
+
+
+class _Log:
+    """The incident columns a re-grade reads (ids in occurrence order)."""
+
+    def __init__(self, cols: dict):
+        self.cols = cols
+
+    def column(self, name: str) -> np.ndarray:
+        return self.cols[name]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 400),
+    nows=st.lists(st.integers(1, 120), min_size=1, max_size=12),
+)
+def test_regrade_reads_only_the_window_yet_grades_as_over_the_whole_log(seed, n, nows):
+    """Re-grading skips the incidents surfaced before its window (ids follow occurrence, surfacing
+    never precedes it), and gives the grades a pass over every incident gives, whatever the order
+    of the re-grades (one further back than the last starts the skip over)."""
+    from sim.scenario.schema import Risk
+    from sim.world.risk import RED, YELLOW, RiskGrader
+
+    rng = np.random.default_rng(seed)
+    n_grids = 5  # incidents in the first few grids (every grid is graded)
+    world = build_world(load_scenario(REPO / "scenarios" / "baseline.yaml"))
+    occurred = np.sort(rng.random(n) * 24.0 * 120)
+    delay = np.where(rng.random(n) < 0.2, np.inf, rng.exponential(24.0 * rng.choice([0.1, 3.0, 40.0]), n))
+    surfaced = occurred + delay
+    accepted = np.where(rng.random(n) < 0.1, np.nan, surfaced)
+    log = _Log({"t_surfaced": surfaced, "t_accepted": accepted, "grid": rng.integers(0, n_grids, n)})
+    spec = Risk(window_days=int(rng.integers(1, 40)), yellow_per_100_households=0.2, red_per_100_households=0.5)
+    grader = RiskGrader(spec, world)
+    hh = grader.households
+    for day in nows:
+        now = 24.0 * day
+        grader.regrade(log, now)
+        start = now - 24.0 * spec.window_days
+        seen = (surfaced >= start) & (surfaced < now) & ~np.isnan(accepted)
+        rate = np.bincount(log.cols["grid"][seen], minlength=len(hh)) * 100.0 / hh
+        want = np.where(rate >= 0.5, RED, np.where(rate >= 0.2, YELLOW, 0))
+        assert np.array_equal(grader.level, want)

@@ -59,6 +59,8 @@ class CaseFlow(Actor):
         self.log = log
         self.recording = log.recording  # transition rows wanted (off in sweeps: skip building them)
         self.mark = log.mark
+        self.picking: Any = None  # draws of cherry-picking from a team's queue (sim.core.desks.Team._take)
+        self.cat_hours: Any = None  # handling hours per category (the workflow's; a cherry-picker seeks the least)
         self.bind_columns()
         log.watch(self)
 

@@ -24,6 +24,7 @@ cdef class Team(Desk):
     cdef long long[::1] q_negsev, q_seq, q_case
     cdef double[::1] q_tj
     cdef long long qseq, _urgent
+    cdef public long long n_picked
     cdef public object time_limit
     cdef double limit
     cdef public DelayLine deadlines
@@ -36,9 +37,10 @@ cdef class Team(Desk):
     cdef _rosters_changed(self)
     @cython.locals(n=Py_ssize_t, cap=Py_ssize_t, j=Py_ssize_t, p=Py_ssize_t)
     cdef _q_push(self, long long negsev, double tj, long long seq, long long i)
-    @cython.locals(n=Py_ssize_t, j=Py_ssize_t, c=Py_ssize_t, negsev=cython.longlong, tj=cython.double,
-                   seq=cython.longlong, i=cython.longlong)
-    cdef void _q_drop_first(self) noexcept
+    cdef inline void _q_drop_first(self) noexcept
+    @cython.locals(n=Py_ssize_t, p=Py_ssize_t, c=Py_ssize_t, negsev=cython.longlong, tj=cython.double,
+                   seq=cython.longlong, i=cython.longlong, up=cython.bint)
+    cdef void _q_drop_at(self, Py_ssize_t j) noexcept
     cdef inline bint _q_before(self, Py_ssize_t a, Py_ssize_t b) noexcept
     @cython.locals(wf=CaseFlow, sev=cython.longlong, idle=list, n=Py_ssize_t, j=Py_ssize_t, k=Py_ssize_t,
                    w=WorkerState)
@@ -51,6 +53,11 @@ cdef class Team(Desk):
     cdef bint _pop_valid(self) noexcept
     @cython.locals(head=cython.bint, i=cython.longlong)
     cdef _next(self, WorkerState w, double now)
+    @cython.locals(j=Py_ssize_t, i=cython.longlong)
+    cdef long long _take(self, WorkerState w, double now) except -1
+    @cython.locals(wf=CaseFlow, n=Py_ssize_t, best=Py_ssize_t, j=Py_ssize_t, i=cython.longlong, h=cython.double,
+                   bh=cython.double)
+    cdef Py_ssize_t _quickest(self) noexcept
     @cython.locals(idle=list, n=Py_ssize_t, k=Py_ssize_t, t=cython.double, x=cython.double, w=WorkerState)
     cdef _wake_when_on(self, double now)
     @cython.locals(now=cython.double, free=list, k=Py_ssize_t, w=WorkerState, i=cython.longlong)

@@ -7,7 +7,8 @@ Three disciplines, chosen per level in the scenario (``levels[].discipline``):
   a case that waits past the level's time limit escalates automatically. A worker doing
   non-case work (a *block*: overhead, campaign) stays in the idle list but takes no case
   until ``worker.free_at``; the team wakes then only if a case is waiting, so a block
-  costs no calendar event of its own.
+  costs no calendar event of its own. A worker short of counted closures may cherry-pick
+  (挑肥拣瘦, gaming): take the quickest queued case instead of the head (:meth:`Team._take`).
 * :class:`Meeting` — the weekly group meeting (seed 000) takes up all escalated cases in
   one batch, decides each, and members carry the decisions out.
 * :class:`Referral` — departments summoned by the street, or a property manager: no
@@ -37,6 +38,7 @@ WAITING = cython.declare(cython.longlong, 3)  # sim.core.incidents.State.WAITING
 MAJOR = cython.declare(cython.longlong, 2)  # the severity taken off shift (on call)
 WAKE = cython.declare(cython.longlong, -1)  # a team's event argument: wake (else: the worker's handle, finishing)
 MEET = cython.declare(cython.longlong, -1)  # a meeting's event argument: sit (else: the case, done)
+PICK_SCAN = cython.declare(cython.Py_ssize_t, 31)  # queue entries a cherry-picker looks through (heap's top 5 levels)
 
 
 class Desk(Actor):
@@ -94,6 +96,7 @@ class Team(Desk):
         self.q_seq = array("q", [0]) * self.qcap
         self.q_case = array("q", [0]) * self.qcap
         self.qseq = 0
+        self.n_picked = 0  # cases taken out of priority order by a cherry-picking worker (gaming)
         self.time_limit = time_limit
         self.limit = INF if time_limit is None else time_limit
         self.deadlines = None if time_limit is None else DelayLine(clock, time_limit, self, 0, prune=True)
@@ -154,13 +157,31 @@ class Team(Desk):
 
     def _q_drop_first(self) -> None:
         """Remove the head of the queue (the caller has read it)."""
+        self._q_drop_at(0)
+
+    def _q_drop_at(self, j: int) -> None:
+        """Remove entry ``j``: the last entry fills the hole and moves up (past a later parent)
+        or down (below earlier children) to restore the heap."""
         self.qn -= 1
         n = self.qn
-        if n == 0:
+        if j == n:
             return
         negsev, tj, seq, i = self.q_negsev[n], self.q_tj[n], self.q_seq[n], self.q_case[n]
-        j = 0
-        while True:
+        up = False
+        while j > 0:
+            p = (j - 1) >> 1
+            if negsev < self.q_negsev[p] or (
+                negsev == self.q_negsev[p] and (tj < self.q_tj[p] or (tj == self.q_tj[p] and seq < self.q_seq[p]))
+            ):
+                self.q_negsev[j] = self.q_negsev[p]
+                self.q_tj[j] = self.q_tj[p]
+                self.q_seq[j] = self.q_seq[p]
+                self.q_case[j] = self.q_case[p]
+                j = p
+                up = True
+            else:
+                break
+        while not up:
             c = 2 * j + 1
             if c >= n:
                 break
@@ -271,14 +292,50 @@ class Team(Desk):
         """A worker became free: take the next case if on duty (or it is urgent)."""
         head = self._pop_valid()
         if head and w.free_at <= now and (self.q_negsev[0] == -self._urgent or w.duty.is_on(now)):
-            i = self.q_case[0]
-            self._q_drop_first()
+            i = self._take(w, now)
             self.n_waiting -= 1
             self._start(w, i, now)
             return
         self.idle.append(w)
         if head:
             self._wake_when_on(now)
+
+    def _take(self, w: WorkerState, now: float) -> int:
+        """Remove from the queue (its head live) the case ``w`` takes next and return it: the head,
+        or — cherry-picking (gaming, ``w.cherry`` > 0; sim.workforce.effort), on duty, with
+        probability ``w.cherry`` (one draw of the ``picking`` stream) — :meth:`_quickest`."""
+        j = 0
+        if w.cherry > 0.0 and self.qn > 1 and w.duty.is_on(now) and self.wf.picking.random() < w.cherry:
+            j = self._quickest()
+            if j:
+                self.n_picked += 1
+        i = self.q_case[j]
+        self._q_drop_at(j)
+        return i
+
+    def _quickest(self) -> int:
+        """The heap index of the quickest live case among the queue's first ``PICK_SCAN`` entries
+        (all of a queue up to that long; else cases near the head): the shortest handling hours of
+        its category, then the lowest severity, then the queue's order. The head is live."""
+        wf = self.wf
+        n = self.qn if self.qn < PICK_SCAN else PICK_SCAN
+        best = 0
+        bh = wf.cat_hours[wf.category[self.q_case[0]]]
+        for j in range(1, n):
+            i = self.q_case[j]
+            if wf.state[i] != WAITING or wf.desk[i] != self.id or wf.t_join[i] != self.q_tj[j]:
+                continue  # left the queue (escalated on its time limit)
+            h = wf.cat_hours[wf.category[i]]
+            if h < bh or (
+                h == bh
+                and (
+                    self.q_negsev[j] > self.q_negsev[best]
+                    or (self.q_negsev[j] == self.q_negsev[best] and self._q_before(j, best))
+                )
+            ):
+                best = j
+                bh = h
+        return best
 
     def _wake_when_on(self, now: float) -> None:
         """Make sure a wake is due when the first idle member can next take a case."""
@@ -328,8 +385,7 @@ class Team(Desk):
                 return
             if self.q_negsev[0] != -self._urgent and not w.duty.is_on(now):
                 continue  # off duty, and the next case is not urgent
-            i = self.q_case[0]
-            self._q_drop_first()
+            i = self._take(w, now)
             self.n_waiting -= 1
             self.idle.remove(w)
             self._start(w, i, now)

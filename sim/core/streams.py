@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-STREAMS = ("arrivals", "behaviour", "handling", "feedback", "rework", "residents", "workforce", "activity")
+STREAMS = ("arrivals", "behaviour", "handling", "feedback", "rework", "residents", "workforce", "activity", "picking")
 """Appending a name keeps every earlier stream unchanged (children are spawned by index)."""
 
 

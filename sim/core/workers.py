@@ -34,6 +34,7 @@ class WorkerState(Actor):
         self.blocks: list[tuple[float, float]] = []  # (start, end) of each block (when transitions are recorded)
         self.depth = 1.0  # handling depth: 1 thorough; below 1 rushing (sim.workforce.effort)
         self.shed = 0.0  # probability of passing a case the grid may decide up the ladder (gaming; 0 = off)
+        self.cherry = 0.0  # probability of taking the quickest queued case, not the next in order (gaming; 0 = off)
         self._roster: Any = None
         self.duty: Any = None
 

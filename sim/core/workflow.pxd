@@ -17,7 +17,7 @@ cdef class Workflow(CaseFlow):
     cdef public double wait_sum, joint_factor, sat_base, sat_day, sat_latent, sat_esc, sat_floor, p_reopen, rush_loss
     cdef public double trust_gain, trust_loss, aware_gain, weight
     cdef public DelayLine revisits, feedbacks_due
-    cdef double[::1] cat_hours, level_mult, triage, p_solve, grid_access, grid_travel
+    cdef double[::1] level_mult, triage, p_solve, grid_access, grid_travel
     cdef long long[::1] authority, next_level, grid_desk, is_visit
     cdef double[::1] trust, awareness, satisfaction, sat_sum
     cdef long long[::1] feedbacks, sat_n

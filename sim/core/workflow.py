@@ -59,6 +59,7 @@ class Workflow(CaseFlow):
         sc = model.config
         self.model = model
         self.rework = model.streams["rework"]
+        self.picking = model.streams["picking"]
         self.policy = model.escalation
         self.joint_visits = model.routing.joint_visits
         self.desks = model.desks  # desks[level][unit]
@@ -76,7 +77,7 @@ class Workflow(CaseFlow):
         ]
         types = list(sc.community_types.values())
         self.n_grids = model.world.n_grids
-        self.cat_hours = _doubles([c.handling_hours for c in cats])
+        self.cat_hours = _doubles([c.handling_hours for c in cats])  # also what a queue's cherry-picker reads
         self.level_mult = _doubles([lv.handling_multiplier for lv in sc.levels])
         self.triage = _doubles([lv.triage_fraction for lv in sc.levels])
         self.p_solve = _doubles([lv.p_solve for lv in sc.levels])

@@ -33,13 +33,27 @@ Workforce (from ``workers.parquet`` and ``scores.parquet``; see ``sim.workforce.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 
-def _q(x: np.ndarray, q: float) -> float:
-    return float(np.quantile(x, q)) if len(x) else math.nan
+def _p50_p90(x: np.ndarray) -> tuple[float, float]:
+    """Median and 90th percentile of a scratch array (partitioned in place, once for both)."""
+    if not len(x):
+        return math.nan, math.nan
+    p50, p90 = np.quantile(x, [0.5, 0.9], overwrite_input=True)
+    return float(p50), float(p90)
+
+
+def _since(t: np.ndarray, t0: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Hours from ``t0`` to ``t`` of ``rows``, in the log's order (a new array)."""
+    d = t[rows]
+    d -= t0[rows]
+    return d
 
 
 def _r(x: float, nd: int = 6) -> float | None:
@@ -47,50 +61,98 @@ def _r(x: float, nd: int = 6) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), nd)
 
 
-def _codes(col: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Integer codes of a label column and the label (as text) of each code, read off a
-    categorical's codes without converting every row to a string (a missing label reads ``nan``)."""
+class Labels(NamedTuple):
+    """A label column as integer codes (negative: missing) into ``names``."""
+
+    codes: np.ndarray
+    names: Sequence
+
+
+@dataclass(frozen=True)
+class IncidentColumns:
+    """The incident table's columns the KPIs read, one numpy entry per incident (times in hours,
+    NaN: not (yet) happened): built from the tidy table (:meth:`of_table`) or straight from the
+    model's log (``sim.output.tables.incident_kpi_columns``), the same numbers either way."""
+
+    state: Labels
+    severity: np.ndarray  # code into the scenario's severity weights
+    t_occurred: np.ndarray
+    t_surfaced: np.ndarray
+    t_accepted: np.ndarray
+    t_handling: np.ndarray
+    t_closed: np.ndarray
+    final_level: Labels
+    handler_role: Labels
+    community_type: Labels | None
+    escalations: np.ndarray
+    reopened: np.ndarray
+    satisfied: np.ndarray  # each case's last feedback: 1.0 satisfied, 0.0 not, NaN none
+
+    @classmethod
+    def of_table(cls, inc: pd.DataFrame) -> IncidentColumns:
+        """The columns of a tidy incident table (``incidents.parquet`` as pandas)."""
+        sev = inc["severity"]
+        return cls(
+            state=_labels(inc["state"]),
+            severity=sev.cat.codes.to_numpy() if hasattr(sev, "cat") else sev.to_numpy(np.int64),
+            **{c: inc[c].to_numpy(dtype=np.float64) for c in ("t_occurred", "t_surfaced", "t_accepted")},
+            **{c: inc[c].to_numpy(dtype=np.float64) for c in ("t_handling", "t_closed")},
+            final_level=_labels(inc["final_level"]),
+            handler_role=_labels(inc["handler_role"]),
+            community_type=_labels(inc["community_type"]) if "community_type" in inc else None,
+            escalations=inc["escalations"].to_numpy(),
+            reopened=inc["reopened"].to_numpy(dtype=bool),
+            satisfied=inc["satisfied"].to_numpy(dtype=np.float64, na_value=np.nan),
+        )
+
+
+def _labels(col: pd.Series) -> Labels:
+    """A label column's codes, read off a categorical without converting every row to a string."""
     if not isinstance(col.dtype, pd.CategoricalDtype):
         col = col.astype("category")
-    names = [str(c) for c in col.cat.categories] + ["nan"]
-    codes = col.cat.codes.to_numpy()
-    return np.where(codes < 0, len(names) - 1, codes), names
+    return Labels(col.cat.codes.to_numpy(), [str(c) for c in col.cat.categories])
 
 
-def _counts(col: pd.Series, rows: np.ndarray) -> dict[str, int]:
+def _codes(col: Labels) -> tuple[np.ndarray, list[str]]:
+    """Codes of a label column and the label (as text) of each, a missing label reading ``nan``."""
+    names = [*map(str, col.names), "nan"]
+    return np.where(col.codes < 0, len(names) - 1, col.codes), names
+
+
+def _counts(col: Labels, rows: np.ndarray) -> dict[str, int]:
     """How many of ``rows`` carry each label of ``col`` (labels that occur only)."""
     codes, names = _codes(col)
     tally = np.bincount(codes[rows], minlength=len(names))
     return {names[c]: int(tally[c]) for c in np.flatnonzero(tally)}
 
 
-def _satisfied(inc: pd.DataFrame) -> np.ndarray:
-    """Each case's last feedback as 1.0 (satisfied), 0.0 (not) or NaN (none)."""
-    return inc["satisfied"].to_numpy(dtype=np.float64, na_value=np.nan)
-
-
 def summarize(
-    inc: pd.DataFrame,
+    inc: pd.DataFrame | IncidentColumns,
     level_names: list[str],
     busy_hours: float = math.nan,
     duty_hours: float = math.nan,
     severity_weights: tuple[float, ...] = (1.0, 2.0, 4.0),
     end_hours: float = math.nan,
 ) -> dict:
-    """The summary.json dictionary (``end_hours``: when the run ended, for the harm still borne)."""
-    n = len(inc)
-    closed = (inc["state"] == "closed").to_numpy(dtype=bool)
-    known = inc["t_surfaced"].notna().to_numpy()
-    accepted = inc["t_accepted"].notna().to_numpy()
-    handled = inc["t_handling"].notna().to_numpy()
-    ts = inc["t_surfaced"].to_numpy()
-    resp = inc["t_accepted"].to_numpy()[accepted] - ts[accepted]
-    wait = inc["t_handling"].to_numpy()[handled] - ts[handled]
-    res = inc["t_closed"].to_numpy()[closed] - ts[closed]
-    levels = _counts(inc["final_level"], closed)
-    roles = _counts(inc["handler_role"], closed)
-    sat = _satisfied(inc)
-    sat = sat[~np.isnan(sat)]
+    """The summary.json dictionary of a tidy incident table or its :class:`IncidentColumns`
+    (``end_hours``: when the run ended, for the harm still borne)."""
+    if isinstance(inc, pd.DataFrame):
+        inc = IncidentColumns.of_table(inc)
+    n = len(inc.t_surfaced)
+    codes, names = _codes(inc.state)
+    closed = codes == names.index("closed") if "closed" in names else np.zeros(n, dtype=bool)
+    known = ~np.isnan(inc.t_surfaced)
+    accepted = ~np.isnan(inc.t_accepted)
+    handled = ~np.isnan(inc.t_handling)
+    ts = inc.t_surfaced
+    (resp50, resp90), (res50, res90) = (
+        _p50_p90(_since(inc.t_accepted, ts, accepted)),
+        _p50_p90(_since(inc.t_closed, ts, closed)),
+    )
+    wait = _since(inc.t_handling, ts, handled)
+    levels = _counts(inc.final_level, closed)
+    roles = _counts(inc.handler_role, closed)
+    sat = inc.satisfied[~np.isnan(inc.satisfied)]
     n_closed = int(closed.sum())
     return {
         "incidents_created": n,
@@ -98,15 +160,15 @@ def summarize(
         "incidents_open": n - n_closed,
         "incidents_known": int(known.sum()),
         "closure_rate": _r(n_closed / known.sum()) if known.any() else None,
-        "response_hours_p50": _r(_q(resp, 0.5)),
-        "response_hours_p90": _r(_q(resp, 0.9)),
+        "response_hours_p50": _r(resp50),
+        "response_hours_p90": _r(resp90),
         "wait_hours_mean": _r(float(wait.mean()) if len(wait) else math.nan),
-        "resolution_hours_p50": _r(_q(res, 0.5)),
-        "resolution_hours_p90": _r(_q(res, 0.9)),
+        "resolution_hours_p50": _r(res50),
+        "resolution_hours_p90": _r(res90),
         "resolved_at_level": {lv: _r(levels.get(lv, 0) / n_closed) if n_closed else None for lv in level_names},
         "resolved_by_role": {r: _r(roles[r] / n_closed) for r in sorted(roles)},
-        "escalation_rate": _r(float((inc["escalations"].to_numpy()[accepted] > 0).mean())) if accepted.any() else None,
-        "reopen_rate": _r(float(inc["reopened"].to_numpy()[accepted].mean())) if accepted.any() else None,
+        "escalation_rate": _r(float((inc.escalations[accepted] > 0).mean())) if accepted.any() else None,
+        "reopen_rate": _r(float(inc.reopened[accepted].mean())) if accepted.any() else None,
         "latent_share": _r(float((~known).mean())) if n else None,
         "satisfaction": _r(float(sat.mean())) if len(sat) else None,
         "worker_utilization": _r(busy_hours / duty_hours) if duty_hours and duty_hours > 0 else None,
@@ -115,58 +177,65 @@ def summarize(
     }
 
 
-def harm_days(inc: pd.DataFrame, known, closed, weights: tuple[float, ...], end: float) -> dict:
+def harm_days(inc: IncidentColumns, known, closed, weights: tuple[float, ...], end: float) -> dict:
     """Severity-weighted days residents' problems stayed latent, and open, up to ``end`` (hours)."""
-    if not len(inc) or not end == end:
+    if not len(inc.t_surfaced) or not end == end:
         return {"latent_harm_days": None, "open_harm_days": None}
-    sev = inc["severity"]
-    codes = sev.cat.codes.to_numpy() if hasattr(sev, "cat") else sev.to_numpy(np.int64)
-    w = np.asarray(weights, dtype=np.float64)[codes]
-    ts = np.where(known, inc["t_surfaced"].to_numpy(), end)
-    tc = np.where(closed, inc["t_closed"].to_numpy(), end)
-    latent = (w * (ts - inc["t_occurred"].to_numpy())).sum() / 24.0
-    open_ = (w * np.where(known, tc - ts, 0.0)).sum() / 24.0
+    w = np.asarray(weights, dtype=np.float64)[inc.severity]
+    ts = np.where(known, inc.t_surfaced, end)
+    x = ts - inc.t_occurred
+    x *= w
+    latent = x.sum() / 24.0
+    np.subtract(np.where(closed, inc.t_closed, end), ts, out=x)  # (scratch arrays reused: a city-year's are 15 MB)
+    x[~known] = 0.0
+    x *= w
+    open_ = x.sum() / 24.0
     return {"latent_harm_days": _r(float(latent), 2), "open_harm_days": _r(float(open_), 2)}
 
 
-def by_community_type(inc: pd.DataFrame, known, closed, handled) -> dict:
+def by_community_type(inc: IncidentColumns, known, closed, handled) -> dict:
     """Service KPIs per community type: planners size old estates and gated estates apart."""
-    if "community_type" not in inc or not len(inc):
+    if inc.community_type is None or not len(inc.t_surfaced):
         return {}
-    codes, names = _codes(inc["community_type"])
-    ts = inc["t_surfaced"].to_numpy()
-    wait = inc["t_handling"].to_numpy() - ts
-    res = inc["t_closed"].to_numpy() - ts
-    sat = _satisfied(inc)
+    codes, names = _codes(inc.community_type)
+    ts = inc.t_surfaced
     out = {}
-    for code in sorted(np.unique(codes).tolist(), key=lambda c: names[c]):
-        t, mine = names[code], codes == code
-        k, c, h = mine & known, mine & closed, mine & handled
-        s = sat[mine]
+    present = np.flatnonzero(np.bincount(codes, minlength=len(names))).tolist()
+    for code in sorted(present, key=lambda c: names[c]):
+        mine = np.flatnonzero(codes == code) if len(present) > 1 else slice(None)  # (one type: every case)
+        k, c, h = known[mine], closed[mine], handled[mine]
+        t = ts[mine]
+        wait = _since(inc.t_handling[mine], t, h)
+        res = _since(inc.t_closed[mine], t, c)
+        s = inc.satisfied[mine]
         s = s[~np.isnan(s)]
-        out[t] = {
-            "incidents": int(mine.sum()),
+        p50, p90 = _p50_p90(res)
+        out[names[code]] = {
+            "incidents": len(t),
             "closure_rate": _r(c.sum() / k.sum()) if k.any() else None,
-            "wait_hours_mean": _r(float(wait[h].mean())) if h.any() else None,
-            "resolution_hours_p50": _r(_q(res[c], 0.5)),
-            "resolution_hours_p90": _r(_q(res[c], 0.9)),
+            "wait_hours_mean": _r(float(wait.mean())) if h.any() else None,
+            "resolution_hours_p50": _r(p50),
+            "resolution_hours_p90": _r(p90),
             "satisfaction": _r(float(s.mean())) if len(s) else None,
         }
     return out
 
 
 def workforce_kpis(
-    workers: pd.DataFrame, scores: pd.DataFrame, days: int, costs: dict, scored_kinds: list[str]
+    workers: pd.DataFrame, scores: pd.DataFrame, days: int, costs: dict, scored_kinds: list[str], since: int = 0
 ) -> dict:
-    """The workforce part of summary.json, from the workers and scores tables."""
+    """The workforce part of summary.json, from the workers and scores tables. ``since``: the
+    first day counted by the cost and the exits (the end of a warm-up; 0, the whole run)."""
     from sim.workforce.scoring import gap_by_type, validity
 
     staff = workers[workers["post"].notna()] if "post" in workers else workers.iloc[0:0]
     inf = workers[workers["role"] == "informant"]
     end = np.where(staff["exit_day"] >= 0, staff["exit_day"], days)
-    person_days = (end - staff["hired_day"]).clip(lower=0)
+    start = staff["hired_day"].clip(lower=since) if since else staff["hired_day"]
+    person_days = (end - start).clip(lower=0)
     cost = float(
-        (person_days * staff["role"].map(costs).fillna(1.0)).sum() + len(inf) * days * costs.get("informant", 0.0)
+        (person_days * staff["role"].map(costs).fillna(1.0)).sum()
+        + len(inf) * (days - since) * costs.get("informant", 0.0)
     )
     scored = staff[staff["role"].isin(scored_kinds)]
     disc = scored[["patrol_hours", "visits_hours", "entry_hours"]]
@@ -185,8 +254,8 @@ def workforce_kpis(
             _r(float(staff["post_vacant_days"].groupby(staff["post"]).first().sum())) if len(staff) else 0.0
         ),
         "absence_days": _r(float(staff["absent_days"].sum())),
-        "attrition_count": int((staff["exit_day"] >= 0).sum()),
-        "exits": {r: int((reasons == r).sum()) for r in ("resigned", "retired")},
+        "attrition_count": int((staff["exit_day"] >= since).sum()),
+        "exits": {r: int(((reasons == r) & (staff["exit_day"] >= since)).sum()) for r in ("resigned", "retired")},
         "score_validity": _r(validity(scores)) if len(scores) else None,
         "score_validity_within_type": _r(validity(scores, within="community_type")) if len(scores) else None,
         "score_gap_by_type": {k: _r(v) for k, v in gap_by_type(scores).items()} if len(scores) else {},

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +21,15 @@ from sim import __version__
 from sim.model import GridModel
 from sim.output.kpis import summarize, workforce_kpis
 from sim.output.locations import RUN_FILES, check_out, is_run_dir
-from sim.output.tables import daily_table, grids_table, incidents_table, scores_table, transitions_table, workers_table
+from sim.output.tables import (
+    daily_table,
+    grids_table,
+    incident_kpi_columns,
+    incident_row_groups,
+    scores_table,
+    transition_row_groups,
+    workers_table,
+)
 from sim.scenario.schema import Scenario
 
 
@@ -61,22 +70,32 @@ def run_scenario(
 
 def summary_of(model: GridModel, incidents=None, workers=None, scores=None) -> dict:
     """The run's ``summary.json``: scenario, seed, days and version, then the KPIs of its tables
-    (each table is built from ``model`` unless given)."""
-    inc = incidents_table(model) if incidents is None else incidents
+    (each table is built from ``model`` unless given; without ``incidents`` the KPIs read the
+    incident log's columns, the same numbers as of its table, without building it)."""
+    return _summary(model, _incident_kpis(model, incidents), workers, scores)
+
+
+def _incident_kpis(model: GridModel, incidents=None) -> dict:
+    """The service KPIs of the incident table ``incidents`` (default: of the log's columns)."""
+    inc = incident_kpi_columns(model) if incidents is None else incidents
+    sc = model.config
+    return summarize(
+        inc,
+        [lv.name for lv in sc.levels],
+        model.busy_hours(),
+        model.duty_hours(),
+        sc.scoring.true_value.severity_weights,
+        24.0 * model.day,
+    )
+
+
+def _summary(model: GridModel, incident_kpis: dict, workers=None, scores=None) -> dict:
+    """``summary.json`` from the incident KPIs and the workers and scores tables (built unless given)."""
     workers = workers_table(model) if workers is None else workers
     scores = scores_table(model) if scores is None else scores
     sc = model.config
     out = {"scenario": sc.name, "seed": model.seed, "days": model.day, "version": __version__}
-    out.update(
-        summarize(
-            inc,
-            [lv.name for lv in sc.levels],
-            model.busy_hours(),
-            model.duty_hours(),
-            sc.scoring.true_value.severity_weights,
-            24.0 * model.day,
-        )
-    )
+    out.update(incident_kpis)
     out.update(workforce_kpis(workers, scores, model.day, dict(sc.staffing.costs), list(sc.scoring.kinds)))
     return out
 
@@ -120,75 +139,103 @@ ROW_GROUP = 1024 * 1024
 def _parquet(table: pd.DataFrame, path: str, rows: int = ROW_GROUP) -> None:
     """Write ``table`` as Parquet, exactly as ``DataFrame.to_parquet(index=False)`` would store it
     (same Arrow schema and pandas metadata, same row groups), converting one row group at a time
-    (a city-year's tables are never copied into Arrow whole) and dictionary-encoding only the
-    label columns: the writer's default also tries a dictionary on every float and id column,
-    which costs two thirds of the write and, on a run's times, makes the file larger."""
+    (a city-year's tables are never copied into Arrow whole)."""
+    import pyarrow as pa
+
+    def chunks():
+        first = pa.Table.from_pandas(table.iloc[:rows], preserve_index=False)  # its schema: every chunk's
+        schema = first.schema
+        yield first
+        del first
+        for start in range(rows, len(table), rows):
+            yield pa.Table.from_pandas(table.iloc[start : start + rows], schema, preserve_index=False)
+
+    _row_groups(chunks(), path)
+
+
+def _row_groups(tables, path: str) -> None:
+    """Write Arrow ``tables`` (one schema) as the row groups of one Parquet file, dictionary-encoding
+    only the label columns: the writer's default also tries a dictionary on every float and id
+    column, which costs two thirds of the write and, on a run's times, makes the file larger."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    chunk = pa.Table.from_pandas(table.iloc[:rows], preserve_index=False)
-    schema = chunk.schema
+    tables = iter(tables)
+    first = next(tables)
+    schema = first.schema
     labels = [
         f.name
         for f in schema
         if pa.types.is_dictionary(f.type) or pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
     ]
     with pq.ParquetWriter(path, schema, use_dictionary=labels) as writer:
-        writer.write_table(chunk)
-        del chunk
-        for start in range(rows, len(table), rows):
-            writer.write_table(pa.Table.from_pandas(table.iloc[start : start + rows], schema, preserve_index=False))
+        writer.write_table(first)
+        del first
+        for table in tables:
+            writer.write_table(table)
+            del table  # (not held while the next row group is built)
 
 
 def write_run(model: GridModel, out: str | Path, transitions: bool = True, force: bool = False) -> dict:
     """Write summary.json, incidents/daily/workers/scores/grids(/transitions).parquet and
     scenario.yaml into a temporary sibling of ``out``, then swap it in whole (a run directory
     already there is replaced, never mixed with). ``force``: ``out`` is a folder of other
-    things (:func:`check_out`); the run's files are written into it, stale ones removed."""
+    things (:func:`check_out`); the run's files are written into it, stale ones removed.
+
+    The incident table is encoded in a second thread while this one computes the workforce KPIs
+    and writes the other files (Arrow's Parquet writer releases the GIL): on two cores the user
+    waits for the longer of the two, not their sum. The incident KPIs come first, alone: their
+    scratch arrays and a row group's never add up (a city-year's peak stays under 1.5 GB)."""
     out = check_out(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
-    inc, workers, scores = incidents_table(model), workers_table(model), scores_table(model)
-    summary = summary_of(model, inc, workers, scores)
-    text = json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    with_log = transitions and model.log.recording
+    names = [n for n in RUN_FILES if n != "transitions.parquet" or with_log]
+    into_folder = force and out.is_dir() and any(out.iterdir()) and not is_run_dir(out)
+    if into_folder:  # a folder of other things: only the run's own files change
+        for name in RUN_FILES:
+            if name not in names:
+                (out / name).unlink(missing_ok=True)
+        target = out
+    else:
+        _clear_leftovers(out)
+        target = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        if not into_folder:
+            os.chmod(target, 0o777 & ~_umask())
+        kpis = _incident_kpis(model)  # first, alone: the write's largest scratch arrays
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            incidents = incident_row_groups(model, ROW_GROUP)  # (a city-year: never one table)
+            encoding = pool.submit(_atomic_write, target / "incidents.parquet", lambda p: _row_groups(incidents, p))
+            summary = _write_rest(model, target, with_log, kpis)
+            encoding.result()
+        text = json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+        _atomic_write(target / "summary.json", lambda p: Path(p).write_text(text, encoding="utf-8"))  # last: complete
+        if not into_folder:
+            _swap_in(target, out)
+    finally:
+        if not into_folder:
+            shutil.rmtree(target, ignore_errors=True)
+    return summary
+
+
+def _write_rest(model: GridModel, target: Path, transitions: bool, incident_kpis: dict) -> dict:
+    """Write every file but the incident table and the summary into ``target``; return the summary."""
+    workers, scores = workers_table(model), scores_table(model)
+    summary = _summary(model, incident_kpis, workers, scores)
     header = (
         f"# Resolved scenario written by gridsim {__version__}: every default filled in.\n"
         f"# `gridsim run` on this file reproduces the run exactly.\n"
     )
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: the same text, 4× faster
     scenario_text = header + yaml.dump(resolved_scenario(model), Dumper=dumper, sort_keys=False, allow_unicode=True)
-    built = {"incidents.parquet": inc, "workers.parquet": workers, "scores.parquet": scores}
-    del inc, workers, scores  # each table is let go once written: a city-year holds one at a time
-    builders = {
-        "incidents.parquet": None,
-        "daily.parquet": daily_table,
-        "workers.parquet": None,
-        "scores.parquet": None,
-        "grids.parquet": grids_table,
-    }
-    if transitions and model.log.recording:
-        builders["transitions.parquet"] = transitions_table
-    writers = {
-        name: lambda p, name=name, build=build: _parquet(built.pop(name) if build is None else build(model), p)
-        for name, build in builders.items()
-    }
-    writers["scenario.yaml"] = lambda p: Path(p).write_text(scenario_text, encoding="utf-8")
-    writers["summary.json"] = lambda p: Path(p).write_text(text, encoding="utf-8")  # last: marks completion
-    if force and out.is_dir() and any(out.iterdir()) and not is_run_dir(out):
-        for name in RUN_FILES:  # a folder of other things: only the run's own files change
-            if name not in writers:
-                (out / name).unlink(missing_ok=True)
-        for name, write in writers.items():
-            _atomic_write(out / name, write)
-        return summary
-    _clear_leftovers(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    try:
-        os.chmod(tmp, 0o777 & ~_umask())
-        for name, write in writers.items():
-            _atomic_write(tmp / name, write)
-        _swap_in(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    _atomic_write(target / "daily.parquet", lambda p: _parquet(daily_table(model), p))
+    _atomic_write(target / "workers.parquet", lambda p, t=workers: _parquet(t, p))
+    _atomic_write(target / "scores.parquet", lambda p, t=scores: _parquet(t, p))
+    del workers, scores
+    _atomic_write(target / "grids.parquet", lambda p: _parquet(grids_table(model), p))
+    if transitions:  # a row group at a time, straight from the log
+        _atomic_write(target / "transitions.parquet", lambda p: _row_groups(transition_row_groups(model, ROW_GROUP), p))
+    _atomic_write(target / "scenario.yaml", lambda p: Path(p).write_text(scenario_text, encoding="utf-8"))
     return summary
 
 

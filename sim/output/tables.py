@@ -6,10 +6,14 @@ worsening planned for later is not shown as having happened.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
 from sim.core.incidents import _FLOAT_COLS, CHANNELS, STATE_NAMES, State  # (one list of columns)
+from sim.output.kpis import IncidentColumns, Labels
 from sim.workforce.agents import ROLES
 from sim.workforce.staffing import HOURS, TALLIES
 from sim.workforce.turnover import EXIT_REASONS
@@ -18,75 +22,236 @@ TIME_COLUMNS = tuple(c for c in _FLOAT_COLS if c.startswith("t_") and c != "t_jo
 """The transition times of an incident, in the log's own column order (``t_join``, a desk's
 queue bookkeeping, is not a transition)."""
 
+SEVERITIES = ("minor", "general", "major")
+STATE_LABELS = tuple(STATE_NAMES[i] for i in range(len(STATE_NAMES)))
+
 
 def _cat(codes: np.ndarray, names) -> pd.Categorical:
     return pd.Categorical.from_codes(np.where(codes < 0, -1, codes), categories=list(names))
 
 
+def _labels(codes: np.ndarray, names: Sequence) -> Labels:
+    """A label column with its codes in the narrowest integer type (pandas' own for a categorical
+    of ``names``): the wide codes are let go at once, not held until the table is built."""
+    return Labels(codes.astype(_code_type(names), copy=False), names)
+
+
+class _Flags(NamedTuple):
+    """A yes/no column with missing values (``missing`` true: no answer)."""
+
+    values: np.ndarray
+    missing: np.ndarray
+
+
+_Column = np.ndarray | Labels | _Flags
+
+
+class _AsOfNow:
+    """What the incident table shows of ``rows`` of the log at the model's current time: a
+    surfacing or worsening planned for later has not happened (fresh arrays)."""
+
+    def __init__(self, model, rows: slice):
+        col, now = model.log.column, model.clock.now
+        t_surfaced, t_worsened = col("t_surfaced")[rows], col("t_worsened")[rows]
+        self.late = ~(t_surfaced <= now)  # planned later, or never
+        self.t_surfaced = np.where(self.late, np.nan, t_surfaced)
+        future_worse = ~(t_worsened <= now)
+        self.t_worsened = np.where(future_worse, np.nan, t_worsened)
+        self.severity = np.where(future_worse, col("severity_initial")[rows], col("severity")[rows])
+        state = col("state")[rows]
+        self.state = np.where((state == State.LATENT) & ~self.late, State.SURFACED, state)
+
+
+def _final_level(t_accepted: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """The ladder level a case was last at, if it was ever accepted (else −1: missing)."""
+    return np.where(np.isnan(t_accepted), level.dtype.type(-1), level)
+
+
+def _incident_columns(model, rows: slice, own: bool) -> dict[str, _Column]:
+    """The incident table's columns for ``rows`` of the log, each as numpy arrays: the one
+    definition both the pandas table and the Arrow row groups are built from. ``own``: every
+    column is a fresh array (a pandas table); else unchanged log columns stay views of it."""
+    log, w, sc = model.log, model.world, model.config
+
+    def col(name: str) -> np.ndarray:
+        return log.column(name)[rows]
+
+    def own_(name: str) -> np.ndarray:  # the log's columns are views into it: a pandas table gets its own
+        return col(name).copy() if own else col(name)
+
+    grid = col("grid")
+    now = _AsOfNow(model, rows)
+    t = {c: own_(c) for c in TIME_COLUMNS}
+    t["t_surfaced"], t["t_worsened"] = now.t_surfaced, now.t_worsened
+    satisfied = col("satisfied")
+    reopens = own_("reopens")
+    columns: dict[str, _Column] = {
+        "id": np.arange(rows.start, rows.stop, dtype=np.int64),
+        "category": _labels(col("category"), sc.categories),
+        "severity": _labels(now.severity, SEVERITIES),
+        "severity_initial": _labels(col("severity_initial"), SEVERITIES),
+        "grid": own_("grid"),
+        "grid_name": _labels(grid, w.grid_names),
+        "team": model.plan.team_of_grid[grid],
+        "community": w.grid_community[grid],
+        "street": w.grid_street[grid],
+        "community_type": Labels(w.grid_type.astype(_code_type(w.type_names))[grid], w.type_names),
+        "household": own_("household"),
+        "channel": _labels(np.where(now.late, -1, col("channel")), CHANNELS),
+        "state": _labels(now.state, STATE_LABELS),
+        **t,
+        "final_level": _labels(_final_level(t["t_accepted"], col("level")), [lv.name for lv in sc.levels]),
+        "escalations": own_("escalations"),
+        "handler_role": _labels(col("handler"), ROLES),
+        "resolver": own_("resolver"),
+        "resolver_depth": own_("depth"),
+        "satisfied": _Flags(satisfied == 1, satisfied < 0),  # no feedback: missing
+        "reopened": reopens > 0,
+        "reopens": reopens,
+        "visits_failed": own_("visits_failed"),
+        "absorbed_by_property": col("absorbed") == 1,
+    }
+    if w.imported:  # a register's world: each grid's id in the source beside its name
+        columns = dict(
+            [*list(columns.items())[:5], ("source_id", _labels(grid, w.grid_source_ids)), *list(columns.items())[5:]]
+        )
+    return columns
+
+
+def _pandas(columns: dict[str, _Column]) -> pd.DataFrame:
+    def one(c: _Column):
+        if isinstance(c, Labels):
+            return _cat(c.codes, c.names)
+        if isinstance(c, _Flags):
+            return pd.arrays.BooleanArray(c.values, c.missing)
+        return c
+
+    return pd.DataFrame({k: one(c) for k, c in columns.items()}, copy=False)  # fresh arrays: no second copy
+
+
+def _arrow(columns: dict[str, _Column], schema):
+    """``columns`` as the Arrow table ``pa.Table.from_pandas`` makes of their pandas table
+    (``schema``, taken from it: same types and pandas metadata), without the pandas table:
+    plain columns are not copied, labels become dictionary codes in place."""
+    import pyarrow as pa
+
+    arrays = []
+    for field, c in zip(schema, columns.values(), strict=True):
+        if isinstance(c, Labels):
+            t = field.type
+            codes = pa.array(c.codes.astype(t.index_type.to_pandas_dtype(), copy=False), mask=c.codes < 0)
+            arrays.append(pa.DictionaryArray.from_arrays(codes, _dictionary(c.names, t.value_type)))
+        elif isinstance(c, _Flags):
+            arrays.append(pa.array(c.values, mask=c.missing, type=field.type))
+        else:
+            arrays.append(pa.array(c, type=field.type, from_pandas=True))  # NaN: missing, as pandas writes it
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _dictionary(names: Sequence, type_):
+    import pyarrow as pa
+
+    return pa.array(list(names), type=type_)
+
+
+def _row_groups(build, n: int, rows: int):
+    """Arrow tables of ``rows`` rows each (the last shorter; one empty table if ``n`` is 0) from
+    ``build(rows, own)``, the column builder of a table."""
+    import pyarrow as pa
+
+    schema = pa.Table.from_pandas(_pandas(build(slice(0, 0), True)), preserve_index=False).schema
+    for start in range(0, max(n, 1), rows):
+        yield _arrow(build(slice(start, min(start + rows, n)), False), schema)
+
+
 def incidents_table(model) -> pd.DataFrame:
     """One row per incident with every transition time (hours since Monday 00:00 of day 0)."""
-    log, w, sc = model.log, model.world, model.config
-    now = model.clock.now
+    return _pandas(_incident_columns(model, slice(0, model.log.n), own=True))
+
+
+def incident_kpi_columns(model) -> IncidentColumns:
+    """The incident table's columns the KPIs read, straight from the log (no table built): the
+    summary of a city-year without its 1.9 M-row pandas table."""
+    log, w = model.log, model.world
     col = log.column
-    grid = col("grid")
-    state = col("state").copy()
-    t = {c: col(c).copy() for c in TIME_COLUMNS}
-    late = ~(t["t_surfaced"] <= now)  # planned later, or never
-    t["t_surfaced"][late] = np.nan
-    severity = col("severity").copy()
-    future_worse = ~(t["t_worsened"] <= now)
-    severity[future_worse] = col("severity_initial")[future_worse]
-    t["t_worsened"][future_worse] = np.nan
-    state[(state == State.LATENT) & ~late] = State.SURFACED
-    level_names = [lv.name for lv in sc.levels]
+    now = _AsOfNow(model, slice(0, log.n))
+    state, severity, t_surfaced = _labels(now.state, STATE_LABELS), now.severity.astype(np.int8), now.t_surfaced
+    del now  # (label codes in one byte: a city-year's summary holds a few 2 MB columns, not 15 MB ones)
+    t_accepted = col("t_accepted")
     satisfied = col("satisfied")
-
-    def own(name: str) -> np.ndarray:  # the log's columns are views into it: the table gets its own
-        return col(name).copy()
-
-    df = pd.DataFrame(
-        {
-            "id": np.arange(log.n, dtype=np.int64),
-            "category": _cat(col("category"), sc.categories),
-            "severity": _cat(severity, ("minor", "general", "major")),
-            "severity_initial": _cat(col("severity_initial"), ("minor", "general", "major")),
-            "grid": grid.copy(),
-            "grid_name": _cat(grid, w.grid_names),
-            "team": model.plan.team_of_grid[grid],
-            "community": w.grid_community[grid],
-            "street": w.grid_street[grid],
-            "community_type": _cat(w.grid_type[grid], w.type_names),
-            "household": own("household"),
-            "channel": _cat(np.where(late, -1, col("channel")), CHANNELS),
-            "state": _cat(state, [STATE_NAMES[i] for i in range(len(STATE_NAMES))]),
-            **t,
-            "final_level": _cat(np.where(np.isnan(t["t_accepted"]), -1, col("level")), level_names),
-            "escalations": own("escalations"),
-            "handler_role": _cat(col("handler"), ROLES),
-            "resolver": own("resolver"),
-            "resolver_depth": own("depth"),
-            "satisfied": pd.arrays.BooleanArray(satisfied == 1, satisfied < 0),  # no feedback: missing
-            "reopened": col("reopens") > 0,
-            "reopens": own("reopens"),
-            "visits_failed": own("visits_failed"),
-            "absorbed_by_property": col("absorbed") == 1,
-        },
-        copy=False,  # every column is a fresh array: no second, consolidated copy of a city-year
+    levels = [lv.name for lv in model.config.levels]
+    return IncidentColumns(
+        state=state,
+        severity=severity,
+        t_occurred=col("t_occurred"),
+        t_surfaced=t_surfaced,
+        t_accepted=t_accepted,
+        t_handling=col("t_handling"),
+        t_closed=col("t_closed"),
+        final_level=Labels(_final_level(t_accepted, col("level").astype(_code_type(levels))), levels),
+        handler_role=Labels(col("handler"), ROLES),
+        community_type=Labels(w.grid_type.astype(_code_type(w.type_names))[col("grid")], w.type_names),
+        escalations=col("escalations"),
+        reopened=col("reopens") > 0,
+        satisfied=np.where(satisfied < 0, np.nan, satisfied == 1),
     )
-    if w.imported:  # a register's world: each grid's id in the source beside its name
-        df.insert(5, "source_id", _cat(grid, w.grid_source_ids))
-    return df
+
+
+def _code_type(names: Sequence) -> type:
+    """The narrowest integer type holding a code into ``names`` (or −1): pandas' choice for a categorical."""
+    n = len(names)
+    return np.int8 if n < 127 else np.int16 if n < 32_767 else np.int32 if n < 2**31 - 1 else np.int64
+
+
+def incident_row_groups(model, rows: int):
+    """:func:`incidents_table` as Arrow tables of ``rows`` rows each, built straight from the
+    log's columns (the Parquet writer's row groups): a city-year is never one pandas table."""
+    return _row_groups(lambda r, own: _incident_columns(model, r, own), model.log.n, rows)
+
+
+def _transition_columns(model, shown: np.ndarray | None, rows: slice, own: bool) -> dict[str, _Column]:
+    """The transition table's columns for ``rows`` of it (``shown``: the log's rows it has,
+    when not all of them)."""
+    log = model.log
+
+    def col(a, dtype) -> np.ndarray:
+        v = np.frombuffer(a, dtype=dtype) if len(a) else np.empty(0, dtype)
+        v = v[rows] if shown is None else v[shown[rows]]
+        return v.copy() if own and shown is None else v
+
+    return {
+        "incident": col(log.tr_incident, np.int64),
+        "time": col(log.tr_time, np.float64),
+        "state": Labels(col(log.tr_state, np.int8), STATE_LABELS),  # (one-byte codes already)
+        "level": Labels(col(log.tr_level, np.int8), [lv.name for lv in model.config.levels]),
+        "actor": col(log.tr_actor, np.int64),
+    }
+
+
+def _shown_transitions(model) -> tuple[np.ndarray | None, int]:
+    """The transition log's rows up to the model's time (None: all of them) and their count."""
+    log = model.log
+    if not log.recording:
+        raise RuntimeError("this model was built with transitions=False: no transition log")
+    log.flush()
+    time = np.frombuffer(log.tr_time, dtype=np.float64) if len(log.tr_time) else np.empty(0)
+    shown = time <= model.clock.now
+    if shown.all():  # (at the end of a run every transition is shown: no copy of the log)
+        return None, len(time)
+    rows = np.flatnonzero(shown)
+    return rows, len(rows)
 
 
 def transitions_table(model) -> pd.DataFrame:
     """Long-format log: one row per transition, with the acting agent (−1 if none)."""
-    tr = model.log.transitions()
-    shown = tr["time"].to_numpy() <= model.clock.now
-    if not shown.all():  # (at the end of a run every transition is shown: no copy of the log)
-        tr = tr[shown].reset_index(drop=True)
-    levels = [lv.name for lv in model.config.levels]
-    tr["level"] = _cat(tr["level"].to_numpy(), levels)
-    return tr
+    shown, n = _shown_transitions(model)
+    return _pandas(_transition_columns(model, shown, slice(0, n), own=True))
+
+
+def transition_row_groups(model, rows: int):
+    """:func:`transitions_table` as Arrow tables of ``rows`` rows each, straight from the log."""
+    shown, n = _shown_transitions(model)
+    return _row_groups(lambda r, own: _transition_columns(model, shown, r, own), n, rows)
 
 
 def daily_table(model) -> pd.DataFrame:

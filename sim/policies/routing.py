@@ -26,6 +26,7 @@ class FirstResponder:
 
     fusion = False  # whether police take their categories first (what ``police.fusion`` says)
     joint_visits = False
+    _no_property = False  # (set per instance below; a subclass with its own __init__ keeps the full choice)
 
     def __init__(
         self,
@@ -42,11 +43,14 @@ class FirstResponder:
         self.police_desks = police_desks  # desk id per beat
         self.grid_beat = grid_beat
         self.police_categories = police_categories  # bool per category
+        self._no_property = not (property_desks >= 0).any()  # no community has a property office
 
     def desk_ids(self, category: np.ndarray, grid: np.ndarray, absorbed: np.ndarray) -> np.ndarray:
         """The first desk (id) of each incident of a batch."""
         import numpy as np
 
+        if self._no_property:  # (what the choice below comes to then: a day's batch costs one lookup)
+            return self.grid_desks[grid]
         prop = self.property_desks[self.grid_community[grid]]
         return np.where((absorbed != 0) & (prop >= 0), prop, self.grid_desks[grid])
 
@@ -88,6 +92,7 @@ class Intake:
             [[[escalation.entry_level(c, s, ch) for ch in range(3)] for s in range(3)] for c in range(n_categories)],
             dtype=np.int64,
         )
+        self._grid_entry = not self.entry_table.any()  # every case enters at the grid rung
 
     @classmethod
     def choose(cls, sc, offices, world) -> Intake:
@@ -116,6 +121,8 @@ class Intake:
         import numpy as np
 
         cat, grid = new["category"], new["grid"]
+        if self._grid_entry:  # (what the choice below comes to then)
+            return np.asarray(self.routing.desk_ids(cat, grid, new["absorbed"]), dtype=np.int64)
         level = self.entry_table[cat, new["severity"], new["channel"]]
         first = self.routing.desk_ids(cat, grid, new["absorbed"])
         return np.where(level == 0, first, self.level_grid_desk[level, grid]).astype(np.int64)

@@ -422,7 +422,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "report.settings": ("settings", "设置"),
     "report.base": ("(base scenario)", "(基准情景)"),
     "report.kpis": ("KPIs per policy", "各方案指标"),
-    "report.kpis_note": ("Mean over all runs [95 % interval of the mean].", "所有运行的均值[均值的95%区间]。"),
+    "report.kpis_note": (
+        "Mean over all runs [95 % interval of the mean], each run read after its warm-up (see “Warm-up and "
+        "steady state”).",
+        "所有运行的均值[均值的95%区间],每次运行均取预热期之后(见“预热期与稳态”)。",
+    ),
     "report.differences": ("Differences from {reference}", "与{reference}的差异"),
     "report.differences_note": (
         "Each run of a policy is paired with the reference run that saw the same incidents (same seed and "
@@ -528,6 +532,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "xlsx.sample": ("sample", "样本"),
     "xlsx.rep": ("replication", "重复"),
     "xlsx.seed": ("seed", "随机种子"),
+    "xlsx.warmup_days": ("warm-up (days) before its KPIs", "指标前的预热期(天)"),
     "xlsx.reference": ("reference", "参照方案"),
     "xlsx.class": ("class", "类别"),
     "xlsx.target": ("target", "目标"),
@@ -553,12 +558,33 @@ LABELS: dict[str, tuple[str, str]] = {
     "report.warmup_note": (
         "Runs start empty. Each run's warm-up is detected on its daily series by MSER-5 (White 1997; Hoad, "
         "Robinson & Davies 2010){declared}; the Mann–Kendall trend test on 5-day means after it flags a series "
-        "that has not settled (p < 0.01). Means over the whole run and after the warm-up show how a KPI read "
-        "from the series changes; the KPIs above are over the whole run.",
+        "that has not settled (p < 0.01). Means over the whole run and after the warm-up show how much "
+        "averaging over the warm-up would have changed a KPI read from the series.",
         "推演从空状态开始。每次运行的预热期由其每日序列按MSER-5方法识别"
         "(White 1997;Hoad、Robinson、Davies 2010){declared};"
         "对预热期后的5日均值做Mann–Kendall趋势检验,p < 0.01 即标记为未达稳态。全程均值与预热期后均值的对比显示"
-        "由该序列得出的指标如何变化;上文各指标为全程数值。",
+        "若把预热期计入平均,由该序列得出的指标会有多大变化。",
+    ),
+    "report.kpi_warmup": (
+        "The KPIs above are read after each run's warm-up ({rule}): median {median} days (range {lo}–{hi}). "
+        "Service KPIs cover the incidents that surfaced after it, scores the periods that began after it; "
+        "totals (counts, harm-days, exits, cost, vacancy, overtime) are scaled to the run's full length.",
+        "上文各指标均取自每次运行预热期之后({rule}):中位数{median}天(范围{lo}–{hi}天)。"
+        "服务类指标只计预热期后发现的事件,考核指标只计预热期后开始的考核周期;"
+        "总量(件数、受损天数、离职、成本、空岗、加班)按运行全长折算。",
+    ),
+    "report.kpi_warmup_none": (
+        "The KPIs above are over the whole run (runs summarised before KPIs were read after a warm-up).",
+        "上文各指标为全程数值(这些运行在按预热期截取指标之前汇总)。",
+    ),
+    "report.stress_warmup": (
+        "KPIs read after each run's warm-up, {rule}: median {median} days (range {lo}–{hi})",
+        "指标取自每次运行预热期之后,{rule}:中位数{median}天(范围{lo}–{hi}天)",
+    ),
+    "report.warmup_rule_declared": ("warmup_days = {n}, set by the experiment", "实验设定 warmup_days = {n}"),
+    "report.warmup_rule_detected": (
+        "detected per run by MSER-5 on its daily backlog",
+        "每次运行按其每日积压以MSER-5识别",
     ),
     "report.warmup_declared": ("; the experiment sets warmup_days = {n}", ";实验设定 warmup_days = {n}"),
     "report.series_name": ("series", "序列"),
@@ -577,10 +603,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "common to every policy (common random numbers).",
         "预热期:{warmup}。运行长度:每次推演{days}天。重复次数:每个方案和样本{reps}次(已完成{runs}次)。"
         "版本:gridsim {version};实验文件 {experiment}。随机种子:{first}…{last},各方案相同(共同随机数)。",
-    ),
-    "report.stress_warmup": (
-        "MSER-5 on the daily backlog, median {median} days (range {lo}–{hi})",
-        "按每日积压以MSER-5识别,中位数{median}天(范围{lo}–{hi}天)",
     ),
     "daily.backlog": ("backlog (open cases)", "积压(在办案件)"),
     "daily.satisfaction": ("residents' satisfaction", "居民满意度"),

@@ -867,6 +867,17 @@ class Gaming(Strict):
         ge=0,
         le=1,
     )
+    cherry_picking: float = doc(
+        "Probability, per unit of case-count shortfall, that a worker taking the next case from a team's queue "
+        "takes the quickest one (shortest handling hours of its category, then lowest severity) instead of the "
+        "head of the priority order, so hard cases wait longer; 0 = off.",
+        "按办结数缺口每单位,网格员从队列取下一件事件时挑最省事的一件(所属类别处置时长最短、再按等级最低)"
+        "而不按优先顺序取件的概率,难办事件因此等得更久(挑肥拣瘦);0=关闭。",
+        "share",
+        0.0,
+        ge=0,
+        le=1,
+    )
 
 
 class Effort(Strict):

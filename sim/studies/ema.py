@@ -31,16 +31,18 @@ from sim.studies.sweep import execute
 
 class ScenarioFunction:
     """Parameter values (by dotted scenario path) → the KPIs of one run. Picklable, so EMA's
-    multiprocessing evaluator can ship it to worker processes."""
+    multiprocessing evaluator can ship it to worker processes. KPIs are read after the warm-up
+    as in a sweep (``warmup_days``, else detected: :func:`sim.studies.sweep.execute`)."""
 
-    def __init__(self, raw: dict, source: str, days: int, seed: int, kpis: list[str]):
+    def __init__(self, raw: dict, source: str, days: int, seed: int, kpis: list[str], warmup_days: int | None = None):
         self.raw, self.source, self.days, self.seed, self.kpis = raw, source, days, seed, list(kpis)
+        self.warmup_days = warmup_days
 
     def __call__(self, **values: Any) -> dict[str, float]:
         """Run the scenario with these parameter values (EMA identifiers) and return its KPIs."""
         seed = int(values.pop("seed", self.seed))
         overrides = tuple(_assign(path(k), _plain(v)) for k, v in values.items())
-        res = execute((self.raw, self.source, overrides, seed, self.days))
+        res = execute((self.raw, self.source, overrides, seed, self.days, self.warmup_days))
         if "error" in res:
             raise RuntimeError(f"{self.source}: run failed with {overrides}: {res['error']}")
         return {identifier(k): res["summary"].get(k, float("nan")) for k in self.kpis}
@@ -71,9 +73,11 @@ def ema_model(
     replications: int = 1,
     name: str | None = None,
     raw: dict | None = None,
+    warmup_days: int | None = None,
 ):
     """An EMA Workbench model of ``scenario``: each uncertainty a Real (or Integer) parameter,
-    each lever a categorical parameter over its listed values, each KPI a scalar outcome."""
+    each lever a categorical parameter over its listed values, each KPI a scalar outcome (read
+    after ``warmup_days``, else after each run's detected warm-up)."""
     from ema_workbench import (
         CategoricalParameter,
         IntegerParameter,
@@ -89,7 +93,7 @@ def ema_model(
     raw = {k: v for k, v in (raw if raw is not None else read_raw(scenario)).items() if k != "uncertain"}
     config = scenario_from_dict(raw, source)
     kpis = list(kpis or DEFAULT_KPIS)
-    fn = ScenarioFunction(raw, source, days or config.days, config.seed if seed is None else seed, kpis)
+    fn = ScenarioFunction(raw, source, days or config.days, config.seed if seed is None else seed, kpis, warmup_days)
     label = (name or config.name).replace("-", "_")
     if replications > 1:
         model = ReplicatorModel(label, function=fn)
@@ -115,7 +119,7 @@ def ema_model(
 
 def from_experiment(path: str | Path, replications: int = 1):
     """The EMA model of an experiment file: its base scenario (with ``set``), uncertainties,
-    levers, KPIs, days and seed. Named ``policies`` have no EMA form: list levers instead."""
+    levers, KPIs, days, seed and warm-up. Named ``policies`` have no EMA form: list levers instead."""
     exp = load_experiment(path)
     if exp.spec.policies:
         raise ScenarioError(f"{path}: policies: EMA needs levers (parameter → values), not named policies")
@@ -129,4 +133,5 @@ def from_experiment(path: str | Path, replications: int = 1):
         replications,
         exp.name,
         raw=exp.raw,
+        warmup_days=exp.spec.warmup_days,
     )

@@ -6,9 +6,10 @@ sampled by Latin hypercube); *replications* (fixed, or adaptive until every pair
 difference is known to a stated width); and the KPIs to report. It expands into a design:
 one :class:`RunSpec` per (policy, uncertainty sample, replication). Replication ``r`` of
 every policy and sample runs with seed ``seed + r`` — common random numbers — so policy
-differences are paired. A run's key hashes its fully overridden scenario, days, seed and the
-gridsim version: the same run always has the same key, whatever else the experiment
-contains, and a new version (bumped when behaviour changes) never reuses old results.
+differences are paired. A run's key hashes its fully overridden scenario, days, seed, the
+gridsim version and the warm-up rule its KPIs are read after: the same run always has the
+same key, whatever else the experiment contains, and a new version (bumped when behaviour
+changes) or another warm-up rule never reuses old results.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ class ExperimentFile(Strict):
     """The schema of an experiment YAML file."""
 
     name: str
-    description: str = ""
+    description: str = ""  # what is compared and why; its first sentence is the report's title
+    description_zh: str = ""  # the same in Chinese (中文说明): the title of a report in Chinese
     scenario: str  # base scenario file, relative to the experiment file
     days: Annotated[int, Field(ge=1, le=DAYS_MAX)] | None = None  # default: the scenario's
     seed: Annotated[int, Field(ge=0, le=SEED_MAX)] | None = None  # default: the scenario's
@@ -93,8 +95,9 @@ class ExperimentFile(Strict):
     # default: sim.studies.readout.KPI_TERMS
     thresholds: dict[str, float | str] = {}
     lang: Literal["en", "zh"] | None = None  # the report's language (default: GRIDSIM_LANG, else en)
-    # days cut from the start of each run's daily series in the report (default: detected, MSER-5)
-    warmup_days: Annotated[int, Field(ge=0)] | None = None
+    # days at the start of each run left out of its KPIs and the report's series (default: detected
+    # per run, MSER-5 on the daily backlog; sim.output.steady says how each KPI is read after it)
+    warmup_days: Annotated[int, Field(ge=0, le=DAYS_MAX)] | None = None
 
     @model_validator(mode="after")
     def _shape(self):
@@ -192,6 +195,13 @@ class Experiment:
         r = self.spec.replications
         return r if isinstance(r, Replications) else Replications(n=r)
 
+    @property
+    def warmup_rule(self) -> str:
+        """How each run's KPIs skip its warm-up: ``declared:<days>``, or ``mser5:backlog`` (detected
+        per run); part of every run key, so parts summarised under another rule are never reused."""
+        w = self.spec.warmup_days
+        return "mser5:backlog" if w is None else f"declared:{w}"
+
     def runs(self, reps: int) -> list[RunSpec]:
         """The design with ``reps`` replications, ordered policy → sample → replication."""
         out = []
@@ -206,7 +216,9 @@ class Experiment:
     def _key(self, overrides: tuple[str, ...], seed: int) -> str:
         raw = apply_overrides(self.raw, list(overrides), self.path)
         blob = json.dumps(
-            {"scenario": raw, "days": self.days, "seed": seed, "version": __version__}, sort_keys=True, default=str
+            {"scenario": raw, "days": self.days, "seed": seed, "version": __version__, "warmup": self.warmup_rule},
+            sort_keys=True,
+            default=str,
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -305,6 +317,8 @@ def load_experiment(path: str | Path) -> Experiment:
         policies,
         latin_hypercube(dict(spec.uncertainties), n, seed),
     )
+    if spec.warmup_days is not None and spec.warmup_days >= exp.days:
+        raise ScenarioError(f"{src}: warmup_days: {spec.warmup_days} leaves nothing of the {exp.days}-day runs")
     unknown = set(exp.replications.width) - set(exp.kpis)
     if unknown:
         raise ScenarioError(f"{src}: replications.width: {sorted(unknown)} not among kpis")

@@ -3,7 +3,8 @@
 Each KPI's paired difference from the reference policy is read against its practical threshold
 (:mod:`sim.studies.readout`): clear and material differences are named with their size, interval
 and direction; clear but negligible ones and those with no clear difference are listed by name,
-so the three read differently. The title is the first sentence of the experiment's description.
+so the three read differently. The title is the first sentence of the experiment's description
+in the report's language.
 """
 
 from __future__ import annotations
@@ -27,12 +28,19 @@ class Finding:
     classes: dict[str, str]
 
 
+def description(meta: dict, lang: str) -> str:
+    """The experiment's description in ``lang`` (``description_zh`` for zh, ``description`` for
+    en), else in the other language, else empty."""
+    en, zh = meta.get("description") or "", meta.get("description_zh") or ""
+    return (zh or en) if lang == "zh" else (en or zh)
+
+
 def title(description: str, fallback: str) -> str:
     """The first sentence of the experiment's description (its question), else ``fallback``."""
     body = " ".join((description or "").split())
     if not body:
         return fallback
-    match = re.match(r"(.+?[.?!。？！])(\s|$)", body)
+    match = re.match(r"(.+?(?:[.?!](?=\s|$)|[。？！]))", body)  # Chinese stops need no space after them
     return match.group(1) if match else body
 
 

@@ -450,7 +450,8 @@ def write_report(root: str | Path, out: str | Path | None = None, lang: str | No
         ]
     )
     unc = meta.get("uncertainties") or {}
-    heading = headline.title(meta.get("description") or "", meta["name"])
+    about = headline.description(meta, lang)
+    heading = headline.title(about, meta["name"])
     parts = [
         "<div class=summary>",
         f"<h1>{html.escape(heading)}</h1>",
@@ -464,7 +465,7 @@ def write_report(root: str | Path, out: str | Path | None = None, lang: str | No
             f"<p class=note>{html.escape(headline.threshold_note(diffs, declared, lang))}</p>",
         ]
     parts += [
-        f"<p class=note>{html.escape(meta.get('description') or '')}</p>",
+        f"<p class=note>{html.escape(about)}</p>",
         "<p class=note>"
         + html.escape(
             text(
@@ -508,7 +509,7 @@ def write_report(root: str | Path, out: str | Path | None = None, lang: str | No
             f"<p class=note>{html.escape(text('report.strata_note', lang))}</p>",
             _table(pd.DataFrame(strata_rows), strata_classes),
         ]
-    parts += _warmup_section(daily, meta, lang)
+    parts += _warmup_section(daily, results, meta, lang)
     captions = {
         "differences": "",
         "distributions": f"<h2>{html.escape(text('report.distributions', lang))}</h2>",
@@ -522,7 +523,7 @@ def write_report(root: str | Path, out: str | Path | None = None, lang: str | No
     for name, data in images.items():
         parts.append(captions[name])
         parts.append(f"<img alt='{name}' src='data:image/png;base64,{data}'>")
-    parts += _stress(daily, meta, counts["done"], lang)
+    parts += _stress(results, meta, counts["done"], lang)
     parts.append(f"<p class=note>{html.escape(text('report.footer', lang, root=str(root), figdir=str(figdir)))}</p>")
     page = (
         f"<!doctype html><html lang={'zh-CN' if lang == 'zh' else 'en'}><meta charset=utf-8>"
@@ -549,7 +550,7 @@ def headline_text(root: str | Path, lang: str | None = None) -> str:
     found = headline.findings(diffs, declared, lang)
     if not found:
         return ""
-    lines = [headline.title(meta.get("description") or "", meta["name"]), ""]
+    lines = [headline.title(headline.description(meta, lang), meta["name"]), ""]
     lines += [f"- {f.sentences}" for f in found]
     lines += ["", headline.threshold_note(diffs, declared, lang)]
     return "\n".join(lines)
@@ -587,10 +588,13 @@ def write_workbook_report(root: str | Path, out: str | Path | None = None, lang:
             t("xlsx.n_runs"): means["runs"],
         }
     )
-    runs = results[["policy", "sample", "rep", "seed", *kpis]].copy()
-    runs.columns = [t("report.policy"), t("xlsx.sample"), t("xlsx.rep"), t("xlsx.seed")] + [
-        label(k, lang) for k in kpis
-    ]
+    ids = ["policy", "sample", "rep", "seed", *(["warmup_days"] if "warmup_days" in results else [])]
+    runs = results[[*ids, *kpis]].copy()
+    runs.columns = (
+        [t("report.policy"), t("xlsx.sample"), t("xlsx.rep"), t("xlsx.seed")]
+        + [t("xlsx.warmup_days") for _ in ids[4:]]
+        + [label(k, lang) for k in kpis]
+    )
     diffs = headline.classify(paired_differences(results, kpis, reference, policies), declared)
     differences = pd.DataFrame(
         {
@@ -619,10 +623,29 @@ def write_workbook_report(root: str | Path, out: str | Path | None = None, lang:
     return write_workbook(path, sheets, formats, rows)
 
 
-def _warmup_section(daily: pd.DataFrame, meta: dict, lang: str) -> list[str]:
-    """The warm-up table (per policy and series) and the runs whose series have not settled."""
+def _kpi_warmup(results: pd.DataFrame, meta: dict, lang: str, key: str = "report.kpi_warmup") -> str:
+    """How the runs' KPIs skipped their warm-ups (label ``key``): the rule and the days used
+    (median, range); whole-run for runs summarised before KPIs were read after a warm-up."""
+    used = results["warmup_days"].dropna() if "warmup_days" in results else pd.Series(dtype=float)
+    if used.empty:
+        return text("report.kpi_warmup_none", lang)
+    declared = meta.get("warmup_days")
+    rule = (
+        text("report.warmup_rule_declared", lang, n=declared)
+        if declared is not None
+        else text("report.warmup_rule_detected", lang)
+    )
+    return text(key, lang, rule=rule, median=f"{used.median():.0f}", lo=int(used.min()), hi=int(used.max()))
+
+
+def _warmup_section(daily: pd.DataFrame, results: pd.DataFrame, meta: dict, lang: str) -> list[str]:
+    """How the KPIs skipped the warm-up, the warm-up table (per policy and series) and the runs
+    whose series have not settled."""
     if daily.empty:
-        return []
+        return [
+            f"<h2>{html.escape(text('report.warmup', lang))}</h2>",
+            f"<p>{html.escape(_kpi_warmup(results, meta, lang))}</p>",
+        ]
     runs = warmup.per_run(daily, meta.get("warmup_days"))
     if runs.empty:
         return []
@@ -648,6 +671,7 @@ def _warmup_section(daily: pd.DataFrame, meta: dict, lang: str) -> list[str]:
     )
     out = [
         f"<h2>{html.escape(text('report.warmup', lang))}</h2>",
+        f"<p>{html.escape(_kpi_warmup(results, meta, lang))}</p>",
         f"<p class=note>{html.escape(note)}</p>",
         _table(pd.DataFrame(rows)),
     ]
@@ -661,20 +685,15 @@ def _plain(v: float) -> str:
     return "–" if math.isnan(v) else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}")
 
 
-def _stress(daily: pd.DataFrame, meta: dict, done: int, lang: str) -> list[str]:
+def _stress(results: pd.DataFrame, meta: dict, done: int, lang: str) -> list[str]:
     """The STRESS-ABS reporting items (Monks et al. 2019): warm-up, run length, replications,
     versions, seeds."""
     from sim import __version__
 
-    backlog = warmup.per_run(daily, meta.get("warmup_days"), ("backlog",)) if len(daily) else pd.DataFrame()
-    how = "–"
-    if len(backlog):
-        w = backlog["warmup_days"]
-        how = text("report.stress_warmup", lang, median=f"{w.median():.0f}", lo=int(w.min()), hi=int(w.max()))
     items = text(
         "report.stress_items",
         lang,
-        warmup=how,
+        warmup=_kpi_warmup(results, meta, lang, "report.stress_warmup").rstrip(".。"),
         days=meta["days"],
         reps=meta["replications"],
         runs=done,

@@ -250,7 +250,7 @@ def check_kpis(scenario, kpis: list[str]) -> None:
     from sim.studies.sweep import execute
 
     raw = read_raw(scenario)
-    res = execute(({k: v for k, v in raw.items() if k != "uncertain"}, str(scenario), (), 1, 1))
+    res = execute(({k: v for k, v in raw.items() if k != "uncertain"}, str(scenario), (), 1, 1, 0))
     if "error" in res:
         raise ScenarioError(f"{scenario}: the scenario fails to run: {res['error']}")
     for k in kpis:

@@ -65,7 +65,7 @@ def check_targets(scenario: str | Path, targets: list[ServiceTarget], overrides:
     from sim.studies.sweep import execute
 
     raw = read_raw(Path(scenario))
-    res = execute((raw, str(scenario), [f"{k}={v}" for k, v in (overrides or {}).items()], None, 1))
+    res = execute((raw, str(scenario), [f"{k}={v}" for k, v in (overrides or {}).items()], None, 1, 0))
     if "error" in res:
         raise ScenarioError(f"{scenario}: the scenario fails to run: {res['error']}")
     names = [k for k, v in res["summary"].items() if isinstance(v, (int, float)) and not isinstance(v, bool)]

@@ -50,7 +50,7 @@ def _completed(
     """Yield (spec, result) as runs finish: in this process, in a process pool, or on a Dask
     cluster — the same jobs and the same results in each."""
     specs = list({s.key: s for s in specs}.values())  # a run two policies share is simulated once
-    jobs = {s.key: (exp.raw, exp.path, s.overrides, s.seed, exp.days) for s in specs}
+    jobs = {s.key: (exp.raw, exp.path, s.overrides, s.seed, exp.days, exp.spec.warmup_days) for s in specs}
     if scheduler:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -108,7 +108,7 @@ def check_scheduler(address: str, timeout: float = 5.0) -> None:
 def probe_kpis(exp: Experiment) -> None:
     """Refuse KPIs that are not numbers in a run summary, before the sweep starts (a
     one-day run of the base scenario tells which exist)."""
-    res = execute((exp.raw, exp.path, (), exp.seed, 1))
+    res = execute((exp.raw, exp.path, (), exp.seed, 1, 0))
     if "error" in res:
         raise ScenarioError(f"{exp.path}: the base scenario fails to run: {res['error']}")
     scalar = sorted(res["summary"])

@@ -26,7 +26,7 @@ DAILY_COLUMNS = [
     "absent",
 ]
 SCORE_COLUMNS = ["period", "agent", "kind", "community_type", "score", "true_value"]
-PRELOAD = ["sim.studies.sweep_job", "sim.model", "sim.output.runner", "sim.output.tables"]
+PRELOAD = ["sim.studies.sweep_job", "sim.model", "sim.output.runner", "sim.output.steady", "sim.output.tables"]
 """Modules a worker needs for every run, imported once before the workers are forked."""
 
 
@@ -46,21 +46,26 @@ def flatten(summary: dict, prefix: str = "") -> dict[str, float]:
 
 def execute(job: tuple) -> dict:
     """Simulate one run; return its tables, or its error. Never raises: a failing run is a
-    result too."""
+    result too. Its summary's KPIs are read after its warm-up (:mod:`sim.output.steady`): the
+    job's ``warmup_days`` when given, else detected by MSER-5 on the run's daily backlog."""
     import pandas as pd
 
-    from sim.output.runner import run_scenario, summary_of
+    from sim.output.runner import run_scenario
+    from sim.output.steady import steady_summary
     from sim.output.tables import daily_table, scores_table
     from sim.scenario.loading import apply_overrides, scenario_from_dict
+    from sim.studies.warmup import mser5
 
-    raw, source, overrides, seed, days = job
+    raw, source, overrides, seed, days, warmup_days = job
     t0 = time.perf_counter()
     try:
         config = scenario_from_dict(apply_overrides(raw, list(overrides), source), source)
         model = run_scenario(config, seed=seed, days=days, transitions=False)
         scores = scores_table(model)
-        summary = flatten(summary_of(model, scores=scores))
-        daily = daily_table(model)[DAILY_COLUMNS]
+        daily = daily_table(model)
+        cut = mser5(daily["backlog"])[0] if warmup_days is None else warmup_days
+        summary = flatten(steady_summary(model, cut, daily=daily, scores=scores))
+        daily = daily[DAILY_COLUMNS]
         if len(scores) and "scored" in scores:
             scores = scores[scores["scored"]][SCORE_COLUMNS]
         else:

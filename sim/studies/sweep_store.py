@@ -246,6 +246,8 @@ class Store:
         meta = {
             "name": exp.name,
             "description": exp.spec.description,
+            "description_zh": exp.spec.description_zh,
+            "warmup_rule": exp.warmup_rule,
             "experiment": exp.path,
             "scenario": exp.scenario_path,
             "days": exp.days,

@@ -29,6 +29,9 @@ over a group of metrics — so they depend on the scheme's targets:
     padding:            π  = min(1, γ_pad · shortfall(records))   (share of entry hours)
     shedding upward:    p_shed = min(1, γ_shed · shortfall(closed cases, disputes,
                                                               timeliness, closure rate))
+    cherry-picking:     p_cp   = min(1, γ_cp · shortfall(closed cases, disputes))
+                        (the chance of taking the quickest queued case, not the next in
+                        priority order: sim.core.desks.Team._take)
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ MIN_HOURS = 1e-6  # hours of an activity in a period below which its output per 
 SPEED = ("closed_cases", "disputes_closed", "timeliness", "closure_rate")
 QUALITY = ("satisfaction",)
 CASE_COUNTS = ("closed_cases", "disputes_closed")
-"""What premature closure chases (counts of closed cases)."""
+"""What premature closure and cherry-picking chase (counts of closed cases)."""
 
 
 def shortfall(x: np.ndarray, w: np.ndarray, t: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -113,8 +116,11 @@ class Effort:
         if g.padding > 0:
             st.padding[slots] = np.minimum(1.0, g.padding * shortfall(x, w, t, self.records))
         shed = np.minimum(1.0, g.shedding * shortfall(x, w, t, self.speed)) if g.shedding > 0 else None
+        cherry = np.minimum(1.0, g.cherry_picking * shortfall(x, w, t, self.counts)) if g.cherry_picking > 0 else None
         for j, k in enumerate(slots.tolist()):
             a = st.agents[k]
             a.depth = float(st.depth[k])
             if shed is not None:
                 a.shed = float(shed[j])
+            if cherry is not None:
+                a.cherry = float(cherry[j])

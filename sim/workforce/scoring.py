@@ -126,7 +126,7 @@ class Scorer:
         cols |= {
             "need": st.period["need"][slots],
             "score": s,
-            "rank": pd.Series(s).rank(ascending=False, method="min").to_numpy(),
+            "rank": rank_descending(s),
             "true_value": tv,
             "depth": st.depth[slots],
         }
@@ -273,8 +273,8 @@ class Scorer:
             return
         sc = k & np.isfinite(perceived)
         if sc.sum() >= 2:
-            pct_tv = pd.Series(perceived[sc]).rank(pct=True).to_numpy()
-            pct_s = pd.Series(cols["score"][sc]).rank(pct=True).to_numpy()
+            pct_tv = rank_share(perceived[sc])
+            pct_s = rank_share(cols["score"][sc])
             st.unfairness[slots[sc]] = np.maximum(0.0, pct_tv - pct_s)
         self.effort.update(st, slots[k], x[k], w[k], t[k], self.spec.cap)
 
@@ -284,8 +284,10 @@ class Scorer:
         """Every closed period's rows (empty, with the columns, before the first closes)."""
         if self.rows:
             if self._table is None:  # one construction for all periods, not one per period
-                self._table = pd.DataFrame({c: _joined([r[c] for r in self.rows]) for c in self.rows[0]})
-            return self._table.copy()
+                joined = {c: _joined([r[c] for r in self.rows]) for c in self.rows[0]}
+                self.rows = [joined]  # the closed periods' columns held once, shared with the table
+                self._table = pd.DataFrame(joined, copy=False)
+            return self._table.copy(deep=False)  # copy-on-write: the caller's changes stay its own
         cols = [
             "period",
             "day_start",
@@ -320,6 +322,29 @@ def _joined(parts: list) -> np.ndarray | list:
     return np.concatenate(parts)
 
 
+def rank_descending(x: np.ndarray) -> np.ndarray:
+    """Rank 1 for the highest, ties sharing their best rank, NaN unranked (pandas'
+    ``rank(ascending=False, method="min")``, without building a Series each scoring period)."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full(len(x), np.nan)
+    ok = ~np.isnan(x)
+    v = -x[ok]
+    out[ok] = np.searchsorted(np.sort(v), v, side="left") + 1.0
+    return out
+
+
+def rank_share(x: np.ndarray) -> np.ndarray:
+    """Average rank over the count of ranked values, NaN unranked (pandas' ``rank(pct=True)``)."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full(len(x), np.nan)
+    ok = ~np.isnan(x)
+    v = x[ok]
+    s = np.sort(v)
+    lo, hi = np.searchsorted(s, v, side="left"), np.searchsorted(s, v, side="right")
+    out[ok] = (lo + hi + 1) / 2.0 / len(v)
+    return out
+
+
 def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     num, den = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
@@ -332,7 +357,8 @@ def validity(scores: pd.DataFrame, within: str | None = None) -> float | None:
     Every group at once: ranks within groups, then Pearson's r of the ranks from per-group sums
     (a group counts with at least 3 workers and more than one distinct score and true value)."""
     keys = ["period"] if within is None else ["period", within]
-    s = scores[scores["scored"].to_numpy(dtype=bool)]
+    s = scores[[*keys, "scored", "score", "true_value"]]  # (a city-year's table is not copied whole)
+    s = s[s["scored"].to_numpy(dtype=bool)]
     s = s[np.isfinite(s["true_value"].to_numpy(dtype=np.float64)) & np.isfinite(s["score"].to_numpy(dtype=np.float64))]
     if s.empty:
         return None
@@ -358,10 +384,11 @@ def validity(scores: pd.DataFrame, within: str | None = None) -> float | None:
 
 def gap_by_type(scores: pd.DataFrame) -> dict[str, float]:
     """Score difference of each community type from the first, at equal true value (OLS)."""
-    g = scores[scores["scored"] & np.isfinite(scores["true_value"]) & np.isfinite(scores["score"])]
+    g = scores[["scored", "score", "true_value", "community_type"]]  # (not the whole table copied)
+    g = g[g["scored"] & np.isfinite(g["true_value"]) & np.isfinite(g["score"])]
     if g.empty:
         return {}
-    types = list(dict.fromkeys(g["community_type"]))
+    types = list(g["community_type"].unique())  # in order of appearance
     cols = [np.ones(len(g)), g["true_value"].to_numpy()] + [
         (g["community_type"] == ty).to_numpy(float) for ty in types[1:]
     ]

@@ -120,6 +120,8 @@ class Turnover:
 
     def _draw(self, d: int, now: float) -> bool:
         sp, st = self.spec, self.staff
+        if not (sp.retire_per_year or sp.maternity_per_year or sp.sick_per_year or sp.resign_per_year):
+            return False  # no hazard at all: no draw could start an exit or a leave (and none is used)
         u = self.rng.random((len(self.holder), 5))  # a fixed number of draws per day (common random numbers)
         h = self.holder
         if kernels.quiet_day(
