@@ -276,3 +276,21 @@ def test_calibrate_needs_uncertain_parameters(files, capsys):
     s, t = files([target()], {k: v for k, v in TINY.items() if k != "uncertain"})
     assert main(["calibrate", str(s), "--targets", str(t), "--out", str(s.parent / "o")]) == 2
     assert "no parameters marked uncertain" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("days", [None, 7])
+def test_calibrated_scenario_states_a_shortened_horizon(files, days):
+    """A fit on shortened runs (``--days``) says so in the calibrated file's header, whose
+    ``days:`` stays the scenario's own; the file is valid and carries the posterior medians."""
+    from sim.studies.calibration import calibrated_scenario, problem, summarise
+
+    s, t = files([target()])
+    pb = problem(s, load_targets(t), days)
+    post = pd.DataFrame({"arrivals.rate_scale": [0.5, 1.0, 2.0], "residents.satisfaction_base": [0.8, 0.9, 0.95]})
+    post["weight"] = [0.25, 0.5, 0.25]
+    text = calibrated_scenario(s, pb, summarise(post, pb), 0.4, 2)
+    raw = yaml.safe_load(text)
+    assert raw["days"] == TINY["days"]
+    assert raw["arrivals"]["rate_scale"] == pytest.approx(1.0)
+    header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
+    assert ("Each simulation ran 7 days (--days 7)" in header) == (days == 7)

@@ -243,7 +243,9 @@ def calibrated_scenario(path: str | Path, pb: Problem, table: pd.DataFrame, epsi
         f"# Calibrated from {path} by `gridsim calibrate` (ABC-SMC, pyabc):",
         f"# generation {t}, epsilon {epsilon:.3g} (largest target miss in tolerances),",
         "# fitted targets: " + ", ".join(tt.name for tt in pb.targets) + ".",
-        "# Each uncertain parameter is set to its posterior median:",
     ]
+    if pb.days is not None:  # a shortened horizon (--days): say so, as the file keeps the scenario's days
+        head.append(f"# Each simulation ran {pb.days} days (--days {pb.days}); days: below is the scenario's own.")
+    head.append("# Each uncertain parameter is set to its posterior median:")
     head += [f"#   {k} = {v:.6g}" for k, v in values.items()]
     return "\n".join(head) + "\n" + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
