@@ -276,3 +276,41 @@ def test_calibrate_needs_uncertain_parameters(files, capsys):
     s, t = files([target()], {k: v for k, v in TINY.items() if k != "uncertain"})
     assert main(["calibrate", str(s), "--targets", str(t), "--out", str(s.parent / "o")]) == 2
     assert "no parameters marked uncertain" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("days, fixed", [(None, []), (7, ["world.grids_per_community=1"])])
+def test_calibrated_scenario_states_a_shortened_horizon_and_fixed_overrides(files, days, fixed):
+    """A fit on shortened runs (``--days``) or on a smaller world (``--set``) simulates them
+    and says so in the calibrated file's header; the file itself keeps the scenario's own
+    ``days:`` and world, and carries the posterior medians."""
+    from sim.studies.calibration import calibrated_scenario, problem, summarise
+
+    s, t = files([target()])
+    pb = problem(s, load_targets(t), days, fixed)
+    assert pb.raw["world"]["grids_per_community"] == (1 if fixed else 2)  # what every simulation runs
+    post = pd.DataFrame({"arrivals.rate_scale": [0.5, 1.0, 2.0], "residents.satisfaction_base": [0.8, 0.9, 0.95]})
+    post["weight"] = [0.25, 0.5, 0.25]
+    text = calibrated_scenario(s, pb, summarise(post, pb), 0.4, 2)
+    raw = yaml.safe_load(text)
+    assert raw["days"] == TINY["days"] and raw["world"] == TINY["world"]
+    assert raw["arrivals"]["rate_scale"] == pytest.approx(1.0)
+    header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
+    assert ("Each simulation ran 7 days (--days 7)" in header) == (days == 7)
+    assert ("--set world.grids_per_community=1; not applied below" in header) == bool(fixed)
+    assert main(["validate", str(_written(s, text))]) == 0
+
+
+def _written(scenario: Path, text: str) -> Path:
+    out = scenario.with_name("tiny.calibrated.yaml")
+    out.write_text(text)
+    return out
+
+
+def test_calibrate_will_not_fix_a_fitted_parameter(files, capsys):
+    """``--set`` on a parameter the scenario marks uncertain is one clear line, exit 2, nothing written."""
+    s, t = files([target()])
+    out = s.parent / "o"
+    assert main(["calibrate", str(s), "--targets", str(t), "--out", str(out), "--set", "arrivals.rate_scale=1"]) == 2
+    err = capsys.readouterr().err
+    assert "--set arrivals.rate_scale: is an uncertain parameter" in err and "Traceback" not in err
+    assert not out.exists()

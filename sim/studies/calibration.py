@@ -37,6 +37,7 @@ class Problem:
     priors: dict[str, Prior]
     targets: list[Target]
     days: int | None = None  # shorten each simulation (None: the scenario's)
+    fixed: tuple[str, ...] = ()  # ``--set`` overrides of every simulation, already in ``raw``
 
     def natural(self, theta: dict) -> dict[str, float]:
         """Pyabc's parameters (log-scale priors are sampled as logs) in scenario units."""
@@ -64,17 +65,24 @@ def _key(path: str) -> str:
     return path.replace(".", "__")  # pyabc stores parameter names as SQL columns
 
 
-def problem(path: str | Path, targets: list[Target], days: int | None = None) -> Problem:
-    """The fitting problem of a scenario file: its priors and its fitted (not held-out) targets."""
-    raw = read_raw(path)
+def problem(
+    path: str | Path, targets: list[Target], days: int | None = None, fixed: list[str] | None = None
+) -> Problem:
+    """The fitting problem of a scenario file: its priors and its fitted (not held-out) targets;
+    ``fixed`` (``--set`` strings) holds for every simulation and may not name a fitted parameter."""
+    fixed = list(fixed or [])
+    raw = apply_overrides(read_raw(path), fixed, str(path))
     config = scenario_from_dict(raw, str(path))
+    both = sorted({f.partition("=")[0].strip() for f in fixed} & set(config.uncertain))
+    if both:
+        raise ScenarioError(f"--set {both[0]}: is an uncertain parameter of {path}; it is fitted, not fixed")
     if not config.uncertain:
         raise ScenarioError(f"{path}: uncertain: no parameters marked uncertain, nothing to calibrate")
     fitted = [t for t in targets if not t.holdout]
     if not fitted:
         raise ScenarioError(f"{path}: every target of {config.name!r} is held out; nothing to fit")
     raw = {k: v for k, v in raw.items() if k != "uncertain"}
-    return Problem(raw, str(path), dict(config.uncertain), fitted, days)
+    return Problem(raw, str(path), dict(config.uncertain), fitted, days, tuple(fixed))
 
 
 def _prior(pb: Problem):
@@ -243,7 +251,11 @@ def calibrated_scenario(path: str | Path, pb: Problem, table: pd.DataFrame, epsi
         f"# Calibrated from {path} by `gridsim calibrate` (ABC-SMC, pyabc):",
         f"# generation {t}, epsilon {epsilon:.3g} (largest target miss in tolerances),",
         "# fitted targets: " + ", ".join(tt.name for tt in pb.targets) + ".",
-        "# Each uncertain parameter is set to its posterior median:",
     ]
+    if pb.days is not None:  # a shortened horizon (--days): say so, as the file keeps the scenario's days
+        head.append(f"# Each simulation ran {pb.days} days (--days {pb.days}); days: below is the scenario's own.")
+    if pb.fixed:  # e.g. a sample of the streets: the file below is the scenario itself, without them
+        head.append("# Each simulation ran with " + " ".join(f"--set {f}" for f in pb.fixed) + "; not applied below.")
+    head.append("# Each uncertain parameter is set to its posterior median:")
     head += [f"#   {k} = {v:.6g}" for k, v in values.items()]
     return "\n".join(head) + "\n" + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)

@@ -96,6 +96,15 @@ def _parser() -> argparse.ArgumentParser:
         help="stop when every fitted target is within this many tolerances (default %(default)s)",
     )
     k.add_argument("--days", type=int, default=None, help="days per simulation (default: the scenario's)")
+    k.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="fixed for every simulation, not fitted (e.g. world.streets=10: a sample of a city's identical "
+        "streets); the calibrated scenario is written without it",
+    )
     k.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     k.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -375,9 +384,9 @@ def _cmd_calibrate(args) -> int:
 
     for flag in ("population", "generations", "days", "workers"):
         _positive(getattr(args, flag), f"--{flag}")
-    config = load_scenario(args.scenario)
+    config = load_scenario(args.scenario, args.overrides)
     targets = for_scenario(load_targets(args.targets), config.name, args.targets)
-    pb = problem(args.scenario, targets, args.days)
+    pb = problem(args.scenario, targets, args.days, args.overrides)
     out = Path(args.out) if args.out else default_out("calibrate", config.name)
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a directory")
