@@ -35,11 +35,13 @@ cdef class Team(Desk):
 
     @cython.locals(first=WorkerState)
     cdef _rosters_changed(self)
-    @cython.locals(n=Py_ssize_t, cap=Py_ssize_t, j=Py_ssize_t, p=Py_ssize_t)
+    @cython.locals(n=Py_ssize_t, cap=Py_ssize_t, j=Py_ssize_t)
     cdef _q_push(self, long long negsev, double tj, long long seq, long long i)
+    @cython.locals(p=Py_ssize_t)
+    cdef inline Py_ssize_t _q_sift_up(self, Py_ssize_t j, long long negsev, double tj, long long seq) noexcept
     cdef inline void _q_drop_first(self) noexcept
-    @cython.locals(n=Py_ssize_t, p=Py_ssize_t, c=Py_ssize_t, negsev=cython.longlong, tj=cython.double,
-                   seq=cython.longlong, i=cython.longlong, up=cython.bint)
+    @cython.locals(n=Py_ssize_t, c=Py_ssize_t, negsev=cython.longlong, tj=cython.double,
+                   seq=cython.longlong, i=cython.longlong, k=Py_ssize_t)
     cdef void _q_drop_at(self, Py_ssize_t j) noexcept
     cdef inline bint _q_before(self, Py_ssize_t a, Py_ssize_t b) noexcept
     @cython.locals(wf=CaseFlow, sev=cython.longlong, idle=list, n=Py_ssize_t, j=Py_ssize_t, k=Py_ssize_t,

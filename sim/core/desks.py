@@ -136,7 +136,16 @@ class Team(Desk):
             self.q_seq = _grown_q(self.q_seq, 0, n, cap)
             self.q_case = _grown_q(self.q_case, 0, n, cap)
             self.qcap = cap
-        j = self.qn
+        j = self._q_sift_up(self.qn, negsev, tj, seq)
+        self.q_negsev[j] = negsev
+        self.q_tj[j] = tj
+        self.q_seq[j] = seq
+        self.q_case[j] = i
+        self.qn += 1
+
+    def _q_sift_up(self, j: int, negsev: int, tj: float, seq: int) -> int:
+        """Move the entries above slot ``j`` that an entry (negsev, tj, seq) comes before down one
+        level each, and return the slot where that entry belongs (the caller writes it there)."""
         while j > 0:
             p = (j - 1) >> 1
             if negsev < self.q_negsev[p] or (
@@ -149,11 +158,7 @@ class Team(Desk):
                 j = p
             else:
                 break
-        self.q_negsev[j] = negsev
-        self.q_tj[j] = tj
-        self.q_seq[j] = seq
-        self.q_case[j] = i
-        self.qn += 1
+        return j
 
     def _q_drop_first(self) -> None:
         """Remove the head of the queue (the caller has read it)."""
@@ -167,36 +172,26 @@ class Team(Desk):
         if j == n:
             return
         negsev, tj, seq, i = self.q_negsev[n], self.q_tj[n], self.q_seq[n], self.q_case[n]
-        up = False
-        while j > 0:
-            p = (j - 1) >> 1
-            if negsev < self.q_negsev[p] or (
-                negsev == self.q_negsev[p] and (tj < self.q_tj[p] or (tj == self.q_tj[p] and seq < self.q_seq[p]))
-            ):
-                self.q_negsev[j] = self.q_negsev[p]
-                self.q_tj[j] = self.q_tj[p]
-                self.q_seq[j] = self.q_seq[p]
-                self.q_case[j] = self.q_case[p]
-                j = p
-                up = True
-            else:
-                break
-        while not up:
-            c = 2 * j + 1
-            if c >= n:
-                break
-            if c + 1 < n and self._q_before(c + 1, c):
-                c += 1
-            if self.q_negsev[c] < negsev or (
-                self.q_negsev[c] == negsev and (self.q_tj[c] < tj or (self.q_tj[c] == tj and self.q_seq[c] < seq))
-            ):
-                self.q_negsev[j] = self.q_negsev[c]
-                self.q_tj[j] = self.q_tj[c]
-                self.q_seq[j] = self.q_seq[c]
-                self.q_case[j] = self.q_case[c]
-                j = c
-            else:
-                break
+        k = self._q_sift_up(j, negsev, tj, seq)
+        if k != j:  # it moved up past a later parent: the heap below is in order
+            j = k
+        else:  # it stays or moves down below earlier children
+            while True:
+                c = 2 * j + 1
+                if c >= n:
+                    break
+                if c + 1 < n and self._q_before(c + 1, c):
+                    c += 1
+                if self.q_negsev[c] < negsev or (
+                    self.q_negsev[c] == negsev and (self.q_tj[c] < tj or (self.q_tj[c] == tj and self.q_seq[c] < seq))
+                ):
+                    self.q_negsev[j] = self.q_negsev[c]
+                    self.q_tj[j] = self.q_tj[c]
+                    self.q_seq[j] = self.q_seq[c]
+                    self.q_case[j] = self.q_case[c]
+                    j = c
+                else:
+                    break
         self.q_negsev[j] = negsev
         self.q_tj[j] = tj
         self.q_seq[j] = seq
