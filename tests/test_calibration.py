@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -270,6 +271,81 @@ def test_calibration_interrupted_keeps_generations_and_resumes(files, tmp_path):
     summary = pd.read_csv(out / "posterior_summary.csv").set_index("parameter")
     raw = yaml.safe_load(cal.read_text())
     assert raw["arrivals"]["rate_scale"] == pytest.approx(summary.loc["arrivals.rate_scale", "median"])
+
+
+def _group(pgid: int) -> list[int]:
+    """Live (not zombie) processes of process group ``pgid``, read from /proc."""
+    found = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == pgid and fields[0] != "Z":
+                found.append(int(d.name))
+    return found
+
+
+def _wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+@pytest.mark.parametrize("how", ["ctrl-c to the terminal group", "sigterm to the driver alone"])
+def test_calibration_with_two_workers_stops_on_a_signal_leaving_no_process_and_resumes(files, tmp_path, how):
+    """With --workers 2 (pyabc forks its sampling processes), Ctrl-C (SIGINT to every process of
+    the terminal's group) or SIGTERM to the driver alone stops the command within seconds: exit
+    130, one line and no traceback on stderr, no process of it left; the same command resumes."""
+    s, t = files(
+        [target(value=0.97, tolerance=0.05), target(name="sat", quantity="satisfaction", value=0.9, tolerance=0.05)]
+    )
+    out = tmp_path / "cal"
+    cmd = [sys.executable, "-m", "sim.ui.cli", "calibrate", str(s), "--targets", str(t), "--out", str(out)]
+    cmd += ["--population", "8", "--generations", "3", "--min-epsilon", "0", "--workers", "2", "--no-progress"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,  # its own group, as a terminal's foreground job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # see the test above
+    )
+    try:
+        for line in proc.stderr:  # generation 0 is stored: generation 1 is being sampled
+            if line.startswith("ABC INFO: t: 1,"):
+                break
+        assert _wait_for(lambda: len(_group(proc.pid)) == 3, 30), "the two sampling processes did not start"
+        if how.startswith("ctrl-c"):
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+        # its sampling processes end with it (they would otherwise sample on, holding its stderr)
+        assert _wait_for(lambda: not _group(proc.pid), 0.5), f"left behind: {_group(proc.pid)}"
+        err = proc.stderr.read()
+    finally:
+        for pid in _group(proc.pid):
+            os.kill(pid, signal.SIGKILL)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "Error" not in err, err
+    ours = [line for line in err.splitlines() if not line.startswith("ABC")]  # pyabc's log lines aside
+    assert ours == ["gridsim: interrupted; completed generations are kept: run the same command to resume"], err
+    done = _generations(out / "abc.db")
+    assert done and done[-1] < 2, done
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert f"resuming {out / 'abc.db'}: {len(done)} generation(s) already complete" in res.stdout
+    assert _generations(out / "abc.db") == [0, 1, 2]
+    assert len(pd.read_csv(out / "posterior.csv")) == 8
 
 
 def test_calibrate_needs_uncertain_parameters(files, capsys):

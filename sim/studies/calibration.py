@@ -6,15 +6,20 @@ log-uniform prior); the data are the scenario's fitted (not held-out) targets; t
 distance is the largest target miss in units of its tolerance, so ε ≤ 1 means every
 target within tolerance. Each simulation's seed is a hash of its parameters, so a run is
 repeatable particle by particle. pyabc keeps every generation in an SQLite history: the
-same command, run again, resumes after the last completed generation.
+same command, run again, resumes after the last completed generation. Ctrl-C or SIGTERM
+stops the driver between database writes; its sampling processes stop with it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import multiprocessing.util
+import os
+import signal
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +28,7 @@ import yaml
 
 from sim.scenario.loading import ScenarioError, apply_overrides, read_raw, scenario_from_dict
 from sim.scenario.schema import Prior
+from sim.studies.sweep_pool import _watchdog
 from sim.studies.targets import Target, quantity, simulate
 
 ABC_ID = 1  # one calibration per database
@@ -107,10 +113,43 @@ def calibrate(
 ):
     """Run (or resume) ABC-SMC until ``generations`` populations exist in ``db`` or ε ≤
     ``min_epsilon``. Returns the pyabc History."""
-    import pyabc
     from pyabc.sampler import MulticoreEvalParallelSampler, SingleCoreSampler
 
     sampler = SingleCoreSampler() if workers <= 1 else MulticoreEvalParallelSampler(n_procs=workers)
+    # pyabc forks its sampling processes anew each generation: each leaves Ctrl-C (sent to the
+    # whole terminal group) to the driver and ends when the driver does, however it ends
+    driver = os.getpid()
+    multiprocessing.util.register_after_fork(sampler, partial(_stop_with, driver))
+    stops = [signal.SIGTERM]  # SIGTERM: the same clean stop as Ctrl-C
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when started with Ctrl-C ignored
+        stops.append(signal.SIGINT)
+    previous = {s: signal.signal(s, partial(_interrupt, driver)) for s in stops}
+    try:
+        return _run(pb, db, sampler, population, generations, min_epsilon, progress, log)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _interrupt(driver: int, signum, frame) -> None:
+    """Ctrl-C/SIGTERM handler: the driver stops as on Ctrl-C (the history keeps whole
+    generations); a sampling process just forked, not yet past :func:`_stop_with`, exits quietly."""
+    if os.getpid() != driver:
+        os._exit(128 + signum)
+    raise KeyboardInterrupt
+
+
+def _stop_with(driver: int, sampler) -> None:
+    """In a freshly forked sampling process: ignore Ctrl-C, die on SIGTERM, end with ``driver``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _watchdog(driver)
+
+
+def _run(pb: Problem, db: Path, sampler, population: int, generations: int, min_epsilon: float, progress, log):
+    """:func:`calibrate`'s body, with ``sampler`` chosen."""
+    import pyabc
+
     sampler.show_progress = progress
     distance = pyabc.PNormDistance(p=np.inf, fixed_weights={t.name: 1.0 / t.tolerance for t in pb.targets})
     abc = pyabc.ABCSMC(pb, _prior(pb), distance, population_size=population, sampler=sampler)
