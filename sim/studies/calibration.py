@@ -28,7 +28,7 @@ import yaml
 
 from sim.scenario.loading import ScenarioError, apply_overrides, read_raw, scenario_from_dict
 from sim.scenario.schema import Prior
-from sim.studies.sweep_pool import _watchdog
+from sim.studies.sweep_pool import end_with_driver
 from sim.studies.targets import Target, quantity, simulate
 
 ABC_ID = 1  # one calibration per database
@@ -143,7 +143,7 @@ def _stop_with(driver: int, sampler) -> None:
     """In a freshly forked sampling process: ignore Ctrl-C, die on SIGTERM, end with ``driver``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _watchdog(driver)
+    end_with_driver(driver)
 
 
 def _run(pb: Problem, db: Path, sampler, population: int, generations: int, min_epsilon: float, progress, log):

@@ -77,7 +77,7 @@ def in_pool(jobs: dict[str, tuple], specs: list[RunSpec], workers: int) -> Itera
     ctx = _context()
 
     def new_pool() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_watchdog, initargs=(os.getpid(),))
+        return ProcessPoolExecutor(workers, mp_context=ctx, initializer=end_with_driver, initargs=(os.getpid(),))
 
     todo: deque[RunSpec] = deque(specs)
     suspects: deque[RunSpec] = deque()
@@ -144,9 +144,10 @@ def in_pool(jobs: dict[str, tuple], specs: list[RunSpec], workers: int) -> Itera
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _watchdog(driver: int) -> None:
-    """Pool initializer: a thread that ends this worker when the sweep's driver process ends
-    (killed with SIGKILL, say), so that no worker outlives it. ``driver``: its process id."""
+def end_with_driver(driver: int) -> None:
+    """Worker initializer (the sweep's pool, the calibration's sampler): a thread that ends this
+    worker when the driver process ends (killed with SIGKILL, say), so that no worker outlives
+    it. ``driver``: its process id."""
 
     def watch() -> None:
         try:
