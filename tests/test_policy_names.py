@@ -136,3 +136,32 @@ def test_the_reports_show_policy_labels_in_their_language(swept):
     stored = load_results(out)
     assert set(stored["policy"]) == set(exp.policies)  # the parts and manifest keep code names
     assert set(pd.read_parquet(out / "manifest.parquet")["policy"]) == set(exp.policies)
+
+
+def test_a_named_policy_shows_its_chinese_name_in_a_chinese_report(tmp_path):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_sweep import write_experiment
+
+    path = write_experiment(
+        tmp_path,
+        levers={},
+        policies=[
+            {"name": "fusion", "name_zh": "警网融合", "set": {"police.fusion": True}},
+            {"name": "no_fusion", "set": {"police.fusion": False}},
+        ],
+        kpis=["closure_rate"],
+        days=8,
+    )
+    out = tmp_path / "out"
+    cli = [sys.executable, "-m", "sim.ui.cli"]
+    swept = subprocess.run(
+        [*cli, "sweep", str(path), "--out", str(out), "--no-progress"], capture_output=True, text=True
+    )
+    assert swept.returncode == 0, swept.stderr
+    zh = subprocess.run([*cli, "report", str(out), "--lang", "zh"], capture_output=True, text=True)
+    assert zh.returncode == 0, zh.stderr
+    assert "“no_fusion”与“警网融合”相比" in zh.stdout  # the user's words, Chinese where given
+    assert "<td>警网融合</td>" in (out / "report.html").read_text(encoding="utf-8")
+    en = subprocess.run([*cli, "report", str(out), "--lang", "en"], capture_output=True, text=True)
+    assert "“no_fusion” against “fusion”" in en.stdout
+    assert set(load_results(out)["policy"]) == {"fusion", "no_fusion"}

@@ -51,6 +51,7 @@ class Policy(Strict):
     """A named set of scenario overrides (dotted path → value)."""
 
     name: str
+    name_zh: str = ""  # the name in Chinese (中文名称): how a report in Chinese shows the policy
     set: dict[str, Any]
 
 

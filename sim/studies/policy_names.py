@@ -42,10 +42,12 @@ def setting(key: str, value: Any, lang: str) -> str:
     return text("policy.setting", lang, lever=text(f"lever.{key}", lang), value=value_label(key, value, lang))
 
 
-def display_name(name: str, levers: dict[str, Any], lang: str) -> str:
-    """The name readers see for policy ``name`` setting ``levers``: composed from the label
-    table when ``name`` is the code name the levers generate and every lever has a label,
-    else ``name`` itself."""
+def display_name(name: str, levers: dict[str, Any], lang: str, name_zh: str = "") -> str:
+    """The name readers see for policy ``name`` setting ``levers``: its ``name_zh`` in Chinese
+    where the user gave one; composed from the label table when ``name`` is the code name the
+    levers generate and every lever has a label; else ``name`` itself."""
+    if name_zh and lang == "zh":
+        return name_zh
     if not levers or name != policy_code_name(levers) or any(f"lever.{k}" not in LABELS for k in levers):
         return name
     if len(levers) == 1 and isinstance(next(iter(levers.values())), str):
@@ -54,10 +56,12 @@ def display_name(name: str, levers: dict[str, Any], lang: str) -> str:
     return text("word.clause", lang).join(setting(k, v, lang) for k, v in levers.items())
 
 
-def display_names(policies: dict[str, dict[str, Any]], lang: str) -> dict[str, str]:
-    """Every policy's display name (code name → name shown); the code names themselves when
-    two policies would read alike."""
-    names = {p: display_name(p, levers, lang) for p, levers in policies.items()}
+def display_names(
+    policies: dict[str, dict[str, Any]], lang: str, names_zh: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Every policy's display name (code name → name shown; ``names_zh``: the Chinese names the
+    user gave); the code names themselves when two policies would read alike."""
+    names = {p: display_name(p, levers, lang, (names_zh or {}).get(p, "")) for p, levers in policies.items()}
     return names if len(set(names.values())) == len(names) else {p: p for p in policies}
 
 
@@ -65,7 +69,7 @@ def shown(meta: dict, lang: str, *frames: pd.DataFrame) -> tuple[dict, list[pd.D
     """``meta`` (a sweep's ``experiment.json``) and ``frames`` with every policy renamed to its
     display name in ``lang`` (policies, reference, each frame's ``policy`` column), for a report
     to read; the stored files are not touched."""
-    names = display_names(meta.get("policies") or {}, lang)
+    names = display_names(meta.get("policies") or {}, lang, meta.get("names_zh"))
     out = {
         **meta,
         "policies": {names[p]: levers for p, levers in (meta.get("policies") or {}).items()},
