@@ -116,6 +116,7 @@ def test_the_reports_show_policy_labels_in_their_language(swept):
     for p in ("考核方案:分类考核;网格员回应考核:否", uniform_zh):
         assert f"<td>{p}</td>" in kpi_table
     assert "workers_respond=true" not in page.split("<img", 1)[0]
+    assert "<td>网格员回应考核:否</td>" in page  # the behaviour setting of the separated comparisons
     book = load_workbook(out / "report.xlsx")
     runs = [row for row in book["各次运行"].iter_rows(values_only=True)]
     header = list(runs[0])
@@ -133,6 +134,7 @@ def test_the_reports_show_policy_labels_in_their_language(swept):
     )
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<td>scoring scheme: per community type; workers respond to scores: no</td>" in page
+    assert "<td>workers respond to scores: no</td>" in page
     stored = load_results(out)
     assert set(stored["policy"]) == set(exp.policies)  # the parts and manifest keep code names
     assert set(pd.read_parquet(out / "manifest.parquet")["policy"]) == set(exp.policies)

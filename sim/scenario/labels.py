@@ -454,11 +454,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "report.vs": ("vs", "对照"),
     "report.strata": ("Measurement and behaviour, separated", "测量与行为分开看"),
     "report.strata_note": (
-        "Each scheme against the reference scheme with the same behaviour setting: workers_respond = true, "
-        "workers respond to their scores (effort, gaming, fairness); false, the scheme only measures and "
-        "residents' outcomes cannot differ (docs/behaviour.md §4–5).",
-        "每种考核方案与相同行为设置下的参照方案比较:workers_respond = true 时网格员对得分作出反应"
-        "(努力、做表面文章、公平感);false 时考核只起测量作用,居民结果不会不同(docs/behaviour.md §4–5)。",
+        "Each scheme against the reference scheme with the same behaviour setting: with “workers respond to "
+        "scores: yes”, workers respond to their scores (effort, gaming, fairness); with “no”, the scheme only "
+        "measures and residents' outcomes cannot differ (docs/behaviour.md §4–5).",
+        "每种考核方案与相同行为设置下的参照方案比较:“网格员回应考核:是”时网格员对得分作出反应"
+        "(努力、做表面文章、公平感);“否”时考核只起测量作用,居民结果不会不同(docs/behaviour.md §4–5)。",
     ),
     "report.runs": (
         "Scenario {scenario}, {days} simulated days per run; {policies} policies × {samples} uncertainty "
