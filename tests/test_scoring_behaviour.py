@@ -255,9 +255,9 @@ def test_report_pairs_schemes_within_each_behaviour_setting():
             )
             rows.append({"policy": name, "sample": 0, "rep": rep, "satisfaction": base + bump})
     d = stratified_differences(pd.DataFrame(rows), ["satisfaction"], settings, "workers_respond=true, scheme=uniform")
-    assert set(d["stratum"]) == {"workers_respond = true", "workers_respond = false"}
-    on = d[d["stratum"] == "workers_respond = true"].iloc[0]
-    off = d[d["stratum"] == "workers_respond = false"].iloc[0]
+    assert set(d["stratum"]) == {"workers respond to scores: yes", "workers respond to scores: no"}
+    on = d[d["stratum"] == "workers respond to scores: yes"].iloc[0]
+    off = d[d["stratum"] == "workers respond to scores: no"].iloc[0]
     assert on["reference"] == "workers_respond=true, scheme=uniform" and math.isclose(on["diff"], 2.0)
     assert off["reference"] == "workers_respond=false, scheme=uniform" and math.isclose(off["diff"], 0.0, abs_tol=1e-12)
     assert stratified_differences(pd.DataFrame(rows), ["satisfaction"], {"a": {}}, "a").empty

@@ -366,7 +366,8 @@ def test_cli_sweep_then_report(tmp_path, capsys):
     assert page.count("data:image/png;base64,") == 5
     for name in ("differences", "distributions", "series", "funnel", "scores"):
         assert (out / "report_figures" / f"{name}.png").stat().st_size > 5000
-    assert "per_type" in page and "score validity" in page and "Differences from uniform" in page
+    assert "per community type" in page and "score validity" in page  # policies by their labels (issue 24)
+    assert "Differences from one yardstick for all (一把尺)" in page and "scoring.scheme = &quot;per_type&quot;" in page
     assert main(["report", str(tmp_path)]) == 2
 
 

@@ -282,6 +282,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "lever.platforms": ("platforms to log into daily", "每日需登录的平台数"),
     "lever.refill": ("refilling vacancies (补员)", "缺员补充方式"),
     "lever.seed": ("random seed", "随机种子"),
+    # levers of experiment files, by their dotted scenario path: a policy generated from a
+    # ``levers:`` grid is shown by these (sim.studies.policy_names)
+    "lever.scoring.workers_respond": ("workers respond to scores", "网格员回应考核"),
+    "lever.scoring.scheme": ("scoring scheme", "考核方案"),
+    "lever.escalation.policy": ("escalation policy", "上报规则"),
+    "policy.setting": ("{lever}: {value}", "{lever}:{value}"),
+    "word.yes": ("yes", "是"),
+    "word.no": ("no", "否"),
     "escalation.stepwise": ("step by step", "逐级上报"),
     "escalation.skip_major": ("major cases go straight to the street", "重大事件直报街道"),
     "escalation.direct_dispatch": ("dispatched straight to the deciding level", "直接派至有权处理的层级"),
@@ -446,11 +454,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "report.vs": ("vs", "对照"),
     "report.strata": ("Measurement and behaviour, separated", "测量与行为分开看"),
     "report.strata_note": (
-        "Each scheme against the reference scheme with the same behaviour setting: workers_respond = true, "
-        "workers respond to their scores (effort, gaming, fairness); false, the scheme only measures and "
-        "residents' outcomes cannot differ (docs/behaviour.md §4–5).",
-        "每种考核方案与相同行为设置下的参照方案比较:workers_respond = true 时网格员对得分作出反应"
-        "(努力、做表面文章、公平感);false 时考核只起测量作用,居民结果不会不同(docs/behaviour.md §4–5)。",
+        "Each scheme against the reference scheme with the same behaviour setting: with “workers respond to "
+        "scores: yes”, workers respond to their scores (effort, gaming, fairness); with “no”, the scheme only "
+        "measures and residents' outcomes cannot differ (docs/behaviour.md §4–5).",
+        "每种考核方案与相同行为设置下的参照方案比较:“网格员回应考核:是”时网格员对得分作出反应"
+        "(努力、做表面文章、公平感);“否”时考核只起测量作用,居民结果不会不同(docs/behaviour.md §4–5)。",
     ),
     "report.runs": (
         "Scenario {scenario}, {days} simulated days per run; {policies} policies × {samples} uncertainty "
@@ -524,6 +532,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "xlsx.differences": ("Differences", "差异"),
     "xlsx.daily": ("Daily", "每日"),
     "xlsx.key": ("key", "代码"),
+    "xlsx.policy_key": ("policy code name", "方案代码"),
     "xlsx.value": ("value", "数值"),
     "xlsx.mean": ("mean", "均值"),
     "xlsx.low": ("95 % low", "95%下限"),

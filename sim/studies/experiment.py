@@ -51,6 +51,7 @@ class Policy(Strict):
     """A named set of scenario overrides (dotted path → value)."""
 
     name: str
+    name_zh: str = ""  # the name in Chinese (中文名称): how a report in Chinese shows the policy
     set: dict[str, Any]
 
 
@@ -227,8 +228,9 @@ def _assign(key: str, value: Any) -> str:
     return f"{key}={json.dumps(value)}"  # JSON is YAML: parse_value reads it back exactly
 
 
-def _policy_label(levers: dict[str, Any]) -> str:
-    """``per_type`` for one lever; ``fusion=true, refill=borrow`` for several."""
+def policy_code_name(levers: dict[str, Any]) -> str:
+    """A generated policy's code name, its identifier in every stored table: ``per_type`` for
+    one lever, ``fusion=true, refill=borrow`` for several."""
     text = {k: value if isinstance(value, str) else json.dumps(value) for k, value in levers.items()}
     if len(text) == 1:
         key, v = next(iter(text.items()))
@@ -290,7 +292,7 @@ def load_experiment(path: str | Path) -> Experiment:
         policies = {}
         for values in combos:
             levers = dict(zip(keys, values, strict=True))
-            policies[_policy_label(levers)] = levers
+            policies[policy_code_name(levers)] = levers
     else:
         policies = {"base": {}}
     for name, levers in policies.items():

@@ -16,6 +16,8 @@ import io
 import json
 import math
 import os
+import re
+import textwrap
 from pathlib import Path
 
 import matplotlib.ticker
@@ -27,12 +29,13 @@ from sim.output.fonts import use_cjk_font
 from sim.output.runner import _atomic_write
 from sim.scenario.labels import LANGS, text
 from sim.scenario.loading import ScenarioError
-from sim.studies import headline, readout, warmup
+from sim.studies import headline, policy_names, readout, warmup
 from sim.studies.comparison import paired_differences, policy_means
 from sim.studies.sweep import load_results
 
 LEVEL_COLOURS = ["#4c9a2a", "#f2b134", "#e4572e", "#6c4f9e", "#888888"]
 TYPE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+_CJK = re.compile("[\u3000-\u9fff\uff00-\uffef]")
 GOOD, BAD, NEUTRAL = "#2a9d4b", "#d1495b", "#666666"
 
 
@@ -54,7 +57,12 @@ BEHAVIOUR = "scoring.workers_respond"
 
 
 def stratified_differences(
-    results: pd.DataFrame, kpis: list[str], settings: dict[str, dict], reference: str, key: str = BEHAVIOUR
+    results: pd.DataFrame,
+    kpis: list[str],
+    settings: dict[str, dict],
+    reference: str,
+    key: str = BEHAVIOUR,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Paired differences within each value of lever ``key``: every policy against the policy
     that sets ``key`` alike and everything else as ``reference`` does (so scheme effects with
@@ -69,7 +77,7 @@ def stratified_differences(
         ref = [p for p in stratum if {k: v for k, v in settings[p].items() if k != key} == base]
         if ref and len(stratum) > 1:
             d = paired_differences(results, kpis, ref[0], stratum)
-            parts.append(d.assign(stratum=f"{key.rsplit('.', 1)[-1]} = {value}"))
+            parts.append(d.assign(stratum=policy_names.setting(key, json.loads(value), lang)))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
@@ -84,6 +92,12 @@ def headline_differences(results: pd.DataFrame, kpis: list[str], meta: dict, ref
         return plain
     own = plain[plain["policy"].isin(set(strata["reference"]))]
     return pd.concat([own, strata.drop(columns="stratum")], ignore_index=True)
+
+
+def _tick(name: str, width: int = 30) -> str:
+    """A policy's name for a figure: one line per lever setting, long lines wrapped, so
+    composed display names fit beside a panel."""
+    return "\n".join(textwrap.fill(line, width) for line in re.split(r";\s*", name))
 
 
 def _verdict(kpi: str, diff: float, lo: float, hi: float, thr: float, lang: str) -> str:
@@ -126,7 +140,7 @@ def forest_plot(diffs: pd.DataFrame, kpis: list[str], reference: str, lang: str 
         ax.hlines(y, d["lo"], d["hi"], colors=colours, lw=2.5)
         ax.scatter(d["diff"], y, c=colours, zorder=3, s=30)
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(y, d["policy"], fontsize=8)
+        ax.set_yticks(y, [_tick(p) for p in d["policy"]], fontsize=8)
         b = readout.better(k)
         hint = (
             f"  ({text('report.better_right', lang)})"
@@ -136,7 +150,7 @@ def forest_plot(diffs: pd.DataFrame, kpis: list[str], reference: str, lang: str 
         ax.set_title(label(k, lang), fontsize=9)
         unit = readout.tick(k, 0.0, lang)[1]
         unit = f" ({unit})" if unit else ""
-        ax.set_xlabel(text("report.diff_vs", lang, reference=reference) + unit + hint, fontsize=8)
+        ax.set_xlabel(text("report.diff_vs", lang, reference=_tick(reference, 60)) + unit + hint, fontsize=8)
         ax.tick_params(axis="x", labelsize=8)
         span = max(abs(d["lo"]).max(), abs(d["hi"]).max(), 0 if math.isnan(thr) else thr, 1e-12)
         ax.set_xlim(-1.15 * span, 1.15 * span)
@@ -166,7 +180,7 @@ def distributions_plot(results: pd.DataFrame, kpis: list[str], policies: list[st
         )
         for y, x in zip(pos, data, strict=True):
             ax.scatter(x, y + rng.uniform(-0.15, 0.15, len(x)), s=12, alpha=0.7, color="#1f77b4", zorder=3)
-        ax.set_yticks(pos, policies, fontsize=8)
+        ax.set_yticks(pos, [_tick(p) for p in policies], fontsize=8)
         ax.set_title(label(k, lang), fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
     fig.suptitle(text("report.distributions_fig", lang), fontsize=10)
@@ -191,7 +205,7 @@ def series_plot(daily: pd.DataFrame, policies: list[str], lang: str = "en"):
             if window > 1:
                 wide = wide.rolling(window, min_periods=max(1, window // 2)).mean()
             colour = TYPE_COLOURS[i % len(TYPE_COLOURS)]
-            ax.plot(wide.index, wide.mean(axis=1), color=colour, lw=1.4, label=p)
+            ax.plot(wide.index, wide.mean(axis=1), color=colour, lw=1.4, label=_tick(p, 60))
             if wide.shape[1] > 1:
                 ax.fill_between(
                     wide.index, wide.quantile(0.05, axis=1), wide.quantile(0.95, axis=1), color=colour, alpha=0.15, lw=0
@@ -223,7 +237,7 @@ def funnel_plot(results: pd.DataFrame, policies: list[str], lang: str = "en"):
             if vv > 0.04:
                 ax.text(ll + vv / 2, yy, f"{vv:.0%}", ha="center", va="center", fontsize=8, color="white")
         left += v
-    ax.set_yticks(y, policies, fontsize=8)
+    ax.set_yticks(y, [_tick(p, 40) for p in policies], fontsize=8)
     ax.set_xlim(0, 1)
     ax.set_xlabel(text("report.share_resolved", lang), fontsize=9)
     ax.legend(
@@ -263,7 +277,7 @@ def scores_plot(scores: pd.DataFrame, results: pd.DataFrame, policies: list[str]
                 part["true_value"], part["score"], s=3, alpha=0.3, color=colours[t], label=text(f"type.{t}", lang)
             )
         validity = row["score_validity"].iloc[0] if "score_validity" in row else math.nan
-        ax.set_title(f"{p}\n" + text("report.validity", lang, v=f"{validity:.2f}"), fontsize=9)
+        ax.set_title(f"{_tick(p, 60)}\n" + text("report.validity", lang, v=f"{validity:.2f}"), fontsize=9)
         ax.set_xlabel(text("report.true_value", lang), fontsize=8)
         ax.set_ylabel(text("report.score", lang), fontsize=8)
         ax.tick_params(labelsize=8)
@@ -295,7 +309,7 @@ def uncertainty_plot(results: pd.DataFrame, kpis: list[str], reference: str, pol
                     mine[k] - ref.loc[mine.index, k],
                     s=18,
                     color=TYPE_COLOURS[i % len(TYPE_COLOURS)],
-                    label=p,
+                    label=_tick(p, 60),
                 )
             ax.axhline(0, color="black", lw=0.8)
             ax.set_xlabel(prm.split(".", 1)[1], fontsize=8)
@@ -303,7 +317,7 @@ def uncertainty_plot(results: pd.DataFrame, kpis: list[str], reference: str, pol
                 ax.set_ylabel(f"Δ {label(k, lang)}", fontsize=8)
             ax.tick_params(labelsize=7)
     axes[0][0].legend(fontsize=7)
-    fig.suptitle(text("report.uncertainty_fig", lang, reference=reference), fontsize=10)
+    fig.suptitle(text("report.uncertainty_fig", lang, reference=_tick(reference, 80)), fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -361,10 +375,11 @@ def write_report(root: str | Path, out: str | Path | None = None, lang: str | No
     results = load_results(root)
     if results.empty:
         raise ScenarioError(f"{root}: no finished runs to report")
-    if lang == "zh":
-        use_cjk_font()
     manifest = pd.read_parquet(root / "manifest.parquet")
     daily, scores = load_results(root, "daily"), load_results(root, "scores")
+    meta, (results, daily, scores) = policy_names.shown(meta, lang, results, daily, scores)
+    if lang == "zh" or any(_CJK.search(p) for p in meta["policies"]):  # en labels keep terms like 一把尺
+        use_cjk_font()
     policies = [p for p in meta["policies"] if p in set(results["policy"])]
     reference = meta["reference"] if meta["reference"] in policies else policies[0]
     kpis = [k for k in meta["kpis"] if k in results]
@@ -415,7 +430,7 @@ def write_report(root: str | Path, out: str | Path | None = None, lang: str | No
 
     diff_rows = [diff_row(r, {text("report.policy", lang): r.policy}) for r in diffs.itertuples(index=False)]
     diff_classes = [_material_class(*c) for c in zip(diffs["kpi"], diffs["class"], diffs["diff"], strict=True)]
-    strata = stratified_differences(results, kpis, meta["policies"], reference)
+    strata = stratified_differences(results, kpis, meta["policies"], reference, lang=lang)
     if len(strata):
         strata = headline.classify(strata, declared)
     strata_rows = [
@@ -542,6 +557,7 @@ def headline_text(root: str | Path, lang: str | None = None) -> str:
     results = load_results(root)
     if results.empty:
         return ""
+    meta, (results,) = policy_names.shown(meta, lang, results)
     policies = [p for p in meta["policies"] if p in set(results["policy"])]
     reference = meta["reference"] if meta["reference"] in policies else policies[0]
     kpis = [k for k in meta["kpis"] if k in results]
@@ -568,6 +584,8 @@ def write_workbook_report(root: str | Path, out: str | Path | None = None, lang:
     results = load_results(root)
     if results.empty:
         raise ScenarioError(f"{root}: no finished runs to report")
+    codes = results["policy"]
+    meta, (results,) = policy_names.shown(meta, lang, results)
     policies = [p for p in meta["policies"] if p in set(results["policy"])]
     reference = meta["reference"] if meta["reference"] in policies else policies[0]
     kpis = [k for k in meta["kpis"] if k in results]
@@ -595,6 +613,7 @@ def write_workbook_report(root: str | Path, out: str | Path | None = None, lang:
         + [t("xlsx.warmup_days") for _ in ids[4:]]
         + [label(k, lang) for k in kpis]
     )
+    runs[t("xlsx.policy_key")] = codes.to_numpy()  # the identifier in the sweep's stored tables
     diffs = headline.classify(paired_differences(results, kpis, reference, policies), declared)
     differences = pd.DataFrame(
         {

@@ -253,6 +253,7 @@ class Store:
             "days": exp.days,
             "seed": exp.seed,
             "policies": exp.policies,
+            "names_zh": {p.name: p.name_zh for p in exp.spec.policies if p.name_zh},
             "reference": exp.reference,
             "kpis": exp.kpis,
             "thresholds": exp.spec.thresholds,
