@@ -14,13 +14,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 from openpyxl import load_workbook
+from processes import group, wait_for
 
 from sim.scenario.loading import ScenarioError
 from sim.studies.targets import check, check_quantities, interval, load_targets, quantity, replicate
@@ -273,29 +273,6 @@ def test_calibration_interrupted_keeps_generations_and_resumes(files, tmp_path):
     assert raw["arrivals"]["rate_scale"] == pytest.approx(summary.loc["arrivals.rate_scale", "median"])
 
 
-def _group(pgid: int) -> list[int]:
-    """Live (not zombie) processes of process group ``pgid``, read from /proc."""
-    found = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[3]) == pgid and fields[0] != "Z":
-                found.append(int(d.name))
-    return found
-
-
-def _wait_for(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 @pytest.mark.parametrize("how", ["ctrl-c to the terminal group", "sigterm to the driver alone"])
@@ -323,17 +300,17 @@ def test_calibration_with_two_workers_stops_on_a_signal_leaving_no_process_and_r
         for line in proc.stderr:  # generation 0 is stored: generation 1 is being sampled
             if line.startswith("ABC INFO: t: 1,"):
                 break
-        assert _wait_for(lambda: len(_group(proc.pid)) == 3, 30), "the two sampling processes did not start"
+        assert wait_for(lambda: len(group(proc.pid)) == 3, 30), "the two sampling processes did not start"
         if how.startswith("ctrl-c"):
             os.killpg(proc.pid, signal.SIGINT)
         else:
             os.kill(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)
         # its sampling processes end with it (they would otherwise sample on, holding its stderr)
-        assert _wait_for(lambda: not _group(proc.pid), 0.5), f"left behind: {_group(proc.pid)}"
+        assert wait_for(lambda: not group(proc.pid), 0.5), f"left behind: {group(proc.pid)}"
         err = proc.stderr.read()
     finally:
-        for pid in _group(proc.pid):
+        for pid in group(proc.pid):
             os.kill(pid, signal.SIGKILL)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "Error" not in err, err

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from processes import children, group, wait_for
 
 from sim.output.locations import slug
 from sim.policies.registry import unregister
@@ -314,41 +315,6 @@ def test_a_bad_or_unreachable_scheduler_is_refused_fast_with_nothing_written(tmp
 # ---------------------------------------------------------------------------- findings 5, 6: processes
 
 
-def _group(pgid: int) -> list[int]:
-    """Live processes of a process group (zombies excluded)."""
-    found = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                found.append(int(d.name))
-    return found
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                if int((d / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(d.name))
-            except OSError:
-                continue
-    return found
-
-
-def _wait_for(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 def test_killing_a_worker_then_the_driver_leaves_no_process_and_resumes_exactly(tmp_path):
@@ -362,17 +328,17 @@ def test_killing_a_worker_then_the_driver_leaves_no_process_and_resumes_exactly(
     )
     try:
         n_done = lambda: len(Store(out).index()) if (out / "parts" / "summary").is_dir() else 0  # noqa: E731
-        assert _wait_for(lambda: n_done() >= 2, 120), "no run finished"
+        assert wait_for(lambda: n_done() >= 2, 120), "no run finished"
         # a pool worker: a grandchild of the driver (driver → forkserver → worker)
-        workers = [w for c in _children(proc.pid) for w in _children(c)]
+        workers = [w for c in children(proc.pid) for w in children(c)]
         assert workers and proc.poll() is None
         os.kill(workers[0], signal.SIGKILL)
-        assert _wait_for(lambda: n_done() >= 6, 120) and proc.poll() is None, "the sweep stopped with its worker"
+        assert wait_for(lambda: n_done() >= 6, 120) and proc.poll() is None, "the sweep stopped with its worker"
         os.kill(proc.pid, signal.SIGKILL)  # the driver alone, not its group
         proc.communicate()
-        assert _wait_for(lambda: not _group(proc.pid), 15), f"left behind: {_group(proc.pid)}"
+        assert wait_for(lambda: not group(proc.pid), 15), f"left behind: {group(proc.pid)}"
     finally:
-        for pid in _group(proc.pid):
+        for pid in group(proc.pid):
             os.kill(pid, signal.SIGKILL)
     done_before = n_done()
     assert 6 <= done_before < 12
@@ -442,13 +408,13 @@ def test_viz_stops_its_page_server_on_sigterm(tmp_path):
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         # the page server replaces the gridsim process (or runs as its child): wait until it listens
-        assert _wait_for(lambda: _listening(port), 90), "the page server did not start"
+        assert wait_for(lambda: _listening(port), 90), "the page server did not start"
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
-        assert _wait_for(lambda: not any(_alive(p) for p in _group(proc.pid)), 15), "a process outlived SIGTERM"
+        assert wait_for(lambda: not any(_alive(p) for p in group(proc.pid)), 15), "a process outlived SIGTERM"
         assert not _listening(port), "the page is still served"
     finally:
-        for pid in _group(proc.pid):
+        for pid in group(proc.pid):
             os.kill(pid, signal.SIGKILL)
 
 
