@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 BATCH = 5  # days per batch (the "5" of MSER-5)
 ALPHA = 0.01  # the trend test's significance level
@@ -63,6 +62,8 @@ def detect(series, warmup_days: int | None = None) -> Warmup:
     means = rest[: n * BATCH].reshape(n, BATCH).mean(axis=1)
     if np.ptp(means) == 0:
         return Warmup(days, found, 0.0, 1.0, found)
+    from scipy import stats  # here, not at import: a sweep worker needs only mser5 (numpy)
+
     tau, p = stats.kendalltau(np.arange(n), means)
     return Warmup(days, found, float(tau), float(p), bool(found and p >= ALPHA))
 
