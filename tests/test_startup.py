@@ -63,3 +63,23 @@ def test_a_run_still_imports_what_it_needs(tmp_path):
     status, modules = _loaded("run", str(BASELINE), "--days", "2", "--out", str(tmp_path / "r"))
     assert status == 0
     assert "pyarrow" in modules and "numpy" in modules
+
+
+@pytest.mark.parametrize("argv", [("--help",), ("run", "--help")], ids=["help", "run-help"])
+def test_help_imports_no_schema(argv):
+    """``--help`` builds no scenario schema: neither pydantic nor the schema module is imported."""
+    status, modules = _loaded(*argv)
+    assert status == 0
+    assert "pydantic" not in modules and "yaml" not in modules
+
+
+def test_scenario_package_names_on_first_use():
+    """``sim.scenario`` still gives the loading and schema names (and ``sim.config``'s star import)."""
+    probe = (
+        "import sys, warnings; import sim.scenario as s; before = 'pydantic' in sys.modules;"
+        "warnings.simplefilter('ignore'); ns = {}; exec('from sim.config import *', ns);"
+        "print(before, s.Scenario.__name__, s.ScenarioError is __import__('sim.scenario.errors').scenario.errors"
+        ".ScenarioError, 'load_scenario' in ns and 'Scenario' in ns)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["False", "Scenario", "True", "True"], out.stderr

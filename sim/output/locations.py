@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from sim.scenario.loading import ScenarioError
+from sim.scenario.errors import ScenarioError
 
 RUN_FILES = (
     "incidents.parquet",

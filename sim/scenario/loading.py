@@ -12,12 +12,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario import catalog, policy_table
+from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario, _default_categories, _default_types, _hint
-
-
-class ScenarioError(Exception):
-    """A scenario that cannot be used; the message is one line naming file and field."""
-
 
 _MERGE_MAPS: dict[str, Callable[[], dict[str, Any]]] = {
     "community_types": _default_types,

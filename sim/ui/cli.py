@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sim import __version__
 from sim.output.locations import default_out, slug
-from sim.scenario.loading import ScenarioError, apply_overrides, json_schema, load_scenario
+from sim.scenario.errors import ScenarioError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -264,7 +264,7 @@ def _write_text(path: Path, text: str) -> None:
 def _cmd_district(args) -> int:
     from sim.ingest.commented import plain
     from sim.ingest.register import district_yaml, import_register, load_mapping
-    from sim.scenario.loading import scenario_from_dict
+    from sim.scenario.loading import apply_overrides, scenario_from_dict
 
     _positive(args.households, "--households")
     d = import_register(args.grids, load_mapping(args.columns), args.households, args.columns or "--columns")
@@ -352,6 +352,7 @@ def _positive(value, flag: str) -> None:
 
 
 def _cmd_check(args) -> int:
+    from sim.scenario.loading import load_scenario
     from sim.studies.targets import check, check_quantities, for_scenario, load_targets, print_check, replicate
 
     _positive(args.reps, "--reps")
@@ -379,6 +380,7 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_calibrate(args) -> int:
+    from sim.scenario.loading import load_scenario
     from sim.studies.calibration import calibrate, calibrated_scenario, plot_posterior, posterior, problem, summarise
     from sim.studies.targets import check_quantities, for_scenario, load_targets, simulate
 
@@ -461,7 +463,7 @@ def _cmd_sweep(args) -> int:
 
 
 def _cmd_size(args) -> int:
-    from sim.scenario.loading import parse_value
+    from sim.scenario.loading import load_scenario, parse_value
     from sim.studies.sizing import (
         ServiceTarget,
         Sizer,
@@ -551,6 +553,7 @@ def _cmd_size(args) -> int:
 
 
 def _cmd_sensitivity(args) -> int:
+    from sim.scenario.loading import load_scenario
     from sim.studies import sensitivity as sa
 
     for flag in ("trajectories", "n", "reps", "days", "workers"):
@@ -616,6 +619,7 @@ def _cmd_sensitivity(args) -> int:
 
 
 def _cmd_describe(args) -> int:
+    from sim.scenario.loading import load_scenario
     from sim.studies.odd import describe
 
     config = load_scenario(args.scenario, args.overrides)
@@ -660,6 +664,8 @@ def _cmd_trace(args) -> int:
 
 
 def _cmd_viz(args) -> int:
+    from sim.scenario.loading import load_scenario
+
     load_scenario(args.scenario)  # a bad scenario is refused here, in one line
     if not 0 < args.port < 65536:
         raise ScenarioError(f"--port: {args.port} is not a port number")
@@ -702,6 +708,8 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_run(args) -> int:
+    from sim.scenario.loading import load_scenario
+
     overrides = list(args.overrides)
     if args.days is not None:
         overrides.append(f"days={args.days}")
@@ -745,6 +753,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return _cmd_run(args)
         if args.command == "validate":
+            from sim.scenario.loading import load_scenario
+
             config = load_scenario(args.scenario, args.overrides)
             _warn(args.scenario, config)
             print(f"{args.scenario}: valid ({config.name}, {config.days} days)")
@@ -755,6 +765,8 @@ def main(argv: list[str] | None = None) -> int:
 
                 print(markdown(args.lang), end="")
             else:
+                from sim.scenario.loading import json_schema
+
                 print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0
         if args.command == "describe":
