@@ -31,7 +31,7 @@ def fingerprint(model: GridModel, ids: bool = True) -> str:
         col = log.column(name) if name in COLUMNS else getattr(log, name)
         if (name in COLUMNS or hasattr(col, "typecode")) and (ids or name not in ID_COLUMNS):
             h.update(name.encode())
-            h.update(col.tobytes())  # (a field of the hot record is strided)
+            h.update(bytes(col))
     h.update(model.datacollector.get_model_vars_dataframe().to_csv().encode())
     scores = model.scorer.table()
     h.update((scores if ids else scores.drop(columns="agent")).to_csv().encode())

@@ -156,6 +156,6 @@ class DailyRecord(mesa.DataCollector):
 
 def state_counts(log) -> dict[str, int]:
     """How many incidents of ``log`` are in each workflow state."""
-    st = log.column("state")
+    st = np.frombuffer(log.state, dtype=np.int64) if log.n else np.empty(0, np.int64)
     c = np.bincount(st, minlength=len(State))
     return {s.name.lower(): int(c[s]) for s in State}

@@ -8,10 +8,9 @@ cdef class CaseFlow(Actor):
     cdef public Clock clock
     cdef public object log, mark, picking
     cdef public bint recording
-    cdef long long[:] state, desk, severity, category, level, outcome, grid  # the hot record's (strided)
-    cdef double[:] t_join
-    cdef long long[::1] escalations, resolver, handler, household, reopens, visits_failed, satisfied
-    cdef double[::1] t_handling, t_surfaced, t_accepted, t_escalated, t_resolved, t_feedback
+    cdef long long[::1] state, desk, severity, category, level, outcome, grid, escalations, resolver
+    cdef long long[::1] handler, household, reopens, visits_failed, satisfied
+    cdef double[::1] t_join, t_handling, t_surfaced, t_accepted, t_escalated, t_resolved, t_feedback
     cdef double[::1] t_occurred, t_reopened, t_closed, depth, work, u_solve, u_visit, u_feedback, u_reopen
     cdef double[::1] cat_hours
 

@@ -77,10 +77,6 @@ _DRAWS = ("work", "u_solve", "u_feedback", "u_reopen", "u_visit")  # per-inciden
 _PER_LEVEL = ("work", "u_solve")  # draws with one row per (incident, level), the level fastest
 COLUMNS = _INT_COLS + _FLOAT_COLS + _DRAWS
 """Every per-incident column of :class:`IncidentLog`, by name (``log.column(name)``, ``log.<name>``)."""
-HOT = ("state", "desk", "level", "outcome", "category", "severity", "grid", "t_join")
-"""The fields each step of a case's event chain reads, kept side by side: one 64-byte row (a
-cache line) an incident in one record, not eight arrays; the other columns are arrays each."""
-_HOT = "hot record"  # its block's name among the column buffers
 _FIRST_CAPACITY = 1024  # incidents the buffers first hold
 _DEFAULT_INT = {
     "state": 0,
@@ -109,7 +105,6 @@ class IncidentLog:
         # each column's buffer: an anonymous memory map, grown in place (mremap: nothing copied,
         # the spare rows untouched, so not resident) — ``_buffers`` its typed numpy view
         self._maps: dict[str, mmap.mmap] = {}
-        self._blocks = {_HOT: len(HOT)} | {c: w for c, w in self._width.items() if c not in HOT}  # 8-byte slots a row
         self._buffers: dict[str, np.ndarray] = {}
         self._reserve(_FIRST_CAPACITY)
         self._columns: list | None = None  # see _appends
@@ -157,9 +152,9 @@ class IncidentLog:
         held), else into a new map with the logged rows copied (the old one stays with its views)."""
         self._columns = None
         self._buffers.clear()  # (a view blocks resizing its map)
-        for key, slots in self._blocks.items():
-            size, used = cap * slots * 8, self.n * slots * 8
-            m = self._maps.get(key)
+        for c in COLUMNS:
+            size, used = cap * self._width[c] * 8, self.n * self._width[c] * 8
+            m = self._maps.get(c)
             if m is None:
                 m = _anonymous_map(size)
             else:
@@ -169,13 +164,8 @@ class IncidentLog:
                     new = _anonymous_map(size)
                     new.write(memoryview(m)[:used])
                     m = new
-            self._maps[key] = m
-        for c in COLUMNS:
-            t = np.int64 if c in _INT_COLS else np.float64
-            if c in HOT:  # (a strided view of the record)
-                self._buffers[c] = np.frombuffer(self._maps[_HOT], dtype=t).reshape(-1, len(HOT))[:, HOT.index(c)]
-            else:
-                self._buffers[c] = np.frombuffer(self._maps[c], dtype=t)
+            self._maps[c] = m
+            self._buffers[c] = np.frombuffer(m, dtype=np.int64 if c in _INT_COLS else np.float64)
         self.capacity = cap
 
     def _extend(self, cols: dict) -> range:
@@ -221,8 +211,7 @@ class IncidentLog:
         self.tr_actor.frombytes(np.full(n, -1, dtype=np.int64).tobytes())
 
     def column(self, name: str) -> np.ndarray:
-        """A zero-copy numpy view of a column: its ``n`` rows (``n × levels`` for the per-level draws;
-        strided for the fields of the hot record, :data:`HOT`)."""
+        """A zero-copy numpy view of a column: its ``n`` rows (``n × levels`` for the per-level draws)."""
         return self._buffers[name][: self.n * self._width[name]]
 
     def transitions(self) -> pd.DataFrame:

@@ -268,12 +268,9 @@ def hour_accounts(const long long[:] s, const long long[:] working, unsigned cha
 def extend_columns(list columns, dict values, Py_ssize_t n0, Py_ssize_t k):
     """``IncidentLog.extend``'s writes in one pass: each ``(buffer, name, numpy type, default,
     width)`` gets, in its rows of incidents ``n0 .. n0 + k`` (``width`` rows an incident), the
-    caller's array ``values[name]`` or copies of its default. The buffers (1-D, contiguous or
-    strided: a field of a record) have room for them."""
+    caller's array ``values[name]`` or copies of its default. The buffers have room for them."""
     cdef cnp.ndarray a, v
-    cdef Py_ssize_t lo, m, j, width, stride
-    cdef char *p
-    cdef char *src
+    cdef Py_ssize_t lo, m, j, width
     cdef double fd
     cdef long long fi
     cdef int want
@@ -282,8 +279,6 @@ def extend_columns(list columns, dict values, Py_ssize_t n0, Py_ssize_t k):
         if lo + m > cnp.PyArray_SIZE(a):
             raise ValueError(f"IncidentLog.extend: no room in column {name!r}")
         want = cnp.PyArray_TYPE(a)
-        stride = cnp.PyArray_STRIDE(a, 0)
-        p = <char*>cnp.PyArray_DATA(a) + lo * stride
         got = values.get(name)
         if got is None:
             if fill is None:
@@ -291,11 +286,11 @@ def extend_columns(list columns, dict values, Py_ssize_t n0, Py_ssize_t k):
             if want == cnp.NPY_FLOAT64:
                 fd = fill
                 for j in range(m):
-                    (<double*>(p + j * stride))[0] = fd
+                    (<double*>cnp.PyArray_DATA(a))[lo + j] = fd
             else:
                 fi = fill
                 for j in range(m):
-                    (<long long*>(p + j * stride))[0] = fi
+                    (<long long*>cnp.PyArray_DATA(a))[lo + j] = fi
             continue
         if (not isinstance(got, np.ndarray) or cnp.PyArray_TYPE(<cnp.ndarray>got) != want
                 or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>got)):
@@ -303,12 +298,7 @@ def extend_columns(list columns, dict values, Py_ssize_t n0, Py_ssize_t k):
         v = <cnp.ndarray>got
         if cnp.PyArray_SIZE(v) != m:
             raise ValueError(f"IncidentLog.extend: column {name!r} has {cnp.PyArray_SIZE(v)} values, not {m}")
-        src = <char*>cnp.PyArray_DATA(v)
-        if stride == 8:
-            memcpy(p, src, m * 8)
-        else:
-            for j in range(m):
-                memcpy(p + j * stride, src + j * 8, 8)
+        memcpy(<char*>cnp.PyArray_DATA(a) + lo * 8, cnp.PyArray_DATA(v), m * 8)
 
 
 cdef bitgen_t *_bitgen(rng) except NULL:
