@@ -15,6 +15,7 @@ import hashlib
 
 import numpy as np
 
+from sim.core.incidents import COLUMNS
 from sim.model import GridModel
 from sim.scenario.loading import load_scenario
 
@@ -26,9 +27,9 @@ def fingerprint(model: GridModel, ids: bool = True) -> str:
     h = hashlib.sha256()
     log = model.log
     log.flush()
-    for name in sorted(vars(log)):
-        col = getattr(log, name)
-        if hasattr(col, "typecode") and (ids or name not in ID_COLUMNS):
+    for name in sorted({*vars(log), *COLUMNS}):  # the per-incident columns, the transition columns
+        col = log.column(name) if name in COLUMNS else getattr(log, name)
+        if (name in COLUMNS or hasattr(col, "typecode")) and (ids or name not in ID_COLUMNS):
             h.update(name.encode())
             h.update(bytes(col))
     h.update(model.datacollector.get_model_vars_dataframe().to_csv().encode())

@@ -5,7 +5,6 @@ no domain module asks which of the two runs (sim.kernels is the one switch)."""
 from __future__ import annotations
 
 import re
-from array import array
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -287,13 +286,13 @@ def test_a_roster_always_has_its_twin():
 # ---------------------------------------------------------------- the incident log's appends
 
 
-def _columns() -> list:
+def _columns(room: int) -> list:
     f8, i8 = np.dtype(np.float64), np.dtype(np.int64)
-    return [
-        (array("q"), "a", i8, -1),
-        (array("q"), "b", i8, 0),
-        (array("d"), "c", f8, np.nan),
-        (array("d"), "d", f8, None),
+    return [  # (buffer, name, type, default, rows an incident); garbage in the rows not written yet
+        (np.full(room, 7, i8), "a", i8, -1, 1),
+        (np.full(room, 7, i8), "b", i8, 0, 1),
+        (np.full(room, 7.5), "c", f8, np.nan, 1),
+        (np.full(2 * room, 7.5), "d", f8, None, 2),
     ]
 
 
@@ -302,20 +301,29 @@ def _columns() -> list:
 @given(seed=SEED, k=st.integers(0, 20), days=st.integers(1, 3))
 def test_extend_columns(seed, k, days):
     g = np.random.default_rng(seed)
-    a, b = _columns(), _columns()
-    for _ in range(days):
-        values = {"d": g.random(k)}
+    room = days * k + 1
+    a, b = _columns(room), _columns(room)
+    for day in range(days):
+        values = {"d": g.random(2 * k)}
         if g.random() < 0.5:
             values["a"] = g.integers(0, 9, k)
         if g.random() < 0.5:  # another type, not contiguous: converted
             values["c"] = g.integers(0, 9, 2 * k).astype(np.int32)[::2]
-        comp.extend_columns(a, values, k)
-        ref.extend_columns(b, values, k)
-    for (x, *_), (y, *_) in zip(a, b, strict=True):
-        assert x.typecode == y.typecode and np.array_equal(np.array(x), np.array(y), equal_nan=True)
-    for f in (comp.extend_columns, ref.extend_columns):  # the draws have no default
-        with pytest.raises(KeyError):
-            f(_columns(), {}, 1)
+        comp.extend_columns(a, values, day * k, k)
+        ref.extend_columns(b, values, day * k, k)
+        for (x, name, _, fill, _), (y, *_) in zip(a, b, strict=True):
+            assert np.array_equal(x, y, equal_nan=True)
+            if name not in values:
+                assert np.array_equal(x[day * k : (day + 1) * k], np.full(k, fill), equal_nan=True)
+    for (x, *_, width), (w, *_) in zip(a, _columns(room), strict=True):  # the rows past those written untouched
+        assert np.array_equal(x[days * k * width :], w[days * k * width :])
+    for f in (comp.extend_columns, ref.extend_columns):
+        with pytest.raises(KeyError):  # the draws have no default
+            f(_columns(2), {}, 0, 1)
+        with pytest.raises(ValueError):  # no room
+            f(_columns(2), {"d": np.zeros(4)}, 1, 2)
+        with pytest.raises(ValueError):  # the draws of another number of incidents
+            f(_columns(2), {"d": np.zeros(3)}, 0, 1)
 
 
 # ---------------------------------------------------------------- one switch

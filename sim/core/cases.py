@@ -2,8 +2,8 @@
 
 Desks (``sim.core.desks``) decide *when* work happens and :class:`sim.core.workflow.Workflow`
 *what* it is; this base declares the calls between them (so each module compiles knowing the
-other's types) and holds the incident log's hot columns as typed views, bound by
-:meth:`bind_columns` and let go while the log grows (a view blocks resizing its array).
+other's types) and holds the incident log's hot columns as typed views of their buffers, bound by
+:meth:`bind_columns` and let go while the log reallocates them (a few dozen times a run).
 """
 
 from __future__ import annotations
@@ -65,24 +65,24 @@ class CaseFlow(Actor):
         log.watch(self)
 
     def bind_columns(self) -> None:
-        """Take typed views of the log's hot columns (after it grew)."""
-        log = self.log
-        self.state, self.desk, self.severity, self.category = log.state, log.desk, log.severity, log.category
-        self.level, self.outcome, self.grid, self.escalations = log.level, log.outcome, log.grid, log.escalations
-        self.resolver, self.handler, self.household = log.resolver, log.handler, log.household
-        self.reopens = log.reopens
-        self.visits_failed, self.satisfied = log.visits_failed, log.satisfied
+        """Take typed views of the log's hot columns' buffers (at the start and after they grew)."""
+        b = self.log.buffer
+        self.state, self.desk, self.severity, self.category = b("state"), b("desk"), b("severity"), b("category")
+        self.level, self.outcome, self.grid, self.escalations = b("level"), b("outcome"), b("grid"), b("escalations")
+        self.resolver, self.handler, self.household = b("resolver"), b("handler"), b("household")
+        self.reopens = b("reopens")
+        self.visits_failed, self.satisfied = b("visits_failed"), b("satisfied")
         self.t_join, self.t_handling, self.t_surfaced, self.t_accepted = (
-            log.t_join,
-            log.t_handling,
-            log.t_surfaced,
-            log.t_accepted,
+            b("t_join"),
+            b("t_handling"),
+            b("t_surfaced"),
+            b("t_accepted"),
         )
-        self.t_escalated, self.t_resolved, self.t_feedback = log.t_escalated, log.t_resolved, log.t_feedback
-        self.t_reopened, self.t_closed, self.depth = log.t_reopened, log.t_closed, log.depth
-        self.work, self.u_solve, self.u_visit = log.work, log.u_solve, log.u_visit
-        self.u_feedback, self.u_reopen = log.u_feedback, log.u_reopen
-        self.t_occurred = log.t_occurred
+        self.t_escalated, self.t_resolved, self.t_feedback = b("t_escalated"), b("t_resolved"), b("t_feedback")
+        self.t_reopened, self.t_closed, self.depth = b("t_reopened"), b("t_closed"), b("depth")
+        self.work, self.u_solve, self.u_visit = b("work"), b("u_solve"), b("u_visit")
+        self.u_feedback, self.u_reopen = b("u_feedback"), b("u_reopen")
+        self.t_occurred = b("t_occurred")
 
     def release_columns(self) -> None:
         """Let go of the views (before the log grows)."""

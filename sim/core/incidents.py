@@ -1,13 +1,14 @@
 """Incidents: the workflow states and the columnar log that records every case.
 
-An incident is a row in :class:`IncidentLog` — typed ``array.array`` columns grown a day
-at a time — rather than an object, so a city-year of cases fits in memory and turns
-into a table without copying field by field. Every transition is also appended to a
+An incident is a row in :class:`IncidentLog` — typed columns with room to spare, grown by a
+factor when full (their first ``n`` rows are the log) — rather than an object, so a city-year
+of cases fits in memory and turns into a table without copying field by field. Every transition is also appended to a
 long-format transition log (incident, time, state, level, actor) for tracing.
 """
 
 from __future__ import annotations
 
+import mmap
 from array import array
 from enum import IntEnum
 
@@ -73,6 +74,10 @@ _FLOAT_COLS = (
     "depth",
 )  # handling depth of whoever resolved it (1 thorough, < 1 rushed)
 _DRAWS = ("work", "u_solve", "u_feedback", "u_reopen", "u_visit")  # per-incident random draws (no default)
+_PER_LEVEL = ("work", "u_solve")  # draws with one row per (incident, level), the level fastest
+COLUMNS = _INT_COLS + _FLOAT_COLS + _DRAWS
+"""Every per-incident column of :class:`IncidentLog`, by name (``log.column(name)``, ``log.<name>``)."""
+_FIRST_CAPACITY = 1024  # incidents the buffers first hold
 _DEFAULT_INT = {
     "state": 0,
     "level": 0,
@@ -92,21 +97,18 @@ class IncidentLog:
     """Columnar store of all incidents; column ``c`` of incident ``i`` is ``log.c[i]``."""
 
     def __init__(self, n_levels: int, transitions: bool = True):
-        self.n = 0
+        self.n = 0  # incidents logged: every column reads as its first ``n`` rows (× its width)
+        self.capacity = 0  # incidents the buffers hold before they next grow
         self.recording = transitions
         self.n_levels = n_levels
-        for c in _INT_COLS:
-            setattr(self, c, array("q"))
-        for c in _FLOAT_COLS:
-            setattr(self, c, array("d"))
-        # per-incident random draws, drawn in batches at occurrence (common random numbers)
-        self.work = array("d")  # unit-mean handling-time multiplier, per (incident, level)
-        self.u_solve = array("d")  # per (incident, level)
-        self.u_feedback = array("d")
-        self.u_reopen = array("d")
-        self.u_visit = array("d")
+        self._width = {c: n_levels if c in _PER_LEVEL else 1 for c in COLUMNS}
+        # each column's buffer: an anonymous memory map, grown in place (mremap: nothing copied,
+        # the spare rows untouched, so not resident) — ``_buffers`` its typed numpy view
+        self._maps: dict[str, mmap.mmap] = {}
+        self._buffers: dict[str, np.ndarray] = {}
+        self._reserve(_FIRST_CAPACITY)
         self._columns: list | None = None  # see _appends
-        self._watchers: list = []  # hold typed views of the columns (the workflow): let go while they grow
+        self._watchers: list = []  # hold typed views of the buffers (the workflow): rebound when they grow
         # transition log: hot paths call ``mark((incident, time, state, level, actor))``
         # when ``recording`` (sweeps turn it off), which extends one flat list; :meth:`flush`
         # packs it into typed columns once a day
@@ -119,34 +121,68 @@ class IncidentLog:
         self.tr_actor = array("q")
 
     def watch(self, viewer) -> None:
-        """``viewer.release_columns()`` before the columns grow, ``viewer.bind_columns()`` after."""
+        """``viewer.release_columns()`` before the buffers grow, ``viewer.bind_columns()`` after."""
         self._watchers.append(viewer)
+
+    def buffer(self, name: str) -> memoryview:
+        """A writable view of column ``name``'s whole buffer (``capacity`` rows, the first ``n``
+        logged), for the event core's typed views; valid until the buffers next grow."""
+        return memoryview(self._buffers[name])
 
     def extend(self, **cols: np.ndarray) -> range:
         """Append a day's new incidents; unspecified columns get their defaults."""
+        k = len(cols["category"])
+        if self.n + k > self.capacity:
+            self._grow(self.n + k)
+        return self._extend(cols)
+
+    def _grow(self, need: int) -> None:
+        """Make room for at least ``need`` incidents, by a growth factor of 1.5: a run grows its
+        buffers a few dozen times, not daily; the watchers' views let go meanwhile."""
         for v in self._watchers:
-            v.release_columns()  # a view blocks resizing its array
+            v.release_columns()
         try:
-            return self._extend(cols)
+            self._reserve(max(need, self.capacity + self.capacity // 2))
         finally:
             for v in self._watchers:
                 v.bind_columns()
 
+    def _reserve(self, cap: int) -> None:
+        """Every buffer to ``cap`` incidents, in place where the system can (and no view of it is
+        held), else into a new map with the logged rows copied (the old one stays with its views)."""
+        self._columns = None
+        self._buffers.clear()  # (a view blocks resizing its map)
+        for c in COLUMNS:
+            size, used = cap * self._width[c] * 8, self.n * self._width[c] * 8
+            m = self._maps.get(c)
+            if m is None:
+                m = _anonymous_map(size)
+            else:
+                try:
+                    m.resize(size)
+                except (BufferError, OSError, SystemError, ValueError):  # a view held; no mremap here
+                    new = _anonymous_map(size)
+                    new.write(memoryview(m)[:used])
+                    m = new
+            self._maps[c] = m
+            self._buffers[c] = np.frombuffer(m, dtype=np.int64 if c in _INT_COLS else np.float64)
+        self.capacity = cap
+
     def _extend(self, cols: dict) -> range:
         k = len(cols["category"])
-        kernels.extend_columns(self._appends(), cols, k)  # compiled, or its numpy reference
+        kernels.extend_columns(self._appends(), cols, self.n, k)  # compiled, or its numpy reference
         start = self.n
         self.n += k
         return range(start, self.n)
 
     def _appends(self) -> list:
-        """(column, name, numpy type, default) for every per-incident column, in a fixed order."""
+        """(buffer, name, numpy type, default, width) for every per-incident column, in a fixed order."""
         if self._columns is None:
-            f8, i8 = np.dtype(np.float64), np.dtype(np.int64)
+            b, w = self._buffers, self._width
             self._columns = (
-                [(getattr(self, c), c, i8, _DEFAULT_INT.get(c, -1)) for c in _INT_COLS]
-                + [(getattr(self, c), c, f8, np.nan) for c in _FLOAT_COLS]
-                + [(getattr(self, c), c, f8, None) for c in _DRAWS]
+                [(b[c], c, b[c].dtype, _DEFAULT_INT.get(c, -1), w[c]) for c in _INT_COLS]
+                + [(b[c], c, b[c].dtype, np.nan, w[c]) for c in _FLOAT_COLS]
+                + [(b[c], c, b[c].dtype, None, w[c]) for c in _DRAWS]
             )
         return self._columns
 
@@ -175,13 +211,8 @@ class IncidentLog:
         self.tr_actor.frombytes(np.full(n, -1, dtype=np.int64).tobytes())
 
     def column(self, name: str) -> np.ndarray:
-        """A zero-copy numpy view of a column."""
-        a = getattr(self, name)
-        return (
-            np.frombuffer(a, dtype=np.int64 if a.typecode == "q" else np.float64)
-            if len(a)
-            else (np.empty(0, dtype=np.int64 if a.typecode == "q" else np.float64))
-        )
+        """A zero-copy numpy view of a column: its ``n`` rows (``n × levels`` for the per-level draws)."""
+        return self._buffers[name][: self.n * self._width[name]]
 
     def transitions(self) -> pd.DataFrame:
         """Long-format transition log, in the order transitions were recorded."""
@@ -200,6 +231,22 @@ class IncidentLog:
                 "actor": _numpy(self.tr_actor, np.int64),
             }
         )
+
+
+def _anonymous_map(size: int) -> mmap.mmap:
+    """``size`` bytes of private anonymous memory (private: a shared map would fault past its first size)."""
+    if hasattr(mmap, "MAP_PRIVATE"):  # (POSIX)
+        return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    return mmap.mmap(-1, size)
+
+
+def _column_property(name: str) -> property:
+    """``log.<name>``: the same view as ``log.column(name)``."""
+    return property(lambda self: self.column(name), doc=f"Column ``{name}`` (:meth:`IncidentLog.column`).")
+
+
+for _name in COLUMNS:
+    setattr(IncidentLog, _name, _column_property(_name))
 
 
 def _numpy(a: array, dtype: type) -> np.ndarray:

@@ -15,7 +15,7 @@ cimport numpy as cnp
 from cpython cimport array
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
 from libc.math cimport INFINITY, NAN, exp, floor, fmod, isfinite
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 from numpy.random cimport bitgen_t
 from numpy.random.c_distributions cimport binomial_t, random_binomial, random_poisson, random_standard_uniform_fill
 
@@ -265,37 +265,40 @@ def hour_accounts(const long long[:] s, const long long[:] working, unsigned cha
         on_buf[working[k]] = 0
 
 
-def extend_columns(list columns, dict values, Py_ssize_t k):
-    """``IncidentLog.extend``'s appends in one pass: each ``(column, name, numpy type, default)``
-    gets the caller's array ``values[name]`` or ``k`` copies of its default."""
-    cdef array.array a
-    cdef cnp.ndarray v
-    cdef Py_ssize_t n0, j
+def extend_columns(list columns, dict values, Py_ssize_t n0, Py_ssize_t k):
+    """``IncidentLog.extend``'s writes in one pass: each ``(buffer, name, numpy type, default,
+    width)`` gets, in its rows of incidents ``n0 .. n0 + k`` (``width`` rows an incident), the
+    caller's array ``values[name]`` or copies of its default. The buffers have room for them."""
+    cdef cnp.ndarray a, v
+    cdef Py_ssize_t lo, m, j, width
     cdef double fd
     cdef long long fi
     cdef int want
-    for a, name, dtype, fill in columns:
+    for a, name, dtype, fill, width in columns:
+        lo, m = n0 * width, k * width
+        if lo + m > cnp.PyArray_SIZE(a):
+            raise ValueError(f"IncidentLog.extend: no room in column {name!r}")
+        want = cnp.PyArray_TYPE(a)
         got = values.get(name)
-        n0 = len(a)
         if got is None:
             if fill is None:
                 raise KeyError(f"IncidentLog.extend: the draws {name!r} are missing")
-            array.resize_smart(a, n0 + k)
-            if a.ob_descr.typecode == b'd':
+            if want == cnp.NPY_FLOAT64:
                 fd = fill
-                for j in range(k):
-                    a.data.as_doubles[n0 + j] = fd
+                for j in range(m):
+                    (<double*>cnp.PyArray_DATA(a))[lo + j] = fd
             else:
                 fi = fill
-                for j in range(k):
-                    a.data.as_longlongs[n0 + j] = fi
+                for j in range(m):
+                    (<long long*>cnp.PyArray_DATA(a))[lo + j] = fi
             continue
-        want = cnp.NPY_FLOAT64 if a.ob_descr.typecode == b'd' else cnp.NPY_INT64
         if (not isinstance(got, np.ndarray) or cnp.PyArray_TYPE(<cnp.ndarray>got) != want
                 or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>got)):
             got = np.ascontiguousarray(got, dtype=dtype)
         v = <cnp.ndarray>got
-        array.extend_buffer(a, <char*>cnp.PyArray_DATA(v), cnp.PyArray_SIZE(v))
+        if cnp.PyArray_SIZE(v) != m:
+            raise ValueError(f"IncidentLog.extend: column {name!r} has {cnp.PyArray_SIZE(v)} values, not {m}")
+        memcpy(<char*>cnp.PyArray_DATA(a) + lo * 8, cnp.PyArray_DATA(v), m * 8)
 
 
 cdef bitgen_t *_bitgen(rng) except NULL:

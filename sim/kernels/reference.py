@@ -266,20 +266,21 @@ def roster_twin(roster):
 # ---------------------------------------------------------------- the incident log (sim.core.incidents)
 
 
-def extend_columns(columns: list, values: dict, k: int) -> None:
-    """``IncidentLog.extend``'s appends: each ``(column, name, numpy type, default)`` gets the
-    caller's array ``values[name]`` or ``k`` copies of its default."""
-    blank: dict = {}  # a default column's bytes, made once per default value and type
-    for a, name, dtype, fill in columns:
+def extend_columns(columns: list, values: dict, n0: int, k: int) -> None:
+    """``IncidentLog.extend``'s writes: each ``(buffer, name, numpy type, default, width)`` gets,
+    in its rows of incidents ``n0 .. n0 + k`` (``width`` rows an incident), the caller's array
+    ``values[name]`` or copies of its default. The buffers have room for them."""
+    for a, name, _dtype, fill, width in columns:
+        lo, hi = n0 * width, (n0 + k) * width
+        if hi > len(a):
+            raise ValueError(f"IncidentLog.extend: no room in column {name!r}")
         v = values.get(name)
         if v is None:
             if fill is None:
                 raise KeyError(f"IncidentLog.extend: the draws {name!r} are missing")
-            b = blank.get((fill, dtype))
-            if b is None:
-                b = blank[fill, dtype] = np.full(k, fill, dtype).tobytes()
-            a.frombytes(b)
-        else:  # the caller's array itself when it is already of the column's type (no copy)
-            if v.dtype != dtype or not v.flags.c_contiguous:
-                v = np.ascontiguousarray(v, dtype=dtype)
-            a.frombytes(memoryview(v).cast("B"))
+            a[lo:hi] = fill
+        else:
+            v = np.asarray(v)
+            if v.size != hi - lo:
+                raise ValueError(f"IncidentLog.extend: column {name!r} has {v.size} values, not {hi - lo}")
+            a[lo:hi] = v.reshape(-1)
