@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-SPILL_BYTES = 16 * 1024 * 1024
+SPILL_BYTES = 4 * 1024 * 1024
 """Bytes of packed columns a spool keeps in memory before it appends them to its file."""
 
 Chunk = dict[str, np.ndarray]
@@ -102,6 +102,7 @@ class Spool:
                 chunk[name] = np.frombuffer(data, dtype=d, count=n, offset=at)
                 at += n * d.itemsize
             yield chunk
+            del data, chunk  # (a chunk at a time)
         tail = {name: np.frombuffer(col, dtype=self.dtypes[name]) for name, col in self._tail.items()}
         if len(next(iter(tail.values()))):
             yield tail
@@ -113,38 +114,34 @@ class Spool:
 
     def blocks(self, size: int, keep: Callable[[Chunk], np.ndarray] | None = None) -> Iterator[Chunk]:
         """The rows (or those where ``keep(chunk)`` is true) in blocks of ``size`` rows, the last
-        shorter (one empty block if there are none): a table's row groups, one in memory at a time
-        (a block within one chunk is a view of it)."""
-        parts: list[Chunk] = []
-        have, sent = 0, False
+        shorter (one empty block if there are none): a table's row groups, each filled from the
+        chunks as they are read (a block and a chunk in memory, never the whole spool)."""
+        block: Chunk = {}
+        filled, sent = 0, False
         for chunk in self.chunks():
             part = _select(chunk, keep)
-            if not _rows(part):
-                continue
-            parts.append(part)
-            have += _rows(part)
-            while have >= size:
-                yield self._take(parts, size)
-                have -= size
+            del chunk
+            n, at = _rows(part), 0
+            while at < n:
+                if not filled and n - at >= size:  # a whole block inside the chunk: a view of it
+                    k, out = size, {name: v[at : at + size] for name, v in part.items()}
+                else:
+                    if not filled:
+                        block = {name: np.empty(size, d) for name, d in self.dtypes.items()}
+                    k = min(size - filled, n - at)
+                    for name, v in part.items():
+                        block[name][filled : filled + k] = v[at : at + k]
+                    filled += k
+                    if filled < size:
+                        break
+                    out, block, filled = block, {}, 0
+                at += k
+                yield out
+                del out  # (not held while the next block is filled)
                 sent = True
-        if have or not sent:
-            yield self._take(parts, have)
-
-    def _take(self, parts: list[Chunk], size: int) -> Chunk:
-        """Remove the first ``size`` rows from ``parts`` and return them."""
-        out: list[Chunk] = []
-        while size and parts:
-            n = _rows(parts[0])
-            if n <= size:
-                out.append(parts.pop(0))
-                size -= n
-            else:
-                out.append({k: v[:size] for k, v in parts[0].items()})
-                parts[0] = {k: v[size:] for k, v in parts[0].items()}
-                size = 0
-        if len(out) == 1:
-            return out[0]
-        return {name: np.concatenate([p[name] for p in out] or [np.empty(0, d)]) for name, d in self.dtypes.items()}
+            del part
+        if filled or not sent:
+            yield {name: block[name][:filled] if filled else np.empty(0, d) for name, d in self.dtypes.items()}
 
 
 def _rows(chunk: Chunk) -> int:
@@ -155,4 +152,6 @@ def _select(chunk: Chunk, keep: Callable[[Chunk], np.ndarray] | None) -> Chunk:
     if keep is None:
         return chunk
     mask = keep(chunk)
+    if mask.all():
+        return chunk
     return {name: v[mask] for name, v in chunk.items()}

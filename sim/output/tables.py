@@ -243,6 +243,7 @@ def transition_row_groups(model, rows: int):
     schema = pa.Table.from_pandas(_pandas(_transition_columns(model, empty)), preserve_index=False).schema
     for block in log.row_groups(rows, until=model.clock.now):
         yield _arrow(_transition_columns(model, block), schema)
+        del block  # (not held while the next one is read)
 
 
 def daily_table(model) -> pd.DataFrame:
