@@ -14,6 +14,7 @@ import tempfile
 import weakref
 from array import array
 from collections.abc import Callable, Iterator, Sequence
+from typing import BinaryIO
 
 import numpy as np
 
@@ -37,7 +38,7 @@ class Spool:
         self.mark = self._pending.extend
         """Append rows given as flat values, ``len(columns)`` a row (exact below 2**53)."""
         self._tail = self._fresh()
-        self._file = None  # opened at the first spill
+        self._file: BinaryIO | None = None  # opened at the first spill
         self._chunks: list[tuple[int, int]] = []  # (offset, rows) of each chunk in the file
         self._rows_spilled = 0
         self._row_bytes = sum(d.itemsize for d in self.dtypes.values())
@@ -91,7 +92,7 @@ class Spool:
 
     def chunks(self) -> Iterator[Chunk]:
         """Every row in the order recorded, a chunk at a time: the file's chunks read back, then
-        the rows in memory (views of them: read before more rows are recorded)."""
+        a copy of the rows in memory (a few megabytes: no view holds the columns from growing)."""
         self.flush()
         for offset, n in list(self._chunks):
             assert self._file is not None
@@ -103,7 +104,7 @@ class Spool:
                 at += n * d.itemsize
             yield chunk
             del data, chunk  # (a chunk at a time)
-        tail = {name: np.frombuffer(col, dtype=self.dtypes[name]) for name, col in self._tail.items()}
+        tail = {name: np.frombuffer(col, dtype=self.dtypes[name]).copy() for name, col in self._tail.items()}
         if len(next(iter(tail.values()))):
             yield tail
 
@@ -118,7 +119,9 @@ class Spool:
         chunks as they are read (a block and a chunk in memory, never the whole spool)."""
         block: Chunk = {}
         filled, sent = 0, False
+        left = len(self)  # rows not yet read (at most so many still to place)
         for chunk in self.chunks():
+            left -= _rows(chunk)
             part = _select(chunk, keep)
             del chunk
             n, at = _rows(part), 0
@@ -127,7 +130,7 @@ class Spool:
                     k, out = size, {name: v[at : at + size] for name, v in part.items()}
                 else:
                     if not filled:
-                        block = {name: np.empty(size, d) for name, d in self.dtypes.items()}
+                        block = {name: np.empty(min(size, n - at + left), d) for name, d in self.dtypes.items()}
                     k = min(size - filled, n - at)
                     for name, v in part.items():
                         block[name][filled : filled + k] = v[at : at + k]
