@@ -1,7 +1,7 @@
 """The transition log: every step of every case, and every block of a worker's non-case work.
 
 Hot paths call ``mark((incident, time, state, level, actor, …))`` — rows as flat values, five a
-row — and ``mark_block((actor, start, end, …))`` for overhead and campaign work (工作块), both
+row — and ``mark_block((actor, start, end, …))`` for overhead and campaign (专项工作) work, both
 only when the model records transitions (sweeps do not). Both are :class:`~sim.core.spool.Spool`
 tables: packed into typed columns once a day and, past a few megabytes, spilled to a temporary
 file, so a city-year's 15 M transitions do not stay in memory (they read back chunk by chunk,

@@ -236,9 +236,12 @@ def transitions_table(model) -> pd.DataFrame:
 def transition_row_groups(model, rows: int):
     """:func:`transitions_table` as Arrow tables of ``rows`` rows each, read from the log a
     chunk at a time (a city-year's transitions, mostly on disk, are never in memory at once)."""
+    return _transition_arrow(model, _transition_log(model), rows)
+
+
+def _transition_arrow(model, log, rows: int):
     import pyarrow as pa
 
-    log = _transition_log(model)
     empty = {name: np.empty(0, d) for name, d in log.rows.dtypes.items()}
     schema = pa.Table.from_pandas(_pandas(_transition_columns(model, empty)), preserve_index=False).schema
     for block in log.row_groups(rows, until=model.clock.now):
