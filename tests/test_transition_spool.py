@@ -132,3 +132,12 @@ def test_a_paused_spilled_model_shows_the_same_transitions(spool_dir, monkeypatc
     for model in (kept, spilled):  # the tables read hold no view that stops the log from growing
         model.advance(30.0)  # (past midnight: the day's rows are packed)
         assert len(transitions_table(model)) > len(table)
+
+
+def test_a_spool_that_cannot_spill_names_the_temporary_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "absent"))  # TemporaryFile fails there
+    sp = Spool(COLUMNS, spill_bytes=17)
+    sp.mark((1, 2.0, 3))
+    with pytest.raises(OSError) as err:
+        sp.flush()
+    assert err.value.filename == str(tmp_path / "absent") and "spilling the transition log" in str(err.value)

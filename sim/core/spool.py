@@ -78,14 +78,17 @@ class Spool:
         n = len(next(iter(self._tail.values())))
         if n * self._row_bytes < self.spill_bytes:
             return
-        if self._file is None:
-            self._file = tempfile.TemporaryFile(prefix="gridsim-spool-")
-            weakref.finalize(self, self._file.close)  # (also at exit; the file has no name to leave behind)
-        f = self._file
-        offset = f.seek(0, 2)
-        for col in self._tail.values():
-            f.write(memoryview(col).cast("B"))
-        f.flush()
+        try:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(prefix="gridsim-spool-")
+                weakref.finalize(self, self._file.close)  # (also at exit; the file has no name to leave behind)
+            f = self._file
+            offset = f.seek(0, 2)
+            for col in self._tail.values():
+                f.write(memoryview(col).cast("B"))
+            f.flush()
+        except OSError as exc:  # e.g. a full disk: name the folder (the file itself has no name)
+            raise OSError(exc.errno, f"{exc.strerror} (spilling the transition log)", tempfile.gettempdir()) from exc
         self._chunks.append((offset, n))
         self._rows_spilled += n
         self._tail = self._fresh()  # (the full columns are freed, not kept for reuse)
