@@ -26,12 +26,12 @@ def fingerprint(model: GridModel, ids: bool = True) -> str:
     """SHA-256 (first 16 hex digits) of everything a run records."""
     h = hashlib.sha256()
     log = model.log
-    log.flush()
-    for name in sorted({*vars(log), *COLUMNS}):  # the per-incident columns, the transition columns
-        col = log.column(name) if name in COLUMNS else getattr(log, name)
-        if (name in COLUMNS or hasattr(col, "typecode")) and (ids or name not in ID_COLUMNS):
+    columns = {name: log.column(name) for name in COLUMNS}  # the per-incident columns
+    columns.update({f"tr_{name}": col for name, col in log.transition_log.columns().items()})  # (as once held)
+    for name in sorted(columns):
+        if ids or name not in ID_COLUMNS:
             h.update(name.encode())
-            h.update(bytes(col))
+            h.update(bytes(columns[name]))
     h.update(model.datacollector.get_model_vars_dataframe().to_csv().encode())
     scores = model.scorer.table()
     h.update((scores if ids else scores.drop(columns="agent")).to_csv().encode())

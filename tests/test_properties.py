@@ -537,10 +537,9 @@ def check_queues(r: Run) -> None:
     property_ids = {d.id for d in model.property_desks if d is not None}
     types = list(sc.community_types.values())
     spans = _handling_spans(r)[["actor", "start", "end"]]
-    blocks = pd.DataFrame(
-        [(a.unique_id, x, y) for a in model.grid_workers for x, y in a.blocks if x < now],
-        columns=["actor", "start", "end"],
-    )  # overhead and campaign work
+    blocks = model.log.transition_log.blocks()
+    blocks = blocks[(blocks["start"] < now) & blocks["actor"].isin([a.unique_id for a in model.grid_workers])]
+    # overhead and campaign work
     spans = pd.concat([spans, blocks], ignore_index=True).sort_values(["actor", "start"], kind="stable")
     busy = {a: (s["start"].to_numpy(), s["end"].to_numpy()) for a, s in spans.groupby("actor")}
 

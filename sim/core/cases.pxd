@@ -6,7 +6,7 @@ from sim.core.workers cimport WorkerState
 
 cdef class CaseFlow(Actor):
     cdef public Clock clock
-    cdef public object log, mark, picking
+    cdef public object log, mark, mark_block, picking
     cdef public bint recording
     cdef long long[::1] state, desk, severity, category, level, outcome, grid, escalations, resolver
     cdef long long[::1] handler, household, reopens, visits_failed, satisfied

@@ -2,20 +2,21 @@
 
 An incident is a row in :class:`IncidentLog` — typed columns with room to spare, grown by a
 factor when full (their first ``n`` rows are the log) — rather than an object, so a city-year
-of cases fits in memory and turns into a table without copying field by field. Every transition is also appended to a
-long-format transition log (incident, time, state, level, actor) for tracing.
+of cases fits in memory and turns into a table without copying field by field. Every transition
+is also appended to a long-format transition log (incident, time, state, level, actor) for
+tracing (:mod:`sim.core.transitions`).
 """
 
 from __future__ import annotations
 
 import mmap
-from array import array
 from enum import IntEnum
 
 import numpy as np
 import pandas as pd
 
 from sim import kernels
+from sim.core.transitions import TransitionLog
 
 
 class State(IntEnum):
@@ -108,17 +109,12 @@ class IncidentLog:
         self._buffers: dict[str, np.ndarray] = {}
         self._reserve(_FIRST_CAPACITY)
         self._columns: list | None = None  # see _appends
-        self._watchers: list = []  # hold typed views of the buffers (the workflow): rebound when they grow
-        # transition log: hot paths call ``mark((incident, time, state, level, actor))``
-        # when ``recording`` (sweeps turn it off), which extends one flat list; :meth:`flush`
-        # packs it into typed columns once a day
-        self._pending: list = []
-        self.mark = self._pending.extend
-        self.tr_incident = array("q")
-        self.tr_time = array("d")
-        self.tr_state = array("b")
-        self.tr_level = array("b")
-        self.tr_actor = array("q")
+        self._watchers: list = []  # hold typed views of the columns (the workflow): rebound when they grow
+        # transition log: hot paths call ``mark((incident, time, state, level, actor))`` and
+        # ``mark_block((actor, start, end))`` when ``recording`` (sweeps turn it off)
+        self.transition_log = TransitionLog()
+        self.mark = self.transition_log.mark
+        self.mark_block = self.transition_log.mark_block
 
     def watch(self, viewer) -> None:
         """``viewer.release_columns()`` before the buffers grow, ``viewer.bind_columns()`` after."""
@@ -187,28 +183,13 @@ class IncidentLog:
         return self._columns
 
     def flush(self) -> None:
-        """Pack pending transitions into the typed transition columns."""
-        if not self._pending:
-            return
-        rows = np.array(self._pending, dtype=np.float64).reshape(-1, 5)  # exact below 2**53
-        self._pending.clear()
-        self.tr_incident.frombytes(rows[:, 0].astype(np.int64).tobytes())
-        self.tr_time.frombytes(rows[:, 1].tobytes())
-        self.tr_state.frombytes(rows[:, 2].astype(np.int8).tobytes())
-        self.tr_level.frombytes(rows[:, 3].astype(np.int8).tobytes())
-        self.tr_actor.frombytes(rows[:, 4].astype(np.int64).tobytes())
+        """Pack the transitions marked since the last flush (see :class:`TransitionLog`)."""
+        self.transition_log.flush()
 
     def add_latent(self, ids: range, t: np.ndarray) -> None:
         """Log the LATENT transition of a batch of new incidents in one go."""
-        if not self.recording:
-            return
-        self.flush()
-        n = len(ids)
-        self.tr_incident.extend(ids)
-        self.tr_time.frombytes(np.ascontiguousarray(t, dtype=np.float64).tobytes())
-        self.tr_state.frombytes(bytes(n))  # LATENT == 0
-        self.tr_level.frombytes(bytes(n))
-        self.tr_actor.frombytes(np.full(n, -1, dtype=np.int64).tobytes())
+        if self.recording:
+            self.transition_log.add_latent(ids, t)
 
     def column(self, name: str) -> np.ndarray:
         """A zero-copy numpy view of a column: its ``n`` rows (``n × levels`` for the per-level draws)."""
@@ -218,17 +199,17 @@ class IncidentLog:
         """Long-format transition log, in the order transitions were recorded."""
         if not self.recording:
             raise RuntimeError("this model was built with transitions=False: no transition log")
-        self.flush()
+        tr = self.transition_log.columns()
         return pd.DataFrame(
             {
-                "incident": _numpy(self.tr_incident, np.int64),
-                "time": _numpy(self.tr_time, np.float64),
+                "incident": tr["incident"],
+                "time": tr["time"],
                 "state": pd.Categorical.from_codes(
-                    _numpy(self.tr_state, np.int8).astype(np.int64),
+                    tr["state"].astype(np.int64),
                     categories=pd.Index([STATE_NAMES[i] for i in range(len(STATE_NAMES))]),
                 ),
-                "level": _numpy(self.tr_level, np.int8).astype(np.int64),
-                "actor": _numpy(self.tr_actor, np.int64),
+                "level": tr["level"].astype(np.int64),
+                "actor": tr["actor"],
             }
         )
 
@@ -248,7 +229,3 @@ def _column_property(name: str) -> property:
 for _name in COLUMNS:
     setattr(IncidentLog, _name, _column_property(_name))
 
-
-def _numpy(a: array, dtype: type) -> np.ndarray:
-    """A numpy view of a transition column (an empty array when it is empty)."""
-    return np.frombuffer(a, dtype=dtype) if len(a) else np.empty(0, dtype)

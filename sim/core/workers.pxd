@@ -10,7 +10,7 @@ cdef class WorkerState(Actor):
     cdef public long long current, cases_handled, role_code, uid
     cdef public double busy_since, busy_hours, owed, free_at, block_hours, depth, shed, cherry
     cdef public bint leaving, meets_residents
-    cdef public object desk, blocks
+    cdef public object desk
     cdef object _roster
     cdef public Roster duty
 

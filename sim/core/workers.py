@@ -31,7 +31,6 @@ class WorkerState(Actor):
         self.leaving = False  # finishing the case in hand, then off (leave, exit, moved)
         self.free_at = 0.0  # end of the current block of non-case work: no cases before then
         self.block_hours = 0.0  # non-case work booked so far (blocks are booked when they start)
-        self.blocks: list[tuple[float, float]] = []  # (start, end) of each block (when transitions are recorded)
         self.depth = 1.0  # handling depth: 1 thorough; below 1 rushing (sim.workforce.effort)
         self.shed = 0.0  # probability of passing a case the grid may decide up the ladder (gaming; 0 = off)
         self.cherry = 0.0  # probability of taking the quickest queued case, not the next in order (gaming; 0 = off)

@@ -209,49 +209,44 @@ def incident_row_groups(model, rows: int):
     return _row_groups(lambda r, own: _incident_columns(model, r, own), model.log.n, rows)
 
 
-def _transition_columns(model, shown: np.ndarray | None, rows: slice, own: bool) -> dict[str, _Column]:
-    """The transition table's columns for ``rows`` of it (``shown``: the log's rows it has,
-    when not all of them)."""
-    log = model.log
-
-    def col(a, dtype) -> np.ndarray:
-        v = np.frombuffer(a, dtype=dtype) if len(a) else np.empty(0, dtype)
-        v = v[rows] if shown is None else v[shown[rows]]
-        return v.copy() if own and shown is None else v
-
+def _transition_columns(model, tr: dict[str, np.ndarray]) -> dict[str, _Column]:
+    """The transition table's columns from the log's columns ``tr`` (some of its rows)."""
     return {
-        "incident": col(log.tr_incident, np.int64),
-        "time": col(log.tr_time, np.float64),
-        "state": Labels(col(log.tr_state, np.int8), STATE_LABELS),  # (one-byte codes already)
-        "level": Labels(col(log.tr_level, np.int8), [lv.name for lv in model.config.levels]),
-        "actor": col(log.tr_actor, np.int64),
+        "incident": tr["incident"],
+        "time": tr["time"],
+        "state": Labels(tr["state"], STATE_LABELS),  # (one-byte codes already)
+        "level": Labels(tr["level"], [lv.name for lv in model.config.levels]),
+        "actor": tr["actor"],
     }
 
 
-def _shown_transitions(model) -> tuple[np.ndarray | None, int]:
-    """The transition log's rows up to the model's time (None: all of them) and their count."""
-    log = model.log
-    if not log.recording:
+def _transition_log(model):
+    """The model's transition log (an error if it records none)."""
+    if not model.log.recording:
         raise RuntimeError("this model was built with transitions=False: no transition log")
-    log.flush()
-    time = np.frombuffer(log.tr_time, dtype=np.float64) if len(log.tr_time) else np.empty(0)
-    shown = time <= model.clock.now
-    if shown.all():  # (at the end of a run every transition is shown: no copy of the log)
-        return None, len(time)
-    rows = np.flatnonzero(shown)
-    return rows, len(rows)
+    return model.log.transition_log
 
 
 def transitions_table(model) -> pd.DataFrame:
-    """Long-format log: one row per transition, with the acting agent (−1 if none)."""
-    shown, n = _shown_transitions(model)
-    return _pandas(_transition_columns(model, shown, slice(0, n), own=True))
+    """Long-format log: one row per transition up to the model's time, with the acting agent (−1 if none)."""
+    now = model.clock.now
+    return _pandas(_transition_columns(model, _transition_log(model).columns(lambda c: c["time"] <= now)))
 
 
 def transition_row_groups(model, rows: int):
-    """:func:`transitions_table` as Arrow tables of ``rows`` rows each, straight from the log."""
-    shown, n = _shown_transitions(model)
-    return _row_groups(lambda r, own: _transition_columns(model, shown, r, own), n, rows)
+    """:func:`transitions_table` as Arrow tables of ``rows`` rows each, read from the log a
+    chunk at a time (a city-year's transitions, mostly on disk, are never in memory at once)."""
+    return _transition_arrow(model, _transition_log(model), rows)
+
+
+def _transition_arrow(model, log, rows: int):
+    import pyarrow as pa
+
+    empty = {name: np.empty(0, d) for name, d in log.rows.dtypes.items()}
+    schema = pa.Table.from_pandas(_pandas(_transition_columns(model, empty)), preserve_index=False).schema
+    for block in log.row_groups(rows, until=model.clock.now):
+        yield _arrow(_transition_columns(model, block), schema)
+        del block  # (not held while the next one is read)
 
 
 def daily_table(model) -> pd.DataFrame:

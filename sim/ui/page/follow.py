@@ -49,16 +49,10 @@ def case(model, incident: int) -> Case:
     log = model.log
     if not 0 <= incident < log.n:
         raise ValueError(f"no incident {incident} yet (0…{log.n - 1})")
-    log.flush()
-    inc = np.frombuffer(log.tr_incident, dtype=np.int64) if len(log.tr_incident) else np.empty(0, np.int64)
-    rows = np.flatnonzero(inc == incident)
-    times = np.frombuffer(log.tr_time, dtype=np.float64)[rows] if len(rows) else np.empty(0)
-    states = np.frombuffer(log.tr_state, dtype=np.int8)[rows] if len(rows) else np.empty(0, np.int8)
-    levels = np.frombuffer(log.tr_level, dtype=np.int8)[rows] if len(rows) else np.empty(0, np.int8)
-    actors = np.frombuffer(log.tr_actor, dtype=np.int64)[rows] if len(rows) else np.empty(0, np.int64)
+    tr = log.transition_log.columns(lambda c: c["incident"] == incident)
     steps = tuple(
         Step(float(t), STATE_NAMES[int(s)], int(lv), int(a))
-        for t, s, lv, a in zip(times, states, levels, actors, strict=True)
+        for t, s, lv, a in zip(tr["time"], tr["state"], tr["level"], tr["actor"], strict=True)
         if s not in (State.LATENT, State.WORSENED)
     )
     cats = list(model.config.categories)
