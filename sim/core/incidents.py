@@ -228,4 +228,3 @@ def _column_property(name: str) -> property:
 
 for _name in COLUMNS:
     setattr(IncidentLog, _name, _column_property(_name))
-
