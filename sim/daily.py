@@ -168,31 +168,18 @@ class DailyRecord(mesa.DataCollector):
 
     def __init__(self):
         super().__init__(model_reporters={k: (lambda m, k=k: m._today[k]) for k in DAILY_FIELDS})
-        self._appends: tuple = (None, ())  # (the columns' dict, each column's append, in DAILY_FIELDS order)
 
     def collect(self, model) -> None:
         """Append today's row from ``model._today`` directly; Mesa's own way (deep copies) only when
         someone has added reporters of their own."""
         today = model._today
-        if (
-            self.agent_reporters
-            or self.agenttype_reporters
-            or len(self.model_reporters) != len(DAILY_FIELDS)
-            or not today.keys() >= self.model_reporters.keys()
-        ):
+        if self.agent_reporters or self.agenttype_reporters or not today.keys() >= self.model_reporters.keys():
             super().collect(model)  # someone added reporters of their own: Mesa's way for all
             return
         if hasattr(self, "_collection_steps"):
             self._collection_steps.append(model.time)
-        columns = self.model_vars
-        if self._appends[0] is not columns or len(self._appends[1]) != len(columns):
-            self._appends = (columns, tuple(columns[var].append for var in DAILY_FIELDS))
-        if tuple(today) == DAILY_FIELDS:  # the row as snapshot makes it: its values in DAILY_FIELDS order
-            for append, value in zip(self._appends[1], today.values(), strict=True):
-                append(value)
-        else:
-            for append, var in zip(self._appends[1], DAILY_FIELDS, strict=True):
-                append(today[var])
+        for var, values in self.model_vars.items():
+            values.append(today[var])
 
 
 def state_counts(log) -> dict[str, int]:

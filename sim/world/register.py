@@ -23,8 +23,9 @@ class Register:
         floating = np.array([t.floating_share for t in sc.community_types.values()])[world.grid_type]
         self.stale = spec.initial_excess * self.actual
         self.daily_drift = self.actual * floating * spec.stale_per_year / 365.0
-        # no drift and every grid inhabited: a day without records leaves the register as it is
-        self._still = not self.daily_drift.any() and bool((self.actual > 0).all())
+        # every grid inhabited: a day without records verifies nothing (each grid's share checked is 0)
+        self._inhabited = bool((self.actual > 0).all())
+        self._drifts = bool(self.daily_drift.any())
         self._actual_sum = self.actual.sum()
         self._excess: float | None = None  # stale over actual households, while the register stands
 
@@ -41,8 +42,11 @@ class Register:
 
     def day(self, records_per_grid: np.ndarray) -> None:
         """One day: new stale entries appear; records entered verify entries and drop stale ones."""
-        if self._still and not records_per_grid.any():
-            return  # (what the steps below come to then: nothing added, nothing removed)
+        if self._inhabited and not records_per_grid.any():  # (what the steps below come to then)
+            if self._drifts:
+                self.stale += self.daily_drift
+                self._excess = None
+            return
         self.stale += self.daily_drift
         registered = self.registered
         checked = np.minimum(records_per_grid, registered)
