@@ -73,19 +73,27 @@ class DailyCounts:
         n = self.log.n
         if n > self._binned:
             ts = self.log.column("t_surfaced")[self._binned : n]
-            days = (ts[ts < _LAST_DAY_HOUR] // 24.0).astype(np.int64)
-            if len(days):
-                lo, need = int(days.min()), int(days.max()) + 1
-                if need > len(self._reported):
-                    self._reported = np.concatenate(
-                        [self._reported, np.zeros(max(need, 2 * len(self._reported)) - len(self._reported), np.int64)]
-                    )
-                if lo >= 0:  # the days the new incidents surface on, not every day from 0
-                    self._reported[lo:need] += np.bincount(days - lo, minlength=need - lo)
-                else:  # (a surfacing before day 0 is refused as numpy refuses it)
-                    self._reported[:need] += np.bincount(days, minlength=need)
+            first, last = ts.min(), ts.max()
+            if first >= 0.0 and last < _LAST_DAY_HOUR:  # (no NaN): counted over the days they span
+                lo, need = int(first // 24.0), int(last // 24.0) + 1
+                self._fit_days(need)
+                days = (ts // 24.0).astype(np.int64)
+                days -= lo
+                self._reported[lo:need] += np.bincount(days, minlength=need - lo)
+            else:
+                days = (ts[ts < _LAST_DAY_HOUR] // 24.0).astype(np.int64)
+                if len(days):
+                    need = int(days.max()) + 1
+                    self._fit_days(need)
+                    self._reported[:need] += np.bincount(days, minlength=need)  # (refuses a day before 0)
             self._binned = n
         return int(self._reported[d]) if d < len(self._reported) else 0
+
+    def _fit_days(self, need: int) -> None:
+        if need > len(self._reported):
+            self._reported = np.concatenate(
+                [self._reported, np.zeros(max(need, 2 * len(self._reported)) - len(self._reported), np.int64)]
+            )
 
     def _grade_counts(self) -> tuple[int, int, int]:
         """Grids graded green, yellow, red (counted again only when the grades are redone)."""
@@ -163,23 +171,43 @@ class DailyCounts:
 
 class DailyRecord(mesa.DataCollector):
     """Mesa's data collector for the daily record, one row a day. Every value is a plain
-    number, so ``collect`` appends it as it is (Mesa's own deep-copies each of the ~24 values
-    a day, a fixed cost that showed in the profile of small districts)."""
+    number, so ``collect`` keeps the row as it is (Mesa's own deep-copies each of the ~24 values
+    a day, a fixed cost that showed in the profile of small districts), and the rows are put
+    into Mesa's columns (``model_vars``) when someone looks at them."""
 
     def __init__(self):
+        self._rows: list[dict] = []  # rows collected since the columns were last looked at
+        self._columns: dict[str, list] = {}
         super().__init__(model_reporters={k: (lambda m, k=k: m._today[k]) for k in DAILY_FIELDS})
 
+    @property
+    def model_vars(self) -> dict[str, list]:
+        """Mesa's columns of model variables (name -> one value a collection), rows up to now in."""
+        self._put_rows()
+        return self._columns
+
+    @model_vars.setter
+    def model_vars(self, columns: dict[str, list]) -> None:
+        self._put_rows()  # (into the columns being replaced)
+        self._columns = columns
+
+    def _put_rows(self) -> None:
+        rows = self._rows
+        if rows:
+            self._rows = []
+            for var, values in self._columns.items():
+                values.extend([row[var] for row in rows])
+
     def collect(self, model) -> None:
-        """Append today's row from ``model._today`` directly; Mesa's own way (deep copies) only when
-        someone has added reporters of their own."""
+        """Keep today's row (``model._today``, a fresh dict each day); Mesa's own way (deep copies)
+        only when someone has added reporters of their own."""
         today = model._today
         if self.agent_reporters or self.agenttype_reporters or not today.keys() >= self.model_reporters.keys():
             super().collect(model)  # someone added reporters of their own: Mesa's way for all
             return
         if hasattr(self, "_collection_steps"):
             self._collection_steps.append(model.time)
-        for var, values in self.model_vars.items():
-            values.append(today[var])
+        self._rows.append(today)
 
 
 def state_counts(log) -> dict[str, int]:

@@ -74,8 +74,9 @@ class WorkDay:
         self.today: dict[str, float] = {}
         # the day close's arrays, one set per number of people accounted (overwritten every day)
         self._close: tuple = (-1, None, None, None, None)  # (people, hour fields, rows, grid, visits)
-        # no productivity at visits: no visit is ever made (every draw's mean is 0) and nobody is met
-        self._no_visits = not self.productivity[VISITS] > 0
+        # no discretionary hours or no productivity at visits: every visit draw's mean is 0, so no
+        # visit is ever made and nobody is met
+        self._no_visits = not (self.discretionary > 0 and self.productivity[VISITS] > 0)
         self._nobody = np.empty(0, np.int64)
 
     # ---------------------------------------------------------------- morning
@@ -191,7 +192,7 @@ class WorkDay:
         )
         if self.padding_speed > 0:
             self._pad(rows, s, grid, records)
-        self.today = dict(zip(HOURS, rows[: len(HOURS)].sum(axis=1).tolist(), strict=True))
+        self.today = dict(zip(HOURS, np.add.reduce(rows[: len(HOURS)], 1).tolist(), strict=True))  # (ndarray.sum)
         visited = self._nobody if self._no_visits else np.repeat(grid, visits)
         return {"patrol": rows[_ROW_PATROL], "records": records, "visited": visited}
 
