@@ -168,6 +168,17 @@ class Scorer:
             col = memo[name] = self.log.column(name)[self._live :]
         return col
 
+    def _found(self, t0: float, t1: float) -> np.ndarray:
+        """Which live incidents are patrol finds surfaced in [t0, t1) (a mask)."""
+        memo, key = self._memo, ("found", t0, t1)
+        if memo is not None and key in memo:
+            return memo[key]
+        ts = self._col("t_surfaced")
+        found = (self._col("channel") == 2) & (ts >= t0) & (ts < t1)
+        if memo is not None:
+            memo[key] = found
+        return found
+
     def _credited(self, slots: np.ndarray, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
         """Cases closed in [t0, t1) and resolved by one of ``slots`` (positions in the live
         columns), and the row in ``slots`` of each one's resolver."""
@@ -206,8 +217,8 @@ class Scorer:
         # team-level: patrol discoveries (shared by patrol hours) and closure rate
         n_teams = len(plan.team_grids)
         team_of = plan.team_of_grid[col("grid")]
-        ts, ta, tc = col("t_surfaced"), col("t_accepted"), col("t_closed")
-        found = (col("channel") == 2) & (ts >= t0) & (ts < t1)  # surfaced (and so open) in the period
+        ta, tc = col("t_accepted"), col("t_closed")
+        found = self._found(t0, t1)  # surfaced (and so open) in the period
         disc = np.bincount(team_of[found], minlength=n_teams)
         teams = st.team[slots]
         patrol = st.period["patrol"][slots]
@@ -244,8 +255,7 @@ class Scorer:
         # patrol finds of the period, severity-weighted, shared in the team by patrol hours
         plan = self.plan
         n_teams = len(plan.team_grids)
-        ts = col("t_surfaced")
-        found = np.flatnonzero((col("channel") == 2) & (ts >= t0) & (ts < t1))
+        found = np.flatnonzero(self._found(t0, t1))
         weight = np.bincount(
             plan.team_of_grid[col("grid")[found]], self.sev_weight[col("severity")[found]], minlength=n_teams
         ).astype(np.float64)
