@@ -73,13 +73,11 @@ class DailyCounts:
         n = self.log.n
         if n > self._binned:
             ts = self.log.column("t_surfaced")[self._binned : n]
-            first, last = ts.min(), ts.max()
-            if first >= 0.0 and last < _LAST_DAY_HOUR:  # (no NaN): counted over the days they span
-                lo, need = int(first // 24.0), int(last // 24.0) + 1
-                self._fit_days(need)
-                days = (ts // 24.0).astype(np.int64)
-                days -= lo
-                self._reported[lo:need] += np.bincount(days, minlength=need - lo)
+            days = ts // 24.0
+            first, last = days.min(), days.max()
+            if first >= 0.0 and last <= DAYS_MAX:  # (no NaN, none past the longest run): each counted in place
+                self._fit_days(int(last) + 1)
+                np.add.at(self._reported, days.astype(np.int64), 1)
             else:
                 days = (ts[ts < _LAST_DAY_HOUR] // 24.0).astype(np.int64)
                 if len(days):
@@ -133,40 +131,34 @@ class DailyCounts:
         known = self._reported_so_far
         nan = float("nan")
         shift = today.get("shift")
-        return dict(
-            zip(
-                DAILY_FIELDS,
-                (
-                    day,
-                    occurred,
-                    reported,
-                    int(acc - p_acc),
-                    res - p_res,
-                    clo - p_clo,
-                    esc - p_esc,
-                    reo - p_reo,
-                    known - acc,
-                    acc - clo,
-                    self.log.n - known,
-                    clo / known if known else nan,
-                    (wait - p_wait) / (started - p_start) if started > p_start else nan,
-                    sat / fb if fb else nan,
-                    self.residents.mean_satisfaction(),
-                    today["cases"] / shift if shift else nan,
-                    green,
-                    yellow,
-                    red,
-                    len(self.turnover.working()),
-                    self._absent_on(day),
-                    self.turnover.vacant()[1],
-                    today.get("overtime", 0.0),
-                    today.get("overhead", 0.0),
-                    today.get("patrol", 0.0),
-                    self.register.excess(),
-                ),
-                strict=True,
-            )
-        )
+        return {  # (in the order of DAILY_FIELDS)
+            "day": day,
+            "occurred": occurred,
+            "reported": reported,
+            "accepted": int(acc - p_acc),
+            "resolved": res - p_res,
+            "closed": clo - p_clo,
+            "escalated": esc - p_esc,
+            "reopened": reo - p_reo,
+            "awaiting_acceptance": known - acc,
+            "backlog": acc - clo,
+            "latent": self.log.n - known,
+            "closure_rate": clo / known if known else nan,
+            "response_hours": (wait - p_wait) / (started - p_start) if started > p_start else nan,
+            "satisfied_share": sat / fb if fb else nan,
+            "satisfaction": self.residents.mean_satisfaction(),
+            "worker_utilization": today["cases"] / shift if shift else nan,
+            "green": green,
+            "yellow": yellow,
+            "red": red,
+            "at_work": len(self.turnover.working()),
+            "absent": self._absent_on(day),
+            "vacant_posts": self.turnover.vacant()[1],
+            "overtime_hours": today.get("overtime", 0.0),
+            "overhead_hours": today.get("overhead", 0.0),
+            "patrol_hours": today.get("patrol", 0.0),
+            "registered_excess": self.register.excess(),
+        }
 
 
 class DailyRecord(mesa.DataCollector):
