@@ -44,114 +44,162 @@ DAILY_FIELDS = (
     "registered_excess",
 )
 
-_COUNTERS = ("accepted", "resolved", "closed", "escalated", "reopened", "feedback", "satisfied", "wait_sum", "started")
+_LAST_DAY_HOUR = 24.0 * (DAYS_MAX + 1)  # a surfacing planned past the longest possible run is never reported
 
 
 class DailyCounts:
     """Takes the day's row at midnight from the workflow's running counters (differenced
-    day to day), the hour accounts, risk grades, staff, vacancies and the register."""
+    day to day), the hour accounts, risk grades, staff, vacancies and the register.
+
+    What changes only at known events is counted again only then: staff counts when someone
+    moves (``staff.moves``), grade counts when the grades are redone, the register's excess
+    when it changes."""
 
     def __init__(self, workflow, workday, risk, staff, turnover, register, log, residents):
         self.workflow, self.workday, self.risk, self.staff = workflow, workday, risk, staff
         self.turnover, self.register, self.log, self.residents = turnover, register, log, residents
-        self._prev = dict.fromkeys(_COUNTERS, 0.0)
+        # the workflow's running counters at the last midnight: accepted, resolved, closed,
+        # escalated, reopened, feedback, satisfied, wait_sum, started (float zeros before the
+        # first, so day 1's differences are floats: the columns' dtypes follow)
+        self._prev: tuple = (0.0,) * 9
         self._binned = 0  # incidents whose planned surfacing day is counted in _reported
         self._reported = np.zeros(64, dtype=np.int64)  # cases surfacing on each day (planned when they occur)
         self._reported_so_far = 0
+        self._grades: tuple = (None, (0, 0, 0))  # (the grades counted, their counts)
+        self._absent: tuple = (-1, -1, 0, -1, 0)  # (staff.moves, staff.n, from day, to day, count)
 
     def _reported_on(self, d: int) -> int:
         """Cases that surface on day ``d`` (from 0), counting every incident logged so far."""
         n = self.log.n
         if n > self._binned:
             ts = self.log.column("t_surfaced")[self._binned : n]
-            # a surfacing planned past the longest possible run (a tiny patrol hazard: ~1e115 h) is never reported
-            days = (ts[ts < 24.0 * (DAYS_MAX + 1)] // 24.0).astype(np.int64)
-            if len(days):
-                need = int(days.max()) + 1
-                if need > len(self._reported):
-                    self._reported = np.concatenate(
-                        [self._reported, np.zeros(max(need, 2 * len(self._reported)) - len(self._reported), np.int64)]
-                    )
-                self._reported[:need] += np.bincount(days, minlength=need)
+            days = ts // 24.0
+            first, last = days.min(), days.max()
+            if first >= 0.0 and last <= DAYS_MAX:  # (no NaN, none past the longest run): each counted in place
+                self._fit_days(int(last) + 1)
+                np.add.at(self._reported, days.astype(np.int64), 1)
+            else:
+                days = (ts[ts < _LAST_DAY_HOUR] // 24.0).astype(np.int64)
+                if len(days):
+                    need = int(days.max()) + 1
+                    self._fit_days(need)
+                    self._reported[:need] += np.bincount(days, minlength=need)  # (refuses a day before 0)
             self._binned = n
         return int(self._reported[d]) if d < len(self._reported) else 0
 
+    def _fit_days(self, need: int) -> None:
+        if need > len(self._reported):
+            self._reported = np.concatenate(
+                [self._reported, np.zeros(max(need, 2 * len(self._reported)) - len(self._reported), np.int64)]
+            )
+
+    def _grade_counts(self) -> tuple[int, int, int]:
+        """Grids graded green, yellow, red (counted again only when the grades are redone)."""
+        level = self.risk.level
+        if self._grades[0] is not level:
+            c = np.bincount(level, minlength=3)
+            self._grades = (level, (int(c[0]), int(c[1]), int(c[2])))
+        return self._grades[1]
+
+    def _absent_on(self, day: int) -> int:
+        """People employed and on leave at the end of ``day`` (from 1): those not back before it.
+        The same count until someone moves or the first of them is back."""
+        st = self.staff
+        moves, n, first, last, count = self._absent
+        if moves == st.moves and n == st.n and first <= day <= last:
+            return count
+        n = st.n
+        until = st.absent_until[:n]
+        away = until[(st.left[:n] < 0) & (until > day - 1)]
+        count = len(away)
+        last = int(away.min()) if count else 1 << 62  # the count holds while day - 1 < every until
+        self._absent = (st.moves, n, day, last, count)
+        return count
+
     def snapshot(self, day: int, occurred: int) -> dict:
         """The row of ``day`` (the day just closed, numbered from 1), ``occurred`` new incidents."""
-        wf, prev = self.workflow, self._prev
+        wf = self.workflow
+        p_acc, p_res, p_clo, p_esc, p_reo, p_fb, p_sat, p_wait, p_start = self._prev
+        acc, res, clo, esc, reo = wf.n_accepted, wf.n_resolved, wf.n_closed, wf.n_escalated, wf.n_reopened
+        fb_all, sat_all, wait, started = wf.n_feedback, wf.n_satisfied, wf.wait_sum, wf.n_started
+        self._prev = (acc, res, clo, esc, reo, fb_all, sat_all, wait, started)
         today = self.workday.today
-        fb, sat = wf.n_feedback - prev["feedback"], wf.n_satisfied - prev["satisfied"]
-        counts = np.bincount(self.risk.level, minlength=3)
-        st, tv = self.staff, self.turnover
-        n_st = st.n
+        fb, sat = fb_all - p_fb, sat_all - p_sat
+        green, yellow, red = self._grade_counts()
         reported = self._reported_on(day - 1)
         self._reported_so_far += reported
         known = self._reported_so_far
-        row = {
+        nan = float("nan")
+        shift = today.get("shift")
+        return {  # (in the order of DAILY_FIELDS)
             "day": day,
             "occurred": occurred,
             "reported": reported,
-            "accepted": int(wf.n_accepted - prev["accepted"]),
-            "resolved": wf.n_resolved - prev["resolved"],
-            "closed": wf.n_closed - prev["closed"],
-            "escalated": wf.n_escalated - prev["escalated"],
-            "reopened": wf.n_reopened - prev["reopened"],
-            "awaiting_acceptance": known - wf.n_accepted,
-            "backlog": wf.n_accepted - wf.n_closed,
+            "accepted": int(acc - p_acc),
+            "resolved": res - p_res,
+            "closed": clo - p_clo,
+            "escalated": esc - p_esc,
+            "reopened": reo - p_reo,
+            "awaiting_acceptance": known - acc,
+            "backlog": acc - clo,
             "latent": self.log.n - known,
-            "closure_rate": wf.n_closed / known if known else float("nan"),
-            "response_hours": (
-                (wf.wait_sum - prev["wait_sum"]) / (wf.n_started - prev["started"])
-                if wf.n_started > prev["started"]
-                else float("nan")
-            ),
-            "satisfied_share": sat / fb if fb else float("nan"),
+            "closure_rate": clo / known if known else nan,
+            "response_hours": (wait - p_wait) / (started - p_start) if started > p_start else nan,
+            "satisfied_share": sat / fb if fb else nan,
             "satisfaction": self.residents.mean_satisfaction(),
-            "worker_utilization": today["cases"] / today["shift"] if today.get("shift") else float("nan"),
-            "green": int(counts[0]),
-            "yellow": int(counts[1]),
-            "red": int(counts[2]),
-            "at_work": int(np.count_nonzero(tv.at_work[:n_st])),
-            "absent": int(np.count_nonzero((st.left[:n_st] < 0) & (st.absent_until[:n_st] > day - 1))),
-            "vacant_posts": int(np.count_nonzero((tv.holder < 0) & (tv.standin < 0))),
+            "worker_utilization": today["cases"] / shift if shift else nan,
+            "green": green,
+            "yellow": yellow,
+            "red": red,
+            "at_work": len(self.turnover.working()),
+            "absent": self._absent_on(day),
+            "vacant_posts": self.turnover.vacant()[1],
             "overtime_hours": today.get("overtime", 0.0),
             "overhead_hours": today.get("overhead", 0.0),
             "patrol_hours": today.get("patrol", 0.0),
-            "registered_excess": float(self.register.stale.sum() / self.register.actual.sum()),
+            "registered_excess": self.register.excess(),
         }
-        prev.update(
-            accepted=wf.n_accepted,
-            resolved=wf.n_resolved,
-            closed=wf.n_closed,
-            escalated=wf.n_escalated,
-            reopened=wf.n_reopened,
-            feedback=wf.n_feedback,
-            satisfied=wf.n_satisfied,
-            wait_sum=wf.wait_sum,
-            started=wf.n_started,
-        )
-        return row
 
 
 class DailyRecord(mesa.DataCollector):
     """Mesa's data collector for the daily record, one row a day. Every value is a plain
-    number, so ``collect`` appends it as it is (Mesa's own deep-copies each of the ~24 values
-    a day, a fixed cost that showed in the profile of small districts)."""
+    number, so ``collect`` keeps the row as it is (Mesa's own deep-copies each of the ~24 values
+    a day, a fixed cost that showed in the profile of small districts), and the rows are put
+    into Mesa's columns (``model_vars``) when someone looks at them."""
 
     def __init__(self):
+        self._rows: list[dict] = []  # rows collected since the columns were last looked at
+        self._columns: dict[str, list] = {}
         super().__init__(model_reporters={k: (lambda m, k=k: m._today[k]) for k in DAILY_FIELDS})
 
+    @property
+    def model_vars(self) -> dict[str, list]:
+        """Mesa's columns of model variables (name -> one value a collection), rows up to now in."""
+        self._put_rows()
+        return self._columns
+
+    @model_vars.setter
+    def model_vars(self, columns: dict[str, list]) -> None:
+        self._put_rows()  # (into the columns being replaced)
+        self._columns = columns
+
+    def _put_rows(self) -> None:
+        rows = self._rows
+        if rows:
+            self._rows = []
+            for var, values in self._columns.items():
+                values.extend([row[var] for row in rows])
+
     def collect(self, model) -> None:
-        """Append today's row from ``model._today`` directly; Mesa's own way (deep copies) only when
-        someone has added reporters of their own."""
+        """Keep today's row (``model._today``, a fresh dict each day); Mesa's own way (deep copies)
+        only when someone has added reporters of their own."""
         today = model._today
         if self.agent_reporters or self.agenttype_reporters or not today.keys() >= self.model_reporters.keys():
             super().collect(model)  # someone added reporters of their own: Mesa's way for all
             return
         if hasattr(self, "_collection_steps"):
             self._collection_steps.append(model.time)
-        for var, values in self.model_vars.items():
-            values.append(today[var])
+        self._rows.append(today)
 
 
 def state_counts(log) -> dict[str, int]:

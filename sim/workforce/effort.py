@@ -78,11 +78,11 @@ class Effort:
     def preferred(self, hours: np.ndarray, x: np.ndarray, w: np.ndarray, t: np.ndarray, cap: float) -> np.ndarray:
         """s* for each row: the allocation the worker would choose given last period."""
         ef = self.spec
-        out_ = x[:, self.metric]
+        out_ = np.nan_to_num(x[:, self.metric])
         seen = hours > MIN_HOURS  # fewer hours than that in a period say nothing about productivity
-        prod = np.where(seen, np.nan_to_num(out_) / np.where(seen, hours, 1.0), self.prior)
+        prod = np.where(seen, out_ / np.where(seen, hours, 1.0), self.prior)
         tm = t[:, self.metric]
-        below = ~(np.nan_to_num(out_) / tm >= cap)
+        below = ~(out_ / tm >= cap)
         ms = w[:, self.metric] / tm * prod * below
         tot = ms.sum(axis=1, keepdims=True)
         n_act = len(ACTIVITIES)

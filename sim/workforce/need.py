@@ -28,8 +28,8 @@ class TeamNeed:
             if mult is None:
                 self._base = need
                 need.flags.writeable = False
-        moved = (cover_of >= 0).nonzero()[0]
-        if len(moved):
+        if len(cover_of) and cover_of.max() >= 0:  # some vacant team is covered
+            moved = (cover_of >= 0).nonzero()[0]
             need = need + np.bincount(cover_of[moved], need[moved], minlength=n_teams)
             need[moved] = 0.0
         return need

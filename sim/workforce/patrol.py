@@ -30,6 +30,7 @@ class Patrol:
         self._working = np.empty(0, np.int64)
         self._area: list = []
         self._intensity: np.ndarray | None = None
+        self._grid_size: np.ndarray | None = None  # each grid's team size (the plan's, fixed)
 
     def start_day(self, day: int, working: np.ndarray, area: list[tuple[int, list[int]]]) -> None:
         """A new day: who is at work and the extra grids covering teams patrol (``area``)."""
@@ -67,9 +68,11 @@ class Patrol:
         plan = self.plan
         n_teams = len(plan.team_grids)
         team = np.bincount(self.staff.team[slots], hours, minlength=n_teams)
-        size = plan.team_size
-        if area:
-            size = size.copy()
+        if not area:  # (each grid's team size looked up once for the run)
+            if self._grid_size is None:
+                self._grid_size = plan.team_size[plan.team_of_grid]
+            return team[plan.team_of_grid] / self._grid_size
+        size = plan.team_size.copy()
         for t, grids in area:
             size[t] += len(grids)
         grid = team[plan.team_of_grid] / size[plan.team_of_grid]

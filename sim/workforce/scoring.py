@@ -78,7 +78,10 @@ class Scorer:
         self.scheme = scheme
         self.effort = effort
         self.scored_kinds = np.array([KIND_CODE[k] for k in self.spec.kinds])
+        self._scored_kind = np.zeros(max(KIND_CODE.values()) + 2, dtype=bool)  # by kind code (-1: the last, none)
+        self._scored_kind[self.scored_kinds] = True
         self.ends = period_ends(self.spec.period, sc.days)
+        self._ends = frozenset(self.ends)
         self.sev_weight = np.array(self.spec.true_value.severity_weights)
         cats = list(sc.categories)
         self.dispute = cats.index("dispute") if "dispute" in cats else -1
@@ -87,21 +90,34 @@ class Scorer:
         self.start = 0
         self.n_period = 0
         self._live = 0  # every incident below this id was closed before the current period began
+        self._memo: dict | None = None  # while a period closes: the live columns and cases credited, once
 
     def due(self, day: int) -> bool:
         """Whether a scoring period closes on ``day``."""
-        return day in self.ends
+        return day in self._ends
 
     def close_period(self, day: int) -> None:
         """Score the period [start, day) and start the next one."""
         st = self.staff
         d0, d1 = self.start, day
-        t0, t1 = 24.0 * d0, 24.0 * d1
+        t1 = 24.0 * d1
         months = (d1 - d0) / PERIOD_DAYS["month"]
         n = st.n  # everyone employed at some time in the period and working for a team
         slots = np.flatnonzero((st.hired[:n] < d1) & ((st.left[:n] < 0) | (st.left[:n] >= d0)) & (st.team[:n] >= 0))
+        self._memo = {}  # (metrics, true values and perceived work read the same columns and cases)
+        try:
+            self._close(slots, d0, d1, months)
+        finally:
+            self._memo = None
+        open_ = ~(self._col("t_closed") < t1)  # still open (NaN) or closed after this period
+        self._live += int(np.argmax(open_)) if open_.any() else len(open_)
+
+    def _close(self, slots: np.ndarray, d0: int, d1: int, months: float) -> None:
+        """Score ``slots`` over days [d0, d1), keep the period's columns, feed the scores back."""
+        st = self.staff
+        t0, t1 = 24.0 * d0, 24.0 * d1
         x = self.metrics(slots, t0, t1)
-        scored = np.isin(st.kind[slots], self.scored_kinds)
+        scored = self._scored_kind[st.kind[slots]]
         w, t = self.scheme.rules(st.team[slots], months)
         s = np.where(scored, score(x, w, t, self.spec.cap), np.nan)
         perceived = self.closed_over_need(slots, t0, t1)
@@ -137,17 +153,47 @@ class Scorer:
         st.padded[slots] = 0.0
         self.rows.append(cols)
         self._table = None
-        for acc in st.period.values():
-            acc[:] = 0.0
+        st.periods[:] = 0.0  # (every account in ``st.period`` is a row of it)
         self.start = d1
         self.n_period += 1
-        open_ = ~(self._col("t_closed") < t1)  # still open (NaN) or closed after this period
-        self._live += int(np.argmax(open_)) if open_.any() else len(open_)
 
     def _col(self, name: str) -> np.ndarray:
         """Column ``name`` of the incidents that can still count in this period (ids from
         ``_live`` on): a period looks at the cases still in play, not at every case ever."""
-        return self.log.column(name)[self._live :]
+        memo = self._memo
+        if memo is None:
+            return self.log.column(name)[self._live :]
+        col = memo.get(name)
+        if col is None:
+            col = memo[name] = self.log.column(name)[self._live :]
+        return col
+
+    def _found(self, t0: float, t1: float) -> np.ndarray:
+        """Which live incidents are patrol finds surfaced in [t0, t1) (a mask)."""
+        memo, key = self._memo, ("found", t0, t1)
+        if memo is not None and key in memo:
+            return memo[key]
+        ts = self._col("t_surfaced")
+        found = (self._col("channel") == 2) & (ts >= t0) & (ts < t1)
+        if memo is not None:
+            memo[key] = found
+        return found
+
+    def _credited(self, slots: np.ndarray, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+        """Cases closed in [t0, t1) and resolved by one of ``slots`` (positions in the live
+        columns), and the row in ``slots`` of each one's resolver."""
+        memo = self._memo
+        key = ("credited", t0, t1)
+        if memo is not None and key in memo and memo[key][0] is slots:
+            return memo[key][1]
+        row = self._row_of(slots)
+        closed = self._closed(t0, t1)
+        r = row[self._col("resolver")[closed]] if len(closed) else np.empty(0, np.int64)
+        mine = r >= 0
+        out = (closed[mine], r[mine])
+        if memo is not None:
+            memo[key] = (slots, out)
+        return out
 
     # ---------------------------------------------------------------- what the records show
 
@@ -157,12 +203,8 @@ class Scorer:
         st, plan = self.staff, self.plan
         n = len(slots)
         x = np.full((n, len(METRICS)), np.nan)
-        row = self._row_of(slots)
-        closed = self._closed(t0, t1)
         col = self._col
-        r = row[col("resolver")[closed]] if len(closed) else np.empty(0, np.int64)
-        mine = r >= 0
-        c, r = closed[mine], r[mine]
+        c, r = self._credited(slots, t0, t1)
         x[:, M["closed_cases"]] = np.bincount(r, minlength=n)
         x[:, M["disputes_closed"]] = np.bincount(r, col("category")[c] == self.dispute, minlength=n)
         sat = col("satisfied")[c]
@@ -175,8 +217,8 @@ class Scorer:
         # team-level: patrol discoveries (shared by patrol hours) and closure rate
         n_teams = len(plan.team_grids)
         team_of = plan.team_of_grid[col("grid")]
-        ts, ta, tc = col("t_surfaced"), col("t_accepted"), col("t_closed")
-        found = (col("channel") == 2) & (ts >= t0) & (ts < t1)  # surfaced (and so open) in the period
+        ta, tc = col("t_accepted"), col("t_closed")
+        found = self._found(t0, t1)  # surfaced (and so open) in the period
         disc = np.bincount(team_of[found], minlength=n_teams)
         teams = st.team[slots]
         patrol = st.period["patrol"][slots]
@@ -204,10 +246,7 @@ class Scorer:
         patrol finds; successful visits; verified records (module docstring)."""
         st, col, tv = self.staff, self._col, self.spec.true_value
         n = len(slots)
-        row = self._row_of(slots)
-        closed = self._closed(t0, t1)
-        r = row[col("resolver")[closed]] if len(closed) else np.empty(0, np.int64)
-        c, r = closed[r >= 0], r[r >= 0]
+        c, r = self._credited(slots, t0, t1)
         sw = self.sev_weight[col("severity")[c]]
         days = (col("t_closed")[c] - col("t_occurred")[c]) / 24.0
         q = np.where(col("satisfied")[c] == 0, tv.unsatisfied_value, 1.0)
@@ -216,8 +255,7 @@ class Scorer:
         # patrol finds of the period, severity-weighted, shared in the team by patrol hours
         plan = self.plan
         n_teams = len(plan.team_grids)
-        ts = col("t_surfaced")
-        found = np.flatnonzero((col("channel") == 2) & (ts >= t0) & (ts < t1))
+        found = np.flatnonzero(self._found(t0, t1))
         weight = np.bincount(
             plan.team_of_grid[col("grid")[found]], self.sev_weight[col("severity")[found]], minlength=n_teams
         ).astype(np.float64)
@@ -235,10 +273,7 @@ class Scorer:
         """Severity-weighted value of the cases each of ``slots`` closed in [t0, t1) (unsatisfied ones
         discounted), per hour of need; NaN where there was no need (the 0.4 true value)."""
         st, col = self.staff, self._col
-        row = self._row_of(slots)
-        closed = self._closed(t0, t1)
-        r = row[col("resolver")[closed]] if len(closed) else np.empty(0, np.int64)
-        c, r = closed[r >= 0], r[r >= 0]
+        c, r = self._credited(slots, t0, t1)
         q = np.where(col("satisfied")[c] == 0, self.spec.true_value.unsatisfied_value, 1.0)
         value = np.bincount(r, self.sev_weight[col("severity")[c]] * q, minlength=len(slots))
         need = st.period["need"][slots]

@@ -153,6 +153,8 @@ class Staff:
         self.n_activities = n_activities
         self.total: dict[str, np.ndarray] = {}
         self.period: dict[str, np.ndarray] = {}
+        self.moves = 0  # bumped by whoever changes who is where (hires, exits, leaves, returns, stand-ins)
+        self._accounted: tuple = (-1, -1, 0, -1, np.empty(0, np.int64))  # (moves, n, from day, to day, slots)
         self._grow(capacity)
 
     def _grow(self, cap: int) -> None:
@@ -177,9 +179,24 @@ class Staff:
         self.cap = cap
 
     def accounted(self, day: int) -> np.ndarray:
-        """Slots whose hours are accounted on ``day``: on a team, employed (or left yesterday or later)."""
+        """Slots whose hours are accounted on ``day``: on a team, employed (or left yesterday or later).
+
+        Read-only, and the same array from day to day until someone moves (``moves``) or a
+        leaver's last accounted day passes: worked out again only then."""
+        moves, n, first, last, slots = self._accounted
+        if moves == self.moves and n == self.n and first <= day <= last:
+            return slots
         n = self.n
-        return np.flatnonzero(((self.left[:n] < 0) | (self.left[:n] >= day - 1)) & (self.team[:n] >= 0))
+        left = self.left[:n]
+        gone = left >= 0
+        counted = (~gone | (left >= day - 1)) & (self.team[:n] >= 0)
+        slots = np.flatnonzero(counted)
+        slots.flags.writeable = False
+        # the same slots until the first leaver still counted drops out (the day after next of leaving)
+        leavers = left[gone & counted]
+        last = int(leavers.min()) + 1 if len(leavers) else 1 << 62
+        self._accounted = (self.moves, n, day, last, slots)
+        return slots
 
     def busy_hours(self, now: float) -> float:
         """Busy hours on cases so far, counting the work in hand up to ``now``."""
@@ -199,4 +216,5 @@ class Staff:
         self.kind[s], self.post[s], self.team[s], self.hired[s] = kind, post, team, day
         self.shares[s] = shares
         agent.slot = s
+        self.moves += 1
         return s

@@ -57,6 +57,10 @@ class Turnover:
         self.cover_of = np.full(len(plan.team_grids), -1, dtype=np.int64)  # cover team per vacant team
         self.cover_log: list[tuple[float, int, int]] = []  # (time, vacant team's desk id, cover desk id)
         self._covered: list[int] = []  # teams given a cover at the last recover
+        # the next day anyone is back from leave / a recruit starts (the days between look at nobody)
+        self._next_back, self._next_recruit = 0, 0
+        self._working: tuple = (-1, -1, np.empty(0, np.int64))  # (staff.moves, staff.n, slots at work)
+        self._vacant: tuple = (-1, np.zeros(0, dtype=bool), 0)  # (staff.moves, vacant posts, their count)
 
     # ---------------------------------------------------------------- bookkeeping
 
@@ -80,6 +84,7 @@ class Turnover:
         self._fit()
         self.holder[post] = slot
         self.at_work[slot] = True
+        self.staff.moves += 1
 
     def add_reserve(self, street: int, slot: int) -> None:
         """Put reserve ``slot`` into the pool of ``street``, free to be sent to a vacant post."""
@@ -87,8 +92,24 @@ class Turnover:
         self.pool[street].append(slot)
 
     def working(self) -> np.ndarray:
-        """Slots on the job today (holders not absent, and stand-ins)."""
-        return np.flatnonzero(self.at_work[: self.staff.n])
+        """Slots on the job today (holders not absent, and stand-ins): read-only, the same array
+        until someone moves (``staff.moves``)."""
+        st = self.staff
+        moves, n, slots = self._working
+        if moves != st.moves or n != st.n:
+            slots = np.flatnonzero(self.at_work[: st.n])
+            slots.flags.writeable = False
+            self._working = (st.moves, st.n, slots)
+        return slots
+
+    def vacant(self) -> tuple[np.ndarray, int]:
+        """Posts with neither holder nor stand-in (read-only), and how many (worked out again
+        only when someone has moved)."""
+        if self._vacant[0] != self.staff.moves:
+            mask = (self.holder < 0) & (self.standin < 0)
+            mask.flags.writeable = False
+            self._vacant = (self.staff.moves, mask, int(np.count_nonzero(mask)))
+        return self._vacant[1], self._vacant[2]
 
     # ---------------------------------------------------------------- the day
 
@@ -98,25 +119,35 @@ class Turnover:
         now = 24.0 * d
         self._fit()
         changed = False
-        for s in (st.absent_until[: st.n] == d).nonzero()[0].tolist():  # back from leave
-            if st.left[s] < 0:
-                self._join(s, int(st.team[s]), now)
+        if d >= self._next_back:  # (leaves end only on days set by _draw)
+            away = st.absent_until[: st.n]
+            for s in (away == d).nonzero()[0].tolist():  # back from leave
+                if st.left[s] < 0:
+                    self._join(s, int(st.team[s]), now)
+                    changed = True
+            later = away[away > d]
+            self._next_back = int(later.min()) if len(later) else 1 << 62
+        if d >= self._next_recruit:  # (recruit days are set only by exit)
+            for p in (self.recruit_day == d).nonzero()[0].tolist():  # a recruit starts
+                self.recruit_day[p] = -1
+                r = int(self.standin[p])
+                s = self.hiring.hire(p, d)
+                self.fill(p, s)
+                if r >= 0:  # the stand-in goes back to the pool
+                    self.standin[p] = -1
+                    self._leave(r, now)
+                    st.team[r] = -1
+                    st.moves += 1
+                    self.pool[self.world.grid_street[self.plan.post_grid[p]]].append(r)
                 changed = True
-        for p in (self.recruit_day == d).nonzero()[0].tolist():  # a recruit starts
-            self.recruit_day[p] = -1
-            r = int(self.standin[p])
-            s = self.hiring.hire(p, d)
-            self.fill(p, s)
-            if r >= 0:  # the stand-in goes back to the pool
-                self.standin[p] = -1
-                self._leave(r, now)
-                st.team[r] = -1
-                self.pool[self.world.grid_street[self.plan.post_grid[p]]].append(r)
-            changed = True
+            later = self.recruit_day[self.recruit_day > d]
+            self._next_recruit = int(later.min()) if len(later) else 1 << 62
         changed |= self._draw(d, now)
         if changed:
             self.recover(now)
-        self.vacant_days += (self.holder < 0) & (self.standin < 0)
+        vacant, n_vacant = self.vacant()
+        if n_vacant:  # (adding no vacant day to any post changes nothing)
+            self.vacant_days += vacant
 
     def _draw(self, d: int, now: float) -> bool:
         sp, st = self.spec, self.staff
@@ -165,6 +196,7 @@ class Turnover:
         for k, n_days in zip(away.tolist(), length.tolist(), strict=True):
             slot = int(s[k])
             st.absent_until[slot] = d + (sp.maternity_days if maternity[k] else n_days)
+            self._next_back = min(self._next_back, int(st.absent_until[slot]))
             self._leave(slot, now)
         return True
 
@@ -180,6 +212,8 @@ class Turnover:
         st.agents[slot].remove()  # leaves the Mesa model (their records stay in the staff register)
         self.holder[post] = -1
         self.recruit_day[post] = d + lead
+        self._next_recruit = min(self._next_recruit, d + lead)
+        st.moves += 1
         self.refill.on_exit(self, post, now)
 
     def send_standin(self, post: int, now: float) -> None:
@@ -191,13 +225,16 @@ class Turnover:
             self.standin[post] = r
             st.team[r] = self.plan.post_team[post]
             self._join(r, int(st.team[r]), now)
+            st.moves += 1
 
     def _join(self, slot: int, team: int, now: float) -> None:
         self.at_work[slot] = True
+        self.staff.moves += 1
         self.teams[team].join(self.staff.agents[slot], now)
 
     def _leave(self, slot: int, now: float) -> None:
         self.at_work[slot] = False
+        self.staff.moves += 1
         self.teams[int(self.staff.team[slot])].leave(self.staff.agents[slot], now)
 
     # ---------------------------------------------------------------- cover

@@ -72,6 +72,12 @@ class WorkDay:
         self.block_mark = np.zeros(0)
         self.on_buf = np.zeros(0, dtype=np.uint8)  # scratch of the day-close kernel
         self.today: dict[str, float] = {}
+        # the day close's arrays, one set per number of people accounted (overwritten every day)
+        self._close: tuple = (-1, None, None, None, None)  # (people, hour fields, rows, grid, visits)
+        # no discretionary hours or no productivity at visits: every visit draw's mean is 0, so no
+        # visit is ever made and nobody is met
+        self._no_visits = not (self.discretionary > 0 and self.productivity[VISITS] > 0)
+        self._nobody = np.empty(0, np.int64)
 
     # ---------------------------------------------------------------- morning
 
@@ -127,16 +133,25 @@ class WorkDay:
         t0 = now - 24.0
         self._fit(st.cap)
         s = accounted
-        hours = np.empty((len(HOUR_FIELDS), len(s)))
+        n, hours, rows, grid, visits = self._close
+        if n != len(s):  # (every entry of these is written before it is read)
+            n = len(s)
+            hours, rows = np.empty((len(HOUR_FIELDS), n)), np.empty((len(HOURS) + len(TALLIES), n))
+            grid, visits = np.empty(n, np.int64), np.empty(n, np.int64)
+            self._close = (n, hours, rows, grid, visits)
         hour_fields(st.agents, s, hours)
         rostered = np.array([r.on_hours(t0, now) for r in self.rosters])
-        rows = np.empty((len(HOURS) + len(TALLIES), len(s)))
+        busy, since, current, block, free_at = hours
         kernels.hour_accounts(
             s,
             working,
             self.on_buf,
             now,
-            *hours,
+            busy,
+            since,
+            current,
+            block,
+            free_at,
             self.busy_mark,
             self.block_mark,
             st.kind,
@@ -157,7 +172,6 @@ class WorkDay:
             rows[4:7] -= held
             rows[7] += held.sum(axis=0)
         plan = self.model.plan
-        grid, visits = np.empty(len(s), np.int64), np.empty(len(s), np.int64)
         records = np.zeros(n_grids)
         kernels.visits_and_records(
             self.rng,
@@ -178,8 +192,9 @@ class WorkDay:
         )
         if self.padding_speed > 0:
             self._pad(rows, s, grid, records)
-        self.today = dict(zip(HOURS, rows[: len(HOURS)].sum(axis=1).tolist(), strict=True))
-        return {"patrol": rows[_ROW_PATROL], "records": records, "visited": np.repeat(grid, visits)}
+        self.today = dict(zip(HOURS, np.add.reduce(rows[: len(HOURS)], 1).tolist(), strict=True))  # (ndarray.sum)
+        visited = self._nobody if self._no_visits else np.repeat(grid, visits)
+        return {"patrol": rows[_ROW_PATROL], "records": records, "visited": visited}
 
     def _pad(self, rows: np.ndarray, s: np.ndarray, grid: np.ndarray, records: np.ndarray) -> None:
         """Padding (gaming): a share ``staff.padding`` of each worker's entry hours produces padded

@@ -23,14 +23,32 @@ class Register:
         floating = np.array([t.floating_share for t in sc.community_types.values()])[world.grid_type]
         self.stale = spec.initial_excess * self.actual
         self.daily_drift = self.actual * floating * spec.stale_per_year / 365.0
+        # every grid inhabited: a day without records verifies nothing (each grid's share checked is 0)
+        self._inhabited = bool((self.actual > 0).all())
+        self._drifts = bool(self.daily_drift.any())
+        self._actual_sum = self.actual.sum()
+        self._excess: float | None = None  # stale over actual households, while the register stands
 
     @property
     def registered(self) -> np.ndarray:
         """Households on the register per grid: the actual ones plus stale entries."""
         return self.actual + self.stale
 
+    def excess(self) -> float:
+        """Stale entries as a share of the actual households (the daily ``registered_excess``)."""
+        if self._excess is None:
+            self._excess = float(self.stale.sum() / self._actual_sum)
+        return self._excess
+
     def day(self, records_per_grid: np.ndarray) -> None:
         """One day: new stale entries appear; records entered verify entries and drop stale ones."""
+        if self._inhabited and not records_per_grid.any():  # (what the steps below come to then)
+            if self._drifts:
+                self.stale += self.daily_drift
+                self._excess = None
+            return
         self.stale += self.daily_drift
-        checked = np.minimum(records_per_grid, self.registered)
-        self.stale -= checked * self.stale / self.registered
+        registered = self.registered
+        checked = np.minimum(records_per_grid, registered)
+        self.stale -= checked * self.stale / registered
+        self._excess = None
