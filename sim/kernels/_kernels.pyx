@@ -503,7 +503,7 @@ cdef class OccurrenceKernel:
             patrol_intensity):
         """Day ``d``'s incidents as the incident log's columns (by name) and their planned acceptance
         times; ``patrol_intensity()`` (per grid) is asked only when some incident occurred."""
-        cdef Py_ssize_t G = self.G, C = self.C, cells = self.G * self.C, n = 0, i, j, o, k, g, c
+        cdef Py_ssize_t C = self.C, cells = self.G * self.C, n = 0, i, j, o, k, g, c
         cdef const double *mult = NULL
         cdef double lam, u
         cdef long long s
