@@ -41,7 +41,7 @@ class Occurrence:
             handling,
             streams["handling"],
             len(sc.levels),
-            handling.standard_exponential,
+            getattr(handling, "standard_exponential", False),  # the kernel may draw them itself
         )
         self.factor = arrivals.factor
         self.trust, self.awareness = ctx.residents.trust, ctx.residents.awareness  # views of the live columns
