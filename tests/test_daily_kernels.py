@@ -188,13 +188,14 @@ def test_occurrence_day(seed, grids, cats, levels, scale, campaign, monthly, d, 
             return (r.standard_exponential if exponential else r.standard_normal)((n, levels)).ravel()
 
         kernel = mod.OccurrenceKernel(arr, surfacing, rngs[1], rngs[2], handling, rngs[3], levels, exponential)
-        days.append(kernel.day(d, month, monthly, mult, trust, awareness, lambda: intensity))
+        # two days on one kernel: the second reuses (or grows) its scratch
+        days.append([kernel.day(d + i, month, monthly, mult, trust, awareness, lambda: intensity) for i in (0, 1)])
         streams.append(rngs)
-    (a, ta), (b, tb) = days
-    assert a.keys() == b.keys()
-    for k in a:
-        _same(a[k], b[k])
-    _same(ta, tb)
+    for (a, ta), (b, tb) in zip(*days, strict=True):
+        assert a.keys() == b.keys()
+        for k in a:
+            _same(a[k], b[k])
+        _same(ta, tb)
     for r1, r2 in zip(*streams, strict=True):
         _same_stream(r1, r2)
 

@@ -445,7 +445,7 @@ cdef class OccurrenceKernel:
     cdef const double *sev_cut
     cdef Py_ssize_t G, C, n_levels, cap
     cdef long long *counts
-    cdef double *scratch  # 10 doubles per case: arrival draws (3), times (1), behaviour draws (6)
+    cdef double *scratch  # 13 words per case: arrival draws (3), times (1), behaviour draws (6), then:
     cdef Py_ssize_t *cell  # per case: its grid × category cell, then (twice) the time order
     cdef Py_ssize_t *order
     cdef Py_ssize_t *tmp
@@ -480,21 +480,19 @@ cdef class OccurrenceKernel:
     def __dealloc__(self):
         PyMem_Free(self.counts)
         PyMem_Free(self.scratch)
-        PyMem_Free(self.cell)
 
     cdef int _reserve(self, Py_ssize_t n) except -1:
-        """Room for ``n`` cases in the scratch buffers."""
+        """Room for ``n`` cases in the scratch buffers (one block, grown by doubling)."""
         cdef Py_ssize_t cap
         if n <= self.cap:
             return 0
         cap = max(n, 2 * self.cap, 64)
         PyMem_Free(self.scratch)
-        PyMem_Free(self.cell)
-        self.scratch = <double *>PyMem_Malloc(10 * cap * sizeof(double))
-        self.cell = <Py_ssize_t *>PyMem_Malloc(3 * cap * sizeof(Py_ssize_t))
-        if self.scratch == NULL or self.cell == NULL:
+        self.scratch = <double *>PyMem_Malloc(13 * cap * sizeof(double))
+        if self.scratch == NULL:
             self.cap = 0
             raise MemoryError()
+        self.cell = <Py_ssize_t *>(self.scratch + 10 * cap)
         self.order, self.tmp = self.cell + cap, self.cell + 2 * cap
         self.cap = cap
         return 0
