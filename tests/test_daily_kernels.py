@@ -125,6 +125,80 @@ def test_surfacing_plan(seed, n, cats, grids, d):
         _same(a, b)
 
 
+# ---------------------------------------------------------------- the day's occurrence
+
+
+@needs_compiled
+@EXAMPLES
+@given(
+    seed=SEED,
+    grids=st.integers(1, 5),
+    cats=st.integers(1, 4),
+    levels=st.integers(1, 3),
+    scale=st.sampled_from([0.0, 1.0, 30.0]),
+    campaign=st.booleans(),
+    monthly=st.booleans(),
+    d=st.integers(0, 400),
+    exponential=st.booleans(),
+    patrols=st.booleans(),
+)
+def test_occurrence_day(seed, grids, cats, levels, scale, campaign, monthly, d, exponential, patrols):
+    """The day's one call (arrivals, surfacing, every per-case draw) against the reference's
+    composition of ``arrivals_day``, numpy draws and the surfacing plan: the same columns to the
+    last bit, and every stream left where the reference leaves it."""
+    g = np.random.default_rng(seed)
+    types, homes_per_grid = 3, 40
+    households = np.full(grids, homes_per_grid, dtype=np.int64)
+    arrivals = SimpleNamespace(
+        daily_rate=g.uniform(0.0, scale, (grids, cats)) * (g.random((grids, cats)) < 0.8),
+        first=np.arange(grids, dtype=np.int64) * homes_per_grid,
+        households=households,
+        sev_cut=np.cumsum(g.dirichlet(np.ones(3), cats), axis=1)[:, :2],
+        hourly=None,
+    )
+    rates = SimpleNamespace(
+        propensity=g.random(cats),
+        delay=g.uniform(0.1, 48.0, cats),
+        discover=g.random(cats) * (g.random(cats) < 0.7) * patrols,  # none discoverable: no intensity asked
+        worsen=g.random(cats) / 24.0 * (g.random(cats) < 0.7),
+        absorbable=g.random(cats) < 0.5,
+        absorbs=g.random(types),
+        police_cat=g.random(cats) < 0.3,
+        willingness=float(g.random()),
+        dispatch=float(g.uniform(0, 6)),
+        accept_delay=float(g.uniform(0, 2)),
+    )
+    grid_type = g.integers(0, types, grids)
+    patrol, responder = Roster(_shift(g)), Roster(_shift(g))
+    homes = grids * homes_per_grid
+    trust, awareness = g.random(homes), g.random(homes)
+    intensity = g.uniform(0, 3, grids) * (g.random(grids) < 0.8)
+    mult = g.uniform(0.0, 4.0, cats) if campaign else None
+    month = float(g.uniform(0.3, 1.8)) if monthly else 1.0
+    days, streams = [], []
+    for mod in (comp, ref):
+        rngs = [np.random.default_rng([seed, i]) for i in range(4)]  # arrivals, behaviour, feedback, handling
+        arr = SimpleNamespace(**vars(arrivals), rng=rngs[0])
+        surfacing = SimpleNamespace(
+            discover=rates.discover, kernel=mod.SurfacingKernel(rates, grid_type, patrol, responder)
+        )
+
+        def handling(n, r=rngs[3]):  # the exponential family, or a lognormal one (drawn by the family alone)
+            return (r.standard_exponential if exponential else r.standard_normal)((n, levels)).ravel()
+
+        kernel = mod.OccurrenceKernel(arr, surfacing, rngs[1], rngs[2], handling, rngs[3], levels, exponential)
+        # two days on one kernel: the second reuses (or grows) its scratch
+        days.append([kernel.day(d + i, month, monthly, mult, trust, awareness, lambda: intensity) for i in (0, 1)])
+        streams.append(rngs)
+    for (a, ta), (b, tb) in zip(*days, strict=True):
+        assert a.keys() == b.keys()
+        for k in a:
+            _same(a[k], b[k])
+        _same(ta, tb)
+    for r1, r2 in zip(*streams, strict=True):
+        _same_stream(r1, r2)
+
+
 # ---------------------------------------------------------------- the day close
 
 

@@ -194,3 +194,65 @@ def test_duty_checks_agree_with_their_definition(weekdays, start, length, t):
             base = x - w
             later = [base + a if w < a else x for a, b in r.intervals if w < b]
             assert r.next_on(x) == (later[0] if later else base + 168.0 + r.intervals[0][0])
+
+
+def _interpreted_clock():
+    """``sim/core/clock.py`` run by CPython (as GRIDSIM_PURE=1 runs it), beside the compiled module."""
+    spec = importlib.util.spec_from_file_location("_clock_source", REPO / "sim" / "core" / "clock.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_BOUNDARY = [np.nextafter(24.0 * k, -np.inf) for k in (1, 2, 5)] + [24.0 * k for k in (1, 2, 5)]
+
+
+@given(
+    batches=st.lists(
+        st.lists(
+            st.one_of(
+                st.floats(0, 24 * 8, allow_nan=False),
+                st.sampled_from(_BOUNDARY),
+                st.sampled_from([np.inf, np.nan, 1e300]),
+            ),
+            max_size=25,
+        ),
+        max_size=8,
+    ),
+    period=st.sampled_from([24.0, 0.1, 7.0]),
+)
+def test_a_timetable_fires_its_plans_in_order(batches, period):
+    """Each period's plans fire, once the period is opened, in time order (equal times as planned),
+    periods as numpy's floor division puts them, never a non-finite one: by the source interpreted,
+    and by its compiled build where there is one."""
+    modules = [_interpreted_clock()]
+    if CORE is not None:
+        modules.append(importlib.import_module("sim.core.clock"))
+    expected, arg = [], 0
+    for b in batches:
+        for t in b:
+            if np.isfinite(t):
+                expected.append((int(min(np.float64(t) // period, 2.0**62)), t, arg))
+            arg += 1
+    last = int(24 * 8 // period) + 2
+    expected.sort(key=lambda e: (e[0], e[1]))
+    # run each opened period up to the next one's first plan (floor division may file a time
+    # at a period's very end in the next period, or the other way round)
+    starts = {k: t for k, t, _ in reversed(expected)}
+    until = [min([starts[j] for j in starts if j > k], default=period * (last + 1)) for k in range(last + 1)]
+    expected = [(t, a) for k, t, a in expected if k <= last]
+    for clock_module in modules:
+        clock, fired = clock_module.Clock(), []
+
+        def record(a, clock=clock, fired=fired):
+            fired.append((clock.now, a))
+
+        table = clock_module.Timetable(clock, record, period)
+        arg = 0
+        for b in batches:
+            table.plan(np.array(b, dtype=np.float64), np.arange(arg, arg + len(b), dtype=np.int64))
+            arg += len(b)
+        for k in range(last + 1):
+            table.open(k)
+            clock.run_until(until[k])
+        assert fired == expected, clock_module.__name__

@@ -7,6 +7,9 @@ cpdef object _grown_d(double[::1] src, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t 
 @cython.locals(view=cython.longlong[::1])
 cpdef object _grown_q(long long[::1] src, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t cap)
 
+@cython.locals(mod=cython.double, div=cython.double, fl=cython.double)
+cdef long long _period_of(double t, double period) except? -2
+
 cdef class Actor:
     cdef Py_ssize_t _h
 
@@ -65,8 +68,8 @@ cdef class Timetable(Actor):
     cdef long long[::1] _order
     cdef Py_ssize_t _pos, _n
 
-    @cython.locals(t=cython.double[::1], a=cython.longlong[::1], p=cython.longlong[::1], i=Py_ssize_t,
-                   last=cython.longlong, part=tuple, times_k=list, args_k=list)
+    @cython.locals(t=cython.double[::1], p=cython.longlong[::1], n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t,
+                   k=cython.longlong, ti=cython.double, in_order=cython.bint, part=tuple)
     cpdef plan(self, object times, object args)
     @cython.locals(pos=Py_ssize_t, n=Py_ssize_t, due=cython.double)
     cdef _fire(self, long long arg)

@@ -29,6 +29,7 @@ from typing import Any
 
 import cython
 import numpy as np
+from cython.cimports.libc.math import floor, fmod
 
 INF = cython.declare(cython.double, math.inf)
 ACTOR_BITS = cython.declare(cython.int, 24)  # an event's key: its sequence number above its actor's handle
@@ -52,6 +53,23 @@ def _grown_q(src: Any, lo: int, hi: int, cap: int) -> array:
     view = out
     view[: hi - lo] = src[lo:hi]
     return out
+
+
+def _period_of(t: float, period: float) -> int:
+    """``min(t // period, 2**62)`` for a finite ``t``, as Python and numpy divide: fmod-based (Cython's ``//``
+    on doubles is ``floor(t / period)``, another number at some period boundaries)."""
+    mod = fmod(t, period)
+    div = (t - mod) / period
+    if mod and (period < 0) != (mod < 0):
+        div -= 1.0
+    fl = 0.0
+    if div:
+        fl = floor(div)
+        if div - fl > 0.5:
+            fl += 1.0
+    if fl > 4.611686018427388e18:  # 2**62: the far future, one far bucket
+        fl = 4.611686018427388e18
+    return cython.cast(cython.longlong, fl)
 
 
 class Actor:
@@ -291,7 +309,7 @@ class Timetable(Actor):
         owner = getattr(callback, "__self__", None)
         self.target = owner if isinstance(owner, Actor) and getattr(callback, "__name__", "") == "accept" else None
         self.period = period
-        self._buckets: dict[int, tuple[list, list]] = {}  # period -> (times, args), in planning order
+        self._buckets: dict[int, tuple[array, array]] = {}  # period -> (times, args), in planning order
         self._t = array("d")
         self._a = array("q")
         self._order = np.zeros(0, dtype=np.int64)
@@ -301,25 +319,37 @@ class Timetable(Actor):
         """``callback(arg)`` at each finite ``time`` (never before the current period)."""
         times = np.ascontiguousarray(times, dtype=np.float64)
         args = np.ascontiguousarray(args, dtype=np.int64)
-        keep = np.isfinite(times)
-        if not keep.all():
-            times, args = times[keep], args[keep]
-        if not len(times):
+        n = len(times)
+        if not n:
             return
-        periods = np.minimum(times // self.period, 2.0**62).astype(np.int64)  # far future: one far bucket
-        t, a, p = times, args, periods  # (typed views where compiled)
-        # one pass, item by item, onto lists: a day's plans span many periods (latent cases surface
-        # days or weeks later), and slicing them out period by period costs more than the items
-        last, part = -1, None
-        for i in range(len(t)):
-            if part is None or p[i] != last:
-                last = p[i]
-                part = self._buckets.get(last)
+        periods = np.empty(n, dtype=np.int64)
+        t, p = times, periods  # (typed views where compiled)
+        in_order = True
+        for i in range(n):
+            ti = t[i]
+            p[i] = _period_of(ti, self.period) if -INF < ti < INF else -1  # -1: never (filed nowhere)
+            if i and p[i] < p[i - 1]:
+                in_order = False
+        if not in_order:  # each period's plans together, still in planning order
+            order = np.argsort(periods, kind="stable")
+            times, args, periods = times[order], args[order], periods[order]
+            p = periods
+        # a run of plans in one period goes into its bucket in one piece (a day's plans span
+        # several periods: latent cases surface days or weeks later)
+        tb, ab = memoryview(times).cast("B"), memoryview(args).cast("B")
+        i = 0
+        while i < n:
+            k = p[i]
+            j = i + 1
+            while j < n and p[j] == k:
+                j += 1
+            if k >= 0:
+                part = self._buckets.get(k)
                 if part is None:
-                    part = self._buckets[last] = ([], [])
-            times_k, args_k = part
-            times_k.append(t[i])
-            args_k.append(a[i])
+                    part = self._buckets[k] = (array("d"), array("q"))
+                part[0].frombytes(tb[8 * i : 8 * j])
+                part[1].frombytes(ab[8 * i : 8 * j])
+            i = j
 
     def open(self, k: int) -> None:
         """Start feeding period ``k``'s events to the clock."""
@@ -329,8 +359,8 @@ class Timetable(Actor):
         if part is None:
             self._pos = self._n = 0
             return
-        self._t, self._a = array("d", part[0]), array("q", part[1])
-        self._order = np.argsort(np.frombuffer(self._t, dtype=np.float64), kind="stable").astype(np.int64)
+        self._t, self._a = part
+        self._order = np.argsort(np.frombuffer(part[0], dtype=np.float64), kind="stable").astype(np.int64)
         self._pos, self._n = 0, len(part[0])
         t = self._t[self._order[0]]
         if t < self.clock.now:

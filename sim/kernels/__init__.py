@@ -1,5 +1,6 @@
-"""The daily kernels — the day's numpy work, one pass each: arrivals, surfacing plans, the
-midnight hour accounts, the turnover screen, the incident log's appends, duty rosters' twins.
+"""The daily kernels — the day's numpy work, one pass each: arrivals, surfacing plans, the day's
+occurrence (both, and the per-case draws, in one call), the midnight hour accounts, the turnover
+screen, the incident log's appends, duty rosters' twins.
 
 This module is the one switch. Each name below is the compiled kernel (``sim.kernels._kernels``,
 built at install) or, where that was not built, was built for another numpy, or
@@ -30,6 +31,7 @@ if not pure():
 _chosen = compiled if compiled is not None else reference
 arrivals_day = _chosen.arrivals_day
 SurfacingKernel = _chosen.SurfacingKernel
+OccurrenceKernel = _chosen.OccurrenceKernel
 hour_accounts = _chosen.hour_accounts
 visits_and_records = _chosen.visits_and_records
 quiet_day = _chosen.quiet_day
@@ -38,6 +40,7 @@ roster_twin = compiled.Roster if compiled is not None else reference.roster_twin
 """A roster's twin for the desks and the day close: the compiled ``Roster`` or the roster itself."""
 
 __all__ = [
+    "OccurrenceKernel",
     "SurfacingKernel",
     "arrivals_day",
     "compiled",

@@ -17,7 +17,14 @@ from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
 from libc.math cimport INFINITY, NAN, exp, floor, fmod, isfinite
 from libc.string cimport memcpy, memset
 from numpy.random cimport bitgen_t
-from numpy.random.c_distributions cimport binomial_t, random_binomial, random_poisson, random_standard_uniform_fill
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from numpy.random.c_distributions cimport (
+    binomial_t,
+    random_binomial,
+    random_poisson,
+    random_standard_exponential_fill,
+    random_standard_uniform_fill,
+)
 
 import numpy as np
 
@@ -148,15 +155,26 @@ cdef class SurfacingKernel:
         self.patrol_roster = Roster(patrol_roster)
         self.responder_roster = Roster(responder_roster)
 
-    def plan(self, const long long[:] cat, const long long[:] grid, const long long[:] h,
-             const double[:] t0, long long[:] sev,
-             const double[:] u_rep, const double[:] u_chan, const double[:] u_abs,
-             const double[:] e_rep, const double[:] e_pat, const double[:] e_wor,
-             const double[:] trust, const double[:] awareness, const double[:] patrol,
-             double[:] t_surfaced, double[:] t_worsened, long long[:] channel,
-             long long[:] absorbed, double[:] t_acc):
+    def plan(self, const long long[::1] cat, const long long[::1] grid, const long long[::1] h,
+             const double[::1] t0, long long[::1] sev,
+             const double[::1] u_rep, const double[::1] u_chan, const double[::1] u_abs,
+             const double[::1] e_rep, const double[::1] e_pat, const double[::1] e_wor,
+             const double[::1] trust, const double[::1] awareness, const double[::1] patrol,
+             double[::1] t_surfaced, double[::1] t_worsened, long long[::1] channel,
+             long long[::1] absorbed, double[::1] t_acc):
         """Fills the five output columns; ``sev`` (a copy) is raised where the case worsens."""
-        cdef Py_ssize_t i, n = cat.shape[0]
+        self._plan(cat.shape[0], &cat[0], &grid[0], &h[0], &t0[0], &sev[0], &u_rep[0], &u_chan[0], &u_abs[0],
+                   &e_rep[0], &e_pat[0], &e_wor[0], &trust[0], &awareness[0], &patrol[0],
+                   &t_surfaced[0], &t_worsened[0], &channel[0], &absorbed[0], &t_acc[0])
+
+    cdef void _plan(self, Py_ssize_t n, const long long *cat, const long long *grid, const long long *h,
+                    const double *t0, long long *sev, const double *u_rep, const double *u_chan,
+                    const double *u_abs, const double *e_rep, const double *e_pat, const double *e_wor,
+                    const double *trust, const double *awareness, const double *patrol,
+                    double *t_surfaced, double *t_worsened, long long *channel, long long *absorbed,
+                    double *t_acc) noexcept:
+        """``plan`` over raw columns of ``n`` cases (the occurrence kernel's own arrays)."""
+        cdef Py_ssize_t i
         cdef long long c, g, ch
         cdef double t_rep, t_pat, t_wor, t_surf, t_in, hazard, wrate, on_duty, ta, first
         cdef double w = self.willingness, dispatch = self.dispatch, accept = self.accept_delay
@@ -406,6 +424,240 @@ def arrivals_day(rng, const double[:, :] daily_rate, category_multiplier, double
     order = np.argsort(t_arr, kind="stable")
     return {"t_occurred": t_arr[order], "grid": grid_arr[order], "category": cat_arr[order],
             "household": hh_arr[order], "severity": sev_arr[order]}
+
+
+cdef class OccurrenceKernel:
+    """A day's new incidents in one call (``sim.kernels.reference.OccurrenceKernel``): the arrivals
+    (``arrivals_day``), their surfacing plans (``SurfacingKernel``) and every per-case draw, each
+    stream drawn value for value as the reference's numpy calls draw it. ``arrivals`` has no hourly
+    profile (the reference alone draws one). Where ``exponential``, the handling family's multipliers
+    are the stream's standard exponentials and are drawn here."""
+
+    cdef object arrivals_rng, behaviour, feedback, handling, handling_rng
+    cdef object arrivals_lock, behaviour_lock, feedback_lock, handling_lock
+    cdef bitgen_t *bg_arrivals
+    cdef bitgen_t *bg_behaviour
+    cdef bitgen_t *bg_feedback
+    cdef bitgen_t *bg_handling
+    cdef SurfacingKernel surfacing
+    cdef bint patrols_find, exponential
+    cdef object rate_arr, first_arr, households_arr, sev_cut_arr, no_patrol
+    cdef const double *rate
+    cdef const long long *first
+    cdef const long long *households
+    cdef const double *sev_cut
+    cdef Py_ssize_t G, C, n_levels, cap
+    cdef long long *counts
+    cdef double *scratch  # 13 words per case: arrival draws (3), times (1), behaviour draws (6), then:
+    cdef Py_ssize_t *cell  # per case: its grid × category cell, then (twice) the time order
+    cdef Py_ssize_t *order
+    cdef Py_ssize_t *tmp
+
+    def __init__(self, arrivals, surfacing, behaviour, feedback, handling, handling_rng, Py_ssize_t n_levels,
+                 bint exponential):
+        if arrivals.hourly is not None:
+            raise ValueError("an hourly arrival profile is drawn by the reference alone")
+        self.arrivals_rng, self.behaviour, self.feedback = arrivals.rng, behaviour, feedback
+        self.handling, self.handling_rng, self.n_levels = handling, handling_rng, n_levels
+        self.bg_arrivals, self.bg_behaviour = _bitgen(arrivals.rng), _bitgen(behaviour)
+        self.bg_feedback, self.bg_handling = _bitgen(feedback), _bitgen(handling_rng)
+        self.arrivals_lock, self.behaviour_lock = arrivals.rng.bit_generator.lock, behaviour.bit_generator.lock
+        self.feedback_lock, self.handling_lock = feedback.bit_generator.lock, handling_rng.bit_generator.lock
+        self.surfacing = surfacing.kernel
+        self.exponential = exponential
+        self.patrols_find = bool((np.asarray(surfacing.discover) > 0).any())
+        self.rate_arr = np.ascontiguousarray(arrivals.daily_rate, dtype=np.float64)
+        self.first_arr = np.ascontiguousarray(arrivals.first, dtype=np.int64)
+        self.households_arr = np.ascontiguousarray(arrivals.households, dtype=np.int64)
+        self.sev_cut_arr = np.ascontiguousarray(arrivals.sev_cut, dtype=np.float64)
+        self.G, self.C = self.rate_arr.shape[0], self.rate_arr.shape[1]
+        self.no_patrol = np.zeros(self.G)
+        self.rate = <const double *>cnp.PyArray_DATA(self.rate_arr)
+        self.first = <const long long *>cnp.PyArray_DATA(self.first_arr)
+        self.households = <const long long *>cnp.PyArray_DATA(self.households_arr)
+        self.sev_cut = <const double *>cnp.PyArray_DATA(self.sev_cut_arr)
+        self.counts = <long long *>PyMem_Malloc(max(self.G * self.C, 1) * sizeof(long long))
+        if self.counts == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        PyMem_Free(self.counts)
+        PyMem_Free(self.scratch)
+
+    cdef int _reserve(self, Py_ssize_t n) except -1:
+        """Room for ``n`` cases in the scratch buffers (one block, grown by doubling)."""
+        cdef Py_ssize_t cap
+        if n <= self.cap:
+            return 0
+        cap = max(n, 2 * self.cap, 64)
+        PyMem_Free(self.scratch)
+        self.scratch = <double *>PyMem_Malloc(13 * cap * sizeof(double))
+        if self.scratch == NULL:
+            self.cap = 0
+            raise MemoryError()
+        self.cell = <Py_ssize_t *>(self.scratch + 10 * cap)
+        self.order, self.tmp = self.cell + cap, self.cell + 2 * cap
+        self.cap = cap
+        return 0
+
+    def day(self, long long d, double month_factor, bint monthly, category_multiplier, trust, awareness,
+            patrol_intensity):
+        """Day ``d``'s incidents as the incident log's columns (by name) and their planned acceptance
+        times; ``patrol_intensity()`` (per grid) is asked only when some incident occurred."""
+        cdef Py_ssize_t C = self.C, cells = self.G * self.C, n = 0, i, j, o, k, g, c
+        cdef const double *mult = NULL
+        cdef double lam, u
+        cdef long long s
+        mult_arr = None
+        if category_multiplier is not None:
+            mult_arr = np.ascontiguousarray(category_multiplier, dtype=np.float64)
+            mult = <const double *>cnp.PyArray_DATA(mult_arr)
+        with self.arrivals_lock:  # Poisson counts per grid × category
+            for k in range(cells):
+                lam = self.rate[k]
+                if mult != NULL:
+                    lam = lam * mult[k % C]
+                if monthly:
+                    lam = lam * month_factor
+                if not (lam >= 0 and lam <= 9.223372006484771e18):  # numpy's POISSON_LAM_MAX
+                    raise ValueError(f"lam value too large or invalid: {lam}")
+                self.counts[k] = random_poisson(self.bg_arrivals, lam)
+                n += self.counts[k]
+        t_acc = _f8(n)
+        if n == 0:
+            return {}, t_acc
+        self._reserve(n)
+        cdef double *ua = self.scratch  # arrivals: time, household, severity draws (n each)
+        cdef double *t = self.scratch + 3 * n  # times in draw order
+        cdef double *ub = self.scratch + 4 * n  # behaviour: report, channel, absorption uniforms
+        cdef double *eb = self.scratch + 7 * n  # behaviour: report, patrol, worsening exponentials
+        with self.arrivals_lock:
+            random_standard_uniform_fill(self.bg_arrivals, 3 * n, ua)
+        i = 0
+        for k in range(cells):
+            for j in range(self.counts[k]):
+                self.cell[i] = k
+                t[i] = 24.0 * (<double>d + ua[i])
+                i += 1
+        _stable_order(t, n, self.order, self.tmp)
+        t_occurred, grid, category, household = _f8(n), _i8(n), _i8(n), _i8(n)
+        severity_initial, severity = _i8(n), _i8(n)
+        cdef double *to = <double *>cnp.PyArray_DATA(t_occurred)
+        cdef long long *gr = <long long *>cnp.PyArray_DATA(grid)
+        cdef long long *ca = <long long *>cnp.PyArray_DATA(category)
+        cdef long long *hh = <long long *>cnp.PyArray_DATA(household)
+        cdef long long *s0 = <long long *>cnp.PyArray_DATA(severity_initial)
+        cdef long long *sv = <long long *>cnp.PyArray_DATA(severity)
+        for i in range(n):  # the day sorted by time
+            o = self.order[i]
+            g, c = self.cell[o] // C, self.cell[o] % C
+            to[i], gr[i], ca[i] = t[o], g, c
+            hh[i] = self.first[g] + <long long>(ua[n + o] * <double>self.households[g])
+            u = ua[2 * n + o]
+            s = (1 if u >= self.sev_cut[2 * c] else 0) + (1 if u >= self.sev_cut[2 * c + 1] else 0)
+            s0[i] = s
+            sv[i] = s  # raised below where the case worsens unseen
+        with self.behaviour_lock:
+            random_standard_uniform_fill(self.bg_behaviour, 3 * n, ub)
+            random_standard_exponential_fill(self.bg_behaviour, 3 * n, eb)
+        patrol = patrol_intensity() if self.patrols_find else self.no_patrol
+        t_surfaced, t_worsened, channel, absorbed = _f8(n), _f8(n), _i8(n), _i8(n)
+        self.surfacing._plan(
+            n, ca, gr, hh, to, sv, ub, ub + n, ub + 2 * n, eb, eb + n, eb + 2 * n,
+            _f8_data(trust), _f8_data(awareness), _f8_data(patrol),
+            <double *>cnp.PyArray_DATA(t_surfaced), <double *>cnp.PyArray_DATA(t_worsened),
+            <long long *>cnp.PyArray_DATA(channel), <long long *>cnp.PyArray_DATA(absorbed),
+            <double *>cnp.PyArray_DATA(t_acc),
+        )
+        u_feedback, u_reopen, u_visit = _f8(n), _f8(n), _f8(n)
+        with self.feedback_lock:  # as one (3, n) draw
+            random_standard_uniform_fill(self.bg_feedback, n, <double *>cnp.PyArray_DATA(u_feedback))
+            random_standard_uniform_fill(self.bg_feedback, n, <double *>cnp.PyArray_DATA(u_reopen))
+            random_standard_uniform_fill(self.bg_feedback, n, <double *>cnp.PyArray_DATA(u_visit))
+        if self.exponential:  # the handling family draws first, then the solve draws
+            work = _f8(n * self.n_levels)
+            with self.handling_lock:
+                random_standard_exponential_fill(self.bg_handling, n * self.n_levels, <double *>cnp.PyArray_DATA(work))
+        else:
+            work = self.handling(n)
+        u_solve = _f8(n * self.n_levels)
+        with self.handling_lock:
+            random_standard_uniform_fill(self.bg_handling, n * self.n_levels, <double *>cnp.PyArray_DATA(u_solve))
+        return {
+            "t_occurred": t_occurred,
+            "grid": grid,
+            "category": category,
+            "household": household,
+            "severity": severity,
+            "severity_initial": severity_initial,
+            "t_surfaced": t_surfaced,
+            "t_worsened": t_worsened,
+            "channel": channel,
+            "absorbed": absorbed,
+            "work": work,
+            "u_solve": u_solve,
+            "u_feedback": u_feedback,
+            "u_reopen": u_reopen,
+            "u_visit": u_visit,
+        }, t_acc
+
+
+cdef inline cnp.ndarray _f8(Py_ssize_t n):
+    cdef cnp.npy_intp size = n
+    return cnp.PyArray_EMPTY(1, &size, cnp.NPY_FLOAT64, 0)
+
+
+cdef inline cnp.ndarray _i8(Py_ssize_t n):
+    cdef cnp.npy_intp size = n
+    return cnp.PyArray_EMPTY(1, &size, cnp.NPY_INT64, 0)
+
+
+cdef const double *_f8_data(a) except NULL:
+    """The data of a C-contiguous float64 array (a per-household or per-grid column)."""
+    if (not isinstance(a, np.ndarray) or cnp.PyArray_TYPE(<cnp.ndarray>a) != cnp.NPY_FLOAT64
+            or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>a)):
+        raise TypeError("expected a C-contiguous float64 array")
+    return <const double *>cnp.PyArray_DATA(<cnp.ndarray>a)
+
+
+cdef void _stable_order(const double *key, Py_ssize_t n, Py_ssize_t *idx, Py_ssize_t *tmp) noexcept:
+    """``idx`` = ``numpy.argsort(key[:n], kind="stable")`` (no NaNs): insertion-sorted runs of 16,
+    then merged pairwise, the left run first among equals."""
+    cdef Py_ssize_t i, j, lo, mid, hi, a, b, w, x
+    cdef Py_ssize_t *src = idx
+    cdef Py_ssize_t *dst = tmp
+    cdef Py_ssize_t *swap
+    for i in range(n):
+        idx[i] = i
+    for lo in range(0, n, 16):
+        hi = lo + 16 if lo + 16 < n else n
+        for i in range(lo + 1, hi):
+            x = idx[i]
+            j = i
+            while j > lo and key[idx[j - 1]] > key[x]:
+                idx[j] = idx[j - 1]
+                j -= 1
+            idx[j] = x
+    w = 16
+    while w < n:
+        for lo in range(0, n, 2 * w):
+            mid = lo + w if lo + w < n else n
+            hi = lo + 2 * w if lo + 2 * w < n else n
+            a, b = lo, mid
+            for i in range(lo, hi):
+                if a < mid and (b >= hi or key[src[a]] <= key[src[b]]):
+                    dst[i] = src[a]
+                    a += 1
+                else:
+                    dst[i] = src[b]
+                    b += 1
+        swap = src
+        src = dst
+        dst = swap
+        w *= 2
+    if src != idx:
+        for i in range(n):
+            idx[i] = src[i]
 
 
 def quiet_day(const double[:, :] u, const long long[:] holder, const unsigned char[:] applies,

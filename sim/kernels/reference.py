@@ -138,6 +138,65 @@ class SurfacingKernel:
         t_acc[:] = ta
 
 
+# ---------------------------------------------------------------- occurrence (sim.world.occurrence)
+
+
+class OccurrenceKernel:
+    """A day's new incidents: the arrivals (``arrivals_day``), their surfacing plans and every per-case
+    draw, stream by stream in a fixed order (common random numbers): ``behaviour`` three uniforms
+    then three exponentials a case, ``feedback`` three uniforms, ``handling`` the family's
+    multipliers then a uniform a case and level.
+
+    ``arrivals`` is a ``sim.world.arrivals.ArrivalProcess`` (its stream, rates and profiles),
+    ``surfacing`` a ``sim.world.surfacing.Surfacing`` (its rates and ``SurfacingKernel``),
+    ``handling`` the handling family (n -> n × ``n_levels`` multipliers drawn from ``handling_rng``;
+    ``exponential``: they are its standard exponentials, which the compiled twin draws itself).
+    Patrol intensity is asked for only where some category is discoverable: elsewhere no
+    patrol finds anything whatever its effort (a zero hazard), and zeros stand in.
+    """
+
+    def __init__(self, arrivals, surfacing, behaviour, feedback, handling, handling_rng, n_levels, exponential):
+        self.arrivals, self.surfacing = arrivals, surfacing.kernel
+        self.patrols_find = bool((np.asarray(surfacing.discover) > 0).any())
+        self.behaviour, self.feedback = behaviour, feedback
+        self.handling, self.handling_rng, self.n_levels = handling, handling_rng, n_levels
+
+    def day(
+        self, d, month_factor, monthly, category_multiplier, trust, awareness, patrol_intensity
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Day ``d``'s incidents as the incident log's columns (by name) and their planned acceptance
+        times; ``patrol_intensity()`` (per grid) is asked only when some incident occurred."""
+        a = self.arrivals
+        new = arrivals_day(
+            a.rng, a.daily_rate, category_multiplier, month_factor, monthly, a.first, a.households, a.sev_cut, d,
+            hourly=a.hourly,
+        )  # fmt: skip
+        n = len(new["category"])
+        if not n:
+            return {}, np.empty(0)
+        new["severity_initial"] = sev0 = new["severity"]
+        new["severity"] = sev = sev0.copy()  # raised where the case worsens unseen
+        u_rep, u_chan, u_abs = self.behaviour.random((3, n))  # the same draws as three calls of n each
+        e_rep, e_pat, e_wor = self.behaviour.standard_exponential((3, n))
+        for name, dtype in _PLAN_COLUMNS:
+            new[name] = np.empty(n, dtype)
+        t_acc = np.empty(n)
+        self.surfacing.plan(
+            new["category"], new["grid"], new["household"], new["t_occurred"], sev,
+            u_rep, u_chan, u_abs, e_rep, e_pat, e_wor, trust, awareness,
+            patrol_intensity() if self.patrols_find else np.zeros(len(a.daily_rate)),
+            new["t_surfaced"], new["t_worsened"], new["channel"], new["absorbed"], t_acc,
+        )  # fmt: skip
+        new["u_feedback"], new["u_reopen"], new["u_visit"] = self.feedback.random((3, n))
+        new["work"] = self.handling(n)  # the handling family draws first, then the solve draws
+        new["u_solve"] = self.handling_rng.random(n * self.n_levels)
+        return new, t_acc
+
+
+_PLAN_COLUMNS = (("t_surfaced", np.float64), ("t_worsened", np.float64), ("channel", np.int64), ("absorbed", np.int64))
+"""The columns a surfacing plan fills."""
+
+
 # ---------------------------------------------------------------- the day close (sim.workforce.workday)
 
 

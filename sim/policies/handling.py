@@ -21,6 +21,13 @@ class Family:
 
     name = "family"
 
+    @property
+    def standard_exponential(self) -> bool:
+        """Are this family's multipliers exactly ``rng.standard_exponential((n, n_levels)).ravel()``? Then
+        the day's occurrence kernel draws them itself, in the same order (a subclass that redefines
+        ``__call__`` is not)."""
+        return type(self).__call__ is Exponential.__call__
+
     def __init__(self, spec, n_levels: int, rng: np.random.Generator):
         self.spec, self.n_levels, self.rng = spec, n_levels, rng
 

@@ -2,7 +2,8 @@
 
 Rates are households × base rate per household-year × the community type's multiplier,
 shaped by optional monthly (seasonal) and hourly (time-of-day) profiles. A day's
-arrivals are drawn in one batch from the ``arrivals`` stream alone, so the sequence —
+arrivals are drawn in one batch from the ``arrivals`` stream alone (``sim.kernels``'
+``arrivals_day``, within the day's occurrence), so the sequence —
 ids, times, grids, households, categories, severities — depends only on the world and
 the seed, never on staffing or escalation policy.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import kernels
 from sim.scenario.schema import Scenario
 from sim.world.district import World
 
@@ -48,23 +48,9 @@ class ArrivalProcess:
         """Expected incidents per day over the whole district, before profiles and campaigns."""
         return float(self.daily_rate.sum())
 
-    def day(self, d: int, category_multiplier: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """New incidents occurring in [24 d, 24 d + 24), sorted by time (a campaign may
-        multiply some categories' rates)."""
+    def factor(self, d: int) -> tuple[float, bool]:
+        """Day ``d``'s rate factor (seasonal × weekday) and whether the profiles apply at all."""
         month = 1.0 if self.monthly is None else float(self.monthly[int(d / DAYS_PER_MONTH) % 12])
         if self.weekday is not None:  # the day's factor rides on the seasonal one (a scalar per day)
             month *= float(self.weekday[d % 7])
-        args = (
-            self.rng,
-            self.daily_rate,
-            category_multiplier,
-            month,
-            self.monthly is not None or self.weekday is not None,
-            self.first,
-            self.households,
-            self.sev_cut,
-            d,
-        )
-        if self.hourly is not None:  # the hour of day drawn first: the reference alone does that
-            return kernels.reference.arrivals_day(*args, hourly=self.hourly)
-        return kernels.arrivals_day(*args)
+        return month, self.monthly is not None or self.weekday is not None

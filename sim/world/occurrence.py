@@ -4,12 +4,17 @@ They occur (arrivals), their surfacing and first acceptance are planned (surfaci
 per-case random draws are made in fixed batches (common random numbers: handling times,
 solve, feedback, reopen and visit draws), they are appended to the incident log with their
 first desk, and their acceptances go on the timetable.
+
+The first three steps are one call of ``sim.kernels``' ``OccurrenceKernel`` a day: the day's
+fixed cost (a kernel call per step, a numpy call per draw) weighed more than its events in a
+small model (an M/M/c queue), so the day is drawn and planned in a single pass.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.scenario import policy_table
 
 
@@ -17,38 +22,40 @@ class Occurrence:
     """Turns each day's arrivals into logged, planned incidents."""
 
     def __init__(self, ctx, surfacing, acceptances):
-        """``ctx``: the model's context (``config``, ``arrivals``, ``log``, ``streams``, ``intake``);
+        """``ctx``: the model's context (``config``, ``arrivals``, ``log``, ``streams``, ``intake``,
+        ``residents``, ``patrol_intensity``); ``surfacing``: the surfacing rates and their kernel;
         ``acceptances``: the timetable of planned acceptances."""
         sc = ctx.config
-        self.n_levels, self.arrivals, self.surfacing, self.log = len(sc.levels), ctx.arrivals, surfacing, ctx.log
+        self.log = ctx.log
         streams = ctx.streams
-        self.behaviour, self.feedback = streams["behaviour"], streams["feedback"]
-        self.handling_rng = streams["handling"]
+        arrivals = ctx.arrivals
         # the handling-time family (a registered policy): n -> n × levels unit-mean multipliers
-        self.handling = policy_table.lookup("handling", sc.handling.family)(
-            sc.handling, self.n_levels, self.handling_rng
+        handling = policy_table.lookup("handling", sc.handling.family)(sc.handling, len(sc.levels), streams["handling"])
+        # an hourly profile is drawn by the reference alone
+        kernel = kernels.OccurrenceKernel if arrivals.hourly is None else kernels.reference.OccurrenceKernel
+        self.kernel = kernel(
+            arrivals,
+            surfacing,
+            streams["behaviour"],
+            streams["feedback"],
+            handling,
+            streams["handling"],
+            len(sc.levels),
+            getattr(handling, "standard_exponential", False),  # the kernel may draw them itself
         )
+        self.factor = arrivals.factor
+        self.trust, self.awareness = ctx.residents.trust, ctx.residents.awareness  # views of the live columns
+        self.patrol_intensity = ctx.patrol_intensity
         self.intake = ctx.intake  # first desk per incident
         self.acceptances = acceptances
 
     def day(self, d: int, mult: np.ndarray | None) -> int:
         """Day ``d``'s incidents under rate multipliers ``mult``; returns how many occurred."""
-        new = self.arrivals.day(d, mult)
-        n = len(new["category"])
+        month, profiled = self.factor(d)
+        new, t_acc = self.kernel.day(d, month, profiled, mult, self.trust, self.awareness, self.patrol_intensity)
+        n = len(t_acc)
         if n:
-            plan = self.surfacing.plan(new, self.behaviour)
-            t_acc = plan.pop("t_accepted_plan")
-            new["severity_initial"] = new["severity"]
-            new.update(plan)
-            u_feedback, u_reopen, u_visit = self.feedback.random((3, n))  # the same draws as three calls of n
-            ids = self.log.extend(
-                **new,
-                work=self.handling(n),
-                u_solve=self.handling_rng.random(n * self.n_levels),
-                u_feedback=u_feedback,
-                u_reopen=u_reopen,
-                u_visit=u_visit,
-            )
+            ids = self.log.extend(**new)
             self.log.add_latent(ids, new["t_occurred"])
             self.intake.plan(new)
             self.acceptances.plan(t_acc, np.arange(ids.start, ids.stop, dtype=np.int64))

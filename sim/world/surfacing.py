@@ -25,7 +25,7 @@ from sim.scenario.schema import Scenario
 
 
 class Surfacing:
-    """Plans surfacing and acceptance times for a batch of new incidents."""
+    """The rates and kernel that plan surfacing and acceptance times of a batch of new incidents."""
 
     def __init__(self, sc: Scenario, model):
         cats = list(sc.categories.values())
@@ -41,45 +41,6 @@ class Surfacing:
         self.willingness = r.base_willingness
         self.dispatch = r.hotline_dispatch_hours
         self.accept_delay = sc.staffing.accept_delay_hours
-        self.model = model
-        # the plan's one pass: the rates above, the grids' community types, the duty rosters
+        # the plan's one pass (run within the day's occurrence, sim.world.occurrence): the rates
+        # above, the grids' community types, the duty rosters
         self.kernel = kernels.SurfacingKernel(self, model.world.grid_type, model.patrol_roster, model.responder_roster)
-
-    def plan(self, new: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """Surfacing time and channel, worsening, property absorption and the planned
-        acceptance time of each new incident (``new``: a day of ``ArrivalProcess.day``)."""
-        m, n = self.model, len(new["category"])
-        sev = new["severity"].copy()  # raised where the case worsens unseen
-        # per-incident draws, always the same number in the same order
-        u_rep, u_chan, u_abs = rng.random((3, n))  # the same draws as three calls of n each
-        e_rep, e_pat, e_wor = rng.standard_exponential((3, n))
-        out = {
-            "t_surfaced": np.empty(n),
-            "t_worsened": np.empty(n),
-            "severity": sev,
-            "channel": np.empty(n, np.int64),
-            "absorbed": np.empty(n, np.int64),
-            "t_accepted_plan": np.empty(n),
-        }
-        self.kernel.plan(
-            new["category"],
-            new["grid"],
-            new["household"],
-            new["t_occurred"],
-            sev,
-            u_rep,
-            u_chan,
-            u_abs,
-            e_rep,
-            e_pat,
-            e_wor,
-            m.residents.trust,
-            m.residents.awareness,
-            m.patrol_intensity(),
-            out["t_surfaced"],
-            out["t_worsened"],
-            out["channel"],
-            out["absorbed"],
-            out["t_accepted_plan"],
-        )
-        return out
