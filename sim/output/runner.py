@@ -184,8 +184,9 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True, force
 
     The incident table is encoded in a second thread while this one computes the workforce KPIs
     and writes the other files (Arrow's Parquet writer releases the GIL): on two cores the user
-    waits for the longer of the two, not their sum. The incident KPIs come first, alone: their
-    scratch arrays and a row group's never add up (a city-year's peak stays under 1.5 GB)."""
+    waits for the longer of the two, not their sum. Past one row group of incidents the incident
+    KPIs come first, alone: their scratch arrays and a row group's never add up (a city-year's
+    peak stays under 1.5 GB); a smaller log's KPIs overlap the encoding too."""
     out = check_out(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     with_log = transitions and model.log.recording
@@ -202,11 +203,13 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True, force
     try:
         if not into_folder:
             os.chmod(target, 0o777 & ~_umask())
-        kpis = _incident_kpis(model)  # first, alone: the write's largest scratch arrays
+        # the incident KPIs' scratch arrays are the write's largest: alone first, unless the log is
+        # one row group (then the two fit side by side and the KPIs overlap the encoding)
+        kpis = _incident_kpis(model) if model.log.n > ROW_GROUP else None
         with ThreadPoolExecutor(max_workers=1) as pool:
             incidents = incident_row_groups(model, ROW_GROUP)  # (a city-year: never one table)
             encoding = pool.submit(_atomic_write, target / "incidents.parquet", lambda p: _row_groups(incidents, p))
-            summary = _write_rest(model, target, with_log, kpis)
+            summary = _write_rest(model, target, with_log, _incident_kpis(model) if kpis is None else kpis)
             encoding.result()
         text = json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
         _atomic_write(target / "summary.json", lambda p: Path(p).write_text(text, encoding="utf-8"))  # last: complete
