@@ -44,6 +44,22 @@ def _same_stream(r1: np.random.Generator, r2: np.random.Generator) -> None:
     assert r1.bit_generator.state == r2.bit_generator.state
 
 
+def _surfacing_rates(g: np.random.Generator, cats: int, types: int, patrols: float = 1.0) -> SimpleNamespace:
+    """Random per-category surfacing rates, as ``sim.world.surfacing.Surfacing`` holds them."""
+    return SimpleNamespace(
+        propensity=g.random(cats),
+        delay=g.uniform(0.1, 48.0, cats),
+        discover=g.random(cats) * (g.random(cats) < 0.7) * patrols,
+        worsen=g.random(cats) / 24.0 * (g.random(cats) < 0.7),
+        absorbable=g.random(cats) < 0.5,
+        absorbs=g.random(types),
+        police_cat=g.random(cats) < 0.3,
+        willingness=float(g.random()),
+        dispatch=float(g.uniform(0, 6)),
+        accept_delay=float(g.uniform(0, 2)),
+    )
+
+
 # ---------------------------------------------------------------- arrivals
 
 
@@ -94,18 +110,7 @@ def _shift(g: np.random.Generator) -> Shift:
 def test_surfacing_plan(seed, n, cats, grids, d):
     g = np.random.default_rng(seed)
     types, homes = 3, 50
-    rates = SimpleNamespace(
-        propensity=g.random(cats),
-        delay=g.uniform(0.1, 48.0, cats),
-        discover=g.random(cats) * (g.random(cats) < 0.7),
-        worsen=g.random(cats) / 24.0 * (g.random(cats) < 0.7),
-        absorbable=g.random(cats) < 0.5,
-        absorbs=g.random(types),
-        police_cat=g.random(cats) < 0.3,
-        willingness=float(g.random()),
-        dispatch=float(g.uniform(0, 6)),
-        accept_delay=float(g.uniform(0, 2)),
-    )
+    rates = _surfacing_rates(g, cats, types)
     grid_type = g.integers(0, types, grids)
     patrol, responder = Roster(_shift(g)), Roster(_shift(g))
     cat, grid, h = g.integers(0, cats, n), g.integers(0, grids, n), g.integers(0, homes, n)
@@ -156,18 +161,7 @@ def test_occurrence_day(seed, grids, cats, levels, scale, campaign, monthly, d, 
         sev_cut=np.cumsum(g.dirichlet(np.ones(3), cats), axis=1)[:, :2],
         hourly=None,
     )
-    rates = SimpleNamespace(
-        propensity=g.random(cats),
-        delay=g.uniform(0.1, 48.0, cats),
-        discover=g.random(cats) * (g.random(cats) < 0.7) * patrols,  # none discoverable: no intensity asked
-        worsen=g.random(cats) / 24.0 * (g.random(cats) < 0.7),
-        absorbable=g.random(cats) < 0.5,
-        absorbs=g.random(types),
-        police_cat=g.random(cats) < 0.3,
-        willingness=float(g.random()),
-        dispatch=float(g.uniform(0, 6)),
-        accept_delay=float(g.uniform(0, 2)),
-    )
+    rates = _surfacing_rates(g, cats, types, patrols)  # patrols 0: none discoverable, no intensity asked
     grid_type = g.integers(0, types, grids)
     patrol, responder = Roster(_shift(g)), Roster(_shift(g))
     homes = grids * homes_per_grid
