@@ -24,9 +24,8 @@ class Family:
     @property
     def standard_exponential(self) -> bool:
         """Are this family's multipliers exactly ``rng.standard_exponential((n, n_levels)).ravel()``? Then
-        the day's occurrence kernel draws them itself, in the same order (a subclass that redefines
-        ``__call__`` is not)."""
-        return type(self).__call__ is Exponential.__call__
+        the day's occurrence kernel draws them itself, in the same order; otherwise it calls the family."""
+        return False
 
     def __init__(self, spec, n_levels: int, rng: np.random.Generator):
         self.spec, self.n_levels, self.rng = spec, n_levels, rng
@@ -40,6 +39,11 @@ class Family:
 @register("handling", "exponential")
 class Exponential(Family):
     """Exponential times (cv = 1), as in M/M/c."""
+
+    @property
+    def standard_exponential(self) -> bool:
+        """True: the occurrence kernel draws these itself (not for a subclass that redefines ``__call__``)."""
+        return type(self).__call__ is Exponential.__call__
 
     def __call__(self, n):
         """``n × n_levels`` unit-mean exponential multipliers."""
