@@ -7,7 +7,6 @@ place with a ``DeprecationWarning`` naming it. Removed in 0.5.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.util
 import sys
 import warnings
@@ -54,8 +53,9 @@ MOVED = {
 }
 
 
-class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Finds an old module path and hands back the module at its new place."""
+class _Alias:
+    """Finds an old module path and hands back the module at its new place (a meta path finder
+    and its loader by their methods: ``importlib.abc`` would cost every command 20 ms to import)."""
 
     def find_spec(self, name, path=None, target=None):  # noqa: D102
         return importlib.util.spec_from_loader(name, self) if name in MOVED else None
