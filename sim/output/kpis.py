@@ -145,35 +145,31 @@ def summarize(
     accepted = ~np.isnan(inc.t_accepted)
     handled = ~np.isnan(inc.t_handling)
     ts = inc.t_surfaced
-    (resp50, resp90), (res50, res90) = (
-        _p50_p90(_since(inc.t_accepted, ts, accepted)),
-        _p50_p90(_since(inc.t_closed, ts, closed)),
-    )
-    wait = _since(inc.t_handling, ts, handled)
+    resp50, resp90 = _p50_p90(_since(inc.t_accepted, ts, accepted))
+    service = _service(inc, known, closed, handled, slice(None))
     levels = _counts(inc.final_level, closed)
     roles = _counts(inc.handler_role, closed)
-    sat = inc.satisfied[~np.isnan(inc.satisfied)]
     n_closed = int(closed.sum())
     return {
         "incidents_created": n,
         "incidents_closed": n_closed,
         "incidents_open": n - n_closed,
         "incidents_known": int(known.sum()),
-        "closure_rate": _r(n_closed / known.sum()) if known.any() else None,
+        "closure_rate": service["closure_rate"],
         "response_hours_p50": _r(resp50),
         "response_hours_p90": _r(resp90),
-        "wait_hours_mean": _r(float(wait.mean()) if len(wait) else math.nan),
-        "resolution_hours_p50": _r(res50),
-        "resolution_hours_p90": _r(res90),
+        "wait_hours_mean": service["wait_hours_mean"],
+        "resolution_hours_p50": service["resolution_hours_p50"],
+        "resolution_hours_p90": service["resolution_hours_p90"],
         "resolved_at_level": {lv: _r(levels.get(lv, 0) / n_closed) if n_closed else None for lv in level_names},
         "resolved_by_role": {r: _r(roles[r] / n_closed) for r in sorted(roles)},
         "escalation_rate": _r(float((inc.escalations[accepted] > 0).mean())) if accepted.any() else None,
         "reopen_rate": _r(float(inc.reopened[accepted].mean())) if accepted.any() else None,
         "latent_share": _r(float((~known).mean())) if n else None,
-        "satisfaction": _r(float(sat.mean())) if len(sat) else None,
+        "satisfaction": service["satisfaction"],
         "worker_utilization": _r(busy_hours / duty_hours) if duty_hours and duty_hours > 0 else None,
         **harm_days(inc, known, closed, severity_weights, end_hours),
-        "by_community_type": by_community_type(inc, known, closed, handled),
+        "by_community_type": by_community_type(inc, known, closed, handled, service),
     }
 
 
@@ -193,32 +189,39 @@ def harm_days(inc: IncidentColumns, known, closed, weights: tuple[float, ...], e
     return {"latent_harm_days": _r(float(latent), 2), "open_harm_days": _r(float(open_), 2)}
 
 
-def by_community_type(inc: IncidentColumns, known, closed, handled) -> dict:
-    """Service KPIs per community type: planners size old estates and gated estates apart."""
+def _service(inc: IncidentColumns, known, closed, handled, rows) -> dict:
+    """The service KPIs of incidents ``rows`` (an index array, or every one): how many, closure
+    rate, mean wait, resolution p50/p90, satisfaction — the district's and each community type's."""
+    k, c, h = known[rows], closed[rows], handled[rows]
+    t = inc.t_surfaced[rows]
+    wait = _since(inc.t_handling[rows], t, h)
+    p50, p90 = _p50_p90(_since(inc.t_closed[rows], t, c))
+    s = inc.satisfied[rows]
+    s = s[~np.isnan(s)]
+    return {
+        "incidents": len(t),
+        "closure_rate": _r(c.sum() / k.sum()) if k.any() else None,
+        "wait_hours_mean": _r(float(wait.mean())) if h.any() else None,
+        "resolution_hours_p50": _r(p50),
+        "resolution_hours_p90": _r(p90),
+        "satisfaction": _r(float(s.mean())) if len(s) else None,
+    }
+
+
+def by_community_type(inc: IncidentColumns, known, closed, handled, whole: dict | None = None) -> dict:
+    """Service KPIs per community type: planners size old estates and gated estates apart.
+    ``whole``: the district's (:func:`_service` of every incident), which a district of one
+    type shares rather than computes twice."""
     if inc.community_type is None or not len(inc.t_surfaced):
         return {}
     codes, names = _codes(inc.community_type)
-    ts = inc.t_surfaced
-    out = {}
     present = np.flatnonzero(np.bincount(codes, minlength=len(names))).tolist()
-    for code in sorted(present, key=lambda c: names[c]):
-        mine = np.flatnonzero(codes == code) if len(present) > 1 else slice(None)  # (one type: every case)
-        k, c, h = known[mine], closed[mine], handled[mine]
-        t = ts[mine]
-        wait = _since(inc.t_handling[mine], t, h)
-        res = _since(inc.t_closed[mine], t, c)
-        s = inc.satisfied[mine]
-        s = s[~np.isnan(s)]
-        p50, p90 = _p50_p90(res)
-        out[names[code]] = {
-            "incidents": len(t),
-            "closure_rate": _r(c.sum() / k.sum()) if k.any() else None,
-            "wait_hours_mean": _r(float(wait.mean())) if h.any() else None,
-            "resolution_hours_p50": _r(p50),
-            "resolution_hours_p90": _r(p90),
-            "satisfaction": _r(float(s.mean())) if len(s) else None,
-        }
-    return out
+    if len(present) == 1:
+        return {names[present[0]]: dict(whole) if whole else _service(inc, known, closed, handled, slice(None))}
+    return {
+        names[code]: _service(inc, known, closed, handled, np.flatnonzero(codes == code))
+        for code in sorted(present, key=lambda c: names[c])
+    }
 
 
 def workforce_kpis(
