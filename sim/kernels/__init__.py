@@ -33,6 +33,7 @@ arrivals_day = _chosen.arrivals_day
 SurfacingKernel = _chosen.SurfacingKernel
 OccurrenceKernel = _chosen.OccurrenceKernel
 DayClose = _chosen.DayClose
+risk_grades = _chosen.risk_grades
 quiet_day = _chosen.quiet_day
 extend_columns = _chosen.extend_columns
 roster_twin = compiled.Roster if compiled is not None else reference.roster_twin
@@ -48,5 +49,6 @@ __all__ = [
     "pure",
     "quiet_day",
     "reference",
+    "risk_grades",
     "roster_twin",
 ]

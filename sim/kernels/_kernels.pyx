@@ -229,8 +229,8 @@ cdef inline double _min(double a, double b) noexcept nogil:
 
 
 cdef double _pairwise_sum(const double *a, Py_ssize_t n) noexcept nogil:
-    """``numpy.add.reduce`` of ``n`` contiguous doubles, in numpy's own order (its pairwise sum:
-    8 running sums per block of up to 128, halves above), so the total is bit-identical."""
+    """Numpy's pairwise sum of ``n`` contiguous doubles (8 running sums per block of up to 128,
+    halves above); ``numpy.add.reduce`` adds it to its start, ``0.0``, so ``0.0 +`` this is its total."""
     cdef double res, r0, r1, r2, r3, r4, r5, r6, r7
     cdef Py_ssize_t i, n2
     if n < 8:
@@ -263,7 +263,7 @@ cdef double _pairwise_sum(const double *a, Py_ssize_t n) noexcept nogil:
 
 def row_sums(const double[:, ::1] rows, Py_ssize_t k):
     """The first ``k`` rows' sums as ``numpy.add.reduce(rows[:k], 1).tolist()`` gives them (for tests)."""
-    return [_pairwise_sum(&rows[r, 0], rows.shape[1]) if rows.shape[1] else 0.0 for r in range(k)]
+    return [0.0 + _pairwise_sum(&rows[r, 0], rows.shape[1]) if rows.shape[1] else 0.0 for r in range(k)]
 
 
 cdef object _contiguous(a, dtype, int typenum):
@@ -281,6 +281,7 @@ cdef class DayClose:
     changes; ``fields`` is the day's buffer of the workers' hour fields, filled by the caller."""
 
     cdef list rosters
+    cdef tuple names
     cdef object rng, lock, kept, bound, s_arr
     cdef bitgen_t *bg
     cdef double discretionary, full_day, log_threshold, per_visit_hour, per_entry_hour
@@ -306,8 +307,11 @@ cdef class DayClose:
     """The day's buffers: hour fields (5 × people), account rows (16 × people), home grid and visits."""
 
     def __init__(self, list rosters, double discretionary, double full_day, double log_threshold,
-                 double per_visit_hour, double per_entry_hour, success, post_grid, team_first, rng):
+                 double per_visit_hour, double per_entry_hour, success, post_grid, team_first, rng, names):
         self.rosters = [r for r in rosters]
+        self.names = tuple(names)
+        if len(self.names) > 16:
+            raise ValueError("DayClose: at most one name per account row (16)")
         for r in self.rosters:
             if not isinstance(r, Roster):
                 raise TypeError("DayClose: rosters must be the compiled twins (sim.kernels.roster_twin)")
@@ -469,7 +473,7 @@ cdef class DayClose:
         attempts (Poisson in the visit hours), successful visits (binomial in the grid's access) and
         records (Poisson in the entry hours), drawn in that order as the reference draws them; then
         every row added to the totals and the period. Returns the records per grid and the day's
-        sum of each of the first nine rows (the hours, ``numpy.add.reduce``'s sums)."""
+        total of each of the first rows, by ``names`` (``numpy.add.reduce``'s sums, bit for bit)."""
         cdef binomial_t binomial
         cdef Py_ssize_t i, r, n = self.n
         cdef long long si, p, t
@@ -514,7 +518,44 @@ cdef class DayClose:
                 self.totals[r * self.cap + si] += rows[r * n + i]
                 self.periods[r * self.cap + si] += rows[r * n + i]
         self.s_arr, self.s = None, NULL
-        return records, [_pairwise_sum(rows + r * n, n) if n else 0.0 for r in range(9)]
+        return records, {name: 0.0 + _pairwise_sum(rows + r * n, n) for r, name in enumerate(self.names)}
+
+
+def risk_grades(const double[:] t_surfaced, const double[:] t_accepted, const long long[:] grid,
+                Py_ssize_t first, double start, double now, const double[:] households, double red,
+                double yellow, cnp.ndarray level):
+    """``sim.kernels.reference.risk_grades``: the first incident from ``first`` not surfaced before
+    ``start``, and each grid's grade from the incidents surfaced and accepted in [start, now) per
+    100 households; the grades are ``level`` itself where none changed (a new read-only array else)."""
+    cdef Py_ssize_t i, g, n = t_surfaced.shape[0], G = households.shape[0]
+    cdef double t, rate
+    cdef long long c
+    if t_accepted.shape[0] < n or grid.shape[0] < n:
+        raise ValueError("risk_grades: the columns differ in length")
+    if cnp.PyArray_TYPE(level) != cnp.NPY_INT64 or cnp.PyArray_NDIM(level) != 1 or cnp.PyArray_DIM(level, 0) != G:
+        raise TypeError("risk_grades: level is one int64 grade per grid")
+    while first < n and t_surfaced[first] < start:  # (NaN counts as in the window)
+        first += 1
+    counts_arr = np.zeros(G, np.int64)
+    cdef long long[::1] counts = counts_arr
+    for i in range(first, n):
+        t = t_surfaced[i]
+        if t >= start and t < now and t_accepted[i] == t_accepted[i]:
+            g = grid[i]
+            if not 0 <= g < G:
+                raise IndexError("risk_grades: an incident's grid out of range")
+            counts[g] += 1
+    new_arr = np.empty(G, np.int64)
+    cdef long long[::1] new = new_arr
+    cdef bint same = True
+    for g in range(G):
+        rate = <double>counts[g] * 100.0 / households[g]
+        new[g] = 2 if rate >= red else (1 if rate >= yellow else 0)
+        same = same and new[g] == (<long long *>cnp.PyArray_DATA(level))[g]
+    if same:
+        return first, level
+    new_arr.flags.writeable = False
+    return first, new_arr
 
 
 def extend_columns(list columns, dict values, Py_ssize_t n0, Py_ssize_t k):

@@ -300,9 +300,9 @@ class DayClose:
 
     def __init__(
         self, rosters, discretionary, full_day, log_threshold, per_visit_hour, per_entry_hour, success, post_grid,
-        team_first, rng,
+        team_first, rng, names,
     ):  # fmt: skip
-        self.rosters, self.rng = list(rosters), rng
+        self.rosters, self.rng, self.names = list(rosters), rng, tuple(names)
         self.discretionary, self.full_day, self.log_threshold = discretionary, full_day, log_threshold
         self.per_visit_hour, self.per_entry_hour = per_visit_hour, per_entry_hour
         self.success, self.post_grid, self.team_first = success, post_grid, team_first
@@ -343,9 +343,9 @@ class DayClose:
         self._s = s
         return self.rows
 
-    def draws(self) -> tuple[np.ndarray, list[float]]:
+    def draws(self) -> tuple[np.ndarray, dict[str, float]]:
         """The rest of the close of the people last accounted: ``visits_and_records``. Returns the
-        records per grid and the day's sum of each of the first nine rows (the hours)."""
+        records per grid and the day's total of each of the first rows, by ``names``."""
         if self._s is None:
             raise RuntimeError("DayClose.draws: no accounts to draw for (call accounts first)")
         s, self._s = self._s, None
@@ -355,12 +355,39 @@ class DayClose:
             self.rng, self.rows, s, self.per_visit_hour, self.per_entry_hour, self.success, post, team,
             self.post_grid, self.team_first, totals, periods, self.grid, self.visits, records,
         )  # fmt: skip
-        return records, np.add.reduce(self.rows[:9], 1).tolist()
+        sums = np.add.reduce(self.rows[: len(self.names)], 1).tolist()  # (ndarray.sum)
+        return records, dict(zip(self.names, sums, strict=True))
 
 
 def row_sums(rows, k) -> list[float]:
     """The first ``k`` rows' sums (the compiled twin's pairwise sum is checked against these)."""
     return np.add.reduce(rows[:k], 1).tolist()
+
+
+# ---------------------------------------------------------------- risk grades (sim.world.risk)
+
+
+def risk_grades(t_surfaced, t_accepted, grid, first, start, now, households, red, yellow, level):
+    """Re-grade the grids: the first incident from ``first`` not surfaced before ``start`` (ids
+    follow occurrence and surfacing never precedes it, so every earlier one is out of this and
+    any later window), and each grid's grade (0 green, 1 yellow, 2 red) from the incidents
+    surfaced and accepted in [start, now) per 100 ``households``. Returns that first incident and
+    the grades: ``level`` itself where none changed, else a new read-only array."""
+    n = len(t_surfaced)
+    while first < n:  # a chunk at a time
+        late = np.flatnonzero(~(t_surfaced[first : first + 4096] < start))  # (NaN counts as late)
+        if len(late):
+            first += int(late[0])
+            break
+        first = min(first + 4096, n)
+    t, acc = t_surfaced[first:], t_accepted[first:n]
+    seen = (t >= start) & (t < now) & ~np.isnan(acc)
+    rate = np.bincount(grid[first:n][seen], minlength=len(households)) * 100.0 / households
+    new = np.where(rate >= red, 2, np.where(rate >= yellow, 1, 0)).astype(np.int64)
+    if np.array_equal(new, level):
+        return first, level
+    new.flags.writeable = False
+    return first, new
 
 
 # ---------------------------------------------------------------- turnover (sim.workforce.turnover)

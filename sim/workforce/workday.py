@@ -75,11 +75,12 @@ class WorkDay:
         plan = model.plan  # the day close, with the staff's columns bound by ``_fit``
         self.day_close = kernels.DayClose(
             self.rosters, self.discretionary, self.full_day, self.log_hours - 1e-9, self.productivity[VISITS],
-            self.productivity[ENTRY], self.success, plan.post_grid, plan.team_first, self.rng,
+            self.productivity[ENTRY], self.success, plan.post_grid, plan.team_first, self.rng, HOURS,
         )  # fmt: skip
         # no discretionary hours or no productivity at visits: every visit draw's mean is 0, so no
         # visit is ever made and nobody is met
         self._no_visits = not (self.discretionary > 0 and self.productivity[VISITS] > 0)
+        self._no_records = not (self.discretionary > 0 and self.productivity[ENTRY] > 0)  # (nor padded ones)
         self._nobody = np.empty(0, np.int64)
 
     # ---------------------------------------------------------------- morning
@@ -135,7 +136,8 @@ class WorkDay:
         self, d: int, accounted: np.ndarray, working: np.ndarray, team_need: np.ndarray, n_grids: int
     ) -> dict[str, np.ndarray]:
         """Close the day's accounts of ``accounted`` people (``working`` ⊆ accounted were on
-        the job). Returns per-grid patrol hours, records and the households visited.
+        the job). Returns per-grid patrol hours, records (None where nobody can enter one) and
+        the households visited.
 
         The day close (``sim.kernels.DayClose``): the workers' hour fields, the accounts, then
         visits and records drawn and every row added to the totals."""
@@ -148,12 +150,11 @@ class WorkDay:
             held = rows[4:7] * (self.withdrawal * st.unfairness[s])
             rows[4:7] -= held
             rows[7] += held.sum(axis=0)
-        records, hours = close.draws()
+        records, self.today = close.draws()
         if self.padding_speed > 0:
             self._pad(rows, s, close.grid, records)
-        self.today = dict(zip(HOURS, hours, strict=True))
         visited = self._nobody if self._no_visits else np.repeat(close.grid, close.visits)
-        return {"patrol": rows[_ROW_PATROL], "records": records, "visited": visited}
+        return {"patrol": rows[_ROW_PATROL], "records": None if self._no_records else records, "visited": visited}
 
     def _pad(self, rows: np.ndarray, s: np.ndarray, grid: np.ndarray, records: np.ndarray) -> None:
         """Padding (gaming): a share ``staff.padding`` of each worker's entry hours produces padded
