@@ -370,7 +370,7 @@ def row_sums(rows, k) -> list[float]:
 def risk_grades(t_surfaced, t_accepted, grid, first, start, now, households, red, yellow, level):
     """Re-grade the grids: the first incident from ``first`` not surfaced before ``start`` (ids
     follow occurrence and surfacing never precedes it, so every earlier one is out of this and
-    any later window), and each grid's grade (0 green, 1 yellow, 2 red) from the incidents
+    any later window), and each grid's grade (0 green, 1 yellow, 2 red: ``sim.world.risk``) from the incidents
     surfaced and accepted in [start, now) per 100 ``households``. Returns that first incident and
     the grades: ``level`` itself where none changed, else a new read-only array."""
     n = len(t_surfaced)
@@ -380,7 +380,7 @@ def risk_grades(t_surfaced, t_accepted, grid, first, start, now, households, red
             first += int(late[0])
             break
         first = min(first + 4096, n)
-    t, acc = t_surfaced[first:], t_accepted[first:n]
+    t, acc = t_surfaced[first:n], t_accepted[first:n]
     seen = (t >= start) & (t < now) & ~np.isnan(acc)
     rate = np.bincount(grid[first:n][seen], minlength=len(households)) * 100.0 / households
     new = np.where(rate >= red, 2, np.where(rate >= yellow, 1, 0)).astype(np.int64)
