@@ -69,6 +69,7 @@ class WorkDay:
         self._no_overhead = not (np.where(self.overhead_kind[: len(self.rosters)], self.overhead_hours, 0.0) > 0).any()
         self.rosters = [r.twin for r in self.rosters]  # the compiled twins where they run (same hours)
         self.campaign_part = np.zeros(0)  # share of today's block that is campaign work
+        self._parts_zero = True  # no campaign part set yet: every slot's is 0
         self.busy_mark = np.zeros(0)
         self.block_mark = np.zeros(0)
         self.today: dict[str, float] = {}
@@ -91,8 +92,10 @@ class WorkDay:
         st = self.staff
         self._fit(st.cap)
         if self._no_overhead and not campaign_hours > 0:  # (what the steps below come to then)
-            self.campaign_part[working] = 0.0
+            if not self._parts_zero:  # (else every part is 0 already)
+                self.campaign_part[working] = 0.0
             return
+        self._parts_zero = False
         t0 = 24.0 * d
         n_kinds = len(self.rosters)  # everything below is per kind of worker, then looked up
         start = np.array([r.next_on(t0) for r in self.rosters])
