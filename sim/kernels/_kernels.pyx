@@ -263,7 +263,8 @@ cdef double _pairwise_sum(const double *a, Py_ssize_t n) noexcept nogil:
 
 def row_sums(const double[:, ::1] rows, Py_ssize_t k):
     """The first ``k`` rows' sums as ``numpy.add.reduce(rows[:k], 1).tolist()`` gives them (for tests)."""
-    return [0.0 + _pairwise_sum(&rows[r, 0], rows.shape[1]) if rows.shape[1] else 0.0 for r in range(k)]
+    return [0.0 + _pairwise_sum(&rows[r, 0], rows.shape[1]) if rows.shape[1] else 0.0
+            for r in range(min(k, rows.shape[0]))]
 
 
 cdef object _contiguous(a, dtype, int typenum):
