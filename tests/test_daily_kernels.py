@@ -209,90 +209,164 @@ def _workers(g: np.random.Generator, cap: int) -> list:
     ]
 
 
-@needs_compiled
-@EXAMPLES
-@given(
-    seed=SEED,
-    cap=st.integers(0, 14),
-    teams=st.integers(1, 4),
-    grids=st.integers(1, 5),
-    full_day=st.sampled_from([0.0, 8.0, 9.5]),
-    discretionary=st.floats(0.0, 6.0),
-)
-def test_hour_accounts_and_visits_and_records(seed, cap, teams, grids, full_day, discretionary):
-    g = np.random.default_rng(seed)
+def _staff_columns(g: np.random.Generator, cap: int, teams: int) -> dict:
+    """Random per-slot columns of ``cap`` slots, as ``DayClose.bind`` takes them (by name)."""
+    return dict(
+        kind=g.integers(0, 3, cap),
+        shares=g.dirichlet(np.ones(3), cap) if cap else np.zeros((0, 3)),
+        team=g.integers(0, teams, cap),
+        left=np.where(g.random(cap) < 0.2, 3, -1),
+        post=np.where(g.random(cap) < 0.8, g.integers(0, 6, cap), -1),
+        busy_mark=g.uniform(0, 50, cap),
+        block_mark=g.uniform(0, 50, cap),
+        campaign_part=g.random(cap),
+        totals=g.random((16, cap)),
+        periods=g.random((16, cap)),
+    )
+
+
+def _grown(cols: dict, cap: int, g: np.random.Generator, teams: int) -> dict:
+    """Every column replaced by one of ``cap`` slots: the old slots kept, the new ones random."""
+    new = _staff_columns(g, cap, teams)
+    for name, old in cols.items():
+        if old.ndim == 2 and name != "shares":
+            new[name][:, : old.shape[1]] = old
+        else:
+            new[name][: len(old)] = old
+    return new
+
+
+NAMES = tuple(f"row {k}" for k in range(9))
+"""The rows whose day totals the close returns (the hours of ``sim.workforce.staffing.HOURS``)."""
+_ACCOUNTED = [*range(9), *range(11, 16)]
+"""The account rows the accounts fill (before the draws fill the visits made and records)."""
+
+
+def _close_day(close, cols: dict, g: np.random.Generator, now: float, teams: int) -> tuple:
+    """One midnight on ``close``: random hour fields of a random subset of the slots, then the
+    accounts and the draws. Returns every output (copies) to compare."""
+    cap = len(cols["kind"])
     s = np.flatnonzero(g.random(cap) < 0.8)  # accounted: maybe scattered (people have left)
     working = s[g.random(len(s)) < 0.7]
-    now = 24.0 * float(g.integers(1, 300))
-    hours = np.array(
+    hours = close.fields(len(s))
+    hours[:] = np.array(
         [
             [w.busy_hours, w.busy_since + now - 24.0, w.current, w.block_hours, w.free_at + now - 24.0]
             for w in _workers(g, len(s))
         ]
     ).T.reshape(5, len(s))
-    kind, team = g.integers(0, 5, cap), g.integers(0, teams, cap)
-    left = np.where(g.random(cap) < 0.2, 3, -1)
-    shares = g.dirichlet(np.ones(3), cap) if cap else np.zeros((0, 3))
-    post = np.where(g.random(cap) < 0.8, g.integers(0, 6, cap), -1)
-    args = dict(
-        rostered=np.where(g.random(5) < 0.8, g.uniform(0, 12, 5), 0.0),
-        campaign=g.random(cap),
-        need=g.uniform(0, 3, teams),
-        success=g.random(grids),
-        post_grid=g.integers(0, grids, 6),
-        team_first=g.integers(0, grids, teams),
-        marks=g.uniform(0, 50, (2, cap)),
-        totals=g.random((16, cap)),
-        prod=g.uniform(0, 3, 2),
-    )
+    rows = close.accounts(s, working, now, g.uniform(0, 3, teams))[_ACCOUNTED].copy()  # (rows 9, 10: drawn next)
+    records, sums = close.draws()
+    assert list(sums) == list(NAMES)
+    return rows, close.rows.copy(), close.grid.copy(), close.visits.copy(), records, np.array(list(sums.values()))
+
+
+@needs_compiled
+@EXAMPLES
+@given(
+    seed=SEED,
+    cap=st.integers(0, 14),
+    grown=st.integers(0, 20),
+    teams=st.integers(1, 4),
+    grids=st.integers(1, 5),
+    full_day=st.sampled_from([0.0, 8.0, 9.5]),
+    discretionary=st.floats(0.0, 6.0),
+)
+def test_day_close(seed, cap, grown, teams, grids, full_day, discretionary):
+    """Two midnights on each twin, the second after every column was replaced by a larger one
+    (the staff grew) and bound again: the same rows, marks, totals, grids, visits, records, hour
+    sums (to the sign of a zero) and draws."""
+    rosters = [
+        Roster(Shift(always=True)),
+        Roster(Shift(weekdays=[0, 2, 3], start_hour=8.5, end_hour=17.0)),
+        Roster(Shift(weekdays=[5, 6], start_hour=20.0, end_hour=6.0)),
+    ]
     results = []
     for k, rng in zip((comp, ref), _rngs(seed), strict=True):
-        marks, totals, periods = args["marks"].copy(), args["totals"].copy(), args["totals"].copy()
-        rows = np.zeros((16, len(s)))
-        k.hour_accounts(
-            s,
-            working,
-            np.zeros(cap, np.uint8),
-            now,
-            *hours.copy(),
-            marks[0],
-            marks[1],
-            kind,
-            args["rostered"],
-            shares,
-            args["campaign"],
-            team,
-            left,
-            args["need"],
-            np.zeros(teams),
-            discretionary,
-            full_day,
-            0.25 - 1e-9,
-            rows,
-        )
-        grid, visits, records = np.empty(len(s), np.int64), np.empty(len(s), np.int64), np.zeros(grids)
-        k.visits_and_records(
-            rng,
-            rows,
-            s,
-            *args["prod"],
-            args["success"],
-            post,
-            team,
-            args["post_grid"],
-            args["team_first"],
-            totals,
-            periods,
-            grid,
-            visits,
-            records,
-        )
-        results.append((rows, marks, totals, periods, grid, visits, records, rng))
-    for a, b in zip(*results[:2], strict=True):
-        if isinstance(a, np.random.Generator):
-            _same_stream(a, b)
-        else:
-            _same(a, b)
+        g = np.random.default_rng(seed)  # the same inputs for both
+        twins = [comp.Roster(r) for r in rosters] if k is comp else rosters
+        prod = g.uniform(0, 3, 2)
+        close = k.DayClose(
+            twins, discretionary, full_day, 0.25 - 1e-9, *prod, g.random(grids), g.integers(0, grids, 6),
+            g.integers(0, grids, teams), rng, NAMES,
+        )  # fmt: skip
+        cols = _staff_columns(g, cap, teams)
+        close.bind(**cols)
+        now = 24.0 * float(g.integers(1, 300))
+        out = [_close_day(close, cols, g, now + 24.0 * day, teams) for day in range(2)]
+        cols = _grown(cols, cap + grown, g, teams)
+        close.bind(**cols)
+        out.append(_close_day(close, cols, g, now + 48.0, teams))
+        results.append((out, cols, rng))
+    (out_c, cols_c, rng_c), (out_r, cols_r, rng_r) = results
+    for a, b in zip(out_c, out_r, strict=True):
+        for x, y in zip(a, b, strict=True):
+            _same(x, y)
+        assert a[-1].tobytes() == b[-1].tobytes()  # the sums' zeros keep their sign
+    for name in cols_c:
+        _same(cols_c[name], cols_r[name])
+    _same_stream(rng_c, rng_r)
+
+
+@needs_compiled
+def test_day_close_refuses_slots_beyond_its_columns():
+    """Slots the bound columns do not reach (the staff grew, not bound again) are an error, not a stray write."""
+    g = np.random.default_rng(3)
+    close = comp.DayClose([comp.Roster(Roster(Shift(always=True)))] * 3, 1.0, 8.0, 0.25, 1.0, 1.0,
+                          np.ones(2), np.zeros(6, np.int64), np.zeros(2, np.int64), g, NAMES)  # fmt: skip
+    close.bind(**_staff_columns(g, 4, 2))
+    close.fields(2)
+    with pytest.raises(IndexError, match="bind again"):
+        close.accounts(np.array([1, 4]), np.array([1]), 24.0, np.ones(2))
+    with pytest.raises(RuntimeError, match="accounts first"):
+        close.draws()
+
+
+@needs_compiled
+@given(
+    n=st.integers(0, 700),
+    seed=SEED,
+    zeros=st.sampled_from([None, 0.0, -0.0]),
+)
+def test_row_sums_add_in_numpys_order(n, seed, zeros):
+    """The day's hour sums: numpy's pairwise order to the last bit, at every length (blocks of 8,
+    the 128 cut, the halving) and for rows of signed zeros."""
+    g = np.random.default_rng(seed)
+    rows = g.standard_normal((3, n)) * 10.0 ** g.uniform(-8, 8, (3, n))
+    if zeros is not None:
+        rows[1] = zeros
+    a, b = comp.row_sums(rows, 3), ref.row_sums(rows, 3)
+    assert np.array(a).tobytes() == np.array(b).tobytes()
+
+
+# ---------------------------------------------------------------- risk grades
+
+
+@needs_compiled
+@EXAMPLES
+@given(seed=SEED, n=st.integers(0, 9000), grids=st.integers(1, 6), window=st.integers(1, 40))
+def test_risk_grades(seed, n, grids, window):
+    """Both twins skip to the same first incident (across chunks of 4096) and grade alike; each
+    hands back the grades it was given, the same array, when a re-grade changes none."""
+    g = np.random.default_rng(seed)
+    occurred = np.sort(g.random(n) * 24.0 * 120)
+    surfaced = np.where(g.random(n) < 0.1, np.nan, occurred + g.exponential(24.0 * g.choice([0.1, 3.0]), n))
+    accepted = np.where(g.random(n) < 0.1, np.nan, surfaced)
+    grid = g.integers(0, grids, n)
+    households = g.integers(0, 400, grids).astype(np.float64)  # an empty grid too, at times (rate 0/0 or x/0)
+    red, yellow = sorted(g.uniform(0, 3, 2))[::-1]
+    first, now = 0, 24.0 * float(g.integers(1, 120))
+    start = now - 24.0 * window
+    levels = {}
+    for k in (comp, ref):
+        level = np.zeros(grids, np.int64)
+        got_first, got = k.risk_grades(surfaced, accepted, grid, first, start, now, households, red, yellow, level)
+        again = k.risk_grades(surfaced, accepted, grid, got_first, start, now, households, red, yellow, got)
+        assert again[0] == got_first and again[1] is got
+        assert (got is level) == (not got.any())
+        levels[k] = (got_first, got)
+    assert levels[comp][0] == levels[ref][0]
+    _same(levels[comp][1], levels[ref][1])
 
 
 # ---------------------------------------------------------------- the turnover screen

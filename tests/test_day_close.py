@@ -9,6 +9,7 @@ import pytest
 
 from sim.model import GridModel
 from sim.scenario.loading import scenario_from_dict
+from sim.world.register import Register
 
 
 def busy_street(refill: str) -> dict:
@@ -84,3 +85,29 @@ def test_daily_columns_read_mid_run_stay_in_step():
     df = m.datacollector.get_model_vars_dataframe()
     assert df["day"].tolist() == list(range(1, 31))
     assert len(df.columns) == 26 and all(len(v) == 30 for v in m.datacollector.model_vars.values())
+
+
+def test_a_workforce_without_discretionary_hours_closes_as_from_scratch():
+    """Nobody with discretionary hours (as on M/M/c): each day's patrol record is the spread of
+    zero hours worked out afresh (under ``borrow`` some days cover extra grids), the register
+    drifts as one told of a day without records, and the grades the re-grade keeps unchanged
+    are the grades worked out again."""
+    sc = busy_street("borrow")
+    sc["effort"] = {"discretionary_hours_per_day": 0.0}
+    m = GridModel(scenario_from_dict(sc), transitions=False)
+    st, tv = m.staff, m.turnover
+    told = Register(m.config, m.world)
+    covered = 0
+    for _ in range(m.config.days):
+        m.step()
+        d, area = m.day - 1, tv.patrol_area()
+        covered += bool(area)
+        fresh = m.patrol.spread(st.accounted(d), np.zeros(len(st.accounted(d))), area)
+        assert np.array_equal(m.patrol.days[-1], fresh, equal_nan=True), d
+        told.day(np.zeros(m.world.n_grids))
+        assert told.stale.tobytes() == m.register.stale.tobytes(), d
+        assert not m.workday.day_close.rows[4:7].any(), d
+    assert covered > 0  # the extra grids were put to the test
+    grades = [level for _, level in m.risk.history]
+    assert any(a is b for a, b in zip(grades, grades[1:], strict=False))  # some re-grade changed nothing
+    assert not grades[-1].flags.writeable

@@ -32,23 +32,23 @@ _chosen = compiled if compiled is not None else reference
 arrivals_day = _chosen.arrivals_day
 SurfacingKernel = _chosen.SurfacingKernel
 OccurrenceKernel = _chosen.OccurrenceKernel
-hour_accounts = _chosen.hour_accounts
-visits_and_records = _chosen.visits_and_records
+DayClose = _chosen.DayClose
+risk_grades = _chosen.risk_grades
 quiet_day = _chosen.quiet_day
 extend_columns = _chosen.extend_columns
 roster_twin = compiled.Roster if compiled is not None else reference.roster_twin
 """A roster's twin for the desks and the day close: the compiled ``Roster`` or the roster itself."""
 
 __all__ = [
+    "DayClose",
     "OccurrenceKernel",
     "SurfacingKernel",
     "arrivals_day",
     "compiled",
     "extend_columns",
-    "hour_accounts",
     "pure",
     "quiet_day",
     "reference",
+    "risk_grades",
     "roster_twin",
-    "visits_and_records",
 ]

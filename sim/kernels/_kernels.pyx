@@ -228,59 +228,335 @@ cdef inline double _min(double a, double b) noexcept nogil:
     return a if a <= b else b
 
 
-def hour_accounts(const long long[:] s, const long long[:] working, unsigned char[:] on_buf, double now,
-                  double[:] busy, const double[:] since, const double[:] current, double[:] block,
-                  const double[:] free_at, double[:] busy_mark, double[:] block_mark,
-                  const long long[:] kind, const double[:] rostered_by_kind, const double[:, :] shares,
-                  const double[:] campaign_part, const long long[:] team, const long long[:] left,
-                  const double[:] team_need, double[:] n_team, double discretionary, double full_day,
-                  double log_threshold, double[:, :] rows):
-    """The day's hour accounts up to the random draws (``sim.kernels.reference.hour_accounts``):
-    fills ``rows`` (HOURS + TALLIES × people) except the visits made and records (rows 9, 10),
-    updates the running marks. ``on_buf`` (zeros, one per slot) and ``n_team`` (zeros, one per
-    team) are scratch."""
-    cdef Py_ssize_t i, k, n = s.shape[0], nw = working.shape[0]
-    cdef long long si
-    cdef double b, bl, cases, nonc, shift, used, free, plan, disc, camp, ros, hold
-    cdef bint on
-    for k in range(nw):
-        on_buf[working[k]] = 1
-    for i in range(n):
-        if on_buf[s[i]]:
-            n_team[team[s[i]]] += 1.0
-    for i in range(n):
-        si = s[i]
-        hold = now - since[i] if current[i] >= 0 else 0.0  # work in hand counts up to now
-        b = busy[i] + hold
-        bl = block[i] - _max(free_at[i] - now, 0.0)  # a block running past midnight counts up to now
-        cases = b - busy_mark[si]
-        nonc = bl - block_mark[si]
-        busy_mark[si] = b
-        block_mark[si] = bl
-        on = on_buf[si]
-        ros = rostered_by_kind[kind[si]]
-        shift = ros if on else 0.0
-        used = cases + nonc
-        free = _max(shift - used, 0.0)
-        plan = discretionary * shift / full_day if full_day else 0.0 * shift
-        disc = _min(plan, free)
-        camp = nonc * campaign_part[si]
-        rows[0, i] = shift
-        rows[1, i] = cases
-        rows[2, i] = nonc - camp
-        rows[3, i] = camp
-        rows[4, i] = disc * shares[si, 0]
-        rows[5, i] = disc * shares[si, 1]
-        rows[6, i] = disc * shares[si, 2]
-        rows[7, i] = free - disc
-        rows[8, i] = _max(used - shift, 0.0)
-        rows[11, i] = 1.0 if shift > 0 else 0.0
-        rows[12, i] = 1.0 if ros > 0 else 0.0
-        rows[13, i] = 1.0 if (rows[6, i] >= log_threshold and shift > 0) else 0.0
-        rows[14, i] = 1.0 if (not on and left[si] < 0) else 0.0
-        rows[15, i] = team_need[team[si]] / _max(n_team[team[si]], 1.0) if on else 0.0
-    for k in range(nw):
-        on_buf[working[k]] = 0
+cdef double _pairwise_sum(const double *a, Py_ssize_t n) noexcept nogil:
+    """Numpy's pairwise sum of ``n`` contiguous doubles (8 running sums per block of up to 128,
+    halves above); ``numpy.add.reduce`` adds it to its start, ``0.0``, so ``0.0 +`` this is its total."""
+    cdef double res, r0, r1, r2, r3, r4, r5, r6, r7
+    cdef Py_ssize_t i, n2
+    if n < 8:
+        res = -0.0  # (numpy's start: a sum of negative zeros stays negative)
+        for i in range(n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+        i = 8
+        while i < n - n % 8:
+            r0 += a[i]
+            r1 += a[i + 1]
+            r2 += a[i + 2]
+            r3 += a[i + 3]
+            r4 += a[i + 4]
+            r5 += a[i + 5]
+            r6 += a[i + 6]
+            r7 += a[i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise_sum(a, n2) + _pairwise_sum(a + n2, n - n2)
+
+
+def row_sums(const double[:, ::1] rows, Py_ssize_t k):
+    """The first ``k`` rows' sums as ``numpy.add.reduce(rows[:k], 1).tolist()`` gives them (for tests)."""
+    return [0.0 + _pairwise_sum(&rows[r, 0], rows.shape[1]) if rows.shape[1] else 0.0
+            for r in range(min(k, rows.shape[0]))]
+
+
+cdef object _contiguous(a, dtype, int typenum):
+    """``a`` itself where it is a C-contiguous array of numpy type ``typenum``, else a copy that is."""
+    if (isinstance(a, np.ndarray) and cnp.PyArray_TYPE(<cnp.ndarray>a) == typenum
+            and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>a)):
+        return a
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+cdef class DayClose:
+    """The workers' midnight close (``sim.kernels.reference.DayClose``): hour accounts, then visits
+    and records drawn and every account row added to the running totals. The staff's long-lived
+    columns are bound once (``bind``, again whenever they are replaced), so a day passes only what
+    changes; ``fields`` is the day's buffer of the workers' hour fields, filled by the caller."""
+
+    cdef list rosters
+    cdef tuple names
+    cdef object rng, lock, kept, bound, s_arr
+    cdef bitgen_t *bg
+    cdef double discretionary, full_day, log_threshold, per_visit_hour, per_entry_hour
+    cdef Py_ssize_t n_kinds, n_grids, n_teams, cap, n
+    cdef double *ros
+    cdef double *n_team
+    cdef const double *success
+    cdef const long long *post_grid
+    cdef const long long *team_first
+    cdef const long long *kind
+    cdef const long long *team
+    cdef const long long *left
+    cdef const long long *post
+    cdef const double *shares
+    cdef const double *campaign_part
+    cdef double *busy_mark
+    cdef double *block_mark
+    cdef double *totals
+    cdef double *periods
+    cdef unsigned char *on_buf
+    cdef const long long *s
+    cdef readonly object hours, rows, grid, visits
+    """The day's buffers: hour fields (5 × people), account rows (16 × people), home grid and visits."""
+
+    def __init__(self, list rosters, double discretionary, double full_day, double log_threshold,
+                 double per_visit_hour, double per_entry_hour, success, post_grid, team_first, rng, names):
+        self.rosters = [r for r in rosters]
+        self.names = tuple(names)
+        if len(self.names) > 16:
+            raise ValueError("DayClose: at most one name per account row (16)")
+        for r in self.rosters:
+            if not isinstance(r, Roster):
+                raise TypeError("DayClose: rosters must be the compiled twins (sim.kernels.roster_twin)")
+        self.discretionary, self.full_day, self.log_threshold = discretionary, full_day, log_threshold
+        self.per_visit_hour, self.per_entry_hour = per_visit_hour, per_entry_hour
+        self.rng, self.bg, self.lock = rng, _bitgen(rng), rng.bit_generator.lock
+        success = _contiguous(success, np.float64, cnp.NPY_FLOAT64)
+        post_grid = _contiguous(post_grid, np.int64, cnp.NPY_INT64)
+        team_first = _contiguous(team_first, np.int64, cnp.NPY_INT64)
+        ros, n_team = np.zeros(max(len(rosters), 1)), np.zeros(max(len(team_first), 1))
+        self.kept = (success, post_grid, team_first, ros, n_team)
+        self.n_kinds, self.n_grids, self.n_teams = len(rosters), len(success), len(team_first)
+        self.success = <const double *>cnp.PyArray_DATA(success)
+        self.post_grid = <const long long *>cnp.PyArray_DATA(post_grid)
+        self.team_first = <const long long *>cnp.PyArray_DATA(team_first)
+        self.ros = <double *>cnp.PyArray_DATA(ros)
+        self.n_team = <double *>cnp.PyArray_DATA(n_team)
+        self.n = -1
+        self.cap = 0
+
+    def __dealloc__(self):
+        PyMem_Free(self.on_buf)
+
+    def bind(self, kind, shares, team, left, post, busy_mark, block_mark, campaign_part, totals, periods):
+        """Bind the columns of every slot (``cap`` of them): staff kind, activity shares (cap × 3),
+        team, day left, post, the running busy and block marks, today's campaign part, and the
+        account totals and period (16 × cap). Call again whenever one of them is replaced."""
+        cdef Py_ssize_t cap = len(kind)
+        cdef unsigned char *on_buf
+        cols = []
+        for a, typenum, shape in (
+            (kind, cnp.NPY_INT64, (cap,)), (shares, cnp.NPY_FLOAT64, (cap, 3)), (team, cnp.NPY_INT64, (cap,)),
+            (left, cnp.NPY_INT64, (cap,)), (post, cnp.NPY_INT64, (cap,)), (busy_mark, cnp.NPY_FLOAT64, (cap,)),
+            (block_mark, cnp.NPY_FLOAT64, (cap,)), (campaign_part, cnp.NPY_FLOAT64, (cap,)),
+            (totals, cnp.NPY_FLOAT64, (16, cap)), (periods, cnp.NPY_FLOAT64, (16, cap)),
+        ):
+            if (not isinstance(a, np.ndarray) or cnp.PyArray_TYPE(<cnp.ndarray>a) != typenum
+                    or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>a) or a.shape != shape):
+                raise TypeError(f"DayClose.bind: expected a C-contiguous array of shape {shape} and type {typenum}")
+            cols.append(a)
+        for a in cols[5:]:
+            if not (<cnp.ndarray>a).flags.writeable:
+                raise ValueError("DayClose.bind: the marks, campaign part and accounts must be writeable")
+        on_buf = <unsigned char *>PyMem_Malloc(max(cap, 1))
+        if on_buf == NULL:
+            raise MemoryError()
+        memset(on_buf, 0, max(cap, 1))
+        PyMem_Free(self.on_buf)
+        self.on_buf = on_buf
+        self.bound = tuple(cols)
+        self.kind = <const long long *>cnp.PyArray_DATA(kind)
+        self.shares = <const double *>cnp.PyArray_DATA(shares)
+        self.team = <const long long *>cnp.PyArray_DATA(team)
+        self.left = <const long long *>cnp.PyArray_DATA(left)
+        self.post = <const long long *>cnp.PyArray_DATA(post)
+        self.busy_mark = <double *>cnp.PyArray_DATA(busy_mark)
+        self.block_mark = <double *>cnp.PyArray_DATA(block_mark)
+        self.campaign_part = <const double *>cnp.PyArray_DATA(campaign_part)
+        self.totals = <double *>cnp.PyArray_DATA(totals)
+        self.periods = <double *>cnp.PyArray_DATA(periods)
+        self.cap = cap
+
+    def fields(self, Py_ssize_t n):
+        """The buffer (5 × ``n``) for the hour fields of the ``n`` people closed next (rows of
+        ``sim.core.workers.HOUR_FIELDS``); the day's buffers are kept while ``n`` stays the same."""
+        cdef cnp.npy_intp dims[2]
+        if n != self.n:  # (every entry of these is written before it is read)
+            dims[0], dims[1] = 5, n
+            self.hours = cnp.PyArray_EMPTY(2, dims, cnp.NPY_FLOAT64, 0)
+            dims[0] = 16
+            self.rows = cnp.PyArray_EMPTY(2, dims, cnp.NPY_FLOAT64, 0)
+            self.grid, self.visits = _i8(n), _i8(n)
+            self.n = n
+        return self.hours
+
+    def accounts(self, s, working, double now, team_need):
+        """The day's hour accounts of slots ``s`` (``working`` ⊆ s were on the job), from the hour
+        fields in ``fields(len(s))``, up to the random draws: fills the account rows except the
+        visits made and records (rows 9, 10), moves the running marks on; returns the rows."""
+        cdef Py_ssize_t i, k, n, nw, cap = self.cap
+        cdef long long si, ti
+        cdef double b, bl, cases, nonc, shift, used, free, plan, disc, camp, ros, hold, t0 = now - 24.0
+        cdef bint on
+        s = _contiguous(s, np.int64, cnp.NPY_INT64)
+        working = _contiguous(working, np.int64, cnp.NPY_INT64)
+        team_need = _contiguous(team_need, np.float64, cnp.NPY_FLOAT64)
+        n, nw = len(s), len(working)
+        if n != self.n:
+            raise ValueError("DayClose.accounts: fields(len(s)) was not filled for these people")
+        if len(team_need) != self.n_teams:
+            raise ValueError("DayClose.accounts: team_need has one value per team")
+        cdef const long long *sp = <const long long *>cnp.PyArray_DATA(s)
+        cdef const long long *wp = <const long long *>cnp.PyArray_DATA(working)
+        cdef const double *need = <const double *>cnp.PyArray_DATA(team_need)
+        for i in range(n):
+            if not 0 <= sp[i] < cap:
+                raise IndexError("DayClose.accounts: a slot beyond the bound columns (bind again after they grow)")
+            if not (0 <= self.kind[sp[i]] < self.n_kinds and 0 <= self.team[sp[i]] < self.n_teams):
+                raise IndexError("DayClose.accounts: a person's kind or team out of range")
+        for k in range(nw):
+            if not 0 <= wp[k] < cap:
+                raise IndexError("DayClose.accounts: a slot beyond the bound columns (bind again after they grow)")
+        for k in range(self.n_kinds):
+            self.ros[k] = (<Roster>self.rosters[k]).on_hours(t0, now)
+        cdef const double *busy = <const double *>cnp.PyArray_DATA(self.hours)
+        cdef const double *since = busy + n
+        cdef const double *current = busy + 2 * n
+        cdef const double *block = busy + 3 * n
+        cdef const double *free_at = busy + 4 * n
+        cdef double *rows = <double *>cnp.PyArray_DATA(self.rows)
+        cdef unsigned char *on_buf = self.on_buf
+        cdef double *n_team = self.n_team
+        for k in range(self.n_teams):
+            n_team[k] = 0.0
+        for k in range(nw):
+            on_buf[wp[k]] = 1
+        for i in range(n):
+            if on_buf[sp[i]]:
+                n_team[self.team[sp[i]]] += 1.0
+        for i in range(n):
+            si = sp[i]
+            ti = self.team[si]
+            hold = now - since[i] if current[i] >= 0 else 0.0  # work in hand counts up to now
+            b = busy[i] + hold
+            bl = block[i] - _max(free_at[i] - now, 0.0)  # a block running past midnight counts up to now
+            cases = b - self.busy_mark[si]
+            nonc = bl - self.block_mark[si]
+            self.busy_mark[si] = b
+            self.block_mark[si] = bl
+            on = on_buf[si]
+            ros = self.ros[self.kind[si]]
+            shift = ros if on else 0.0
+            used = cases + nonc
+            free = _max(shift - used, 0.0)
+            plan = self.discretionary * shift / self.full_day if self.full_day else 0.0 * shift
+            disc = _min(plan, free)
+            camp = nonc * self.campaign_part[si]
+            rows[i] = shift
+            rows[n + i] = cases
+            rows[2 * n + i] = nonc - camp
+            rows[3 * n + i] = camp
+            rows[4 * n + i] = disc * self.shares[3 * si]
+            rows[5 * n + i] = disc * self.shares[3 * si + 1]
+            rows[6 * n + i] = disc * self.shares[3 * si + 2]
+            rows[7 * n + i] = free - disc
+            rows[8 * n + i] = _max(used - shift, 0.0)
+            rows[11 * n + i] = 1.0 if shift > 0 else 0.0
+            rows[12 * n + i] = 1.0 if ros > 0 else 0.0
+            rows[13 * n + i] = 1.0 if (rows[6 * n + i] >= self.log_threshold and shift > 0) else 0.0
+            rows[14 * n + i] = 1.0 if (not on and self.left[si] < 0) else 0.0
+            rows[15 * n + i] = need[ti] / _max(n_team[ti], 1.0) if on else 0.0
+        for k in range(nw):
+            on_buf[wp[k]] = 0
+        self.s_arr, self.s = s, sp
+        return self.rows
+
+    def draws(self):
+        """The rest of the close of the people last accounted: each one's home grid, the day's visit
+        attempts (Poisson in the visit hours), successful visits (binomial in the grid's access) and
+        records (Poisson in the entry hours), drawn in that order as the reference draws them; then
+        every row added to the totals and the period. Returns the records per grid and the day's
+        total of each of the first rows, by ``names`` (``numpy.add.reduce``'s sums, bit for bit)."""
+        cdef binomial_t binomial
+        cdef Py_ssize_t i, r, n = self.n
+        cdef long long si, p, t
+        cdef double lam
+        if self.s_arr is None:
+            raise RuntimeError("DayClose.draws: no accounts to draw for (call accounts first)")
+        cdef const long long *sp = self.s
+        cdef double *rows = <double *>cnp.PyArray_DATA(self.rows)
+        cdef long long *grid = <long long *>cnp.PyArray_DATA(self.grid)
+        cdef long long *visits = <long long *>cnp.PyArray_DATA(self.visits)
+        records = np.zeros(self.n_grids)
+        cdef double *records_per_grid = <double *>cnp.PyArray_DATA(records)
+        memset(&binomial, 0, sizeof(binomial))
+        for i in range(n):
+            si = sp[i]
+            p = self.post[si]
+            if p >= 0:
+                grid[i] = self.post_grid[p]
+            else:
+                t = self.team[si]
+                grid[i] = self.team_first[t if t > 0 else 0]
+        with self.lock:
+            for i in range(n):  # visit attempts
+                lam = rows[5 * n + i] * self.per_visit_hour
+                if not lam >= 0:
+                    raise ValueError(f"lam value invalid: {lam}")
+                visits[i] = random_poisson(self.bg, lam)
+            for i in range(n):  # of which successful
+                if visits[i]:
+                    visits[i] = random_binomial(self.bg, self.success[grid[i]], visits[i], &binomial)
+            for i in range(n):  # records entered
+                lam = rows[6 * n + i] * self.per_entry_hour
+                if not lam >= 0:
+                    raise ValueError(f"lam value invalid: {lam}")
+                rows[10 * n + i] = <double>random_poisson(self.bg, lam)
+        for i in range(n):
+            rows[9 * n + i] = <double>visits[i]
+            records_per_grid[grid[i]] += rows[10 * n + i]
+        for r in range(16):  # row by row: each account row is contiguous in memory
+            for i in range(n):
+                si = sp[i]
+                self.totals[r * self.cap + si] += rows[r * n + i]
+                self.periods[r * self.cap + si] += rows[r * n + i]
+        self.s_arr, self.s = None, NULL
+        return records, {name: 0.0 + _pairwise_sum(rows + r * n, n) for r, name in enumerate(self.names)}
+
+
+def risk_grades(const double[:] t_surfaced, const double[:] t_accepted, const long long[:] grid,
+                Py_ssize_t first, double start, double now, const double[:] households, double red,
+                double yellow, cnp.ndarray level):
+    """``sim.kernels.reference.risk_grades``: the first incident from ``first`` not surfaced before
+    ``start``, and each grid's grade from the incidents surfaced and accepted in [start, now) per
+    100 households; the grades are ``level`` itself where none changed (a new read-only array else)."""
+    cdef Py_ssize_t i, g, n = t_surfaced.shape[0], G = households.shape[0]
+    cdef double t, rate
+    cdef long long c
+    if t_accepted.shape[0] < n or grid.shape[0] < n:
+        raise ValueError("risk_grades: the columns differ in length")
+    if cnp.PyArray_TYPE(level) != cnp.NPY_INT64 or cnp.PyArray_NDIM(level) != 1 or cnp.PyArray_DIM(level, 0) != G:
+        raise TypeError("risk_grades: level is one int64 grade per grid")
+    while first < n and t_surfaced[first] < start:  # (NaN counts as in the window)
+        first += 1
+    counts_arr = np.zeros(G, np.int64)
+    cdef long long[::1] counts = counts_arr
+    for i in range(first, n):
+        t = t_surfaced[i]
+        if t >= start and t < now and t_accepted[i] == t_accepted[i]:
+            g = grid[i]
+            if not 0 <= g < G:
+                raise IndexError("risk_grades: an incident's grid out of range")
+            counts[g] += 1
+    new_arr = np.empty(G, np.int64)
+    cdef long long[::1] new = new_arr
+    cdef bint same = True
+    for g in range(G):
+        rate = <double>counts[g] * 100.0 / households[g]
+        new[g] = 2 if rate >= red else (1 if rate >= yellow else 0)
+        same = same and new[g] == (<long long *>cnp.PyArray_DATA(level))[g]
+    if same:
+        return first, level
+    new_arr.flags.writeable = False
+    return first, new_arr
 
 
 def extend_columns(list columns, dict values, Py_ssize_t n0, Py_ssize_t k):
@@ -324,54 +600,6 @@ cdef bitgen_t *_bitgen(rng) except NULL:
     if not PyCapsule_IsValid(capsule, "BitGenerator"):
         raise ValueError("not a numpy bit generator")
     return <bitgen_t *>PyCapsule_GetPointer(capsule, "BitGenerator")
-
-
-def visits_and_records(rng, double[:, :] rows, const long long[:] s, double per_visit_hour,
-                       double per_entry_hour, const double[:] success, const long long[:] post,
-                       const long long[:] team, const long long[:] post_grid, const long long[:] team_first,
-                       double[:, :] totals, double[:, :] periods, long long[:] grid, long long[:] visits,
-                       double[:] records_per_grid):
-    """The rest of the day close (``sim.kernels.reference.visits_and_records``): each person's
-    home grid, the day's visit attempts (Poisson in the visit hours), successful visits
-    (binomial in the grid's access), records (Poisson in the entry hours) — drawn in that order,
-    person by person, as the reference's three numpy calls draw them — then every account row
-    added to the totals and the period. Fills ``grid``, ``visits`` and ``records_per_grid`` (zeros, one per grid)."""
-    cdef bitgen_t *bg = _bitgen(rng)
-    cdef binomial_t binomial
-    cdef Py_ssize_t i, r, n = s.shape[0], nr = rows.shape[0]
-    cdef long long si, p, t
-    cdef double lam
-    memset(&binomial, 0, sizeof(binomial))
-    for i in range(n):
-        si = s[i]
-        p = post[si]
-        if p >= 0:
-            grid[i] = post_grid[p]
-        else:
-            t = team[si]
-            grid[i] = team_first[t if t > 0 else 0]
-    with rng.bit_generator.lock:
-        for i in range(n):  # visit attempts
-            lam = rows[5, i] * per_visit_hour
-            if not lam >= 0:
-                raise ValueError(f"lam value invalid: {lam}")
-            visits[i] = random_poisson(bg, lam)
-        for i in range(n):  # of which successful
-            if visits[i]:
-                visits[i] = random_binomial(bg, success[grid[i]], visits[i], &binomial)
-        for i in range(n):  # records entered
-            lam = rows[6, i] * per_entry_hour
-            if not lam >= 0:
-                raise ValueError(f"lam value invalid: {lam}")
-            rows[10, i] = <double>random_poisson(bg, lam)
-    for i in range(n):
-        rows[9, i] = <double>visits[i]
-        records_per_grid[grid[i]] += rows[10, i]
-    for r in range(nr):  # row by row: each account row is contiguous in memory
-        for i in range(n):
-            si = s[i]
-            totals[r, si] += rows[r, i]
-            periods[r, si] += rows[r, i]
 
 
 def arrivals_day(rng, const double[:, :] daily_rate, category_multiplier, double month_factor, bint monthly,

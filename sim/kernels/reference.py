@@ -293,6 +293,103 @@ def visits_and_records(
     periods[:, s] += rows
 
 
+class DayClose:
+    """The workers' midnight close: ``hour_accounts`` then ``visits_and_records`` on the staff's
+    columns, bound once (``bind``, again whenever they are replaced) so a day passes only what
+    changes; ``fields`` is the day's buffer of the workers' hour fields, filled by the caller."""
+
+    def __init__(
+        self, rosters, discretionary, full_day, log_threshold, per_visit_hour, per_entry_hour, success, post_grid,
+        team_first, rng, names,
+    ):  # fmt: skip
+        self.rosters, self.rng, self.names = list(rosters), rng, tuple(names)
+        self.discretionary, self.full_day, self.log_threshold = discretionary, full_day, log_threshold
+        self.per_visit_hour, self.per_entry_hour = per_visit_hour, per_entry_hour
+        self.success, self.post_grid, self.team_first = success, post_grid, team_first
+        self.n = -1
+        self.bound: tuple = ()
+        self._s: np.ndarray | None = None
+        self.hours = self.rows = self.grid = self.visits = np.empty(0)
+
+    def bind(self, kind, shares, team, left, post, busy_mark, block_mark, campaign_part, totals, periods) -> None:
+        """Bind the columns of every slot: staff kind, activity shares (slots × 3), team, day left,
+        post, the running busy and block marks, today's campaign part, and the account totals and
+        period (16 × slots). Call again whenever one of them is replaced."""
+        self.bound = (kind, shares, team, left, post, busy_mark, block_mark, campaign_part, totals, periods)
+        self.on_buf = np.zeros(len(kind), np.uint8)
+
+    def fields(self, n: int) -> np.ndarray:
+        """The buffer (5 × ``n``) for the hour fields of the ``n`` people closed next (rows of
+        ``sim.core.workers.HOUR_FIELDS``); the day's buffers are kept while ``n`` stays the same."""
+        if n != self.n:  # (every entry of these is written before it is read)
+            self.hours, self.rows = np.empty((5, n)), np.empty((16, n))
+            self.grid, self.visits = np.empty(n, np.int64), np.empty(n, np.int64)
+            self.n = n
+        return self.hours
+
+    def accounts(self, s, working, now, team_need) -> np.ndarray:
+        """The day's hour accounts of slots ``s`` (``working`` ⊆ s were on the job), from the hour
+        fields in ``fields(len(s))``: ``hour_accounts``; returns the account rows."""
+        if len(s) != self.n:
+            raise ValueError("DayClose.accounts: fields(len(s)) was not filled for these people")
+        kind, shares, team, left, _post, busy_mark, block_mark, campaign_part, _, _ = self.bound
+        rostered = np.array([r.on_hours(now - 24.0, now) for r in self.rosters])
+        busy, since, current, block, free_at = self.hours
+        hour_accounts(
+            s, working, self.on_buf, now, busy, since, current, block, free_at, busy_mark, block_mark, kind, rostered,
+            shares, campaign_part, team, left, team_need, None, self.discretionary, self.full_day, self.log_threshold,
+            self.rows,
+        )  # fmt: skip
+        self._s = s
+        return self.rows
+
+    def draws(self) -> tuple[np.ndarray, dict[str, float]]:
+        """The rest of the close of the people last accounted: ``visits_and_records``. Returns the
+        records per grid and the day's total of each of the first rows, by ``names``."""
+        if self._s is None:
+            raise RuntimeError("DayClose.draws: no accounts to draw for (call accounts first)")
+        s, self._s = self._s, None
+        _, _, team, _, post, _, _, _, totals, periods = self.bound
+        records = np.zeros(len(self.success))
+        visits_and_records(
+            self.rng, self.rows, s, self.per_visit_hour, self.per_entry_hour, self.success, post, team,
+            self.post_grid, self.team_first, totals, periods, self.grid, self.visits, records,
+        )  # fmt: skip
+        sums = np.add.reduce(self.rows[: len(self.names)], 1).tolist()  # (ndarray.sum)
+        return records, dict(zip(self.names, sums, strict=True))
+
+
+def row_sums(rows, k) -> list[float]:
+    """The first ``k`` rows' sums (the compiled twin's pairwise sum is checked against these)."""
+    return np.add.reduce(rows[:k], 1).tolist()
+
+
+# ---------------------------------------------------------------- risk grades (sim.world.risk)
+
+
+def risk_grades(t_surfaced, t_accepted, grid, first, start, now, households, red, yellow, level):
+    """Re-grade the grids: the first incident from ``first`` not surfaced before ``start`` (ids
+    follow occurrence and surfacing never precedes it, so every earlier one is out of this and
+    any later window), and each grid's grade (0 green, 1 yellow, 2 red: ``sim.world.risk``) from the incidents
+    surfaced and accepted in [start, now) per 100 ``households``. Returns that first incident and
+    the grades: ``level`` itself where none changed, else a new read-only array."""
+    n = len(t_surfaced)
+    while first < n:  # a chunk at a time
+        late = np.flatnonzero(~(t_surfaced[first : first + 4096] < start))  # (NaN counts as late)
+        if len(late):
+            first += int(late[0])
+            break
+        first = min(first + 4096, n)
+    t, acc = t_surfaced[first:n], t_accepted[first:n]
+    seen = (t >= start) & (t < now) & ~np.isnan(acc)
+    rate = np.bincount(grid[first:n][seen], minlength=len(households)) * 100.0 / households
+    new = np.where(rate >= red, 2, np.where(rate >= yellow, 1, 0)).astype(np.int64)
+    if np.array_equal(new, level):
+        return first, level
+    new.flags.writeable = False
+    return first, new
+
+
 # ---------------------------------------------------------------- turnover (sim.workforce.turnover)
 
 

@@ -31,6 +31,7 @@ class Patrol:
         self._area: list = []
         self._intensity: np.ndarray | None = None
         self._grid_size: np.ndarray | None = None  # each grid's team size (the plan's, fixed)
+        self._idle: np.ndarray | None = None  # a day's spread when nobody patrols
 
     def start_day(self, day: int, working: np.ndarray, area: list[tuple[int, list[int]]]) -> None:
         """A new day: who is at work and the extra grids covering teams patrol (``area``)."""
@@ -58,8 +59,16 @@ class Patrol:
         return self.spread(s, per_slot, self._area)
 
     def end_day(self, slots: np.ndarray, hours: np.ndarray, area: list[tuple[int, list[int]]]) -> None:
-        """Record the day's patrol hours of ``slots`` (keeping a week)."""
-        self.days.append(self.spread(slots, hours, area))
+        """Record the day's patrol hours of ``slots`` (keeping a week). Without discretionary hours
+        nobody patrols (every hour is 0: ``sim.workforce.workday``): each day without extra grids
+        to cover then spreads the same zeros, kept once (read-only)."""
+        if self.discretionary > 0 or area:
+            self.days.append(self.spread(slots, hours, area))
+        else:
+            if self._idle is None:
+                self._idle = self.spread(slots, hours, area)
+                self._idle.flags.writeable = False
+            self.days.append(self._idle)
         del self.days[:-7]
 
     def spread(self, slots: np.ndarray, hours: np.ndarray, area: list[tuple[int, list[int]]]) -> np.ndarray:

@@ -27,8 +27,9 @@ from sim.workforce.staffing import HOURS, KIND_CODE, TALLIES
 
 PATROL, VISITS, ENTRY = (ACTIVITIES.index(a) for a in ("patrol", "visits", "entry"))
 _ROW_PATROL = HOURS.index("patrol")
-# the day-close kernels (sim.kernels) number the account rows as these do
+# the day close (sim.kernels.DayClose) numbers the hour fields and account rows as these do
 assert HOURS[4:7] == ACTIVITIES and TALLIES[:2] == ("visits_made", "records") and len(HOURS) == 9
+assert len(HOUR_FIELDS) == 5 and len(HOURS) + len(TALLIES) == 16
 
 
 class WorkDay:
@@ -68,15 +69,19 @@ class WorkDay:
         self._no_overhead = not (np.where(self.overhead_kind[: len(self.rosters)], self.overhead_hours, 0.0) > 0).any()
         self.rosters = [r.twin for r in self.rosters]  # the compiled twins where they run (same hours)
         self.campaign_part = np.zeros(0)  # share of today's block that is campaign work
+        self._parts_zero = True  # no campaign part set yet: every slot's is 0
         self.busy_mark = np.zeros(0)
         self.block_mark = np.zeros(0)
-        self.on_buf = np.zeros(0, dtype=np.uint8)  # scratch of the day-close kernel
         self.today: dict[str, float] = {}
-        # the day close's arrays, one set per number of people accounted (overwritten every day)
-        self._close: tuple = (-1, None, None, None, None)  # (people, hour fields, rows, grid, visits)
+        plan = model.plan  # the day close, with the staff's columns bound by ``_fit``
+        self.day_close = kernels.DayClose(
+            self.rosters, self.discretionary, self.full_day, self.log_hours - 1e-9, self.productivity[VISITS],
+            self.productivity[ENTRY], self.success, plan.post_grid, plan.team_first, self.rng, HOURS,
+        )  # fmt: skip
         # no discretionary hours or no productivity at visits: every visit draw's mean is 0, so no
         # visit is ever made and nobody is met
         self._no_visits = not (self.discretionary > 0 and self.productivity[VISITS] > 0)
+        self._no_records = not (self.discretionary > 0 and self.productivity[ENTRY] > 0)  # (nor padded ones)
         self._nobody = np.empty(0, np.int64)
 
     # ---------------------------------------------------------------- morning
@@ -87,8 +92,10 @@ class WorkDay:
         st = self.staff
         self._fit(st.cap)
         if self._no_overhead and not campaign_hours > 0:  # (what the steps below come to then)
-            self.campaign_part[working] = 0.0
+            if not self._parts_zero:  # (else every part is 0 already)
+                self.campaign_part[working] = 0.0
             return
+        self._parts_zero = False
         t0 = 24.0 * d
         n_kinds = len(self.rosters)  # everything below is per kind of worker, then looked up
         start = np.array([r.next_on(t0) for r in self.rosters])
@@ -112,12 +119,19 @@ class WorkDay:
             a.desk.block(a, h, now)
 
     def _fit(self, cap: int) -> None:
+        """Grow the per-slot arrays to the staff's ``cap`` slots and bind the day close to them
+        (the staff's columns are replaced exactly when they grow)."""
         if len(self.busy_mark) < cap:
-            for name in ("campaign_part", "busy_mark", "block_mark", "on_buf"):
+            for name in ("campaign_part", "busy_mark", "block_mark"):
                 old = getattr(self, name)
                 new = np.zeros(cap, dtype=old.dtype)
                 new[: len(old)] = old
                 setattr(self, name, new)
+            st = self.staff
+            self.day_close.bind(
+                st.kind, st.shares, st.team, st.left, st.post, self.busy_mark, self.block_mark, self.campaign_part,
+                st.totals, st.periods,
+            )  # fmt: skip
 
     # ---------------------------------------------------------------- evening
 
@@ -125,76 +139,25 @@ class WorkDay:
         self, d: int, accounted: np.ndarray, working: np.ndarray, team_need: np.ndarray, n_grids: int
     ) -> dict[str, np.ndarray]:
         """Close the day's accounts of ``accounted`` people (``working`` ⊆ accounted were on
-        the job). Returns per-grid patrol hours, records and the households visited.
+        the job). Returns per-grid patrol hours, records (None where nobody can enter one) and
+        the households visited.
 
-        Three kernels (``sim.kernels``): read the workers' hour fields, close the accounts,
-        draw visits and records and add every row to the totals."""
+        The day close (``sim.kernels.DayClose``): the workers' hour fields, the accounts, then
+        visits and records drawn and every row added to the totals."""
         st, now = self.staff, self.clock.now
-        t0 = now - 24.0
         self._fit(st.cap)
-        s = accounted
-        n, hours, rows, grid, visits = self._close
-        if n != len(s):  # (every entry of these is written before it is read)
-            n = len(s)
-            hours, rows = np.empty((len(HOUR_FIELDS), n)), np.empty((len(HOURS) + len(TALLIES), n))
-            grid, visits = np.empty(n, np.int64), np.empty(n, np.int64)
-            self._close = (n, hours, rows, grid, visits)
-        hour_fields(st.agents, s, hours)
-        rostered = np.array([r.on_hours(t0, now) for r in self.rosters])
-        busy, since, current, block, free_at = hours
-        kernels.hour_accounts(
-            s,
-            working,
-            self.on_buf,
-            now,
-            busy,
-            since,
-            current,
-            block,
-            free_at,
-            self.busy_mark,
-            self.block_mark,
-            st.kind,
-            rostered,
-            st.shares,
-            self.campaign_part,
-            st.team,
-            st.left,
-            team_need,
-            np.zeros(len(team_need)),
-            self.discretionary,
-            self.full_day,
-            self.log_hours - 1e-9,
-            rows,
-        )
+        s, close = accounted, self.day_close
+        hour_fields(st.agents, s, close.fields(len(s)))
+        rows = close.accounts(s, working, now, team_need)
         if self.withdrawal > 0:  # unfairly scored workers hold back discretionary hours: idle instead
             held = rows[4:7] * (self.withdrawal * st.unfairness[s])
             rows[4:7] -= held
             rows[7] += held.sum(axis=0)
-        plan = self.model.plan
-        records = np.zeros(n_grids)
-        kernels.visits_and_records(
-            self.rng,
-            rows,
-            s,
-            self.productivity[VISITS],
-            self.productivity[ENTRY],
-            self.success,
-            st.post,
-            st.team,
-            plan.post_grid,
-            plan.team_first,
-            st.totals,
-            st.periods,
-            grid,
-            visits,
-            records,
-        )
+        records, self.today = close.draws()
         if self.padding_speed > 0:
-            self._pad(rows, s, grid, records)
-        self.today = dict(zip(HOURS, np.add.reduce(rows[: len(HOURS)], 1).tolist(), strict=True))  # (ndarray.sum)
-        visited = self._nobody if self._no_visits else np.repeat(grid, visits)
-        return {"patrol": rows[_ROW_PATROL], "records": records, "visited": visited}
+            self._pad(rows, s, close.grid, records)
+        visited = self._nobody if self._no_visits else np.repeat(close.grid, close.visits)
+        return {"patrol": rows[_ROW_PATROL], "records": None if self._no_records else records, "visited": visited}
 
     def _pad(self, rows: np.ndarray, s: np.ndarray, grid: np.ndarray, records: np.ndarray) -> None:
         """Padding (gaming): a share ``staff.padding`` of each worker's entry hours produces padded

@@ -28,6 +28,8 @@ class Register:
         self._drifts = bool(self.daily_drift.any())
         self._actual_sum = self.actual.sum()
         self._excess: float | None = None  # stale over actual households, while the register stands
+        self._none = np.zeros(len(self.actual))  # the records of a day without any
+        self._none.flags.writeable = False
 
     @property
     def registered(self) -> np.ndarray:
@@ -40,9 +42,12 @@ class Register:
             self._excess = float(self.stale.sum() / self._actual_sum)
         return self._excess
 
-    def day(self, records_per_grid: np.ndarray) -> None:
-        """One day: new stale entries appear; records entered verify entries and drop stale ones."""
-        if self._inhabited and not records_per_grid.any():  # (what the steps below come to then)
+    def day(self, records_per_grid: np.ndarray | None) -> None:
+        """One day: new stale entries appear; records entered verify entries and drop stale ones
+        (None: nobody can enter a record, a day without records)."""
+        if records_per_grid is None:
+            records_per_grid = self._none
+        if self._inhabited and (records_per_grid is self._none or not records_per_grid.any()):  # (as below then)
             if self._drifts:
                 self.stale += self.daily_drift
                 self._excess = None
