@@ -394,6 +394,45 @@ def test_extend_columns(seed, k, days):
             f(_columns(2), {"d": np.zeros(3)}, 0, 1)
 
 
+# ---------------------------------------------------------------- the daily record's surfacing days
+
+
+@needs_compiled
+@EXAMPLES
+@given(seed=SEED, k=st.integers(0, 30), room=st.integers(0, 12))
+def test_count_days(seed, k, room):
+    g = np.random.default_rng(seed)
+    hours = g.uniform(0.0, 24.0 * 10, k)
+    hours[g.random(k) < 0.2] = np.nan  # never surfacing
+    hours[g.random(k) < 0.1] = 24.0 * 3  # on a midnight
+    hours[g.random(k) < 0.1] = np.nextafter(24.0 * 4, 0.0)  # just before one
+    end = 24.0 * float(g.integers(1, 11))  # later hours are not counted
+    a = g.integers(0, 5, room)  # counts so far
+    b = a.copy()
+    need_a, need_b = comp.count_days(hours, a, end), ref.count_days(hours, b, end)
+    assert need_a == need_b
+    _same(a, b)
+    kept = hours[hours < end]
+    if need_a:  # nothing counted; with room for the days asked for, every one is
+        assert need_a > room and need_a == int((kept // 24.0).max()) + 1
+        a, b = np.zeros(need_a, np.int64), np.zeros(need_a, np.int64)
+        assert comp.count_days(hours, a, end) == ref.count_days(hours, b, end) == 0
+        _same(a, b)
+        _same(a, np.bincount((kept // 24.0).astype(np.int64), minlength=need_a))
+    for f in (comp.count_days, ref.count_days):
+        with pytest.raises(ValueError):  # a case surfacing before day 0
+            f(np.array([5.0, -1.0]), np.zeros(3, np.int64), 100.0)
+
+
+@needs_compiled
+def test_count_days_around_midnight():
+    midnights = 24.0 * np.arange(1, 20_000)  # each day as numpy's floor division has it: on, just before, just after
+    hours = np.concatenate([midnights, np.nextafter(midnights, 0.0), np.nextafter(midnights, np.inf)])
+    a = np.zeros(20_000, np.int64)
+    assert comp.count_days(hours, a, np.inf) == 0
+    _same(a, np.bincount((hours // 24.0).astype(np.int64), minlength=20_000))
+
+
 # ---------------------------------------------------------------- one switch
 
 SWITCH_OF_THE_CORE = REPO / "sim" / "core" / "compiled.py"  # builds the event core where the compiled kernels run

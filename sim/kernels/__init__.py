@@ -1,6 +1,7 @@
 """The daily kernels — the day's numpy work, one pass each: arrivals, surfacing plans, the day's
 occurrence (both, and the per-case draws, in one call), the midnight hour accounts, the turnover
-screen, the incident log's appends, duty rosters' twins.
+screen, the incident log's appends, the daily record's count of cases surfacing each day, duty
+rosters' twins.
 
 This module is the one switch. Each name below is the compiled kernel (``sim.kernels._kernels``,
 built at install) or, where that was not built, was built for another numpy, or
@@ -36,6 +37,7 @@ hour_accounts = _chosen.hour_accounts
 visits_and_records = _chosen.visits_and_records
 quiet_day = _chosen.quiet_day
 extend_columns = _chosen.extend_columns
+count_days = _chosen.count_days
 roster_twin = compiled.Roster if compiled is not None else reference.roster_twin
 """A roster's twin for the desks and the day close: the compiled ``Roster`` or the roster itself."""
 
@@ -44,6 +46,7 @@ __all__ = [
     "SurfacingKernel",
     "arrivals_day",
     "compiled",
+    "count_days",
     "extend_columns",
     "hour_accounts",
     "pure",

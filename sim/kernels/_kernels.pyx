@@ -686,3 +686,40 @@ def quiet_day(const double[:, :] u, const long long[:] holder, const unsigned ch
         return False
     x = a * ov + b * un
     return lo1 >= resign * exp(x if x < 700.0 else 700.0) / 365.0 * (1.0 + 1e-9)
+
+
+def count_days(cnp.ndarray hours, cnp.ndarray counts, double end):
+    """``sim.kernels.reference.count_days``: one more in ``counts[h // 24]`` for each hour ``h``
+    before ``end`` (NaN: never), and 0; where some such day is past ``counts``, nothing added and
+    the number of days they need (the daily record's cases surfacing each day, a pass a day)."""
+    cdef const double *h = _f8_data(hours)
+    cdef long long *c
+    cdef Py_ssize_t i, n = cnp.PyArray_SIZE(hours), need = 0, day
+    cdef double x
+    if (cnp.PyArray_TYPE(counts) != cnp.NPY_INT64 or not cnp.PyArray_IS_C_CONTIGUOUS(counts)
+            or not cnp.PyArray_ISWRITEABLE(counts)):
+        raise TypeError("count_days: counts must be a writable C-contiguous int64 array")
+    c = <long long *>cnp.PyArray_DATA(counts)
+    for i in range(n):
+        x = h[i]
+        if x < end:  # (False for NaN)
+            if x < 0.0:
+                raise ValueError(f"count_days: an hour before day 0 ({x})")
+            day = _day_of(x)
+            if day >= need:
+                need = day + 1
+    if need > cnp.PyArray_SIZE(counts):
+        return need
+    for i in range(n):
+        if h[i] < end:
+            c[_day_of(h[i])] += 1
+    return 0
+
+
+cdef inline Py_ssize_t _day_of(double x) noexcept:
+    """numpy's ``x // 24.0`` for an hour ``x >= 0``: the quotient's floor, one less where the
+    division rounded up to the next whole day."""
+    cdef double q = floor(x / 24.0)
+    if q * 24.0 > x:
+        q -= 1.0
+    return <Py_ssize_t>q

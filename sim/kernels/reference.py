@@ -343,3 +343,20 @@ def extend_columns(columns: list, values: dict, n0: int, k: int) -> None:
             if v.size != hi - lo:
                 raise ValueError(f"IncidentLog.extend: column {name!r} has {v.size} values, not {hi - lo}")
             a[lo:hi] = v.reshape(-1)
+
+
+# ---------------------------------------------------------------- the daily record (sim.daily)
+
+
+def count_days(hours: np.ndarray, counts: np.ndarray, end: float) -> int:
+    """One more in ``counts[h // 24]`` for each hour ``h`` before ``end`` (NaN: never), and 0;
+    where some such day is past ``counts``, nothing added and the number of days they need."""
+    h = hours[hours < end]
+    if (h < 0.0).any():
+        raise ValueError(f"count_days: an hour before day 0 ({h.min()})")
+    days = (h // 24.0).astype(np.int64)
+    need = int(days.max()) + 1 if len(days) else 0
+    if need > len(counts):
+        return need
+    np.add.at(counts, days, 1)
+    return 0
