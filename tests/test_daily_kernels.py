@@ -367,31 +367,32 @@ def _columns(room: int) -> list:
 @needs_compiled
 @EXAMPLES
 @given(seed=SEED, k=st.integers(0, 20), days=st.integers(1, 3))
-def test_extend_columns(seed, k, days):
+def test_column_appends(seed, k, days):
     g = np.random.default_rng(seed)
     room = days * k + 1
     a, b = _columns(room), _columns(room)
+    to_a, to_b = comp.ColumnAppends(a), ref.ColumnAppends(b)  # bound once, for every day
     for day in range(days):
         values = {"d": g.random(2 * k)}
         if g.random() < 0.5:
             values["a"] = g.integers(0, 9, k)
         if g.random() < 0.5:  # another type, not contiguous: converted
             values["c"] = g.integers(0, 9, 2 * k).astype(np.int32)[::2]
-        comp.extend_columns(a, values, day * k, k)
-        ref.extend_columns(b, values, day * k, k)
+        to_a(values, day * k, k)
+        to_b(values, day * k, k)
         for (x, name, _, fill, _), (y, *_) in zip(a, b, strict=True):
             assert np.array_equal(x, y, equal_nan=True)
             if name not in values:
                 assert np.array_equal(x[day * k : (day + 1) * k], np.full(k, fill), equal_nan=True)
     for (x, *_, width), (w, *_) in zip(a, _columns(room), strict=True):  # the rows past those written untouched
         assert np.array_equal(x[days * k * width :], w[days * k * width :])
-    for f in (comp.extend_columns, ref.extend_columns):
+    for appends in (comp.ColumnAppends, ref.ColumnAppends):
         with pytest.raises(KeyError):  # the draws have no default
-            f(_columns(2), {}, 0, 1)
+            appends(_columns(2))({}, 0, 1)
         with pytest.raises(ValueError):  # no room
-            f(_columns(2), {"d": np.zeros(4)}, 1, 2)
+            appends(_columns(2))({"d": np.zeros(4)}, 1, 2)
         with pytest.raises(ValueError):  # the draws of another number of incidents
-            f(_columns(2), {"d": np.zeros(3)}, 0, 1)
+            appends(_columns(2))({"d": np.zeros(3)}, 0, 1)
 
 
 # ---------------------------------------------------------------- the daily record's surfacing days

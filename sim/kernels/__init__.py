@@ -36,18 +36,18 @@ OccurrenceKernel = _chosen.OccurrenceKernel
 hour_accounts = _chosen.hour_accounts
 visits_and_records = _chosen.visits_and_records
 quiet_day = _chosen.quiet_day
-extend_columns = _chosen.extend_columns
+ColumnAppends = _chosen.ColumnAppends
 count_days = _chosen.count_days
 roster_twin = compiled.Roster if compiled is not None else reference.roster_twin
 """A roster's twin for the desks and the day close: the compiled ``Roster`` or the roster itself."""
 
 __all__ = [
+    "ColumnAppends",
     "OccurrenceKernel",
     "SurfacingKernel",
     "arrivals_day",
     "compiled",
     "count_days",
-    "extend_columns",
     "hour_accounts",
     "pure",
     "quiet_day",

@@ -325,24 +325,31 @@ def roster_twin(roster):
 # ---------------------------------------------------------------- the incident log (sim.core.incidents)
 
 
-def extend_columns(columns: list, values: dict, n0: int, k: int) -> None:
-    """``IncidentLog.extend``'s writes: each ``(buffer, name, numpy type, default, width)`` gets,
-    in its rows of incidents ``n0 .. n0 + k`` (``width`` rows an incident), the caller's array
-    ``values[name]`` or copies of its default. The buffers have room for them."""
-    for a, name, _dtype, fill, width in columns:
-        lo, hi = n0 * width, (n0 + k) * width
-        if hi > len(a):
-            raise ValueError(f"IncidentLog.extend: no room in column {name!r}")
-        v = values.get(name)
-        if v is None:
-            if fill is None:
-                raise KeyError(f"IncidentLog.extend: the draws {name!r} are missing")
-            a[lo:hi] = fill
-        else:
-            v = np.asarray(v)
-            if v.size != hi - lo:
-                raise ValueError(f"IncidentLog.extend: column {name!r} has {v.size} values, not {hi - lo}")
-            a[lo:hi] = v.reshape(-1)
+class ColumnAppends:
+    """``IncidentLog.extend``'s writes, bound to the log's buffers — each ``(buffer, name, numpy
+    type, default, width)`` of ``columns`` — until they grow (the compiled twin keeps their
+    addresses): a call puts, in the rows of incidents ``n0 .. n0 + k`` (``width`` rows an
+    incident), the caller's array ``values[name]`` or copies of its default."""
+
+    def __init__(self, columns: list):
+        self.columns = list(columns)
+
+    def __call__(self, values: dict, n0: int, k: int) -> None:
+        """Append incidents ``n0 .. n0 + k``; the buffers have room for them."""
+        for a, name, _dtype, fill, width in self.columns:
+            lo, hi = n0 * width, (n0 + k) * width
+            if hi > len(a):
+                raise ValueError(f"IncidentLog.extend: no room in column {name!r}")
+            v = values.get(name)
+            if v is None:
+                if fill is None:
+                    raise KeyError(f"IncidentLog.extend: the draws {name!r} are missing")
+                a[lo:hi] = fill
+            else:
+                v = np.asarray(v)
+                if v.size != hi - lo:
+                    raise ValueError(f"IncidentLog.extend: column {name!r} has {v.size} values, not {hi - lo}")
+                a[lo:hi] = v.reshape(-1)
 
 
 # ---------------------------------------------------------------- the daily record (sim.daily)
