@@ -173,12 +173,12 @@ class IncidentLog:
         """The appends bound to the buffers, every per-incident column in a fixed order as
         (buffer, name, numpy type, default, width): once a growth, not once a day."""
         b, w = self._buffers, self._width
-        self._appends = kernels.ColumnAppends(
+        self._appends = appends = kernels.ColumnAppends(
             [(b[c], c, b[c].dtype, _DEFAULT_INT.get(c, -1), w[c]) for c in _INT_COLS]
             + [(b[c], c, b[c].dtype, np.nan, w[c]) for c in _FLOAT_COLS]
             + [(b[c], c, b[c].dtype, None, w[c]) for c in _DRAWS]
         )
-        return self._appends
+        return appends
 
     def flush(self) -> None:
         """Pack the transitions marked since the last flush (see :class:`TransitionLog`)."""
