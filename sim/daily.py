@@ -12,6 +12,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim import kernels
 from sim.core.incidents import State
 from sim.scenario.schema import DAYS_MAX
 
@@ -69,21 +70,15 @@ class DailyCounts:
         self._absent: tuple = (-1, -1, 0, -1, 0)  # (staff.moves, staff.n, from day, to day, count)
 
     def _reported_on(self, d: int) -> int:
-        """Cases that surface on day ``d`` (from 0), counting every incident logged so far."""
+        """Cases that surface on day ``d`` (from 0), counting every incident logged so far (each
+        counted once, when first seen: its planned surfacing never moves)."""
         n = self.log.n
         if n > self._binned:
             ts = self.log.column("t_surfaced")[self._binned : n]
-            days = ts // 24.0
-            first, last = days.min(), days.max()
-            if first >= 0.0 and last <= DAYS_MAX:  # (no NaN, none past the longest run): each counted in place
-                self._fit_days(int(last) + 1)
-                np.add.at(self._reported, days.astype(np.int64), 1)
-            else:
-                days = (ts[ts < _LAST_DAY_HOUR] // 24.0).astype(np.int64)
-                if len(days):
-                    need = int(days.max()) + 1
-                    self._fit_days(need)
-                    self._reported[:need] += np.bincount(days, minlength=need)  # (refuses a day before 0)
+            need = kernels.count_days(ts, self._reported, _LAST_DAY_HOUR)
+            if need:  # (nothing counted yet)
+                self._fit_days(need)
+                kernels.count_days(ts, self._reported, _LAST_DAY_HOUR)
             self._binned = n
         return int(self._reported[d]) if d < len(self._reported) else 0
 

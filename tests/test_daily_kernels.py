@@ -441,31 +441,71 @@ def _columns(room: int) -> list:
 @needs_compiled
 @EXAMPLES
 @given(seed=SEED, k=st.integers(0, 20), days=st.integers(1, 3))
-def test_extend_columns(seed, k, days):
+def test_column_appends(seed, k, days):
     g = np.random.default_rng(seed)
     room = days * k + 1
     a, b = _columns(room), _columns(room)
+    to_a, to_b = comp.ColumnAppends(a), ref.ColumnAppends(b)  # bound once, for every day
     for day in range(days):
         values = {"d": g.random(2 * k)}
         if g.random() < 0.5:
             values["a"] = g.integers(0, 9, k)
         if g.random() < 0.5:  # another type, not contiguous: converted
             values["c"] = g.integers(0, 9, 2 * k).astype(np.int32)[::2]
-        comp.extend_columns(a, values, day * k, k)
-        ref.extend_columns(b, values, day * k, k)
+        to_a(values, day * k, k)
+        to_b(values, day * k, k)
         for (x, name, _, fill, _), (y, *_) in zip(a, b, strict=True):
             assert np.array_equal(x, y, equal_nan=True)
             if name not in values:
                 assert np.array_equal(x[day * k : (day + 1) * k], np.full(k, fill), equal_nan=True)
     for (x, *_, width), (w, *_) in zip(a, _columns(room), strict=True):  # the rows past those written untouched
         assert np.array_equal(x[days * k * width :], w[days * k * width :])
-    for f in (comp.extend_columns, ref.extend_columns):
+    for appends in (comp.ColumnAppends, ref.ColumnAppends):
         with pytest.raises(KeyError):  # the draws have no default
-            f(_columns(2), {}, 0, 1)
+            appends(_columns(2))({}, 0, 1)
         with pytest.raises(ValueError):  # no room
-            f(_columns(2), {"d": np.zeros(4)}, 1, 2)
+            appends(_columns(2))({"d": np.zeros(4)}, 1, 2)
         with pytest.raises(ValueError):  # the draws of another number of incidents
-            f(_columns(2), {"d": np.zeros(3)}, 0, 1)
+            appends(_columns(2))({"d": np.zeros(3)}, 0, 1)
+
+
+# ---------------------------------------------------------------- the daily record's surfacing days
+
+
+@needs_compiled
+@EXAMPLES
+@given(seed=SEED, k=st.integers(0, 30), room=st.integers(0, 12))
+def test_count_days(seed, k, room):
+    g = np.random.default_rng(seed)
+    hours = g.uniform(0.0, 24.0 * 10, k)
+    hours[g.random(k) < 0.2] = np.nan  # never surfacing
+    hours[g.random(k) < 0.1] = 24.0 * 3  # on a midnight
+    hours[g.random(k) < 0.1] = np.nextafter(24.0 * 4, 0.0)  # just before one
+    end = 24.0 * float(g.integers(1, 11))  # later hours are not counted
+    a = g.integers(0, 5, room)  # counts so far
+    b = a.copy()
+    need_a, need_b = comp.count_days(hours, a, end), ref.count_days(hours, b, end)
+    assert need_a == need_b
+    _same(a, b)
+    kept = hours[hours < end]
+    if need_a:  # nothing counted; with room for the days asked for, every one is
+        assert need_a > room and need_a == int((kept // 24.0).max()) + 1
+        a, b = np.zeros(need_a, np.int64), np.zeros(need_a, np.int64)
+        assert comp.count_days(hours, a, end) == ref.count_days(hours, b, end) == 0
+        _same(a, b)
+        _same(a, np.bincount((kept // 24.0).astype(np.int64), minlength=need_a))
+    for f in (comp.count_days, ref.count_days):
+        with pytest.raises(ValueError):  # a case surfacing before day 0
+            f(np.array([5.0, -1.0]), np.zeros(3, np.int64), 100.0)
+
+
+@needs_compiled
+def test_count_days_around_midnight():
+    midnights = 24.0 * np.arange(1, 20_000)  # each day as numpy's floor division has it: on, just before, just after
+    hours = np.concatenate([midnights, np.nextafter(midnights, 0.0), np.nextafter(midnights, np.inf)])
+    a = np.zeros(20_000, np.int64)
+    assert comp.count_days(hours, a, np.inf) == 0
+    _same(a, np.bincount((hours // 24.0).astype(np.int64), minlength=20_000))
 
 
 # ---------------------------------------------------------------- one switch

@@ -68,7 +68,7 @@ def _expected(days: list[dict], name: str) -> np.ndarray:
 def kernel(request, monkeypatch):
     """Each test once with the kernels ``sim.kernels`` chose, once with the numpy reference."""
     if request.param == "reference":
-        monkeypatch.setattr(kernels, "extend_columns", kernels.reference.extend_columns)
+        monkeypatch.setattr(kernels, "ColumnAppends", kernels.reference.ColumnAppends)
     return request.param
 
 

@@ -20,6 +20,7 @@ from sim.output.tables import incidents_table, workers_table
 from sim.scenario.loading import load_scenario, scenario_from_dict
 from sim.scenario.schema import METRICS
 from sim.studies.comparison import t_interval
+from sim.workforce import effort, scoring
 from sim.workforce.scoring import COUNTS, PERIOD_DAYS, rank_descending, rank_share, score
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -278,3 +279,19 @@ def test_numpy_ranks_are_pandas_ranks(values):
     want_pct = pd.Series(x).rank(pct=True).to_numpy()
     assert np.array_equal(rank_descending(x), want_rank, equal_nan=True)
     assert np.array_equal(rank_share(x), want_pct, equal_nan=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e308, -2.5]) | st.floats(), max_size=12),
+    other=st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=12),
+)
+def test_the_period_helpers_give_numpys_answers_to_the_bit(values, other):
+    v = np.array(values, dtype=np.float64)
+    ours, numpys = effort.nan_to_num(v), np.nan_to_num(v)
+    assert ours.dtype == numpys.dtype and ours.tobytes() == numpys.tobytes()  # (-0.0 kept)
+    den = np.array(other[: len(values)] + [0.0] * (len(values) - len(other)))
+    for num in (v, np.arange(len(v))):  # floats, and counts
+        with np.errstate(all="ignore"):  # (huge over tiny overflows, either way)
+            want = np.where(den > 0, np.asarray(num, np.float64) / np.where(den > 0, den, 1.0), np.nan)
+            assert scoring._share(num, den).tobytes() == want.tobytes()

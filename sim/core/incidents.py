@@ -10,6 +10,7 @@ tracing (:mod:`sim.core.transitions`).
 from __future__ import annotations
 
 import mmap
+from collections.abc import Callable
 from enum import IntEnum
 
 import numpy as np
@@ -108,7 +109,7 @@ class IncidentLog:
         self._maps: dict[str, mmap.mmap] = {}
         self._buffers: dict[str, np.ndarray] = {}
         self._reserve(_FIRST_CAPACITY)
-        self._columns: list | None = None  # see _appends
+        self._appends: Callable[[dict, int, int], None] | None = None  # see _bind
         self._watchers: list = []  # hold typed views of the columns (the workflow): rebound when they grow
         # transition log: hot paths call ``mark((incident, time, state, level, actor))`` and
         # ``mark_block((actor, start, end))`` when ``recording`` (sweeps turn it off)
@@ -130,7 +131,11 @@ class IncidentLog:
         k = len(cols["category"])
         if self.n + k > self.capacity:
             self._grow(self.n + k)
-        return self._extend(cols)
+        appends = self._appends if self._appends is not None else self._bind()
+        appends(cols, self.n, k)  # compiled, or its numpy reference
+        start = self.n
+        self.n += k
+        return range(start, self.n)
 
     def _grow(self, need: int) -> None:
         """Make room for at least ``need`` incidents, by a growth factor of 1.5: a run grows its
@@ -146,7 +151,7 @@ class IncidentLog:
     def _reserve(self, cap: int) -> None:
         """Every buffer to ``cap`` incidents, in place where the system can (and no view of it is
         held), else into a new map with the logged rows copied (the old one stays with its views)."""
-        self._columns = None
+        self._appends = None  # (it holds views of the buffers)
         self._buffers.clear()  # (a view blocks resizing its map)
         for c in COLUMNS:
             size, used = cap * self._width[c] * 8, self.n * self._width[c] * 8
@@ -164,23 +169,16 @@ class IncidentLog:
             self._buffers[c] = np.frombuffer(m, dtype=np.int64 if c in _INT_COLS else np.float64)
         self.capacity = cap
 
-    def _extend(self, cols: dict) -> range:
-        k = len(cols["category"])
-        kernels.extend_columns(self._appends(), cols, self.n, k)  # compiled, or its numpy reference
-        start = self.n
-        self.n += k
-        return range(start, self.n)
-
-    def _appends(self) -> list:
-        """(buffer, name, numpy type, default, width) for every per-incident column, in a fixed order."""
-        if self._columns is None:
-            b, w = self._buffers, self._width
-            self._columns = (
-                [(b[c], c, b[c].dtype, _DEFAULT_INT.get(c, -1), w[c]) for c in _INT_COLS]
-                + [(b[c], c, b[c].dtype, np.nan, w[c]) for c in _FLOAT_COLS]
-                + [(b[c], c, b[c].dtype, None, w[c]) for c in _DRAWS]
-            )
-        return self._columns
+    def _bind(self) -> Callable[[dict, int, int], None]:
+        """The appends bound to the buffers, every per-incident column in a fixed order as
+        (buffer, name, numpy type, default, width): once a growth, not once a day."""
+        b, w = self._buffers, self._width
+        self._appends = appends = kernels.ColumnAppends(
+            [(b[c], c, b[c].dtype, _DEFAULT_INT.get(c, -1), w[c]) for c in _INT_COLS]
+            + [(b[c], c, b[c].dtype, np.nan, w[c]) for c in _FLOAT_COLS]
+            + [(b[c], c, b[c].dtype, None, w[c]) for c in _DRAWS]
+        )
+        return appends
 
     def flush(self) -> None:
         """Pack the transitions marked since the last flush (see :class:`TransitionLog`)."""

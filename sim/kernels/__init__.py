@@ -1,6 +1,7 @@
 """The daily kernels — the day's numpy work, one pass each: arrivals, surfacing plans, the day's
 occurrence (both, and the per-case draws, in one call), the midnight hour accounts, the turnover
-screen, the incident log's appends, duty rosters' twins.
+screen, the incident log's appends, the daily record's count of cases surfacing each day, duty
+rosters' twins.
 
 This module is the one switch. Each name below is the compiled kernel (``sim.kernels._kernels``,
 built at install) or, where that was not built, was built for another numpy, or
@@ -35,17 +36,19 @@ OccurrenceKernel = _chosen.OccurrenceKernel
 DayClose = _chosen.DayClose
 risk_grades = _chosen.risk_grades
 quiet_day = _chosen.quiet_day
-extend_columns = _chosen.extend_columns
+ColumnAppends = _chosen.ColumnAppends
+count_days = _chosen.count_days
 roster_twin = compiled.Roster if compiled is not None else reference.roster_twin
 """A roster's twin for the desks and the day close: the compiled ``Roster`` or the roster itself."""
 
 __all__ = [
+    "ColumnAppends",
     "DayClose",
     "OccurrenceKernel",
     "SurfacingKernel",
     "arrivals_day",
     "compiled",
-    "extend_columns",
+    "count_days",
     "pure",
     "quiet_day",
     "reference",

@@ -559,42 +559,6 @@ def risk_grades(const double[:] t_surfaced, const double[:] t_accepted, const lo
     return first, new_arr
 
 
-def extend_columns(list columns, dict values, Py_ssize_t n0, Py_ssize_t k):
-    """``IncidentLog.extend``'s writes in one pass: each ``(buffer, name, numpy type, default,
-    width)`` gets, in its rows of incidents ``n0 .. n0 + k`` (``width`` rows an incident), the
-    caller's array ``values[name]`` or copies of its default. The buffers have room for them."""
-    cdef cnp.ndarray a, v
-    cdef Py_ssize_t lo, m, j, width
-    cdef double fd
-    cdef long long fi
-    cdef int want
-    for a, name, dtype, fill, width in columns:
-        lo, m = n0 * width, k * width
-        if lo + m > cnp.PyArray_SIZE(a):
-            raise ValueError(f"IncidentLog.extend: no room in column {name!r}")
-        want = cnp.PyArray_TYPE(a)
-        got = values.get(name)
-        if got is None:
-            if fill is None:
-                raise KeyError(f"IncidentLog.extend: the draws {name!r} are missing")
-            if want == cnp.NPY_FLOAT64:
-                fd = fill
-                for j in range(m):
-                    (<double*>cnp.PyArray_DATA(a))[lo + j] = fd
-            else:
-                fi = fill
-                for j in range(m):
-                    (<long long*>cnp.PyArray_DATA(a))[lo + j] = fi
-            continue
-        if (not isinstance(got, np.ndarray) or cnp.PyArray_TYPE(<cnp.ndarray>got) != want
-                or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>got)):
-            got = np.ascontiguousarray(got, dtype=dtype)
-        v = <cnp.ndarray>got
-        if cnp.PyArray_SIZE(v) != m:
-            raise ValueError(f"IncidentLog.extend: column {name!r} has {cnp.PyArray_SIZE(v)} values, not {m}")
-        memcpy(<char*>cnp.PyArray_DATA(a) + lo * 8, cnp.PyArray_DATA(v), m * 8)
-
-
 cdef bitgen_t *_bitgen(rng) except NULL:
     capsule = rng.bit_generator.capsule
     if not PyCapsule_IsValid(capsule, "BitGenerator"):
@@ -914,3 +878,116 @@ def quiet_day(const double[:, :] u, const long long[:] holder, const unsigned ch
         return False
     x = a * ov + b * un
     return lo1 >= resign * exp(x if x < 700.0 else 700.0) / 365.0 * (1.0 + 1e-9)
+
+
+def count_days(cnp.ndarray hours, cnp.ndarray counts, double end):
+    """``sim.kernels.reference.count_days``: one more in ``counts[h // 24]`` for each hour ``h``
+    before ``end`` (NaN: never), and 0; where some such day is past ``counts``, nothing added and
+    the number of days they need (the daily record's cases surfacing each day, a pass a day)."""
+    cdef const double *h = _f8_data(hours)
+    cdef long long *c
+    cdef Py_ssize_t i, n = cnp.PyArray_SIZE(hours), need = 0, day
+    cdef double x
+    if (cnp.PyArray_TYPE(counts) != cnp.NPY_INT64 or not cnp.PyArray_IS_C_CONTIGUOUS(counts)
+            or not cnp.PyArray_ISWRITEABLE(counts)):
+        raise TypeError("count_days: counts must be a writable C-contiguous int64 array")
+    c = <long long *>cnp.PyArray_DATA(counts)
+    for i in range(n):
+        x = h[i]
+        if x < end:  # (False for NaN)
+            if x < 0.0:
+                raise ValueError(f"count_days: an hour before day 0 ({x})")
+            day = _day_of(x)
+            if day >= need:
+                need = day + 1
+    if need > cnp.PyArray_SIZE(counts):
+        return need
+    for i in range(n):
+        if h[i] < end:
+            c[_day_of(h[i])] += 1
+    return 0
+
+
+cdef inline Py_ssize_t _day_of(double x) noexcept:
+    """numpy's ``x // 24.0`` for an hour ``x >= 0``: the quotient's floor, one less where the
+    division rounded up to the next whole day."""
+    cdef double q = floor(x / 24.0)
+    if q * 24.0 > x:
+        q -= 1.0
+    return <Py_ssize_t>q
+
+
+cdef struct _Appended:
+    char *data  # the buffer's rows
+    Py_ssize_t width, size  # rows an incident; rows the buffer holds
+    int type_num
+    bint has_default
+    double default_f
+    long long default_i
+
+
+cdef class ColumnAppends:
+    """``IncidentLog.extend``'s writes (``sim.kernels.reference.ColumnAppends``), bound to the log's
+    buffers once — each ``(buffer, name, numpy type, default, width)`` of ``columns`` — and bound
+    again only when they grow: a call is then a dictionary look-up and a copy or fill a column."""
+
+    cdef list columns  # (holds the buffers: their data stays put while bound)
+    cdef list names, dtypes
+    cdef _Appended *cols
+    cdef Py_ssize_t m
+
+    def __init__(self, list columns):
+        cdef cnp.ndarray a
+        cdef Py_ssize_t j
+        self.cols = <_Appended *>PyMem_Malloc(max(len(columns), 1) * sizeof(_Appended))
+        if self.cols == NULL:
+            raise MemoryError()
+        self.columns, self.names, self.dtypes, self.m = list(columns), [], [], len(columns)
+        for j, (a, name, dtype, fill, width) in enumerate(self.columns):
+            if not cnp.PyArray_IS_C_CONTIGUOUS(a) or cnp.PyArray_TYPE(a) not in (cnp.NPY_FLOAT64, cnp.NPY_INT64):
+                raise TypeError(f"ColumnAppends: column {name!r} is not a contiguous float64 or int64 buffer")
+            self.names.append(name)
+            self.dtypes.append(dtype)
+            self.cols[j].data = <char *>cnp.PyArray_DATA(a)
+            self.cols[j].width, self.cols[j].size = width, cnp.PyArray_SIZE(a)
+            self.cols[j].type_num = cnp.PyArray_TYPE(a)
+            self.cols[j].has_default = fill is not None
+            if fill is not None:
+                if self.cols[j].type_num == cnp.NPY_FLOAT64:
+                    self.cols[j].default_f = fill
+                else:
+                    self.cols[j].default_i = fill
+
+    def __dealloc__(self):
+        PyMem_Free(self.cols)
+
+    def __call__(self, dict values, Py_ssize_t n0, Py_ssize_t k):
+        """Put the rows of incidents ``n0 .. n0 + k`` (``width`` rows an incident): ``values[name]``,
+        or copies of the column's default. The buffers have room for them."""
+        cdef _Appended *c
+        cdef cnp.ndarray v
+        cdef Py_ssize_t j, i, lo, m
+        for j in range(self.m):
+            c = &self.cols[j]
+            lo, m = n0 * c.width, k * c.width
+            name = self.names[j]
+            if lo + m > c.size:
+                raise ValueError(f"IncidentLog.extend: no room in column {name!r}")
+            got = values.get(name)
+            if got is None:
+                if not c.has_default:
+                    raise KeyError(f"IncidentLog.extend: the draws {name!r} are missing")
+                if c.type_num == cnp.NPY_FLOAT64:
+                    for i in range(m):
+                        (<double *>c.data)[lo + i] = c.default_f
+                else:
+                    for i in range(m):
+                        (<long long *>c.data)[lo + i] = c.default_i
+                continue
+            if (not isinstance(got, cnp.ndarray) or cnp.PyArray_TYPE(<cnp.ndarray>got) != c.type_num
+                    or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>got)):
+                got = np.ascontiguousarray(got, dtype=self.dtypes[j])
+            v = <cnp.ndarray>got
+            if cnp.PyArray_SIZE(v) != m:
+                raise ValueError(f"IncidentLog.extend: column {name!r} has {cnp.PyArray_SIZE(v)} values, not {m}")
+            memcpy(c.data + lo * 8, cnp.PyArray_DATA(v), m * 8)

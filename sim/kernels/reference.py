@@ -422,21 +422,45 @@ def roster_twin(roster):
 # ---------------------------------------------------------------- the incident log (sim.core.incidents)
 
 
-def extend_columns(columns: list, values: dict, n0: int, k: int) -> None:
-    """``IncidentLog.extend``'s writes: each ``(buffer, name, numpy type, default, width)`` gets,
-    in its rows of incidents ``n0 .. n0 + k`` (``width`` rows an incident), the caller's array
-    ``values[name]`` or copies of its default. The buffers have room for them."""
-    for a, name, _dtype, fill, width in columns:
-        lo, hi = n0 * width, (n0 + k) * width
-        if hi > len(a):
-            raise ValueError(f"IncidentLog.extend: no room in column {name!r}")
-        v = values.get(name)
-        if v is None:
-            if fill is None:
-                raise KeyError(f"IncidentLog.extend: the draws {name!r} are missing")
-            a[lo:hi] = fill
-        else:
-            v = np.asarray(v)
-            if v.size != hi - lo:
-                raise ValueError(f"IncidentLog.extend: column {name!r} has {v.size} values, not {hi - lo}")
-            a[lo:hi] = v.reshape(-1)
+class ColumnAppends:
+    """``IncidentLog.extend``'s writes, bound to the log's buffers — each ``(buffer, name, numpy
+    type, default, width)`` of ``columns`` — until they grow (the compiled twin keeps their
+    addresses): a call puts, in the rows of incidents ``n0 .. n0 + k`` (``width`` rows an
+    incident), the caller's array ``values[name]`` or copies of its default."""
+
+    def __init__(self, columns: list):
+        self.columns = list(columns)
+
+    def __call__(self, values: dict, n0: int, k: int) -> None:
+        """Append incidents ``n0 .. n0 + k``; the buffers have room for them."""
+        for a, name, _dtype, fill, width in self.columns:
+            lo, hi = n0 * width, (n0 + k) * width
+            if hi > len(a):
+                raise ValueError(f"IncidentLog.extend: no room in column {name!r}")
+            v = values.get(name)
+            if v is None:
+                if fill is None:
+                    raise KeyError(f"IncidentLog.extend: the draws {name!r} are missing")
+                a[lo:hi] = fill
+            else:
+                v = np.asarray(v)
+                if v.size != hi - lo:
+                    raise ValueError(f"IncidentLog.extend: column {name!r} has {v.size} values, not {hi - lo}")
+                a[lo:hi] = v.reshape(-1)
+
+
+# ---------------------------------------------------------------- the daily record (sim.daily)
+
+
+def count_days(hours: np.ndarray, counts: np.ndarray, end: float) -> int:
+    """One more in ``counts[h // 24]`` for each hour ``h`` before ``end`` (NaN: never), and 0;
+    where some such day is past ``counts``, nothing added and the number of days they need."""
+    h = hours[hours < end]
+    if (h < 0.0).any():
+        raise ValueError(f"count_days: an hour before day 0 ({h.min()})")
+    days = (h // 24.0).astype(np.int64)
+    need = int(days.max()) + 1 if len(days) else 0
+    if need > len(counts):
+        return need
+    np.add.at(counts, days, 1)
+    return 0

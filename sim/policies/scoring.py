@@ -49,7 +49,7 @@ class Scheme:
         import numpy as np
 
         n = len(teams)
-        w, t = np.tile(self.w, (n, 1)), np.tile(self.t, (n, 1))
+        w, t = np.repeat(self.w[None, :], n, axis=0), np.repeat(self.t[None, :], n, axis=0)  # (np.tile, faster)
         t[:, self.count_mask] *= months
         return w, t
 

@@ -48,12 +48,20 @@ QUALITY = ("satisfaction",)
 CASE_COUNTS = ("closed_cases", "disputes_closed")
 """What premature closure and cherry-picking chase (counts of closed cases)."""
 
+_LARGEST = float(np.finfo(np.float64).max)
+
+
+def nan_to_num(v: np.ndarray) -> np.ndarray:
+    """``numpy.nan_to_num`` of a float64 array (NaN to 0, ±inf to ± the largest float) in two
+    ufunc calls, not numpy's dozen: it runs each scoring period."""
+    return np.where(np.isnan(v), 0.0, np.clip(v, -_LARGEST, _LARGEST))
+
 
 def shortfall(x: np.ndarray, w: np.ndarray, t: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Per row: the weighted share of metrics ``cols`` below target, Σ w·max(0, 1 − x/t) / Σ w
     (0 where they carry no weight; a metric with nothing to measure is on target)."""
     xs, ws, ts = x[:, cols], w[:, cols], t[:, cols]
-    gap = np.where(np.isnan(xs), 0.0, np.maximum(0.0, 1.0 - np.nan_to_num(xs) / ts))
+    gap = np.where(np.isnan(xs), 0.0, np.maximum(0.0, 1.0 - nan_to_num(xs) / ts))
     tot = ws.sum(axis=1)
     return np.where(tot > 0, (ws * gap).sum(axis=1) / np.where(tot > 0, tot, 1.0), 0.0)
 
@@ -78,7 +86,7 @@ class Effort:
     def preferred(self, hours: np.ndarray, x: np.ndarray, w: np.ndarray, t: np.ndarray, cap: float) -> np.ndarray:
         """s* for each row: the allocation the worker would choose given last period."""
         ef = self.spec
-        out_ = np.nan_to_num(x[:, self.metric])
+        out_ = nan_to_num(x[:, self.metric])
         seen = hours > MIN_HOURS  # fewer hours than that in a period say nothing about productivity
         prod = np.where(seen, out_ / np.where(seen, hours, 1.0), self.prior)
         tm = t[:, self.metric]

@@ -195,6 +195,21 @@ class Scorer:
             memo[key] = (slots, out)
         return out
 
+    def _at_credited(self, slots: np.ndarray, t0: float, t1: float, *names: str) -> list[np.ndarray]:
+        """Columns ``names`` at the cases credited to ``slots`` in [t0, t1) (see ``_credited``),
+        each gathered once a period: metrics, true values and perceived work read the same ones."""
+        c, _ = self._credited(slots, t0, t1)
+        memo = self._memo
+        if memo is None:
+            return [self._col(name)[c] for name in names]
+        out = []
+        for name in names:
+            key = ("at credited", name, t0, t1)
+            if key not in memo or memo[key][0] is not slots:
+                memo[key] = (slots, self._col(name)[c])
+            out.append(memo[key][1])
+        return out
+
     # ---------------------------------------------------------------- what the records show
 
     def metrics(self, slots: np.ndarray, t0: float, t1: float) -> np.ndarray:
@@ -204,16 +219,17 @@ class Scorer:
         n = len(slots)
         x = np.full((n, len(METRICS)), np.nan)
         col = self._col
-        c, r = self._credited(slots, t0, t1)
-        x[:, M["closed_cases"]] = np.bincount(r, minlength=n)
-        x[:, M["disputes_closed"]] = np.bincount(r, col("category")[c] == self.dispute, minlength=n)
-        sat = col("satisfied")[c]
+        _, r = self._credited(slots, t0, t1)
+        cat, sat, tc, ts = self._at_credited(slots, t0, t1, "category", "satisfied", "t_closed", "t_surfaced")
+        closed = np.bincount(r, minlength=n)
+        x[:, M["closed_cases"]] = closed
+        x[:, M["disputes_closed"]] = np.bincount(r, cat == self.dispute, minlength=n)
         fed = sat >= 0
         x[:, M["satisfaction"]] = _share(
             np.bincount(r[fed], sat[fed] == 1, minlength=n), np.bincount(r[fed], minlength=n)
         )
-        timely = (col("t_closed")[c] - col("t_surfaced")[c]) <= self.spec.timely_hours
-        x[:, M["timeliness"]] = _share(np.bincount(r, timely, minlength=n), np.bincount(r, minlength=n))
+        timely = (tc - ts) <= self.spec.timely_hours
+        x[:, M["timeliness"]] = _share(np.bincount(r, timely, minlength=n), closed)
         # team-level: patrol discoveries (shared by patrol hours) and closure rate
         n_teams = len(plan.team_grids)
         team_of = plan.team_of_grid[col("grid")]
@@ -246,11 +262,14 @@ class Scorer:
         patrol finds; successful visits; verified records (module docstring)."""
         st, col, tv = self.staff, self._col, self.spec.true_value
         n = len(slots)
-        c, r = self._credited(slots, t0, t1)
-        sw = self.sev_weight[col("severity")[c]]
-        days = (col("t_closed")[c] - col("t_occurred")[c]) / 24.0
-        q = np.where(col("satisfied")[c] == 0, tv.unsatisfied_value, 1.0)
-        averted = sw * (np.maximum(tv.horizon_days - days, 0.0) * q - tv.reopen_harm_days * col("reopens")[c])
+        _, r = self._credited(slots, t0, t1)
+        sev, tc, to, sat, reopens = self._at_credited(
+            slots, t0, t1, "severity", "t_closed", "t_occurred", "satisfied", "reopens"
+        )
+        sw = self.sev_weight[sev]
+        days = (tc - to) / 24.0
+        q = np.where(sat == 0, tv.unsatisfied_value, 1.0)
+        averted = sw * (np.maximum(tv.horizon_days - days, 0.0) * q - tv.reopen_harm_days * reopens)
         value = np.bincount(r, averted, minlength=n).astype(np.float64)  # (an empty bincount is integer)
         # patrol finds of the period, severity-weighted, shared in the team by patrol hours
         plan = self.plan
@@ -272,10 +291,11 @@ class Scorer:
     def closed_over_need(self, slots: np.ndarray, t0: float, t1: float) -> np.ndarray:
         """Severity-weighted value of the cases each of ``slots`` closed in [t0, t1) (unsatisfied ones
         discounted), per hour of need; NaN where there was no need (the 0.4 true value)."""
-        st, col = self.staff, self._col
-        c, r = self._credited(slots, t0, t1)
-        q = np.where(col("satisfied")[c] == 0, self.spec.true_value.unsatisfied_value, 1.0)
-        value = np.bincount(r, self.sev_weight[col("severity")[c]] * q, minlength=len(slots))
+        st = self.staff
+        _, r = self._credited(slots, t0, t1)
+        sat, sev = self._at_credited(slots, t0, t1, "satisfied", "severity")
+        q = np.where(sat == 0, self.spec.true_value.unsatisfied_value, 1.0)
+        value = np.bincount(r, self.sev_weight[sev] * q, minlength=len(slots))
         need = st.period["need"][slots]
         return np.where(need > 0, value / np.where(need > 0, need, 1.0), np.nan)
 
@@ -381,8 +401,8 @@ def rank_share(x: np.ndarray) -> np.ndarray:
 
 
 def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    num, den = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
-    return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    """``num / den`` as floats where ``den > 0``, else NaN (one ufunc call: a period makes a dozen)."""
+    return np.divide(num, den, out=np.full(np.shape(den), np.nan), where=np.greater(den, 0), dtype=np.float64)
 
 
 def validity(scores: pd.DataFrame, within: str | None = None) -> float | None:
