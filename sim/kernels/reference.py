@@ -382,7 +382,8 @@ def risk_grades(t_surfaced, t_accepted, grid, first, start, now, households, red
         first = min(first + 4096, n)
     t, acc = t_surfaced[first:n], t_accepted[first:n]
     seen = (t >= start) & (t < now) & ~np.isnan(acc)
-    rate = np.bincount(grid[first:n][seen], minlength=len(households)) * 100.0 / households
+    with np.errstate(divide="ignore", invalid="ignore"):  # an empty grid: x/0 grades red, 0/0 green
+        rate = np.bincount(grid[first:n][seen], minlength=len(households)) * 100.0 / households
     new = np.where(rate >= red, 2, np.where(rate >= yellow, 1, 0)).astype(np.int64)
     if np.array_equal(new, level):
         return first, level
