@@ -49,7 +49,7 @@ class Scheme:
         import numpy as np
 
         n = len(teams)
-        w, t = np.repeat(self.w[None, :], n, axis=0), np.repeat(self.t[None, :], n, axis=0)  # (np.tile, faster)
+        w, t = np.repeat(self.w[None, :], n, axis=0), np.repeat(self.t[None, :], n, axis=0)  # (faster than np.tile)
         t[:, self.count_mask] *= months
         return w, t
 
