@@ -9,13 +9,25 @@ first pool). The summary, daily and scores tables of every worker count are comp
 be identical. ``--warm`` adds a second sweep with the most workers in the same process (the
 forkserver already up, as in adaptive replications, sizing and sensitivity rounds). The load
 average is printed before and after, because a shared machine's other jobs take cores too.
+
+In this process the one-worker sweep finds the model already imported, while the first pool's
+forkserver imports it inside the timed sweep. ``--cli`` times instead what a user waits for:
+whole ``gridsim sweep --workers N`` processes (each imports what it needs), interleaved,
+``--repeat`` times, median. ``--ceiling`` adds, after each round, what the machine itself
+allowed then: ten runs of the model in one process alone against N such processes side by side
+(no sweep at all; runs timed, not imports): N × the one's wall ÷ the N's is the speed-up no
+scheduling could have beaten in that round (a shared VM's second core comes and goes).
 Usage: python benchmarks/sweep_scaling.py [--workers 1,2] [--reps 20] [--days 365] [--warm]
+       python benchmarks/sweep_scaling.py --cli [--repeat 3] [--ceiling]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -85,12 +97,71 @@ class CpuWatch:
         return sum(v - self.before.get(pid, 0.0) for pid, v in self.seen.items())
 
 
+RUNS_TIMED = (
+    "import sys, time; from sim.model import GridModel; from sim.scenario.loading import load_scenario\n"
+    "sc = load_scenario(sys.argv[1], [f'days={sys.argv[2]}'])\n"
+    "t0 = time.perf_counter()\n"
+    "for seed in range(int(sys.argv[3])):\n"
+    "    GridModel(sc, seed=seed, transitions=False).run()\n"
+    "print(time.perf_counter() - t0)"
+)
+
+
+def ceiling_once(n: int, days: int, runs: int = 10) -> tuple[float, float]:
+    """``runs`` model runs in one process alone, then ``n`` such processes side by side (the runs
+    timed, not the imports): seconds alone and seconds of the slowest side by side."""
+    cmd = [sys.executable, "-c", RUNS_TIMED, str(ROOT / "scenarios" / "baseline.yaml"), str(days), str(runs)]
+    alone = float(subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout)
+    procs = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(n)]
+    return alone, max(float(p.communicate()[0]) for p in procs)
+
+
+def whole_processes(exp_path: Path, tmp: Path, counts: list[int], repeat: int, ceiling_days: int | None) -> None:
+    """Whole ``gridsim sweep`` processes per worker count, interleaved (each round followed by the
+    machine's ceiling on runs of ``ceiling_days``, when given); the median wall time and the
+    speed-up over the first count; their summary tables compared."""
+    from sim.studies.sweep import load_results
+
+    walls: dict[int, list[float]] = {w: [] for w in counts}
+    ceilings: list[float] = []
+    for r in range(repeat):
+        for w in counts:
+            out = tmp / f"cli-w{w}-{r}"
+            cmd = [sys.executable, "-m", "sim.ui.cli", "sweep", str(exp_path), "--out", str(out)]
+            cmd += ["--workers", str(w), "--no-progress"]
+            t0 = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+            walls[w].append(time.perf_counter() - t0)
+        if ceiling_days:
+            alone, together = ceiling_once(max(counts), ceiling_days)
+            ceilings.append(max(counts) * alone / together)
+    first = statistics.median(walls[counts[0]])
+    reference = load_results(tmp / f"cli-w{counts[0]}-0").drop(columns="wall_s", errors="ignore")
+    print(f"{'workers':>12}{'wall s':>9}{'speed-up':>10}  whole `gridsim sweep` processes, median of {repeat}; tables")
+    for w in counts:
+        med = statistics.median(walls[w])
+        same = all(
+            load_results(tmp / f"cli-w{w}-{r}").drop(columns="wall_s", errors="ignore").equals(reference)
+            for r in range(repeat)
+        )
+        rounds = " ".join(f"{x:.2f}" for x in walls[w])
+        print(f"{w:>12}{med:>9.2f}{first / med:>9.2f}×  {rounds}  {'identical' if same else 'DIFFER'}")
+    if ceilings:
+        each = " ".join(f"{c:.2f}×" for c in ceilings)
+        print(f"machine ceiling after each round ({max(counts)} processes of 10 runs side by side ÷ one): {each}")
+        per_round = [walls[counts[0]][r] / walls[max(counts)][r] / ceilings[r] for r in range(repeat)]
+        print("sweep speed-up ÷ that round's ceiling: " + " ".join(f"{x:.0%}" for x in per_round))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--workers", default=f"1,{min(2, os.cpu_count() or 1)}", help="comma-separated worker counts")
     ap.add_argument("--reps", type=int, default=20, help="replications per policy")
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--warm", action="store_true", help="add a second sweep with the most workers, forkserver up")
+    ap.add_argument("--cli", action="store_true", help="time whole `gridsim sweep` processes instead")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds of --cli and --ceiling (median)")
+    ap.add_argument("--ceiling", action="store_true", help="with --cli: the machine's own speed-up after each round")
     args = ap.parse_args()
 
     from sim.studies.experiment import load_experiment
@@ -115,6 +186,11 @@ def main() -> None:
         )
         exp = load_experiment(path)
         runs = len(exp.runs(args.reps))
+        if args.cli:
+            print(f"baseline, {args.days} days, {runs} runs; {cores_available()} cores; load {os.getloadavg()[0]:.2f}")
+            whole_processes(path, Path(tmp), counts, args.repeat, args.days if args.ceiling else None)
+            print(f"load average {os.getloadavg()[0]:.2f} after")
+            return
         print(
             f"baseline, {args.days} days, {runs} runs per sweep (2 policies × {args.reps} replications); "
             f"{cores_available()} cores; load average {os.getloadavg()[0]:.2f} before"
