@@ -1,7 +1,7 @@
 """The daily kernels — the day's numpy work, one pass each: arrivals, surfacing plans, the day's
-occurrence (both, and the per-case draws, in one call), the midnight hour accounts, the turnover
-screen, the incident log's appends, the daily record's count of cases surfacing each day, duty
-rosters' twins.
+occurrence (both, and the per-case draws, in one call), the midnight close (hour accounts, visits
+and records: ``DayClose``), the risk re-grade, the turnover screen, the incident log's appends, the
+daily record's count of cases surfacing each day, duty rosters' twins.
 
 This module is the one switch. Each name below is the compiled kernel (``sim.kernels._kernels``,
 built at install) or, where that was not built, was built for another numpy, or
