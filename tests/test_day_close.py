@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from streets import small_street
 
 from sim.model import GridModel
 from sim.scenario.loading import scenario_from_dict
@@ -14,20 +15,13 @@ from sim.world.register import Register
 
 def busy_street(refill: str) -> dict:
     """Two communities of four grids, one worker each, and a workforce that keeps moving."""
-    return {
-        "name": "churn",
-        "seed": 11,
-        "days": 150,
-        "world": {
-            "streets": 1,
-            "communities_per_street": 2,
-            "grids_per_community": 4,
-            "community_mix": {"old_estate": 1, "gated": 1},
-        },
-        "arrivals": {"rate_scale": 3.0},
-        "staffing": {"reserve_per_street": 2},
-        "risk": {"regrade_every_days": 5},
-        "turnover": {
+    return small_street(
+        name="churn",
+        seed=11,
+        days=150,
+        staffing={"reserve_per_street": 2},
+        risk={"regrade_every_days": 5},
+        turnover={
             "sick_per_year": 25.0,
             "maternity_per_year": 2.0,
             "resign_per_year": 6.0,
@@ -35,7 +29,7 @@ def busy_street(refill: str) -> dict:
             "recruit_days_mean": 8.0,
             "refill": refill,
         },
-    }
+    )
 
 
 def surfaced_on(log, d: int) -> int:

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from streets import merged, small_street
 
 from sim.model import GridModel
 from sim.output.runner import summary_of
@@ -35,22 +36,7 @@ def two_types(*overrides: str, seed: int = 7, days: int | None = None) -> GridMo
 
 def small(**extra) -> dict:
     """A small busy street of old and gated estates, one worker per grid, scored monthly."""
-    raw = {
-        "name": "small",
-        "seed": 5,
-        "days": 150,
-        "world": {
-            "streets": 1,
-            "communities_per_street": 2,
-            "grids_per_community": 4,
-            "community_mix": {"old_estate": 1, "gated": 1},
-        },
-        "arrivals": {"rate_scale": 3.0},
-        "scoring": {"period": "month"},
-    }
-    for k, v in extra.items():
-        raw[k] = v if not isinstance(v, dict) else {**raw.get(k, {}), **v}
-    return raw
+    return merged(small_street(seed=5, days=150, scoring={"period": "month"}), **extra)
 
 
 def run_small(**extra) -> GridModel:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from streets import small_street
 
 from sim.model import GridModel
 from sim.output.runner import run_scenario
@@ -32,21 +33,7 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 def small(**extra) -> dict:
     """A small busy street: two communities of four grids, one worker each."""
-    raw = {
-        "name": "small",
-        "seed": 3,
-        "days": 60,
-        "world": {
-            "streets": 1,
-            "communities_per_street": 2,
-            "grids_per_community": 4,
-            "community_mix": {"old_estate": 1, "gated": 1},
-        },
-        "arrivals": {"rate_scale": 3.0},
-    }
-    for k, v in extra.items():
-        raw[k] = v if not isinstance(v, dict) else {**raw.get(k, {}), **v}
-    return raw
+    return small_street(**extra)
 
 
 # ----------------------------------------------------------------------------- hours
