@@ -9,10 +9,10 @@ those not yet surfaced, and ``closure_rate`` closed / reported so far (as the ru
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
 from sim import kernels
+from sim._mesa import mesa
 from sim.core.incidents import State
 from sim.scenario.schema import DAYS_MAX
 

@@ -8,11 +8,10 @@ stepped that has nothing to do: agents act only when an event reaches them.
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
-from mesa.discrete_space import Network
 
 from sim import __version__
+from sim._mesa import Network, mesa
 from sim.context import Context
 from sim.core import compiled
 from sim.core.incidents import IncidentLog

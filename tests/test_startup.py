@@ -83,3 +83,35 @@ def test_scenario_package_names_on_first_use():
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["False", "Scenario", "True", "True"], out.stderr
+
+
+_MESA_PROBE = """
+import inspect, json, logging
+walks = []
+stack, getmodule = inspect.stack, inspect.getmodule
+inspect.stack = lambda *a, **k: (walks.append("stack"), stack(*a, **k))[1]
+inspect.getmodule = lambda *a, **k: (walks.append("getmodule"), getmodule(*a, **k))[1]
+import {module}
+restored = inspect.stack.__name__ == "<lambda>" and inspect.getmodule.__name__ == "<lambda>"
+print(json.dumps({{"walks": walks, "restored": restored,
+                  "loggers": sorted(n for n in logging.root.manager.loggerDict if n.startswith("MESA."))}}))
+"""
+
+
+@pytest.mark.parametrize("modules", ["sim.model", "sim.output.runner", "sim.studies.sweep", "sim.ui.cli, sim.model"])
+def test_mesa_is_imported_without_walking_the_stack(modules):
+    """Whatever gridsim module imports Mesa first, its loggers are named without ``inspect``'s
+    stack walk (0.1–0.27 s a process: :mod:`sim._mesa`), under the names Mesa gives them, and
+    ``inspect`` is itself again afterwards."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _MESA_PROBE.format(module=modules)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[0])
+    assert report["walks"] == []
+    assert report["restored"]
+    assert "MESA.mesa.model" in report["loggers"]

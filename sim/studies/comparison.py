@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 
 def _relative(v: float, base: float) -> float:
@@ -28,7 +28,8 @@ def t_interval(x, level: float = 0.95) -> tuple[float, float, float]:
     m = float(x.mean())
     if len(x) < 2:
         return m, m, m
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    # the t quantile, as scipy.stats.t.ppf computes it, without importing scipy.stats (~0.4 s)
+    half = float(special.stdtrit(len(x) - 1, 0.5 + level / 2) * x.std(ddof=1) / math.sqrt(len(x)))
     return m, m - half, m + half
 
 

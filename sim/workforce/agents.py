@@ -6,8 +6,7 @@ stepped; desks (``sim.core.desks``) hand them cases and record what they did.
 
 from __future__ import annotations
 
-from mesa.discrete_space import CellAgent
-
+from sim._mesa import CellAgent
 from sim.core.workers import WorkerState
 from sim.workforce.shifts import Roster
 

@@ -13,9 +13,9 @@ import operator
 from array import array
 from collections.abc import Sequence
 
-import mesa
 import numpy as np
 
+from sim._mesa import mesa
 from sim.scenario.schema import Residents as ResidentsSpec
 
 
