@@ -240,10 +240,10 @@ def policy_code_name(levers: dict[str, Any]) -> str:
 
 def latin_hypercube(priors: dict[str, Prior], n: int, seed: int) -> list[dict[str, float]]:
     """``n`` Latin-hypercube points of the priors (log-uniform where ``scale: log``)."""
-    from scipy.stats import qmc
-
     if not priors:
         return [{}]
+    from scipy.stats import qmc  # here: an experiment without uncertainties needs no scipy.stats (0.4-1 s)
+
     unit = qmc.LatinHypercube(d=len(priors), seed=np.random.default_rng(np.random.SeedSequence([seed, 0x5EED]))).random(
         n
     )
