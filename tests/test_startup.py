@@ -115,3 +115,37 @@ def test_mesa_is_imported_without_walking_the_stack(modules):
     assert report["walks"] == []
     assert report["restored"]
     assert "MESA.mesa.model" in report["loggers"]
+
+
+def test_the_program_skips_the_exit_collection_only_after_the_command(monkeypatch, tmp_path):
+    """``gridsim`` (:func:`sim.ui.cli.program`) freezes the heap once the command has returned,
+    so the interpreter's exit does not collect it (0.2–0.3 s), and exits with its status: bad
+    input still exits 2."""
+    from sim.ui import cli
+
+    events: list[str] = []
+    command = cli.main
+    monkeypatch.setattr(cli, "main", lambda argv: events.append("command") or command(argv))
+    monkeypatch.setattr(cli.gc, "freeze", lambda: events.append("freeze"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\ndays: -1\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit:
+        cli.program(["validate", str(bad)])
+    assert exit.value.code == 2
+    with pytest.raises(SystemExit) as exit:
+        cli.program(["validate", str(BASELINE)])
+    assert exit.value.code == 0
+    assert events == ["command", "freeze", "command", "freeze"]
+
+
+def test_the_installed_command_exits_without_the_last_collection():
+    """The console script and ``python -m sim.ui.cli`` both run :func:`sim.ui.cli.program`."""
+    script = Path(sys.executable).with_name("gridsim")
+    if script.exists():
+        assert "program()" in script.read_text(encoding="utf-8")
+    probe = f"import gc, runpy, sys; sys.argv = ['gridsim', 'validate', {str(BASELINE)!r}]\n"
+    probe += "gc.freeze = lambda: print('frozen')\n"
+    probe += "runpy.run_module('sim.ui.cli', run_name='__main__')"
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().endswith("frozen")
