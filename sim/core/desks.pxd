@@ -19,19 +19,23 @@ cdef class Desk(Actor):
 
 
 cdef class Team(Desk):
-    cdef public list members, idle, membership
-    cdef Py_ssize_t qn, qcap
-    cdef long long[::1] q_negsev, q_seq, q_case
-    cdef double[::1] q_tj
+    # declared in the order of the object's memory: what a case's events read at a team first, in
+    # the object's first four cache lines (at 10,000 grids the teams no longer stay in cache)
+    cdef public list idle, members
+    cdef Py_ssize_t qn
     cdef long long qseq, _urgent
-    cdef public long long n_picked
-    cdef public object time_limit
+    cdef bint _always
+    cdef public double blocked_until, wake_at
     cdef double limit
     cdef public DelayLine deadlines
-    cdef public double wake_at, blocked_until
-    cdef public Desk cover
-    cdef bint _always
     cdef Roster _roster
+    cdef public Desk cover
+    cdef long long[::1] q_negsev, q_seq, q_case
+    cdef double[::1] q_tj
+    cdef Py_ssize_t qcap
+    cdef public long long n_picked
+    cdef public object time_limit
+    cdef public list membership
 
     @cython.locals(first=WorkerState)
     cdef _rosters_changed(self)

@@ -7,12 +7,17 @@ from sim.kernels._kernels cimport Roster
 
 
 cdef class WorkerState(Actor):
-    cdef public long long current, cases_handled, role_code, uid
-    cdef public double busy_since, busy_hours, owed, free_at, block_hours, depth, shed, cherry
-    cdef public bint leaving, meets_residents
+    # declared in the order of the object's memory: the fields every case reads and writes first,
+    # in the object's first two cache lines
+    cdef public long long current
+    cdef public double busy_since, busy_hours, free_at, owed, depth, shed, cherry
     cdef public object desk
-    cdef object _roster
     cdef public Roster duty
+    cdef public long long cases_handled
+    cdef public bint leaving, meets_residents
+    cdef public long long uid, role_code
+    cdef public double block_hours
+    cdef object _roster
 
 
 @cython.locals(k=Py_ssize_t, a=WorkerState)
