@@ -7,16 +7,14 @@ from sim.kernels._kernels cimport Roster
 
 
 cdef class WorkerState(Actor):
-    # declared in the order of the object's memory: the fields every case reads and writes first,
-    # in the object's first two cache lines
+    # declared in the order of the object's memory: what a case's start and finish and the midnight
+    # accounts read, in the object's first two cache lines; then what a resolution reads (and the count)
     cdef public long long current
-    cdef public double busy_since, busy_hours, free_at, owed, depth, shed, cherry
+    cdef public double busy_since, busy_hours, free_at, owed, depth, shed, cherry, block_hours
     cdef public object desk
     cdef public Roster duty
-    cdef public long long cases_handled
     cdef public bint leaving, meets_residents
-    cdef public long long uid, role_code
-    cdef public double block_hours
+    cdef public long long cases_handled, uid, role_code
     cdef object _roster
 
 
