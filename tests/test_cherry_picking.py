@@ -172,12 +172,12 @@ def test_removing_any_entry_keeps_the_heap(cases, picks):
         if not team.qn:
             break
         j = p % team.qn
-        left.remove(team.entry(j)[:3])
+        left.remove((team.q_negsev[j], team.q_tj[j], team.q_seq[j]))
         team._q_drop_at(j)
         assert heap_ok(team)
     out = []
     while team.qn:
-        out.append(team.entry(0)[:3])
+        out.append((team.q_negsev[0], team.q_tj[0], team.q_seq[0]))
         team._q_drop_first()
     assert out == sorted(left)
 
@@ -201,19 +201,19 @@ def test_the_cherry_picker_takes_the_quickest_live_case(cases, gone):
     def queue(stream):
         team, wf = team_with(cases, hours)
         for i in gone:  # cases that left the queue (escalated on the time limit), not the head
-            if i < len(cases) and i != team.entry(0)[3]:
+            if i < len(cases) and i != team.q_case[0]:
                 wf.state[i] = 5
         wf.picking = stream
         return team, wf
 
     team, wf = queue(Never())
-    head = team.entry(0)[3]
+    head = team.q_case[0]
     assert team._take(SimpleNamespace(cherry=0.0, duty=on_duty), 0.0) == head and team.n_picked == 0
 
     team, wf = queue(SimpleNamespace(random=lambda: 0.0))
-    live = [j for j in range(min(team.qn, desks.PICK_SCAN)) if wf.state[team.entry(j)[3]] == 3]
-    key = {j: (hours[wf.category[team.entry(j)[3]]], -team.entry(j)[0], *team.entry(j)[1:3]) for j in live}
-    want = team.entry(min(live, key=key.__getitem__))[3]
+    live = [j for j in range(min(team.qn, desks.PICK_SCAN)) if wf.state[team.q_case[j]] == 3]
+    key = {j: (hours[wf.category[team.q_case[j]]], -team.q_negsev[j], team.q_tj[j], team.q_seq[j]) for j in live}
+    want = team.q_case[min(live, key=key.__getitem__)]
     n = team.qn
     assert team._take(SimpleNamespace(cherry=1.0, duty=on_duty), 0.0) == want
     assert team.qn == n - 1 and heap_ok(team)

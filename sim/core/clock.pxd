@@ -48,7 +48,8 @@ cdef class DelayLine(Actor):
     cdef int tag
     cdef bint prune, armed
     cdef Py_ssize_t head, tail, cap
-    cdef double[::1] _ring
+    cdef double[::1] _due_at
+    cdef long long[::1] _item
 
     @cython.locals(due=cython.double, head=Py_ssize_t, tail=Py_ssize_t, cap=Py_ssize_t)
     cdef push(self, long long i)

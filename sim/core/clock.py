@@ -243,7 +243,8 @@ class DelayLine(Actor):
         self.head = self.tail = 0
         self.cap = 64
         self.armed = False
-        self._ring = array("d", [0.0]) * (2 * self.cap)  # rows (due, item): one cache line for both
+        self._due_at = array("d", [0.0]) * self.cap
+        self._item = array("q", [0]) * self.cap
 
     def push(self, i: int) -> None:
         """``target._due(tag, i)`` will run ``delay`` hours from now."""
@@ -252,10 +253,11 @@ class DelayLine(Actor):
         if self.tail == self.cap:  # full: reuse the space already fired, or double it
             head, tail = self.head, self.tail
             cap = self.cap if head > self.cap // 2 else 2 * self.cap
-            self._ring = _grown_d(self._ring, 2 * head, 2 * tail, 2 * cap)
+            self._due_at = _grown_d(self._due_at, head, tail, cap)
+            self._item = _grown_q(self._item, head, tail, cap)
             self.head, self.tail, self.cap = 0, tail - head, cap
-        self._ring[2 * self.tail] = due
-        self._ring[2 * self.tail + 1] = i  # items are integers below 2**53: exact as doubles
+        self._due_at[self.tail] = due
+        self._item[self.tail] = i
         self.tail += 1
         if not self.armed:
             self.armed = True
@@ -266,19 +268,17 @@ class DelayLine(Actor):
     def _fire(self, arg: int) -> None:
         clock, target, tag = self.clock, self.target, self.tag
         while True:
-            i = cython.cast(cython.longlong, self._ring[2 * self.head + 1])
+            i = self._item[self.head]
             self.head += 1
             target._due(tag, i)
             if self.prune:
-                while self.head < self.tail and not target._alive(
-                    tag, cython.cast(cython.longlong, self._ring[2 * self.head + 1]), self._ring[2 * self.head]
-                ):
+                while self.head < self.tail and not target._alive(tag, self._item[self.head], self._due_at[self.head]):
                     self.head += 1
             if self.head == self.tail:
                 self.head = self.tail = 0
                 self.armed = False
                 return
-            due = self._ring[2 * self.head]
+            due = self._due_at[self.head]
             if due <= clock.now:
                 continue
             if clock.runs_first(due):

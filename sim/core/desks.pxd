@@ -3,7 +3,7 @@
 cimport cython
 
 from sim.core.cases cimport CaseFlow
-from sim.core.clock cimport Actor, Clock, DelayLine, _grown_d
+from sim.core.clock cimport Actor, Clock, DelayLine, _grown_d, _grown_q
 from sim.core.workers cimport WorkerState
 from sim.kernels._kernels cimport Roster
 
@@ -19,36 +19,29 @@ cdef class Desk(Actor):
 
 
 cdef class Team(Desk):
-    # declared in the order of the object's memory: what a case's events read at a team first, in
-    # the object's first four cache lines (at 10,000 grids the teams no longer stay in cache)
-    cdef public list idle, members
-    cdef Py_ssize_t qn
+    cdef public list members, idle, membership
+    cdef Py_ssize_t qn, qcap
+    cdef long long[::1] q_negsev, q_seq, q_case
+    cdef double[::1] q_tj
     cdef long long qseq, _urgent
-    cdef bint _always
-    cdef public double blocked_until, wake_at
-    cdef double limit
-    cdef public DelayLine deadlines
-    cdef Roster _roster
-    cdef public Desk cover
-    cdef double[::1] q
-    cdef Py_ssize_t qcap
     cdef public long long n_picked
     cdef public object time_limit
-    cdef public list membership
+    cdef double limit
+    cdef public DelayLine deadlines
+    cdef public double wake_at, blocked_until
+    cdef public Desk cover
+    cdef bint _always
+    cdef Roster _roster
 
     @cython.locals(first=WorkerState)
     cdef _rosters_changed(self)
-    @cython.locals(r=Py_ssize_t)
-    cpdef tuple entry(self, Py_ssize_t j)
-    cdef inline long long _case_at(self, Py_ssize_t j) noexcept
     @cython.locals(n=Py_ssize_t, cap=Py_ssize_t, j=Py_ssize_t)
     cdef _q_push(self, long long negsev, double tj, long long seq, long long i)
-    @cython.locals(p=Py_ssize_t, r=Py_ssize_t)
-    cdef inline Py_ssize_t _q_sift_up(self, Py_ssize_t j, double negsev, double tj, double seq) noexcept
-    cdef inline void _q_move(self, Py_ssize_t to, Py_ssize_t r) noexcept
+    @cython.locals(p=Py_ssize_t)
+    cdef inline Py_ssize_t _q_sift_up(self, Py_ssize_t j, long long negsev, double tj, long long seq) noexcept
     cdef inline void _q_drop_first(self) noexcept
-    @cython.locals(n=Py_ssize_t, c=Py_ssize_t, r=Py_ssize_t, negsev=cython.double, tj=cython.double,
-                   seq=cython.double, i=cython.double, k=Py_ssize_t)
+    @cython.locals(n=Py_ssize_t, c=Py_ssize_t, negsev=cython.longlong, tj=cython.double,
+                   seq=cython.longlong, i=cython.longlong, k=Py_ssize_t)
     cdef void _q_drop_at(self, Py_ssize_t j) noexcept
     cdef inline bint _q_before(self, Py_ssize_t a, Py_ssize_t b) noexcept
     @cython.locals(wf=CaseFlow, sev=cython.longlong, idle=list, n=Py_ssize_t, j=Py_ssize_t, k=Py_ssize_t,

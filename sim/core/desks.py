@@ -15,9 +15,8 @@ Three disciplines, chosen per level in the scenario (``levels[].discipline``):
   queue, a response time and then the handling time.
 
 A desk decides *when* work happens; :class:`sim.core.workflow.Workflow` decides *what* the
-work is and what happens after it. A team's queue is a binary heap in one typed array of rows
-(-severity, time joined, sequence, case: four doubles, so an entry is one cache line, not four);
-``desks.pxd`` types it all for Cython.
+work is and what happens after it. A team's queue is a binary heap over four parallel typed
+arrays (-severity, time joined, sequence, case); ``desks.pxd`` types it all for Cython.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from typing import Any, cast
 import cython
 
 from sim.core.cases import CaseFlow
-from sim.core.clock import Actor, Clock, DelayLine, _grown_d
+from sim.core.clock import Actor, Clock, DelayLine, _grown_d, _grown_q
 from sim.core.workers import WorkerState
 
 INF = cython.declare(cython.double, math.inf)
@@ -40,11 +39,6 @@ MAJOR = cython.declare(cython.longlong, 2)  # the severity taken off shift (on c
 WAKE = cython.declare(cython.longlong, -1)  # a team's event argument: wake (else: the worker's handle, finishing)
 MEET = cython.declare(cython.longlong, -1)  # a meeting's event argument: sit (else: the case, done)
 PICK_SCAN = cython.declare(cython.Py_ssize_t, 31)  # queue entries a cherry-picker looks through (heap's top 5 levels)
-# a queue row: q[4*j + ...] (cases, severities and sequence numbers are integers, exact as doubles)
-NEGSEV = cython.declare(cython.Py_ssize_t, 0)
-TJ = cython.declare(cython.Py_ssize_t, 1)
-SEQ = cython.declare(cython.Py_ssize_t, 2)
-CASE = cython.declare(cython.Py_ssize_t, 3)
 
 
 class Desk(Actor):
@@ -95,9 +89,12 @@ class Team(Desk):
         Desk.__init__(self, clock, ident, level, rank, unit, name, multiplier)
         self.members = list(members)
         self.idle = list(members)
-        self.qn = 0  # the queue: qn rows of (-severity, t_join, seq, case), a binary heap
+        self.qn = 0  # the queue: qn entries of (-severity, t_join, seq, case), a binary heap
         self.qcap = 8
-        self.q = array("d", [0.0]) * (4 * self.qcap)
+        self.q_negsev = array("q", [0]) * self.qcap
+        self.q_tj = array("d", [0.0]) * self.qcap
+        self.q_seq = array("q", [0]) * self.qcap
+        self.q_case = array("q", [0]) * self.qcap
         self.qseq = 0
         self.n_picked = 0  # cases taken out of priority order by a cherry-picking worker (gaming)
         self.time_limit = time_limit
@@ -127,28 +124,23 @@ class Team(Desk):
     @property
     def queue(self) -> list[tuple[int, float, int, int]]:
         """The waiting entries (-severity, t_join, seq, case), in heap order."""
-        return [self.entry(j) for j in range(self.qn)]
-
-    def entry(self, j: int) -> tuple[int, float, int, int]:
-        """Queue entry ``j`` in heap order: (-severity, t_join, seq, case)."""
-        r = 4 * j
-        return (int(self.q[r + NEGSEV]), self.q[r + TJ], int(self.q[r + SEQ]), int(self.q[r + CASE]))
-
-    def _case_at(self, j: int) -> int:
-        return cython.cast(cython.longlong, self.q[4 * j + CASE])
+        return [(self.q_negsev[j], self.q_tj[j], self.q_seq[j], self.q_case[j]) for j in range(self.qn)]
 
     # -------------------------------------------------------------- the queue (a binary heap)
 
     def _q_push(self, negsev: int, tj: float, seq: int, i: int) -> None:
         if self.qn == self.qcap:
             n, cap = self.qn, 2 * self.qcap
-            self.q = _grown_d(self.q, 0, 4 * n, 4 * cap)
+            self.q_negsev = _grown_q(self.q_negsev, 0, n, cap)
+            self.q_tj = _grown_d(self.q_tj, 0, n, cap)
+            self.q_seq = _grown_q(self.q_seq, 0, n, cap)
+            self.q_case = _grown_q(self.q_case, 0, n, cap)
             self.qcap = cap
-        j = 4 * self._q_sift_up(self.qn, negsev, tj, seq)
-        self.q[j + NEGSEV] = negsev
-        self.q[j + TJ] = tj
-        self.q[j + SEQ] = seq
-        self.q[j + CASE] = i
+        j = self._q_sift_up(self.qn, negsev, tj, seq)
+        self.q_negsev[j] = negsev
+        self.q_tj[j] = tj
+        self.q_seq[j] = seq
+        self.q_case[j] = i
         self.qn += 1
 
     def _q_sift_up(self, j: int, negsev: int, tj: float, seq: int) -> int:
@@ -156,23 +148,17 @@ class Team(Desk):
         level each, and return the slot where that entry belongs (the caller writes it there)."""
         while j > 0:
             p = (j - 1) >> 1
-            r = 4 * p
-            if negsev < self.q[r + NEGSEV] or (
-                negsev == self.q[r + NEGSEV]
-                and (tj < self.q[r + TJ] or (tj == self.q[r + TJ] and seq < self.q[r + SEQ]))
+            if negsev < self.q_negsev[p] or (
+                negsev == self.q_negsev[p] and (tj < self.q_tj[p] or (tj == self.q_tj[p] and seq < self.q_seq[p]))
             ):
-                self._q_move(4 * j, r)
+                self.q_negsev[j] = self.q_negsev[p]
+                self.q_tj[j] = self.q_tj[p]
+                self.q_seq[j] = self.q_seq[p]
+                self.q_case[j] = self.q_case[p]
                 j = p
             else:
                 break
         return j
-
-    def _q_move(self, to: int, r: int) -> None:
-        """Copy the row at offset ``r`` to offset ``to``."""
-        self.q[to + NEGSEV] = self.q[r + NEGSEV]
-        self.q[to + TJ] = self.q[r + TJ]
-        self.q[to + SEQ] = self.q[r + SEQ]
-        self.q[to + CASE] = self.q[r + CASE]
 
     def _q_drop_first(self) -> None:
         """Remove the head of the queue (the caller has read it)."""
@@ -185,8 +171,7 @@ class Team(Desk):
         n = self.qn
         if j == n:
             return
-        r = 4 * n
-        negsev, tj, seq, i = self.q[r + NEGSEV], self.q[r + TJ], self.q[r + SEQ], self.q[r + CASE]
+        negsev, tj, seq, i = self.q_negsev[n], self.q_tj[n], self.q_seq[n], self.q_case[n]
         k = self._q_sift_up(j, negsev, tj, seq)
         if k != j:  # it moved up past a later parent: the heap below is in order
             j = k
@@ -197,29 +182,28 @@ class Team(Desk):
                     break
                 if c + 1 < n and self._q_before(c + 1, c):
                     c += 1
-                r = 4 * c
-                if self.q[r + NEGSEV] < negsev or (
-                    self.q[r + NEGSEV] == negsev
-                    and (self.q[r + TJ] < tj or (self.q[r + TJ] == tj and self.q[r + SEQ] < seq))
+                if self.q_negsev[c] < negsev or (
+                    self.q_negsev[c] == negsev and (self.q_tj[c] < tj or (self.q_tj[c] == tj and self.q_seq[c] < seq))
                 ):
-                    self._q_move(4 * j, r)
+                    self.q_negsev[j] = self.q_negsev[c]
+                    self.q_tj[j] = self.q_tj[c]
+                    self.q_seq[j] = self.q_seq[c]
+                    self.q_case[j] = self.q_case[c]
                     j = c
                 else:
                     break
-        r = 4 * j
-        self.q[r + NEGSEV] = negsev
-        self.q[r + TJ] = tj
-        self.q[r + SEQ] = seq
-        self.q[r + CASE] = i
+        self.q_negsev[j] = negsev
+        self.q_tj[j] = tj
+        self.q_seq[j] = seq
+        self.q_case[j] = i
 
     def _q_before(self, a: int, b: int) -> bool:
         """Does entry ``a`` come before entry ``b``: by (-severity, t_join, seq)?"""
-        a, b = 4 * a, 4 * b
-        if self.q[a + NEGSEV] != self.q[b + NEGSEV]:
-            return self.q[a + NEGSEV] < self.q[b + NEGSEV]
-        if self.q[a + TJ] != self.q[b + TJ]:
-            return self.q[a + TJ] < self.q[b + TJ]
-        return self.q[a + SEQ] < self.q[b + SEQ]
+        if self.q_negsev[a] != self.q_negsev[b]:
+            return self.q_negsev[a] < self.q_negsev[b]
+        if self.q_tj[a] != self.q_tj[b]:
+            return self.q_tj[a] < self.q_tj[b]
+        return self.q_seq[a] < self.q_seq[b]
 
     # -------------------------------------------------------------- cases
 
@@ -293,8 +277,8 @@ class Team(Desk):
         """Drop queue entries whose case already left (escalated on time limit); is a live one at the head?"""
         wf = self.wf
         while self.qn:
-            i = self._case_at(0)
-            if wf.state[i] == WAITING and wf.desk[i] == self.id and wf.t_join[i] == self.q[TJ]:
+            i = self.q_case[0]
+            if wf.state[i] == WAITING and wf.desk[i] == self.id and wf.t_join[i] == self.q_tj[0]:
                 return True
             self._q_drop_first()
         return False
@@ -302,7 +286,7 @@ class Team(Desk):
     def _next(self, w: WorkerState, now: float) -> None:
         """A worker became free: take the next case if on duty (or it is urgent)."""
         head = self._pop_valid()
-        if head and w.free_at <= now and (self.q[NEGSEV] == -self._urgent or w.duty.is_on(now)):
+        if head and w.free_at <= now and (self.q_negsev[0] == -self._urgent or w.duty.is_on(now)):
             i = self._take(w, now)
             self.n_waiting -= 1
             self._start(w, i, now)
@@ -320,7 +304,7 @@ class Team(Desk):
             j = self._quickest()
             if j:
                 self.n_picked += 1
-        i = self._case_at(j)
+        i = self.q_case[j]
         self._q_drop_at(j)
         return i
 
@@ -331,17 +315,17 @@ class Team(Desk):
         wf = self.wf
         n = self.qn if self.qn < PICK_SCAN else PICK_SCAN
         best = 0
-        bh = wf.cat_hours[wf.category[self._case_at(0)]]
+        bh = wf.cat_hours[wf.category[self.q_case[0]]]
         for j in range(1, n):
-            i = self._case_at(j)
-            if wf.state[i] != WAITING or wf.desk[i] != self.id or wf.t_join[i] != self.q[4 * j + TJ]:
+            i = self.q_case[j]
+            if wf.state[i] != WAITING or wf.desk[i] != self.id or wf.t_join[i] != self.q_tj[j]:
                 continue  # left the queue (escalated on its time limit)
             h = wf.cat_hours[wf.category[i]]
             if h < bh or (
                 h == bh
                 and (
-                    self.q[4 * j + NEGSEV] > self.q[4 * best + NEGSEV]
-                    or (self.q[4 * j + NEGSEV] == self.q[4 * best + NEGSEV] and self._q_before(j, best))
+                    self.q_negsev[j] > self.q_negsev[best]
+                    or (self.q_negsev[j] == self.q_negsev[best] and self._q_before(j, best))
                 )
             ):
                 best = j
@@ -353,7 +337,7 @@ class Team(Desk):
         idle = self.idle
         n = len(idle)
         t = INF
-        if self.qn and self.q[NEGSEV] == -self._urgent:  # a major case: on call, as soon as a block ends
+        if self.qn and self.q_negsev[0] == -self._urgent:  # a major case: on call, as soon as a block ends
             for k in range(n):
                 w = cython.cast(WorkerState, idle[k])
                 x = w.free_at if w.free_at > now else now
@@ -394,7 +378,7 @@ class Team(Desk):
             w = cython.cast(WorkerState, free[k])
             if not self._pop_valid():
                 return
-            if self.q[NEGSEV] != -self._urgent and not w.duty.is_on(now):
+            if self.q_negsev[0] != -self._urgent and not w.duty.is_on(now):
                 continue  # off duty, and the next case is not urgent
             i = self._take(w, now)
             self.n_waiting -= 1
@@ -436,7 +420,7 @@ class Team(Desk):
             return
         keep = []
         while self._pop_valid():
-            head = self.entry(0)
+            head = (self.q_negsev[0], self.q_tj[0], self.q_seq[0], self.q_case[0])
             self._q_drop_first()
             dest = self.cover if route is None else route(head[3])
             if dest is None or dest is self:
