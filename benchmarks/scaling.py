@@ -4,8 +4,9 @@ The same district pattern (the baseline's community mix and catalogue) is grown 
 streets of 10 communities × 10 grids; each size runs one simulated year in a fresh process
 (so peak RSS is its own), without the transition log, ``--repeat`` times (the median is
 printed). Prints grids, incidents, build and run seconds, seconds per 1,000 grids, incidents
-per second and peak memory; time should grow linearly with grids (seconds per 1,000 grids
-roughly flat).
+per second, the event chain's CPU per incident (thread time inside each day's
+``clock.run_until``: the compiled event core, not the day's glue) and peak memory; time should
+grow linearly with grids (seconds per 1,000 grids roughly flat).
 Usage: python benchmarks/scaling.py [--grids 100,300,1000,3000,10000] [--days 365] [--repeat 3]
 """
 
@@ -29,9 +30,18 @@ cfg = load_scenario(sys.argv[1])
 t0 = time.perf_counter()
 m = GridModel(cfg, transitions=False)
 t1 = time.perf_counter()
+chain = [0.0, 0.0]  # the event chain's thread time so far; when today's began (each step: open, chain, close)
+def opened(f=m.open_day):
+    f()
+    chain[1] = time.thread_time()
+def closing(f=m.close_day):
+    chain[0] += time.thread_time() - chain[1]
+    f()
+m.open_day, m.close_day = opened, closing
 m.run()
 t2 = time.perf_counter()
 print(json.dumps({"grids": m.world.n_grids, "incidents": m.log.n, "build_s": t1 - t0, "run_s": t2 - t1,
+                  "chain_us": 1e6 * chain[0] / max(m.log.n, 1),
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -67,7 +77,8 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    print(f"{'grids':>7}{'incidents':>11}{'build s':>9}{'run s':>9}{'s/1000 grids':>14}{'incid/s':>10}{'peak MB':>9}")
+    head = ("grids", 7), ("incidents", 11), ("build s", 9), ("run s", 9), ("s/1000 grids", 14), ("incid/s", 10)
+    print("".join(f"{h:>{w}}" for h, w in head) + f"{'chain µs':>10}{'peak MB':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         for g in (int(x) for x in args.grids.split(",")):
             path = Path(tmp) / f"scale{g}.yaml"
@@ -82,7 +93,8 @@ def main() -> None:
             total = r["build_s"] + r["run_s"]
             print(
                 f"{r['grids']:>7.0f}{r['incidents']:>11,.0f}{r['build_s']:>9.2f}{r['run_s']:>9.2f}"
-                f"{1000 * total / r['grids']:>14.2f}{r['incidents'] / total:>10,.0f}{r['rss_mb']:>9.0f}",
+                f"{1000 * total / r['grids']:>14.2f}{r['incidents'] / total:>10,.0f}"
+                f"{r['chain_us']:>10.2f}{r['rss_mb']:>9.0f}",
                 flush=True,
             )
 
