@@ -98,7 +98,10 @@ print(json.dumps({{"walks": walks, "restored": restored,
 """
 
 
-@pytest.mark.parametrize("modules", ["sim.model", "sim.output.runner", "sim.studies.sweep", "sim.ui.cli, sim.model"])
+@pytest.mark.parametrize(
+    "modules",
+    ["sim.model", "sim.output.runner", "sim.studies.sweep_job, sim.model, sim.output.steady", "sim.ui.cli, sim.model"],
+)
 def test_mesa_is_imported_without_walking_the_stack(modules):
     """Whatever gridsim module imports Mesa first, its loggers are named without ``inspect``'s
     stack walk (0.1–0.27 s a process: :mod:`sim._mesa`), under the names Mesa gives them, and

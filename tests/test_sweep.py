@@ -334,6 +334,35 @@ def test_a_bad_batch_interval_is_refused_in_one_line_before_anything_is_written(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_kpi_no_run_reports_is_refused_in_one_line_before_anything_is_written(tmp_path, capsys, workers):
+    """The one-day probe names KPIs that are not numbers in a run summary, in this process or,
+    with a pool, in one of its workers."""
+    path = write_experiment(tmp_path, kpis=["closure_rate", "no_such_kpi"])
+    out = tmp_path / "out"
+    argv = ["sweep", str(path), "--out", str(out), "--workers", workers, "--force-workers", "--no-progress"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err
+    assert "kpis: 'no_such_kpi' is not a number in a run summary" in err and "closure_rate" in err
+    assert not out.exists()
+
+
+def test_a_pooled_sweeps_driver_never_imports_the_model(tmp_path):
+    """With a pool, the driver checks the KPIs in a worker and stores what workers return: it
+    imports neither the model nor Mesa (its start-up is not what the pool waits for)."""
+    path = write_experiment(tmp_path, replications=1)
+    code = (
+        "import sys\nfrom sim.ui.cli import main\nstatus = main(sys.argv[1:])\n"
+        "print(status, 'sim.model' in sys.modules, 'mesa' in sys.modules)"
+    )
+    argv = ["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "2", "--force-workers", "--no-progress"]
+    proc = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[-3:] == ["0", "False", "False"]
+    assert (load_results(tmp_path / "out")["policy"].nunique()) == 2
+
+
 # ---------------------------------------------------------------------------- CLI and report
 
 

@@ -19,6 +19,7 @@ import yaml
 
 from sim import __version__
 from sim.model import GridModel
+from sim.output.files import atomic_write, fsync_dir, umask
 from sim.output.kpis import summarize, workforce_kpis
 from sim.output.locations import RUN_FILES, check_out, is_run_dir
 from sim.output.tables import (
@@ -31,29 +32,6 @@ from sim.output.tables import (
     workers_table,
 )
 from sim.scenario.schema import Scenario
-
-
-def _umask() -> int:
-    try:  # Linux: read it without changing it (changing it is not thread-safe)
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # a system that cannot open folders (Windows): renames are durable there
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def run_scenario(
@@ -109,27 +87,6 @@ def resolved_scenario(model: GridModel) -> dict:
     for key in ("community_types", "categories"):  # complete as written: no catalogue merge
         data[key] = {"replace": True, **data[key]}
     return data
-
-
-def _atomic_write(path: Path, write) -> None:
-    """Write ``path`` through ``write(tmp)`` into a temporary sibling, flushed to disk, then
-    renamed into place: a reader or a power loss sees the old file or the whole new one."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 ROW_GROUP = 1024 * 1024
@@ -202,17 +159,17 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True, force
         target = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         if not into_folder:
-            os.chmod(target, 0o777 & ~_umask())
+            os.chmod(target, 0o777 & ~umask())
         # the incident KPIs' scratch arrays are the write's largest: alone first, unless the log is
         # one row group (then the two fit side by side and the KPIs overlap the encoding)
         kpis = _incident_kpis(model) if model.log.n > ROW_GROUP else None
         with ThreadPoolExecutor(max_workers=1) as pool:
             incidents = incident_row_groups(model, ROW_GROUP)  # (a city-year: never one table)
-            encoding = pool.submit(_atomic_write, target / "incidents.parquet", lambda p: _row_groups(incidents, p))
+            encoding = pool.submit(atomic_write, target / "incidents.parquet", lambda p: _row_groups(incidents, p))
             summary = _write_rest(model, target, with_log, _incident_kpis(model) if kpis is None else kpis)
             encoding.result()
         text = json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-        _atomic_write(target / "summary.json", lambda p: Path(p).write_text(text, encoding="utf-8"))  # last: complete
+        atomic_write(target / "summary.json", lambda p: Path(p).write_text(text, encoding="utf-8"))  # last: complete
         if not into_folder:
             _swap_in(target, out)
     finally:
@@ -231,14 +188,14 @@ def _write_rest(model: GridModel, target: Path, transitions: bool, incident_kpis
     )
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: the same text, 4× faster
     scenario_text = header + yaml.dump(resolved_scenario(model), Dumper=dumper, sort_keys=False, allow_unicode=True)
-    _atomic_write(target / "daily.parquet", lambda p: _parquet(daily_table(model), p))
-    _atomic_write(target / "workers.parquet", lambda p, t=workers: _parquet(t, p))
-    _atomic_write(target / "scores.parquet", lambda p, t=scores: _parquet(t, p))
+    atomic_write(target / "daily.parquet", lambda p: _parquet(daily_table(model), p))
+    atomic_write(target / "workers.parquet", lambda p, t=workers: _parquet(t, p))
+    atomic_write(target / "scores.parquet", lambda p, t=scores: _parquet(t, p))
     del workers, scores
-    _atomic_write(target / "grids.parquet", lambda p: _parquet(grids_table(model), p))
+    atomic_write(target / "grids.parquet", lambda p: _parquet(grids_table(model), p))
     if transitions:  # a row group at a time, straight from the log
-        _atomic_write(target / "transitions.parquet", lambda p: _row_groups(transition_row_groups(model, ROW_GROUP), p))
-    _atomic_write(target / "scenario.yaml", lambda p: Path(p).write_text(scenario_text, encoding="utf-8"))
+        atomic_write(target / "transitions.parquet", lambda p: _row_groups(transition_row_groups(model, ROW_GROUP), p))
+    atomic_write(target / "scenario.yaml", lambda p: Path(p).write_text(scenario_text, encoding="utf-8"))
     return summary
 
 
@@ -253,7 +210,7 @@ def _swap_in(new: Path, out: Path) -> None:
         os.replace(out, old / "run")
         os.replace(new, out)
         shutil.rmtree(old, ignore_errors=True)
-    _fsync_dir(out.parent)
+    fsync_dir(out.parent)
 
 
 def _clear_leftovers(out: Path) -> None:

@@ -49,7 +49,7 @@ def write_workbook(
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from sim.output.runner import _atomic_write
+    from sim.output.files import atomic_write
 
     book = Workbook()
     book.remove(book.active)
@@ -78,7 +78,7 @@ def write_workbook(
                     if fmt:
                         ws.cell(row=i, column=j).number_format = fmt
     path = Path(path)
-    _atomic_write(path, lambda p: book.save(p))
+    atomic_write(path, lambda p: book.save(p))
     return path
 
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.output.files import atomic_write
 from sim.output.fonts import use_cjk_font
-from sim.output.runner import _atomic_write
 from sim.scenario.labels import LANGS, text
 from sim.scenario.loading import ScenarioError
 from sim.studies import headline, policy_names, readout, warmup
@@ -552,7 +552,7 @@ def write_report(root: str | Path, out: str | Path | None = None, lang: str | No
         f"<!doctype html><html lang={'zh-CN' if lang == 'zh' else 'en'}><meta charset=utf-8>"
         f"<title>{html.escape(heading)}</title><style>{CSS}</style><body>" + "\n".join(parts) + "</body></html>\n"
     )
-    _atomic_write(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
+    atomic_write(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
     return out
 
 

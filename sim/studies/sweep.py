@@ -22,7 +22,14 @@ from sim.scenario.loading import ScenarioError
 from sim.studies.comparison import paired_differences
 from sim.studies.experiment import Experiment, RunSpec
 from sim.studies.sweep_job import DAILY_COLUMNS, SCORE_COLUMNS, execute, flatten
-from sim.studies.sweep_pool import cores_available, in_pool, local_workers, result_of, start_workers_early
+from sim.studies.sweep_pool import (
+    cores_available,
+    in_a_worker,
+    in_pool,
+    local_workers,
+    result_of,
+    start_workers_early,
+)
 from sim.studies.sweep_store import TABLES, Store, load_results
 
 __all__ = [
@@ -106,10 +113,12 @@ def check_scheduler(address: str, timeout: float = 5.0) -> None:
         raise ScenarioError(f"--scheduler {address}: no scheduler answers there ({reason})") from None
 
 
-def probe_kpis(exp: Experiment) -> None:
+def probe_kpis(exp: Experiment, workers: int = 1) -> None:
     """Refuse KPIs that are not numbers in a run summary, before the sweep starts (a
-    one-day run of the base scenario tells which exist)."""
-    res = execute((exp.raw, exp.path, (), exp.seed, 1, 0))
+    one-day run of the base scenario tells which exist). With local ``workers`` it runs in one
+    of them, so the driver never imports the model: the pool is what it waits for."""
+    job = (exp.raw, exp.path, (), exp.seed, 1, 0)
+    res = in_a_worker(job) if workers > 1 else execute(job)
     if "error" in res:
         raise ScenarioError(f"{exp.path}: the base scenario fails to run: {res['error']}")
     scalar = sorted(res["summary"])
@@ -137,7 +146,7 @@ def sweep(
         start_workers_early()  # the workers import the model while this process checks the KPIs
     store = Store(out, exp.days, workers=workers)
     if check_kpis:
-        probe_kpis(exp)
+        probe_kpis(exp, 1 if scheduler else workers)
     store.prepare(exp)
     plan = exp.replications
     reps, failed = plan.n, 0

@@ -70,6 +70,16 @@ def start_workers_early() -> None:
     forkserver.ensure_running()
 
 
+def in_a_worker(job: tuple) -> dict:
+    """The result of ``job`` run in one worker forked from the forkserver (a death or an
+    unsendable result recorded as an error): the driver runs it without importing the model."""
+    pool = ProcessPoolExecutor(1, mp_context=_context(), initializer=end_with_driver, initargs=(os.getpid(),))
+    try:
+        return result_of(pool.submit(execute, job))
+    finally:
+        pool.shutdown(wait=False)  # (its worker exits on its own; the sweep's pool starts meanwhile)
+
+
 def in_pool(jobs: dict[str, tuple], specs: list[RunSpec], workers: int) -> Iterator[tuple[RunSpec, dict]]:
     """Yield (spec, result) as the runs ``specs`` finish in a pool of ``workers`` processes,
     :data:`QUEUED_PER_WORKER` runs in flight per worker; a suspect (a run that was in a pool

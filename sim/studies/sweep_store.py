@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import __version__
-from sim.output.runner import _atomic_write
+from sim.output.files import atomic_write
 from sim.scenario.loading import ScenarioError
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class Store:
                     path.unlink()
         (self.root / "errors").mkdir(exist_ok=True)
         text = Path(exp.path).read_text(encoding="utf-8")
-        _atomic_write(self.root / "experiment.yaml", lambda p: Path(p).write_text(text, encoding="utf-8"))
+        atomic_write(self.root / "experiment.yaml", lambda p: Path(p).write_text(text, encoding="utf-8"))
 
     # ---------------------------------------------------------------- what is done
 
@@ -182,7 +182,7 @@ class Store:
         gathered, which is written when it is due (:meth:`flush` writes it at the end)."""
         if "error" in result:
             text = f"{result['error']}\n\n{result['traceback']}"
-            _atomic_write(self.error_file(spec.key), lambda p: Path(p).write_text(text, encoding="utf-8"))
+            atomic_write(self.error_file(spec.key), lambda p: Path(p).write_text(text, encoding="utf-8"))
             return
         if not self._buffer:
             self._since = time.monotonic()
@@ -211,7 +211,7 @@ class Store:
         }
         for table in TABLES:
             data, own = tables[table]
-            _atomic_write(self.batch_file(table, batch), lambda p, d=data, o=own: _write_parquet(d, o, p))
+            atomic_write(self.batch_file(table, batch), lambda p, d=data, o=own: _write_parquet(d, o, p))
         if self._index is not None:
             self._index.update({spec.key: batch for spec, _ in runs})
         for spec, _ in runs:
@@ -240,7 +240,7 @@ class Store:
                 }
             )
         manifest = pd.DataFrame(rows)
-        _atomic_write(self.root / "manifest.parquet", lambda p: manifest.to_parquet(p, index=False))
+        atomic_write(self.root / "manifest.parquet", lambda p: manifest.to_parquet(p, index=False))
         if not describe:
             return manifest
         meta = {
@@ -265,7 +265,7 @@ class Store:
             "replications": max((s.rep for s in design), default=-1) + 1,
         }
         text = json.dumps(meta, indent=2, ensure_ascii=False, default=str) + "\n"
-        _atomic_write(self.root / "experiment.json", lambda p: Path(p).write_text(text, encoding="utf-8"))
+        atomic_write(self.root / "experiment.json", lambda p: Path(p).write_text(text, encoding="utf-8"))
         return manifest
 
     # ---------------------------------------------------------------- reading
