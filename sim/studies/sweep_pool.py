@@ -70,10 +70,15 @@ def start_workers_early() -> None:
     forkserver.ensure_running()
 
 
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` processes forked from the forkserver, each ending when the driver ends."""
+    return ProcessPoolExecutor(workers, mp_context=_context(), initializer=end_with_driver, initargs=(os.getpid(),))
+
+
 def in_a_worker(job: tuple) -> dict:
     """The result of ``job`` run in one worker forked from the forkserver (a death or an
     unsendable result recorded as an error): the driver runs it without importing the model."""
-    pool = ProcessPoolExecutor(1, mp_context=_context(), initializer=end_with_driver, initargs=(os.getpid(),))
+    pool = _pool(1)
     try:
         return result_of(pool.submit(execute, job))
     finally:
@@ -84,16 +89,11 @@ def in_pool(jobs: dict[str, tuple], specs: list[RunSpec], workers: int) -> Itera
     """Yield (spec, result) as the runs ``specs`` finish in a pool of ``workers`` processes,
     :data:`QUEUED_PER_WORKER` runs in flight per worker; a suspect (a run that was in a pool
     when it broke) runs alone."""
-    ctx = _context()
-
-    def new_pool() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(workers, mp_context=ctx, initializer=end_with_driver, initargs=(os.getpid(),))
-
     todo: deque[RunSpec] = deque(specs)
     suspects: deque[RunSpec] = deque()
     deaths: dict[str, int] = {}
     running: dict[Future, RunSpec] = {}
-    pool = new_pool()
+    pool = _pool(workers)
 
     def queued(queue: deque[RunSpec]) -> bool:
         """Submit the first run of ``queue``; False, the run left in place, if the pool broke (a
@@ -114,7 +114,7 @@ def in_pool(jobs: dict[str, tuple], specs: list[RunSpec], workers: int) -> Itera
                 broken = not queued(todo)
             if broken and not running:  # a worker died holding no run of ours: nothing is lost
                 pool.shutdown(wait=True, cancel_futures=True)
-                pool = new_pool()
+                pool = _pool(workers)
                 continue
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             lost: list[RunSpec] = []
@@ -134,7 +134,7 @@ def in_pool(jobs: dict[str, tuple], specs: list[RunSpec], workers: int) -> Itera
             alone = len(lost) == 1  # it ran alone: the death is its own
             running.clear()
             pool.shutdown(wait=True, cancel_futures=True)
-            pool = new_pool()
+            pool = _pool(workers)
             for s in lost:
                 if alone:
                     deaths[s.key] = deaths.get(s.key, 0) + 1
