@@ -279,6 +279,82 @@ def test_scheme_changes_validity_and_effort(two_type_runs):
 # ----------------------------------------------------------------------------- effort
 
 
+_SCORE_VALUES = st.one_of(st.sampled_from([0.0, 1.0, 2.0]), st.floats(-5, 5), st.just(math.nan))  # ties, NaN
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.data())
+def test_score_validity_is_the_mean_spearman_correlation_of_its_groups(data):
+    """``validity`` against scipy's Spearman correlation, group by group: scored rows with a
+    finite score and true value, groups of at least 3 with more than one distinct value each,
+    averaged over periods (and community types; a row with none belongs to no type group)."""
+    from scipy.stats import spearmanr
+
+    from sim.workforce.scoring import validity
+
+    n = data.draw(st.integers(0, 40))
+
+    def column(values):
+        return data.draw(st.lists(values, min_size=n, max_size=n))
+
+    scores = pd.DataFrame(
+        {
+            "period": column(st.integers(0, 3)),
+            "community_type": column(st.sampled_from(["old_estate", "gated", None])),
+            "scored": column(st.booleans()),
+            "score": column(_SCORE_VALUES),
+            "true_value": column(_SCORE_VALUES),
+        }
+    )
+    if data.draw(st.booleans()):  # as the workers table holds it: a categorical, in its own order
+        scores["community_type"] = pd.Categorical(scores["community_type"], categories=["old_estate", "gated"])
+    for within in (None, "community_type"):
+        use = scores[scores["scored"] & np.isfinite(scores["score"]) & np.isfinite(scores["true_value"])]
+        keys = ["period"] if within is None else ["period", within]
+        rs = [
+            spearmanr(g["score"], g["true_value"]).statistic
+            for _, g in use.groupby(keys, observed=True)
+            if len(g) >= 3 and g["score"].nunique() > 1 and g["true_value"].nunique() > 1
+        ]
+        got = validity(scores, within=within)
+        if not rs:
+            assert got is None
+        else:
+            assert got == pytest.approx(float(np.mean(rs)), abs=1e-12)
+
+
+def test_vacancy_days_count_each_post_once():
+    """A post held by a leaver and then a successor is one post: its vacancy days count once,
+    and a reserve worker (no post) adds none."""
+    from sim.output.kpis import workforce_kpis
+
+    workers = pd.DataFrame(
+        {
+            "role": ["full_time", "full_time", "full_time", "full_time"],
+            "post": [0.0, 0.0, 1.0, -1.0],
+            "community_type": pd.Categorical(
+                ["gated", "gated", "old_estate", "gated"], categories=["old_estate", "gated"]
+            ),
+            "hired_day": [0.0, 40.0, 0.0, 0.0],
+            "exit_day": [30.0, -1.0, -1.0, -1.0],
+            "exit_reason": pd.Categorical(["retired", None, None, None], categories=["resigned", "retired"]),
+            "overtime_hours": [1.0, 2.0, 3.0, np.nan],
+            "post_vacant_days": [10.0, 10.0, 2.0, np.nan],
+            "absent_days": [1.0, 0.0, 2.0, 0.0],
+            **{f"{a}_hours": [1.0, 2.0, 3.0, 0.0] for a in ("patrol", "visits", "entry")},
+            "depth": [1.0, 0.5, 1.0, np.nan],
+        }
+    )
+    k = workforce_kpis(workers, pd.DataFrame(), 100, {"full_time": 1.0}, ["full_time"])
+    assert k["vacancy_days"] == 12.0 and k["absence_days"] == 3.0 and k["worker_overtime_hours_mean"] == 2.0
+    assert k["exits"] == {"resigned": 0, "retired": 1} and k["attrition_count"] == 1
+    assert k["cost_person_years"] == pytest.approx((30 + 60 + 100 + 100) / 365, abs=1e-6)
+    assert k["discretionary_hours"] == 18.0
+    assert list(k["effort_by_type"]) == ["old_estate", "gated"]  # the categorical's order, not sorted
+    third = round(1 / 3, 6)
+    assert k["effort_by_type"]["gated"] == {"patrol": third, "visits": third, "entry": third, "depth": 0.75}
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     activity=st.sampled_from(ACTIVITIES),

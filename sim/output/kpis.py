@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 import numpy as np
@@ -104,6 +104,16 @@ class IncidentColumns:
             reopened=inc["reopened"].to_numpy(dtype=bool),
             satisfied=inc["satisfied"].to_numpy(dtype=np.float64, na_value=np.nan),
         )
+
+    def rows(self, keep: np.ndarray) -> IncidentColumns:
+        """The same columns of the incidents ``keep`` selects (a mask or positions)."""
+
+        def pick(c):
+            if c is None:
+                return None
+            return Labels(c.codes[keep], c.names) if isinstance(c, Labels) else c[keep]
+
+        return IncidentColumns(**{f.name: pick(getattr(self, f.name)) for f in fields(self)})
 
 
 def _labels(col: pd.Series) -> Labels:
@@ -228,44 +238,71 @@ def workforce_kpis(
     workers: pd.DataFrame, scores: pd.DataFrame, days: int, costs: dict, scored_kinds: list[str], since: int = 0
 ) -> dict:
     """The workforce part of summary.json, from the workers and scores tables. ``since``: the
-    first day counted by the cost and the exits (the end of a warm-up; 0, the whole run)."""
+    first day counted by the cost and the exits (the end of a warm-up; 0, the whole run).
+
+    Column by column in numpy (a sweep computes it for every run, twice after a warm-up: in
+    pandas it cost more than the small tables it reads)."""
     from sim.workforce.scoring import gap_by_type, validity
 
-    staff = workers[workers["post"].notna()] if "post" in workers else workers.iloc[0:0]
-    inf = workers[workers["role"] == "informant"]
-    end = np.where(staff["exit_day"] >= 0, staff["exit_day"], days)
-    start = staff["hired_day"].clip(lower=since) if since else staff["hired_day"]
-    person_days = (end - start).clip(lower=0)
-    cost = float(
-        (person_days * staff["role"].map(costs).fillna(1.0)).sum()
-        + len(inf) * (days - since) * costs.get("informant", 0.0)
-    )
-    scored = staff[staff["role"].isin(scored_kinds)]
-    disc = scored[["patrol_hours", "visits_hours", "entry_hours"]]
+    def col(name: str, rows: np.ndarray) -> np.ndarray:
+        return workers[name].to_numpy(dtype=np.float64)[rows]
+
+    role = workers["role"].to_numpy(dtype=object)
+    in_post = workers["post"].notna().to_numpy() if "post" in workers else np.zeros(len(workers), dtype=bool)
+    staff = np.flatnonzero(in_post)
+    roles = role[staff]
+    exit_day = col("exit_day", staff)
+    end = np.where(exit_day >= 0, exit_day, days)
+    hired = col("hired_day", staff)
+    start = np.maximum(hired, since) if since else hired
+    person_days = np.maximum(end - start, 0)
+    weight = np.array([costs.get(r, 1.0) for r in roles], dtype=np.float64)  # (a role without a cost: 1)
+    informants = int(np.count_nonzero(role == "informant"))
+    cost = float((person_days * weight).sum() + informants * (days - since) * costs.get("informant", 0.0))
+    scored = staff[np.isin(roles, scored_kinds)]
+    activities = ("patrol", "visits", "entry")
+    hours = np.stack([col(f"{a}_hours", scored) for a in activities])  # activity × scored worker
     by_type = {}
-    for ty, g in scored.groupby("community_type", observed=True):
-        tot = g[["patrol_hours", "visits_hours", "entry_hours"]].sum()
+    for ty, rows in _groups(workers["community_type"], scored):
+        tot = hours[:, rows].sum(axis=1)
         total = tot.sum()
-        by_type[str(ty)] = {
-            a: _r(tot[f"{a}_hours"] / total) if total > 0 else None for a in ("patrol", "visits", "entry")
-        }
-        by_type[str(ty)]["depth"] = _r(float(g["depth"].mean()))
-    reasons = staff["exit_reason"].astype(str)
+        by_type[ty] = {a: _r(tot[k] / total) if total > 0 else None for k, a in enumerate(activities)}
+        by_type[ty]["depth"] = _r(float(np.nanmean(col("depth", scored[rows]))))
+    reasons = workers["exit_reason"].astype(str).to_numpy(dtype=object)[staff]
+    counted = exit_day >= since
+    overtime = col("overtime_hours", staff)
     return {
-        "worker_overtime_hours_mean": _r(float(staff["overtime_hours"].mean())) if len(staff) else None,
-        "vacancy_days": (
-            _r(float(staff["post_vacant_days"].groupby(staff["post"]).first().sum())) if len(staff) else 0.0
-        ),
-        "absence_days": _r(float(staff["absent_days"].sum())),
-        "attrition_count": int((staff["exit_day"] >= since).sum()),
-        "exits": {r: int(((reasons == r) & (staff["exit_day"] >= since)).sum()) for r in ("resigned", "retired")},
+        "worker_overtime_hours_mean": _r(float(np.nanmean(overtime))) if len(staff) else None,
+        "vacancy_days": _r(_first_per_post(col("post", staff), col("post_vacant_days", staff))) if len(staff) else 0.0,
+        "absence_days": _r(float(np.nansum(col("absent_days", staff)))),
+        "attrition_count": int(np.count_nonzero(counted)),
+        "exits": {r: int(np.count_nonzero((reasons == r) & counted)) for r in ("resigned", "retired")},
         "score_validity": _r(validity(scores)) if len(scores) else None,
         "score_validity_within_type": _r(validity(scores, within="community_type")) if len(scores) else None,
         "score_gap_by_type": {k: _r(v) for k, v in gap_by_type(scores).items()} if len(scores) else {},
         "cost_person_years": _r(cost / 365.0),
-        "discretionary_hours": _r(float(disc.to_numpy().sum())),
+        "discretionary_hours": _r(float(hours.T.sum())),
         "effort_by_type": by_type,
     }
+
+
+def _groups(labels: pd.Series, rows: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The positions in ``rows`` of each label of ``labels`` found there, in pandas' group order
+    (a categorical's category order, else sorted); a missing label is no group."""
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        codes = labels.cat.codes.to_numpy()[rows]
+        names = [str(c) for c in labels.cat.categories]
+        return [(names[c], np.flatnonzero(codes == c)) for c in np.unique(codes[codes >= 0])]
+    values = labels.to_numpy(dtype=object)[rows]
+    known = pd.notna(values)
+    return [(str(v), np.flatnonzero(known & (values == v))) for v in np.unique(values[known])]
+
+
+def _first_per_post(post: np.ndarray, vacant_days: np.ndarray) -> float:
+    """Vacancy days summed over posts, each post's counted once (its first row that has them)."""
+    has = ~np.isnan(vacant_days)
+    _, first = np.unique(post[has], return_index=True)
+    return float(vacant_days[has][first].sum())
 
 
 def print_table(summary: dict, file=None) -> None:

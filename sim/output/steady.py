@@ -25,11 +25,10 @@ Runs start empty, so their first weeks are not the system being studied. Given a
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from sim.output.kpis import workforce_kpis
+from sim.output.kpis import IncidentColumns, workforce_kpis
 from sim.output.runner import summary_of
-from sim.output.tables import daily_table, incidents_table, scores_table, workers_table
+from sim.output.tables import daily_table, incident_kpi_columns, scores_table, workers_table
 
 SCALED = (
     "incidents_created",
@@ -45,11 +44,11 @@ DAILY_SHARE = {"worker_overtime_hours_mean": "overtime_hours", "vacancy_days": "
 """Workforce totals split by the share of a daily-record column after the warm-up."""
 
 
-def after_warmup(warmup_days: int, incidents: pd.DataFrame) -> np.ndarray:
-    """Which incident rows count after a warm-up of ``warmup_days`` days: surfaced from then on,
+def after_warmup(warmup_days: int, incidents: IncidentColumns) -> np.ndarray:
+    """Which incidents count after a warm-up of ``warmup_days`` days: surfaced from then on,
     or, never surfaced, occurred from then on."""
-    ts = incidents["t_surfaced"].to_numpy(dtype=np.float64)
-    dated = np.where(np.isnan(ts), incidents["t_occurred"].to_numpy(dtype=np.float64), ts)
+    ts = incidents.t_surfaced
+    dated = np.where(np.isnan(ts), incidents.t_occurred, ts)
     return dated >= 24.0 * warmup_days
 
 
@@ -60,12 +59,12 @@ def steady_summary(model, warmup_days: int, daily=None, incidents=None, workers=
     w = int(warmup_days)
     if not 0 <= w < days:
         raise ValueError(f"warmup_days {w} is not within the run's {days} days")
-    inc = incidents_table(model) if incidents is None else incidents
+    inc = incident_kpi_columns(model) if incidents is None else IncidentColumns.of_table(incidents)
     workers = workers_table(model) if workers is None else workers
     scores = scores_table(model) if scores is None else scores
     if w and len(scores):
         scores = scores[scores["day_start"].to_numpy() >= w]
-    out = summary_of(model, inc[after_warmup(w, inc)] if w else inc, workers, scores)
+    out = summary_of(model, inc.rows(after_warmup(w, inc)) if w else inc, workers, scores)
     out["warmup_days"] = w
     if not w:
         return out

@@ -410,21 +410,20 @@ def validity(scores: pd.DataFrame, within: str | None = None) -> float | None:
     type) of the rank correlation of score and true value (scored workers).
 
     Every group at once: ranks within groups, then Pearson's r of the ranks from per-group sums
-    (a group counts with at least 3 workers and more than one distinct score and true value)."""
-    keys = ["period"] if within is None else ["period", within]
-    s = scores[[*keys, "scored", "score", "true_value"]]  # (a city-year's table is not copied whole)
-    s = s[s["scored"].to_numpy(dtype=bool)]
-    s = s[np.isfinite(s["true_value"].to_numpy(dtype=np.float64)) & np.isfinite(s["score"].to_numpy(dtype=np.float64))]
-    if s.empty:
+    (a group counts with at least 3 workers and more than one distinct score and true value).
+    Groups are numbered in pandas' order (period, then ``within``), so the mean adds them in it."""
+    score, true = _scored(scores, "score"), _scored(scores, "true_value")
+    rows = np.flatnonzero(_scored(scores, "scored", bool) & np.isfinite(true) & np.isfinite(score))
+    key, _ = _group_codes(scores["period"], rows)
+    if within is not None:
+        inner, n_inner = _group_codes(scores[within], rows)
+        key = np.where(inner < 0, -1, key * n_inner + inner)  # a row whose key is missing belongs to no group
+    keep = key >= 0
+    rows, key = rows[keep], key[keep]
+    if not len(rows):
         return None
-    groups = s.groupby(keys, observed=True, sort=True)
-    ids = groups.ngroup().to_numpy()
-    keep = ids >= 0  # a row whose key is missing belongs to no group
-    ids = ids[keep]
-    rs = groups["score"].rank().to_numpy(dtype=np.float64)[keep]
-    rt = groups["true_value"].rank().to_numpy(dtype=np.float64)[keep]
-    if not len(ids):
-        return None
+    _, ids = np.unique(key, return_inverse=True)
+    rs, rt = _ranks_within(ids, score[rows]), _ranks_within(ids, true[rows])
     k = int(ids.max()) + 1
     n = np.bincount(ids, minlength=k).astype(np.float64)
     ds = rs - (np.bincount(ids, rs, minlength=k) / np.maximum(n, 1))[ids]
@@ -437,15 +436,46 @@ def validity(scores: pd.DataFrame, within: str | None = None) -> float | None:
     return float(np.mean(np.clip(r, -1.0, 1.0)))
 
 
+def _scored(scores: pd.DataFrame, column: str, dtype: type = np.float64) -> np.ndarray:
+    return scores[column].to_numpy(dtype=dtype)
+
+
+def _group_codes(labels: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes of ``labels`` at ``rows`` in pandas' group order (a categorical's category order,
+    else sorted values), −1 where missing; and how many codes there are."""
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        return labels.cat.codes.to_numpy()[rows].astype(np.int64), len(labels.cat.categories)
+    values = labels.to_numpy()[rows]
+    known = pd.notna(values)
+    names, codes = np.unique(values[known], return_inverse=True)
+    out = np.full(len(values), -1, dtype=np.int64)
+    out[known] = codes
+    return out, len(names)
+
+
+def _ranks_within(ids: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Average ranks (1 = lowest, ties share their mean rank) of ``x`` within each group ``ids``:
+    pandas' ``groupby(ids)[x].rank()``, by one sort."""
+    order = np.lexsort((x, ids))
+    g, v = ids[order], x[order]
+    run = np.r_[True, (g[1:] != g[:-1]) | (v[1:] != v[:-1])]  # each run of equal values in a group
+    starts = np.flatnonzero(run)
+    ends = np.r_[starts[1:], len(v)]
+    first = np.maximum.accumulate(np.where(np.r_[True, g[1:] != g[:-1]], np.arange(len(g)), 0))
+    which = np.cumsum(run) - 1
+    out = np.empty(len(x))
+    out[order] = (starts[which] + 1 + ends[which]) / 2.0 - first
+    return out
+
+
 def gap_by_type(scores: pd.DataFrame) -> dict[str, float]:
     """Score difference of each community type from the first, at equal true value (OLS)."""
-    g = scores[["scored", "score", "true_value", "community_type"]]  # (not the whole table copied)
-    g = g[g["scored"] & np.isfinite(g["true_value"]) & np.isfinite(g["score"])]
-    if g.empty:
+    score, true = _scored(scores, "score"), _scored(scores, "true_value")
+    rows = np.flatnonzero(_scored(scores, "scored", bool) & np.isfinite(true) & np.isfinite(score))
+    if not len(rows):
         return {}
-    types = list(g["community_type"].unique())  # in order of appearance
-    cols = [np.ones(len(g)), g["true_value"].to_numpy()] + [
-        (g["community_type"] == ty).to_numpy(float) for ty in types[1:]
-    ]
-    beta, *_ = np.linalg.lstsq(np.column_stack(cols), g["score"].to_numpy(), rcond=None)
+    kind = scores["community_type"].to_numpy()[rows]
+    types = list(pd.unique(kind))  # in order of appearance
+    cols = [np.ones(len(rows)), true[rows]] + [(kind == ty).astype(float) for ty in types[1:]]
+    beta, *_ = np.linalg.lstsq(np.column_stack(cols), score[rows], rcond=None)
     return {types[0]: 0.0} | {ty: float(b) for ty, b in zip(types[1:], beta[2:], strict=True)}
