@@ -19,7 +19,6 @@ from pathlib import Path
 import pandas as pd
 
 from sim.scenario.loading import ScenarioError
-from sim.studies.comparison import paired_differences
 from sim.studies.experiment import Experiment, RunSpec
 from sim.studies.sweep_job import DAILY_COLUMNS, SCORE_COLUMNS, execute, flatten
 from sim.studies.sweep_pool import (
@@ -190,6 +189,8 @@ def sweep(
             store.write_manifest(exp, design, wall)
         if not plan.width or reps >= plan.max:
             break
+        from sim.studies.comparison import paired_differences  # (its t quantiles: SciPy, only for adaptive rounds)
+
         summary = load_results(out)
         diffs = paired_differences(summary, list(plan.width), exp.reference, list(exp.policies))
         span = diffs["hi"] - diffs["lo"]  # fewer than two pairs, or no data: not known to any width yet
