@@ -287,15 +287,12 @@ def workforce_kpis(
 
 
 def _groups(labels: pd.Series, rows: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """The positions in ``rows`` of each label of ``labels`` found there, in pandas' group order
-    (a categorical's category order, else sorted); a missing label is no group."""
-    if isinstance(labels.dtype, pd.CategoricalDtype):
-        codes = labels.cat.codes.to_numpy()[rows]
-        names = [str(c) for c in labels.cat.categories]
-        return [(names[c], np.flatnonzero(codes == c)) for c in np.unique(codes[codes >= 0])]
-    values = labels.to_numpy(dtype=object)[rows]
-    known = pd.notna(values)
-    return [(str(v), np.flatnonzero(known & (values == v))) for v in np.unique(values[known])]
+    """The positions in ``rows`` of each label of ``labels`` found there, in pandas' group order;
+    a missing label is no group."""
+    from sim.workforce.scoring import group_codes
+
+    codes, names = group_codes(labels, rows)
+    return [(names[c], np.flatnonzero(codes == c)) for c in np.unique(codes[codes >= 0])]
 
 
 def _first_per_post(post: np.ndarray, vacant_days: np.ndarray) -> float:

@@ -414,10 +414,10 @@ def validity(scores: pd.DataFrame, within: str | None = None) -> float | None:
     Groups are numbered in pandas' order (period, then ``within``), so the mean adds them in it."""
     score, true = _scored(scores, "score"), _scored(scores, "true_value")
     rows = np.flatnonzero(_scored(scores, "scored", bool) & np.isfinite(true) & np.isfinite(score))
-    key, _ = _group_codes(scores["period"], rows)
+    key, _ = group_codes(scores["period"], rows)
     if within is not None:
-        inner, n_inner = _group_codes(scores[within], rows)
-        key = np.where(inner < 0, -1, key * n_inner + inner)  # a row whose key is missing belongs to no group
+        inner, names = group_codes(scores[within], rows)
+        key = np.where(inner < 0, -1, key * len(names) + inner)  # a row whose key is missing belongs to no group
     keep = key >= 0
     rows, key = rows[keep], key[keep]
     if not len(rows):
@@ -440,17 +440,17 @@ def _scored(scores: pd.DataFrame, column: str, dtype: type = np.float64) -> np.n
     return scores[column].to_numpy(dtype=dtype)
 
 
-def _group_codes(labels: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, int]:
+def group_codes(labels: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Codes of ``labels`` at ``rows`` in pandas' group order (a categorical's category order,
-    else sorted values), −1 where missing; and how many codes there are."""
+    else sorted values), −1 where missing; and the label of each code."""
     if isinstance(labels.dtype, pd.CategoricalDtype):
-        return labels.cat.codes.to_numpy()[rows].astype(np.int64), len(labels.cat.categories)
+        return labels.cat.codes.to_numpy()[rows].astype(np.int64), [str(c) for c in labels.cat.categories]
     values = labels.to_numpy()[rows]
     known = pd.notna(values)
     names, codes = np.unique(values[known], return_inverse=True)
     out = np.full(len(values), -1, dtype=np.int64)
     out[known] = codes
-    return out, len(names)
+    return out, [str(n) for n in names]
 
 
 def _ranks_within(ids: np.ndarray, x: np.ndarray) -> np.ndarray:
