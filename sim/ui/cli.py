@@ -433,6 +433,7 @@ def _cmd_sweep(args) -> int:
         start_workers_early()  # they import the model on other cores while this process imports its own
 
     from sim.studies.experiment import load_experiment
+    from sim.studies.report import headline_text  # (now, while the forkserver imports the model: not after the runs)
     from sim.studies.sweep import check_scheduler, check_sweep_out, sweep
 
     exp = load_experiment(args.experiment)
@@ -456,8 +457,6 @@ def _cmd_sweep(args) -> int:
         + (f" (errors in {out}/errors/)" if failed else "")
     )
     if done:
-        from sim.studies.report import headline_text
-
         print("\n" + headline_text(out))
     print(f"next: gridsim report {out}")
     return 1 if failed else 0
