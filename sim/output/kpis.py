@@ -281,7 +281,7 @@ def workforce_kpis(
         "score_validity_within_type": _r(validity(scores, within="community_type")) if len(scores) else None,
         "score_gap_by_type": {k: _r(v) for k, v in gap_by_type(scores).items()} if len(scores) else {},
         "cost_person_years": _r(cost / 365.0),
-        "discretionary_hours": _r(float(hours.T.sum())),
+        "discretionary_hours": _r(float(hours.sum())),
         "effort_by_type": by_type,
     }
 
