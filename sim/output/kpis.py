@@ -262,12 +262,13 @@ def workforce_kpis(
     scored = staff[np.isin(roles, scored_kinds)]
     activities = ("patrol", "visits", "entry")
     hours = np.stack([col(f"{a}_hours", scored) for a in activities])  # activity × scored worker
+    depth = col("depth", scored)
     by_type = {}
     for ty, rows in _groups(workers["community_type"], scored):
         tot = hours[:, rows].sum(axis=1)
         total = tot.sum()
         by_type[ty] = {a: _r(tot[k] / total) if total > 0 else None for k, a in enumerate(activities)}
-        by_type[ty]["depth"] = _r(float(np.nanmean(col("depth", scored[rows]))))
+        by_type[ty]["depth"] = _r(float(np.nanmean(depth[rows])))
     reasons = workers["exit_reason"].astype(str).to_numpy(dtype=object)[staff]
     counted = exit_day >= since
     overtime = col("overtime_hours", staff)

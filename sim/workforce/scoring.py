@@ -394,9 +394,7 @@ def rank_share(x: np.ndarray) -> np.ndarray:
     out = np.full(len(x), np.nan)
     ok = ~np.isnan(x)
     v = x[ok]
-    s = np.sort(v)
-    lo, hi = np.searchsorted(s, v, side="left"), np.searchsorted(s, v, side="right")
-    out[ok] = (lo + hi + 1) / 2.0 / len(v)
+    out[ok] = _ranks_within(np.zeros(len(v), dtype=np.int64), v) / len(v)
     return out
 
 
@@ -412,8 +410,7 @@ def validity(scores: pd.DataFrame, within: str | None = None) -> float | None:
     Every group at once: ranks within groups, then Pearson's r of the ranks from per-group sums
     (a group counts with at least 3 workers and more than one distinct score and true value).
     Groups are numbered in pandas' order (period, then ``within``), so the mean adds them in it."""
-    score, true = _scored(scores, "score"), _scored(scores, "true_value")
-    rows = np.flatnonzero(_scored(scores, "scored", bool) & np.isfinite(true) & np.isfinite(score))
+    rows, score, true = _rated(scores)
     key, _ = group_codes(scores["period"], rows)
     if within is not None:
         inner, names = group_codes(scores[within], rows)
@@ -436,8 +433,12 @@ def validity(scores: pd.DataFrame, within: str | None = None) -> float | None:
     return float(np.mean(np.clip(r, -1.0, 1.0)))
 
 
-def _scored(scores: pd.DataFrame, column: str, dtype: type = np.float64) -> np.ndarray:
-    return scores[column].to_numpy(dtype=dtype)
+def _rated(scores: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows of ``scores`` that validity and the type gap read (scored workers with a finite
+    score and true value), and the score and true-value columns."""
+    score = scores["score"].to_numpy(dtype=np.float64)
+    true = scores["true_value"].to_numpy(dtype=np.float64)
+    return np.flatnonzero(scores["scored"].to_numpy(dtype=bool) & np.isfinite(true) & np.isfinite(score)), score, true
 
 
 def group_codes(labels: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -456,6 +457,8 @@ def group_codes(labels: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, list[s
 def _ranks_within(ids: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Average ranks (1 = lowest, ties share their mean rank) of ``x`` within each group ``ids``:
     pandas' ``groupby(ids)[x].rank()``, by one sort."""
+    if not len(x):
+        return np.empty(0)
     order = np.lexsort((x, ids))
     g, v = ids[order], x[order]
     run = np.r_[True, (g[1:] != g[:-1]) | (v[1:] != v[:-1])]  # each run of equal values in a group
@@ -470,8 +473,7 @@ def _ranks_within(ids: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def gap_by_type(scores: pd.DataFrame) -> dict[str, float]:
     """Score difference of each community type from the first, at equal true value (OLS)."""
-    score, true = _scored(scores, "score"), _scored(scores, "true_value")
-    rows = np.flatnonzero(_scored(scores, "scored", bool) & np.isfinite(true) & np.isfinite(score))
+    rows, score, true = _rated(scores)
     if not len(rows):
         return {}
     kind = scores["community_type"].to_numpy()[rows]
