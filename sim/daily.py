@@ -9,6 +9,8 @@ those not yet surfaced, and ``closure_rate`` closed / reported so far (as the ru
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import numpy as np
 
 from sim import kernels
@@ -44,6 +46,9 @@ DAILY_FIELDS = (
     "patrol_hours",
     "registered_excess",
 )
+
+_FIELD_SET = frozenset(DAILY_FIELDS)
+_ROW = itemgetter(*DAILY_FIELDS)  # a day's values, in the columns' order
 
 _LAST_DAY_HOUR = 24.0 * (DAYS_MAX + 1)  # a surfacing planned past the longest possible run is never reported
 
@@ -158,12 +163,12 @@ class DailyCounts:
 
 class DailyRecord(mesa.DataCollector):
     """Mesa's data collector for the daily record, one row a day. Every value is a plain
-    number, so ``collect`` keeps the row as it is (Mesa's own deep-copies each of the ~24 values
-    a day, a fixed cost that showed in the profile of small districts), and the rows are put
-    into Mesa's columns (``model_vars``) when someone looks at them."""
+    number, so ``collect`` keeps the row's values as they are (Mesa's own deep-copies each of the
+    ~26 values a day, a fixed cost that showed in the profile of small districts), and the rows
+    are put into Mesa's columns (``model_vars``) when someone looks at them, one column at a time."""
 
     def __init__(self):
-        self._rows: list[dict] = []  # rows collected since the columns were last looked at
+        self._rows: list[tuple] = []  # rows collected since the columns were last looked at
         self._columns: dict[str, list] = {}
         super().__init__(model_reporters={k: (lambda m, k=k: m._today[k]) for k in DAILY_FIELDS})
 
@@ -178,12 +183,26 @@ class DailyRecord(mesa.DataCollector):
         self._put_rows()  # (into the columns being replaced)
         self._columns = columns
 
+    def get_model_vars_dataframe(self):
+        """Mesa's table of the daily columns, each of ours made one numpy array at once: pandas
+        infers a list's type value by value, a tenth of a long run's output step (numpy infers
+        the same int64 or float64 from these plain numbers; anything else is left to pandas)."""
+        import pandas as pd
+
+        columns = {}
+        for name, values in self.model_vars.items():
+            array = np.array(values) if values and name in _FIELD_SET else None
+            columns[name] = array if array is not None and array.dtype.kind in "if" else values
+        return pd.DataFrame(columns) if self.model_reporters else super().get_model_vars_dataframe()
+
     def _put_rows(self) -> None:
         rows = self._rows
         if rows:
             self._rows = []
-            for var, values in self._columns.items():
-                values.extend([row[var] for row in rows])
+            for var, values in zip(DAILY_FIELDS, zip(*rows, strict=True), strict=True):
+                column = self._columns.get(var)
+                if column is not None:  # (unless someone took a column away)
+                    column.extend(values)
 
     def collect(self, model) -> None:
         """Keep today's row (``model._today``, a fresh dict each day); Mesa's own way (deep copies)
@@ -194,7 +213,7 @@ class DailyRecord(mesa.DataCollector):
             return
         if hasattr(self, "_collection_steps"):
             self._collection_steps.append(model.time)
-        self._rows.append(today)
+        self._rows.append(_ROW(today))
 
 
 def state_counts(log) -> dict[str, int]:

@@ -83,6 +83,12 @@ def test_run_directory_tables_are_what_pandas_would_write(tmp_path):
         _same_file(tmp_path / f"{name}.parquet", tmp_path / "run" / f"{name}.parquet")
     written = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
     assert written == summary_of(model, incidents=tables["incidents"])  # the KPIs of the table itself
+    group = pq.ParquetFile(tmp_path / "run" / "incidents.parquet").metadata.row_group(0)
+    stats = {group.column(i).path_in_schema: group.column(i).statistics for i in range(group.num_columns)}
+    t = tables["incidents"]["t_surfaced"]
+    assert (stats["t_surfaced"].min, stats["t_surfaced"].max) == (t.min(), t.max())  # a reader's time filter
+    assert stats["t_surfaced"].null_count == t.isna().sum() > 0 and stats["id"].min == 0
+    assert stats["state"] is None and stats["category"] is None  # labels: none (half their encoding)
 
 
 @pytest.fixture(scope="module")

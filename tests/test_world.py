@@ -15,8 +15,10 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import mesa
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -436,6 +438,9 @@ def test_daily_record_is_a_mesa_collector_that_takes_reporters_of_ones_own():
     assert len(own) == 6 and own["staff"].iloc[-1] == len(m.staff.agents) >= 50
     assert own.drop(columns="staff").equals(plain)
     assert plain["day"].tolist() == [1, 2, 3, 4, 5, 6]
+    mesas = mesa.DataCollector.get_model_vars_dataframe(m.datacollector)  # Mesa's own table of the columns
+    pd.testing.assert_frame_equal(own, mesas)  # (dtypes included: numpy infers what pandas does)
+    assert (own.dtypes == mesas.dtypes).all() and own["closure_rate"].dtype == np.float64
 
 
 class _Log:
