@@ -48,18 +48,27 @@ _Column = np.ndarray | Labels | _Flags
 
 class _AsOfNow:
     """What the incident table shows of ``rows`` of the log at the model's current time: a
-    surfacing or worsening planned for later has not happened (fresh arrays)."""
+    surfacing or worsening planned for later has not happened. Each column is a fresh array
+    where something is hidden or ``own`` is true, else the log's own column (not copied)."""
 
-    def __init__(self, model, rows: slice):
+    def __init__(self, model, rows: slice, own: bool = True):
         col, now = model.log.column, model.clock.now
         t_surfaced, t_worsened = col("t_surfaced")[rows], col("t_worsened")[rows]
         self.late = ~(t_surfaced <= now)  # planned later, or never
-        self.t_surfaced = np.where(self.late, np.nan, t_surfaced)
-        future_worse = ~(t_worsened <= now)
-        self.t_worsened = np.where(future_worse, np.nan, t_worsened)
-        self.severity = np.where(future_worse, col("severity_initial")[rows], col("severity")[rows])
+        self.t_surfaced = _hide(t_surfaced > now, t_surfaced, np.nan, own)  # (never: NaN already)
+        self.t_worsened = _hide(t_worsened > now, t_worsened, np.nan, own)
+        severity, initial = col("severity")[rows], col("severity_initial")[rows]
+        self.severity = _hide(~(t_worsened <= now) & (severity != initial), severity, initial, own)
         state = col("state")[rows]
-        self.state = np.where((state == State.LATENT) & ~self.late, State.SURFACED, state)
+        self.state = _hide((state == State.LATENT) & ~self.late, state, State.SURFACED, own)
+
+
+def _hide(mask: np.ndarray, values: np.ndarray, instead, own: bool) -> np.ndarray:
+    """``values`` with ``instead`` where ``mask`` is true (a fresh array; ``values`` itself if
+    nothing is masked and ``own`` is false)."""
+    if mask.any():
+        return np.where(mask, instead, values)
+    return values.copy() if own else values
 
 
 def _final_level(t_accepted: np.ndarray, level: np.ndarray) -> np.ndarray:
@@ -80,7 +89,7 @@ def _incident_columns(model, rows: slice, own: bool) -> dict[str, _Column]:
         return col(name).copy() if own else col(name)
 
     grid = col("grid")
-    now = _AsOfNow(model, rows)
+    now = _AsOfNow(model, rows, own)
     t = {c: own_(c) for c in TIME_COLUMNS}
     t["t_surfaced"], t["t_worsened"] = now.t_surfaced, now.t_worsened
     satisfied = col("satisfied")
@@ -194,7 +203,7 @@ def incident_kpi_columns(model) -> IncidentColumns:
     summary of a city-year without its 1.9 M-row pandas table."""
     log, w = model.log, model.world
     col = log.column
-    now = _AsOfNow(model, slice(0, log.n))
+    now = _AsOfNow(model, slice(0, log.n), own=False)
     state, severity, t_surfaced = _labels(now.state, STATE_LABELS), now.severity.astype(np.int8), now.t_surfaced
     del now  # (label codes in one byte: a city-year's summary holds a few 2 MB columns, not 15 MB ones)
     t_accepted = col("t_accepted")
