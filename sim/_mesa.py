@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import sys
+import types
 from collections.abc import Iterator
 
 
@@ -42,7 +43,40 @@ def _frames_named_by_their_globals() -> Iterator[None]:
         inspect.stack, inspect.getmodule = stack, getmodule  # type: ignore[assignment]
 
 
-with _frames_named_by_their_globals():
+@contextlib.contextmanager
+def _spatial_on_first_use() -> Iterator[None]:
+    """For the duration of the block (Mesa's import), ``scipy``, ``scipy.spatial`` and
+    ``scipy.spatial.distance`` are stand-ins whose ``KDTree`` and ``cdist`` import SciPy's own
+    when first called; the real modules after, always (unless SciPy was already imported)."""
+    if "scipy" in sys.modules:
+        yield
+        return
+
+    def kd_tree(*args, **kwargs):
+        from scipy.spatial import KDTree
+
+        return KDTree(*args, **kwargs)
+
+    def cdist(*args, **kwargs):
+        from scipy.spatial.distance import cdist as real
+
+        return real(*args, **kwargs)
+
+    scipy, spatial, distance = (types.ModuleType(n) for n in ("scipy", "scipy.spatial", "scipy.spatial.distance"))
+    vars(scipy).update(__path__=[], spatial=spatial)  # (packages: submodules are looked up in sys.modules)
+    vars(spatial).update(__path__=[], KDTree=kd_tree, distance=distance)
+    vars(distance).update(cdist=cdist)
+    stand_ins = {m.__name__: m for m in (scipy, spatial, distance)}
+    sys.modules.update(stand_ins)
+    try:
+        yield
+    finally:
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+
+with _frames_named_by_their_globals(), _spatial_on_first_use():
     import mesa
 
 from mesa.discrete_space import CellAgent, Network  # noqa: E402 — after Mesa's own import above

@@ -59,10 +59,48 @@ def test_validate_needs_no_numpy_or_event_core():
 
 
 def test_a_run_still_imports_what_it_needs(tmp_path):
-    """The probe can see heavy imports: a short run writes Parquet, so pyarrow is loaded."""
+    """The probe can see heavy imports: a short run writes Parquet, so pyarrow is loaded; Mesa's
+    SciPy (a KD-tree gridsim never builds: 0.2–0.3 s a process) is not."""
     status, modules = _loaded("run", str(BASELINE), "--days", "2", "--out", str(tmp_path / "r"))
     assert status == 0
     assert "pyarrow" in modules and "numpy" in modules
+    assert "scipy" not in modules
+
+
+_SPATIAL_PROBE = """
+import sys
+import networkx as nx
+import numpy as np
+import sim.model
+from mesa.discrete_space import HexGrid, Network
+from mesa.discrete_space import grid, network
+before = "scipy" in sys.modules
+hexes = HexGrid((4, 4))  # its nearest-cell lookup builds a KDTree: SciPy's, now imported
+cell = hexes.find_nearest_cell(np.array([0.0, 0.0]))
+points = Network(nx.path_graph(3), layout={0: (0, 0), 1: (1, 0), 2: (2, 0)})
+from scipy.spatial import KDTree
+from scipy.spatial.distance import cdist
+distance = float(cdist([[0, 0]], [[3, 4]])[0, 0])
+print(before, cell.coordinate, type(points._kdtree) is KDTree, grid.KDTree is not KDTree, distance)
+"""
+
+
+def test_mesa_builds_scipy_kd_trees_on_first_use():
+    """Mesa's modules are imported with stand-ins for the SciPy names they bind (``sim._mesa``):
+    SciPy is imported only when Mesa first builds a KD-tree, and is then SciPy's own."""
+    proc = subprocess.run([sys.executable, "-c", _SPATIAL_PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "(0,", "0)", "True", "True", "5.0"], proc.stdout
+
+
+def test_mesa_keeps_scipy_imported_before_it():
+    """Where SciPy was imported first, Mesa binds SciPy's own KDTree (no stand-in)."""
+    probe = (
+        "import scipy.spatial; import sim.model; from mesa.discrete_space import grid;"
+        "print(grid.KDTree is scipy.spatial.KDTree)"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.stdout.split() == ["True"], proc.stderr
 
 
 @pytest.mark.parametrize("argv", [("--help",), ("run", "--help")], ids=["help", "run-help"])
