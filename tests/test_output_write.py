@@ -22,6 +22,10 @@ import sim.output.runner as runner
 from sim.model import GridModel
 from sim.output.runner import _parquet, run_scenario, summary_of, write_run
 from sim.output.tables import (
+    INCIDENT_NEVER_MISSING,
+    _arrow,
+    _incident_columns,
+    _schema,
     daily_table,
     grids_table,
     incident_row_groups,
@@ -36,8 +40,19 @@ from sim.scenario.loading import load_scenario
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 
 
-def _same_file(a, b) -> None:
-    ta, tb = pq.read_table(a), pq.read_table(b)
+REQUIRED = {"incidents": INCIDENT_NEVER_MISSING, "transitions": {"incident", "time", "state", "level", "actor"}}
+"""The columns written as required Parquet columns (never missing); every other column of every
+file is optional, as pandas writes it."""
+
+
+def _required(table: pa.Table, names) -> pa.Table:
+    """``table`` with the columns ``names`` not nullable (what the run directory declares)."""
+    fields = [f.with_nullable(f.name not in names) for f in table.schema]
+    return pa.Table.from_arrays(table.columns, schema=pa.schema(fields, metadata=table.schema.metadata))
+
+
+def _same_file(a, b, required=frozenset()) -> None:
+    ta, tb = _required(pq.read_table(a), required), pq.read_table(b)
     assert ta.schema.equals(tb.schema, check_metadata=True)
     assert ta.equals(tb)
     pd.testing.assert_frame_equal(pd.read_parquet(a), pd.read_parquet(b))
@@ -80,7 +95,7 @@ def test_run_directory_tables_are_what_pandas_would_write(tmp_path):
     tables["transitions"] = transitions_table(model)
     for name, table in tables.items():
         table.to_parquet(tmp_path / f"{name}.parquet", index=False)
-        _same_file(tmp_path / f"{name}.parquet", tmp_path / "run" / f"{name}.parquet")
+        _same_file(tmp_path / f"{name}.parquet", tmp_path / "run" / f"{name}.parquet", REQUIRED.get(name, ()))
     written = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
     assert written == summary_of(model, incidents=tables["incidents"])  # the KPIs of the table itself
     group = pq.ParquetFile(tmp_path / "run" / "incidents.parquet").metadata.row_group(0)
@@ -104,17 +119,32 @@ def paused():
 
 @pytest.mark.parametrize("rows", [997, 10**7])
 def test_row_groups_from_the_log_are_the_pandas_tables_converted(paused, rows):
-    for groups, table in (
-        (incident_row_groups(paused, rows), incidents_table(paused)),
-        (transition_row_groups(paused, rows), transitions_table(paused)),
+    for groups, table, required in (
+        (incident_row_groups(paused, rows), incidents_table(paused), REQUIRED["incidents"]),
+        (transition_row_groups(paused, rows), transitions_table(paused), REQUIRED["transitions"]),
     ):
         chunks = list(groups)
         assert [len(c) for c in chunks] == [min(rows, len(table) - s) for s in range(0, len(table), rows)]
-        expected = pa.Table.from_pandas(table, preserve_index=False)
+        expected = _required(pa.Table.from_pandas(table, preserve_index=False), required)
         got = pa.concat_tables(chunks)
         assert got.schema.equals(expected.schema, check_metadata=True)  # pandas metadata included
         assert got.equals(expected)
         pd.testing.assert_frame_equal(got.to_pandas(), table)
+
+
+def test_never_missing_columns_are_required_in_the_file_and_checked(paused, tmp_path):
+    write_run(paused, tmp_path / "run")
+    for name, required in REQUIRED.items():
+        schema = pq.ParquetFile(tmp_path / "run" / f"{name}.parquet").schema
+        levels = {schema.column(i).name: schema.column(i).max_definition_level for i in range(len(schema))}
+        assert {c for c, d in levels.items() if d == 0} == set(required) & set(levels)  # required: no levels
+    inc = incidents_table(paused)
+    assert not inc[sorted(INCIDENT_NEVER_MISSING & set(inc))].isna().any().any()
+    assert inc.drop(columns=list(INCIDENT_NEVER_MISSING & set(inc))).isna().any().all()  # the others do miss
+    columns = _incident_columns(paused, slice(0, 50), own=True)
+    columns["t_occurred"][7] = np.nan  # a never-missing column missing a value: an error, not a bad file
+    with pytest.raises(ValueError, match="'t_occurred' has 1 missing"):
+        _arrow(columns, _schema(columns, INCIDENT_NEVER_MISSING))
 
 
 def test_summary_from_the_log_is_the_summary_of_the_table(paused):

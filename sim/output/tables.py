@@ -71,6 +71,17 @@ def _hide(mask: np.ndarray, values: np.ndarray, instead, own: bool) -> np.ndarra
     return values.copy() if own else values
 
 
+INCIDENT_NEVER_MISSING = frozenset(
+    {
+        "id", "category", "severity", "severity_initial", "grid", "grid_name", "source_id", "team", "community",
+        "street", "community_type", "household", "state", "t_occurred", "escalations", "resolver", "reopened",
+        "reopens", "visits_failed", "absorbed_by_property",
+    }
+)  # fmt: skip
+"""The incident table's columns that have a value in every row (what :func:`_incident_columns`
+builds them from cannot be missing): stored as required Parquet columns (see :func:`_schema`)."""
+
+
 def _final_level(t_accepted: np.ndarray, level: np.ndarray) -> np.ndarray:
     """The ladder level a case was last at, if it was ever accepted (else −1: missing)."""
     return np.where(np.isnan(t_accepted), level.dtype.type(-1), level)
@@ -138,9 +149,21 @@ def _pandas(columns: dict[str, _Column]) -> pd.DataFrame:
     return pd.DataFrame({k: one(c) for k, c in columns.items()}, copy=False)  # fresh arrays: no second copy
 
 
+def _schema(columns: dict[str, _Column], never_missing: frozenset[str]):
+    """The Arrow schema ``pa.Table.from_pandas`` gives the pandas table of ``columns`` (types and
+    pandas metadata), with the ``never_missing`` columns not nullable: Parquet stores those as
+    required columns, with no definition level per value to write and read (a fifth of the
+    incident table's encoding). Read back, the pandas table is the same."""
+    import pyarrow as pa
+
+    schema = pa.Table.from_pandas(_pandas(columns), preserve_index=False).schema
+    fields = [f.with_nullable(f.name not in never_missing) for f in schema]
+    return pa.schema(fields, metadata=schema.metadata)
+
+
 def _arrow(columns: dict[str, _Column], schema):
     """``columns`` as the Arrow table ``pa.Table.from_pandas`` makes of their pandas table
-    (``schema``, taken from it: same types and pandas metadata), without the pandas table.
+    (``schema``: :func:`_schema`), without the pandas table.
     Each array is put together from its buffers: numbers and label codes are not copied, and
     the validity bitmaps are packed by numpy (Arrow's own conversion finds a float's NaN one
     value at a time: ten times slower, the larger part of a long run's incident table)."""
@@ -151,24 +174,30 @@ def _arrow(columns: dict[str, _Column], schema):
         t = field.type
         if isinstance(c, Labels):
             codes = c.codes.astype(t.index_type.to_pandas_dtype(), copy=False)
-            indices = _from_numpy(t.index_type, codes, codes >= 0 if len(codes) and codes.min() < 0 else None)
+            valid = codes >= 0 if len(codes) and codes.min() < 0 else None
+            indices = _from_numpy(field.with_type(t.index_type), codes, valid)
             arrays.append(pa.DictionaryArray.from_arrays(indices, _dictionary(c.names, t.value_type), safe=False))
         elif isinstance(c, _Flags):
-            arrays.append(_from_numpy(t, c.values, ~c.missing))
+            arrays.append(_from_numpy(field, c.values, ~c.missing))
         elif pa.types.is_floating(t):  # NaN: missing, as pandas writes it
-            arrays.append(_from_numpy(t, c, ~np.isnan(c)))
+            arrays.append(_from_numpy(field, c, ~np.isnan(c)))
         else:
-            arrays.append(_from_numpy(t, c.astype(t.to_pandas_dtype(), copy=False), None))
+            arrays.append(_from_numpy(field, c.astype(t.to_pandas_dtype(), copy=False), None))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _from_numpy(type_, values: np.ndarray, valid: np.ndarray | None):
-    """An Arrow array of ``type_`` over ``values`` (numbers: their memory, not copied; yes/no:
-    packed to bits), missing where ``valid`` is false (``None``: nothing missing)."""
+def _from_numpy(field, values: np.ndarray, valid: np.ndarray | None):
+    """An Arrow array of ``field``'s type over ``values`` (numbers: their memory, not copied;
+    yes/no: packed to bits), missing where ``valid`` is false (``None``: nothing missing); an
+    error if ``field`` is not nullable and a value is missing (a required Parquet column cannot
+    hold it)."""
     import pyarrow as pa
 
     n = len(values)
     missing = 0 if valid is None else n - int(np.count_nonzero(valid))
+    if missing and not field.nullable:
+        raise ValueError(f"column {field.name!r} has {missing} missing values but is declared never missing")
+    type_ = field.type
     bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if missing else None
     if values.dtype == np.bool_:
         data = pa.py_buffer(np.packbits(values, bitorder="little"))
@@ -183,12 +212,10 @@ def _dictionary(names: Sequence, type_):
     return pa.array(list(names), type=type_)
 
 
-def _row_groups(build, n: int, rows: int):
+def _row_groups(build, n: int, rows: int, never_missing: frozenset[str]):
     """Arrow tables of ``rows`` rows each (the last shorter; one empty table if ``n`` is 0) from
     ``build(rows, own)``, the column builder of a table."""
-    import pyarrow as pa
-
-    schema = pa.Table.from_pandas(_pandas(build(slice(0, 0), True)), preserve_index=False).schema
+    schema = _schema(build(slice(0, 0), True), never_missing)
     for start in range(0, max(n, 1), rows):
         yield _arrow(build(slice(start, min(start + rows, n)), False), schema)
 
@@ -235,7 +262,7 @@ def _code_type(names: Sequence) -> type:
 def incident_row_groups(model, rows: int):
     """:func:`incidents_table` as Arrow tables of ``rows`` rows each, built straight from the
     log's columns (the Parquet writer's row groups): a city-year is never one pandas table."""
-    return _row_groups(lambda r, own: _incident_columns(model, r, own), model.log.n, rows)
+    return _row_groups(lambda r, own: _incident_columns(model, r, own), model.log.n, rows, INCIDENT_NEVER_MISSING)
 
 
 def _transition_columns(model, tr: dict[str, np.ndarray]) -> dict[str, _Column]:
@@ -269,10 +296,9 @@ def transition_row_groups(model, rows: int):
 
 
 def _transition_arrow(model, log, rows: int):
-    import pyarrow as pa
-
     empty = {name: np.empty(0, d) for name, d in log.rows.dtypes.items()}
-    schema = pa.Table.from_pandas(_pandas(_transition_columns(model, empty)), preserve_index=False).schema
+    columns = _transition_columns(model, empty)
+    schema = _schema(columns, frozenset(columns))  # (a transition's every field is known)
     for block in log.row_groups(rows, until=model.clock.now):
         yield _arrow(_transition_columns(model, block), schema)
         del block  # (not held while the next one is read)
