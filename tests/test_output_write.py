@@ -10,6 +10,7 @@ writes, and the summary must be the one computed from the tidy table.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +19,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import sim.output.files as files
 import sim.output.runner as runner
 from sim.model import GridModel
+from sim.output.files import WriteBack
 from sim.output.runner import _parquet, run_scenario, summary_of, write_run
 from sim.output.tables import (
     INCIDENT_NEVER_MISSING,
@@ -172,3 +175,31 @@ def test_a_failing_incident_encoding_leaves_the_previous_run_directory(tmp_path,
         write_run(run_scenario(load_scenario(BASELINE), days=12), out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no temporary sibling left
+
+
+def test_write_back_asks_once_for_each_new_stretch_of_a_growing_file(tmp_path, monkeypatch):
+    asked = []
+    monkeypatch.setattr(files.os, "posix_fadvise", lambda fd, start, n, advice: asked.append((start, n, advice)))
+    path = tmp_path / "growing"
+    path.write_bytes(b"x" * 1000)
+    ahead = WriteBack(path)
+    ahead()
+    ahead()  # nothing new: nothing asked
+    with path.open("ab") as f:
+        f.write(b"y" * 500)
+    ahead()
+    assert asked == [(0, 1000, os.POSIX_FADV_DONTNEED), (1000, 500, os.POSIX_FADV_DONTNEED)]
+    WriteBack(tmp_path / "absent")()  # a file not there (yet): nothing to ask, no error
+    assert len(asked) == 2
+
+
+def test_row_groups_are_handed_to_the_disk_while_the_next_is_encoded(paused, tmp_path, monkeypatch):
+    seen = []
+    real = files.os.posix_fadvise
+    monkeypatch.setattr(files.os, "posix_fadvise", lambda fd, *a: (seen.append(a[:2]), real(fd, *a)))
+    path = tmp_path / "incidents.parquet"
+    runner._row_groups(incident_row_groups(paused, 300), str(path))
+    groups = pq.ParquetFile(path).num_row_groups
+    assert groups > 2 and len(seen) == groups - 1  # before each row group after the first
+    assert [s for s, _ in seen] == [0, *np.cumsum([n for _, n in seen])[:-1].tolist()]  # contiguous, none twice
+    pd.testing.assert_frame_equal(pd.read_parquet(path), incidents_table(paused))

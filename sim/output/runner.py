@@ -19,7 +19,7 @@ import yaml
 
 from sim import __version__
 from sim.model import GridModel
-from sim.output.files import atomic_write, fsync_dir, umask
+from sim.output.files import WriteBack, atomic_write, fsync_dir, umask
 from sim.output.kpis import summarize, workforce_kpis
 from sim.output.locations import RUN_FILES, check_out, is_run_dir
 from sim.output.tables import (
@@ -110,13 +110,14 @@ def _parquet(table: pd.DataFrame, path: str, rows: int = ROW_GROUP) -> None:
     _row_groups(chunks(), path)
 
 
-def _row_groups(tables, path: str) -> None:
+def _row_groups(tables, path: str, ahead: WriteBack | None = None) -> None:
     """Write Arrow ``tables`` (one schema) as the row groups of one Parquet file, dictionary-encoding
     only the label columns: the writer's default also tries a dictionary on every float and id
     column, which costs two thirds of the write and, on a run's times, makes the file larger.
     Min/max statistics are kept for the number columns (a reader filtering on a time or an id
     skips row groups by them); on a label column they cost half its encoding and would rarely
-    skip anything, each row group holding most labels."""
+    skip anything, each row group holding most labels. While a row group is encoded, the disk
+    writes the ones before it (``ahead``)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -132,7 +133,9 @@ def _row_groups(tables, path: str) -> None:
     with pq.ParquetWriter(path, schema, use_dictionary=labels, write_statistics=numbers) as writer:
         writer.write_table(first)
         del first
+        ahead = WriteBack(path) if ahead is None else ahead
         for table in tables:
+            ahead()
             writer.write_table(table)
             del table  # (not held while the next row group is built)
 
@@ -169,8 +172,16 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True, force
         kpis = _incident_kpis(model) if model.log.n > ROW_GROUP else None
         with ThreadPoolExecutor(max_workers=1) as pool:
             incidents = incident_row_groups(model, ROW_GROUP)  # (a city-year: never one table)
-            encoding = pool.submit(atomic_write, target / "incidents.parquet", lambda p: _row_groups(incidents, p))
+            written: list[WriteBack] = []
+
+            def encode(p: str) -> None:
+                written.append(WriteBack(p))
+                _row_groups(incidents, p, written[0])
+
+            encoding = pool.submit(atomic_write, target / "incidents.parquet", encode)
             summary = _write_rest(model, target, with_log, _incident_kpis(model) if kpis is None else kpis)
+            if written and not encoding.done():  # the disk takes what is encoded while the rest is
+                written[0]()
             encoding.result()
         text = json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
         atomic_write(target / "summary.json", lambda p: Path(p).write_text(text, encoding="utf-8"))  # last: complete
