@@ -41,7 +41,8 @@ class WriteBack:
     """Starts the disk write of a file's pages as the file grows, without waiting for it (where
     the system can: ``posix_fadvise`` DONTNEED starts the write-back of dirty pages), so that
     the flush at the end has less left to wait for. Each call asks only for the bytes added
-    since the last (pages written back by then would be dropped from the cache)."""
+    since the last (pages written back by then would be dropped from the cache); two threads
+    calling at once may ask for a stretch twice, which costs nothing but the call."""
 
     def __init__(self, path: str | Path):
         self.path = path
