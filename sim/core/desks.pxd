@@ -64,12 +64,19 @@ cdef class Team(Desk):
     cdef _wake_when_on(self, double now)
     @cython.locals(now=cython.double, free=list, k=Py_ssize_t, w=WorkerState, i=cython.longlong)
     cdef _wake(self)
+    cpdef block(self, WorkerState w, double hours, double now)
     @cython.locals(t0=cython.double, t1=cython.double, desk=Team)
     cpdef start_block(self, WorkerState w, double now)
     @cython.locals(wf=CaseFlow)
     cdef bint _alive(self, int tag, long long i, double due) except -1
     @cython.locals(wf=CaseFlow, now=cython.double)
     cdef _due(self, int tag, long long i)
+
+
+@cython.locals(k=Py_ssize_t, w=WorkerState)
+cpdef start_blocks(list agents, const long long[::1] slots, const double[::1] hours, double now)
+@cython.locals(k=Py_ssize_t)
+cpdef staffed(list teams, unsigned char[::1] out)
 
 
 cdef class Meeting(Desk):

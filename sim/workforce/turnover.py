@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import kernels
+from sim.core.desks import staffed
 from sim.scenario.schema import Turnover as TurnoverSpec
 from sim.workforce.staffing import KIND_CODE
 
@@ -244,7 +245,9 @@ class Turnover:
         team's queue on: every case to its own grid's team if someone is there, else to the
         cover named for that team (not to whoever covered the team holding it)."""
         teams = self.teams
-        present = np.array([bool(t.members) for t in teams])
+        present = np.zeros(len(teams), dtype=np.uint8)
+        staffed(teams, present)
+        present = present.view(bool)
         vacant = np.flatnonzero(~present).tolist()
         self.cover_of[:] = -1
         for t in vacant:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import kernels
+from sim.core.desks import start_blocks
 from sim.core.workers import HOUR_FIELDS, hour_fields
 from sim.scenario.schema import ACTIVITIES, KINDS, Scenario
 from sim.workforce.staffing import HOURS, KIND_CODE, TALLIES
@@ -107,16 +108,14 @@ class WorkDay:
         due = hours[kind] > 0
         who, kind = working[due], kind[due]
         when, length = start[kind], hours[kind]
-        agents = st.agents
         for t in sorted(set(start[np.bincount(kind, minlength=n_kinds) > 0].tolist())):
             at = when == t
-            self.clock.at(t, self._blocks, ([agents[k] for k in who[at].tolist()], length[at].tolist()))
+            self.clock.at(t, self._blocks, (who[at], length[at]))
 
     def _blocks(self, arg: tuple) -> None:
-        """Shift start: each person begins the day's block (after the case in hand, if any)."""
-        now = self.clock.now
-        for a, h in zip(*arg, strict=True):
-            a.desk.block(a, h, now)
+        """Shift start: each person (staff slots, hours) begins the day's block (after the case
+        in hand, if any). A slot's person never changes (slots are only added)."""
+        start_blocks(self.staff.agents, *arg, self.clock.now)
 
     def _fit(self, cap: int) -> None:
         """Grow the per-slot arrays to the staff's ``cap`` slots and bind the day close to them
