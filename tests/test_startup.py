@@ -190,3 +190,27 @@ def test_the_installed_command_exits_without_the_last_collection():
     proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("frozen")
+
+
+def _frozen_and_loaded() -> tuple[int, bool]:
+    import gc
+
+    return gc.get_freeze_count(), "sim.model" in sys.modules
+
+
+def test_sweep_workers_start_with_the_preloaded_model_frozen():
+    """A sweep's workers fork from a forkserver that imported the model and then froze every
+    object (``sim.studies.sweep_preload``, last in ``PRELOAD``): they start with the model
+    loaded and its objects out of the collector's reach (shared pages stay shared; the
+    forkserver exits without collecting them)."""
+    from sim.studies.sweep_job import PRELOAD
+    from sim.studies.sweep_pool import _pool
+
+    assert PRELOAD[-1] == "sim.studies.sweep_preload"
+    pool = _pool(1)
+    try:
+        frozen, loaded = pool.submit(_frozen_and_loaded).result(timeout=120)
+    finally:
+        pool.shutdown()
+    assert loaded
+    assert frozen > 50_000  # the model's imports: ~100 k objects

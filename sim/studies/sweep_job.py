@@ -26,7 +26,14 @@ DAILY_COLUMNS = [
     "absent",
 ]
 SCORE_COLUMNS = ["period", "agent", "kind", "community_type", "score", "true_value"]
-PRELOAD = ["sim.studies.sweep_job", "sim.model", "sim.output.runner", "sim.output.steady", "sim.output.tables"]
+PRELOAD = [
+    "sim.studies.sweep_job",
+    "sim.model",
+    "sim.output.runner",
+    "sim.output.steady",
+    "sim.output.tables",
+    "sim.studies.sweep_preload",  # last: freezes what the others made
+]
 """Modules a worker needs for every run, imported once before the workers are forked."""
 
 
