@@ -8,6 +8,7 @@ Behavioural (what is in ``sys.modules``), not a timing test, so it holds on a lo
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -214,3 +215,23 @@ def test_sweep_workers_start_with_the_preloaded_model_frozen():
         pool.shutdown()
     assert loaded
     assert frozen > 50_000  # the model's imports: ~100 k objects
+
+
+@pytest.mark.parametrize("asked", [None, "2"])
+def test_the_program_loads_numpy_with_one_blas_thread_unless_asked(asked):
+    """``gridsim`` sets ``OPENBLAS_NUM_THREADS=1`` before numpy loads (its BLAS threads would spin
+    on the cores a sweep's processes need), keeping a value the user set."""
+    probe = (
+        "import os, sys; from sim.ui import cli; cli.main = lambda argv: 0\n"
+        "try:\n    cli.program([])\nexcept SystemExit:\n    pass\n"
+        "import numpy; print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if asked:
+        env["OPENBLAS_NUM_THREADS"] = asked
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    value, threads = proc.stdout.split()
+    assert value == (asked or "1")
+    if not asked:
+        assert threads == "1"  # numpy loaded, no BLAS thread started

@@ -812,9 +812,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def program(argv: list[str] | None = None) -> None:
-    """The ``gridsim`` program: :func:`main`, then an exit without the interpreter's last garbage
-    collection. Every file is written and closed by then, and collecting a loaded model's library
-    stack (pandas, SciPy, Mesa) at exit costs 0.2–0.3 s of every command; frozen, it is skipped."""
+    """The ``gridsim`` program: :func:`main` with one BLAS thread, then an exit without the
+    interpreter's last garbage collection.
+
+    gridsim's parallelism is processes (sweeps, calibration); its few matrix products are tiny.
+    numpy's OpenBLAS otherwise starts a thread per core as it loads, which spins for ~0.12 s of
+    CPU on another core — in the driver and the forkserver of a sweep alike, on the cores their
+    imports need. ``OPENBLAS_NUM_THREADS`` set by the user is kept; workers inherit it.
+    Every file is written and closed by the exit, and collecting a loaded model's library stack
+    (pandas, SciPy, Mesa) then costs 0.2–0.3 s of every command; frozen, it is skipped."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # read once, when numpy first loads
     status = main(argv)
     gc.freeze()
     sys.exit(status)
