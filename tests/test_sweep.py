@@ -324,6 +324,51 @@ def test_a_batch_holds_many_runs_and_a_damaged_batch_reruns_exactly_its_runs(tmp
         pd.testing.assert_frame_equal(comparable(load_results(out, table)), comparable(load_results(clean, table)))
 
 
+@pytest.mark.parametrize("shapes", ["same", "own"])
+def test_results_are_read_in_design_order_whole_batches_at_once_or_run_by_run(tmp_path, shapes):
+    """``load_results`` reads each batch file whole and picks the design's runs in order (a run two
+    policies share under both, a run of a damaged or absent batch left out); where a run wrote
+    columns of its own it goes run by run. Both give the same table as reading run by run."""
+    from sim.studies.experiment import RunSpec
+    from sim.studies.sweep_store import _run_by_run
+
+    store = Store(tmp_path, interval=3600)
+    for table in ("daily", "scores", "summary"):
+        (tmp_path / "parts" / table).mkdir(parents=True)
+
+    def result(k: int) -> dict:
+        summary = {"closure_rate": 0.5 + k / 100, "incidents_created": 10.0 * k}
+        if shapes == "own" and k == 3:
+            del summary["incidents_created"]  # a run with columns of its own
+        daily = pd.DataFrame({"day": [1, 2], "backlog": [k, k + 1]})
+        scores = pd.DataFrame({"agent": np.arange(k % 3), "score": np.linspace(0, 1, k % 3)})
+        return {"summary": summary, "daily": daily, "scores": scores, "wall_s": 0.1}
+
+    specs = [RunSpec(f"r{k}", "p", 0, k, 100 + k, ()) for k in range(5)]
+    for batch in (specs[:2], specs[2:]):
+        for spec in batch:
+            store.write(spec, result(spec.rep))
+        store.flush()
+    design = [("r4", "q", 1), ("r1", "p", 0), ("r1", "q", 0), ("gone", "p", 2), ("r3", "p", 0), ("r0", "p", 0)]
+    manifest = pd.DataFrame(
+        [{"key": k, "policy": p, "sample": s, "rep": i, "seed": 7 + i} for i, (k, p, s) in enumerate(design)]
+    )
+    manifest.to_parquet(tmp_path / "manifest.parquet")
+    store = Store(tmp_path)
+    index = store.index()
+    batches = sorted(set(index.values()))
+    for table in ("summary", "daily", "scores"):
+        got = load_results(tmp_path, table)
+        pd.testing.assert_frame_equal(got, _run_by_run(store, table, batches, index, manifest), check_exact=True)
+        expect = [k for k, _, _ in design if k in index and (table != "scores" or int(k[1:]) % 3)]
+        assert got.drop_duplicates(["key", "rep"])["key"].tolist() == expect
+    summary = load_results(tmp_path)
+    assert summary["policy"].tolist() == ["q", "p", "q", "p", "p"]  # r1 under both policies
+    assert summary["seed"].tolist() == [7, 8, 9, 11, 12]  # the design's labels, not the run's
+    if shapes == "own":
+        assert np.isnan(summary.loc[summary["key"] == "r3", "incidents_created"]).all()
+
+
 def test_a_bad_batch_interval_is_refused_in_one_line_before_anything_is_written(tmp_path, capsys, monkeypatch):
     path = write_experiment(tmp_path)
     monkeypatch.setenv("GRIDSIM_SWEEP_BATCH_SECONDS", "-1")

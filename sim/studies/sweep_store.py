@@ -345,13 +345,55 @@ def load_results(root: str | Path, table: str = "summary") -> pd.DataFrame:
         ) from None
     store = Store(root)
     index = store.index()  # a damaged batch is skipped: the next sweep runs its runs again
+    labels = manifest[["key", "policy", "sample", "rep", "seed"]]
+    batches = sorted({index[k] for k in labels["key"] if k in index})
+    whole = _whole_batches(store, table, batches, index)
+    if whole is None:  # runs of their own shapes: one run at a time
+        return _run_by_run(store, table, batches, index, labels)
+    rows = whole.groupby("key", sort=False).indices  # each run's rows, in the order it wrote them
+    found = labels["key"].isin(rows).to_numpy()
+    design = labels[found]
+    if not len(design):
+        return pd.DataFrame()
+    picks = [rows[k] for k in design["key"]]
+    out = whole.take(np.concatenate(picks)).reset_index(drop=True)
+    n = [len(p) for p in picks]
+    return out.assign(**{c: np.repeat(design[c].to_numpy(), n) for c in ("policy", "sample", "rep", "seed")})
+
+
+def _whole_batches(store: Store, table: str, batches: list[str], index: dict[str, str]) -> pd.DataFrame | None:
+    """The rows of ``table`` in ``batches`` whose run the batch holds (by ``index``), as one
+    frame; None where a run has columns of its own or the batches differ in columns (then
+    :func:`_run_by_run` keeps each run's own)."""
+    frames = []
+    for batch in batches:
+        try:
+            data = pq.read_table(store.batch_file(table, batch))
+        except (OSError, ValueError):
+            continue
+        if json.loads((data.schema.metadata or {}).get(COLUMNS_META, b"{}")):
+            return None
+        frame = data.to_pandas()
+        if frames and list(frame.columns) != list(frames[0].columns):
+            return None
+        mine = frame["key"].map(index).to_numpy() == batch
+        frames.append(frame if mine.all() else frame[mine])
+    if not frames:
+        return pd.DataFrame(columns=["key"])
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+
+
+def _run_by_run(
+    store: Store, table: str, batches: list[str], index: dict[str, str], labels: pd.DataFrame
+) -> pd.DataFrame:
+    """:func:`load_results` one run at a time: each run's frame with its own columns, then the
+    design's labels."""
     runs: dict[str, pd.DataFrame] = {}
-    for batch in sorted({index[k] for k in manifest["key"] if k in index}):
+    for batch in batches:
         try:
             runs.update({k: f for k, f in store.runs_of(table, batch).items() if index.get(k) == batch})
         except (OSError, ValueError):
             continue
-    labels = manifest[["key", "policy", "sample", "rep", "seed"]]
     frames = [
         runs[key].assign(policy=policy, sample=sample, rep=rep, seed=seed)
         for key, policy, sample, rep, seed in zip(*(labels[c] for c in labels), strict=True)
