@@ -186,7 +186,7 @@ def sweep(
         finally:
             store.flush()  # the runs gathered so far (an interrupted sweep keeps them too)
             bar.close()
-            store.write_manifest(exp, design, wall)
+            manifest = store.write_manifest(exp, design, wall)
         if not plan.width or reps >= plan.max:
             break
         from sim.studies.comparison import paired_differences  # (its t quantiles: SciPy, only for adaptive rounds)
@@ -203,7 +203,6 @@ def sweep(
         step = plan.step or plan.n
         reps = min(reps + step, plan.max)
         log(f"{exp.name}: {len(wide)} difference(s) still wider than asked; going to {reps} replications")
-    manifest = store.write_manifest(exp, design, wall)
     if plan.width and reps >= plan.max:
         log(f"{exp.name}: stopped at the cap of {plan.max} replications")
     return manifest
