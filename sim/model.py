@@ -8,15 +8,13 @@ stepped that has nothing to do: agents act only when an event reaches them.
 
 from __future__ import annotations
 
-import functools
-import gc
-
 import numpy as np
 
 from sim import __version__
 from sim._mesa import Network, mesa
 from sim.context import Context
 from sim.core import compiled
+from sim.core.clock import collector_paused
 from sim.core.incidents import IncidentLog
 from sim.core.streams import spawn_streams
 from sim.daily import DailyCounts, DailyRecord, state_counts
@@ -43,24 +41,6 @@ from sim.world.risk import RiskGrader
 from sim.world.surfacing import Surfacing
 
 
-def _collector_paused(build):
-    """``build`` with the cyclic garbage collector paused: a city's model is ~430 k long-lived
-    objects, and each automatic collection on the way rescans every one made so far (Jiamusi:
-    two full collections, a seventh of its build). Nothing a build makes is garbage."""
-
-    @functools.wraps(build)
-    def paused(*args, **kwargs):
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return build(*args, **kwargs)
-        finally:
-            if collecting:
-                gc.enable()
-
-    return paused
-
-
 class GridModel(mesa.Model):
     """One district under one scenario and seed: the day loop, and the wiring of its parts.
 
@@ -70,7 +50,7 @@ class GridModel(mesa.Model):
     made when looked at, or all at build with ``household_agents=True``); ``context``: the
     parts the components were built with."""
 
-    @_collector_paused
+    @collector_paused()  # a city's build: ~430 k long-lived objects (Jiamusi: two full collections)
     def __init__(
         self, config: Scenario, seed: int | None = None, household_agents: bool = False, transitions: bool = True
     ):

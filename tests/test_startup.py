@@ -235,3 +235,36 @@ def test_the_program_loads_numpy_with_one_blas_thread_unless_asked(asked):
     assert value == (asked or "1")
     if not asked:
         assert threads == "1"  # numpy loaded, no BLAS thread started
+
+
+def test_a_build_runs_without_the_cyclic_collector_and_restores_it(monkeypatch):
+    """``GridModel`` is built with the collector paused (``sim.core.clock.collector_paused``, as the
+    event chain runs): paused while the world and the desks are made, as it was after — also
+    when the build fails, and left off if it was off."""
+    import gc
+
+    import sim.model
+    from sim.core.clock import collector_paused
+    from sim.scenario.loading import load_scenario
+
+    seen: list[bool] = []
+    build_world = sim.model.build_world
+    monkeypatch.setattr(sim.model, "build_world", lambda sc: seen.append(gc.isenabled()) or build_world(sc))
+    sim.model.GridModel(load_scenario(str(BASELINE)), transitions=False)
+    assert seen == [False] and gc.isenabled()
+
+    @collector_paused()
+    def fails():
+        assert not gc.isenabled()
+        raise RuntimeError("build failed")
+
+    with pytest.raises(RuntimeError):
+        fails()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -21,10 +21,11 @@ compiled build the same code runs interpreted with identical results.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import cython
@@ -70,6 +71,20 @@ def _period_of(t: float, period: float) -> int:
     if fl > 4.611686018427388e18:  # 2**62: the far future, one far bucket
         fl = 4.611686018427388e18
     return cython.cast(cython.longlong, fl)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused for the block (or the decorated function), as it was
+    after: while a model's long-lived objects are made (a build) or events run that make only
+    short-lived, acyclic ones, an automatic collection would only rescan the whole model."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class Actor:
@@ -194,7 +209,7 @@ class Clock:
         """
         self.until = until
         k = 0
-        collecting = gc.isenabled()
+        collecting = gc.isenabled()  # collector_paused(), written out: 0.1 µs a day, not 1.7
         gc.disable()
         try:
             while self.n and self._t[0] < until:
