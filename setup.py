@@ -1,5 +1,5 @@
 """Builds the compiled daily kernels (sim/kernels/_kernels.pyx) and event core (the Python modules
-sim/core/{clock,workers,cases,desks,workflow}.py, compiled by Cython with the ``.pxd`` beside each);
+sim/core/{clock,marks,workers,cases,desks,workflow}.py, compiled by Cython with the ``.pxd`` beside each);
 everything else is in pyproject.toml.
 
 Each extension is optional: where no C compiler is found the package installs without it and runs
@@ -15,7 +15,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 NUMPY_RANDOM_LIB = str(Path(np.get_include()).parent.parent / "random" / "lib")
-CORE = ("clock", "workers", "cases", "desks", "workflow")
+CORE = ("clock", "marks", "workers", "cases", "desks", "workflow")
 """The event core's modules, in the order they cimport one another."""
 CORE_DIRECTIVES = dict(
     boundscheck=False, wraparound=False, initializedcheck=False, cdivision=False, annotation_typing=False

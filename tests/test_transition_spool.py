@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim.core.spool as spool
+from sim.core.marks import FIRST_ROWS, Marks
 from sim.core.spool import Spool
 from sim.model import GridModel
 from sim.output.runner import write_run
@@ -73,6 +74,38 @@ def test_spooled_rows_read_back_in_order_in_blocks_of_the_size_asked(days, spill
     assert [len(b["a"]) for b in blocks] == [min(size, n - s) for s in range(0, max(n, 1), size)]
     for name, _ in COLUMNS:
         np.testing.assert_array_equal(np.concatenate([b[name] for b in blocks]), ref[name][keep])
+
+
+_EXACT = st.one_of(st.integers(-(2**53), 2**53), st.floats(allow_nan=True, allow_infinity=True))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    width=st.sampled_from([3, 5]),
+    days=st.lists(st.lists(st.lists(_EXACT, min_size=5, max_size=5), max_size=3 * FIRST_ROWS // 2), max_size=4),
+)
+def test_marks_take_every_row_exactly_as_marked(width, days):
+    """The event core's marks (a row a few C stores, the buffer growing past its first size) give
+    back each day's rows as the values marked, whole numbers exact below 2**53."""
+    marks = Marks(width)
+    add = marks.add3 if width == 3 else marks.add5
+    for day in days:
+        rows = [r[:width] for r in day]
+        for r in rows[: len(rows) // 2]:
+            add(*r)
+        marks.extend([v for r in rows[len(rows) // 2 :] for v in r])
+        assert len(marks) == len(rows)
+        got = marks.take()
+        assert got.shape == (len(rows), width) and got.dtype == np.float64
+        np.testing.assert_array_equal(got, np.array(rows, dtype=np.float64).reshape(-1, width))
+        assert len(marks) == 0 and marks.take().shape == (0, width)
+
+
+def test_marks_refuse_values_that_are_not_whole_rows():
+    marks = Marks(5)
+    with pytest.raises(ValueError, match="7 values are not rows of 5"):
+        marks.extend(range(7))
+    assert len(marks) == 0
 
 
 @pytest.fixture

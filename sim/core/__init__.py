@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-COMPILED_MODULES = ("clock", "workers", "cases", "desks", "workflow")
+COMPILED_MODULES = ("clock", "marks", "workers", "cases", "desks", "workflow")
 """The modules of ``sim.core`` that a build compiles (``setup.py`` lists them too)."""
 
 

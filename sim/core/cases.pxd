@@ -1,12 +1,14 @@
 # Cython declarations for sim/core/cases.py (pure Python mode): the calls between desks and workflow.
 
 from sim.core.clock cimport Actor, Clock
+from sim.core.marks cimport Marks
 from sim.core.workers cimport WorkerState
 
 
 cdef class CaseFlow(Actor):
     cdef public Clock clock
-    cdef public object log, mark, mark_block, picking
+    cdef public object log, picking
+    cdef public Marks marks, block_marks
     cdef public bint recording
     cdef long long[::1] state, desk, severity, category, level, outcome, grid, escalations, resolver
     cdef long long[::1] handler, household, reopens, visits_failed, satisfied

@@ -58,8 +58,8 @@ class CaseFlow(Actor):
         self.clock = clock
         self.log = log
         self.recording = log.recording  # transition rows wanted (off in sweeps: skip building them)
-        self.mark = log.mark
-        self.mark_block = log.mark_block  # (actor, start, end) of non-case work, when recording
+        self.marks = log.marks  # (incident, time, state, level, actor) of each step, when recording
+        self.block_marks = log.block_marks  # (actor, start, end) of non-case work, when recording
         self.picking: Any = None  # draws of cherry-picking from a team's queue (sim.core.desks.Team._take)
         self.cat_hours: Any = None  # handling hours per category (the workflow's; a cherry-picker seeks the least)
         self.bind_columns()

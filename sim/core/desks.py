@@ -442,7 +442,7 @@ class Team(Desk):
         t0 = now if w.free_at < now else w.free_at
         t1 = t0 + w.owed
         if self.wf.recording:  # kept with the transition log (a city-year of Jiamusi: 2.9 M blocks)
-            self.wf.mark_block((w.uid, t0, t1))
+            self.wf.block_marks.add3(w.uid, t0, t1)
         w.block_hours += w.owed
         w.owed = 0.0
         w.free_at = t1

@@ -111,11 +111,11 @@ class IncidentLog:
         self._reserve(_FIRST_CAPACITY)
         self._appends: Callable[[dict, int, int], None] | None = None  # see _bind
         self._watchers: list = []  # hold typed views of the columns (the workflow): rebound when they grow
-        # transition log: hot paths call ``mark((incident, time, state, level, actor))`` and
-        # ``mark_block((actor, start, end))`` when ``recording`` (sweeps turn it off)
+        # transition log: hot paths call ``marks.add5(incident, time, state, level, actor)`` and
+        # ``block_marks.add3(actor, start, end)`` when ``recording`` (sweeps turn it off)
         self.transition_log = TransitionLog()
-        self.mark = self.transition_log.mark
-        self.mark_block = self.transition_log.mark_block
+        self.marks = self.transition_log.marks
+        self.block_marks = self.transition_log.block_marks
 
     def watch(self, viewer) -> None:
         """``viewer.release_columns()`` before the buffers grow, ``viewer.bind_columns()`` after."""

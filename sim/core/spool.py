@@ -1,7 +1,7 @@
 """A spool: an append-only table of typed columns that lives in memory up to a size, then on disk.
 
-Hot paths append rows as flat values to a list (``spool.mark((a, b, c, a, b, c, …))``, one
-C call); :meth:`Spool.flush` packs them into typed ``array.array`` columns, and once those
+Hot paths append rows to the spool's :attr:`~Spool.pending` marks (:class:`sim.core.marks.Marks`:
+a row is a few C stores); :meth:`Spool.flush` packs them into typed ``array.array`` columns, and once those
 pass ``spill_bytes`` it appends them to an anonymous temporary file and starts afresh. A
 city-year's trace then costs a few megabytes of memory instead of hundreds, and reads back
 chunk by chunk in the order it was recorded. The file has no name (it is unlinked as it is
@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO
 
 import numpy as np
+
+from sim.core.marks import Marks
 
 SPILL_BYTES = 4 * 1024 * 1024
 """Bytes of packed columns a spool keeps in memory before it appends them to its file."""
@@ -34,8 +36,9 @@ class Spool:
     def __init__(self, columns: Sequence[tuple[str, type]], spill_bytes: int | None = None):
         self.dtypes = {name: np.dtype(t) for name, t in columns}
         self.spill_bytes = SPILL_BYTES if spill_bytes is None else spill_bytes
-        self._pending: list = []
-        self.mark = self._pending.extend
+        self.pending = Marks(len(self.dtypes))
+        """Rows appended since the last flush: ``pending.add5(…)`` (five columns) in the event core."""
+        self.mark = self.pending.extend
         """Append rows given as flat values, ``len(columns)`` a row (exact below 2**53)."""
         self._tail = self._fresh()
         self._file: BinaryIO | None = None  # opened at the first spill
@@ -58,10 +61,9 @@ class Spool:
 
     def flush(self) -> None:
         """Pack the pending rows into the typed columns (and spill them if they grew past the size)."""
-        if not self._pending:
+        if not len(self.pending):
             return
-        rows = np.array(self._pending, dtype=np.float64).reshape(-1, len(self.dtypes))
-        self._pending.clear()
+        rows = self.pending.take()
         for k, (name, d) in enumerate(self.dtypes.items()):
             self._tail[name].frombytes(rows[:, k].astype(d).tobytes())
         del rows

@@ -1,8 +1,8 @@
 """The transition log: every step of every case, and every block of a worker's non-case work.
 
-Hot paths call ``mark((incident, time, state, level, actor, …))`` — rows as flat values, five a
-row — and ``mark_block((actor, start, end, …))`` for overhead and campaign (专项工作) work, both
-only when the model records transitions (sweeps do not). Both are :class:`~sim.core.spool.Spool`
+Hot paths call ``marks.add5(incident, time, state, level, actor)`` and ``block_marks.add3(actor,
+start, end)`` for overhead and campaign (专项工作) work (:class:`sim.core.marks.Marks`: a row is a
+few C stores), both only when the model records transitions (sweeps do not). Both are :class:`~sim.core.spool.Spool`
 tables: packed into typed columns once a day and, past a few megabytes, spilled to a temporary
 file, so a city-year's 15 M transitions do not stay in memory (they read back chunk by chunk,
 in the order recorded, for the run directory's ``transitions.parquet``).
@@ -33,8 +33,8 @@ class TransitionLog:
     def __init__(self, spill_bytes: int | None = None):
         self.rows = Spool(TRANSITION_COLUMNS, spill_bytes)
         self.work_blocks = Spool(BLOCK_COLUMNS, spill_bytes)
-        self.mark = self.rows.mark
-        self.mark_block = self.work_blocks.mark
+        self.marks = self.rows.pending
+        self.block_marks = self.work_blocks.pending
 
     def __len__(self) -> int:
         """Transitions recorded."""

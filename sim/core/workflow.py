@@ -135,7 +135,8 @@ class Workflow(CaseFlow):
         self.state[i] = ACCEPTED
         self.t_accepted[i] = now
         if self.recording:
-            self.mark((i, self.t_surfaced[i], SURFACED, 0, -1, i, now, ACCEPTED, 0, -1))  # two rows
+            self.marks.add5(i, self.t_surfaced[i], SURFACED, 0, -1)
+            self.marks.add5(i, now, ACCEPTED, 0, -1)
         self.n_accepted += 1
         desk = cython.cast(Desk, self.desks_by_id[self.entry_desk[i]])
         self.level[i] = desk.level
@@ -150,7 +151,7 @@ class Workflow(CaseFlow):
         self.desk[i] = d.id
         self.t_join[i] = now
         if self.recording:
-            self.mark((i, now, WAITING, d.level, -1))
+            self.marks.add5(i, now, WAITING, d.level, -1)
 
     def begin(self, i: int, now: float, desk: Any, worker: WorkerState) -> float:
         """Someone starts on a case: decide the outcome and return how long the work takes."""
@@ -163,7 +164,7 @@ class Workflow(CaseFlow):
             self.wait_sum += now - self.t_surfaced[i]
             self.n_started += 1
         if self.recording:
-            self.mark((i, now, HANDLING, d.level, worker.uid))
+            self.marks.add5(i, now, HANDLING, d.level, worker.uid)
         cat = self.category[i]
         lvl = d.level
         k = i * self.L + lvl
@@ -198,7 +199,7 @@ class Workflow(CaseFlow):
             self.visits_failed[i] += 1
             if self.recording:
                 d = cython.cast(Desk, desk)
-                self.mark((i, now, VISIT_FAILED, d.level, worker.uid))
+                self.marks.add5(i, now, VISIT_FAILED, d.level, worker.uid)
             if self.visits_failed[i] >= self.max_visits:
                 self.escalate(i, now, desk, worker)  # joint visit higher up (e.g. with the police)
             else:
@@ -233,7 +234,7 @@ class Workflow(CaseFlow):
         self.t_escalated[i] = now
         self.level[i] = nxt
         if self.recording:
-            self.mark((i, now, ESCALATED, nxt, -1))
+            self.marks.add5(i, now, ESCALATED, nxt, -1)
         self.n_escalated += 1
         up = cython.cast(Desk, self.desks_by_id[self.grid_desk[nxt * self.n_grids + self.grid[i]]])
         up.admit(i, now)
@@ -250,7 +251,7 @@ class Workflow(CaseFlow):
         self.level[i] = d.level
         self.desk[i] = d.id
         if self.recording:
-            self.mark((i, now, RESOLVED, d.level, worker.uid))
+            self.marks.add5(i, now, RESOLVED, d.level, worker.uid)
         self.n_resolved += 1
         if worker.meets_residents:  # the resident met their grid worker
             h = self.household[i]
@@ -312,7 +313,7 @@ class Workflow(CaseFlow):
                 self.t_reopened[i] = now
                 self.state[i] = REOPENED
                 if self.recording:
-                    self.mark((i, now, REOPENED, self.level[i], -1))
+                    self.marks.add5(i, now, REOPENED, self.level[i], -1)
                 self.n_reopened += 1
                 desk = cython.cast(Desk, self.desks_by_id[self.desk[i]])
                 desk.admit(i, now)
@@ -320,5 +321,5 @@ class Workflow(CaseFlow):
         self.state[i] = CLOSED
         self.t_closed[i] = now
         if self.recording:
-            self.mark((i, now, CLOSED, self.level[i], -1))
+            self.marks.add5(i, now, CLOSED, self.level[i], -1)
         self.n_closed += 1

@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--no-transitions",
         action="store_true",
-        help="do not record the transition log (faster; no transitions.parquet)",
+        help="do not record the transition log (a shorter write; no transitions.parquet)",
     )
     r.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _excel_flags(r)
