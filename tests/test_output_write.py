@@ -160,7 +160,10 @@ def test_summary_from_the_log_is_the_summary_of_the_table(paused):
     assert part["incidents_known"] == int(later["t_surfaced"].notna().sum())
 
 
-def test_a_failing_incident_encoding_leaves_the_previous_run_directory(tmp_path, monkeypatch):
+@pytest.mark.parametrize("table", ["incident_row_groups", "transition_row_groups"])
+def test_a_failing_table_encoding_leaves_the_previous_run_directory(table, tmp_path, monkeypatch):
+    """Either table encoded in a thread of its own fails: the error reaches the caller, the run
+    directory already there is untouched and no temporary sibling is left."""
     model = run_scenario(load_scenario(BASELINE), days=10)
     out = tmp_path / "run"
     write_run(model, out)
@@ -170,7 +173,7 @@ def test_a_failing_incident_encoding_leaves_the_previous_run_directory(tmp_path,
         yield from ()
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(runner, "incident_row_groups", broken)
+    monkeypatch.setattr(runner, table, broken)
     with pytest.raises(OSError, match="No space"):
         write_run(run_scenario(load_scenario(BASELINE), days=12), out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -38,7 +38,7 @@ def run_scenario(
     config: Scenario, seed: int | None = None, days: int | None = None, transitions: bool = True
 ) -> GridModel:
     """Build and run a model for ``days`` (default: the scenario's); ``transitions=False``
-    skips the per-transition log (about an eighth faster; the incident table is unchanged)."""
+    skips the per-transition log (no transitions.parquet to write; the incident table is unchanged)."""
     if days is not None:
         config = config.model_copy(update={"days": days})
     model = GridModel(config, seed=seed, transitions=transitions)
@@ -146,11 +146,13 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True, force
     already there is replaced, never mixed with). ``force``: ``out`` is a folder of other
     things (:func:`check_out`); the run's files are written into it, stale ones removed.
 
-    The incident table is encoded in a second thread while this one computes the workforce KPIs
-    and writes the other files (Arrow's Parquet writer releases the GIL): on two cores the user
-    waits for the longer of the two, not their sum. Past one row group of incidents the incident
-    KPIs come first, alone: their scratch arrays and a row group's never add up (a city-year's
-    peak stays under 1.5 GB); a smaller log's KPIs overlap the encoding too."""
+    The incident table and the transition log are encoded in two more threads while this one
+    computes the KPIs and writes the other files (Arrow's Parquet writer releases the GIL): on two
+    cores the user waits for about half their sum. The transitions start first: their row groups
+    are small (five columns), and they keep the second core busy while the incident KPIs, past
+    one row group of incidents, run before the incident table is built — their scratch arrays and
+    a row group's never add up (a city-year's peak stays under 1.5 GB); a smaller log's KPIs
+    overlap the incident table's encoding too."""
     out = check_out(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     with_log = transitions and model.log.recording
@@ -167,10 +169,17 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True, force
     try:
         if not into_folder:
             os.chmod(target, 0o777 & ~umask())
-        # the incident KPIs' scratch arrays are the write's largest: alone first, unless the log is
-        # one row group (then the two fit side by side and the KPIs overlap the encoding)
-        kpis = _incident_kpis(model) if model.log.n > ROW_GROUP else None
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            tracing = None
+            if with_log:  # a row group at a time, straight from the log
+                tracing = pool.submit(
+                    atomic_write,
+                    target / "transitions.parquet",
+                    lambda p: _row_groups(transition_row_groups(model, ROW_GROUP), p),
+                )
+            # the incident KPIs' scratch arrays are the write's largest: before the incident table,
+            # unless the log is one row group (then the two fit side by side and overlap)
+            kpis = _incident_kpis(model) if model.log.n > ROW_GROUP else None
             incidents = incident_row_groups(model, ROW_GROUP)  # (a city-year: never one table)
             written: list[WriteBack] = []
 
@@ -179,10 +188,12 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True, force
                 _row_groups(incidents, p, written[0])
 
             encoding = pool.submit(atomic_write, target / "incidents.parquet", encode)
-            summary = _write_rest(model, target, with_log, _incident_kpis(model) if kpis is None else kpis)
+            summary = _write_rest(model, target, _incident_kpis(model) if kpis is None else kpis)
             if written and not encoding.done():  # the disk takes what is encoded while the rest is
                 written[0]()
             encoding.result()
+            if tracing is not None:
+                tracing.result()
         text = json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
         atomic_write(target / "summary.json", lambda p: Path(p).write_text(text, encoding="utf-8"))  # last: complete
         if not into_folder:
@@ -193,8 +204,9 @@ def write_run(model: GridModel, out: str | Path, transitions: bool = True, force
     return summary
 
 
-def _write_rest(model: GridModel, target: Path, transitions: bool, incident_kpis: dict) -> dict:
-    """Write every file but the incident table and the summary into ``target``; return the summary."""
+def _write_rest(model: GridModel, target: Path, incident_kpis: dict) -> dict:
+    """Write every file but the incident and transition tables and the summary into ``target``;
+    return the summary."""
     workers, scores = workers_table(model), scores_table(model)
     summary = _summary(model, incident_kpis, workers, scores)
     header = (
@@ -208,8 +220,6 @@ def _write_rest(model: GridModel, target: Path, transitions: bool, incident_kpis
     atomic_write(target / "scores.parquet", lambda p, t=scores: _parquet(t, p))
     del workers, scores
     atomic_write(target / "grids.parquet", lambda p: _parquet(grids_table(model), p))
-    if transitions:  # a row group at a time, straight from the log
-        atomic_write(target / "transitions.parquet", lambda p: _row_groups(transition_row_groups(model, ROW_GROUP), p))
     atomic_write(target / "scenario.yaml", lambda p: Path(p).write_text(scenario_text, encoding="utf-8"))
     return summary
 
