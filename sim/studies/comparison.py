@@ -57,6 +57,7 @@ def paired_differences(results: pd.DataFrame, kpis: list[str], reference: str, p
     """Per policy other than the reference and per KPI: mean of (policy − reference) over
     the pairs (sample, replication) both completed, with its 95 % interval, and the same
     relative to the reference mean."""
+    kpis = [k for k in kpis if k in results]
     ref = results[results["policy"] == reference].set_index(["sample", "rep"])
     rows = []
     for p in policies:
@@ -64,12 +65,13 @@ def paired_differences(results: pd.DataFrame, kpis: list[str], reference: str, p
             continue
         mine = results[results["policy"] == p].set_index(["sample", "rep"])
         both = mine.index.intersection(ref.index)
-        for k in kpis:
-            if k not in results:
-                continue
-            d = mine.loc[both, k].to_numpy(float) - ref.loc[both, k].to_numpy(float)
+        # the pairs' KPIs as two aligned arrays, a column per KPI (one lookup, not one per KPI)
+        theirs = ref.loc[both, kpis].to_numpy(float)
+        d_all = mine.loc[both, kpis].to_numpy(float) - theirs
+        for j, k in enumerate(kpis):
+            d = d_all[:, j]
             m, lo, hi = t_interval(d)
-            base = float(np.nanmean(ref.loc[both, k].to_numpy(float))) if len(both) else math.nan
+            base = float(np.nanmean(theirs[:, j])) if len(both) else math.nan
             rows.append(
                 {
                     "policy": p,

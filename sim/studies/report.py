@@ -215,9 +215,8 @@ def series_plot(daily: pd.DataFrame, policies: list[str], lang: str = "en"):
             colour = TYPE_COLOURS[i % len(TYPE_COLOURS)]
             ax.plot(wide.index, wide.mean(axis=1), color=colour, lw=1.4, label=_tick(p, 60))
             if wide.shape[1] > 1:
-                ax.fill_between(
-                    wide.index, wide.quantile(0.05, axis=1), wide.quantile(0.95, axis=1), color=colour, alpha=0.15, lw=0
-                )
+                lo, hi = _across_runs(wide, (0.05, 0.95))
+                ax.fill_between(wide.index, lo, hi, color=colour, alpha=0.15, lw=0)
         ax.set_title(text(title, lang), fontsize=10)
         ax.set_xlabel(text("report.day", lang), fontsize=9)
         ax.tick_params(labelsize=8)
@@ -225,6 +224,22 @@ def series_plot(daily: pd.DataFrame, policies: list[str], lang: str = "en"):
     fig.suptitle(text("report.series_fig", lang), fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _across_runs(wide: pd.DataFrame, qs: tuple[float, ...]) -> np.ndarray:
+    """Quantiles ``qs`` of each day (row) across runs (columns), missing values left out: what
+    ``wide.quantile(q, axis=1)`` gives, the days every run has in one numpy call (pandas goes
+    day by day: a second for a sweep's three series)."""
+    v = wide.to_numpy(dtype=float)
+    out = np.full((len(qs), len(v)), np.nan)
+    full = ~np.isnan(v).any(axis=1)
+    if full.any():
+        out[:, full] = np.quantile(v[full], qs, axis=1)
+    for i in np.flatnonzero(~full):
+        row = v[i][~np.isnan(v[i])]
+        if len(row):
+            out[:, i] = np.quantile(row, qs)
+    return out
 
 
 def funnel_plot(results: pd.DataFrame, policies: list[str], lang: str = "en"):
