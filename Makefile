@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 # The compiled daily kernels and event core (the core's .py modules compiled with the .pxd beside each), rebuilt in place against this venv's own numpy (they draw
 # through numpy's C random library, which must be the one the venv runs) whenever their
 # source changes — no new venv.
-CORE_SRC := $(foreach m,clock workers cases desks workflow,sim/core/$(m).py sim/core/$(m).pxd)
+CORE_SRC := $(foreach m,clock marks workers cases desks workflow,sim/core/$(m).py sim/core/$(m).pxd)
 $(BUILT): $(STAMP) setup.py sim/kernels/_kernels.pyx sim/kernels/_kernels.pxd $(CORE_SRC)
 	$(BIN)/python -m pip install --quiet 'Cython>=3.0' 'setuptools>=68'
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .

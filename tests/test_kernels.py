@@ -1,4 +1,4 @@
-"""The compiled daily kernels (sim/kernels/_kernels.pyx) and event core (sim/core/{clock,workers,cases,desks,
+"""The compiled daily kernels (sim/kernels/_kernels.pyx) and event core (sim/core/{clock,marks,workers,cases,desks,
 workflow}.py compiled by Cython) against their reference (sim/kernels/reference.py; the same core source
 interpreted, as GRIDSIM_PURE=1 runs it): a run gives bit-identical tables either way, and the duty rules agree
 time by time."""

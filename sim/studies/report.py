@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 import math
 import os
@@ -24,10 +23,9 @@ import numpy as np
 import pandas as pd
 
 from sim.output.files import atomic_write
-from sim.output.fonts import use_cjk_font
 from sim.scenario.labels import LANGS, text
 from sim.scenario.loading import ScenarioError
-from sim.studies import headline, policy_names, readout, warmup
+from sim.studies import drawing, headline, policy_names, readout, warmup
 from sim.studies.comparison import paired_differences, policy_means
 from sim.studies.sweep import load_results
 
@@ -348,12 +346,6 @@ def uncertainty_plot(results: pd.DataFrame, kpis: list[str], reference: str, pol
 # ------------------------------------------------------------------ the page
 
 
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    return buf.getvalue()
-
-
 def _table(frame: pd.DataFrame, classes: list[str] | None = None) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = []
@@ -394,15 +386,19 @@ def write_report(root: str | Path, out: str | Path | None = None, lang: str | No
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ScenarioError(f"{meta_path}: unreadable ({exc.__class__.__name__}); run `gridsim sweep` again") from None
-    lang = report_lang(meta, lang)
+    with drawing.Drawing() as drawer:  # (its helper starts now: its imports overlap the reading below)
+        return _write(root, meta, report_lang(meta, lang), out, drawer)
+
+
+def _write(root: Path, meta: dict, lang: str, out: str | Path | None, drawer: drawing.Drawing) -> Path:
+    """:func:`write_report` once the experiment's metadata is read."""
     results = load_results(root)
     if results.empty:
         raise ScenarioError(f"{root}: no finished runs to report")
     manifest = pd.read_parquet(root / "manifest.parquet")
     daily, scores = load_results(root, "daily"), load_results(root, "scores")
     meta, (results, daily, scores) = policy_names.shown(meta, lang, results, daily, scores)
-    if lang == "zh" or any(_CJK.search(p) for p in meta["policies"]):  # en labels keep terms like 一把尺
-        use_cjk_font()
+    cjk = lang == "zh" or any(_CJK.search(p) for p in meta["policies"])  # en labels keep terms like 一把尺
     policies = [p for p in meta["policies"] if p in set(results["policy"])]
     reference = meta["reference"] if meta["reference"] in policies else policies[0]
     kpis = [k for k in meta["kpis"] if k in results]
@@ -414,18 +410,17 @@ def write_report(root: str | Path, out: str | Path | None = None, lang: str | No
     means = policy_means(results, kpis, policies)
     diffs = headline.classify(paired_differences(results, kpis, reference, policies), declared)
     found = headline.findings(headline_differences(results, kpis, meta, reference), declared, lang)
-    figures = {
-        "differences": forest_plot(diffs, kpis, reference, lang) if len(diffs) else None,
-        "distributions": distributions_plot(results, kpis, policies, lang),
-        "series": series_plot(daily, policies, lang) if len(daily) else None,
-        "funnel": funnel_plot(results, policies, lang),
-        "uncertainty": uncertainty_plot(results, kpis, reference, policies, lang),
-        "scores": scores_plot(scores, results, policies, lang),
-    }
+    # the two figures of a panel per KPI, the largest, at the two ends: one process starts on each
+    jobs: dict[str, drawing.Job] = {"differences": (forest_plot, (diffs, kpis, reference, lang))} if len(diffs) else {}
+    jobs["scores"] = (scores_plot, (scores, results, policies, lang))
+    if len(daily):
+        jobs["series"] = (series_plot, (daily, policies, lang))
+    jobs["funnel"] = (funnel_plot, (results, policies, lang))
+    jobs["uncertainty"] = (uncertainty_plot, (results, kpis, reference, policies, lang))
+    jobs["distributions"] = (distributions_plot, (results, kpis, policies, lang))
     images = {}
-    for name, fig in figures.items():
-        if fig is not None:
-            data = _png(fig)
+    for name, data in drawer.draw(jobs, cjk).items():
+        if data is not None:
             (figdir / f"{name}.png").write_bytes(data)
             images[name] = base64.b64encode(data).decode()
 
