@@ -68,7 +68,7 @@ class Drawing:
             helpers = 1 if cores_available() > 1 else 0
         self.pool: ProcessPoolExecutor | None = None
         self.ready: Future | None = None
-        if helpers:
+        if helpers and "forkserver" in multiprocessing.get_all_start_methods():
             # forkserver, not fork: the report's process holds Arrow's threads
             ctx = multiprocessing.get_context("forkserver")
             self.pool = ProcessPoolExecutor(1, ctx, initializer=_ignore_interrupt)
