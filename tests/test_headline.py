@@ -5,6 +5,7 @@ in English and Chinese."""
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -115,6 +116,10 @@ def test_sweep_and_report_print_the_headline_in_both_languages(tmp_path):
     assert "@page{size:A4" in page
     assert "预热期与稳态" in page and "warmup_days = 5" in page and "报告清单(STRESS-ABS)" in page
     assert "e-0" not in page.split("<img", 1)[0]  # no scientific notation in the text
+    shown = re.findall(r"<img alt='(\w+)'", page)  # in the page's order, whichever process drew each
+    page_order = ["differences", "distributions", "series", "funnel", "uncertainty", "scores"]
+    assert len(shown) >= 4 and shown == [f for f in page_order if f in shown]
+    assert sorted(p.stem for p in (out / "report_figures").iterdir()) == sorted(shown)
     en = subprocess.run(
         [*cli, "report", str(out)], capture_output=True, text=True, env={"GRIDSIM_LANG": "en", **_env()}
     )

@@ -59,7 +59,7 @@ def _warm() -> None:
 class Drawing:
     """Draws figures here and, where ``helpers`` (default: where more than one core is
     available), in a helper process started at once. A context manager: leaving it lets the
-    helper go (without waiting for it)."""
+    helper go."""
 
     def __init__(self, helpers: int | None = None):
         if helpers is None:
@@ -81,61 +81,84 @@ class Drawing:
         self.close()
 
     def close(self) -> None:
-        """Let the helper go: what it is doing it finishes, then it exits."""
+        """Let the helper go, once it has finished what it is doing (a figure when the report
+        failed, its imports when it never got ready). Waited for here, not left to the
+        executor: an executor collected while its thread joins the helper deadlocks that
+        thread at exit (CPython 3.13.0, ``concurrent.futures.process``'s ``weakref_cb``)."""
         if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+
+    def start(self, jobs: dict[str, Job], cjk: bool = False) -> Figures:
+        """Let the helper begin on ``jobs`` (from the end of the list) while this process does
+        other work; :meth:`Figures.finish` draws the rest here and returns every PNG."""
+        return Figures(self, jobs, cjk)
 
     def draw(self, jobs: dict[str, Job], cjk: bool = False) -> dict[str, bytes | None]:
         """The PNG of every figure in ``jobs`` (by name, in the order given; None where its plot
         draws none)."""
-        left = deque(jobs)
+        return self.start(jobs, cjk).finish()
+
+
+class Figures:
+    """Figures being drawn (:meth:`Drawing.start`): the helper takes the last one not yet taken
+    each time it is free; :meth:`finish` takes them from the front here."""
+
+    def __init__(self, drawing: Drawing, jobs: dict[str, Job], cjk: bool):
+        self.jobs, self.cjk = jobs, cjk
+        self.pool, self.ready = drawing.pool, drawing.ready
+        self.left = deque(jobs)
+        self.theirs: list[tuple[str, Future]] = []
+        self.turn = threading.Condition()
+        self.busy = 0  # figures the helper holds (0 or 1)
+        self.broken = False  # the helper cannot take more (it could not start, or died)
+        if self.pool is not None and self.ready is not None and self.left:
+            self.ready.add_done_callback(self._hand_on)  # (at once if it is ready already)
+
+    def _hand_on(self, done: Future) -> None:
+        """After the helper got ready or finished a figure: give it the last one not yet taken."""
+        error = None if done.cancelled() else done.exception()
+        with self.turn:
+            if done is self.ready:
+                self.broken = done.cancelled() or error is not None  # it could not start
+            else:
+                self.busy -= 1
+                self.broken = self.broken or done.cancelled() or isinstance(error, BrokenProcessPool)
+            name = self.left.pop() if self.left and not self.broken else None
+            if name is not None:
+                self.busy += 1
+            self.turn.notify_all()
+        if name is None:
+            return
+        assert self.pool is not None
+        try:
+            fut = self.pool.submit(draw_one, *self.jobs[name], self.cjk)
+        except (BrokenProcessPool, RuntimeError):  # it died (or was let go): drawn here
+            with self.turn:
+                self.left.append(name)
+                self.busy -= 1
+                self.broken = True
+                self.turn.notify_all()
+            return
+        self.theirs.append((name, fut))
+        fut.add_done_callback(self._hand_on)
+
+    def finish(self) -> dict[str, bytes | None]:
+        """Draw here what the helper has not taken, wait for the figure it holds (not for a
+        helper still starting) and return every PNG, in the order of the jobs."""
+        jobs, cjk = self.jobs, self.cjk
         out: dict[str, bytes | None] = {}
-        theirs: list[tuple[str, Future]] = []
-        turn = threading.Condition()
-        state = {"busy": 0, "broken": False}  # the helper's figure in hand; it cannot take more
-        pool = self.pool
-
-        def hand_on(done: Future) -> None:
-            """After the helper got ready or finished a figure: give it the last one not yet taken."""
-            error = None if done.cancelled() else done.exception()
-            with turn:
-                if done is self.ready:
-                    state["broken"] = done.cancelled() or error is not None  # it could not start
-                else:
-                    state["busy"] -= 1
-                    state["broken"] = state["broken"] or done.cancelled() or isinstance(error, BrokenProcessPool)
-                name = left.pop() if left and not state["broken"] else None
-                if name is not None:
-                    state["busy"] += 1
-                turn.notify_all()
-            if name is None:
-                return
-            try:
-                fut = pool.submit(draw_one, *jobs[name], cjk)
-            except (BrokenProcessPool, RuntimeError):  # it died (or was let go): drawn here
-                with turn:
-                    left.append(name)
-                    state["busy"] -= 1
-                    state["broken"] = True
-                    turn.notify_all()
-                return
-            theirs.append((name, fut))
-            fut.add_done_callback(hand_on)
-
-        if pool is not None and self.ready is not None and len(left) > 1:
-            self.ready.add_done_callback(hand_on)  # (at once if it is ready already)
         while True:
-            with turn:
-                name = left.popleft() if left else None
+            with self.turn:
+                name = self.left.popleft() if self.left else None
             if name is None:
                 break
             out[name] = draw_one(*jobs[name], cjk)
-        with turn:  # a figure the helper holds is waited for; a helper still starting is not
-            turn.wait_for(lambda: state["busy"] == 0)
-            rest = list(left)  # (handed back when the helper could not take them)
-            left.clear()
-        for name, fut in list(theirs):
+        with self.turn:
+            self.turn.wait_for(lambda: self.busy == 0)
+            rest = list(self.left)  # (handed back when the helper could not take them)
+            self.left.clear()
+        for name, fut in list(self.theirs):
             try:
                 out[name] = fut.result()
             except BrokenProcessPool:  # the helper died with it: drawn here

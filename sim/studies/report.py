@@ -418,11 +418,7 @@ def _write(root: Path, meta: dict, lang: str, out: str | Path | None, drawer: dr
     jobs["funnel"] = (funnel_plot, (results, policies, lang))
     jobs["uncertainty"] = (uncertainty_plot, (results, kpis, reference, policies, lang))
     jobs["distributions"] = (distributions_plot, (results, kpis, policies, lang))
-    images = {}
-    for name, data in drawer.draw(jobs, cjk).items():
-        if data is not None:
-            (figdir / f"{name}.png").write_bytes(data)
-            images[name] = base64.b64encode(data).decode()
+    figures = drawer.start(jobs, cjk)  # (the helper draws while the tables and warm-up are made)
 
     of = headline.denominators(daily, int(meta["days"]))
     kpi_table = pd.DataFrame({text("report.policy", lang): policies})
@@ -553,9 +549,13 @@ def _write(root: Path, meta: dict, lang: str, out: str | Path | None, drawer: dr
         "scores": f"<h2>{html.escape(text('report.scores', lang))}</h2>"
         f"<p class=note>{html.escape(text('report.scores_note', lang))}</p>",
     }
-    for name, data in images.items():
-        parts.append(captions[name])
-        parts.append(f"<img alt='{name}' src='data:image/png;base64,{data}'>")
+    drawn = figures.finish()
+    for name in captions:  # (the page's order, not the drawing's)
+        data = drawn.get(name)
+        if data is not None:
+            (figdir / f"{name}.png").write_bytes(data)
+            parts.append(captions[name])
+            parts.append(f"<img alt='{name}' src='data:image/png;base64,{base64.b64encode(data).decode()}'>")
     parts += _stress(results, meta, counts["done"], lang)
     parts.append(f"<p class=note>{html.escape(text('report.footer', lang, root=str(root), figdir=str(figdir)))}</p>")
     page = (
