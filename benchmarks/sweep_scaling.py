@@ -12,11 +12,13 @@ average is printed before and after, because a shared machine's other jobs take 
 
 In this process the one-worker sweep finds the model already imported, while the first pool's
 forkserver imports it inside the timed sweep. ``--cli`` times instead what a user waits for:
-whole ``gridsim sweep --workers N`` processes (each imports what it needs), interleaved,
-``--repeat`` times, median. ``--ceiling`` adds, after each round, what the machine itself
-allowed then: ten runs of the model in one process alone against N such processes side by side
-(no sweep at all; runs timed, not imports): N × the one's wall ÷ the N's is the speed-up no
-scheduling could have beaten in that round (a shared VM's second core comes and goes).
+whole ``gridsim sweep --workers N`` processes (each imports what it needs), interleaved (the
+order alternating from round to round), ``--repeat`` times: the median of each count, and the
+speed-up within each round (the host's speed drifts between rounds more than within one).
+``--ceiling`` adds, after each round, what the machine itself allowed then: ten runs of the
+model in one process alone against N such processes side by side (no sweep at all; runs timed,
+not imports): N × the one's wall ÷ the N's is the speed-up no scheduling could have beaten in
+that round (a shared VM's second core comes and goes).
 Usage: python benchmarks/sweep_scaling.py [--workers 1,2] [--reps 20] [--days 365] [--warm]
        python benchmarks/sweep_scaling.py --cli [--repeat 3] [--ceiling]
 """
@@ -125,7 +127,7 @@ def whole_processes(exp_path: Path, tmp: Path, counts: list[int], repeat: int, c
     walls: dict[int, list[float]] = {w: [] for w in counts}
     ceilings: list[float] = []
     for r in range(repeat):
-        for w in counts:
+        for w in counts if r % 2 == 0 else counts[::-1]:  # the order alternates: a drifting host favours neither
             out = tmp / f"cli-w{w}-{r}"
             cmd = [sys.executable, "-m", "sim.ui.cli", "sweep", str(exp_path), "--out", str(out)]
             cmd += ["--workers", str(w), "--no-progress"]
@@ -146,6 +148,10 @@ def whole_processes(exp_path: Path, tmp: Path, counts: list[int], repeat: int, c
         )
         rounds = " ".join(f"{x:.2f}" for x in walls[w])
         print(f"{w:>12}{med:>9.2f}{first / med:>9.2f}×  {rounds}  {'identical' if same else 'DIFFER'}")
+    for w in counts[1:]:  # each round's own ratio: the host's speed drifts between rounds more than within one
+        paired = [walls[counts[0]][r] / walls[w][r] for r in range(repeat)]
+        each = " ".join(f"{x:.2f}×" for x in paired)
+        print(f"speed-up of {w} workers within each round: {each} (median {statistics.median(paired):.2f}×)")
     if ceilings:
         each = " ".join(f"{c:.2f}×" for c in ceilings)
         print(f"machine ceiling after each round ({max(counts)} processes of 10 runs side by side ÷ one): {each}")
