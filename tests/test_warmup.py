@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.scenario.loading import ScenarioError, scenario_from_dict
 from sim.studies import warmup
@@ -38,6 +40,70 @@ def test_a_declared_warm_up_is_used_as_given():
     x = np.r_[np.zeros(50), np.ones(300)]
     assert warmup.detect(x, warmup_days=70).days == 70
     assert warmup.detect(x).days == 50  # the step is found exactly
+
+
+def _one_by_one(x, warmup_days=None) -> warmup.Warmup:
+    """The definition, series by series: MSER-5's score at each truncation point in the first
+    half, then SciPy's Kendall's tau of the batch means after the cut against time."""
+    from scipy import stats
+
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    days, found = 0, False
+    n = len(x) // 5
+    if warmup_days is not None:
+        days, found = warmup_days, True
+    elif n >= 4:
+        means = x[: n * 5].reshape(n, 5).mean(axis=1)
+        d = int(np.argmin([np.var(means[d:]) / (n - d) for d in range(n // 2 + 1)]))
+        days, found = d * 5, d < n // 2
+    rest = x[days:]
+    m = len(rest) // 5
+    if m < 4:
+        return warmup.Warmup(days, found, float("nan"), float("nan"), False)
+    means = rest[: m * 5].reshape(m, 5).mean(axis=1)
+    if np.ptp(means) == 0:
+        return warmup.Warmup(days, found, 0.0, 1.0, found)
+    tau, p = stats.kendalltau(np.arange(m), means)
+    return warmup.Warmup(days, found, float(tau), float(p), bool(found and p >= warmup.ALPHA))
+
+
+_SERIES = st.builds(
+    lambda n, kind, seed, scale, gaps: _series(n, kind, seed, scale, gaps),
+    st.sampled_from([3, 19, 20, 21, 29, 60, 121, 365]),
+    st.sampled_from(["noise", "ties", "flat", "climb"]),
+    st.integers(0, 2**16),
+    st.sampled_from([1.0, 1e6]),
+    st.booleans(),
+)
+
+
+def _series(n: int, kind: str, seed: int, scale: float, gaps: bool) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = {
+        "noise": rng.normal(size=n),
+        "ties": np.round(rng.normal(size=n) * 2),
+        "flat": np.full(n, 3.0),
+        "climb": 50 * (1 - np.exp(-np.arange(n) / 15)) + rng.normal(size=n),
+    }[kind] * scale
+    if gaps:
+        x[rng.random(n) < 0.2] = np.nan
+    return x
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_SERIES, max_size=12), st.one_of(st.none(), st.integers(0, 40)))
+def test_many_series_at_once_give_exactly_what_each_gives_alone(series, warmup_days):
+    """A report checks every run's series together, grouped by length: the same warm-ups, taus
+    and p-values as the definition applied to each series alone, bit for bit."""
+    got = warmup.detect_many(series, warmup_days)
+    assert len(got) == len(series)
+    for x, w in zip(series, got, strict=True):
+        want = _one_by_one(x, warmup_days)
+        assert (w.days, w.found, w.settled) == (want.days, want.found, want.settled)
+        np.testing.assert_array_equal([w.tau, w.p_value], [want.tau, want.p_value])  # (NaN equals NaN)
+        if warmup_days is None:
+            assert warmup.mser5(x) == (want.days, want.found)
 
 
 def test_a_scenario_that_starts_empty_shows_its_warm_up(tmp_path):
