@@ -369,6 +369,44 @@ def test_results_are_read_in_design_order_whole_batches_at_once_or_run_by_run(tm
         assert np.isnan(summary.loc[summary["key"] == "r3", "incidents_created"]).all()
 
 
+def test_many_batches_read_ahead_on_threads_give_the_tables_read_one_by_one(tmp_path, monkeypatch):
+    """Batches are checked and read a few at a time on threads (more batches here than read at
+    once, one damaged in the middle): the same tables, in design order, as reading them one by
+    one, and ``load_tables`` gives each table ``load_results`` gives."""
+    from sim.studies import sweep_store
+    from sim.studies.experiment import RunSpec
+    from sim.studies.sweep_store import _run_by_run, load_tables
+
+    store = Store(tmp_path, interval=0)  # every run its own batch
+    for table in ("daily", "scores", "summary"):
+        (tmp_path / "parts" / table).mkdir(parents=True)
+    n = 3 * sweep_store.READERS
+    for k in range(n):
+        daily = pd.DataFrame({"day": [1, 2, 3], "backlog": [k, k + 1, k + 2]})
+        scores = pd.DataFrame({"agent": np.arange(2), "score": [k / n, 1 - k / n]})
+        store.write(RunSpec(f"r{k}", "p", 0, k, 100 + k, ()), {"summary": {"closure_rate": k / n}, "daily": daily,
+                                                            "scores": scores, "wall_s": 0.01})  # fmt: skip
+    batches = Store(tmp_path).batches()
+    assert len(batches) == n
+    damaged = sweep_store.Store(tmp_path).batch_file("scores", batches[n // 2])
+    damaged.write_bytes(damaged.read_bytes()[:-50])
+    design = [f"r{k}" for k in np.random.default_rng(3).permutation(n)]
+    pd.DataFrame(
+        [{"key": k, "policy": "p", "sample": 0, "rep": i, "seed": i} for i, k in enumerate(design)]
+    ).to_parquet(tmp_path / "manifest.parquet")
+    threaded = load_tables(tmp_path)
+    monkeypatch.setattr(sweep_store, "READERS", 1)
+    store = Store(tmp_path)
+    index = store.index()
+    assert len(set(index.values())) == n - 1  # the damaged batch is left out
+    manifest = pd.read_parquet(tmp_path / "manifest.parquet")
+    for table, got in threaded.items():
+        pd.testing.assert_frame_equal(got, load_results(tmp_path, table), check_exact=True)
+        one_by_one = _run_by_run(store, table, sorted(set(index.values())), index, manifest)
+        pd.testing.assert_frame_equal(got, one_by_one, check_exact=True)
+        assert got.drop_duplicates("key")["key"].tolist() == [k for k in design if k in index]
+
+
 def test_a_bad_batch_interval_is_refused_in_one_line_before_anything_is_written(tmp_path, capsys, monkeypatch):
     path = write_experiment(tmp_path)
     monkeypatch.setenv("GRIDSIM_SWEEP_BATCH_SECONDS", "-1")
@@ -436,6 +474,10 @@ def test_cli_sweep_then_report(tmp_path, capsys):
     assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
     assert "4 of 4 runs already done" in capsys.readouterr().out
     assert main(["report", str(out)]) == 0
+    from sim.studies.report import headline_text
+
+    printed = capsys.readouterr().out  # the headline the sweep printed, read from the page's own tables
+    assert printed == f"{headline_text(out)}\nreport: {out / 'report.html'}\n" and " against " in printed
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 5
     for name in ("differences", "distributions", "series", "funnel", "scores"):
@@ -487,7 +529,7 @@ def test_report_with_uncertainties_shows_where_the_policy_helps(tmp_path):
     exp = load_experiment(path)
     assert len(exp.samples) == 4
     sweep(exp, tmp_path / "out", workers=1, progress=False, log=lambda *_: None)
-    page = write_report(tmp_path / "out").read_text(encoding="utf-8")
+    page = write_report(tmp_path / "out").path.read_text(encoding="utf-8")
     assert "Under which assumptions does it help?" in page
     assert (tmp_path / "out" / "report_figures" / "uncertainty.png").stat().st_size > 5000
     res = load_results(tmp_path / "out")

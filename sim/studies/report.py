@@ -18,6 +18,7 @@ import os
 import re
 import textwrap
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ from sim.scenario.labels import LANGS, text
 from sim.scenario.loading import ScenarioError
 from sim.studies import drawing, headline, policy_names, readout, warmup
 from sim.studies.comparison import paired_differences, policy_means
-from sim.studies.sweep import load_results
+from sim.studies.sweep import load_results, load_tables
 
 LEVEL_COLOURS = ["#4c9a2a", "#f2b134", "#e4572e", "#6c4f9e", "#888888"]
 TYPE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
@@ -375,9 +376,17 @@ def _material_class(kpi: str, cls: str, diff: float) -> str:
     return readout.direction(kpi, diff)
 
 
-def write_report(root: str | Path, out: str | Path | None = None, lang: str | None = None) -> Path:
+class Written(NamedTuple):
+    """What :func:`write_report` wrote: the page, and its headline as plain text for the terminal
+    (:func:`headline_text`'s, from the tables the page was made of)."""
+
+    path: Path
+    headline: str
+
+
+def write_report(root: str | Path, out: str | Path | None = None, lang: str | None = None) -> Written:
     """Build the report of sweep directory ``root`` in ``lang`` (default: the experiment's, else
-    ``GRIDSIM_LANG``, else en); returns the HTML file's path."""
+    ``GRIDSIM_LANG``, else en); returns the HTML file's path and the headline."""
     root = Path(root)
     meta_path = root / "experiment.json"
     if not meta_path.exists():
@@ -390,13 +399,13 @@ def write_report(root: str | Path, out: str | Path | None = None, lang: str | No
         return _write(root, meta, report_lang(meta, lang), out, drawer)
 
 
-def _write(root: Path, meta: dict, lang: str, out: str | Path | None, drawer: drawing.Drawing) -> Path:
+def _write(root: Path, meta: dict, lang: str, out: str | Path | None, drawer: drawing.Drawing) -> Written:
     """:func:`write_report` once the experiment's metadata is read."""
-    results = load_results(root)
+    tables = load_tables(root, ("summary", "daily", "scores"))
+    results, daily, scores = tables["summary"], tables["daily"], tables["scores"]
     if results.empty:
         raise ScenarioError(f"{root}: no finished runs to report")
     manifest = pd.read_parquet(root / "manifest.parquet")
-    daily, scores = load_results(root, "daily"), load_results(root, "scores")
     meta, (results, daily, scores) = policy_names.shown(meta, lang, results, daily, scores)
     cjk = lang == "zh" or any(_CJK.search(p) for p in meta["policies"])  # en labels keep terms like 一把尺
     policies = [p for p in meta["policies"] if p in set(results["policy"])]
@@ -409,7 +418,7 @@ def _write(root: Path, meta: dict, lang: str, out: str | Path | None, drawer: dr
 
     means = policy_means(results, kpis, policies)
     diffs = headline.classify(paired_differences(results, kpis, reference, policies), declared)
-    found = headline.findings(headline_differences(results, kpis, meta, reference), declared, lang)
+    found, headline_plain = _headline(results, kpis, meta, reference, lang)
     # the two figures of a panel per KPI, the largest, at the two ends: one process starts on each
     jobs: dict[str, drawing.Job] = {"differences": (forest_plot, (diffs, kpis, reference, lang))} if len(diffs) else {}
     jobs["scores"] = (scores_plot, (scores, results, policies, lang))
@@ -563,7 +572,7 @@ def _write(root: Path, meta: dict, lang: str, out: str | Path | None, drawer: dr
         f"<title>{html.escape(heading)}</title><style>{CSS}</style><body>" + "\n".join(parts) + "</body></html>\n"
     )
     atomic_write(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
-    return out
+    return Written(out, headline_plain)
 
 
 def headline_text(root: str | Path, lang: str | None = None) -> str:
@@ -578,16 +587,21 @@ def headline_text(root: str | Path, lang: str | None = None) -> str:
     meta, (results,) = policy_names.shown(meta, lang, results)
     policies = [p for p in meta["policies"] if p in set(results["policy"])]
     reference = meta["reference"] if meta["reference"] in policies else policies[0]
-    kpis = [k for k in meta["kpis"] if k in results]
+    return _headline(results, [k for k in meta["kpis"] if k in results], meta, reference, lang)[1]
+
+
+def _headline(results: pd.DataFrame, kpis: list[str], meta: dict, reference: str, lang: str) -> tuple[list, str]:
+    """The headline's findings, and the headline as plain text (title, one paragraph per policy,
+    the thresholds; empty when nothing can be compared)."""
     declared = meta.get("thresholds") or {}
     diffs = headline_differences(results, kpis, meta, reference)
     found = headline.findings(diffs, declared, lang)
     if not found:
-        return ""
+        return found, ""
     lines = [headline.title(headline.description(meta, lang), meta["name"]), ""]
     lines += [f"- {f.sentences}" for f in found]
     lines += ["", headline.threshold_note(diffs, declared, lang)]
-    return "\n".join(lines)
+    return found, "\n".join(lines)
 
 
 def write_workbook_report(root: str | Path, out: str | Path | None = None, lang: str | None = None) -> Path:

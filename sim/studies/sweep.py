@@ -29,7 +29,7 @@ from sim.studies.sweep_pool import (
     result_of,
     start_workers_early,
 )
-from sim.studies.sweep_store import TABLES, Store, load_results
+from sim.studies.sweep_store import TABLES, Store, load_results, load_tables
 
 __all__ = [
     "DAILY_COLUMNS",
@@ -42,6 +42,7 @@ __all__ = [
     "execute",
     "flatten",
     "load_results",
+    "load_tables",
     "local_workers",
     "probe_kpis",
     "sweep",

@@ -17,7 +17,9 @@ import json
 import os
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +42,8 @@ BATCH_SECONDS = 2.0
 or of the workers' time summed over ``workers``); ``GRIDSIM_SWEEP_BATCH_SECONDS`` overrides it."""
 BATCH_RUNS = 1000  # a batch holds at most this many runs
 COLUMNS_META = b"gridsim.columns"  # runs whose columns differ from their batch file's, in their own order
+READERS = 4
+"""Batch files read at once (Arrow's reader lets go of the interpreter while it reads and decodes)."""
 
 
 def batch_seconds() -> float:
@@ -123,8 +127,8 @@ class Store:
         """Run key → the verified batch holding it; every batch is checked once."""
         if self._index is None:
             self._index = {}
-            for batch in self.batches():
-                problem, keys = self.check(batch)
+            batches = self.batches()
+            for batch, (problem, keys) in zip(batches, _each(self.check, batches), strict=True):
                 if problem is None:
                     self._index.update(dict.fromkeys(keys, batch))
                 else:
@@ -282,6 +286,14 @@ class Store:
         }
 
 
+def _read(path: Path) -> pa.Table | None:
+    """The Parquet file ``path`` (None: unreadable)."""
+    try:
+        return pq.read_table(path)
+    except (OSError, ValueError):
+        return None
+
+
 def _keys(path: Path) -> list[str]:
     return pq.read_table(path, columns=["key"]).column("key").to_pylist()
 
@@ -333,6 +345,12 @@ def load_results(root: str | Path, table: str = "summary") -> pd.DataFrame:
     """One table of a sweep (summary, daily or scores) for the runs of its current design
     that finished, in design order. Labels (policy, sample, replication) come from the
     design: two policies that set the same values are one simulation, reported under both."""
+    return load_tables(root, (table,))[table]
+
+
+def load_tables(root: str | Path, tables: Sequence[str] = TABLES) -> dict[str, pd.DataFrame]:
+    """:func:`load_results` of each of ``tables``, the batches checked once for all of them (a
+    report reads three tables; checking a batch reads its three files)."""
     root = Path(root)
     manifest_path = root / "manifest.parquet"
     if not manifest_path.exists():
@@ -347,6 +365,13 @@ def load_results(root: str | Path, table: str = "summary") -> pd.DataFrame:
     index = store.index()  # a damaged batch is skipped: the next sweep runs its runs again
     labels = manifest[["key", "policy", "sample", "rep", "seed"]]
     batches = sorted({index[k] for k in labels["key"] if k in index})
+    return {table: _in_design(store, table, batches, index, labels) for table in tables}
+
+
+def _in_design(
+    store: Store, table: str, batches: list[str], index: dict[str, str], labels: pd.DataFrame
+) -> pd.DataFrame:
+    """Table ``table`` of the runs of ``labels`` (the design) that ``batches`` hold, in design order."""
     whole = _whole_batches(store, table, batches, index)
     if whole is None:  # runs of their own shapes: one run at a time
         return _run_by_run(store, table, batches, index, labels)
@@ -361,15 +386,29 @@ def load_results(root: str | Path, table: str = "summary") -> pd.DataFrame:
     return out.assign(**{c: np.repeat(design[c].to_numpy(), n) for c in ("policy", "sample", "rep", "seed")})
 
 
+def _each(read: Callable, items: Sequence) -> Iterator:
+    """``read`` of each of ``items``, in order, the next :data:`READERS` read ahead on threads
+    (no more: a large sweep's batches are not all held at once)."""
+    if len(items) < 2:
+        yield from map(read, items)
+        return
+    with ThreadPoolExecutor(min(READERS, len(items))) as pool:
+        ahead: deque = deque()
+        for item in items:
+            ahead.append(pool.submit(read, item))
+            if len(ahead) > READERS:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+
 def _whole_batches(store: Store, table: str, batches: list[str], index: dict[str, str]) -> pd.DataFrame | None:
     """The rows of ``table`` in ``batches`` whose run the batch holds (by ``index``), as one
     frame; None where a run has columns of its own or the batches differ in columns (then
     :func:`_run_by_run` keeps each run's own)."""
-    frames = []
-    for batch in batches:
-        try:
-            data = pq.read_table(store.batch_file(table, batch))
-        except (OSError, ValueError):
+    frames: list[pd.DataFrame] = []
+    for batch, data in zip(batches, _each(lambda b: _read(store.batch_file(table, b)), batches), strict=True):
+        if data is None:
             continue
         if json.loads((data.schema.metadata or {}).get(COLUMNS_META, b"{}")):
             return None

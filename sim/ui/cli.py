@@ -695,10 +695,10 @@ def _cmd_viz(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from sim.studies.report import headline_text, write_report
+    from sim.studies.report import write_report
 
-    path = write_report(args.directory, args.out, args.lang)
-    print(headline_text(args.directory, args.lang))
+    path, headline = write_report(args.directory, args.out, args.lang)
+    print(headline)
     print(f"report: {path}")
     if args.xlsx:
         from sim.studies.report import write_workbook_report
