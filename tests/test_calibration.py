@@ -273,6 +273,36 @@ def test_calibration_interrupted_keeps_generations_and_resumes(files, tmp_path):
     assert raw["arrivals"]["rate_scale"] == pytest.approx(summary.loc["arrivals.rate_scale", "median"])
 
 
+FORK_STOP = """
+import os, signal, sys, time
+from sim.studies.calibration import _Stop
+stop = _Stop(os.getpid())
+signal.signal(signal.SIGINT, stop.handle)
+sys.unraisablehook = lambda u, report=sys.unraisablehook: stop.unraisable(report, u)
+os.register_at_fork(after_in_parent=lambda: os.kill(os.getpid(), signal.SIGINT))  # Ctrl-C while forking
+try:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    time.sleep(20)
+    print("went on")
+except KeyboardInterrupt:
+    print("stopped")
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "register_at_fork"), reason="forks")
+def test_a_stop_landing_while_the_driver_forks_is_neither_lost_nor_reported():
+    """A calibration forks each generation (pyabc); Ctrl-C handled inside an at-fork hook is only
+    reported by Python, which goes on (a calibration ran to its end, exit 0, with a traceback on
+    stderr). The stop is sent again and stops the driver, with nothing printed."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PYTHONWARNINGS": "ignore"}
+    res = subprocess.run([sys.executable, "-c", FORK_STOP], capture_output=True, text=True, env=env, timeout=60)
+    assert res.stdout.strip() == "stopped", res.stdout + res.stderr
+    assert res.stderr == "", res.stderr
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 @pytest.mark.parametrize("how", ["ctrl-c to the terminal group", "sigterm to the driver alone"])

@@ -17,6 +17,8 @@ import math
 import multiprocessing.util
 import os
 import signal
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -123,20 +125,53 @@ def calibrate(
     stops = [signal.SIGTERM]  # SIGTERM: the same clean stop as Ctrl-C
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when started with Ctrl-C ignored
         stops.append(signal.SIGINT)
-    previous = {s: signal.signal(s, partial(_interrupt, driver)) for s in stops}
+    stop = _Stop(driver)
+    previous = {s: signal.signal(s, stop.handle) for s in stops}
+    unraisable, sys.unraisablehook = sys.unraisablehook, partial(stop.unraisable, sys.unraisablehook)
     try:
         return _run(pb, db, sampler, population, generations, min_epsilon, progress, log)
     finally:
+        stop.ended.set()
+        sys.unraisablehook = unraisable
         for s, handler in previous.items():
             signal.signal(s, handler)
 
 
-def _interrupt(driver: int, signum, frame) -> None:
-    """Ctrl-C/SIGTERM handler: the driver stops as on Ctrl-C (the history keeps whole
-    generations); a sampling process just forked, not yet past :func:`_stop_with`, exits quietly."""
-    if os.getpid() != driver:
-        os._exit(128 + signum)
-    raise KeyboardInterrupt
+class _Stop:
+    """Ctrl-C / SIGTERM while a calibration runs: the driver stops as on Ctrl-C (the history keeps
+    whole generations); a sampling process just forked, not yet past :func:`_stop_with`, exits
+    quietly. pyabc forks every generation, and a signal that lands while the driver forks is
+    handled inside an at-fork hook, where Python only reports the exception and goes on: such a
+    stop is not reported but sent again, :data:`RESEND_SECONDS` later, until the run has ended."""
+
+    def __init__(self, driver: int):
+        self.driver = driver
+        self.signum = 0  # the last stop asked for
+        self.ended = threading.Event()
+
+    def handle(self, signum, frame) -> None:
+        """The signal handler."""
+        if os.getpid() != self.driver:
+            os._exit(128 + signum)
+        self.signum = signum
+        raise KeyboardInterrupt
+
+    def unraisable(self, report, unraisable) -> None:
+        """``sys.unraisablehook`` while the run goes on (``report``: Python's default)."""
+        if isinstance(unraisable.exc_value, KeyboardInterrupt) and self.signum and os.getpid() == self.driver:
+            again = threading.Timer(RESEND_SECONDS, self._resend)
+            again.daemon = True
+            again.start()
+            return
+        report(unraisable)
+
+    def _resend(self) -> None:
+        if not self.ended.is_set():
+            os.kill(self.driver, self.signum)
+
+
+RESEND_SECONDS = 0.1
+"""How soon a stop that landed in an at-fork hook is sent again (the fork is long done by then)."""
 
 
 def _stop_with(driver: int, sampler) -> None:
