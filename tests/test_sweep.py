@@ -324,6 +324,37 @@ def test_a_batch_holds_many_runs_and_a_damaged_batch_reruns_exactly_its_runs(tmp
         pd.testing.assert_frame_equal(comparable(load_results(out, table)), comparable(load_results(clean, table)))
 
 
+def _one_run_at_a_time(root: Path, table: str) -> pd.DataFrame:
+    """The definition of a sweep's table: each finished run's rows with the columns it wrote (in
+    its order), one frame per run, labelled by the design and concatenated in design order."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from sim.studies.sweep_store import COLUMNS_META
+
+    store = Store(root)
+    index = store.index()
+    runs = {}
+    for batch in sorted(set(index.values())):
+        try:
+            data = pq.read_table(store.batch_file(table, batch))
+        except (OSError, ValueError):
+            continue
+        own = json.loads((data.schema.metadata or {}).get(COLUMNS_META, b"{}"))
+        frame = data.to_pandas()
+        for key, rows in frame.groupby("key", sort=False).indices.items():
+            if index.get(key) == batch:
+                runs[key] = frame.iloc[rows].reset_index(drop=True)[own.get(key, list(frame.columns))]
+    labels = pd.read_parquet(root / "manifest.parquet")[["key", "policy", "sample", "rep", "seed"]]
+    frames = [
+        runs[key].assign(policy=policy, sample=sample, rep=rep, seed=seed)
+        for key, policy, sample, rep, seed in zip(*(labels[c] for c in labels), strict=True)
+        if key in runs
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 @pytest.mark.parametrize("shapes", ["same", "own"])
 def test_results_are_read_in_design_order_whole_batches_at_once_or_run_by_run(tmp_path, shapes):
     """``load_results`` reads each batch file whole and picks the design's runs in order (a run two
@@ -359,6 +390,7 @@ def test_results_are_read_in_design_order_whole_batches_at_once_or_run_by_run(tm
     batches = sorted(set(index.values()))
     for table in ("summary", "daily", "scores"):
         got = load_results(tmp_path, table)
+        pd.testing.assert_frame_equal(got, _one_run_at_a_time(tmp_path, table), check_exact=True)
         pd.testing.assert_frame_equal(got, _run_by_run(store, table, batches, index, manifest), check_exact=True)
         expect = [k for k, _, _ in design if k in index and (table != "scores" or int(k[1:]) % 3)]
         assert got.drop_duplicates(["key", "rep"])["key"].tolist() == expect
@@ -375,7 +407,7 @@ def test_many_batches_read_ahead_on_threads_give_the_tables_read_one_by_one(tmp_
     one, and ``load_tables`` gives each table ``load_results`` gives."""
     from sim.studies import sweep_store
     from sim.studies.experiment import RunSpec
-    from sim.studies.sweep_store import _run_by_run, load_tables
+    from sim.studies.sweep_store import load_tables
 
     store = Store(tmp_path, interval=0)  # every run its own batch
     for table in ("daily", "scores", "summary"):
@@ -399,12 +431,52 @@ def test_many_batches_read_ahead_on_threads_give_the_tables_read_one_by_one(tmp_
     store = Store(tmp_path)
     index = store.index()
     assert len(set(index.values())) == n - 1  # the damaged batch is left out
-    manifest = pd.read_parquet(tmp_path / "manifest.parquet")
     for table, got in threaded.items():
         pd.testing.assert_frame_equal(got, load_results(tmp_path, table), check_exact=True)
-        one_by_one = _run_by_run(store, table, sorted(set(index.values())), index, manifest)
-        pd.testing.assert_frame_equal(got, one_by_one, check_exact=True)
+        pd.testing.assert_frame_equal(got, _one_run_at_a_time(tmp_path, table), check_exact=True)
         assert got.drop_duplicates("key")["key"].tolist() == [k for k in design if k in index]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_runs_of_many_shapes_are_read_as_one_frame_per_run_would_be(tmp_path, seed):
+    """Runs whose summaries, daily and score tables have columns of their own (a KPI some runs
+    report and others do not) are read a batch and a shape at a time: exactly the table that
+    concatenating one frame per run in design order gives — columns in order of first
+    appearance, dtypes widened alike, a run shared by two policies under both, a run never
+    finished left out."""
+    from sim.studies.experiment import RunSpec
+    from sim.studies.sweep_store import load_tables
+
+    rng = np.random.default_rng(seed)
+    store = Store(tmp_path, interval=3600)
+    for table in ("daily", "scores", "summary"):
+        (tmp_path / "parts" / table).mkdir(parents=True)
+    keys = [f"r{k}" for k in range(40)]
+    for batch in np.array_split(np.arange(len(keys)), 4):
+        for k in batch.tolist():
+            summary = {"closure_rate": float(rng.random()), "incidents_created": int(rng.integers(100))}
+            for extra in ("score_gap.old", "score_gap.gated", "exits.retired"):  # some runs report these
+                if rng.random() < 0.3:
+                    summary[extra] = int(rng.integers(5)) if extra.startswith("exits") else float(rng.random())
+            days = int(rng.integers(1, 4))
+            daily = pd.DataFrame({"day": np.arange(1, days + 1), "backlog": rng.integers(0, 9, days)})
+            if rng.random() < 0.3:
+                daily["vacant_posts"] = rng.integers(0, 3, days)
+            scores = pd.DataFrame({"agent": np.arange(k % 3), "score": rng.random(k % 3)})
+            store.write(RunSpec(keys[k], "p", 0, k, k, ()), {"summary": summary, "daily": daily, "scores": scores,
+                                                             "wall_s": 0.01})  # fmt: skip
+        store.flush()
+    design = [*rng.permutation(keys[:-1]).tolist(), keys[3], "never-run"]  # r3 under a second policy too
+    pd.DataFrame(
+        [
+            {"key": k, "policy": "q" if i >= 39 else "p", "sample": 0, "rep": i, "seed": 7 + i}
+            for i, k in enumerate(design)
+        ]
+    ).to_parquet(tmp_path / "manifest.parquet")
+    got = load_tables(tmp_path)
+    assert len(got["summary"]) == 40 and got["summary"]["policy"].tolist()[-1] == "q"
+    for table, frame in got.items():
+        pd.testing.assert_frame_equal(frame, _one_run_at_a_time(tmp_path, table), check_exact=True)
 
 
 def test_a_bad_batch_interval_is_refused_in_one_line_before_anything_is_written(tmp_path, capsys, monkeypatch):

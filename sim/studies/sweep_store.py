@@ -272,19 +272,6 @@ class Store:
         atomic_write(self.root / "experiment.json", lambda p: Path(p).write_text(text, encoding="utf-8"))
         return manifest
 
-    # ---------------------------------------------------------------- reading
-
-    def runs_of(self, table: str, batch: str) -> dict[str, pd.DataFrame]:
-        """Batch ``batch``'s rows of ``table``, split by run, each with the columns (and order)
-        its run wrote; a run with no rows is absent."""
-        data = pq.read_table(self.batch_file(table, batch))
-        own = json.loads((data.schema.metadata or {}).get(COLUMNS_META, b"{}"))
-        frame = data.to_pandas()
-        return {
-            key: frame.iloc[rows].reset_index(drop=True)[own.get(key, list(frame.columns))]
-            for key, rows in frame.groupby("key", sort=False).indices.items()
-        }
-
 
 def _read(path: Path) -> pa.Table | None:
     """The Parquet file ``path`` (None: unreadable)."""
@@ -425,17 +412,41 @@ def _whole_batches(store: Store, table: str, batches: list[str], index: dict[str
 def _run_by_run(
     store: Store, table: str, batches: list[str], index: dict[str, str], labels: pd.DataFrame
 ) -> pd.DataFrame:
-    """:func:`load_results` one run at a time: each run's frame with its own columns, then the
-    design's labels."""
-    runs: dict[str, pd.DataFrame] = {}
-    for batch in batches:
+    """:func:`load_results` where runs have columns of their own: each run's rows with the columns
+    it wrote, in its order, stacked in design order, then the design's labels — as if each run's
+    frame were concatenated in turn. The runs of one batch and one set of columns are taken
+    together (a sweep of thousands of runs has a handful of such groups; one frame per run cost
+    seconds a thousand runs)."""
+    frames: list[pd.DataFrame] = []
+    where: dict[str, tuple[int, np.ndarray, tuple[str, ...]]] = {}  # run → (its frame, its rows, its columns)
+    for batch, data in zip(batches, _each(lambda b: _read(store.batch_file(table, b)), batches), strict=True):
         try:
-            runs.update({k: f for k, f in store.runs_of(table, batch).items() if index.get(k) == batch})
-        except (OSError, ValueError):
+            own = json.loads((data.schema.metadata or {}).get(COLUMNS_META, b"{}")) if data is not None else None
+        except ValueError:
+            own = None
+        if own is None:
             continue
-    frames = [
-        runs[key].assign(policy=policy, sample=sample, rep=rep, seed=seed)
-        for key, policy, sample, rep, seed in zip(*(labels[c] for c in labels), strict=True)
-        if key in runs
-    ]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        frame = data.to_pandas()
+        whole = tuple(frame.columns)
+        for key, rows in frame.groupby("key", sort=False).indices.items():
+            if index.get(key) == batch:
+                where[key] = (len(frames), rows, tuple(own.get(key, whole)))
+        frames.append(frame)
+    design = labels[labels["key"].isin(where).to_numpy()]
+    if not len(design):
+        return pd.DataFrame()
+    keys: list[str] = design["key"].tolist()
+    groups: dict[tuple[int, tuple[str, ...]], list[int]] = {}  # in order of first appearance (the columns' order)
+    for at, key in enumerate(keys):
+        f, _, columns = where[key]
+        groups.setdefault((f, columns), []).append(at)
+    parts, at_of_row = [], []
+    for (f, columns), ats in groups.items():
+        rows = [where[keys[a]][1] for a in ats]
+        parts.append(frames[f].iloc[np.concatenate(rows)][list(columns)])
+        at_of_row.append(np.repeat(ats, [len(r) for r in rows]))
+    out = pd.concat(parts, ignore_index=True)
+    order = np.argsort(np.concatenate(at_of_row), kind="stable")  # design order; each run's rows in its own
+    out = out.take(order).reset_index(drop=True)
+    n = [len(where[k][1]) for k in keys]
+    return out.assign(**{c: np.repeat(design[c].to_numpy(), n) for c in ("policy", "sample", "rep", "seed")})
