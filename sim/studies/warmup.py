@@ -68,7 +68,11 @@ def _by_batches(xs: list[np.ndarray]) -> dict[int, list[int]]:
 def mser5_many(series: list) -> list[tuple[int, bool]]:
     """:func:`mser5` of each of ``series``; those with equally many batches in one numpy pass
     per truncation point (a large sweep's report checks thousands)."""
-    xs = [_observed(s) for s in series]
+    return _cuts([_observed(s) for s in series])
+
+
+def _cuts(xs: list[np.ndarray]) -> list[tuple[int, bool]]:
+    """:func:`mser5_many` of series with their missing days already dropped."""
     out: list[tuple[int, bool]] = [(0, False)] * len(xs)
     for n, rows in _by_batches(xs).items():
         if n < 4:
@@ -85,7 +89,7 @@ def detect_many(series: list, warmup_days: int | None = None) -> list[Warmup]:
     """:func:`detect` of each of ``series``; the trend tests of series with equally many batch
     means after their warm-up in one call of SciPy's (vectorised) Kendall's tau."""
     xs = [_observed(s) for s in series]
-    cuts = mser5_many(xs) if warmup_days is None else [(int(warmup_days), True)] * len(xs)
+    cuts = _cuts(xs) if warmup_days is None else [(int(warmup_days), True)] * len(xs)
     rests = [x[days:] for x, (days, _) in zip(xs, cuts, strict=True)]
     out = [Warmup(days, found, float("nan"), float("nan"), False) for days, found in cuts]
     for n, rows in _by_batches(rests).items():
