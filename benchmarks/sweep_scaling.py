@@ -15,10 +15,12 @@ forkserver imports it inside the timed sweep. ``--cli`` times instead what a use
 whole ``gridsim sweep --workers N`` processes (each imports what it needs), interleaved (the
 order alternating from round to round), ``--repeat`` times: the median of each count, and the
 speed-up within each round (the host's speed drifts between rounds more than within one).
-``--ceiling`` adds, after each round, what the machine itself allowed then: ten runs of the
-model in one process alone against N such processes side by side (no sweep at all; runs timed,
-not imports): N × the one's wall ÷ the N's is the speed-up no scheduling could have beaten in
-that round (a shared VM's second core comes and goes).
+Beside each whole process it reads the seconds the program prints for the sweep proper (the KPI
+check, the runs, storing them): what is left, start-up and the headline, every worker count pays
+once, which bounds the speed-up (Amdahl). ``--ceiling`` adds, after each round, what the machine
+itself allowed then: ten runs of the model in one process alone against N such processes side by
+side (no sweep at all; runs timed, not imports): N × the one's wall ÷ the N's is the speed-up no
+scheduling could have beaten in that round (a shared VM's second core comes and goes).
 Usage: python benchmarks/sweep_scaling.py [--workers 1,2] [--reps 20] [--days 365] [--warm]
        python benchmarks/sweep_scaling.py --cli [--repeat 3] [--ceiling]
 """
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -125,6 +128,7 @@ def whole_processes(exp_path: Path, tmp: Path, counts: list[int], repeat: int, c
     from sim.studies.sweep import load_results
 
     walls: dict[int, list[float]] = {w: [] for w in counts}
+    inner: dict[int, list[float]] = {w: [] for w in counts}  # the sweep's own seconds, as the program prints them
     ceilings: list[float] = []
     for r in range(repeat):
         for w in counts if r % 2 == 0 else counts[::-1]:  # the order alternates: a drifting host favours neither
@@ -132,8 +136,9 @@ def whole_processes(exp_path: Path, tmp: Path, counts: list[int], repeat: int, c
             cmd = [sys.executable, "-m", "sim.ui.cli", "sweep", str(exp_path), "--out", str(out)]
             cmd += ["--workers", str(w), "--no-progress"]
             t0 = time.perf_counter()
-            subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+            done = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True)
             walls[w].append(time.perf_counter() - t0)
+            inner[w].append(float(re.search(r"runs done, \d+ failed in ([0-9.]+) s", done.stdout).group(1)))
         if ceiling_days:
             alone, together = ceiling_once(max(counts), ceiling_days)
             ceilings.append(max(counts) * alone / together)
@@ -152,6 +157,15 @@ def whole_processes(exp_path: Path, tmp: Path, counts: list[int], repeat: int, c
         paired = [walls[counts[0]][r] / walls[w][r] for r in range(repeat)]
         each = " ".join(f"{x:.2f}×" for x in paired)
         print(f"speed-up of {w} workers within each round: {each} (median {statistics.median(paired):.2f}×)")
+    # what every count pays once, outside the sweep proper (start-up: the imports; the headline at the end)
+    one = statistics.median(inner[counts[0]])
+    for w in counts:
+        fixed = statistics.median(walls[w][r] - inner[w][r] for r in range(repeat))
+        sweep_s = statistics.median(inner[w])
+        print(
+            f"{w:>3} worker(s): the sweep itself {sweep_s:.2f} s ({one / sweep_s:.2f}×), "
+            f"start-up and headline {fixed:.2f} s (medians; the sweep's seconds as the program prints them)"
+        )
     if ceilings:
         each = " ".join(f"{c:.2f}×" for c in ceilings)
         print(f"machine ceiling after each round ({max(counts)} processes of 10 runs side by side ÷ one): {each}")
