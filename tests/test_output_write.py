@@ -107,6 +107,12 @@ def test_run_directory_tables_are_what_pandas_would_write(tmp_path):
     assert (stats["t_surfaced"].min, stats["t_surfaced"].max) == (t.min(), t.max())  # a reader's time filter
     assert stats["t_surfaced"].null_count == t.isna().sum() > 0 and stats["id"].min == 0
     assert stats["state"] is None and stats["category"] is None  # labels: none (half their encoding)
+    for name in ("incidents", "transitions"):  # integers delta-encoded (ids and counts in a few bits), read back equal
+        group = pq.ParquetFile(tmp_path / "run" / f"{name}.parquet").metadata.row_group(0)
+        encodings = {group.column(i).path_in_schema: group.column(i).encodings for i in range(group.num_columns)}
+        ints = [c for c, d in tables[name].dtypes.items() if pd.api.types.is_integer_dtype(d)]
+        assert ints and all("DELTA_BINARY_PACKED" in encodings[c] for c in ints), encodings
+        assert not any("DELTA_BINARY_PACKED" in e for c, e in encodings.items() if c not in ints)
 
 
 @pytest.fixture(scope="module")
